@@ -1,0 +1,162 @@
+/*
+ * aegis/crypto.h - every primitive Aegis uses, behind one narrow header.
+ *
+ * Post-quantum: ML-DSA-87 (FIPS 204), SLH-DSA-SHA2-256s/256f (FIPS 205),
+ * ML-KEM-1024 (FIPS 203), built from PQClean by our build.
+ * Classical: secp256k1 ECDSA (libsecp256k1), X25519, HKDF-SHA-256,
+ * AES-256-GCM, SHA-256/512 (OpenSSL 3), keccak-256 (Ethereum padding).
+ *
+ * Conventions: sized arrays in, error code out; nothing allocates behind the
+ * caller; outputs are written only on success and secret outputs are wiped on
+ * failure. All functions are thread-safe. Verification returns AEGIS_OK or
+ * AEGIS_ERR_BAD_SIG, never a partial answer.
+ */
+#ifndef AEGIS_CRYPTO_H
+#define AEGIS_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aegis/util.h"
+
+/* ---------------- sizes ---------------- */
+#define AEGIS_MLDSA87_PK_BYTES      2592
+#define AEGIS_MLDSA87_SK_BYTES      4896
+#define AEGIS_MLDSA87_SIG_BYTES     4627
+#define AEGIS_MLDSA87_SEED_BYTES    32
+
+#define AEGIS_SLHDSA_N              32      /* both 256s and 256f */
+#define AEGIS_SLHDSA_PK_BYTES       64
+#define AEGIS_SLHDSA_SK_BYTES       128
+#define AEGIS_SLHDSA256S_SIG_BYTES  29792
+#define AEGIS_SLHDSA256F_SIG_BYTES  49856
+
+#define AEGIS_MLKEM1024_EK_BYTES    1568
+#define AEGIS_MLKEM1024_DK_BYTES    3168
+#define AEGIS_MLKEM1024_CT_BYTES    1568
+#define AEGIS_MLKEM_SS_BYTES        32
+
+#define AEGIS_X25519_BYTES          32
+#define AEGIS_SECP256K1_SK_BYTES    32
+#define AEGIS_SECP256K1_PK_BYTES    65      /* uncompressed 0x04 || X || Y */
+#define AEGIS_SECP256K1_SIG_BYTES   65      /* r || s || recid (0/1) */
+#define AEGIS_ETH_ADDR_BYTES        20
+#define AEGIS_HASH_BYTES            32      /* keccak-256 and SHA-256 */
+#define AEGIS_AEAD_KEY_BYTES        32
+#define AEGIS_AEAD_NONCE_BYTES      12
+#define AEGIS_AEAD_TAG_BYTES        16
+#define AEGIS_MAX_CTX_BYTES         255     /* FIPS 204/205 context strings */
+
+/* ---------------- randomness ----------------
+ * One hook, fed by the TEE backend (OpenSSL's RAND by default / for sim).
+ * The deterministic source is for known-answer vectors only: it applies to
+ * the calling thread alone, so other threads keep real randomness. */
+typedef aegis_err (*aegis_random_fn)(void *ctx, uint8_t *out, size_t n);
+void aegis_random_set_source(aegis_random_fn fn, void *ctx);   /* NULL: OpenSSL RAND */
+aegis_err aegis_random_bytes(uint8_t *out, size_t n) AEGIS_WUR;
+/* Calling thread only: serve exactly these bytes (then fail with
+ * AEGIS_ERR_INTERNAL if more are asked). NULL restores the real source. */
+void aegis_random_set_fixed_thread(const uint8_t *bytes, size_t n);
+
+/* ---------------- hashes ---------------- */
+void aegis_sha256(uint8_t out[static 32], const void *in, size_t n);
+void aegis_sha512(uint8_t out[static 64], const void *in, size_t n);
+void aegis_keccak256(uint8_t out[static 32], const void *in, size_t n);
+/* Incremental keccak-256 (Ethereum). */
+typedef struct aegis_keccak { uint64_t s[25]; size_t pos; } aegis_keccak;
+void aegis_keccak256_init(aegis_keccak *k);
+void aegis_keccak256_update(aegis_keccak *k, const void *in, size_t n);
+void aegis_keccak256_final(aegis_keccak *k, uint8_t out[static 32]);
+
+/* ---------------- ML-DSA-87 (FIPS 204) ----------------
+ * sign: ctx up to 255 bytes; deterministic = true uses rnd = 0^32, otherwise
+ * hedged (rnd from aegis_random_bytes). */
+aegis_err aegis_mldsa87_keygen(uint8_t pk[static AEGIS_MLDSA87_PK_BYTES],
+                               uint8_t sk[static AEGIS_MLDSA87_SK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mldsa87_keygen_seed(uint8_t pk[static AEGIS_MLDSA87_PK_BYTES],
+                                    uint8_t sk[static AEGIS_MLDSA87_SK_BYTES],
+                                    const uint8_t seed[static AEGIS_MLDSA87_SEED_BYTES]) AEGIS_WUR;
+aegis_err aegis_mldsa87_sign(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
+                             const uint8_t *msg, size_t msg_len,
+                             const uint8_t *ctx, size_t ctx_len,
+                             const uint8_t sk[static AEGIS_MLDSA87_SK_BYTES],
+                             bool deterministic) AEGIS_WUR;
+aegis_err aegis_mldsa87_verify(const uint8_t *sig, size_t sig_len,
+                               const uint8_t *msg, size_t msg_len,
+                               const uint8_t *ctx, size_t ctx_len,
+                               const uint8_t pk[static AEGIS_MLDSA87_PK_BYTES]) AEGIS_WUR;
+
+/* ---------------- SLH-DSA-SHA2-256s / 256f (FIPS 205) ---------------- */
+typedef enum aegis_slhdsa_param {
+    AEGIS_SLHDSA_SHA2_256S = 0,
+    AEGIS_SLHDSA_SHA2_256F = 1,
+} aegis_slhdsa_param;
+size_t aegis_slhdsa_sig_bytes(aegis_slhdsa_param p);
+/* keygen from fresh randomness, or from (SK.seed, SK.prf, PK.seed). */
+aegis_err aegis_slhdsa_keygen(aegis_slhdsa_param p, uint8_t pk[static AEGIS_SLHDSA_PK_BYTES],
+                              uint8_t sk[static AEGIS_SLHDSA_SK_BYTES]) AEGIS_WUR;
+aegis_err aegis_slhdsa_keygen_seeds(aegis_slhdsa_param p, uint8_t pk[static AEGIS_SLHDSA_PK_BYTES],
+                                    uint8_t sk[static AEGIS_SLHDSA_SK_BYTES],
+                                    const uint8_t sk_seed[static 32], const uint8_t sk_prf[static 32],
+                                    const uint8_t pk_seed[static 32]) AEGIS_WUR;
+/* Pure interface with context: M' = 0x00 || len(ctx) || ctx || M.
+ * deterministic: opt_rand = PK.seed; else hedged. sig holds aegis_slhdsa_sig_bytes(p). */
+aegis_err aegis_slhdsa_sign(aegis_slhdsa_param p, uint8_t *sig, const uint8_t *msg, size_t msg_len,
+                            const uint8_t *ctx, size_t ctx_len,
+                            const uint8_t sk[static AEGIS_SLHDSA_SK_BYTES], bool deterministic) AEGIS_WUR;
+aegis_err aegis_slhdsa_verify(aegis_slhdsa_param p, const uint8_t *sig, size_t sig_len,
+                              const uint8_t *msg, size_t msg_len, const uint8_t *ctx, size_t ctx_len,
+                              const uint8_t pk[static AEGIS_SLHDSA_PK_BYTES]) AEGIS_WUR;
+
+/* ---------------- ML-KEM-1024 (FIPS 203) ----------------
+ * encaps checks ek (§7.2) first; decaps checks dk (§7.3) first. */
+aegis_err aegis_mlkem1024_keygen(uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES],
+                                 uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mlkem1024_keygen_dz(uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES],
+                                    uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES],
+                                    const uint8_t d[static 32], const uint8_t z[static 32]) AEGIS_WUR;
+aegis_err aegis_mlkem1024_encaps(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
+                                 uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
+                                 const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mlkem1024_decaps(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
+                                 const uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
+                                 const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mlkem1024_check_ek(const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mlkem1024_check_dk(const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+
+/* ---------------- X25519 ---------------- */
+aegis_err aegis_x25519_keygen(uint8_t pk[static 32], uint8_t sk[static 32]) AEGIS_WUR;
+aegis_err aegis_x25519_public(uint8_t pk[static 32], const uint8_t sk[static 32]) AEGIS_WUR;
+/* Rejects an all-zero shared secret (small-order peer key). */
+aegis_err aegis_x25519(uint8_t ss[static 32], const uint8_t sk[static 32], const uint8_t peer[static 32]) AEGIS_WUR;
+
+/* ---------------- secp256k1 (libsecp256k1) ----------------
+ * Signatures are over a 32-byte digest; low-s is produced and required. */
+aegis_err aegis_secp256k1_keygen(uint8_t pk[static 65], uint8_t sk[static 32]) AEGIS_WUR;
+aegis_err aegis_secp256k1_public(uint8_t pk[static 65], const uint8_t sk[static 32]) AEGIS_WUR;
+aegis_err aegis_secp256k1_sign(uint8_t sig[static 65], const uint8_t digest[static 32],
+                               const uint8_t sk[static 32]) AEGIS_WUR;
+aegis_err aegis_secp256k1_verify(const uint8_t sig[static 64], const uint8_t digest[static 32],
+                                 const uint8_t pk[static 65]) AEGIS_WUR;
+/* r||s (64 bytes, big-endian) + recid 0..3 -> uncompressed public key.
+ * Rejects high s (AEGIS_ERR_BAD_SIG) when require_low_s. */
+aegis_err aegis_secp256k1_recover(uint8_t pk[static 65], const uint8_t rs[static 64], int recid,
+                                  const uint8_t digest[static 32], bool require_low_s) AEGIS_WUR;
+/* Ethereum address = last 20 bytes of keccak256(X || Y). */
+void aegis_eth_address(uint8_t addr[static 20], const uint8_t pk[static 65]);
+
+/* ---------------- HKDF-SHA-256 and AES-256-GCM (OpenSSL 3) ---------------- */
+aegis_err aegis_hkdf_sha256(uint8_t *out, size_t out_len, const uint8_t *ikm, size_t ikm_len,
+                            const uint8_t *salt, size_t salt_len,
+                            const uint8_t *info, size_t info_len) AEGIS_WUR;
+/* ct gets pt_len bytes, then tag. */
+aegis_err aegis_aead_seal(uint8_t *ct, uint8_t tag[static 16], const uint8_t key[static 32],
+                          const uint8_t nonce[static 12], const uint8_t *aad, size_t aad_len,
+                          const uint8_t *pt, size_t pt_len) AEGIS_WUR;
+/* AEGIS_ERR_BAD_TAG-style failure is AEGIS_ERR_CRYPTO_AEAD; pt wiped on failure. */
+aegis_err aegis_aead_open(uint8_t *pt, const uint8_t key[static 32], const uint8_t nonce[static 12],
+                          const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+                          const uint8_t tag[static 16]) AEGIS_WUR;
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * aegis/config.h - the effective configuration of aegisd.
+ *
+ * Loaded from TOML (our own parser, aegis/toml.h) against one schema table
+ * (src/config/schema.c) of {section, key, type, default, min, max, doc}
+ * that drives parsing, validation, --print-default-config and
+ * docs/config.md. The spec's phala.toml sections ([phala], [worker],
+ * [quantum], [intelligence]) keep their names and meanings; Aegis adds
+ * [node], [rpc], [storage], [tee], [mempool], [batch], [logging].
+ *
+ * The struct is plain data the caller owns; strings and lists inside are
+ * owned by it and released by aegis_config_clear().
+ */
+#ifndef AEGIS_CONFIG_H
+#define AEGIS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aegis/error.h"
+
+#define AEGIS_CONFIG_MAX_LIST 32
+
+typedef struct aegis_strlist {
+    char *items[AEGIS_CONFIG_MAX_LIST];
+    size_t n;
+} aegis_strlist;
+
+typedef struct aegis_config {
+    /* [node] */
+    char *node_id;              /* default "aegis-node-1" */
+    char *data_dir;             /* default "./var" */
+    uint64_t chain_id;          /* default 1 */
+
+    /* [rpc] */
+    char *rpc_listen;           /* "HOST:PORT", default "127.0.0.1:8545" */
+    uint64_t rpc_max_body;      /* bytes, default 1 MiB */
+    uint64_t rpc_max_connections; /* default 1024 */
+    uint64_t rpc_timeout_ms;    /* per-connection idle timeout, default 10000 */
+    uint64_t rpc_threads;       /* default 2 */
+    uint64_t rpc_max_batch;     /* JSON-RPC batch entries, default 100 */
+
+    /* [storage] */
+    char *storage_backend;      /* "sqlite" (default) | "memory" */
+    uint64_t storage_group_commit_us; /* group-commit window, default 200 */
+
+    /* [tee] */
+    char *tee_primary;          /* "sim" (default) | "tdx" | "dstack" */
+    char *tee_backup;           /* "" (none, default) | "dstack" | ... */
+    bool tee_require_backup;    /* default false: a failing backup degrades */
+    char *tee_attest_mode;      /* "per-batch" (default) | "key-binding" */
+    char *tee_configfs_root;    /* default "/sys/kernel/config/tsm/report" */
+    char *tee_dstack_socket;    /* default "/var/run/dstack.sock" */
+
+    /* [mempool] */
+    uint64_t mempool_capacity;  /* default 10000 */
+    uint64_t mempool_per_sender;/* default 64 */
+    uint64_t mempool_price_bump_pct; /* replacement bump, default 10 */
+    uint64_t mempool_expiry_s;  /* default 3600 */
+    uint64_t mempool_max_envelope; /* bytes, default 131072 */
+
+    /* [batch] */
+    uint64_t batch_max;         /* max_batch, default 50, range 1..1000 */
+    uint64_t batch_interval_ms; /* default 1000 */
+    char *batch_slh_mode;       /* "every" | "epoch" (default) */
+    uint64_t batch_seal_every;  /* epoch mode: seal after this many batches, default 20 */
+    uint64_t batch_max_wait;    /* hybrid aging bound in batches, default 10 */
+    uint64_t checkpoint_interval; /* batches, default 100 */
+
+    /* [logging] */
+    char *log_level;            /* "info" */
+    char *log_format;           /* "logfmt" | "json" */
+    char *log_file;             /* "" = stderr */
+
+    /* [phala] */
+    char *phala_network;        /* "mainnet" | "testnet" | "local"; presence of [phala] enables dstack backup */
+    bool phala_enabled;         /* true when a [phala] section was given */
+
+    /* [worker] */
+    char *worker_id;
+    char *enclave_type;         /* "TDX" | "SGX" | "SIM" */
+    uint64_t min_workers;       /* 1..10 */
+    uint64_t max_workers;       /* 1..10, >= min_workers */
+
+    /* [quantum] */
+    aegis_strlist signature_algorithms; /* "ML-DSA-87", "SLH-DSA-256s" */
+    bool hybrid_ecdsa;
+    uint64_t risk_scheduled;    /* 0..10000, default 6000 */
+    uint64_t risk_emergency;    /* 0..10000, default 9000, > risk_scheduled */
+    aegis_strlist oracle_keys;  /* paths to ML-DSA-87 public keys */
+
+    /* [intelligence] */
+    char *mode;                 /* "fifo" | "risk" | "asset" | "migration" | "hybrid" */
+    bool enable_asset_protection;
+    bool enable_migration;
+} aegis_config;
+
+/* Fill cfg with every default. */
+aegis_err aegis_config_defaults(aegis_config *cfg);
+
+/* Load and validate a TOML file (unknown keys, wrong types, out-of-range
+ * values and contradictions are errors). On failure *ret_msg (optional)
+ * receives a heap string "FILE:LINE:COL: key: what" that the caller frees
+ * with aegis_free; cfg is left cleared. */
+aegis_err aegis_config_load_file(aegis_config *cfg, const char *path, char **ret_msg);
+/* Same, from a buffer; name is used in messages. */
+aegis_err aegis_config_load_buffer(aegis_config *cfg, const char *name, const char *text,
+                                   size_t len, char **ret_msg);
+
+/* Re-run cross-field validation (after command-line overrides). */
+aegis_err aegis_config_validate(const aegis_config *cfg, char **ret_msg);
+
+/* Set one key from a string, e.g. ("rpc", "listen", "127.0.0.1:9000"). */
+aegis_err aegis_config_set(aegis_config *cfg, const char *section, const char *key,
+                           const char *value, char **ret_msg);
+
+/* Print the effective config as TOML. */
+void aegis_config_print(const aegis_config *cfg, FILE *out);
+/* Print the schema as a Markdown table (docs/config.md). */
+void aegis_config_print_docs(FILE *out);
+
+void aegis_config_clear(aegis_config *cfg);
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * aegis/store.h - durable storage, host side (untrusted I/O).
+ *
+ * Holds only what may leave the TEE: ciphertext envelopes, published
+ * batches, checkpoints, audit records, sealed blobs. Never a plaintext
+ * transaction or a private key.
+ *
+ * Backends (STYLE.md section 7): "sqlite" (WAL, the embedded default) and
+ * "memory" (tests, benchmarks, fuzzers). Chosen by name at open.
+ *
+ * Durability contract: every write function returns AEGIS_OK only once the
+ * data is durable (sqlite: committed with synchronous=FULL; concurrent
+ * appenders share one commit - group commit). Any error means nothing was
+ * acknowledged. All functions are thread-safe.
+ */
+#ifndef AEGIS_STORE_H
+#define AEGIS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aegis/util.h"
+
+typedef struct aegis_store aegis_store;
+
+typedef enum aegis_env_status {
+    AEGIS_ENV_PENDING  = 0,   /* logged; admitted or awaiting decision */
+    AEGIS_ENV_INCLUDED = 1,   /* in a persisted batch */
+    AEGIS_ENV_REJECTED = 2,   /* reason recorded */
+    AEGIS_ENV_EVICTED  = 3,
+} aegis_env_status;
+
+typedef struct aegis_store_env {
+    uint64_t id;              /* 1, 2, 3, ... in append order */
+    uint8_t hash[32];         /* caller-computed envelope hash */
+    uint64_t received_ms;     /* wall clock at append */
+    aegis_env_status status;
+    const uint8_t *data;      /* valid only during the callback / until freed */
+    size_t len;
+    const char *reason;       /* rejection reason or NULL */
+} aegis_store_env;
+
+typedef struct aegis_store_opts {
+    uint64_t group_commit_us; /* wait this long for companions before commit */
+    bool read_only;
+} aegis_store_opts;
+
+/* Open (creating dir 0700 and the schema, migrating older schema versions).
+ * A second open of the same dir by another process fails with AEGIS_ERR_BUSY
+ * (lock file). dir may be NULL for "memory". */
+aegis_err aegis_store_open(aegis_store **ret, const char *backend, const char *dir,
+                           const aegis_store_opts *opts) AEGIS_WUR;
+/* Close cleanly (checkpoint the WAL). Accepts NULL. */
+void aegis_store_free(aegis_store *st);
+const char *aegis_store_backend_name(const aegis_store *st);
+/* Schema version on disk. */
+int aegis_store_schema_version(const aegis_store *st);
+
+/* ---- the envelope log ---- */
+/* Append; durable on return. AEGIS_ERR_EXISTS (and *ret_id = existing id)
+ * if an envelope with that hash is already logged. */
+aegis_err aegis_store_env_append(aegis_store *st, const uint8_t *data, size_t len,
+                                 const uint8_t hash[static 32], uint64_t *ret_id) AEGIS_WUR;
+/* Fetch one envelope; the caller frees ret->data (cast) with aegis_free and
+ * ret->reason likewise. */
+aegis_err aegis_store_env_get(aegis_store *st, uint64_t id, aegis_store_env *ret) AEGIS_WUR;
+aegis_err aegis_store_env_find(aegis_store *st, const uint8_t hash[static 32], uint64_t *ret_id) AEGIS_WUR;
+/* Visit ids in [from, to] in order (to = UINT64_MAX for all). A callback
+ * returning non-zero stops the walk (not an error). */
+typedef int (*aegis_store_env_cb)(void *arg, const aegis_store_env *env);
+aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
+                                aegis_store_env_cb cb, void *arg) AEGIS_WUR;
+/* Set status (and reason for REJECTED) of several envelopes in one durable write. */
+aegis_err aegis_store_env_set_status(aegis_store *st, const uint64_t *ids, size_t n,
+                                     aegis_env_status status, const char *reason) AEGIS_WUR;
+aegis_err aegis_store_env_count(aegis_store *st, uint64_t *ret_count) AEGIS_WUR;
+
+/* ---- keyed records: named collections of u64 key -> blob ----
+ * Used for batches ("batch"), checkpoints ("checkpoint"), audit ("audit"),
+ * receipts, registry entries. Collection names are [a-z_]{1,32}. */
+aegis_err aegis_store_put(aegis_store *st, const char *coll, uint64_t key,
+                          const uint8_t *val, size_t len) AEGIS_WUR;
+/* Insert only if absent: AEGIS_ERR_EXISTS otherwise (batch numbers are never reused). */
+aegis_err aegis_store_insert(aegis_store *st, const char *coll, uint64_t key,
+                             const uint8_t *val, size_t len) AEGIS_WUR;
+aegis_err aegis_store_get(aegis_store *st, const char *coll, uint64_t key,
+                          uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
+/* Highest key in the collection; AEGIS_ERR_NOT_FOUND when empty. */
+aegis_err aegis_store_last(aegis_store *st, const char *coll, uint64_t *ret_key) AEGIS_WUR;
+typedef int (*aegis_store_rec_cb)(void *arg, uint64_t key, const uint8_t *val, size_t len);
+aegis_err aegis_store_range(aegis_store *st, const char *coll, uint64_t from, uint64_t to,
+                            aegis_store_rec_cb cb, void *arg) AEGIS_WUR;
+
+/* ---- small metadata (string key -> blob) ---- */
+aegis_err aegis_store_meta_put(aegis_store *st, const char *key, const uint8_t *val, size_t len) AEGIS_WUR;
+aegis_err aegis_store_meta_get(aegis_store *st, const char *key, uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
+
+/* Append latency histogram for /metrics: counts per bucket (microseconds
+ * upper bounds in aegis_store_latency_bounds_us). */
+#define AEGIS_STORE_LAT_BUCKETS 12
+extern const double aegis_store_latency_bounds_us[AEGIS_STORE_LAT_BUCKETS];
+void aegis_store_latency_snapshot(const aegis_store *st, uint64_t counts[AEGIS_STORE_LAT_BUCKETS],
+                                  double *sum_us, uint64_t *total);
+
+#endif

@@ -87,6 +87,44 @@ aegis_err aegis_mldsa87_verify(const uint8_t *sig, size_t sig_len,
                                const uint8_t *ctx, size_t ctx_len,
                                const uint8_t pk[static AEGIS_MLDSA87_PK_BYTES]) AEGIS_WUR;
 
+/* FIPS 204/205 lower-level interfaces (ACVP and interop; added by the PQ layer).
+ * Pre-hash functions for HashML-DSA / HashSLH-DSA, by ACVP name. */
+typedef enum aegis_prehash {
+    AEGIS_PH_NONE = 0,
+    AEGIS_PH_SHA2_224, AEGIS_PH_SHA2_256, AEGIS_PH_SHA2_384, AEGIS_PH_SHA2_512,
+    AEGIS_PH_SHA2_512_224, AEGIS_PH_SHA2_512_256,
+    AEGIS_PH_SHA3_224, AEGIS_PH_SHA3_256, AEGIS_PH_SHA3_384, AEGIS_PH_SHA3_512,
+    AEGIS_PH_SHAKE128, AEGIS_PH_SHAKE256,
+} aegis_prehash;
+#define AEGIS_MLDSA87_MU_BYTES      64
+#define AEGIS_PQ_MPRIME_PREHASH_MAX (2 + 255 + 11 + 64)
+/* "SHA2-256", "SHA2-512/224", "SHA3-384", "SHAKE-128", ... ("none": AEGIS_PH_NONE).
+ * AEGIS_ERR_INVAL for an unknown name. */
+aegis_err aegis_prehash_from_name(const char *name, aegis_prehash *ret) AEGIS_WUR;
+/* M' of the external interfaces (FIPS 204 Alg. 2/4, FIPS 205 Alg. 22/23):
+ * AEGIS_PH_NONE: 0x00 || len(ctx) || ctx || msg; otherwise
+ * 0x01 || len(ctx) || ctx || DER OID(ph) || ph(msg). Writes *out_len bytes into
+ * out (cap bytes; AEGIS_ERR_TOO_BIG if short: pure needs 2 + ctx_len + msg_len,
+ * pre-hash at most AEGIS_PQ_MPRIME_PREHASH_MAX). AEGIS_ERR_CTX_TOO_LONG. */
+aegis_err aegis_pq_build_mprime(uint8_t *out, size_t cap, size_t *out_len, aegis_prehash ph,
+                                const uint8_t *msg, size_t msg_len,
+                                const uint8_t *ctx, size_t ctx_len) AEGIS_WUR;
+/* ML-DSA.Sign_internal / Verify_internal (FIPS 204 Alg. 7/8) on M' as given;
+ * the _mu variants take mu = H(tr || M', 64) directly ("external mu").
+ * rnd: 32 bytes, or NULL for the deterministic variant (rnd = 0^32). */
+aegis_err aegis_mldsa87_sign_internal(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
+                                      const uint8_t *mprime, size_t mprime_len, const uint8_t *rnd,
+                                      const uint8_t sk[static AEGIS_MLDSA87_SK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mldsa87_sign_mu(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
+                                const uint8_t mu[static AEGIS_MLDSA87_MU_BYTES], const uint8_t *rnd,
+                                const uint8_t sk[static AEGIS_MLDSA87_SK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mldsa87_verify_internal(const uint8_t *sig, size_t sig_len,
+                                        const uint8_t *mprime, size_t mprime_len,
+                                        const uint8_t pk[static AEGIS_MLDSA87_PK_BYTES]) AEGIS_WUR;
+aegis_err aegis_mldsa87_verify_mu(const uint8_t *sig, size_t sig_len,
+                                  const uint8_t mu[static AEGIS_MLDSA87_MU_BYTES],
+                                  const uint8_t pk[static AEGIS_MLDSA87_PK_BYTES]) AEGIS_WUR;
+
 /* ---------------- SLH-DSA-SHA2-256s / 256f (FIPS 205) ---------------- */
 typedef enum aegis_slhdsa_param {
     AEGIS_SLHDSA_SHA2_256S = 0,
@@ -108,6 +146,16 @@ aegis_err aegis_slhdsa_sign(aegis_slhdsa_param p, uint8_t *sig, const uint8_t *m
 aegis_err aegis_slhdsa_verify(aegis_slhdsa_param p, const uint8_t *sig, size_t sig_len,
                               const uint8_t *msg, size_t msg_len, const uint8_t *ctx, size_t ctx_len,
                               const uint8_t pk[static AEGIS_SLHDSA_PK_BYTES]) AEGIS_WUR;
+/* slh_sign_internal / slh_verify_internal (FIPS 205 Alg. 19/20) on M' as given.
+ * addrnd: n = 32 bytes of opt_rand, or NULL for the deterministic variant
+ * (opt_rand = PK.seed). */
+aegis_err aegis_slhdsa_sign_internal(aegis_slhdsa_param p, uint8_t *sig,
+                                     const uint8_t *mprime, size_t mprime_len,
+                                     const uint8_t sk[static AEGIS_SLHDSA_SK_BYTES],
+                                     const uint8_t *addrnd) AEGIS_WUR;
+aegis_err aegis_slhdsa_verify_internal(aegis_slhdsa_param p, const uint8_t *sig, size_t sig_len,
+                                       const uint8_t *mprime, size_t mprime_len,
+                                       const uint8_t pk[static AEGIS_SLHDSA_PK_BYTES]) AEGIS_WUR;
 
 /* ---------------- ML-KEM-1024 (FIPS 203) ----------------
  * encaps checks ek (§7.2) first; decaps checks dk (§7.3) first. */
@@ -124,6 +172,12 @@ aegis_err aegis_mlkem1024_decaps(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
                                  const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
 aegis_err aegis_mlkem1024_check_ek(const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES]) AEGIS_WUR;
 aegis_err aegis_mlkem1024_check_dk(const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+/* ML-KEM.Encaps_internal (FIPS 203 Alg. 17) with the caller's m (known-answer
+ * tests only); checks ek (7.2) first like encaps. */
+aegis_err aegis_mlkem1024_encaps_m(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
+                                   uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
+                                   const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES],
+                                   const uint8_t m[static 32]) AEGIS_WUR;
 
 /* ---------------- X25519 ---------------- */
 aegis_err aegis_x25519_keygen(uint8_t pk[static 32], uint8_t sk[static 32]) AEGIS_WUR;

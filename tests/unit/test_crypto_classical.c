@@ -225,6 +225,132 @@ static void test_secp256k1_bad_keys(void **state)
     assert_int_equal(aegis_secp256k1_recover(pk, zs, 0, d, true), AEGIS_ERR_BAD_SIG);
 }
 
+/* ---------------- X25519 ---------------- */
+
+static void test_x25519_rfc7748(void **state)
+{
+    (void)state;
+    static const struct { const char *k, *u, *out; } v[] = {
+        { "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+          "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c",
+          "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552" },
+        { "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+          "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493",
+          "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957" },
+    };
+    for (size_t i = 0; i < AEGIS_ARRAY_LEN(v); i++) {
+        uint8_t k[32], u[32], ss[32];
+        hex(k, 32, v[i].k);
+        hex(u, 32, v[i].u);
+        assert_int_equal(aegis_x25519(ss, k, u), AEGIS_OK);
+        assert_hex(ss, 32, v[i].out);
+    }
+    /* §6.1 Diffie-Hellman */
+    uint8_t a[32], b[32], apk[32], bpk[32], s1[32], s2[32];
+    hex(a, 32, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    hex(b, 32, "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+    assert_int_equal(aegis_x25519_public(apk, a), AEGIS_OK);
+    assert_int_equal(aegis_x25519_public(bpk, b), AEGIS_OK);
+    assert_hex(apk, 32, "8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a");
+    assert_hex(bpk, 32, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+    assert_int_equal(aegis_x25519(s1, a, bpk), AEGIS_OK);
+    assert_int_equal(aegis_x25519(s2, b, apk), AEGIS_OK);
+    assert_hex(s1, 32, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+    assert_memory_equal(s1, s2, 32);
+}
+
+static void test_x25519_keygen_and_small_order(void **state)
+{
+    (void)state;
+    uint8_t pk1[32], sk1[32], pk2[32], sk2[32], s1[32], s2[32];
+    assert_int_equal(aegis_x25519_keygen(pk1, sk1), AEGIS_OK);
+    assert_int_equal(aegis_x25519_keygen(pk2, sk2), AEGIS_OK);
+    assert_memory_not_equal(sk1, sk2, 32);
+    assert_int_equal(aegis_x25519(s1, sk1, pk2), AEGIS_OK);
+    assert_int_equal(aegis_x25519(s2, sk2, pk1), AEGIS_OK);
+    assert_memory_equal(s1, s2, 32);
+    /* small-order points (0, 1, and the order-8 point) give an all-zero
+     * secret and must be refused; the output stays untouched */
+    static const char *small[] = {
+        "0000000000000000000000000000000000000000000000000000000000000000",
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    };
+    for (size_t i = 0; i < AEGIS_ARRAY_LEN(small); i++) {
+        uint8_t u[32], out[32];
+        memset(out, 0xaa, 32);
+        hex(u, 32, small[i]);
+        assert_int_equal(aegis_x25519(out, sk1, u), AEGIS_ERR_BAD_KEY);
+        for (int j = 0; j < 32; j++)
+            assert_int_equal(out[j], 0xaa);
+    }
+}
+
+/* ---------------- HKDF-SHA-256 ---------------- */
+
+static void test_hkdf_rfc5869(void **state)
+{
+    (void)state;
+    uint8_t ikm[22], salt[13], info[10], okm[42];
+    memset(ikm, 0x0b, sizeof(ikm));
+    for (int i = 0; i < 13; i++)
+        salt[i] = (uint8_t)i;
+    for (int i = 0; i < 10; i++)
+        info[i] = (uint8_t)(0xf0 + i);
+    assert_int_equal(aegis_hkdf_sha256(okm, 42, ikm, 22, salt, 13, info, 10), AEGIS_OK);
+    assert_hex(okm, 42, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+                        "34007208d5b887185865");
+    /* A.3: no salt, no info */
+    assert_int_equal(aegis_hkdf_sha256(okm, 42, ikm, 22, NULL, 0, NULL, 0), AEGIS_OK);
+    assert_hex(okm, 42, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
+                        "9d201395faa4b61a96c8");
+    assert_int_equal(aegis_hkdf_sha256(okm, 0, ikm, 22, NULL, 0, NULL, 0), AEGIS_ERR_BAD_LENGTH);
+    uint8_t big[1];
+    assert_int_equal(aegis_hkdf_sha256(big, 255 * 32 + 1, ikm, 22, NULL, 0, NULL, 0), AEGIS_ERR_BAD_LENGTH);
+}
+
+/* ---------------- AES-256-GCM ---------------- */
+
+static void test_aead_vectors(void **state)
+{
+    (void)state;
+    uint8_t key[32], nonce[12], aad[20], pt[60], ct[60], tag[16], back[60];
+    hex(key, 32, "feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+    hex(nonce, 12, "cafebabefacedbaddecaf888");
+    hex(aad, 20, "feedfacedeadbeeffeedfacedeadbeefabaddad2");
+    hex(pt, 60, "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72"
+                "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39");
+    assert_int_equal(aegis_aead_seal(ct, tag, key, nonce, aad, 20, pt, 60), AEGIS_OK);
+    assert_hex(ct, 60, "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa"
+                       "8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662");
+    assert_hex(tag, 16, "76fc6ece0f4e1768cddf8853bb2d551b");
+    assert_int_equal(aegis_aead_open(back, key, nonce, aad, 20, ct, 60, tag), AEGIS_OK);
+    assert_memory_equal(back, pt, 60);
+
+    /* any flipped bit in ct, tag, aad, nonce or key fails and wipes pt */
+    uint8_t *parts[] = { ct, tag, aad, nonce, key };
+    size_t lens[] = { 60, 16, 20, 12, 32 };
+    for (size_t p = 0; p < AEGIS_ARRAY_LEN(parts); p++) {
+        for (size_t i = 0; i < lens[p]; i += 3) {
+            parts[p][i] ^= 0x01;
+            memset(back, 0x55, sizeof(back));
+            assert_int_equal(aegis_aead_open(back, key, nonce, aad, 20, ct, 60, tag), AEGIS_ERR_CRYPTO_AEAD);
+            for (int j = 0; j < 60; j++)
+                assert_int_equal(back[j], 0);
+            parts[p][i] ^= 0x01;
+        }
+    }
+    /* zero key, zero nonce, empty and one-block plaintext (GCM test cases 13/14) */
+    memset(key, 0, 32);
+    memset(nonce, 0, 12);
+    assert_int_equal(aegis_aead_seal(ct, tag, key, nonce, NULL, 0, NULL, 0), AEGIS_OK);
+    assert_hex(tag, 16, "530f8afbc74536b9a963b4f1c4cb738b");
+    memset(pt, 0, 16);
+    assert_int_equal(aegis_aead_seal(ct, tag, key, nonce, NULL, 0, pt, 16), AEGIS_OK);
+    assert_hex(ct, 16, "cea7403d4d606b6e074ec5d3baf39d18");
+    assert_hex(tag, 16, "d0d1c8a799996bf0265b98b5d48ab919");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -235,6 +361,10 @@ int main(void)
         cmocka_unit_test(test_secp256k1_rfc6979),
         cmocka_unit_test(test_secp256k1_roundtrip),
         cmocka_unit_test(test_secp256k1_bad_keys),
+        cmocka_unit_test(test_x25519_rfc7748),
+        cmocka_unit_test(test_x25519_keygen_and_small_order),
+        cmocka_unit_test(test_hkdf_rfc5869),
+        cmocka_unit_test(test_aead_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,55 @@
+/*
+ * aegis/http.h - a small blocking HTTP/1.1 client (plain TCP, no TLS).
+ *
+ * Enough to talk to aegisd: one request per connection ("Connection:
+ * close"), Content-Length or read-until-close bodies, and an overall
+ * timeout. Used by the CLI and the integration tests; no libcurl.
+ *
+ * Thread-safety: every function is reentrant; there is no shared state.
+ */
+#ifndef AEGIS_HTTP_H
+#define AEGIS_HTTP_H
+
+#include <stddef.h>
+
+#include "aegis/util.h"
+
+#define AEGIS_HTTP_MAX_RESPONSE (64u * 1024 * 1024)
+
+typedef struct aegis_http_response {
+    int status;               /* e.g. 200 */
+    char content_type[128];   /* "" when absent */
+    char *body;               /* aegis_malloc'd, NUL-terminated (may contain NULs) */
+    size_t len;
+} aegis_http_response;
+
+/* Parsed "http://HOST:PORT[/path]" (port defaults to 80, path to "/"). */
+typedef struct aegis_http_url {
+    char host[256];
+    char port[8];
+    char path[1024];
+} aegis_http_url;
+
+/* Parse a URL; a bare "HOST:PORT" is accepted as http://HOST:PORT/.
+ * Errors: AEGIS_ERR_RPC_BAD_URL. */
+aegis_err aegis_http_url_parse(const char *url, aegis_http_url *ret) AEGIS_WUR;
+
+/* Send one request and read the whole response within timeout_ms.
+ * method is "GET" or "POST"; content_type may be NULL (no header);
+ * body may be NULL when len is 0. On success *ret is filled (free with
+ * aegis_http_response_clear) whatever the HTTP status.
+ * Errors: RPC_BAD_URL, RPC_CONNECT, TIMEOUT, IO, RPC_BAD_RESPONSE, TOO_BIG
+ * (response larger than AEGIS_HTTP_MAX_RESPONSE), NOMEM. */
+aegis_err aegis_http_request(const char *url, const char *method, const char *content_type,
+                             const void *body, size_t len, int timeout_ms,
+                             aegis_http_response *ret) AEGIS_WUR;
+
+/* Shorthands. */
+aegis_err aegis_http_post_json(const char *url, const char *json, size_t len, int timeout_ms,
+                               aegis_http_response *ret) AEGIS_WUR;
+aegis_err aegis_http_get(const char *url, int timeout_ms, aegis_http_response *ret) AEGIS_WUR;
+
+/* Free the body; accepts a zeroed struct. */
+void aegis_http_response_clear(aegis_http_response *r);
+
+#endif

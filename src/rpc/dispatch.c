@@ -1,0 +1,232 @@
+/*
+ * dispatch.c - one JSON-RPC 2.0 body in, one reply body out.
+ *
+ * No sockets here: the MHD glue (server.c), the unit tests and the fuzzer
+ * all come through aegis_rpc_handle_body(). Every malformed input becomes
+ * an error object in the reply; the only failure return is out-of-memory.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rpc_int.h"
+
+const struct aegis__method_slot *aegis__rpc_find(const aegis_rpc_server *srv, const char *name)
+{
+    for (size_t i = 0; i < srv->n_methods; i++)
+        if (strcmp(srv->methods[i].m->name, name) == 0)
+            return &srv->methods[i];
+    return NULL;
+}
+
+static json_t *error_reply(json_t *id, aegis_err err, const char *detail)
+{
+    char msg[512];
+    if (detail && *detail)
+        snprintf(msg, sizeof(msg), "%s: %s", aegis_strerror(err), detail);
+    else
+        snprintf(msg, sizeof(msg), "%s", aegis_strerror(err));
+    const char *name = aegis_err_name(err);
+    return json_pack("{s:s, s:O?, s:{s:i, s:s, s:{s:i, s:s}}}",
+                     "jsonrpc", "2.0",
+                     "id", id,
+                     "error",
+                       "code", aegis_rpc_err_code(err),
+                       "message", msg,
+                       "data", "aegis_code", (int)err, "name", name ? name : "AEGIS_ERR_UNKNOWN");
+}
+
+json_t *aegis__rpc_error_reply(json_t *id, aegis_err err, const char *detail)
+{
+    json_t *r = error_reply(id, err, detail);
+    /* A detail quoting client bytes may be invalid UTF-8 (or cut inside a
+     * sequence): jansson refuses it, so fall back to the static message. */
+    if (!r && detail)
+        r = error_reply(id, err, NULL);
+    return r;
+}
+
+aegis_err aegis__rpc_dump(json_t *reply, char **ret, size_t *ret_len)
+{
+    char *s = json_dumps(reply, JSON_COMPACT | JSON_ENCODE_ANY);
+    if (!s)
+        return AEGIS_ERR_NOMEM;
+    size_t n = strlen(s);
+    char *out = aegis_malloc(n + 1);
+    if (!out) {
+        free(s);
+        return AEGIS_ERR_NOMEM;
+    }
+    memcpy(out, s, n + 1);
+    free(s);
+    *ret = out;
+    *ret_len = n;
+    return AEGIS_OK;
+}
+
+/* A valid id is a string, a number or null (JSON-RPC 2.0 section 4). */
+static bool id_is_valid(const json_t *id)
+{
+    return json_is_string(id) || json_is_number(id) || json_is_null(id);
+}
+
+/*
+ * Process one request object. Returns the reply object (new reference),
+ * or NULL for a notification (no reply) - or when out of memory, which
+ * *oom reports.
+ */
+static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, uint64_t start_ns,
+                           bool *oom)
+{
+    json_t *id = NULL, *reply = NULL, *result = NULL;
+    const char *detail = NULL;
+    aegis_err err = AEGIS_OK;
+
+    if (!json_is_object(req)) {
+        err = AEGIS_ERR_RPC_INVALID_REQUEST;
+        detail = "a request must be a JSON object";
+        goto fail;
+    }
+    json_t *jid = json_object_get(req, "id");
+    bool notification = jid == NULL;
+    if (jid && !id_is_valid(jid)) {
+        err = AEGIS_ERR_RPC_INVALID_REQUEST;
+        detail = "id must be a string, a number or null";
+        goto fail;
+    }
+    id = jid;
+    json_t *ver = json_object_get(req, "jsonrpc");
+    if (!json_is_string(ver) || strcmp(json_string_value(ver), "2.0") != 0) {
+        err = AEGIS_ERR_RPC_INVALID_REQUEST;
+        detail = "jsonrpc must be \"2.0\"";
+        goto fail;
+    }
+    json_t *jm = json_object_get(req, "method");
+    if (!json_is_string(jm)) {
+        err = AEGIS_ERR_RPC_INVALID_REQUEST;
+        detail = "method must be a string";
+        goto fail;
+    }
+    json_t *params = json_object_get(req, "params");
+    if (params && !json_is_array(params) && !json_is_object(params)) {
+        err = AEGIS_ERR_RPC_INVALID_REQUEST;
+        detail = "params must be an array or an object";
+        goto fail;
+    }
+    const char *name = json_string_value(jm);
+    const struct aegis__method_slot *slot =
+        strlen(name) == json_string_length(jm) ? aegis__rpc_find(srv, name) : NULL;
+    if (!slot) {
+        aegis__metrics_observe(&srv->unknown_stats, false, aegis_now_ns() - start_ns);
+        if (notification)
+            return NULL;
+        err = AEGIS_ERR_RPC_METHOD_NOT_FOUND;
+        goto fail;
+    }
+
+    uint64_t t0 = aegis_now_ns();
+    aegis_rpc_call call = {
+        .ctx = slot->ctx,
+        .method = slot->m->name,
+        .peer_is_loopback = loopback,
+        .start_ns = start_ns,
+        .deadline_ns = start_ns + (uint64_t)srv->opts.request_time_ms * 1000000ull,
+    };
+    if ((slot->m->flags & AEGIS_RPC_ADMIN) && !loopback) {
+        err = AEGIS_ERR_RPC_FORBIDDEN;
+    } else if ((slot->m->flags & AEGIS_RPC_WRITE) && srv->opts.read_only) {
+        err = AEGIS_ERR_RPC_READ_ONLY;
+    } else if (t0 > call.deadline_ns) {
+        err = AEGIS_ERR_RPC_DEADLINE;
+    } else {
+        err = slot->m->handler(&call, params, &result, &detail);
+    }
+    aegis__metrics_observe(slot->stats, err == AEGIS_OK, aegis_now_ns() - t0);
+    if (err) {
+        json_decref(result);
+        result = NULL;
+        goto fail;
+    }
+    if (notification) {
+        json_decref(result);
+        return NULL;
+    }
+    if (!result)
+        result = json_null();
+    reply = json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result", result);
+    if (!reply)
+        *oom = true;
+    return reply;
+
+fail:
+    if (err == AEGIS_ERR_RPC_METHOD_NOT_FOUND && notification)
+        return NULL;
+    reply = aegis__rpc_error_reply(id, err, detail);
+    if (!reply)
+        *oom = true;
+    return reply;
+}
+
+aegis_err aegis_rpc_handle_body(aegis_rpc_server *srv, const char *body, size_t len,
+                                bool peer_is_loopback, char **ret_body, size_t *ret_len)
+{
+    uint64_t start_ns = aegis_now_ns();
+    json_t *doc = NULL, *reply = NULL;
+    aegis_err err = AEGIS_OK;
+    bool oom = false;
+    json_error_t jerr;
+
+    doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
+    if (!doc) {
+        char detail[256];
+        snprintf(detail, sizeof(detail), "line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        /* The detail is built per request, so pass it through the message. */
+        reply = aegis__rpc_error_reply(NULL, AEGIS_ERR_RPC_PARSE, detail);
+        goto out;
+    }
+    if (json_is_array(doc)) {
+        size_t n = json_array_size(doc);
+        if (n == 0) {
+            reply = aegis__rpc_error_reply(NULL, AEGIS_ERR_RPC_INVALID_REQUEST, "empty batch");
+            goto out;
+        }
+        if (n > srv->opts.max_batch) {
+            reply = aegis__rpc_error_reply(NULL, AEGIS_ERR_RPC_BATCH_TOO_BIG, NULL);
+            goto out;
+        }
+        reply = json_array();
+        if (!reply) {
+            err = AEGIS_ERR_NOMEM;
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, start_ns, &oom);
+            if (oom) {
+                err = AEGIS_ERR_NOMEM;
+                goto out;
+            }
+            if (r && json_array_append_new(reply, r) != 0) {
+                err = AEGIS_ERR_NOMEM;
+                goto out;
+            }
+        }
+        if (json_array_size(reply) == 0) {
+            json_decref(reply);
+            reply = NULL;
+        }
+        goto out;
+    }
+    reply = process_one(srv, doc, peer_is_loopback, start_ns, &oom);
+    if (oom)
+        err = AEGIS_ERR_NOMEM;
+
+out:
+    if (!err && reply) {
+        err = aegis__rpc_dump(reply, ret_body, ret_len);
+    } else if (!err) {
+        *ret_body = NULL;
+        *ret_len = 0;
+    }
+    json_decref(reply);
+    json_decref(doc);
+    return err;
+}

@@ -1,0 +1,203 @@
+/* test_rpc_http.c - the server over real sockets with the aegis HTTP client:
+ * round trip, limits, idle connections, drain on stop, URL parsing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pthread.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "aegis/http.h"
+#include "aegis/rpc.h"
+
+static aegis_err h_ping(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    *ret = json_string("pong");
+    return AEGIS_OK;
+}
+
+static aegis_err h_slow(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct timespec ts = { 0, 300 * 1000 * 1000 };
+    nanosleep(&ts, NULL);
+    *ret = json_string("done");
+    return AEGIS_OK;
+}
+
+static const aegis_rpc_method methods[] = {
+    { "t_ping", h_ping, "[]", AEGIS_RPC_PUBLIC, "pong" },
+    { "t_slow", h_slow, "[]", AEGIS_RPC_PUBLIC, "sleeps 300 ms" },
+};
+
+struct fx {
+    aegis_rpc_server *srv;
+    char url[64];
+};
+
+static int setup(void **state)
+{
+    static struct fx f;
+    aegis_rpc_opts o;
+    aegis_rpc_opts_default(&o);
+    o.port = 0;
+    o.max_body = 2048;
+    o.max_connections = 600;
+    o.timeout_ms = 5000;
+    if (aegis_rpc_server_new(&f.srv, &o) || aegis_rpc_add_methods(f.srv, methods, 2, NULL))
+        return -1;
+    if (aegis_rpc_health_set(f.srv, "test", AEGIS_HEALTH_OK, "up"))
+        return -1;
+    const char *detail = NULL;
+    if (aegis_rpc_server_start(f.srv, &detail) != AEGIS_OK)
+        return -1;
+    snprintf(f.url, sizeof(f.url), "http://127.0.0.1:%u", aegis_rpc_server_port(f.srv));
+    *state = &f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    aegis_rpc_server_free(f->srv);
+    return 0;
+}
+
+static void post(struct fx *f, const char *ct, const char *body, size_t len, int want, const char *needle)
+{
+    aegis_http_response r = { 0 };
+    assert_int_equal(aegis_http_request(f->url, "POST", ct, body, len, 5000, &r), AEGIS_OK);
+    assert_int_equal(r.status, want);
+    if (needle)
+        assert_non_null(strstr(r.body, needle));
+    aegis_http_response_clear(&r);
+}
+
+static void test_roundtrip(void **state)
+{
+    struct fx *f = *state;
+    const char *b = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"t_ping\"}";
+    post(f, "application/json", b, strlen(b), 200, "\"pong\"");
+    post(f, "text/plain", b, strlen(b), 415, "-33256");
+    post(f, "application/json", "{bad", 4, 200, "-32700");
+    aegis_http_response r = { 0 };
+    assert_int_equal(aegis_http_get(f->url, 2000, &r), AEGIS_OK);
+    assert_int_equal(r.status, 405);
+    aegis_http_response_clear(&r);
+    char url[128];
+    snprintf(url, sizeof(url), "%s/healthz", f->url);
+    assert_int_equal(aegis_http_get(url, 2000, &r), AEGIS_OK);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.content_type, "application/json");
+    aegis_http_response_clear(&r);
+}
+
+static void test_oversize(void **state)
+{
+    struct fx *f = *state;
+    size_t n = 100000;
+    char *big = malloc(n);
+    memset(big, ' ', n);
+    post(f, "application/json", big, n, 413, "AEGIS_ERR_RPC_BODY_TOO_BIG");
+    free(big);
+    /* The server still serves afterwards. */
+    const char *b = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"t_ping\"}";
+    post(f, "application/json", b, strlen(b), 200, "pong");
+}
+
+static void test_idle_connections(void **state)
+{
+    struct fx *f = *state;
+    enum { N = 500 };
+    int fds[N];
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(aegis_rpc_server_port(f->srv)) };
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    for (int i = 0; i < N; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(fds[i] >= 0);
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)), 0);
+    }
+    const char *b = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"t_ping\"}";
+    post(f, "application/json", b, strlen(b), 200, "pong");
+    for (int i = 0; i < N; i++)
+        close(fds[i]);
+}
+
+struct slow_arg {
+    const char *url;
+    int status;
+    char body[256];
+};
+
+static void *slow_thread(void *p)
+{
+    struct slow_arg *a = p;
+    const char *b = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"t_slow\"}";
+    aegis_http_response r = { 0 };
+    if (aegis_http_post_json(a->url, b, strlen(b), 5000, &r) == AEGIS_OK) {
+        a->status = r.status;
+        snprintf(a->body, sizeof(a->body), "%s", r.body);
+        aegis_http_response_clear(&r);
+    }
+    return NULL;
+}
+
+static void test_stop_drains(void **state)
+{
+    struct fx *f = *state;
+    struct slow_arg a = { f->url, 0, "" };
+    pthread_t t;
+    pthread_create(&t, NULL, slow_thread, &a);
+    while (aegis_rpc_server_inflight(f->srv) == 0) {
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    aegis_rpc_server_stop(f->srv);
+    pthread_join(t, NULL);
+    assert_int_equal(a.status, 200);
+    assert_non_null(strstr(a.body, "done"));
+    /* Nothing listens any more. */
+    aegis_http_response r = { 0 };
+    assert_int_not_equal(aegis_http_get(f->url, 1000, &r), AEGIS_OK);
+}
+
+static void test_url_parse(void **state)
+{
+    aegis_http_url u;
+    assert_int_equal(aegis_http_url_parse("http://127.0.0.1:8545", &u), AEGIS_OK);
+    assert_string_equal(u.host, "127.0.0.1");
+    assert_string_equal(u.port, "8545");
+    assert_string_equal(u.path, "/");
+    assert_int_equal(aegis_http_url_parse("localhost:9/x", &u), AEGIS_OK);
+    assert_string_equal(u.host, "localhost");
+    assert_string_equal(u.path, "/x");
+    assert_int_equal(aegis_http_url_parse("http://[::1]:80/", &u), AEGIS_OK);
+    assert_string_equal(u.host, "::1");
+    assert_int_equal(aegis_http_url_parse("https://x:1", &u), AEGIS_ERR_RPC_BAD_URL);
+    assert_int_equal(aegis_http_url_parse("http://:1", &u), AEGIS_ERR_RPC_BAD_URL);
+    assert_int_equal(aegis_http_url_parse("http://h:99999", &u), AEGIS_ERR_RPC_BAD_URL);
+    assert_int_equal(aegis_http_url_parse("http://h:1x", &u), AEGIS_ERR_RPC_BAD_URL);
+    /* Nothing listening: a connect error, not a hang. */
+    aegis_http_response r = { 0 };
+    assert_int_equal(aegis_http_get("http://127.0.0.1:1/", 1000, &r), AEGIS_ERR_RPC_CONNECT);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
+        cmocka_unit_test(test_url_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -51,11 +51,38 @@ typedef struct aegis_store_opts {
  * (lock file). dir may be NULL for "memory". */
 aegis_err aegis_store_open(aegis_store **ret, const char *backend, const char *dir,
                            const aegis_store_opts *opts) AEGIS_WUR;
+/* (added by the store module) Same as aegis_store_open; on failure also
+ * stores the specific reason in *ret_detail (may be NULL) for messages:
+ *   AEGIS_ERR_BUSY  -> AEGIS_ERR_STORE_LOCKED (another aegisd holds the dir)
+ *   AEGIS_ERR_PERM  -> AEGIS_ERR_STORE_DIR_UNWRITABLE, _DIR_UNSAFE (group/
+ *                      other-writable dir), _NOT_DIR
+ *   AEGIS_ERR_INVAL -> AEGIS_ERR_STORE_NO_BACKEND (unknown name) or INVAL
+ *   otherwise the same code (STORE_CORRUPT, STORE_SCHEMA_NEWER, STORE_FULL,
+ *   STORE_IO, STORE_MIGRATION, NOT_FOUND for a missing read-only dir, NOMEM).
+ * backend NULL means "sqlite"; opts NULL means defaults. */
+aegis_err aegis_store_open_ex(aegis_store **ret, const char *backend, const char *dir,
+                              const aegis_store_opts *opts, aegis_err *ret_detail) AEGIS_WUR;
 /* Close cleanly (checkpoint the WAL). Accepts NULL. */
 void aegis_store_free(aegis_store *st);
 const char *aegis_store_backend_name(const aegis_store *st);
 /* Schema version on disk. */
 int aegis_store_schema_version(const aegis_store *st);
+/* (added) Outcome of the most recent write that touched the disk: AEGIS_OK,
+ * or AEGIS_ERR_STORE_FULL / _IO / _CORRUPT while writes fail (for /healthz
+ * "degraded"). Resets to AEGIS_OK on the next successful write. */
+aegis_err aegis_store_health(const aegis_store *st);
+
+/* (added) Limits enforced by every backend: AEGIS_ERR_TOO_BIG past them. */
+#define AEGIS_STORE_MAX_VALUE    (64u << 20)  /* envelope / record / meta blob */
+#define AEGIS_STORE_MAX_REASON   1024         /* rejection reason, bytes */
+#define AEGIS_STORE_MAX_META_KEY 128          /* meta key, bytes (INVAL past it) */
+#define AEGIS_STORE_MAX_KEY      ((uint64_t)INT64_MAX) /* record keys (INVAL past it) */
+
+/* Write errors (any write function): AEGIS_ERR_STORE_FULL (disk or quota
+ * full), AEGIS_ERR_STORE_IO (write/fsync failed), AEGIS_ERR_STORE_READONLY
+ * (opened read_only, or the files became read-only), AEGIS_ERR_BUSY (lock
+ * contention past the busy timeout). In each case nothing was acknowledged
+ * and nothing of that call is visible, now or after a restart. */
 
 /* ---- the envelope log ---- */
 /* Append; durable on return. AEGIS_ERR_EXISTS (and *ret_id = existing id)
@@ -79,6 +106,9 @@ aegis_err aegis_store_env_count(aegis_store *st, uint64_t *ret_count) AEGIS_WUR;
 /* ---- keyed records: named collections of u64 key -> blob ----
  * Used for batches ("batch"), checkpoints ("checkpoint"), audit ("audit"),
  * receipts, registry entries. Collection names are [a-z_]{1,32}. */
+/* (added) true if coll is a valid collection name ([a-z_]{1,32}); the
+ * record functions return AEGIS_ERR_STORE_BAD_COLL otherwise. */
+bool aegis_store_coll_is_valid(const char *coll);
 aegis_err aegis_store_put(aegis_store *st, const char *coll, uint64_t key,
                           const uint8_t *val, size_t len) AEGIS_WUR;
 /* Insert only if absent: AEGIS_ERR_EXISTS otherwise (batch numbers are never reused). */
@@ -97,7 +127,11 @@ aegis_err aegis_store_meta_put(aegis_store *st, const char *key, const uint8_t *
 aegis_err aegis_store_meta_get(aegis_store *st, const char *key, uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
 
 /* Append latency histogram for /metrics: counts per bucket (microseconds
- * upper bounds in aegis_store_latency_bounds_us). */
+ * upper bounds in aegis_store_latency_bounds_us). Buckets are NOT cumulative:
+ * counts[i] = appends with bounds[i-1] < latency <= bounds[i]; appends slower
+ * than the last bound appear only in *total (Prometheus +Inf). *sum_us is the
+ * sum of all latencies. Either pointer may be NULL. Every append call that
+ * reached the backend counts, whatever its outcome. */
 #define AEGIS_STORE_LAT_BUCKETS 12
 extern const double aegis_store_latency_bounds_us[AEGIS_STORE_LAT_BUCKETS];
 void aegis_store_latency_snapshot(const aegis_store *st, uint64_t counts[AEGIS_STORE_LAT_BUCKETS],

@@ -121,6 +121,11 @@ void aegis_config_print(const aegis_config *cfg, FILE *out);
 /* Print the schema as a Markdown table (docs/config.md). */
 void aegis_config_print_docs(FILE *out);
 
+/* Non-fatal oddities of a valid config (e.g. a hardware enclave_type with
+ * the sim TEE backend). Stores up to max static strings in out and returns
+ * how many there are in total. Thread-safe. */
+size_t aegis_config_warnings(const aegis_config *cfg, const char **out, size_t max);
+
 void aegis_config_clear(aegis_config *cfg);
 
 #endif

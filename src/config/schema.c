@@ -1,0 +1,211 @@
+/* schema.c - every configuration key of aegisd, in one table.
+ *
+ * Parsing (config.c), validation, --print-default-config and
+ * docs/config.md (aegis_config_print_docs) all read this table; adding a
+ * key means adding a field to aegis_config and one line here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+
+#define OFF(f) offsetof(aegis_config, f)
+#define KIB 1024ull
+#define MIB (1024ull * 1024ull)
+#define STRMAX 4096
+
+/* "HOST:PORT" with a numeric port 1..65535; IPv6 hosts in brackets. */
+static const char *check_listen(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    if (!colon || colon == v)
+        return "must be HOST:PORT";
+    if (v[0] == '[' && colon[-1] != ']')
+        return "an IPv6 host must be written [ADDR]:PORT";
+    if (v[0] != '[' && memchr(v, ':', (size_t)(colon - v)))
+        return "an IPv6 host must be written [ADDR]:PORT";
+    const char *port = colon + 1;
+    if (*port == '\0' || strlen(port) > 5 || strspn(port, "0123456789") != strlen(port))
+        return "port must be a number 1..65535";
+    long n = strtol(port, NULL, 10);
+    if (n < 1 || n > 65535)
+        return "port must be a number 1..65535";
+    return NULL;
+}
+
+static const char *check_nonempty_path(const char *v)
+{
+    return v[0] == '\0' ? "must not be empty" : NULL;
+}
+
+const struct aegis__cfg_key aegis__cfg_schema[] = {
+    /* [node] */
+    { "node", "id", AEGIS__CFG_STR, "aegis-node-1", 1, 128, NULL,
+      "Name of this node (logs, aegis_status, metrics).", OFF(node_id), NULL },
+    { "node", "data_dir", AEGIS__CFG_STR, "./var", 1, STRMAX, NULL,
+      "Directory for the store and lock file; created 0700. Overridden by --data-dir.",
+      OFF(data_dir), check_nonempty_path },
+    { "node", "chain_id", AEGIS__CFG_U64, "1", 1, (uint64_t)INT64_MAX, NULL,
+      "EIP-155 chain id served by eth_chainId and required in transactions.", OFF(chain_id), NULL },
+
+    /* [rpc] */
+    { "rpc", "listen", AEGIS__CFG_STR, "127.0.0.1:8545", 3, 300, NULL,
+      "JSON-RPC HTTP listen address HOST:PORT. Overridden by --listen.", OFF(rpc_listen), check_listen },
+    { "rpc", "max_body", AEGIS__CFG_U64, "1048576", 1 * KIB, 64 * MIB, NULL,
+      "Largest request body in bytes; larger requests get HTTP 413.", OFF(rpc_max_body), NULL },
+    { "rpc", "max_connections", AEGIS__CFG_U64, "1024", 1, 65536, NULL,
+      "Concurrent HTTP connections accepted.", OFF(rpc_max_connections), NULL },
+    { "rpc", "timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
+      "Idle timeout per connection, milliseconds.", OFF(rpc_timeout_ms), NULL },
+    { "rpc", "threads", AEGIS__CFG_U64, "2", 1, 64, NULL,
+      "HTTP worker threads.", OFF(rpc_threads), NULL },
+    { "rpc", "max_batch", AEGIS__CFG_U64, "100", 1, 10000, NULL,
+      "Most entries in one JSON-RPC batch request.", OFF(rpc_max_batch), NULL },
+
+    /* [storage] */
+    { "storage", "backend", AEGIS__CFG_STR, "sqlite", 1, 32, "sqlite|memory",
+      "Store backend: sqlite (WAL, durable) or memory (tests; lost on exit).",
+      OFF(storage_backend), NULL },
+    { "storage", "group_commit_us", AEGIS__CFG_U64, "200", 0, 1000000, NULL,
+      "Group-commit window in microseconds (0: fsync every append).",
+      OFF(storage_group_commit_us), NULL },
+
+    /* [tee] */
+    { "tee", "primary", AEGIS__CFG_STR, "sim", 1, 32, "sim|tdx|dstack",
+      "Primary attestation backend: sim (development), tdx (configfs-tsm) or dstack.",
+      OFF(tee_primary), NULL },
+    { "tee", "backup", AEGIS__CFG_STR, "", 0, 32, "|sim|tdx|dstack",
+      "Backup attestation backend, \"\" for none. A [phala] section makes it \"dstack\" unless set.",
+      OFF(tee_backup), NULL },
+    { "tee", "require_backup", AEGIS__CFG_BOOL, "false", 0, 0, NULL,
+      "If true a failing backup stops batches; if false it only degrades health.",
+      OFF(tee_require_backup), NULL },
+    { "tee", "attest_mode", AEGIS__CFG_STR, "per-batch", 1, 32, "per-batch|key-binding",
+      "Quote every batch, or quote once binding the signing keys.", OFF(tee_attest_mode), NULL },
+    { "tee", "configfs_root", AEGIS__CFG_STR, "/sys/kernel/config/tsm/report", 1, STRMAX, NULL,
+      "configfs-tsm report directory (tdx backend).", OFF(tee_configfs_root), NULL },
+    { "tee", "dstack_socket", AEGIS__CFG_STR, "/var/run/dstack.sock", 1, STRMAX, NULL,
+      "dstack guest-agent socket (dstack backend).", OFF(tee_dstack_socket), NULL },
+
+    /* [mempool] */
+    { "mempool", "capacity", AEGIS__CFG_U64, "10000", 1, 10000000, NULL,
+      "Most pending transactions held.", OFF(mempool_capacity), NULL },
+    { "mempool", "per_sender", AEGIS__CFG_U64, "64", 1, 100000, NULL,
+      "Most pending transactions per sender.", OFF(mempool_per_sender), NULL },
+    { "mempool", "price_bump_pct", AEGIS__CFG_U64, "10", 0, 1000, NULL,
+      "Minimum fee increase, percent, to replace a pending transaction.",
+      OFF(mempool_price_bump_pct), NULL },
+    { "mempool", "expiry_s", AEGIS__CFG_U64, "3600", 1, 604800, NULL,
+      "Seconds before an unsequenced transaction expires.", OFF(mempool_expiry_s), NULL },
+    { "mempool", "max_envelope", AEGIS__CFG_U64, "131072", 256, 16 * MIB, NULL,
+      "Largest encrypted envelope in bytes.", OFF(mempool_max_envelope), NULL },
+
+    /* [batch] */
+    { "batch", "max", AEGIS__CFG_U64, "50", 1, 1000, NULL,
+      "Most transactions per batch (max_batch).", OFF(batch_max), NULL },
+    { "batch", "interval_ms", AEGIS__CFG_U64, "1000", 10, 3600000, NULL,
+      "Cut a batch at least this often, milliseconds.", OFF(batch_interval_ms), NULL },
+    { "batch", "slh_mode", AEGIS__CFG_STR, "epoch", 1, 16, "every|epoch",
+      "SLH-DSA signature on every batch, or a seal every seal_every batches.",
+      OFF(batch_slh_mode), NULL },
+    { "batch", "seal_every", AEGIS__CFG_U64, "20", 1, 100000, NULL,
+      "Epoch mode: SLH-DSA seal after this many batches.", OFF(batch_seal_every), NULL },
+    { "batch", "max_wait", AEGIS__CFG_U64, "10", 1, 1000, NULL,
+      "Hybrid ordering aging bound: a transaction waits at most this many batches.",
+      OFF(batch_max_wait), NULL },
+    { "batch", "checkpoint_interval", AEGIS__CFG_U64, "100", 1, 1000000, NULL,
+      "Write a checkpoint every this many batches.", OFF(checkpoint_interval), NULL },
+
+    /* [logging] */
+    { "logging", "level", AEGIS__CFG_STR, "info", 1, 16, "trace|debug|info|warn|error",
+      "Least severe level written.", OFF(log_level), NULL },
+    { "logging", "format", AEGIS__CFG_STR, "logfmt", 1, 16, "logfmt|json",
+      "Log line format.", OFF(log_format), NULL },
+    { "logging", "file", AEGIS__CFG_STR, "", 0, STRMAX, NULL,
+      "Log file (reopened on SIGHUP); \"\" writes to stderr.", OFF(log_file), NULL },
+
+    /* [phala] (spec) */
+    { "phala", "network", AEGIS__CFG_STR, "mainnet", 1, 16, "mainnet|testnet|local",
+      "Phala network. Present [phala] section: run on Phala Cloud, dstack as TEE backup.",
+      OFF(phala_network), NULL },
+
+    /* [worker] (spec) */
+    { "worker", "id", AEGIS__CFG_STR, "aegis-worker-1", 1, 128, NULL,
+      "Worker (sequencer) identity.", OFF(worker_id), NULL },
+    { "worker", "enclave_type", AEGIS__CFG_STR, "SIM", 1, 8, "TDX|SGX|SIM",
+      "Enclave the workers run in.", OFF(enclave_type), NULL },
+    { "worker", "min_workers", AEGIS__CFG_U64, "1", 1, 10, NULL,
+      "Workers that must be up for the sequencer to run.", OFF(min_workers), NULL },
+    { "worker", "max_workers", AEGIS__CFG_U64, "1", 1, 10, NULL,
+      "Most workers the sequencer scales to (>= min_workers).", OFF(max_workers), NULL },
+
+    /* [quantum] (spec) */
+    { "quantum", "signature_algorithms", AEGIS__CFG_LIST, "ML-DSA-87,SLH-DSA-256s", 1, 4,
+      "ML-DSA-87|SLH-DSA-256s|SLH-DSA-SHA2-256s",
+      "Post-quantum signatures accepted and produced (SLH-DSA-256s = SLH-DSA-SHA2-256s).",
+      OFF(signature_algorithms), NULL },
+    { "quantum", "hybrid_ecdsa", AEGIS__CFG_BOOL, "true", 0, 0, NULL,
+      "Also require the classic secp256k1 ECDSA signature (hybrid mode).", OFF(hybrid_ecdsa), NULL },
+    { "quantum", "risk_scheduled", AEGIS__CFG_U64, "6000", 0, 10000, NULL,
+      "Quantum-risk score (basis points) at which scheduled migration starts.",
+      OFF(risk_scheduled), NULL },
+    { "quantum", "risk_emergency", AEGIS__CFG_U64, "9000", 0, 10000, NULL,
+      "Risk score at which emergency migration starts (> risk_scheduled).",
+      OFF(risk_emergency), NULL },
+    { "quantum", "oracle_keys", AEGIS__CFG_LIST, "", 0, AEGIS_CONFIG_MAX_LIST, NULL,
+      "Paths of ML-DSA-87 public keys of the risk oracles.", OFF(oracle_keys), NULL },
+
+    /* [intelligence] (spec) */
+    { "intelligence", "mode", AEGIS__CFG_STR, "hybrid", 1, 16, "fifo|risk|asset|migration|hybrid",
+      "Ordering policy.", OFF(mode), NULL },
+    { "intelligence", "enable_asset_protection", AEGIS__CFG_BOOL, "true", 0, 0, NULL,
+      "Prioritise transactions that move high-value assets.", OFF(enable_asset_protection), NULL },
+    { "intelligence", "enable_migration", AEGIS__CFG_BOOL, "true", 0, 0, NULL,
+      "Run scheduled/emergency key migration.", OFF(enable_migration), NULL },
+};
+
+const size_t aegis__cfg_schema_len = sizeof(aegis__cfg_schema) / sizeof(aegis__cfg_schema[0]);
+
+const char *const aegis__cfg_sections[][2] = {
+    { "node", "This node and where it keeps its data." },
+    { "rpc", "The JSON-RPC 2.0 HTTP server and its limits." },
+    { "storage", "The store backend." },
+    { "tee", "Attestation backends." },
+    { "mempool", "Pending-transaction pool." },
+    { "batch", "Batch building, signing and checkpoints." },
+    { "logging", "Structured logs on stderr or a file." },
+    { "phala", "From the original spec: Phala Cloud deployment." },
+    { "worker", "From the original spec: the sequencer workers." },
+    { "quantum", "From the original spec: post-quantum signatures and risk thresholds." },
+    { "intelligence", "From the original spec: ordering policy." },
+};
+
+const size_t aegis__cfg_sections_len = sizeof(aegis__cfg_sections) / sizeof(aegis__cfg_sections[0]);
+
+const char *const aegis__cfg_rules[] = {
+    "`quantum.risk_emergency` must be greater than `quantum.risk_scheduled`.",
+    "`worker.min_workers` must not exceed `worker.max_workers` (both 1..10).",
+    "A worker count the deployment cannot provide is an error: `storage.backend = \"memory\"` keeps "
+    "the log inside one process and `worker.enclave_type = \"SIM\"` is a single-process simulation, "
+    "so either requires `min_workers = max_workers = 1`.",
+    "`worker.enclave_type = \"SIM\"` requires `tee.primary = \"sim\"`; `\"SGX\"` cannot be attested "
+    "by the `tdx` or `dstack` backends. `\"TDX\"` or `\"SGX\"` with `tee.primary = \"sim\"` is allowed "
+    "(development) and reported as a warning.",
+    "`tee.backup` must differ from `tee.primary`; `tee.require_backup = true` needs a `tee.backup`.",
+    "`intelligence.mode = \"asset\"` needs `enable_asset_protection = true`; `mode = \"migration\"` "
+    "needs `enable_migration = true`.",
+    "`quantum.signature_algorithms` lists each algorithm once (`SLH-DSA-256s` and "
+    "`SLH-DSA-SHA2-256s` are the same algorithm).",
+    "`mempool.per_sender` must not exceed `mempool.capacity`; `mempool.max_envelope` must not "
+    "exceed `rpc.max_body`.",
+    NULL,
+};
+
+const struct aegis__cfg_key *aegis__cfg_find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < aegis__cfg_schema_len; i++)
+        if (strcmp(aegis__cfg_schema[i].section, section) == 0 &&
+            strcmp(aegis__cfg_schema[i].key, key) == 0)
+            return &aegis__cfg_schema[i];
+    return NULL;
+}

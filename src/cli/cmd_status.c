@@ -1,0 +1,83 @@
+/* cmd_status.c - `aegis status [--rpc URL] [--json]`: the node's status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "aegis/cli.h"
+#include "cli_rpc.h"
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s && *s ? s : "-";
+}
+
+static long long num(json_t *o, const char *k)
+{
+    return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static void print_human(json_t *r)
+{
+    json_t *tee = json_object_get(r, "tee"), *st = json_object_get(r, "store");
+    json_t *cfg = json_object_get(r, "config");
+    long long up = num(r, "uptime_s");
+    printf("node        %s (aegisd %s)\n", str(r, "node_id"), str(r, "version"));
+    printf("uptime      %lldd %02lld:%02lld:%02lld\n", up / 86400, up / 3600 % 24, up / 60 % 60, up % 60);
+    printf("chain id    %s\n", str(r, "chain_id"));
+    printf("tee         %s%s%s%s\n", str(tee, "backend"),
+           json_is_true(json_object_get(tee, "insecure")) ? "  ** INSECURE: software simulation **" : "",
+           json_string_value(json_object_get(tee, "backup")) && *json_string_value(json_object_get(tee, "backup"))
+               ? ", backup " : "",
+           json_string_value(json_object_get(tee, "backup")) ? json_string_value(json_object_get(tee, "backup")) : "");
+    printf("store       %s (schema %lld), %lld envelopes, %s\n", str(st, "backend"),
+           num(st, "schema_version"), num(st, "envelopes"), str(st, "data_dir"));
+    printf("rpc         %s\n", str(cfg, "listen"));
+    printf("ordering    %s, batch max %lld every %lld ms\n", str(cfg, "mode"), num(cfg, "batch_max"),
+           num(cfg, "batch_interval_ms"));
+    printf("quantum     risk scheduled %lld, emergency %lld, hybrid ECDSA %s\n",
+           num(cfg, "risk_scheduled"), num(cfg, "risk_emergency"),
+           json_is_true(json_object_get(cfg, "hybrid_ecdsa")) ? "on" : "off");
+    json_t *algs = json_object_get(cfg, "signature_algorithms");
+    printf("signatures ");
+    for (size_t i = 0; i < json_array_size(algs); i++)
+        printf(" %s", json_string_value(json_array_get(algs, i)));
+    printf("\nworkers     %lld..%lld (%s)\n", num(cfg, "min_workers"), num(cfg, "max_workers"),
+           str(cfg, "enclave_type"));
+}
+
+static int status_main(int argc, char **argv)
+{
+    if (aegis_cli_wants_help(argc, argv)) {
+        printf("Usage: aegis status [--rpc URL] [--json]\n\n"
+               "Print the status of a running aegisd (JSON-RPC aegis_status).\n"
+               "  --rpc URL   node endpoint (default $AEGIS_RPC or %s)\n"
+               "  --json      print the raw JSON result\n", AEGIS_CLI_RPC_DEFAULT_URL);
+        return 0;
+    }
+    const char *url = aegis_cli_rpc_url(&argc, argv);
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+        } else {
+            fprintf(stderr, "aegis status: unknown option '%s' (try --help)\n", argv[i]);
+            return 2;
+        }
+    }
+    json_t *res = NULL;
+    if (aegis_cli_rpc_call(url, "aegis_status", NULL, &res, NULL) != 0)
+        return 1;
+    if (json) {
+        char *s = json_dumps(res, JSON_INDENT(2) | JSON_SORT_KEYS);
+        if (s)
+            puts(s);
+        free(s);
+    } else {
+        print_human(res);
+    }
+    json_decref(res);
+    return 0;
+}
+
+const struct aegis_cli_cmd aegis_cli_cmd_status = { "status", status_main,
+                                                    "print a running node's status (--rpc URL)" };

@@ -1,0 +1,46 @@
+/*
+ * daemon.h - aegisd's private state and its component table.
+ *
+ * aegisd is a thin program: main.c parses arguments and the config, opens
+ * the store, creates the RPC server, starts every component of the table
+ * in components.c (each registers its RPC methods, metrics sources and
+ * health entries), then listens and waits for signals. A later core
+ * (mempool, batcher, ...) plugs in by adding one component entry.
+ */
+#ifndef AEGISD_DAEMON_H
+#define AEGISD_DAEMON_H
+
+#include <stdint.h>
+
+#include "aegis/config.h"
+#include "aegis/rpc.h"
+#include "aegis/store.h"
+
+struct aegisd {
+    aegis_config cfg;
+    aegis_store *store;
+    aegis_rpc_server *rpc;
+    uint64_t start_ns;       /* aegis_now_ns() at start, for uptime */
+    char host[256];          /* from cfg.rpc_listen */
+    uint16_t port;           /* configured; 0 = any free port */
+};
+
+struct aegisd_component {
+    const char *name;
+    /* Register methods / metrics / health on d->rpc (not yet listening).
+     * On failure point *detail at static text. */
+    aegis_err (*start)(struct aegisd *d, const char **detail);
+    /* After the RPC server stopped (no handler runs), before the store closes. Optional. */
+    void (*stop)(struct aegisd *d);
+};
+
+extern const struct aegisd_component aegisd_components[];
+extern const size_t aegisd_n_components;
+
+/* node.c: aegis_status, eth_chainId, aegis_submitEnvelope, aegis_getEnvelope. */
+aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
+
+/* listen.c: split "HOST:PORT" / "[V6]:PORT". */
+aegis_err aegisd_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);
+
+#endif

@@ -7,10 +7,12 @@
  *      after the list (unless an Aegis extension is allowed and follows);
  *   3. field shapes: canonical integers within their widths, `to` empty or
  *      20 bytes, access-list structure;
- *   4. stateless limits: nonce < 2^64-1, priority fee <= max fee,
+ *   4. chain id / v, r and s ranges, low s;
+ *   5. stateless limits: nonce < 2^64-1, priority fee <= max fee,
  *      gas * price < 2^256, initcode size, intrinsic gas;
- *   5. chain id / v, r and s ranges, low s;
  *   6. signing hash, secp256k1 recovery of the sender, tx hash.
+ * (Steps 4 and 5 follow the upstream filling client: signature shape is
+ * judged before gas, so error codes match its exception names more often.)
  * Every check needs only the input: hashing streams over the input's own
  * canonical field encodings, so decoding never allocates.
  */
@@ -403,8 +405,6 @@ aegis_err aegis_tx_decode(const aegis_tx_config *cfg, const uint8_t *in, size_t 
     }
     if ((err = decode_fields(&fc, L, f, &tx)))
         goto out;
-    if ((err = check_limits(&fc, &tx)))
-        goto out;
 
     /* chain id, v / y-parity */
     if (type == AEGIS_TX_TYPE_LEGACY) {
@@ -423,6 +423,9 @@ aegis_err aegis_tx_decode(const aegis_tx_config *cfg, const uint8_t *in, size_t 
         fc.msg = err == AEGIS_ERR_TX_SIG_HIGH_S ? "s above n/2" : "r or s out of [1, n-1]";
         goto out;
     }
+
+    if ((err = check_limits(&fc, &tx)))
+        goto out;
 
     /* Signing payload: the unsigned fields are a contiguous span of the
      * input, already canonical, so hash them in place. */

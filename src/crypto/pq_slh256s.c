@@ -1,0 +1,10 @@
+/* pq_slh256s.c - SLH-DSA-SHA2-256s instance of pq_slh_impl.h, compiled
+ * against PQClean's sphincs-sha2-256s-simple/clean (include path set by
+ * cmake/pqclean.cmake). OPENSSL_API_COMPAT: PRF_msg/H_msg use the low-level
+ * SHA512_* calls (see pq_sha2.c). */
+#define OPENSSL_API_COMPAT 10101
+#define AEGIS_SLH_OPS aegis__slh_sha2_256s
+/* Hypertree layers the signing thread keeps besides FORS (the helper thread
+ * takes the rest); balanced by hash-call counts, see slhdsa-fips205.md. */
+#define SLH_SPLIT 2
+#include "pq_slh_impl.h"

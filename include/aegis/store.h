@@ -94,7 +94,10 @@ aegis_err aegis_store_env_append(aegis_store *st, const uint8_t *data, size_t le
 aegis_err aegis_store_env_get(aegis_store *st, uint64_t id, aegis_store_env *ret) AEGIS_WUR;
 aegis_err aegis_store_env_find(aegis_store *st, const uint8_t hash[static 32], uint64_t *ret_id) AEGIS_WUR;
 /* Visit ids in [from, to] in order (to = UINT64_MAX for all). A callback
- * returning non-zero stops the walk (not an error). */
+ * returning non-zero stops the walk (not an error). The callback runs with
+ * no store lock held (rows are copied in chunks first), so it may call any
+ * store function; env->data/reason are valid only during the call. Rows
+ * appended during a walk may or may not be visited. */
 typedef int (*aegis_store_env_cb)(void *arg, const aegis_store_env *env);
 aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
                                 aegis_store_env_cb cb, void *arg) AEGIS_WUR;
@@ -118,6 +121,7 @@ aegis_err aegis_store_get(aegis_store *st, const char *coll, uint64_t key,
                           uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
 /* Highest key in the collection; AEGIS_ERR_NOT_FOUND when empty. */
 aegis_err aegis_store_last(aegis_store *st, const char *coll, uint64_t *ret_key) AEGIS_WUR;
+/* Same callback rules as aegis_store_env_range. */
 typedef int (*aegis_store_rec_cb)(void *arg, uint64_t key, const uint8_t *val, size_t len);
 aegis_err aegis_store_range(aegis_store *st, const char *coll, uint64_t from, uint64_t to,
                             aegis_store_rec_cb cb, void *arg) AEGIS_WUR;

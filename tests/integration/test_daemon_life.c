@@ -1,0 +1,211 @@
+/* test_daemon_life.c - aegisd's life cycle: SIGTERM exits 0, envelopes
+ * survive a restart, SIGHUP keeps serving, and the refusals at start
+ * (second daemon on the same data dir, unusable data dir, bad config). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static void test_sigterm_and_durability(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, NULL);
+    assert_true(daemon_start(&d));
+    /* The line `make run` shows. */
+    char want[128];
+    snprintf(want, sizeof(want), "aegisd listening on %s\n", d.url);
+    assert_non_null(strstr(slurp(d.out), want));
+    assert_non_null(strstr(slurp(d.err), "msg=\"listening\" addr=127.0.0.1"));
+
+    const char *envs[] = { "0x01", "0xa1b2c3", "0xdeadbeefcafe" };
+    json_int_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        char p[64];
+        snprintf(p, sizeof(p), "[\"%s\"]", envs[i]);
+        json_t *r = rpc_call(&d, "aegis_submitEnvelope", p);
+        assert_non_null(json_object_get(r, "result"));
+        ids[i] = json_integer_value(json_object_get(json_object_get(r, "result"), "id"));
+        json_decref(r);
+    }
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    assert_non_null(strstr(slurp(d.err), "msg=\"stopped\""));
+
+    /* Restart on the same data dir (new port): every acknowledged envelope is there. */
+    d.port = free_port();
+    snprintf(d.url, sizeof(d.url), "http://127.0.0.1:%d", d.port);
+    assert_true(daemon_start(&d));
+    for (int i = 0; i < 3; i++) {
+        char p[32];
+        snprintf(p, sizeof(p), "[%lld]", (long long)ids[i]);
+        json_t *r = rpc_call(&d, "aegis_getEnvelope", p);
+        assert_string_equal(json_string_value(json_object_get(json_object_get(r, "result"), "data")), envs[i]);
+        json_decref(r);
+    }
+    json_t *r = rpc_call(&d, "aegis_status", NULL);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(r, "result"), "store"),
+                                                        "envelopes")), 3);
+    json_decref(r);
+    /* SIGINT behaves like SIGTERM. */
+    assert_int_equal(daemon_stop(&d, SIGINT), 0);
+    daemon_cleanup(&d);
+}
+
+static void test_sighup_keeps_serving(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, NULL);
+    assert_true(daemon_start(&d));
+    kill(d.pid, SIGHUP);
+    usleep(100000);
+    json_t *r = rpc_call(&d, "eth_chainId", NULL);
+    assert_string_equal(json_string_value(json_object_get(r, "result")), "0x1");
+    json_decref(r);
+    assert_non_null(strstr(slurp(d.err), "logs reopened"));
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
+static void test_second_daemon_refused(void **state)
+{
+    struct daemon a, b;
+    daemon_init(&a, NULL);
+    daemon_init(&b, NULL);
+    assert_true(daemon_start(&a));
+    char port[64];
+    snprintf(port, sizeof(port), "127.0.0.1:%d", b.port);
+    const char *args[] = { "--listen", port, "--data-dir", a.data_dir, NULL };
+    assert_int_equal(run_aegisd(&b, args), 1);
+    assert_non_null(strstr(slurp(b.err), "held by another aegisd"));
+    /* The first one is unaffected. */
+    json_t *r = rpc_call(&a, "eth_chainId", NULL);
+    assert_non_null(json_object_get(r, "result"));
+    json_decref(r);
+    assert_int_equal(daemon_stop(&a, SIGTERM), 0);
+    daemon_cleanup(&a);
+    daemon_cleanup(&b);
+}
+
+static void test_unusable_data_dir_refused(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, NULL);
+    char port[64], file[400], under[420];
+    snprintf(port, sizeof(port), "127.0.0.1:%d", d.port);
+    snprintf(file, sizeof(file), "%s/plainfile", d.dir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    /* The data dir is a regular file. */
+    const char *a1[] = { "--listen", port, "--data-dir", file, NULL };
+    assert_int_equal(run_aegisd(&d, a1), 1);
+    assert_non_null(strstr(slurp(d.err), "cannot use data dir"));
+    /* The data dir would have to be created under a regular file. */
+    snprintf(under, sizeof(under), "%s/sub", file);
+    const char *a2[] = { "--listen", port, "--data-dir", under, NULL };
+    assert_int_equal(run_aegisd(&d, a2), 1);
+    assert_non_null(strstr(slurp(d.err), "cannot use data dir"));
+    /* A read-only directory (meaningful only without CAP_DAC_OVERRIDE). */
+    if (geteuid() != 0) {
+        char ro[420];
+        snprintf(ro, sizeof(ro), "%s/ro", d.dir);
+        assert_int_equal(mkdir(ro, 0500), 0);
+        const char *a3[] = { "--listen", port, "--data-dir", ro, NULL };
+        assert_int_equal(run_aegisd(&d, a3), 1);
+        assert_non_null(strstr(slurp(d.err), "cannot use data dir"));
+    }
+    /* A group-writable data dir is refused too (another user could swap files). */
+    char gw[420];
+    snprintf(gw, sizeof(gw), "%s/gw", d.dir);
+    assert_int_equal(mkdir(gw, 0700), 0);
+    assert_int_equal(chmod(gw, 0770), 0);
+    const char *a4[] = { "--listen", port, "--data-dir", gw, NULL };
+    assert_int_equal(run_aegisd(&d, a4), 1);
+    assert_non_null(strstr(slurp(d.err), "cannot use data dir"));
+    daemon_cleanup(&d);
+}
+
+static void test_bad_config_refused(void **state)
+{
+    static const struct { const char *name; const char *toml; const char *needle; } bad[] = {
+        { "unknown key", "[rpc]\nlisten = \"127.0.0.1:1\"\nbogus = 1\n", "bogus" },
+        { "wrong type", "[rpc]\nmax_body = \"big\"\n", "max_body" },
+        { "out of range", "[batch]\nmax = 0\n", "max" },
+        { "risk contradiction", "[quantum]\nrisk_scheduled = 9000\nrisk_emergency = 100\n", "risk_emergency" },
+        { "bad toml", "[rpc\nlisten = 1\n", "aegis.toml" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct daemon d;
+        daemon_init(&d, bad[i].toml);
+        char port[64];
+        snprintf(port, sizeof(port), "127.0.0.1:%d", d.port);
+        const char *args[] = { "--config", d.config, "--listen", port, "--data-dir", d.data_dir, NULL };
+        int rc = run_aegisd(&d, args);
+        if (rc != 1)
+            fail_msg("case '%s': exit %d, want 1", bad[i].name, rc);
+        const char *err = slurp(d.err);
+        if (!strstr(err, bad[i].needle) || !strstr(err, "bad config"))
+            fail_msg("case '%s': message lacks '%s': %s", bad[i].name, bad[i].needle, err);
+        /* Nothing was started: the data dir was never created. */
+        struct stat sb;
+        if (stat(d.data_dir, &sb) == 0)
+            fail_msg("case '%s': data dir created despite the bad config", bad[i].name);
+        const char *check[] = { "--check-config", d.config, NULL };
+        if (run_aegisd(&d, check) != 1)
+            fail_msg("case '%s': --check-config did not fail", bad[i].name);
+        daemon_cleanup(&d);
+    }
+    /* A bad --listen override is refused as well. */
+    struct daemon d;
+    daemon_init(&d, NULL);
+    const char *args[] = { "--listen", "nonsense", "--data-dir", d.data_dir, NULL };
+    assert_int_equal(run_aegisd(&d, args), 1);
+    daemon_cleanup(&d);
+}
+
+static void test_check_config_ok(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, "[node]\nid = \"checked\"\n");
+    const char *args[] = { "--check-config", d.config, NULL };
+    assert_int_equal(run_aegisd(&d, args), 0);
+    assert_non_null(strstr(slurp(d.out), "id = \"checked\""));
+    const char *def[] = { "--print-default-config", NULL };
+    assert_int_equal(run_aegisd(&d, def), 0);
+    assert_non_null(strstr(slurp(d.out), "[rpc]"));
+    /* The spec's own phala.toml loads unchanged. */
+    const char *shared = getenv("AEGIS_SHARED");
+    char spec[512];
+    snprintf(spec, sizeof(spec), "%s/spec/phala.toml", shared ? shared : "../shared");
+    if (access(spec, R_OK) == 0) {
+        const char *ph[] = { "--check-config", spec, NULL };
+        assert_int_equal(run_aegisd(&d, ph), 0);
+    }
+    const char *ver[] = { "--version", NULL };
+    assert_int_equal(run_aegisd(&d, ver), 0);
+    assert_non_null(strstr(slurp(d.out), AEGIS_VERSION));
+    const char *bogus[] = { "--bogus", NULL };
+    assert_int_equal(run_aegisd(&d, bogus), 2);
+    daemon_cleanup(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sigterm_and_durability),
+        cmocka_unit_test(test_sighup_keeps_serving),
+        cmocka_unit_test(test_second_daemon_refused),
+        cmocka_unit_test(test_unusable_data_dir_refused),
+        cmocka_unit_test(test_bad_config_refused),
+        cmocka_unit_test(test_check_config_ok),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

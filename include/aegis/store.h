@@ -62,7 +62,8 @@ aegis_err aegis_store_open(aegis_store **ret, const char *backend, const char *d
  * backend NULL means "sqlite"; opts NULL means defaults. */
 aegis_err aegis_store_open_ex(aegis_store **ret, const char *backend, const char *dir,
                               const aegis_store_opts *opts, aegis_err *ret_detail) AEGIS_WUR;
-/* Close cleanly (checkpoint the WAL). Accepts NULL. */
+/* Close cleanly (checkpoint the WAL), then release the dir lock. Accepts
+ * NULL. No other call on st may be in progress or follow. */
 void aegis_store_free(aegis_store *st);
 const char *aegis_store_backend_name(const aegis_store *st);
 /* Schema version on disk. */

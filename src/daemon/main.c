@@ -95,6 +95,7 @@ static int load_config(const struct args *a, aegis_config *cfg)
     if (err) {
         fprintf(stderr, "aegisd: bad config: %s\n", msg ? msg : aegis_strerror(err));
         aegis_free(msg);
+        aegis_config_clear(cfg); /* idempotent: a failed load already cleared it */
         return 1;
     }
     return 0;

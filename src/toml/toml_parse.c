@@ -29,9 +29,15 @@ void aegis__toml_where(const aegis__toml_p *p, size_t at, unsigned *line, unsign
             }
     }
     unsigned c = 1;
-    for (size_t i = ls; i < at && i < p->n; i++)
-        if ((p->s[i] & 0xC0) != 0x80)
+    for (size_t i = ls; i < at && i < p->n; i++) {
+        if (p->s[i] == '\n') {
+            /* at may lie past the lines consumed so far (UTF-8 check) */
+            ln++;
+            c = 1;
+        } else if ((p->s[i] & 0xC0) != 0x80) {
             c++;
+        }
+    }
     *line = ln;
     *col = c;
 }

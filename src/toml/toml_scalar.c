@@ -187,10 +187,13 @@ aegis_err aegis__toml_string(aegis__toml_p *p, bool key, char **ret, size_t *ret
                 goto out;
             continue;
         }
-        err = aegis__toml_fail(p, p->pos, c == '\n' || c == '\r' ? AEGIS_ERR_TOML_SYNTAX
-                                                                   : AEGIS_ERR_TOML_CONTROL,
-                               c == '\n' || c == '\r' ? "newline in a single-line string"
-                                                      : "control character in a string");
+        bool nl = c == '\n' || (c == '\r' && p->pos + 1 < p->n && p->s[p->pos + 1] == '\n');
+        if (nl)
+            err = aegis__toml_fail(p, p->pos, AEGIS_ERR_TOML_SYNTAX, "newline in a single-line string");
+        else
+            err = aegis__toml_fail(p, p->pos, AEGIS_ERR_TOML_CONTROL,
+                                   c == '\r' ? "carriage return without line feed"
+                                             : "control character in a string");
         goto out;
     }
     if ((err = aegis_buf_cstr(&out)) != AEGIS_OK)

@@ -222,11 +222,13 @@ int rpc_post(const struct daemon *d, const char *ct, const char *body, size_t le
 
 json_t *rpc_call(const struct daemon *d, const char *method, const char *params_json)
 {
-    char body[8192];
-    snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method,
-             params_json ? params_json : "[]");
+    char *body = NULL;
+    if (asprintf(&body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"%s\",\"params\":%s}", method,
+                 params_json ? params_json : "[]") < 0)
+        die("asprintf");
     json_t *reply = NULL;
     int status = rpc_post(d, "application/json", body, strlen(body), &reply);
+    free(body);
     if (status != 200) {
         json_decref(reply);
         return NULL;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -197,6 +198,83 @@ static void test_check_config_ok(void **state)
     daemon_cleanup(&d);
 }
 
+/* A full disk at run time: error replies, never an acknowledgment without
+ * the durable write, and the node keeps serving (degraded). Needs a small
+ * tmpfs, so root with mount(2) allowed; skipped otherwise. */
+static void test_disk_full_at_runtime(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, "[rpc]\nmax_body = 1048576\n[mempool]\nmax_envelope = 65536\n");
+    char mnt[300];
+    snprintf(mnt, sizeof(mnt), "%.250s/small", d.dir);
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=768k,mode=0700") != 0) {
+        daemon_cleanup(&d);
+        skip();
+    }
+    snprintf(d.data_dir, sizeof(d.data_dir), "%s/data", mnt);
+    if (!daemon_start(&d)) {
+        umount(mnt);
+        daemon_cleanup(&d);
+        fail_msg("daemon did not start on the small tmpfs");
+    }
+    enum { ENV = 32768, MAXN = 64 };
+    char *params = malloc(2 * ENV + 16);
+    json_int_t acked[MAXN];
+    int n_acked = 0, errors = 0;
+    for (int i = 0; i < MAXN && errors < 3; i++) {
+        strcpy(params, "[\"0x");
+        for (int k = 0; k < ENV; k++)
+            sprintf(params + 4 + 2 * k, "%02x", (unsigned)((k * 31 + i * 7 + (k >> 8)) & 0xff));
+        strcpy(params + 4 + 2 * ENV, "\"]");
+        json_t *r = rpc_call(&d, "aegis_submitEnvelope", params);
+        assert_non_null(r);
+        json_t *res = json_object_get(r, "result");
+        if (res) {
+            acked[n_acked++] = json_integer_value(json_object_get(res, "id"));
+        } else {
+            json_t *e = json_object_get(r, "error");
+            const char *name = json_string_value(json_object_get(json_object_get(e, "data"), "name"));
+            assert_non_null(name);
+            print_message("    submit %d refused: %s\n", i, name);
+            errors++;
+        }
+        json_decref(r);
+    }
+    free(params);
+    assert_true(errors > 0);
+    assert_true(n_acked > 0);
+    /* Still serving; /healthz reports the store degraded. */
+    json_t *r = rpc_call(&d, "eth_chainId", NULL);
+    assert_non_null(json_object_get(r, "result"));
+    json_decref(r);
+    char url[128];
+    snprintf(url, sizeof(url), "%s/healthz", d.url);
+    aegis_http_response hr = { 0 };
+    assert_int_equal(aegis_http_get(url, 5000, &hr), AEGIS_OK);
+    assert_int_equal(hr.status, 206);
+    aegis_http_response_clear(&hr);
+    /* Every acknowledged envelope survives a restart. */
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    d.port = free_port();
+    snprintf(d.url, sizeof(d.url), "http://127.0.0.1:%d", d.port);
+    bool up = daemon_start(&d);
+    if (up) {
+        for (int i = 0; i < n_acked; i++) {
+            char p[32];
+            snprintf(p, sizeof(p), "[%lld]", (long long)acked[i]);
+            json_t *g = rpc_call(&d, "aegis_getEnvelope", p);
+            assert_non_null(json_object_get(g, "result"));
+            json_decref(g);
+        }
+        assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    } else {
+        print_message("    restart on the full tmpfs refused: %s\n", slurp(d.err));
+    }
+    umount(mnt);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -206,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_unusable_data_dir_refused),
         cmocka_unit_test(test_bad_config_refused),
         cmocka_unit_test(test_check_config_ok),
+        cmocka_unit_test(test_disk_full_at_runtime),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,8 +13,9 @@ const char *aegis_cli_rpc_url(int *argc, char **argv)
     const char *url = NULL;
     int out = 1;
     for (int i = 1; i < *argc; i++) {
-        if (strcmp(argv[i], "--rpc") == 0 && i + 1 < *argc) {
-            url = argv[++i];
+        if (strcmp(argv[i], "--rpc") == 0) {
+            /* A missing value leaves "" so the call fails with a clear URL error. */
+            url = i + 1 < *argc ? argv[++i] : "";
             continue;
         }
         if (strncmp(argv[i], "--rpc=", 6) == 0) {
@@ -27,7 +28,7 @@ const char *aegis_cli_rpc_url(int *argc, char **argv)
     argv[out] = NULL;
     if (!url)
         url = getenv("AEGIS_RPC");
-    return url && *url ? url : AEGIS_CLI_RPC_DEFAULT_URL;
+    return url ? url : AEGIS_CLI_RPC_DEFAULT_URL;
 }
 
 int aegis_cli_rpc_call(const char *url, const char *method, json_t *params, json_t **ret_result,

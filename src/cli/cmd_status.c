@@ -1,5 +1,6 @@
 /* cmd_status.c - `aegis status [--rpc URL] [--json]`: the node's status. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aegis/cli.h"

@@ -197,8 +197,10 @@ static aegis_tcb_status converge(aegis_tcb_status p, aegis_tcb_status qe, aegis_
     return p;
 }
 
-aegis_err aegis_attest_verify(const uint8_t *quote, size_t quote_len, const aegis_collateral *coll,
-                              int64_t now, aegis_attest_result *res)
+/* `pre` is the quote's PCK chain when the caller already parsed it
+ * (borrowed), else NULL. */
+static aegis_err verify_impl(const uint8_t *quote, size_t quote_len, const aegis_collateral *coll,
+                             int64_t now, aegis_attest_result *res, STACK_OF(X509) *pre)
 {
     aegis_err err;
     const char *msg = NULL;
@@ -233,7 +235,9 @@ aegis_err aegis_attest_verify(const uint8_t *quote, size_t quote_len, const aegi
         return fail(res, err, msg);
 
     /* 4. PCK chain to the pinned root, with both CRLs, at `now` */
-    if ((err = aegis__pem_chain(q->cert_data, q->cert_len, &chain)) != AEGIS_OK) {
+    if (pre) {
+        chain = pre;
+    } else if ((err = aegis__pem_chain(q->cert_data, q->cert_len, &chain)) != AEGIS_OK) {
         fail(res, err, "PCK certificate chain cannot be parsed");
         goto out;
     }
@@ -347,8 +351,15 @@ aegis_err aegis_attest_verify(const uint8_t *quote, size_t quote_len, const aegi
     res->err_msg = NULL;
 out:
     EVP_PKEY_free(akey);
-    sk_X509_pop_free(chain, X509_free);
+    if (chain != pre)
+        sk_X509_pop_free(chain, X509_free);
     return res->err;
+}
+
+aegis_err aegis_attest_verify(const uint8_t *quote, size_t quote_len, const aegis_collateral *coll,
+                              int64_t now, aegis_attest_result *res)
+{
+    return verify_impl(quote, quote_len, coll, now, res, NULL);
 }
 
 aegis_err aegis_attest_verify_cached(const uint8_t *quote, size_t quote_len,
@@ -370,11 +381,19 @@ aegis_err aegis_attest_verify_cached(const uint8_t *quote, size_t quote_len,
         return fail(res, AEGIS_ERR_INVAL, "NULL quote or cache");
     if ((err = aegis_quote_parse(quote, quote_len, &q, &msg)) != AEGIS_OK)
         return fail(res, err, msg);
-    if ((err = aegis_quote_pck_info(&q, &pck, &msg)) != AEGIS_OK)
-        return fail(res, err == AEGIS_ERR_UNSUPPORTED ? AEGIS_ERR_QUOTE_UNSUPPORTED : err, msg);
-    if ((err = aegis_collateral_cache_get(cache, q.tee_type, pck.fmspc, pck.ca, now, &coll, &msg)) != AEGIS_OK)
+    if (q.cert_type != 5)
+        return fail(res, AEGIS_ERR_QUOTE_UNSUPPORTED, "certification data is not a PEM PCK chain (type 5)");
+    /* parse the PCK chain once: for the cache key here, then for verification */
+    STACK_OF(X509) *chain = NULL;
+    if ((err = aegis__pem_chain(q.cert_data, q.cert_len, &chain)) != AEGIS_OK)
+        return fail(res, err, "PCK certificate chain cannot be parsed");
+    if ((err = aegis__pck_ext(sk_X509_value(chain, 0), &pck, &msg)) != AEGIS_OK ||
+        (err = aegis_collateral_cache_get(cache, q.tee_type, pck.fmspc, pck.ca, now, &coll, &msg)) != AEGIS_OK) {
+        sk_X509_pop_free(chain, X509_free);
         return fail(res, err, msg);
-    err = aegis_attest_verify(quote, quote_len, coll, now, res);
+    }
+    err = verify_impl(quote, quote_len, coll, now, res, chain);
+    sk_X509_pop_free(chain, X509_free);
     aegis_collateral_unref(coll);
     return err;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -14,6 +15,62 @@
 #include <unistd.h>
 
 #include "harness.h"
+
+/* What a failed test may leave behind (see harness_reap_all). */
+#define MAX_LIVE 64
+static pid_t live_pids[MAX_LIVE];
+static char live_dirs[MAX_LIVE][256];
+
+static void track_pid(pid_t pid, bool add)
+{
+    for (int i = 0; i < MAX_LIVE; i++) {
+        if (add && live_pids[i] == 0) {
+            live_pids[i] = pid;
+            return;
+        }
+        if (!add && live_pids[i] == pid) {
+            live_pids[i] = 0;
+            return;
+        }
+    }
+}
+
+static void track_dir(const char *dir, bool add)
+{
+    for (int i = 0; i < MAX_LIVE; i++) {
+        if (add && live_dirs[i][0] == '\0') {
+            snprintf(live_dirs[i], sizeof(live_dirs[i]), "%s", dir);
+            return;
+        }
+        if (!add && strcmp(live_dirs[i], dir) == 0) {
+            live_dirs[i][0] = '\0';
+            return;
+        }
+    }
+}
+
+static void rm_rf(const char *path);
+
+int harness_reap_all(void **state)
+{
+    for (int i = 0; i < MAX_LIVE; i++) {
+        if (live_pids[i] > 0) {
+            kill(live_pids[i], SIGKILL);
+            waitpid(live_pids[i], NULL, 0);
+            live_pids[i] = 0;
+        }
+    }
+    for (int i = 0; i < MAX_LIVE; i++) {
+        if (live_dirs[i][0]) {
+            char mnt[300];
+            snprintf(mnt, sizeof(mnt), "%.250s/small", live_dirs[i]);
+            umount2(mnt, MNT_DETACH); /* usually not mounted: ignore errors */
+            rm_rf(live_dirs[i]);
+            live_dirs[i][0] = '\0';
+        }
+    }
+    return 0;
+}
 
 static void die(const char *what)
 {
@@ -53,6 +110,7 @@ void daemon_init(struct daemon *d, const char *toml)
     snprintf(d->dir, sizeof(d->dir), "/tmp/aegis-it-XXXXXX");
     if (!mkdtemp(d->dir))
         die("mkdtemp");
+    track_dir(d->dir, true);
     snprintf(d->data_dir, sizeof(d->data_dir), "%s/data", d->dir);
     snprintf(d->out, sizeof(d->out), "%s/stdout", d->dir);
     snprintf(d->err, sizeof(d->err), "%s/stderr", d->dir);
@@ -116,12 +174,14 @@ bool daemon_start(struct daemon *d)
         args[5] = d->config;
     }
     d->pid = spawn(d, harness_bin("aegisd", bin, sizeof(bin)), args);
+    track_pid(d->pid, true);
     char url[128];
     snprintf(url, sizeof(url), "%s/healthz", d->url);
     for (int i = 0; i < 1500; i++) {
         int st;
         if (waitpid(d->pid, &st, WNOHANG) == d->pid) {
             fprintf(stderr, "harness: aegisd exited early; stderr:\n%s\n", slurp(d->err));
+            track_pid(d->pid, false);
             d->pid = -1;
             return false;
         }
@@ -148,6 +208,7 @@ int daemon_stop(struct daemon *d, int sig)
         kill(d->pid, SIGKILL);
         waitpid(d->pid, NULL, 0);
     }
+    track_pid(d->pid, false);
     d->pid = -1;
     return rc;
 }
@@ -189,8 +250,10 @@ void daemon_cleanup(struct daemon *d)
 {
     if (d->pid > 0)
         daemon_stop(d, SIGKILL);
-    if (d->dir[0])
+    if (d->dir[0]) {
         rm_rf(d->dir);
+        track_dir(d->dir, false);
+    }
     d->dir[0] = '\0';
 }
 

@@ -45,6 +45,11 @@ int run_aegis(struct daemon *d, const char *const *args);
 /* Remove the scratch dir (kills a still-running daemon). */
 void daemon_cleanup(struct daemon *d);
 
+/* Kill every daemon still running and remove every scratch dir (and a
+ * tmpfs mounted at <dir>/small): a cmocka teardown, since a failed assertion
+ * longjmps past the test's own cleanup. Returns 0. */
+int harness_reap_all(void **state);
+
 /* Contents of a captured file (static buffer, overwritten by the next call). */
 const char *slurp(const char *path);
 

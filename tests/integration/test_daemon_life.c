@@ -278,13 +278,13 @@ static void test_disk_full_at_runtime(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sigterm_and_durability),
-        cmocka_unit_test(test_sighup_keeps_serving),
-        cmocka_unit_test(test_second_daemon_refused),
-        cmocka_unit_test(test_unusable_data_dir_refused),
-        cmocka_unit_test(test_bad_config_refused),
-        cmocka_unit_test(test_check_config_ok),
-        cmocka_unit_test(test_disk_full_at_runtime),
+        cmocka_unit_test_teardown(test_sigterm_and_durability, harness_reap_all),
+        cmocka_unit_test_teardown(test_sighup_keeps_serving, harness_reap_all),
+        cmocka_unit_test_teardown(test_second_daemon_refused, harness_reap_all),
+        cmocka_unit_test_teardown(test_unusable_data_dir_refused, harness_reap_all),
+        cmocka_unit_test_teardown(test_bad_config_refused, harness_reap_all),
+        cmocka_unit_test_teardown(test_check_config_ok, harness_reap_all),
+        cmocka_unit_test_teardown(test_disk_full_at_runtime, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,8 +29,10 @@ static struct daemon D;
 static int group_setup(void **state)
 {
     daemon_init(&D, config_toml);
-    if (!daemon_start(&D))
+    if (!daemon_start(&D)) {
+        harness_reap_all(state);
         return -1;
+    }
     return 0;
 }
 
@@ -38,6 +40,7 @@ static int group_teardown(void **state)
 {
     int rc = daemon_stop(&D, SIGTERM);
     daemon_cleanup(&D);
+    harness_reap_all(state);
     return rc == 0 ? 0 : -1;
 }
 

@@ -52,7 +52,10 @@ static aegis_mempool *pool(size_t cap, size_t per_sender)
 static aegis_err add(aegis_mempool *mp, struct aegis_mempool_tx t, struct aegis_mempool_admit *a)
 {
     struct aegis_mempool_admit local;
-    return aegis_mempool_add(mp, &t, 100, a ? a : &local);
+    aegis_err err = aegis_mempool_add(mp, &t, 100, a ? a : &local);
+    if (!a && err == AEGIS_OK)
+        aegis_mempool_tx_free(local.dropped);
+    return err;
 }
 
 static void test_limits(void **state)

@@ -41,6 +41,66 @@ _Static_assert(SPX_N == AEGIS_SLHDSA_N, "n");
 _Static_assert(SPX_PK_BYTES == AEGIS_SLHDSA_PK_BYTES, "pk size");
 _Static_assert(SPX_SK_BYTES == AEGIS_SLHDSA_SK_BYTES, "sk size");
 
+/* ---- tweakable hash: F, H, T_l (FIPS 205 section 11.2.2, category 5) ----
+ * Ours instead of PQClean's thash_sha2_simple.c (not compiled): the same
+ * function, minus its per-call VLA, state clone and three copies. F (one
+ * n-byte input) is a single SHA-256 compression continuing the state that
+ * absorbed PK.seed || 0^32 (the 64-byte block PQClean's seed_state builds):
+ * block = ADRSc (22) || M (32) || 0x80 || 0 || be64(8 * (64 + 54)). H and
+ * T_l use SHA-512, H in one compression. This is about a third of all
+ * SLH-DSA time saved; see docs/internals/slhdsa-fips205.md. */
+#define SLH_ADDR_BYTES 22   /* SPX_SHA256_ADDR_BYTES: compressed ADRS */
+
+static inline void slh_store_be32x8(uint8_t *out, const SHA_LONG h[8])
+{
+    for (int i = 0; i < 8; i++) {
+        uint32_t v = __builtin_bswap32(h[i]);
+        memcpy(out + 4 * i, &v, 4);
+    }
+}
+
+void thash(unsigned char *out, const unsigned char *in, unsigned int inblocks,
+           const spx_ctx *ctx, uint32_t addr[8])
+{
+    if (inblocks == 1) {
+        SHA256_CTX c;
+        uint8_t block[64];
+        memcpy(c.h, ctx->state_seeded.ctx.h, sizeof(c.h));
+        memcpy(block, addr, SLH_ADDR_BYTES);
+        memcpy(block + SLH_ADDR_BYTES, in, SPX_N);
+        block[54] = 0x80;
+        block[55] = 0;
+        const uint64_t bits = 8 * (64 + SLH_ADDR_BYTES + SPX_N);
+        uint64_t be = __builtin_bswap64(bits);
+        memcpy(block + 56, &be, 8);
+        SHA256_Transform(&c, block);
+        slh_store_be32x8(out, c.h);
+        return;
+    }
+    SHA512_CTX c = ctx->state_seeded_512.ctx;
+    size_t len = SLH_ADDR_BYTES + (size_t)inblocks * SPX_N;
+    if (len <= 111) {
+        uint8_t block[128];
+        memcpy(block, addr, SLH_ADDR_BYTES);
+        memcpy(block + SLH_ADDR_BYTES, in, len - SLH_ADDR_BYTES);
+        block[len] = 0x80;
+        memset(block + len + 1, 0, 120 - len - 1);
+        uint64_t be = __builtin_bswap64(8 * (128 + (uint64_t)len));
+        memcpy(block + 120, &be, 8);
+        SHA512_Transform(&c, block);
+        for (int i = 0; i < SPX_N / 8; i++) {
+            uint64_t v = __builtin_bswap64(c.h[i]);
+            memcpy(out + 8 * i, &v, 8);
+        }
+        return;
+    }
+    uint8_t full[64];
+    SHA512_Update(&c, addr, SLH_ADDR_BYTES);
+    SHA512_Update(&c, in, (size_t)inblocks * SPX_N);
+    SHA512_Final(full, &c);
+    memcpy(out, full, SPX_N);
+}
+
 /* FIPS 205 Alg. 19 digest split */
 #define SLH_MD_BYTES   ((SPX_FORS_TREES * SPX_FORS_HEIGHT + 7) / 8)
 #define SLH_TREE_BITS  (SPX_FULL_HEIGHT - SPX_TREE_HEIGHT)

@@ -42,7 +42,6 @@ aegis_err aegis_attest_policy_load_json(const char *json, size_t len, aegis_atte
     json_error_t jerr;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr), *v;
     const char *key;
-    const char *msg = "policy is not a JSON object";
     aegis_err err = AEGIS_ERR_POLICY_MALFORMED;
 
     aegis_attest_policy_init(&p);
@@ -50,7 +49,6 @@ aegis_err aegis_attest_policy_load_json(const char *json, size_t len, aegis_atte
         goto out;
     json_object_foreach(root, key, v) {
         bool ok;
-        msg = key; /* names the offending key */
         if (strcmp(key, "accept_tcb_status") == 0) {
             size_t i;
             json_t *s;
@@ -100,10 +98,11 @@ aegis_err aegis_attest_policy_load_json(const char *json, size_t len, aegis_atte
     }
     *ret = p;
     err = AEGIS_OK;
-    msg = NULL;
 out:
     if (reterr_msg)
-        *reterr_msg = msg ? "policy key has a bad value or is unknown" : NULL;
+        *reterr_msg = err == AEGIS_OK      ? NULL
+                      : json_is_object(root) ? "policy key has a bad value or is unknown"
+                                             : "policy is not a JSON object";
     json_decref(root);
     return err;
 }

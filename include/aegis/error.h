@@ -10,7 +10,7 @@
  * rpc 250-299, crypto 300-399, envelope 400-449, keys 450-499,
  * tee/attest 500-599, tx 600-699, mempool 700-749, order 750-799,
  * batch 800-849, verify 850-899, risk 900-949, assets 950-999,
- * migrate/checkpoint 1000-1049, cluster 1050-1099.
+ * migrate/checkpoint 1000-1049, cluster 1050-1099, pipeline 1100-1149.
  */
 #ifndef AEGIS_ERROR_H
 #define AEGIS_ERROR_H

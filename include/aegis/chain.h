@@ -1,0 +1,121 @@
+/*
+ * aegis/chain.h - the published batch chain: its JSON export format and its
+ * offline verification (what `aegis verify` runs, with no trust in the
+ * sequencer's host).
+ *
+ * A batch as published (docs/internals/chain.md has the full format):
+ *   { "number", "hash", "header": {...fields...}, "header_abi": "0x..",
+ *     "txs": [ {"raw","hash","sender","nonce","envelope_id"} ... ],
+ *     "signatures": { "ml-dsa-87", "secp256k1"?, "slh-dsa-sha2-256s"? },
+ *     "attestation": { "primary": {...}, "backup"?: {...} },
+ *     "seal"?: { "number", "index", "count", "path": [..] } }
+ * Signatures are over the 32-byte batch hash: ML-DSA-87 and SLH-DSA with
+ * context AEGIS_CHAIN_BATCH_CTX, secp256k1 directly over the hash (so a
+ * contract can ecrecover it).
+ */
+#ifndef AEGIS_CHAIN_H
+#define AEGIS_CHAIN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aegis/batch.h"
+#include "aegis/crypto.h"
+#include "aegis/keys.h"
+
+#define AEGIS_CHAIN_BATCH_CTX    "aegis-batch-v1"
+#define AEGIS_CHAIN_SEAL_CTX     "aegis-seal-v1"
+#define AEGIS_CHAIN_RECEIPT_CTX  "aegis-receipt-v1"
+/* report_data = tag (zero-padded to 32 bytes) || 32-byte value */
+#define AEGIS_CHAIN_TAG_BATCH    "AEGIS-BATCH-V1"
+#define AEGIS_CHAIN_TAG_KEYSET   "AEGIS-KEYSET-V1"
+#define AEGIS_CHAIN_MAX_TXS      1000
+
+typedef struct aegis_chain_tx {
+    const uint8_t *raw;       /* points into the owning batch's storage */
+    size_t raw_len;
+    uint8_t hash[32];
+    uint8_t sender[20];
+    uint64_t nonce;
+    uint64_t envelope_id;
+} aegis_chain_tx;
+
+typedef struct aegis_chain_attest {
+    char backend[16];         /* "sim", "tdx", "dstack"; "" = absent */
+    char mode[16];            /* "per-batch" | "key-binding" */
+    bool insecure;
+    uint8_t report_data[64];
+    uint8_t *quote;           /* owned */
+    size_t quote_len;
+} aegis_chain_attest;
+
+typedef struct aegis_chain_batch {
+    struct aegis_batch_header h;
+    uint8_t hash[32];
+    aegis_chain_tx *txs;      /* owned array */
+    size_t n_txs;
+    uint8_t *raw_store;       /* owned backing store of every raw tx */
+    uint8_t sig_mldsa[AEGIS_MLDSA87_SIG_BYTES];
+    bool has_ecdsa;
+    uint8_t sig_ecdsa[AEGIS_SECP256K1_SIG_BYTES];
+    uint8_t *sig_slh;         /* owned, AEGIS_SLHDSA256S_SIG_BYTES, or NULL (epoch mode) */
+    aegis_chain_attest primary, backup;
+    bool has_seal;            /* epoch-seal membership */
+    uint64_t seal_number, seal_index, seal_count;
+    uint8_t seal_path[AEGIS_MERKLE_MAX_DEPTH][32];
+    size_t seal_path_len;
+} aegis_chain_batch;
+
+/* An SLH-DSA epoch seal over batches [first, first+count). */
+typedef struct aegis_chain_seal {
+    uint64_t number, first, count, key_epoch, chain_id;
+    uint8_t root[32];
+    uint8_t sig[AEGIS_SLHDSA256S_SIG_BYTES];
+} aegis_chain_seal;
+
+void aegis_chain_batch_clear(aegis_chain_batch *b);
+
+/* report_data for a tag and a 32-byte value. */
+void aegis_chain_report_data(uint8_t out[static 64], const char *tag, const uint8_t value[static 32]);
+
+/* ---- JSON ---- */
+json_t *aegis_chain_batch_to_json(const aegis_chain_batch *b);
+/* Strict parse: every field present with the right shape (AEGIS_ERR_CHAIN_FORMAT). */
+aegis_err aegis_chain_batch_from_json(const json_t *j, aegis_chain_batch *ret, const char **why) AEGIS_WUR;
+json_t *aegis_chain_seal_to_json(const aegis_chain_seal *s);
+aegis_err aegis_chain_seal_from_json(const json_t *j, aegis_chain_seal *ret, const char **why) AEGIS_WUR;
+json_t *aegis_chain_keyset_to_json(const aegis_keyset_pub *pub, const aegis_chain_attest *att);
+aegis_err aegis_chain_keyset_from_json(const json_t *j, aegis_keyset_pub *pub, aegis_chain_attest *att,
+                                       const char **why) AEGIS_WUR;
+void aegis_chain_seal_digest(const aegis_chain_seal *s, uint8_t out[static 32]);
+
+/* ---- hex helpers for the JSON format ---- */
+json_t *aegis_chain_hex(const uint8_t *p, size_t n);
+aegis_err aegis_chain_get_hex(const json_t *obj, const char *key, uint8_t *out, size_t n) AEGIS_WUR;
+aegis_err aegis_chain_get_hex_alloc(const json_t *obj, const char *key, size_t max,
+                                    uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+
+/* ---- verification ---- */
+typedef struct aegis_chain_verify_opts {
+    bool allow_sim;           /* accept sim (insecure) attestations */
+    bool require_slh;         /* every batch must carry SLH-DSA (sig or seal) */
+} aegis_chain_verify_opts;
+
+/* Verify one batch against the published key set of its epoch: header
+ * encoding and hash, tx hashes and Merkle root, tx count, ML-DSA-87,
+ * secp256k1 (when the algorithm set has ECDSA), SLH-DSA (per-batch or via
+ * the seal when given), attestation binding. parent: the previous batch
+ * (NULL for number 1 or when unknown: then continuity is not checked).
+ * *why: static text naming the failed check. */
+aegis_err aegis_chain_verify_batch(const aegis_chain_batch *b, const aegis_keyset_pub *pub,
+                                   const aegis_chain_attest *keyset_att,
+                                   const aegis_chain_batch *parent, const aegis_chain_seal *seal,
+                                   const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
+aegis_err aegis_chain_verify_seal(const aegis_chain_seal *s, const aegis_keyset_pub *pub,
+                                  const char **why) AEGIS_WUR;
+aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
+                                    const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
+
+#endif

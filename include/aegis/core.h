@@ -1,0 +1,100 @@
+/*
+ * aegis/core.h - the narrow call table between host and trusted core.
+ *
+ * Like an enclave's ECALLs: the host (rpc/, store/, daemon glue) hands the
+ * core opaque envelope bytes and persisted public records; the core hands
+ * back only public data (receipts, batches, public keys, quotes). No
+ * plaintext transaction and no private key ever crosses this header.
+ *
+ * Thread-safety: every function may be called from any thread; the core
+ * serialises what must be serialised (admission, cutting) and runs
+ * decryption and signature recovery outside its locks.
+ */
+#ifndef AEGIS_CORE_H
+#define AEGIS_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aegis/config.h"
+#include "aegis/util.h"
+
+typedef struct aegis_core aegis_core;
+
+/* Create the core: TEE backend, sealed key set (created on first start in
+ * data_dir), mempool, ordering strategy. *detail: static text on failure. */
+aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *data_dir,
+                         const char **detail) AEGIS_WUR;
+void aegis_core_free(aegis_core *core);
+
+/* ---- public information (JSON text, caller frees with aegis_free) ---- */
+/* aegis_getEncryptionKey: epoch, ML-KEM-1024 + X25519 public keys, the
+ * signing key set, its hash, and the attestation binding that hash. */
+aegis_err aegis_core_key_info(aegis_core *core, char **ret_json) AEGIS_WUR;
+/* Status fields: tee backend, insecure flag, epoch, mempool size, next batch,
+ * risk, algorithms. */
+aegis_err aegis_core_status(aegis_core *core, char **ret_json) AEGIS_WUR;
+
+/* ---- submission ---- */
+typedef struct aegis_core_receipt {
+    uint8_t envelope_hash[32];
+    uint8_t tx_hash[32];
+    uint64_t seq;            /* admission sequence */
+    uint64_t envelope_id;    /* durable log id */
+    uint64_t key_epoch;
+    uint8_t sender[20];      /* public: recovered from the signed tx */
+    uint64_t nonce;
+} aegis_core_receipt;
+
+/* Envelope hash used by the host for the durable log and receipts. */
+void aegis_core_envelope_hash(const uint8_t *env, size_t len, uint8_t out[static 32]);
+
+/* Decrypt, decode, validate, classify and admit an envelope the host has
+ * already made durable under env_id. On rejection returns the specific
+ * error; *reason gets static text. replay = true during restart recovery
+ * (no receipt needed, included nonces already known). */
+aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, uint64_t env_id,
+                            uint64_t now_ms, bool replay, aegis_core_receipt *ret,
+                            const char **reason) AEGIS_WUR;
+
+/* Sign n receipts at once: one ML-DSA-87 signature over the keccak Merkle
+ * root of the receipt hashes (amortised under load). Returns a JSON array
+ * text of signed receipts, one per input, in order. */
+aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n,
+                                   char ***ret_json) AEGIS_WUR;
+
+/* ---- batches ---- */
+typedef struct aegis_core_batch {
+    uint64_t number;
+    uint8_t hash[32];
+    char *json;              /* the published batch (export format), aegis_free */
+    size_t json_len;
+    uint64_t *envelope_ids;  /* included envelopes */
+    size_t n;
+} aegis_core_batch;
+void aegis_core_batch_free(aegis_core_batch *b);
+
+/* Order the next batch if max_batch txs are ready or force and at least one
+ * is waiting; *ret = NULL when there is nothing to cut. The batch is signed
+ * and attested but NOT yet committed: the host persists it, then calls
+ * aegis_core_commit_batch (or aegis_core_abort_batch if persisting failed). */
+aegis_err aegis_core_cut_batch(aegis_core *core, uint64_t now_ms, bool force,
+                               aegis_core_batch **ret) AEGIS_WUR;
+aegis_err aegis_core_commit_batch(aegis_core *core, const aegis_core_batch *b) AEGIS_WUR;
+void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b);
+
+/* Recovery: feed every persisted batch (in order) before replaying envelopes. */
+aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+
+/* Envelopes evicted or expired since the last call (host records status). */
+size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);
+
+/* ---- SLH-DSA epoch seal ---- */
+/* In epoch mode, seal the batches not yet sealed (off the hot path). Returns
+ * the seal record JSON or *ret_json = NULL when nothing is pending. */
+aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number,
+                                  char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+
+#endif

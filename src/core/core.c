@@ -1,0 +1,267 @@
+/* core.c - the trusted core's lifecycle and public information. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core_int.h"
+
+uint8_t aegis__core_algorithm_set(const aegis_core *core)
+{
+    uint8_t set = AEGIS_ALG_MLDSA87 | AEGIS_ALG_SLHDSA256S;
+    /* ECDSA only while the quantum risk allows it (below emergency). */
+    if (core->hybrid_ecdsa && core->risk_level < AEGIS_ORDER_LEVEL_EMERGENCY)
+        set |= AEGIS_ALG_ECDSA;
+    return set;
+}
+
+void aegis__core_push_dropped(aegis_core *core, uint64_t env_id)
+{
+    if (core->n_dropped == core->cap_dropped) {
+        size_t ncap = core->cap_dropped ? core->cap_dropped * 2 : 64;
+        uint64_t *n = aegis_realloc(core->dropped, ncap * sizeof(*n));
+        if (!n)
+            return;   /* the status stays "pending" in the log; replay re-decides it */
+        core->dropped = n;
+        core->cap_dropped = ncap;
+    }
+    core->dropped[core->n_dropped++] = env_id;
+}
+
+void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        aegis__core_push_dropped(core, l->v[i]->envelope_id);
+    aegis_mempool_txlist_clear(l);
+}
+
+size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap)
+{
+    pthread_mutex_lock(&core->lock);
+    size_t n = core->n_dropped < cap ? core->n_dropped : cap;
+    memcpy(ids, core->dropped, n * sizeof(*ids));
+    memmove(core->dropped, core->dropped + n, (core->n_dropped - n) * sizeof(*ids));
+    core->n_dropped -= n;
+    pthread_mutex_unlock(&core->lock);
+    return n;
+}
+
+void aegis_core_envelope_hash(const uint8_t *env, size_t len, uint8_t out[static 32])
+{
+    aegis_sha256(out, env, len);
+}
+
+/* Load the sealed key set of data_dir, or create epoch 1 on first start. */
+static aegis_err load_keys(aegis_core *core, const char *data_dir, const char **detail)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/keyset.sealed", data_dir) >= (int)sizeof(path)) {
+        *detail = "data dir path too long";
+        return AEGIS_ERR_INVAL;
+    }
+    aegis_err err = aegis_keyset_load(core->tee, path, &core->ks);
+    if (err == AEGIS_ERR_NOT_FOUND) {
+        err = aegis_keyset_generate(1, &core->ks);
+        if (!err)
+            err = aegis_keyset_save(core->ks, core->tee, path);
+        if (err)
+            *detail = "cannot create and seal the key set";
+    } else if (err) {
+        *detail = "cannot unseal the key set (modified file or another TEE's key)";
+    }
+    return err;
+}
+
+static aegis_err open_tee(aegis_core *core, const aegis_config *cfg, const char *data_dir,
+                          const char **detail)
+{
+    aegis_tee_option opts[] = {
+        { "data_dir", data_dir },
+        { "configfs_root", cfg->tee_configfs_root },
+        { "socket", cfg->tee_dstack_socket },
+    };
+    aegis_err err = aegis_tee_open(cfg->tee_primary, opts, AEGIS_ARRAY_LEN(opts), &core->tee);
+    if (err) {
+        *detail = "cannot open the primary TEE backend";
+        return err;
+    }
+    aegis_tee_install_random(core->tee);
+    return AEGIS_OK;
+}
+
+aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
+                             aegis_chain_attest *out)
+{
+    memset(out, 0, sizeof(*out));
+    aegis_chain_report_data(out->report_data, tag, value);
+    aegis_err err = aegis_tee_quote(core->tee, out->report_data, &out->quote, &out->quote_len);
+    if (err)
+        return AEGIS_ERR_CORE_ATTEST;
+    snprintf(out->backend, sizeof(out->backend), "%s", aegis_tee_name(core->tee));
+    snprintf(out->mode, sizeof(out->mode), "%s",
+             strcmp(tag, AEGIS_CHAIN_TAG_BATCH) == 0 ? "per-batch" : "key-binding");
+    out->insecure = aegis_tee_is_insecure(core->tee);
+    return AEGIS_OK;
+}
+
+aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *data_dir,
+                         const char **detail)
+{
+    const char *d = "out of memory";
+    aegis_err err = AEGIS_ERR_NOMEM;
+    aegis_core *core = aegis_calloc(1, sizeof(*core));
+    if (!core)
+        goto fail_msg;
+    pthread_mutex_init(&core->lock, NULL);
+    pthread_mutex_init(&core->seal_lock, NULL);
+    core->chain_id = cfg->chain_id;
+    core->max_batch = cfg->batch_max;
+    core->hybrid_ecdsa = cfg->hybrid_ecdsa;
+    core->slh_every = strcmp(cfg->batch_slh_mode, "every") == 0;
+    core->seal_every = cfg->batch_seal_every ? cfg->batch_seal_every : 20;
+    core->attest_per_batch = strcmp(cfg->tee_attest_mode, "key-binding") != 0;
+    core->risk_scheduled = cfg->risk_scheduled;
+    core->risk_emergency = cfg->risk_emergency;
+    core->next_number = 1;
+    core->seal_first = 1;
+    core->next_seal = 1;
+
+    err = open_tee(core, cfg, data_dir, &d);
+    if (err)
+        goto fail_msg;
+    err = load_keys(core, data_dir, &d);
+    if (err)
+        goto fail_msg;
+    core->pub = *aegis_keyset_public(core->ks);
+    aegis_keyset_pub_hash(core->keyset_hash, &core->pub);
+    err = aegis__core_attest(core, AEGIS_CHAIN_TAG_KEYSET, core->keyset_hash, &core->keyset_att);
+    if (err) {
+        d = "cannot attest the key set";
+        goto fail_msg;
+    }
+
+    aegis_tx_config_default(&core->txcfg);
+    core->txcfg.chain_id = cfg->chain_id;
+    core->txcfg.allow_extension = true;
+    core->txcfg.max_bytes = cfg->mempool_max_envelope;
+
+    /* Classification: simple config lists until the risk/asset registry plugs in. */
+    core->lists.default_risk = 0;
+    core->lists.protected_risk = 5000;
+    err = aegis_list_classifier_new(&core->lists, &core->cls);
+    if (err)
+        goto fail_msg;
+    struct aegis_mempool_config mc;
+    aegis_mempool_config_defaults(&mc);
+    mc.capacity = cfg->mempool_capacity;
+    mc.per_sender = cfg->mempool_per_sender;
+    mc.price_bump_pct = (unsigned)cfg->mempool_price_bump_pct;
+    mc.expiry_ms = cfg->mempool_expiry_s * 1000;
+    mc.max_raw = cfg->mempool_max_envelope;
+    mc.classifier = aegis_list_classifier_iface(core->cls);
+    err = aegis_mempool_new(&mc, &core->mp);
+    if (err)
+        goto fail_msg;
+    struct aegis_order_params op;
+    aegis_order_params_defaults(&op);
+    op.max_wait = (uint32_t)cfg->batch_max_wait;
+    err = aegis_order_new(cfg->mode, &op, &core->order);
+    if (err) {
+        d = "unknown ordering strategy";
+        goto fail_msg;
+    }
+    aegis_mempool_set_next_batch(core->mp, core->next_number);
+    *ret = core;
+    return AEGIS_OK;
+fail_msg:
+    if (detail)
+        *detail = d;
+    aegis_core_free(core);
+    return err;
+}
+
+static void pending_clear(struct core_pending *p)
+{
+    aegis_free(p->senders);
+    aegis_free(p->nonces);
+    aegis_free(p->tx_hashes);
+    memset(p, 0, sizeof(*p));
+}
+
+void aegis_core_free(aegis_core *core)
+{
+    if (!core)
+        return;
+    pending_clear(&core->pending);
+    aegis_mempool_free(core->mp);
+    aegis_order_free(core->order);
+    aegis_list_classifier_free(core->cls);
+    aegis_keyset_free(core->ks);
+    aegis_free(core->keyset_att.quote);
+    aegis_tee_free(core->tee);
+    aegis_free(core->unsealed);
+    aegis_free(core->dropped);
+    pthread_mutex_destroy(&core->lock);
+    pthread_mutex_destroy(&core->seal_lock);
+    aegis_free(core);
+}
+
+void aegis__core_pending_clear(struct core_pending *p);
+void aegis__core_pending_clear(struct core_pending *p)
+{
+    pending_clear(p);
+}
+
+static aegis_err dump_json(json_t *j, char **ret_json)
+{
+    if (!j)
+        return AEGIS_ERR_NOMEM;
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!s)
+        return AEGIS_ERR_NOMEM;
+    *ret_json = aegis_strdup(s);
+    free(s);
+    return *ret_json ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+aegis_err aegis_core_key_info(aegis_core *core, char **ret_json)
+{
+    return dump_json(aegis_chain_keyset_to_json(&core->pub, &core->keyset_att), ret_json);
+}
+
+static const char *level_name(uint8_t lvl)
+{
+    return lvl == 0 ? "normal" : lvl == 1 ? "scheduled" : "emergency";
+}
+
+static json_t *alg_names(uint8_t set)
+{
+    json_t *a = json_array();
+    if (set & AEGIS_ALG_MLDSA87)
+        json_array_append_new(a, json_string("ML-DSA-87"));
+    if (set & AEGIS_ALG_SLHDSA256S)
+        json_array_append_new(a, json_string("SLH-DSA-SHA2-256s"));
+    if (set & AEGIS_ALG_ECDSA)
+        json_array_append_new(a, json_string("ECDSA-secp256k1"));
+    return a;
+}
+
+aegis_err aegis_core_status(aegis_core *core, char **ret_json)
+{
+    pthread_mutex_lock(&core->lock);
+    json_t *j = json_pack("{s:s, s:b, s:I, s:I, s:I, s:s, s:{s:i, s:s}, s:o, s:I, s:I, s:s, s:s}",
+                          "tee", aegis_tee_name(core->tee), "tee_insecure", aegis_tee_is_insecure(core->tee),
+                          "key_epoch", (json_int_t)core->pub.epoch,
+                          "mempool", (json_int_t)aegis_mempool_count(core->mp),
+                          "next_batch", (json_int_t)core->next_number,
+                          "strategy", aegis_order_name(core->order),
+                          "risk", "score", (int)core->risk_score, "level", level_name(core->risk_level),
+                          "algorithms", alg_names(aegis__core_algorithm_set(core)),
+                          "admitted_total", (json_int_t)core->admitted_total,
+                          "rejected_total", (json_int_t)core->rejected_total,
+                          "slh_mode", core->slh_every ? "every" : "epoch",
+                          "attest_mode", core->attest_per_batch ? "per-batch" : "key-binding");
+    pthread_mutex_unlock(&core->lock);
+    return dump_json(j, ret_json);
+}

@@ -1,0 +1,366 @@
+/* core_cut.c - cutting, signing, attesting and committing batches, and
+ * restoring the chain after a restart.
+ *
+ * Protocol with the host (DESIGN.md section 8): cut -> the host persists the
+ * batch insert-only under its number -> commit. Until commit the records stay
+ * in the mempool (a failed write aborts and nothing is lost) and no second
+ * cut can start, so a number is never signed with two contents that leave
+ * the core: the signed batch leaves only as the record the host persists.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "core_int.h"
+
+void aegis__core_pending_clear(struct core_pending *p);
+
+void aegis_core_batch_free(aegis_core_batch *b)
+{
+    if (!b)
+        return;
+    aegis_free(b->json);
+    aegis_free(b->envelope_ids);
+    aegis_free(b);
+}
+
+static void protected_summary(const struct aegis_mempool_tx **txs, size_t n, uint32_t *count,
+                              uint8_t hash[32])
+{
+    aegis_keccak k;
+    aegis_keccak256_init(&k);
+    *count = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (txs[i]->cls.asset_level > 0) {
+            (*count)++;
+            aegis_keccak256_update(&k, txs[i]->tx_hash, 32);
+        }
+    }
+    if (*count)
+        aegis_keccak256_final(&k, hash);
+    else
+        memset(hash, 0, 32);
+}
+
+static aegis_err sign_batch(aegis_core *core, aegis_chain_batch *cb)
+{
+    const uint8_t *ctx = (const uint8_t *)AEGIS_CHAIN_BATCH_CTX;
+    size_t ctx_len = strlen(AEGIS_CHAIN_BATCH_CTX);
+    aegis_err err = aegis_keyset_sign_mldsa87(core->ks, cb->sig_mldsa, cb->hash, 32, ctx, ctx_len);
+    if (!err && (cb->h.algorithm_set & AEGIS_ALG_ECDSA)) {
+        err = aegis_keyset_sign_secp256k1(core->ks, cb->sig_ecdsa, cb->hash);
+        cb->has_ecdsa = true;
+    }
+    if (!err && core->slh_every) {
+        cb->sig_slh = aegis_malloc(AEGIS_SLHDSA256S_SIG_BYTES);
+        err = cb->sig_slh ? aegis_keyset_sign_slhdsa(core->ks, cb->sig_slh, cb->hash, 32, ctx, ctx_len)
+                          : AEGIS_ERR_NOMEM;
+    }
+    if (!err) {
+        if (core->attest_per_batch) {
+            err = aegis__core_attest(core, AEGIS_CHAIN_TAG_BATCH, cb->hash, &cb->primary);
+        } else {
+            cb->primary = core->keyset_att;
+            cb->primary.quote = aegis_malloc(core->keyset_att.quote_len);
+            if (!cb->primary.quote)
+                err = AEGIS_ERR_NOMEM;
+            else
+                memcpy(cb->primary.quote, core->keyset_att.quote, core->keyset_att.quote_len);
+        }
+    }
+    return err;
+}
+
+static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **sel, size_t n,
+                             uint64_t now_ms, aegis_core_batch **ret)
+{
+    aegis_err err = AEGIS_ERR_NOMEM;
+    aegis_chain_batch cb;
+    memset(&cb, 0, sizeof(cb));
+    aegis_core_batch *out = aegis_calloc(1, sizeof(*out));
+    struct core_pending *p = &core->pending;
+    uint8_t (*hashes)[32] = aegis_malloc(n * 32);
+    cb.txs = aegis_calloc(n, sizeof(*cb.txs));
+    p->senders = aegis_malloc(n * 20);
+    p->nonces = aegis_malloc(n * sizeof(uint64_t));
+    p->tx_hashes = aegis_malloc(n * 32);
+    if (out)
+        out->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
+    if (!out || !hashes || !cb.txs || !p->senders || !p->nonces || !p->tx_hashes || !out->envelope_ids)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        const struct aegis_mempool_tx *t = sel[i];
+        memcpy(hashes[i], t->tx_hash, 32);
+        cb.txs[i].raw = t->raw;      /* published: the order is fixed now */
+        cb.txs[i].raw_len = t->raw_len;
+        memcpy(cb.txs[i].hash, t->tx_hash, 32);
+        memcpy(cb.txs[i].sender, t->sender, 20);
+        cb.txs[i].nonce = t->nonce;
+        cb.txs[i].envelope_id = t->envelope_id;
+        memcpy(p->senders[i], t->sender, 20);
+        p->nonces[i] = t->nonce;
+        memcpy(p->tx_hashes[i], t->tx_hash, 32);
+        out->envelope_ids[i] = t->envelope_id;
+    }
+    cb.n_txs = n;
+    struct aegis_batch_header *h = &cb.h;
+    h->version = AEGIS_BATCH_VERSION;
+    h->chain_id = core->chain_id;
+    h->number = core->next_number;
+    memcpy(h->parent_hash, core->parent_hash, 32);
+    h->timestamp_ms = now_ms > core->last_timestamp_ms ? now_ms : core->last_timestamp_ms;
+    h->tx_count = (uint32_t)n;
+    err = aegis_batch_merkle_root((const uint8_t (*)[32])hashes, n, h->tx_root);
+    if (err)
+        goto fail;
+    h->strategy_id = aegis_order_strategy_id(core->order);
+    aegis_order_policy_hash(core->order, h->policy_hash);
+    h->risk_score = core->risk_score;
+    h->risk_level = core->risk_level;
+    h->algorithm_set = aegis__core_algorithm_set(core);
+    h->key_epoch = core->pub.epoch;
+    protected_summary(sel, n, &h->protected_count, h->protected_hash);
+    err = aegis_batch_header_hash(h, cb.hash);
+    if (err)
+        goto fail;
+    err = sign_batch(core, &cb);
+    if (err)
+        goto fail;
+    err = AEGIS_ERR_NOMEM;
+    json_t *j = aegis_chain_batch_to_json(&cb);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!s)
+        goto fail;
+    out->json = aegis_strdup(s);
+    out->json_len = strlen(s);
+    free(s);
+    if (!out->json)
+        goto fail;
+    out->number = h->number;
+    memcpy(out->hash, cb.hash, 32);
+    out->n = n;
+    p->active = true;
+    p->number = h->number;
+    memcpy(p->hash, cb.hash, 32);
+    p->timestamp_ms = h->timestamp_ms;
+    p->n = n;
+    /* cb.txs[].raw borrowed the pool's records: detach before clearing */
+    aegis_free(cb.txs);
+    cb.txs = NULL;
+    aegis_chain_batch_clear(&cb);
+    aegis_free(hashes);
+    *ret = out;
+    return AEGIS_OK;
+fail:
+    aegis_free(cb.txs);
+    cb.txs = NULL;
+    aegis_chain_batch_clear(&cb);
+    aegis_free(hashes);
+    aegis_core_batch_free(out);
+    aegis__core_pending_clear(p);
+    return err;
+}
+
+aegis_err aegis_core_cut_batch(aegis_core *core, uint64_t now_ms, bool force, aegis_core_batch **ret)
+{
+    const struct aegis_mempool_tx **sel = NULL;
+    size_t n = 0;
+    aegis_err err = AEGIS_OK;
+    *ret = NULL;
+    pthread_mutex_lock(&core->lock);
+    if (core->pending.active) {
+        err = AEGIS_ERR_CORE_CUT_PENDING;
+        goto out;
+    }
+    struct aegis_mempool_txlist expired = { 0 };
+    if (aegis_mempool_expire(core->mp, now_ms, &expired) == AEGIS_OK)
+        aegis__core_drop_list(core, &expired);
+    size_t avail = aegis_mempool_count(core->mp);
+    if (avail == 0 || (!force && avail < core->max_batch))
+        goto out;
+    sel = aegis_malloc(core->max_batch * sizeof(*sel));
+    if (!sel) {
+        err = AEGIS_ERR_NOMEM;
+        goto out;
+    }
+    err = aegis_order_cut(core->order, core->mp, core->risk_level, core->max_batch, sel, &n);
+    if (err || n == 0 || (!force && n < core->max_batch))
+        goto out;   /* e.g. every ready sender stalled on a nonce gap */
+    err = build_batch(core, sel, n, now_ms, ret);
+out:
+    pthread_mutex_unlock(&core->lock);
+    aegis_free(sel);
+    return err;
+}
+
+static aegis_err unsealed_push(aegis_core *core, const uint8_t hash[32])
+{
+    if (core->n_unsealed == core->cap_unsealed) {
+        size_t ncap = core->cap_unsealed ? core->cap_unsealed * 2 : 64;
+        uint8_t (*nv)[32] = aegis_realloc(core->unsealed, ncap * 32);
+        if (!nv)
+            return AEGIS_ERR_NOMEM;
+        core->unsealed = nv;
+        core->cap_unsealed = ncap;
+    }
+    memcpy(core->unsealed[core->n_unsealed++], hash, 32);
+    return AEGIS_OK;
+}
+
+/* Advance the chain state past batch (number, hash). Caller holds the lock. */
+static void chain_advance(aegis_core *core, uint64_t number, const uint8_t hash[32], uint64_t ts)
+{
+    core->next_number = number + 1;
+    memcpy(core->parent_hash, hash, 32);
+    core->last_timestamp_ms = ts;
+    core->batches_total++;
+    aegis_mempool_set_next_batch(core->mp, core->next_number);
+    if (!core->slh_every) {
+        pthread_mutex_lock(&core->seal_lock);
+        if (unsealed_push(core, hash) != AEGIS_OK) {
+            /* cannot track it for sealing: the seal window restarts after it */
+            core->n_unsealed = 0;
+            core->seal_first = number + 1;
+        }
+        pthread_mutex_unlock(&core->seal_lock);
+    }
+}
+
+aegis_err aegis_core_commit_batch(aegis_core *core, const aegis_core_batch *b)
+{
+    aegis_err err = AEGIS_OK;
+    pthread_mutex_lock(&core->lock);
+    struct core_pending *p = &core->pending;
+    if (!p->active || p->number != b->number || !aegis_ct_eq(p->hash, b->hash, 32)) {
+        err = AEGIS_ERR_CORE_NOT_PENDING;
+        goto out;
+    }
+    for (size_t i = 0; i < p->n; i++) {
+        struct aegis_mempool_txlist removed = { 0 };
+        if (aegis_mempool_mark_included(core->mp, p->senders[i], p->nonces[i], &removed) == AEGIS_OK) {
+            /* the included record itself, and anything that lost its nonce */
+            for (size_t k = 0; k < removed.n; k++)
+                if (!aegis_ct_eq(removed.v[k]->tx_hash, p->tx_hashes[i], 32))
+                    aegis__core_push_dropped(core, removed.v[k]->envelope_id);
+            aegis_mempool_txlist_clear(&removed);
+        }
+    }
+    chain_advance(core, p->number, p->hash, p->timestamp_ms);
+    aegis__core_pending_clear(p);
+out:
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}
+
+void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b)
+{
+    pthread_mutex_lock(&core->lock);
+    if (core->pending.active && core->pending.number == b->number)
+        aegis__core_pending_clear(&core->pending);
+    pthread_mutex_unlock(&core->lock);
+}
+
+aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t len)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(json, len, 0, &jerr);
+    aegis_chain_batch cb;
+    const char *why = NULL;
+    aegis_err err = j ? aegis_chain_batch_from_json(j, &cb, &why) : AEGIS_ERR_CHAIN_FORMAT;
+    json_decref(j);
+    if (err)
+        return AEGIS_ERR_CORE_RESTORE;
+    pthread_mutex_lock(&core->lock);
+    /* The host's store is not trusted: the batch must continue our chain and
+     * carry our own signature. */
+    uint8_t hash[32];
+    err = AEGIS_ERR_CORE_RESTORE;
+    if (cb.h.number != core->next_number || !aegis_ct_eq(cb.h.parent_hash, core->parent_hash, 32) ||
+        aegis_batch_header_hash(&cb.h, hash) || !aegis_ct_eq(hash, cb.hash, 32))
+        goto out;
+    if (cb.h.key_epoch == core->pub.epoch &&
+        aegis_mldsa87_verify(cb.sig_mldsa, sizeof(cb.sig_mldsa), cb.hash, 32,
+                             (const uint8_t *)AEGIS_CHAIN_BATCH_CTX, strlen(AEGIS_CHAIN_BATCH_CTX),
+                             core->pub.mldsa87) != AEGIS_OK)
+        goto out;
+    for (size_t i = 0; i < cb.n_txs; i++) {
+        struct aegis_mempool_txlist removed = { 0 };
+        if (aegis_mempool_mark_included(core->mp, cb.txs[i].sender, cb.txs[i].nonce, &removed) == AEGIS_OK)
+            aegis__core_drop_list(core, &removed);
+    }
+    chain_advance(core, cb.h.number, cb.hash, cb.h.timestamp_ms);
+    err = AEGIS_OK;
+out:
+    pthread_mutex_unlock(&core->lock);
+    aegis_chain_batch_clear(&cb);
+    return err;
+}
+
+/* ---- SLH-DSA epoch seals ---- */
+
+aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number, char **ret_json)
+{
+    *ret_json = NULL;
+    if (core->slh_every)
+        return AEGIS_OK;
+    aegis_chain_seal s;
+    memset(&s, 0, sizeof(s));
+    pthread_mutex_lock(&core->seal_lock);
+    size_t n = core->n_unsealed;
+    if (n == 0 || (!force && n < core->seal_every)) {
+        pthread_mutex_unlock(&core->seal_lock);
+        return AEGIS_OK;
+    }
+    if (n > core->seal_every && core->seal_every > 0)
+        n = core->seal_every;
+    aegis_err err = aegis_batch_merkle_root((const uint8_t (*)[32])core->unsealed, n, s.root);
+    s.number = core->next_seal;
+    s.first = core->seal_first;
+    s.count = n;
+    s.key_epoch = core->pub.epoch;
+    s.chain_id = core->chain_id;
+    pthread_mutex_unlock(&core->seal_lock);
+    if (err)
+        return err;
+    /* The slow part (SLH-DSA signing) runs without any lock held. */
+    uint8_t digest[32];
+    aegis_chain_seal_digest(&s, digest);
+    err = aegis_keyset_sign_slhdsa(core->ks, s.sig, digest, 32, (const uint8_t *)AEGIS_CHAIN_SEAL_CTX,
+                                   strlen(AEGIS_CHAIN_SEAL_CTX));
+    if (err)
+        return err;
+    json_t *j = aegis_chain_seal_to_json(&s);
+    char *str = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!str)
+        return AEGIS_ERR_NOMEM;
+    *ret_json = aegis_strdup(str);
+    free(str);
+    if (!*ret_json)
+        return AEGIS_ERR_NOMEM;
+    *ret_seal_number = s.number;
+    return aegis_core_restore_seal(core, *ret_json, strlen(*ret_json));
+}
+
+aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len)
+{
+    json_error_t jerr;
+    json_t *j = json_loadb(json, len, 0, &jerr);
+    aegis_chain_seal s;
+    aegis_err err = j ? aegis_chain_seal_from_json(j, &s, NULL) : AEGIS_ERR_CHAIN_FORMAT;
+    json_decref(j);
+    if (err)
+        return err;
+    pthread_mutex_lock(&core->seal_lock);
+    if (s.number != core->next_seal || s.first != core->seal_first) {
+        pthread_mutex_unlock(&core->seal_lock);
+        return AEGIS_ERR_CORE_RESTORE;
+    }
+    size_t drop = s.count < core->n_unsealed ? s.count : core->n_unsealed;
+    memmove(core->unsealed, core->unsealed + drop, (core->n_unsealed - drop) * 32);
+    core->n_unsealed -= drop;
+    core->seal_first = s.first + s.count;
+    core->next_seal = s.number + 1;
+    pthread_mutex_unlock(&core->seal_lock);
+    return AEGIS_OK;
+}

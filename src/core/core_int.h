@@ -1,0 +1,83 @@
+/* core_int.h - the trusted core's private state (never crosses core.h). */
+#ifndef AEGIS_CORE_INT_H
+#define AEGIS_CORE_INT_H
+
+#include <pthread.h>
+
+#include "aegis/batch.h"
+#include "aegis/chain.h"
+#include "aegis/core.h"
+#include "aegis/keys.h"
+#include "aegis/mempool.h"
+#include "aegis/order.h"
+#include "aegis/tee.h"
+#include "aegis/tx.h"
+
+/* The batch cut but not yet committed by the host. */
+struct core_pending {
+    bool active;
+    uint64_t number;
+    uint8_t hash[32];
+    uint64_t timestamp_ms;
+    size_t n;
+    uint8_t (*senders)[20];
+    uint64_t *nonces;
+    uint8_t (*tx_hashes)[32];
+};
+
+struct aegis_core {
+    pthread_mutex_t lock;        /* admission, cutting, chain state */
+    pthread_mutex_t seal_lock;   /* SLH-DSA sealing (off the hot path) */
+
+    /* configuration (copied) */
+    uint64_t chain_id;
+    size_t max_batch;
+    bool hybrid_ecdsa;
+    bool slh_every;              /* SLH-DSA on every batch, else epoch seals */
+    uint64_t seal_every;
+    bool attest_per_batch;       /* else key-binding */
+    uint64_t risk_scheduled, risk_emergency;
+
+    aegis_tee *tee;
+    aegis_keyset *ks;
+    aegis_keyset_pub pub;
+    uint8_t keyset_hash[32];
+    aegis_chain_attest keyset_att;  /* attestation binding the key set hash */
+
+    aegis_tx_config txcfg;
+    aegis_mempool *mp;
+    aegis_order *order;
+    aegis_list_classifier *cls;
+    struct aegis_class_lists lists;
+
+    /* chain state */
+    uint64_t next_number;        /* number of the next batch */
+    uint8_t parent_hash[32];
+    uint64_t last_timestamp_ms;
+    uint16_t risk_score;
+    uint8_t risk_level;
+    struct core_pending pending;
+
+    /* SLH-DSA epoch seals: hashes of committed, unsealed batches */
+    uint64_t seal_first;         /* batch number of unsealed[0] */
+    uint8_t (*unsealed)[32];
+    size_t n_unsealed, cap_unsealed;
+    uint64_t next_seal;
+
+    /* envelopes dropped (evicted, replaced, expired) for the host */
+    uint64_t *dropped;
+    size_t n_dropped, cap_dropped;
+
+    uint64_t admitted_total, rejected_total, batches_total;
+};
+
+/* core.c */
+uint8_t aegis__core_algorithm_set(const aegis_core *core);
+void aegis__core_push_dropped(aegis_core *core, uint64_t env_id);
+void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l);
+
+/* core_cut.c */
+aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
+                             aegis_chain_attest *out);
+
+#endif

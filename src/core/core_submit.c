@@ -1,0 +1,208 @@
+/* core_submit.c - envelope -> plaintext tx -> validation -> admission, and
+ * signed receipts.
+ *
+ * Decryption and sender recovery (the expensive, stateless part) run
+ * outside the core lock; only admission into the mempool is serialised.
+ * The plaintext lives in one buffer that is wiped on every path.
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "core_int.h"
+
+static void fill_record(struct aegis_mempool_tx *rec, const aegis_tx *tx, const uint8_t env_hash[32],
+                        uint64_t env_id)
+{
+    memset(rec, 0, sizeof(*rec));
+    memcpy(rec->tx_hash, tx->hash, 32);
+    memcpy(rec->envelope_hash, env_hash, 32);
+    rec->envelope_id = env_id;
+    memcpy(rec->sender, tx->sender, 20);
+    if (!tx->is_create) {
+        memcpy(rec->to, tx->to, 20);
+        rec->flags |= AEGIS_MEMPOOL_TX_HAS_TO;
+    }
+    if (tx->ext.present && tx->ext.has_intent && tx->ext.intent == AEGIS_TX_INTENT_MIGRATION) {
+        rec->flags |= AEGIS_MEMPOOL_TX_DECLARED_MIGRATION;
+        uint64_t g = 0;   /* group: the first 8 bytes of the declared asset id */
+        for (size_t i = 0; i < tx->ext.intent_asset_len && i < 8; i++)
+            g = (g << 8) | tx->ext.intent_asset[i];
+        rec->declared_group = g ? g : 1;
+    }
+    rec->nonce = tx->nonce;
+    aegis_u256_to_be(rec->max_fee, &tx->max_fee);
+    aegis_u256_to_be(rec->priority_fee, &tx->max_priority_fee);
+    rec->gas_limit = tx->gas_limit;
+    aegis_u256_to_be(rec->value, &tx->value);
+    rec->raw = tx->raw;
+    rec->raw_len = tx->raw_len;
+}
+
+aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, uint64_t env_id,
+                            uint64_t now_ms, bool replay, aegis_core_receipt *ret, const char **reason)
+{
+    const char *why = NULL;
+    uint8_t env_hash[32];
+    uint8_t *pt = NULL;
+    size_t pt_len = 0, pt_cap = len;
+    aegis_tx tx;
+    aegis_err err;
+
+    aegis_core_envelope_hash(env, len, env_hash);
+    aegis_envelope_view view;
+    err = aegis_envelope_parse(&view, env, len);
+    if (err) {
+        why = "malformed envelope";
+        goto out;
+    }
+    if (view.epoch != core->pub.epoch) {
+        err = AEGIS_ERR_CORE_KEY_EPOCH;
+        why = "envelope key epoch is not the current epoch (see aegis_getEncryptionKey)";
+        goto out;
+    }
+    pt = aegis_malloc(pt_cap ? pt_cap : 1);
+    if (!pt) {
+        err = AEGIS_ERR_NOMEM;
+        goto out;
+    }
+    err = aegis_keyset_open_envelope(core->ks, pt, pt_cap, &pt_len, env, len);
+    if (err) {
+        why = "envelope does not decrypt under this sequencer's key";
+        goto out;
+    }
+    err = aegis_tx_decode(&core->txcfg, pt, pt_len, &tx, &why);
+    if (err)
+        goto out;
+    if (tx.ext.present && tx.ext.witness_sig) {
+        /* A witness carrying its own key registers it; the registry (risk
+         * and assets) supplies registered keys for the others. */
+        err = aegis_tx_verify_witness(&tx, NULL);
+        if (err) {
+            why = "PQC witness does not verify";
+            goto out;
+        }
+    }
+
+    struct aegis_mempool_tx rec;
+    fill_record(&rec, &tx, env_hash, env_id);
+    struct aegis_mempool_admit admit;
+    pthread_mutex_lock(&core->lock);
+    err = aegis_mempool_add(core->mp, &rec, now_ms, &admit);
+    if (!err) {
+        core->admitted_total++;
+        if (admit.dropped) {
+            aegis__core_push_dropped(core, admit.dropped->envelope_id);
+            aegis_mempool_tx_free(admit.dropped);
+        }
+    } else {
+        core->rejected_total++;
+    }
+    pthread_mutex_unlock(&core->lock);
+    if (err) {
+        why = aegis_strerror(err);
+        goto out;
+    }
+    if (ret) {
+        memset(ret, 0, sizeof(*ret));
+        memcpy(ret->envelope_hash, env_hash, 32);
+        memcpy(ret->tx_hash, tx.hash, 32);
+        memcpy(ret->sender, tx.sender, 20);
+        ret->nonce = tx.nonce;
+        ret->seq = admit.seq;
+        ret->envelope_id = env_id;
+        ret->key_epoch = core->pub.epoch;
+    }
+    (void)replay;
+out:
+    if (pt)
+        aegis_free_secret(pt, pt_cap);
+    aegis_memzero(&tx, sizeof(tx));
+    if (err && reason)
+        *reason = why ? why : aegis_strerror(err);
+    return err;
+}
+
+/* keccak-256("AEGIS-RECEIPT-V1" || env hash || tx hash || seq || env id || epoch) */
+static void receipt_hash(const aegis_core_receipt *r, uint8_t out[32])
+{
+    uint8_t buf[16 + 32 + 32 + 24];
+    memcpy(buf, "AEGIS-RECEIPT-V1", 16);
+    memcpy(buf + 16, r->envelope_hash, 32);
+    memcpy(buf + 48, r->tx_hash, 32);
+    aegis_put_be64(buf + 80, r->seq);
+    aegis_put_be64(buf + 88, r->envelope_id);
+    aegis_put_be64(buf + 96, r->key_epoch);
+    aegis_keccak256(out, buf, sizeof(buf));
+}
+
+aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n,
+                                   char ***ret_json)
+{
+    if (n == 0 || n > 4096)
+        return AEGIS_ERR_INVAL;
+    aegis_err err = AEGIS_ERR_NOMEM;
+    uint8_t (*leaves)[32] = aegis_malloc(n * 32);
+    uint8_t (*path)[32] = aegis_malloc(AEGIS_MERKLE_MAX_DEPTH * 32);
+    uint8_t *sig = aegis_malloc(AEGIS_MLDSA87_SIG_BYTES);
+    char **out = aegis_calloc(n, sizeof(*out));
+    json_t *sigj = NULL;
+    uint8_t root[32];
+    if (!leaves || !path || !sig || !out)
+        goto fail;
+    for (size_t i = 0; i < n; i++)
+        receipt_hash(&r[i], leaves[i]);
+    err = aegis_batch_merkle_root((const uint8_t (*)[32])leaves, n, root);
+    if (err)
+        goto fail;
+    err = aegis_keyset_sign_mldsa87(core->ks, sig, root, 32, (const uint8_t *)AEGIS_CHAIN_RECEIPT_CTX,
+                                    strlen(AEGIS_CHAIN_RECEIPT_CTX));
+    if (err)
+        goto fail;
+    err = AEGIS_ERR_NOMEM;
+    sigj = aegis_chain_hex(sig, AEGIS_MLDSA87_SIG_BYTES);
+    if (!sigj)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        size_t plen = 0;
+        if (aegis_batch_merkle_proof((const uint8_t (*)[32])leaves, n, i, path, AEGIS_MERKLE_MAX_DEPTH, &plen))
+            goto fail;
+        json_t *pj = json_array();
+        for (size_t k = 0; pj && k < plen; k++)
+            json_array_append_new(pj, aegis_chain_hex(path[k], 32));
+        json_t *j = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:{s:o, s:I, s:I, s:o, s:O}}",
+                              "envelope_hash", aegis_chain_hex(r[i].envelope_hash, 32),
+                              "tx_hash", aegis_chain_hex(r[i].tx_hash, 32),
+                              "sender", aegis_chain_hex(r[i].sender, 20),
+                              "nonce", (json_int_t)r[i].nonce,
+                              "seq", (json_int_t)r[i].seq,
+                              "envelope_id", (json_int_t)r[i].envelope_id,
+                              "receipt_hash", aegis_chain_hex(leaves[i], 32),
+                              "key_epoch", (json_int_t)r[i].key_epoch,
+                              "status", json_string("pending"),
+                              "signature", "root", aegis_chain_hex(root, 32), "index", (json_int_t)i,
+                              "count", (json_int_t)n, "path", pj, "ml-dsa-87", sigj);
+        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        json_decref(j);
+        if (!s)
+            goto fail;
+        out[i] = aegis_strdup(s);
+        free(s);
+        if (!out[i])
+            goto fail;
+    }
+    json_decref(sigj);
+    aegis_free(leaves);
+    aegis_free(path);
+    aegis_free(sig);
+    *ret_json = out;
+    return AEGIS_OK;
+fail:
+    json_decref(sigj);
+    for (size_t i = 0; out && i < n; i++)
+        aegis_free(out[i]);
+    aegis_free(out);
+    aegis_free(leaves);
+    aegis_free(path);
+    aegis_free(sig);
+    return err;
+}

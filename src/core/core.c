@@ -198,6 +198,7 @@ void aegis_core_free(aegis_core *core)
     aegis_list_classifier_free(core->cls);
     aegis_keyset_free(core->ks);
     aegis_free(core->keyset_att.quote);
+    aegis_tee_free(core->backup);
     aegis_tee_free(core->tee);
     aegis_free(core->unsealed);
     aegis_free(core->dropped);

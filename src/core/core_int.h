@@ -43,6 +43,9 @@ struct aegis_core {
     aegis_keyset_pub pub;
     uint8_t keyset_hash[32];
     aegis_chain_attest keyset_att;  /* attestation binding the key set hash */
+    aegis_tee *backup;           /* redundant TEE (dstack), or NULL (core_attest.c) */
+    bool require_backup;         /* a failing backup fails the cut instead of degrading */
+    uint64_t degraded_batches;   /* batches produced without the backup attestation */
 
     aegis_tx_config txcfg;
     aegis_mempool *mp;

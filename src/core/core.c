@@ -89,21 +89,6 @@ static aegis_err open_tee(aegis_core *core, const aegis_config *cfg, const char 
     return AEGIS_OK;
 }
 
-aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
-                             aegis_chain_attest *out)
-{
-    memset(out, 0, sizeof(*out));
-    aegis_chain_report_data(out->report_data, tag, value);
-    aegis_err err = aegis_tee_quote(core->tee, out->report_data, &out->quote, &out->quote_len);
-    if (err)
-        return AEGIS_ERR_CORE_ATTEST;
-    snprintf(out->backend, sizeof(out->backend), "%s", aegis_tee_name(core->tee));
-    snprintf(out->mode, sizeof(out->mode), "%s",
-             strcmp(tag, AEGIS_CHAIN_TAG_BATCH) == 0 ? "per-batch" : "key-binding");
-    out->insecure = aegis_tee_is_insecure(core->tee);
-    return AEGIS_OK;
-}
-
 aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *data_dir,
                          const char **detail)
 {

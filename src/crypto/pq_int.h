@@ -20,6 +20,27 @@
  * calling function's). Call right after a PQClean call that handled secrets. */
 void aegis__pq_scrub_stack(void);
 
+/* ML-DSA-87 cores (pq_mldsa_core.h): FIPS 204 Alg. 6 from xi, Alg. 7 from mu
+ * on (rnd: 32 bytes), Alg. 8 from mu on. Two builds of the same code: generic,
+ * and (x86-64) PQClean's arithmetic compiled for AVX2 in pq_mldsa_avx2.c;
+ * aegis__mldsa87_ops() picks by CPU. Results are bit-identical. */
+#define AEGIS_MLDSA87_TR_BYTES 64
+struct aegis__mldsa_ops {
+    void (*keygen)(uint8_t *pk, uint8_t *sk, const uint8_t *xi);
+    void (*sign_mu)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const uint8_t *sk);
+    bool (*verify_mu)(const uint8_t *sig, const uint8_t *mu, const uint8_t *pk);
+};
+extern const struct aegis__mldsa_ops aegis__mldsa87_generic;
+/* NULL where not built (non-x86-64) or not usable (CPU without AVX2). */
+const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void);
+const struct aegis__mldsa_ops *aegis__mldsa87_ops(void);
+
+/* Two SHA-256 compressions at once with SHA-NI (pq_sha256x2.c): s0/s1 are
+ * chaining values a..h (host-endian words), updated in place by one 64-byte
+ * block each. Only if aegis__sha256x2_available() (x86 SHA + SSE4.1). */
+bool aegis__sha256x2_available(void);
+void aegis__sha256x2_compress(uint32_t s0[8], uint32_t s1[8], const uint8_t b0[64], const uint8_t b1[64]);
+
 /* SLH-DSA cores, one instance per parameter set (pq_slh_impl.h compiled by
  * pq_slh256s.c / pq_slh256f.c). M' = pre || msg (pre may be NULL): the pure
  * interface passes 0x00 || len || ctx as pre, so M' is never copied.

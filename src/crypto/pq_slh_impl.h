@@ -184,20 +184,6 @@ static void slh_split_digest(const uint8_t d[SLH_M_BYTES], uint64_t *tree, uint3
     *leaf = l;
 }
 
-static void slh_keygen(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
-{
-    spx_ctx ctx;
-    memcpy(sk, seeds, 3 * SPX_N);
-    memcpy(ctx.sk_seed, sk, SPX_N);
-    memcpy(ctx.pub_seed, sk + 2 * SPX_N, SPX_N);
-    initialize_hash_function(&ctx);
-    merkle_gen_root(sk + 3 * SPX_N, &ctx);
-    free_hash_function(&ctx);
-    memcpy(pk, sk + 2 * SPX_N, 2 * SPX_N);
-    aegis__pq_scrub_stack();
-    aegis_memzero(&ctx, sizeof(ctx));
-}
-
 /* ---- signing: FORS, then the d hypertree layers ----
  * Work split for two threads: thread B computes the Merkle trees of layers
  * hi..d-1 (root + authentication path: what merkle_sign does except the WOTS+
@@ -212,6 +198,7 @@ struct slh_job {
     uint64_t tree;
     uint32_t leaf;
     unsigned first, last;     /* layers [first, last) for the helper thread */
+    void (*leaf_fn)(unsigned char *, const spx_ctx *, uint32_t, void *);
 };
 
 /* Where layer i's XMSS signature starts, and its layer-i tree / leaf index. */
@@ -225,31 +212,105 @@ static void slh_layer_idx(uint64_t tree, uint32_t leaf, unsigned layer, uint64_t
     *l = leaf;
 }
 
-/* Merkle tree of one hypertree layer: auth path into sig (after the WOTS+
- * part) and the root, without signing anything (wots_sign_leaf = ~0). */
-static void slh_layer_tree(struct slh_job *j, unsigned layer)
+/* WOTS+ key pair -> leaf, for treehashx1: PQClean's wots_gen_leafx1 with the
+ * chains advanced two at a time through aegis__sha256x2_compress (same
+ * leaf_info_x1 contract: when leaf_idx == wots_sign_leaf, chain i's value at
+ * step wots_steps[i] is the signature). PRF and F are both one compression
+ * of block = ADRSc || 32-byte input || padding on the PK.seed-seeded state. */
+static void slh_wots_leaf_x2(unsigned char *dest, const spx_ctx *ctx, uint32_t leaf_idx, void *v_info)
 {
-    uint64_t tree;
-    uint32_t leaf;
-    uint32_t tree_addr[8] = { 0 };
-    struct leaf_info_x1 info = { 0 };
-    uint32_t steps[SPX_WOTS_LEN];
-    uint8_t *sig = j->sig_ht + (size_t)layer * (SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N);
+    struct leaf_info_x1 *info = v_info;
+    uint8_t pk_buffer[SPX_WOTS_BYTES];
+    uint8_t blk[2][64];
+    uint32_t st[2][8];
+    uint32_t mask = leaf_idx == info->wots_sign_leaf ? 0 : ~0u;
+    const uint64_t bits_be = __builtin_bswap64(8 * (64 + SLH_ADDR_BYTES + SPX_N));
 
-    slh_layer_idx(j->tree, j->leaf, layer, &tree, &leaf);
+    set_keypair_addr(info->leaf_addr, leaf_idx);
+    set_keypair_addr(info->pk_addr, leaf_idx);
+    set_type(info->leaf_addr, SPX_ADDR_TYPE_WOTSPRF);
+    set_hash_addr(info->leaf_addr, 0);
+    for (int l = 0; l < 2; l++) {
+        memcpy(blk[l], info->leaf_addr, SLH_ADDR_BYTES);
+        blk[l][54] = 0x80;
+        blk[l][55] = 0;
+        memcpy(blk[l] + 56, &bits_be, 8);
+    }
+    for (uint32_t i = 0; i < SPX_WOTS_LEN; i += 2) {
+        uint32_t chain[2] = { i, i + 1 < SPX_WOTS_LEN ? i + 1 : i };   /* odd tail: lane 1 repeats */
+        for (int l = 0; l < 2; l++) {
+            blk[l][SPX_OFFSET_TYPE] = SPX_ADDR_TYPE_WOTSPRF;
+            blk[l][SPX_OFFSET_CHAIN_ADDR] = (uint8_t)chain[l];
+            blk[l][SPX_OFFSET_HASH_ADDR] = 0;
+            memcpy(blk[l] + SLH_ADDR_BYTES, ctx->sk_seed, SPX_N);
+            memcpy(st[l], ctx->state_seeded.ctx.h, sizeof(st[l]));
+        }
+        aegis__sha256x2_compress(st[0], st[1], blk[0], blk[1]);   /* PRF: chain start */
+        for (uint32_t k = 0;; k++) {
+            for (int l = 0; l < 2; l++) {
+                slh_store_be32x8(blk[l] + SLH_ADDR_BYTES, st[l]);
+                if (k == (info->wots_steps[chain[l]] | mask))
+                    memcpy(info->wots_sig + chain[l] * SPX_N, blk[l] + SLH_ADDR_BYTES, SPX_N);
+            }
+            if (k == SPX_WOTS_W - 1)
+                break;
+            for (int l = 0; l < 2; l++) {
+                blk[l][SPX_OFFSET_TYPE] = SPX_ADDR_TYPE_WOTS;
+                blk[l][SPX_OFFSET_HASH_ADDR] = (uint8_t)k;
+                memcpy(st[l], ctx->state_seeded.ctx.h, sizeof(st[l]));
+            }
+            aegis__sha256x2_compress(st[0], st[1], blk[0], blk[1]);   /* F */
+        }
+        memcpy(pk_buffer + chain[0] * SPX_N, blk[0] + SLH_ADDR_BYTES, SPX_N);
+        memcpy(pk_buffer + chain[1] * SPX_N, blk[1] + SLH_ADDR_BYTES, SPX_N);
+    }
+    set_type(info->leaf_addr, SPX_ADDR_TYPE_WOTS);
+    thash(dest, pk_buffer, SPX_WOTS_LEN, ctx, info->pk_addr);
+}
+
+typedef void (*slh_leaf_fn)(unsigned char *, const spx_ctx *, uint32_t, void *);
+
+static slh_leaf_fn slh_leaf(void)
+{
+    return aegis__sha256x2_available() ? slh_wots_leaf_x2 : wots_gen_leafx1;
+}
+
+/* One XMSS tree of the hypertree (layer, tree): root, authentication path for
+ * `leaf` into sig + SPX_WOTS_BYTES, and, if msg is not NULL, the WOTS+
+ * signature of msg by that leaf into sig (merkle_sign). msg may alias root. */
+static void slh_xmss(uint8_t *sig, uint8_t *root, const spx_ctx *ctx, slh_leaf_fn leaf_fn,
+                     unsigned layer, uint64_t tree, uint32_t leaf, const uint8_t *msg)
+{
+    uint32_t tree_addr[8] = { 0 };
+    uint32_t steps[SPX_WOTS_LEN] = { 0 };
+    struct leaf_info_x1 info = { 0 };
+
     set_type(tree_addr, SPX_ADDR_TYPE_HASHTREE);
     set_layer_addr(tree_addr, layer);
     set_tree_addr(tree_addr, tree);
-    memset(steps, 0, sizeof(steps));
-    info.wots_steps = steps;
     copy_subtree_addr(info.leaf_addr, tree_addr);
     copy_subtree_addr(info.pk_addr, tree_addr);
     set_type(info.leaf_addr, SPX_ADDR_TYPE_WOTS);
     set_type(info.pk_addr, SPX_ADDR_TYPE_WOTSPK);
-    info.wots_sig = NULL;
+    info.wots_steps = steps;
+    info.wots_sig = sig;
     info.wots_sign_leaf = ~0u;
-    treehashx1(j->roots[layer], sig + SPX_WOTS_BYTES, j->ctx, leaf, 0, SPX_TREE_HEIGHT,
-               wots_gen_leafx1, tree_addr, &info);
+    if (msg) {
+        chain_lengths(steps, msg);
+        info.wots_sign_leaf = leaf;
+    }
+    treehashx1(root, sig + SPX_WOTS_BYTES, ctx, leaf, 0, SPX_TREE_HEIGHT, leaf_fn, tree_addr, &info);
+}
+
+/* Merkle tree of one hypertree layer for the helper thread: no WOTS+ signature
+ * (it needs the root of the layer below). */
+static void slh_layer_tree(struct slh_job *j, unsigned layer)
+{
+    uint64_t tree;
+    uint32_t leaf;
+    uint8_t *sig = j->sig_ht + (size_t)layer * (SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N);
+    slh_layer_idx(j->tree, j->leaf, layer, &tree, &leaf);
+    slh_xmss(sig, j->roots[layer], j->ctx, j->leaf_fn, layer, tree, leaf, NULL);
 }
 
 /* WOTS+ signature of msg (n bytes) by key pair `leaf` of (layer, tree). */
@@ -279,6 +340,22 @@ static void slh_wots_sign(uint8_t *sig, const uint8_t *msg, const spx_ctx *ctx, 
     }
 }
 
+static void slh_keygen(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
+{
+    spx_ctx ctx;
+    memcpy(sk, seeds, 3 * SPX_N);
+    memcpy(ctx.sk_seed, sk, SPX_N);
+    memcpy(ctx.pub_seed, sk + 2 * SPX_N, SPX_N);
+    initialize_hash_function(&ctx);
+    /* the top layer's tree: what merkle_gen_root does, with our leaf function */
+    uint8_t scratch[SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N];
+    slh_xmss(scratch, sk + 3 * SPX_N, &ctx, slh_leaf(), SPX_D - 1, 0, ~0u, NULL);
+    free_hash_function(&ctx);
+    memcpy(pk, sk + 2 * SPX_N, 2 * SPX_N);
+    aegis__pq_scrub_stack();
+    aegis_memzero(&ctx, sizeof(ctx));
+}
+
 static void *slh_helper(void *arg)
 {
     struct slh_job *j = arg;
@@ -295,7 +372,7 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
     spx_ctx ctx;
     uint8_t digest[SLH_M_BYTES];
     uint8_t root[SPX_N];
-    uint32_t wots_addr[8] = { 0 }, tree_addr[8] = { 0 };
+    uint32_t wots_addr[8] = { 0 };
     struct slh_job job;
     pthread_t helper;
     bool threaded = false;
@@ -309,6 +386,7 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
     memset(&job, 0, sizeof(job));
     job.ctx = &ctx;
     job.sig_ht = sig + SPX_N + SPX_FORS_BYTES;
+    job.leaf_fn = slh_leaf();
     slh_split_digest(digest, &job.tree, &job.leaf);
 
     /* Helper takes the top layers; FORS costs about as much as SLH_SPLIT layers. */
@@ -318,7 +396,6 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
         threaded = true;
 
     set_type(wots_addr, SPX_ADDR_TYPE_WOTS);
-    set_type(tree_addr, SPX_ADDR_TYPE_HASHTREE);
     set_tree_addr(wots_addr, job.tree);
     set_keypair_addr(wots_addr, job.leaf);
     fors_sign(sig + SPX_N, root, digest, &ctx, wots_addr);
@@ -328,11 +405,7 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
     uint32_t leaf = job.leaf;
     unsigned own = threaded ? job.first : SPX_D;
     for (unsigned i = 0; i < own; i++) {
-        set_layer_addr(tree_addr, i);
-        set_tree_addr(tree_addr, tree);
-        copy_subtree_addr(wots_addr, tree_addr);
-        set_keypair_addr(wots_addr, leaf);
-        merkle_sign(s, root, &ctx, wots_addr, tree_addr, leaf);
+        slh_xmss(s, root, &ctx, job.leaf_fn, i, tree, leaf, root);
         s += SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N;
         leaf = (uint32_t)(tree & ((1u << SPX_TREE_HEIGHT) - 1));
         tree >>= SPX_TREE_HEIGHT;

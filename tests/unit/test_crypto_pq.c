@@ -11,6 +11,17 @@
 
 #include "aegis/crypto.h"
 
+/* internal (src/crypto/pq_int.h) */
+struct aegis__mldsa_ops {
+    void (*keygen)(uint8_t *pk, uint8_t *sk, const uint8_t *xi);
+    void (*sign_mu)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const uint8_t *sk);
+    bool (*verify_mu)(const uint8_t *sig, const uint8_t *mu, const uint8_t *pk);
+};
+extern const struct aegis__mldsa_ops aegis__mldsa87_generic;
+const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void);
+bool aegis__sha256x2_available(void);
+void aegis__sha256x2_compress(uint32_t s0[8], uint32_t s1[8], const uint8_t b0[64], const uint8_t b1[64]);
+
 static const uint8_t MSG[] = "batch 42: 17 transactions";
 static const uint8_t CTX[] = "aegis-test";
 
@@ -161,6 +172,39 @@ static void test_mldsa_determinism(void **state)
     assert_memory_equal(s1, s2, sizeof(s1));
     free(k);
     free(k2);
+}
+
+
+/* The AVX2 build of the ML-DSA core must agree bit for bit with the generic one. */
+static void test_mldsa_avx2_matches_generic(void **state)
+{
+    (void)state;
+    const struct aegis__mldsa_ops *g = &aegis__mldsa87_generic, *v = aegis__mldsa87_avx2();
+    if (!v)
+        skip();
+    struct mldsa_keys *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    uint8_t xi[32], mu[64], rnd[32], s1[AEGIS_MLDSA87_SIG_BYTES], s2[AEGIS_MLDSA87_SIG_BYTES];
+    assert_non_null(a);
+    assert_non_null(b);
+    for (int i = 0; i < 5; i++) {
+        fill(xi, sizeof(xi), (uint8_t)(40 + i));
+        fill(mu, sizeof(mu), (uint8_t)(90 + i));
+        fill(rnd, sizeof(rnd), (uint8_t)(7 * i));
+        g->keygen(a->pk, a->sk, xi);
+        v->keygen(b->pk, b->sk, xi);
+        assert_memory_equal(a->pk, b->pk, sizeof(a->pk));
+        assert_memory_equal(a->sk, b->sk, sizeof(a->sk));
+        g->sign_mu(s1, mu, rnd, a->sk);
+        v->sign_mu(s2, mu, rnd, a->sk);
+        assert_memory_equal(s1, s2, sizeof(s1));
+        assert_true(g->verify_mu(s2, mu, a->pk));
+        assert_true(v->verify_mu(s1, mu, a->pk));
+        s1[100] ^= 4;
+        assert_false(g->verify_mu(s1, mu, a->pk));
+        assert_false(v->verify_mu(s1, mu, a->pk));
+    }
+    free(a);
+    free(b);
 }
 
 static void test_mldsa_random_failure(void **state)
@@ -424,6 +468,48 @@ static void test_mlkem_determinism(void **state)
     free(k);
 }
 
+
+/* ---------------- two-lane SHA-NI compression ---------------- */
+
+static void pad_block(uint8_t b[64], const uint8_t *m, size_t n)   /* n <= 55 */
+{
+    memset(b, 0, 64);
+    memcpy(b, m, n);
+    b[n] = 0x80;
+    uint64_t bits = (uint64_t)n * 8;
+    for (int i = 0; i < 8; i++)
+        b[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+}
+
+static void test_sha256x2(void **state)
+{
+    (void)state;
+    if (!aegis__sha256x2_available())
+        skip();
+    static const uint32_t iv[8] = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 };
+    for (size_t n0 = 0; n0 <= 55; n0 += 5) {
+        uint8_t m0[55], m1[55], b0[64], b1[64], want0[32], want1[32], got[32];
+        size_t n1 = 55 - n0;
+        fill(m0, sizeof(m0), (uint8_t)n0);
+        fill(m1, sizeof(m1), (uint8_t)(n0 + 100));
+        pad_block(b0, m0, n0);
+        pad_block(b1, m1, n1);
+        uint32_t s0[8], s1[8];
+        memcpy(s0, iv, sizeof(iv));
+        memcpy(s1, iv, sizeof(iv));
+        aegis__sha256x2_compress(s0, s1, b0, b1);
+        aegis_sha256(want0, m0, n0);
+        aegis_sha256(want1, m1, n1);
+        for (int i = 0; i < 8; i++)
+            aegis_put_be32(got + 4 * i, s0[i]);
+        assert_memory_equal(got, want0, 32);
+        for (int i = 0; i < 8; i++)
+            aegis_put_be32(got + 4 * i, s1[i]);
+        assert_memory_equal(got, want1, 32);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -432,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_mldsa_ctx_limit),
         cmocka_unit_test(test_mldsa_determinism),
         cmocka_unit_test(test_mldsa_random_failure),
+        cmocka_unit_test(test_mldsa_avx2_matches_generic),
         cmocka_unit_test(test_prehash_mprime),
         cmocka_unit_test(test_slhdsa_256f),
         cmocka_unit_test(test_slhdsa_256s),
@@ -439,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_mlkem_roundtrip_and_rejection),
         cmocka_unit_test(test_mlkem_key_checks),
         cmocka_unit_test(test_mlkem_determinism),
+        cmocka_unit_test(test_sha256x2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

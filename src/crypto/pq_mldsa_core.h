@@ -1,0 +1,207 @@
+/*
+ * pq_mldsa_core.h - ML-DSA-87 (FIPS 204) Algorithms 6-8 on PQClean's
+ * ml-dsa-87/clean arithmetic. Included by pq_mldsa_generic.c and, built for
+ * AVX2 with PQClean's ML-DSA sources renamed, by pq_mldsa_avx2.c; defines the
+ * ops table MLDSA_OPS and nothing else external. mldsa.c picks one at run
+ * time and holds the public API; see its header comment.
+ */
+#include <string.h>
+
+#include "aegis/crypto.h"
+#include "pq_int.h"
+
+/* PQClean headers last: params.h defines short macros (K, L, N, Q, D). */
+#include "fips202.h"
+#include "packing.h"
+#include "params.h"
+#include "poly.h"
+#include "polyvec.h"
+
+#define MLDSA(x) PQCLEAN_MLDSA87_CLEAN_##x
+
+_Static_assert(AEGIS_MLDSA87_PK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_PUBLICKEYBYTES, "pk size");
+_Static_assert(AEGIS_MLDSA87_SK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_SECRETKEYBYTES, "sk size");
+_Static_assert(AEGIS_MLDSA87_SIG_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_BYTES, "sig size");
+_Static_assert(AEGIS_MLDSA87_MU_BYTES == CRHBYTES, "mu size");
+_Static_assert(AEGIS_MLDSA87_TR_BYTES == TRBYTES, "tr size");
+
+struct piece {
+    const uint8_t *p;
+    size_t n;
+};
+
+/* out = SHAKE256(piece_0 || piece_1 || ..., outlen) */
+static void shake256_pieces(uint8_t *out, size_t outlen, const struct piece *pc, size_t count)
+{
+    shake256incctx st;
+    shake256_inc_init(&st);
+    for (size_t i = 0; i < count; i++)
+        if (pc[i].n)
+            shake256_inc_absorb(&st, pc[i].p, pc[i].n);
+    shake256_inc_finalize(&st);
+    shake256_inc_squeeze(out, outlen, &st);
+    shake256_inc_ctx_release(&st);
+}
+
+/* Algorithm 6, ML-DSA.KeyGen_internal(xi). */
+static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])
+{
+    uint8_t seedbuf[2 * SEEDBYTES + CRHBYTES];   /* rho || rho' || K */
+    uint8_t tr[TRBYTES];
+    polyvecl mat[K];
+    polyvecl s1, s1hat;
+    polyveck s2, t1, t0;
+
+    memcpy(seedbuf, xi, SEEDBYTES);
+    seedbuf[SEEDBYTES] = K;
+    seedbuf[SEEDBYTES + 1] = L;
+    shake256(seedbuf, sizeof(seedbuf), seedbuf, SEEDBYTES + 2);
+    const uint8_t *rho = seedbuf, *rhoprime = seedbuf + SEEDBYTES, *key = rhoprime + CRHBYTES;
+
+    MLDSA(polyvec_matrix_expand)(mat, rho);
+    MLDSA(polyvecl_uniform_eta)(&s1, rhoprime, 0);
+    MLDSA(polyveck_uniform_eta)(&s2, rhoprime, L);
+
+    s1hat = s1;
+    MLDSA(polyvecl_ntt)(&s1hat);
+    MLDSA(polyvec_matrix_pointwise_montgomery)(&t1, mat, &s1hat);
+    MLDSA(polyveck_reduce)(&t1);
+    MLDSA(polyveck_invntt_tomont)(&t1);
+    MLDSA(polyveck_add)(&t1, &t1, &s2);
+    MLDSA(polyveck_caddq)(&t1);
+    MLDSA(polyveck_power2round)(&t1, &t0, &t1);
+    MLDSA(pack_pk)(pk, rho, &t1);
+
+    shake256(tr, TRBYTES, pk, AEGIS_MLDSA87_PK_BYTES);
+    MLDSA(pack_sk)(sk, rho, tr, key, &t0, &s1, &s2);
+
+    aegis__pq_scrub_stack();
+    aegis_memzero(seedbuf, sizeof(seedbuf));
+    aegis_memzero(&s1, sizeof(s1));
+    aegis_memzero(&s1hat, sizeof(s1hat));
+    aegis_memzero(&s2, sizeof(s2));
+    aegis_memzero(&t0, sizeof(t0));
+    aegis_memzero(&t1, sizeof(t1));
+}
+
+/* Algorithm 7 from mu on: the signing loop. rnd is 32 bytes. */
+static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
+                    const uint8_t *sk)
+{
+    uint8_t rho[SEEDBYTES], tr[TRBYTES];
+    uint8_t krm[SEEDBYTES + RNDBYTES + CRHBYTES];   /* K || rnd || mu */
+    uint8_t rhoprime[CRHBYTES];
+    uint16_t nonce = 0;
+    unsigned int n;
+    polyvecl mat[K], s1, y, z;
+    polyveck t0, s2, w1, w0, h;
+    poly cp;
+
+    MLDSA(unpack_sk)(rho, tr, krm, &t0, &s1, &s2, sk);
+    memcpy(krm + SEEDBYTES, rnd, RNDBYTES);
+    memcpy(krm + SEEDBYTES + RNDBYTES, mu, CRHBYTES);
+    shake256(rhoprime, CRHBYTES, krm, sizeof(krm));
+
+    MLDSA(polyvec_matrix_expand)(mat, rho);
+    MLDSA(polyvecl_ntt)(&s1);
+    MLDSA(polyveck_ntt)(&s2);
+    MLDSA(polyveck_ntt)(&t0);
+
+    for (;;) {
+        MLDSA(polyvecl_uniform_gamma1)(&y, rhoprime, nonce++);
+        z = y;
+        MLDSA(polyvecl_ntt)(&z);
+        MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, mat, &z);
+        MLDSA(polyveck_reduce)(&w1);
+        MLDSA(polyveck_invntt_tomont)(&w1);
+        MLDSA(polyveck_caddq)(&w1);
+        MLDSA(polyveck_decompose)(&w1, &w0, &w1);
+        MLDSA(polyveck_pack_w1)(sig, &w1);
+
+        /* c~ = H(mu || w1Encode(w1), lambda/4), written where pack_sig wants it */
+        struct piece cpc[] = { { mu, CRHBYTES }, { sig, K * POLYW1_PACKEDBYTES } };
+        shake256_pieces(sig, CTILDEBYTES, cpc, 2);
+        MLDSA(poly_challenge)(&cp, sig);
+        MLDSA(poly_ntt)(&cp);
+
+        MLDSA(polyvecl_pointwise_poly_montgomery)(&z, &cp, &s1);
+        MLDSA(polyvecl_invntt_tomont)(&z);
+        MLDSA(polyvecl_add)(&z, &z, &y);
+        MLDSA(polyvecl_reduce)(&z);
+        if (MLDSA(polyvecl_chknorm)(&z, GAMMA1 - BETA))
+            continue;
+
+        MLDSA(polyveck_pointwise_poly_montgomery)(&h, &cp, &s2);
+        MLDSA(polyveck_invntt_tomont)(&h);
+        MLDSA(polyveck_sub)(&w0, &w0, &h);
+        MLDSA(polyveck_reduce)(&w0);
+        if (MLDSA(polyveck_chknorm)(&w0, GAMMA2 - BETA))
+            continue;
+
+        MLDSA(polyveck_pointwise_poly_montgomery)(&h, &cp, &t0);
+        MLDSA(polyveck_invntt_tomont)(&h);
+        MLDSA(polyveck_reduce)(&h);
+        if (MLDSA(polyveck_chknorm)(&h, GAMMA2))
+            continue;
+
+        MLDSA(polyveck_add)(&w0, &w0, &h);
+        n = MLDSA(polyveck_make_hint)(&h, &w0, &w1);
+        if (n > OMEGA)
+            continue;
+        break;
+    }
+    MLDSA(pack_sig)(sig, sig, &z, &h);
+
+    aegis__pq_scrub_stack();
+    aegis_memzero(krm, sizeof(krm));
+    aegis_memzero(rhoprime, sizeof(rhoprime));
+    aegis_memzero(&s1, sizeof(s1));
+    aegis_memzero(&s2, sizeof(s2));
+    aegis_memzero(&t0, sizeof(t0));
+    aegis_memzero(&y, sizeof(y));
+    aegis_memzero(&w0, sizeof(w0));
+    aegis_memzero(&w1, sizeof(w1));
+    aegis_memzero(&cp, sizeof(cp));
+}
+
+/* Algorithm 8 from mu on. */
+static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t *pk)
+{
+    uint8_t buf[K * POLYW1_PACKEDBYTES];
+    uint8_t rho[SEEDBYTES];
+    uint8_t c[CTILDEBYTES], c2[CTILDEBYTES];
+    poly cp;
+    polyvecl mat[K], z;
+    polyveck t1, w1, h;
+
+    MLDSA(unpack_pk)(rho, &t1, pk);
+    if (MLDSA(unpack_sig)(c, &z, &h, sig))
+        return false;
+    if (MLDSA(polyvecl_chknorm)(&z, GAMMA1 - BETA))
+        return false;
+
+    MLDSA(poly_challenge)(&cp, c);
+    MLDSA(polyvec_matrix_expand)(mat, rho);
+    MLDSA(polyvecl_ntt)(&z);
+    MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, mat, &z);
+    MLDSA(poly_ntt)(&cp);
+    MLDSA(polyveck_shiftl)(&t1);
+    MLDSA(polyveck_ntt)(&t1);
+    MLDSA(polyveck_pointwise_poly_montgomery)(&t1, &cp, &t1);
+    MLDSA(polyveck_sub)(&w1, &w1, &t1);
+    MLDSA(polyveck_reduce)(&w1);
+    MLDSA(polyveck_invntt_tomont)(&w1);
+    MLDSA(polyveck_caddq)(&w1);
+    MLDSA(polyveck_use_hint)(&w1, &w1, &h);
+    MLDSA(polyveck_pack_w1)(buf, &w1);
+
+    struct piece pc[] = { { mu, CRHBYTES }, { buf, sizeof(buf) } };
+    shake256_pieces(c2, CTILDEBYTES, pc, 2);
+    return aegis_ct_eq(c, c2, CTILDEBYTES);
+}
+
+const struct aegis__mldsa_ops MLDSA_OPS = {
+    .keygen = mldsa_keygen,
+    .sign_mu = mldsa_sign_mu,
+    .verify_mu = mldsa_verify_mu,
+};

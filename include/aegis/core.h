@@ -64,6 +64,11 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
 aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n,
                                    char ***ret_json) AEGIS_WUR;
 
+/* Whether a tx hash or an envelope hash is waiting in the mempool. */
+bool aegis_core_is_pending(aegis_core *core, const uint8_t hash[static 32]);
+/* Transactions waiting in the mempool. */
+size_t aegis_core_pending_count(aegis_core *core);
+
 /* ---- batches ---- */
 typedef struct aegis_core_batch {
     uint64_t number;

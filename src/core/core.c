@@ -72,17 +72,35 @@ static aegis_err load_keys(aegis_core *core, const char *data_dir, const char **
     return err;
 }
 
+/* The options a backend takes (each backend refuses options it does not
+ * know). opts must have room for 2. */
+size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const char *data_dir,
+                               aegis_tee_option *opts)
+{
+    size_t n = 0;
+    if (strcmp(name, "sim") == 0) {
+        opts[n++] = (aegis_tee_option){ "data_dir", data_dir };
+    } else if (strcmp(name, "dstack") == 0) {
+        if (cfg->tee_dstack_socket && cfg->tee_dstack_socket[0])
+            opts[n++] = (aegis_tee_option){ "socket", cfg->tee_dstack_socket };
+    } else if (strcmp(name, "tdx") == 0) {
+        if (cfg->tee_configfs_root && cfg->tee_configfs_root[0])
+            opts[n++] = (aegis_tee_option){ "configfs_root", cfg->tee_configfs_root };
+        if (cfg->tee_dstack_socket && cfg->tee_dstack_socket[0])
+            opts[n++] = (aegis_tee_option){ "socket", cfg->tee_dstack_socket };
+    }
+    return n;
+}
+
 static aegis_err open_tee(aegis_core *core, const aegis_config *cfg, const char *data_dir,
                           const char **detail)
 {
-    aegis_tee_option opts[] = {
-        { "data_dir", data_dir },
-        { "configfs_root", cfg->tee_configfs_root },
-        { "socket", cfg->tee_dstack_socket },
-    };
-    aegis_err err = aegis_tee_open(cfg->tee_primary, opts, AEGIS_ARRAY_LEN(opts), &core->tee);
+    aegis_tee_option opts[2];
+    size_t n = aegis__core_tee_options(cfg->tee_primary, cfg, data_dir, opts);
+    aegis_err err = aegis_tee_open(cfg->tee_primary, opts, n, &core->tee);
     if (err) {
-        *detail = "cannot open the primary TEE backend";
+        *detail = err == AEGIS_ERR_NOT_FOUND ? "tee.primary names a backend not built in"
+                                             : "cannot open the primary TEE backend";
         return err;
     }
     aegis_tee_install_random(core->tee);
@@ -250,4 +268,20 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                           "attest_mode", core->attest_per_batch ? "per-batch" : "key-binding");
     pthread_mutex_unlock(&core->lock);
     return dump_json(j, ret_json);
+}
+
+bool aegis_core_is_pending(aegis_core *core, const uint8_t hash[static 32])
+{
+    pthread_mutex_lock(&core->lock);
+    bool found = aegis_mempool_get(core->mp, hash) != NULL || aegis_mempool_get_envelope(core->mp, hash) != NULL;
+    pthread_mutex_unlock(&core->lock);
+    return found;
+}
+
+size_t aegis_core_pending_count(aegis_core *core)
+{
+    pthread_mutex_lock(&core->lock);
+    size_t n = aegis_mempool_count(core->mp);
+    pthread_mutex_unlock(&core->lock);
+    return n;
 }

@@ -79,6 +79,9 @@ uint8_t aegis__core_algorithm_set(const aegis_core *core);
 void aegis__core_push_dropped(aegis_core *core, uint64_t env_id);
 void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l);
 
+size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const char *data_dir,
+                               aegis_tee_option *opts);
+
 /* core_cut.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
                              aegis_chain_attest *out);

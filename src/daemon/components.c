@@ -4,5 +4,6 @@
 
 const struct aegisd_component aegisd_components[] = {
     { "node", aegisd_node_start, NULL },
+    { "pipeline", aegisd_pipeline_start, aegisd_pipeline_stop },
 };
 const size_t aegisd_n_components = sizeof(aegisd_components) / sizeof(aegisd_components[0]);

@@ -16,6 +16,10 @@
 #include "aegis/rpc.h"
 #include "aegis/store.h"
 
+#include <jansson.h>
+
+struct aegisd_pipeline;
+
 struct aegisd {
     aegis_config cfg;
     aegis_store *store;
@@ -23,6 +27,7 @@ struct aegisd {
     uint64_t start_ns;       /* aegis_now_ns() at start, for uptime */
     char host[256];          /* from cfg.rpc_listen */
     uint16_t port;           /* configured; 0 = any free port */
+    struct aegisd_pipeline *pipe; /* the sequencer pipeline (pipeline.c), or NULL */
 };
 
 struct aegisd_component {
@@ -39,6 +44,12 @@ extern const size_t aegisd_n_components;
 
 /* node.c: aegis_status, eth_chainId, aegis_submitEnvelope, aegis_getEnvelope. */
 aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
+
+/* pipeline.c: the sequencer: encrypted submission, batches, receipts. */
+aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail);
+void aegisd_pipeline_stop(struct aegisd *d);
+/* Add "core" and "last_batch" to an aegis_status result. */
+void aegisd_pipeline_status(struct aegisd *d, json_t *out);
 
 /* listen.c: split "HOST:PORT" / "[V6]:PORT". */
 aegis_err aegisd_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);

@@ -79,6 +79,8 @@ static aegis_err m_status(const aegis_rpc_call *call, json_t *params, json_t **r
           "enable_asset_protection", c->enable_asset_protection);
     if (!r)
         return AEGIS_ERR_NOMEM;
+    if (d->pipe)
+        aegisd_pipeline_status(d, r);
     *ret = r;
     return AEGIS_OK;
 }

@@ -1,0 +1,63 @@
+/* pipeline_int.h - the sequencer pipeline's host-side state.
+ *
+ * Host side of the TEE boundary: it holds only envelopes (ciphertext),
+ * published batches, receipts and public keys, and talks to the trusted core
+ * through aegis/core.h alone. */
+#ifndef AEGISD_PIPELINE_INT_H
+#define AEGISD_PIPELINE_INT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "aegis/core.h"
+#include "daemon.h"
+#include "pindex.h"
+
+struct receipt_req {
+    aegis_core_receipt r;
+    char *json;                /* signed receipt, set by the signer */
+    aegis_err err;
+    bool done;
+    struct receipt_req *next;
+};
+
+struct aegisd_pipeline {
+    struct aegisd *d;
+    aegis_core *core;
+
+    pthread_mutex_t lock;      /* index, batch hashes, published state */
+    pthread_cond_t published;  /* a batch was published (long-poll waiters) */
+    pthread_cond_t wake;       /* wakes the cutter early */
+    bool stop;
+    pthread_t cutter, sealer;
+    bool cutter_started, sealer_started;
+
+    uint64_t last_batch;       /* highest persisted batch number */
+    uint8_t (*hashes)[32];     /* batch hashes, index number - 1 */
+    size_t cap_hashes;
+    aegisd_pindex index;       /* tx hash / envelope id -> (batch, position) */
+    struct seal_span { uint64_t number, first, count; } *seals;
+    size_t n_seals, cap_seals;
+
+    /* group signing of receipts: one ML-DSA signature per group */
+    pthread_mutex_t rlock;
+    pthread_cond_t rcond;
+    struct receipt_req *rq_head, **rq_tail;
+    bool signing;
+
+    uint64_t interval_ms;
+    size_t max_batch;
+
+    /* metrics */
+    uint64_t batches, batch_failures, submitted, rejected, receipt_groups, receipts_signed;
+};
+
+/* pipeline.c */
+aegis_err aegisd_pipeline_index_batch(struct aegisd_pipeline *p, const char *json, size_t len);
+aegis_err aegisd_pipeline_sign_receipt(struct aegisd_pipeline *p, const aegis_core_receipt *r, char **ret_json);
+void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64_t first, uint64_t count);
+
+/* pipeline_rpc.c */
+aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);
+
+#endif

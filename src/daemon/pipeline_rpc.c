@@ -1,0 +1,380 @@
+/* pipeline_rpc.c - the sequencer's JSON-RPC methods.
+ *
+ *   aegis_getEncryptionKey         [] -> key set (public) + attestation
+ *   aegis_getKeySet                [epoch] -> the same for that epoch
+ *   aegis_sendEncryptedTransaction ["0x<envelope>"] -> signed receipt
+ *   aegis_getReceipt               ["0x<tx hash | envelope hash>"] -> status
+ *   aegis_getBatch                 [number | "0x<hash>"] -> batch (+ seal membership)
+ *   aegis_getBatches               [from, to] -> [batch...] (at most 100)
+ *   aegis_waitBatch                [after, timeout_ms] -> next batch or null
+ *   aegis_getSeal                  [seal number] -> SLH-DSA seal record
+ */
+#include <jansson.h>
+#include <string.h>
+#include <time.h>
+
+#include "aegis/batch.h"
+#include "aegis/chain.h"
+#include "aegis/log.h"
+#include "pipeline_int.h"
+
+#define MAX_RANGE 100
+#define MAX_WAIT_MS 60000
+
+static aegis_err bad_params(const char **detail, const char *what)
+{
+    *detail = what;
+    return AEGIS_ERR_RPC_INVALID_PARAMS;
+}
+
+static aegis_err json_text(const char *s, json_t **ret)
+{
+    json_error_t jerr;
+    *ret = json_loads(s, 0, &jerr);
+    return *ret ? AEGIS_OK : AEGIS_ERR_INTERNAL;
+}
+
+static aegis_err m_get_key(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    char *s = NULL;
+    aegis_err err = aegis_core_key_info(p->core, &s);
+    if (!err)
+        err = json_text(s, ret);
+    aegis_free(s);
+    return err;
+}
+
+static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *e = json_array_get(params, 0);
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(e))
+        return bad_params(detail, "params must be [epoch]");
+    char *s = NULL;
+    aegis_err err = aegis_core_key_info(p->core, &s);
+    if (!err)
+        err = json_text(s, ret);
+    aegis_free(s);
+    if (!err && json_integer_value(json_object_get(*ret, "epoch")) != json_integer_value(e)) {
+        json_decref(*ret);
+        *ret = NULL;
+        *detail = "no key set for that epoch";
+        return AEGIS_ERR_NOT_FOUND;
+    }
+    return err;
+}
+
+static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    struct aegisd *d = p->d;
+    const char *hex = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
+        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
+    if (strncmp(hex, "0x", 2) != 0) {
+        *detail = "envelope must be 0x-prefixed hex";
+        return AEGIS_ERR_BAD_HEX;
+    }
+    uint8_t *env = NULL, hash[32];
+    size_t len = 0;
+    uint64_t id = 0;
+    char *receipt = NULL;
+    aegis_err err = aegis_hex_decode_alloc(hex, d->cfg.mempool_max_envelope, &env, &len);
+    if (err) {
+        *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
+        return err;
+    }
+    aegis_core_envelope_hash(env, len, hash);
+    /* 1. durable first: nothing is acknowledged that is not in the log */
+    err = aegis_store_env_append(d->store, env, len, hash, &id);
+    if (err == AEGIS_ERR_EXISTS) {
+        *detail = "this envelope was already submitted (see aegis_getReceipt)";
+        err = AEGIS_ERR_MEMPOOL_DUP_ENVELOPE;
+        goto out;
+    }
+    if (err) {
+        *detail = "envelope log unavailable: not accepted";
+        (void)aegis_rpc_health_set(d->rpc, "store", AEGIS_HEALTH_DEGRADED, aegis_strerror(err));
+        goto out;
+    }
+    /* 2. the core decrypts, validates, admits */
+    aegis_core_receipt r;
+    const char *reason = NULL;
+    err = aegis_core_submit(p->core, env, len, id, aegis_wall_ms(), false, &r, &reason);
+    if (err) {
+        if (aegis_store_env_set_status(d->store, &id, 1, AEGIS_ENV_REJECTED, reason) != AEGIS_OK)
+            AEGIS_LOGW("pipeline", "cannot record a rejection", "id=%llu", (unsigned long long)id);
+        __atomic_add_fetch(&p->rejected, 1, __ATOMIC_RELAXED);
+        *detail = reason;
+        goto out;
+    }
+    __atomic_add_fetch(&p->submitted, 1, __ATOMIC_RELAXED);
+    if (aegis_core_pending_count(p->core) >= p->max_batch) {
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_signal(&p->wake);
+        pthread_mutex_unlock(&p->lock);
+    }
+    /* 3. a signed receipt (grouped signing under load) */
+    err = aegisd_pipeline_sign_receipt(p, &r, &receipt);
+    if (!err)
+        err = json_text(receipt, ret);
+    if (err)
+        *detail = "admitted, but the receipt could not be signed; query aegis_getReceipt";
+out:
+    aegis_free(receipt);
+    aegis_free(env);
+    return err;
+}
+
+/* Load a persisted batch as JSON, with its seal membership when sealed. */
+static aegis_err load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret)
+{
+    uint8_t *val = NULL;
+    size_t len = 0;
+    aegis_err err = aegis_store_get(p->d->store, "batch", number, &val, &len);
+    if (err)
+        return err;
+    json_t *j = json_loadb((const char *)val, len, 0, NULL);
+    aegis_free(val);
+    if (!j)
+        return AEGIS_ERR_INTERNAL;
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->n_seals; i++) {
+        const struct seal_span *s = &p->seals[i];
+        if (number < s->first || number >= s->first + s->count || s->first + s->count - 1 > p->last_batch)
+            continue;
+        uint8_t path[AEGIS_MERKLE_MAX_DEPTH][32];
+        size_t plen = 0;
+        if (aegis_batch_merkle_proof((const uint8_t (*)[32])p->hashes + (s->first - 1), s->count,
+                                     number - s->first, path, AEGIS_MERKLE_MAX_DEPTH, &plen) == AEGIS_OK) {
+            json_t *pj = json_array();
+            for (size_t k = 0; k < plen; k++)
+                json_array_append_new(pj, aegis_chain_hex(path[k], 32));
+            json_object_set_new(j, "seal", json_pack("{s:I, s:I, s:I, s:o}", "number", (json_int_t)s->number,
+                                                     "index", (json_int_t)(number - s->first),
+                                                     "count", (json_int_t)s->count, "path", pj));
+        }
+        break;
+    }
+    pthread_mutex_unlock(&p->lock);
+    *ret = j;
+    return AEGIS_OK;
+}
+
+static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *a = json_array_get(params, 0);
+    uint64_t number = 0;
+    if (!json_is_array(params) || json_array_size(params) != 1)
+        return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
+    if (json_is_integer(a) && json_integer_value(a) > 0) {
+        number = (uint64_t)json_integer_value(a);
+    } else if (json_is_string(a)) {
+        uint8_t h[32];
+        if (aegis_hex_decode_exact(json_string_value(a), h, 32))
+            return bad_params(detail, "batch hash must be 0x + 64 hex digits");
+        pthread_mutex_lock(&p->lock);
+        for (uint64_t n = 1; n <= p->last_batch; n++)
+            if (memcmp(p->hashes[n - 1], h, 32) == 0) {
+                number = n;
+                break;
+            }
+        pthread_mutex_unlock(&p->lock);
+    } else {
+        return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
+    }
+    aegis_err err = number ? load_batch(p, number, ret) : AEGIS_ERR_NOT_FOUND;
+    if (err == AEGIS_ERR_NOT_FOUND)
+        *detail = "no such batch";
+    return err;
+}
+
+static aegis_err m_get_batches(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *f = json_array_get(params, 0), *t = json_array_get(params, 1);
+    if (!json_is_array(params) || json_array_size(params) != 2 || !json_is_integer(f) || !json_is_integer(t) ||
+        json_integer_value(f) < 1 || json_integer_value(t) < json_integer_value(f))
+        return bad_params(detail, "params must be [from, to] with 1 <= from <= to");
+    uint64_t from = (uint64_t)json_integer_value(f), to = (uint64_t)json_integer_value(t);
+    if (to - from >= MAX_RANGE)
+        return bad_params(detail, "at most 100 batches per call");
+    json_t *arr = json_array();
+    for (uint64_t n = from; arr && n <= to; n++) {
+        json_t *b = NULL;
+        aegis_err err = load_batch(p, n, &b);
+        if (err == AEGIS_ERR_NOT_FOUND)
+            break;
+        if (err) {
+            json_decref(arr);
+            return err;
+        }
+        json_array_append_new(arr, b);
+    }
+    *ret = arr;
+    return arr ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+static aegis_err m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *a = json_array_get(params, 0), *t = json_array_get(params, 1);
+    if (!json_is_array(params) || json_array_size(params) != 2 || !json_is_integer(a) || !json_is_integer(t) ||
+        json_integer_value(a) < 0 || json_integer_value(t) < 0)
+        return bad_params(detail, "params must be [after_number, timeout_ms]");
+    uint64_t after = (uint64_t)json_integer_value(a);
+    uint64_t ms = (uint64_t)json_integer_value(t);
+    if (ms > MAX_WAIT_MS)
+        ms = MAX_WAIT_MS;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->lock);
+    while (p->last_batch <= after && !p->stop)
+        if (pthread_cond_timedwait(&p->published, &p->lock, &ts) != 0)
+            break;
+    bool ready = p->last_batch > after;
+    pthread_mutex_unlock(&p->lock);
+    if (!ready) {
+        *ret = json_null();
+        return AEGIS_OK;
+    }
+    return load_batch(p, after + 1, ret);
+}
+
+static aegis_err m_get_seal(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *a = json_array_get(params, 0);
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(a) || json_integer_value(a) < 1)
+        return bad_params(detail, "params must be [seal_number]");
+    uint8_t *val = NULL;
+    size_t len = 0;
+    aegis_err err = aegis_store_get(p->d->store, "seal", (uint64_t)json_integer_value(a), &val, &len);
+    if (err) {
+        *detail = "no such seal";
+        return err;
+    }
+    *ret = json_loadb((const char *)val, len, 0, NULL);
+    aegis_free(val);
+    return *ret ? AEGIS_OK : AEGIS_ERR_INTERNAL;
+}
+
+/* Inclusion: batch number, position and Merkle proof of the tx hash. */
+static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint32_t pos, json_t **ret)
+{
+    json_t *b = NULL;
+    aegis_err err = load_batch(p, number, &b);
+    if (err)
+        return err;
+    json_t *txs = json_object_get(b, "txs");
+    size_t n = json_array_size(txs);
+    uint8_t (*hashes)[32] = aegis_malloc((n ? n : 1) * 32);
+    uint8_t path[AEGIS_MERKLE_MAX_DEPTH][32];
+    size_t plen = 0;
+    err = hashes ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    for (size_t i = 0; !err && i < n; i++)
+        err = aegis_chain_get_hex(json_array_get(txs, i), "hash", hashes[i], 32);
+    if (!err && pos >= n)
+        err = AEGIS_ERR_INTERNAL;
+    if (!err)
+        err = aegis_batch_merkle_proof((const uint8_t (*)[32])hashes, n, pos, path, AEGIS_MERKLE_MAX_DEPTH, &plen);
+    if (!err) {
+        json_t *pj = json_array();
+        for (size_t k = 0; k < plen; k++)
+            json_array_append_new(pj, aegis_chain_hex(path[k], 32));
+        json_t *tx = json_array_get(txs, pos);
+        *ret = json_pack("{s:s, s:O, s:I, s:O, s:I, s:i, s:I, s:o, s:O, s:O}", "status", "included",
+                         "tx_hash", json_object_get(tx, "hash"), "envelope_id",
+                         json_integer_value(json_object_get(tx, "envelope_id")), "sender",
+                         json_object_get(tx, "sender"), "batch", (json_int_t)number, "index", (int)pos,
+                         "count", (json_int_t)n, "proof", pj,
+                         "tx_root", json_object_get(json_object_get(b, "header"), "tx_root"),
+                         "batch_hash", json_object_get(b, "hash"));
+        err = *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    }
+    aegis_free(hashes);
+    json_decref(b);
+    return err;
+}
+
+static const char *env_status_name(aegis_env_status s)
+{
+    switch (s) {
+    case AEGIS_ENV_PENDING: return "pending";
+    case AEGIS_ENV_INCLUDED: return "included";
+    case AEGIS_ENV_REJECTED: return "rejected";
+    case AEGIS_ENV_EVICTED: return "evicted";
+    }
+    return "unknown";
+}
+
+static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    const char *hex = json_string_value(json_array_get(params, 0));
+    uint8_t h[32], key[32];
+    if (!json_is_array(params) || json_array_size(params) != 1 || !hex || aegis_hex_decode_exact(hex, h, 32))
+        return bad_params(detail, "params must be [\"0x<tx hash or envelope hash>\"]");
+    uint64_t number, id = 0;
+    uint32_t pos;
+    pthread_mutex_lock(&p->lock);
+    bool inc = aegisd_pindex_get(&p->index, h, &number, &pos);
+    pthread_mutex_unlock(&p->lock);
+    if (inc)
+        return included_reply(p, number, pos, ret);
+    if (aegis_store_env_find(p->d->store, h, &id) == AEGIS_OK) {
+        aegisd_pindex_id_key(key, id);
+        pthread_mutex_lock(&p->lock);
+        inc = aegisd_pindex_get(&p->index, key, &number, &pos);
+        pthread_mutex_unlock(&p->lock);
+        if (inc)
+            return included_reply(p, number, pos, ret);
+        aegis_store_env env;
+        aegis_err err = aegis_store_env_get(p->d->store, id, &env);
+        if (err)
+            return err;
+        const char *st = env_status_name(env.status);
+        if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
+            st = "pending";   /* logged, decision in flight */
+        *ret = json_pack("{s:s, s:o, s:I, s:s?}", "status", st, "envelope_hash", aegis_chain_hex(h, 32),
+                         "envelope_id", (json_int_t)id, "reason", env.reason);
+        aegis_free((void *)env.data);
+        aegis_free((void *)env.reason);
+        return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    }
+    if (aegis_core_is_pending(p->core, h)) {
+        *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_chain_hex(h, 32));
+        return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    }
+    *ret = json_pack("{s:s, s:o}", "status", "unknown", "hash", aegis_chain_hex(h, 32));
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+static const aegis_rpc_method methods[] = {
+    { "aegis_getEncryptionKey", m_get_key, "[]", AEGIS_RPC_PUBLIC,
+      "key epoch, ML-KEM-1024 + X25519 keys, signing keys and the attestation binding them" },
+    { "aegis_getKeySet", m_get_keyset, "[epoch]", AEGIS_RPC_PUBLIC, "the published key set of an epoch" },
+    { "aegis_sendEncryptedTransaction", m_send, "[\"0x<envelope hex>\"]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
+      "submit an encrypted transaction; replies a signed receipt once durable and admitted" },
+    { "aegis_getReceipt", m_get_receipt, "[\"0x<tx or envelope hash>\"]", AEGIS_RPC_PUBLIC,
+      "pending / included (batch, index, Merkle proof) / rejected (reason) / evicted" },
+    { "aegis_getBatch", m_get_batch, "[number | \"0x<hash>\"]", AEGIS_RPC_PUBLIC,
+      "a published batch with its signatures, attestation and seal membership" },
+    { "aegis_getBatches", m_get_batches, "[from, to]", AEGIS_RPC_PUBLIC, "up to 100 published batches" },
+    { "aegis_waitBatch", m_wait_batch, "[after_number, timeout_ms]", AEGIS_RPC_PUBLIC,
+      "long-poll: the first batch after a number, or null on timeout" },
+    { "aegis_getSeal", m_get_seal, "[seal_number]", AEGIS_RPC_PUBLIC, "an SLH-DSA epoch seal record" },
+};
+
+aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p)
+{
+    return aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+}

@@ -251,6 +251,13 @@ int main(int argc, char **argv)
     AEGIS_LOGI("daemon", "starting", "version=%s node_id=%s data_dir=%s store=%s tee=%s%s", AEGIS_VERSION,
                d.cfg.node_id, d.cfg.data_dir, d.cfg.storage_backend, d.cfg.tee_primary,
                d.cfg.tee_primary && strcmp(d.cfg.tee_primary, "sim") == 0 ? " insecure=true" : "");
+    if (d.cfg.tee_primary && strcmp(d.cfg.tee_primary, "sim") == 0)
+        AEGIS_LOGW("tee", "SIMULATED TEE: no hardware protection, keys and plaintext are NOT protected; "
+                          "attestations are marked insecure and refused by verifiers without --allow-sim", NULL);
+    const char *warnings[16];
+    size_t n_warn = aegis_config_warnings(&d.cfg, warnings, AEGIS_ARRAY_LEN(warnings));
+    for (size_t i = 0; i < n_warn && i < AEGIS_ARRAY_LEN(warnings); i++)
+        AEGIS_LOGW("config", warnings[i], NULL);
     if (open_store(&d) != 0)
         goto out;
     AEGIS_LOGI("store", "opened", "backend=%s schema=%d", aegis_store_backend_name(d.store),

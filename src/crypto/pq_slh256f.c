@@ -3,5 +3,5 @@
  * cmake/pqclean.cmake). */
 #define OPENSSL_API_COMPAT 10101
 #define AEGIS_SLH_OPS aegis__slh_sha2_256f
-#define SLH_SPLIT 7
+
 #include "pq_slh_impl.h"

@@ -4,7 +4,5 @@
  * SHA512_* calls (see pq_sha2.c). */
 #define OPENSSL_API_COMPAT 10101
 #define AEGIS_SLH_OPS aegis__slh_sha2_256s
-/* Hypertree layers the signing thread keeps besides FORS (the helper thread
- * takes the rest); balanced by hash-call counts, see slhdsa-fips205.md. */
-#define SLH_SPLIT 2
+
 #include "pq_slh_impl.h"

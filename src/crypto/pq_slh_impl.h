@@ -13,7 +13,7 @@
  * upstream difference from FIPS 205, the FORS index bit order, is fixed by
  * patches/0001 (docs/internals/slhdsa-fips205.md).
  *
- * Signing spreads the work over two threads (pq_slh_sign_par below): FORS
+ * Signing spreads the work over two threads (see "signing" below): FORS
  * trees and the hypertree layers' Merkle trees are independent; only the
  * WOTS+ signatures chain the layers, and those are cheap.
  */
@@ -184,24 +184,32 @@ static void slh_split_digest(const uint8_t d[SLH_M_BYTES], uint64_t *tree, uint3
     *leaf = l;
 }
 
-/* ---- signing: FORS, then the d hypertree layers ----
- * Work split for two threads: thread B computes the Merkle trees of layers
- * hi..d-1 (root + authentication path: what merkle_sign does except the WOTS+
- * signature, which needs the root of the layer below) while thread A does
- * FORS and layers 0..hi-1 with PQClean's merkle_sign. A then finishes layers
- * hi..d-1 with a single WOTS+ signature each (wots_sign_only). */
+/* ---- signing ----
+ * A signature is R, the FORS signature (k independent trees of height a)
+ * and d XMSS signatures. Every FORS tree and every hypertree layer's Merkle
+ * tree (root + authentication path) is independent work; only the WOTS+
+ * signature of layer i needs the root of the tree below (the FORS public
+ * key for layer 0), and a WOTS+ signature costs ~1/500 of a tree. So the
+ * trees are a work list shared by the calling thread and one helper thread
+ * (slh_worker, atomic counter, biggest items first), and the calling thread
+ * then chains the WOTS+ signatures (slh_wots_sign). */
 
 struct slh_job {
     const spx_ctx *ctx;
-    uint8_t *sig_ht;          /* start of the hypertree part of the signature */
+    uint8_t *sig_fors;        /* FORS part of the signature */
+    uint8_t *sig_ht;          /* hypertree part */
+    uint32_t fors_addr[8];    /* layer 0, tree, key pair: as fors_sign gets it */
+    uint32_t indices[SPX_FORS_TREES];
+    uint8_t fors_roots[SPX_FORS_TREES * SPX_N];
     uint8_t roots[SPX_D][SPX_N];
     uint64_t tree;
     uint32_t leaf;
-    unsigned first, last;     /* layers [first, last) for the helper thread */
+    atomic_uint next;
+    bool x2;                  /* SHA-NI two-lane compressions available */
     void (*leaf_fn)(unsigned char *, const spx_ctx *, uint32_t, void *);
 };
 
-/* Where layer i's XMSS signature starts, and its layer-i tree / leaf index. */
+/* Layer i's tree index and leaf index. */
 static void slh_layer_idx(uint64_t tree, uint32_t leaf, unsigned layer, uint64_t *t, uint32_t *l)
 {
     for (unsigned i = 0; i < layer; i++) {
@@ -210,6 +218,101 @@ static void slh_layer_idx(uint64_t tree, uint32_t leaf, unsigned layer, uint64_t
     }
     *t = tree;
     *l = leaf;
+}
+
+/* FIPS 205 Alg. 4 base_2b(md, a, k): MSB first (what patches/0001 makes
+ * PQClean's message_to_indices do for fors_pk_from_sig). */
+static void slh_fors_indices(uint32_t indices[SPX_FORS_TREES], const uint8_t *md)
+{
+    unsigned offset = 0;
+    for (unsigned i = 0; i < SPX_FORS_TREES; i++) {
+        uint32_t v = 0;
+        for (unsigned j = 0; j < SPX_FORS_HEIGHT; j++, offset++)
+            v = (v << 1) | ((md[offset >> 3] >> (7 - (offset & 7))) & 1u);
+        indices[i] = v;
+    }
+}
+
+/* FORS leaf for treehashx1: PRF then F (PQClean's static fors_gen_leafx1). */
+static void slh_fors_leaf(unsigned char *leaf, const spx_ctx *ctx, uint32_t addr_idx, void *v_addr)
+{
+    uint32_t *addr = v_addr;
+    set_tree_index(addr, addr_idx);
+    set_type(addr, SPX_ADDR_TYPE_FORSPRF);
+    prf_addr(leaf, ctx, addr);
+    set_type(addr, SPX_ADDR_TYPE_FORSTREE);
+    thash(leaf, leaf, 1, ctx, addr);
+}
+
+/* FORS leaves two at a time (SHA-NI): treehashx1 asks for leaves in
+ * increasing order, so the leaf after an even one is computed together with
+ * it and served from `next`. addr must stay the first member (slh_fors_leaf
+ * receives the same pointer). */
+struct slh_fors_info {
+    uint32_t addr[8];
+    uint32_t next_idx;
+    bool have_next;
+    uint8_t next[SPX_N];
+};
+
+static void slh_fors_leaf_x2(unsigned char *leaf, const spx_ctx *ctx, uint32_t addr_idx, void *v_info)
+{
+    struct slh_fors_info *fi = v_info;
+    if (fi->have_next && fi->next_idx == addr_idx) {
+        memcpy(leaf, fi->next, SPX_N);
+        fi->have_next = false;
+        return;
+    }
+    uint8_t blk[2][64];
+    uint32_t st[2][8];
+    const uint64_t bits_be = __builtin_bswap64(8 * (64 + SLH_ADDR_BYTES + SPX_N));
+    set_tree_index(fi->addr, addr_idx);
+    set_type(fi->addr, SPX_ADDR_TYPE_FORSPRF);
+    for (int l = 0; l < 2; l++) {
+        memcpy(blk[l], fi->addr, SLH_ADDR_BYTES);
+        uint32_t be = __builtin_bswap32(addr_idx + (uint32_t)l);
+        memcpy(blk[l] + SPX_OFFSET_TREE_INDEX, &be, 4);
+        memcpy(blk[l] + SLH_ADDR_BYTES, ctx->sk_seed, SPX_N);
+        blk[l][54] = 0x80;
+        blk[l][55] = 0;
+        memcpy(blk[l] + 56, &bits_be, 8);
+        memcpy(st[l], ctx->state_seeded.ctx.h, sizeof(st[l]));
+    }
+    aegis__sha256x2_compress(st[0], st[1], blk[0], blk[1]);       /* PRF: FORS secret */
+    for (int l = 0; l < 2; l++) {
+        blk[l][SPX_OFFSET_TYPE] = SPX_ADDR_TYPE_FORSTREE;
+        slh_store_be32x8(blk[l] + SLH_ADDR_BYTES, st[l]);
+        memcpy(st[l], ctx->state_seeded.ctx.h, sizeof(st[l]));
+    }
+    aegis__sha256x2_compress(st[0], st[1], blk[0], blk[1]);       /* F: leaf */
+    slh_store_be32x8(blk[0], st[0]);
+    slh_store_be32x8(blk[1], st[1]);
+    set_type(fi->addr, SPX_ADDR_TYPE_FORSTREE);
+    memcpy(leaf, blk[0], SPX_N);
+    memcpy(fi->next, blk[1], SPX_N);
+    fi->next_idx = addr_idx + 1;
+    fi->have_next = true;
+}
+
+/* FORS tree i: secret value of the selected leaf, auth path, root. */
+static void slh_fors_tree(struct slh_job *j, unsigned i)
+{
+    uint32_t tree_addr[8] = { 0 };
+    struct slh_fors_info info;
+    uint32_t idx_offset = i * (1u << SPX_FORS_HEIGHT);
+    uint8_t *sig = j->sig_fors + (size_t)i * (SPX_FORS_HEIGHT + 1) * SPX_N;
+
+    memset(&info, 0, sizeof(info));
+    copy_keypair_addr(tree_addr, j->fors_addr);
+    copy_keypair_addr(info.addr, j->fors_addr);
+    set_tree_height(tree_addr, 0);
+    set_tree_index(tree_addr, j->indices[i] + idx_offset);
+    set_type(tree_addr, SPX_ADDR_TYPE_FORSPRF);
+    prf_addr(sig, j->ctx, tree_addr);
+    set_type(tree_addr, SPX_ADDR_TYPE_FORSTREE);
+    treehashx1(j->fors_roots + i * SPX_N, sig + SPX_N, j->ctx, j->indices[i], idx_offset,
+               SPX_FORS_HEIGHT, j->x2 ? slh_fors_leaf_x2 : slh_fors_leaf, tree_addr, &info);
+    aegis_memzero(&info, sizeof(info));
 }
 
 /* WOTS+ key pair -> leaf, for treehashx1: PQClean's wots_gen_leafx1 with the
@@ -302,8 +405,7 @@ static void slh_xmss(uint8_t *sig, uint8_t *root, const spx_ctx *ctx, slh_leaf_f
     treehashx1(root, sig + SPX_WOTS_BYTES, ctx, leaf, 0, SPX_TREE_HEIGHT, leaf_fn, tree_addr, &info);
 }
 
-/* Merkle tree of one hypertree layer for the helper thread: no WOTS+ signature
- * (it needs the root of the layer below). */
+/* Merkle tree of one hypertree layer, without its WOTS+ signature. */
 static void slh_layer_tree(struct slh_job *j, unsigned layer)
 {
     uint64_t tree;
@@ -356,11 +458,23 @@ static void slh_keygen(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
     aegis_memzero(&ctx, sizeof(ctx));
 }
 
+/* Work items: the d layer trees (larger) first, then the k FORS trees. */
+static void slh_work(struct slh_job *j)
+{
+    for (;;) {
+        unsigned i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (i < SPX_D)
+            slh_layer_tree(j, i);
+        else if (i < SPX_D + SPX_FORS_TREES)
+            slh_fors_tree(j, i - SPX_D);
+        else
+            break;
+    }
+}
+
 static void *slh_helper(void *arg)
 {
-    struct slh_job *j = arg;
-    for (unsigned layer = j->first; layer < j->last; layer++)
-        slh_layer_tree(j, layer);
+    slh_work(arg);
     aegis__pq_scrub_stack();
     return NULL;
 }
@@ -372,10 +486,11 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
     spx_ctx ctx;
     uint8_t digest[SLH_M_BYTES];
     uint8_t root[SPX_N];
-    uint32_t wots_addr[8] = { 0 };
-    struct slh_job job;
+    uint32_t fors_pk_addr[8] = { 0 };
+    struct slh_job *job;
+    struct slh_job job_mem;
     pthread_t helper;
-    bool threaded = false;
+    bool threaded;
 
     memcpy(ctx.sk_seed, sk, SPX_N);
     memcpy(ctx.pub_seed, sk + 2 * SPX_N, SPX_N);
@@ -383,51 +498,102 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
 
     slh_prf_msg(sig, sk + SPX_N, opt_rand, pre, pre_len, msg, msg_len);
     slh_h_msg(digest, sig, sk + 2 * SPX_N, pre, pre_len, msg, msg_len);
-    memset(&job, 0, sizeof(job));
-    job.ctx = &ctx;
-    job.sig_ht = sig + SPX_N + SPX_FORS_BYTES;
-    job.leaf_fn = slh_leaf();
-    slh_split_digest(digest, &job.tree, &job.leaf);
 
-    /* Helper takes the top layers; FORS costs about as much as SLH_SPLIT layers. */
-    job.first = SLH_SPLIT;
-    job.last = SPX_D;
-    if (job.first < job.last && pthread_create(&helper, NULL, slh_helper, &job) == 0)
-        threaded = true;
+    job = &job_mem;
+    memset(job, 0, sizeof(*job));
+    job->ctx = &ctx;
+    job->sig_fors = sig + SPX_N;
+    job->sig_ht = sig + SPX_N + SPX_FORS_BYTES;
+    job->leaf_fn = slh_leaf();
+    job->x2 = aegis__sha256x2_available();
+    atomic_init(&job->next, 0);
+    slh_split_digest(digest, &job->tree, &job->leaf);
+    slh_fors_indices(job->indices, digest);
+    set_type(job->fors_addr, SPX_ADDR_TYPE_WOTS);
+    set_tree_addr(job->fors_addr, job->tree);
+    set_keypair_addr(job->fors_addr, job->leaf);
 
-    set_type(wots_addr, SPX_ADDR_TYPE_WOTS);
-    set_tree_addr(wots_addr, job.tree);
-    set_keypair_addr(wots_addr, job.leaf);
-    fors_sign(sig + SPX_N, root, digest, &ctx, wots_addr);
+    threaded = pthread_create(&helper, NULL, slh_helper, job) == 0;
+    slh_work(job);
+    if (threaded)
+        pthread_join(helper, NULL);
 
-    uint8_t *s = job.sig_ht;
-    uint64_t tree = job.tree;
-    uint32_t leaf = job.leaf;
-    unsigned own = threaded ? job.first : SPX_D;
-    for (unsigned i = 0; i < own; i++) {
-        slh_xmss(s, root, &ctx, job.leaf_fn, i, tree, leaf, root);
+    /* FORS public key, then the WOTS+ chain up the hypertree */
+    copy_keypair_addr(fors_pk_addr, job->fors_addr);
+    set_type(fors_pk_addr, SPX_ADDR_TYPE_FORSPK);
+    thash(root, job->fors_roots, SPX_FORS_TREES, &ctx, fors_pk_addr);
+    uint8_t *s = job->sig_ht;
+    uint64_t tree = job->tree;
+    uint32_t leaf = job->leaf;
+    for (unsigned i = 0; i < SPX_D; i++) {
+        slh_wots_sign(s, root, &ctx, i, tree, leaf);
+        memcpy(root, job->roots[i], SPX_N);
         s += SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N;
         leaf = (uint32_t)(tree & ((1u << SPX_TREE_HEIGHT) - 1));
         tree >>= SPX_TREE_HEIGHT;
     }
-    if (threaded) {
-        pthread_join(helper, NULL);
-        for (unsigned i = own; i < SPX_D; i++) {
-            slh_wots_sign(s, root, &ctx, i, tree, leaf);
-            memcpy(root, job.roots[i], SPX_N);
-            s += SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N;
-            leaf = (uint32_t)(tree & ((1u << SPX_TREE_HEIGHT) - 1));
-            tree >>= SPX_TREE_HEIGHT;
-        }
-    }
     free_hash_function(&ctx);
     aegis__pq_scrub_stack();
     aegis_memzero(&ctx, sizeof(ctx));
-    aegis_memzero(&job, sizeof(job));
+    aegis_memzero(job, sizeof(*job));
     /* Self-check: the top root must be PK.root, or the signature is unusable. */
     bool ok = aegis_ct_eq(root, sk + 3 * SPX_N, SPX_N);
     aegis_memzero(root, sizeof(root));
     return ok ? AEGIS_OK : AEGIS_ERR_BAD_KEY;
+}
+
+/* wots_pk_from_sig with chains advanced two at a time (SHA-NI). Chains are
+ * paired in order of their start position so both lanes of a pair need
+ * about the same number of steps; the rest of the longer one runs alone. */
+static void slh_wots_pk_from_sig_x2(uint8_t *pk, const uint8_t *sig, const uint8_t *msg,
+                                    const spx_ctx *ctx, const uint32_t addr[8])
+{
+    uint32_t lengths[SPX_WOTS_LEN];
+    uint8_t order[SPX_WOTS_LEN];
+    uint8_t blk[2][64];
+    uint32_t st[2][8];
+    uint32_t a1[8];
+    const uint64_t bits_be = __builtin_bswap64(8 * (64 + SLH_ADDR_BYTES + SPX_N));
+
+    chain_lengths(lengths, msg);
+    size_t n = 0;
+    for (uint32_t v = 0; v < SPX_WOTS_W; v++)          /* counting sort by start */
+        for (uint32_t i = 0; i < SPX_WOTS_LEN; i++)
+            if (lengths[i] == v)
+                order[n++] = (uint8_t)i;
+    for (int l = 0; l < 2; l++) {
+        memcpy(blk[l], addr, SLH_ADDR_BYTES);
+        blk[l][SPX_OFFSET_TYPE] = SPX_ADDR_TYPE_WOTS;
+        blk[l][54] = 0x80;
+        blk[l][55] = 0;
+        memcpy(blk[l] + 56, &bits_be, 8);
+    }
+    for (size_t p = 0; p < SPX_WOTS_LEN; p += 2) {
+        uint32_t c[2] = { order[p], p + 1 < SPX_WOTS_LEN ? order[p + 1] : order[p] };
+        uint32_t k[2] = { lengths[c[0]], lengths[c[1]] };
+        for (int l = 0; l < 2; l++) {
+            blk[l][SPX_OFFSET_CHAIN_ADDR] = (uint8_t)c[l];
+            memcpy(blk[l] + SLH_ADDR_BYTES, sig + c[l] * SPX_N, SPX_N);
+        }
+        while (k[0] < SPX_WOTS_W - 1 && k[1] < SPX_WOTS_W - 1) {
+            for (int l = 0; l < 2; l++) {
+                blk[l][SPX_OFFSET_HASH_ADDR] = (uint8_t)k[l]++;
+                memcpy(st[l], ctx->state_seeded.ctx.h, sizeof(st[l]));
+            }
+            aegis__sha256x2_compress(st[0], st[1], blk[0], blk[1]);
+            slh_store_be32x8(blk[0] + SLH_ADDR_BYTES, st[0]);
+            slh_store_be32x8(blk[1] + SLH_ADDR_BYTES, st[1]);
+        }
+        for (int l = 0; l < 2; l++) {
+            memcpy(a1, addr, sizeof(a1));
+            set_chain_addr(a1, c[l]);
+            for (; k[l] < SPX_WOTS_W - 1; k[l]++) {
+                set_hash_addr(a1, k[l]);
+                thash(blk[l] + SLH_ADDR_BYTES, blk[l] + SLH_ADDR_BYTES, 1, ctx, a1);
+            }
+            memcpy(pk + c[l] * SPX_N, blk[l] + SLH_ADDR_BYTES, SPX_N);
+        }
+    }
 }
 
 static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
@@ -441,6 +607,7 @@ static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
     uint32_t leaf;
     uint32_t wots_addr[8] = { 0 }, tree_addr[8] = { 0 }, wots_pk_addr[8] = { 0 };
 
+    const bool x2 = aegis__sha256x2_available();
     memset(ctx.sk_seed, 0, SPX_N);
     memcpy(ctx.pub_seed, pk, SPX_N);
     initialize_hash_function(&ctx);
@@ -462,7 +629,10 @@ static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
         copy_subtree_addr(wots_addr, tree_addr);
         set_keypair_addr(wots_addr, leaf);
         copy_keypair_addr(wots_pk_addr, wots_addr);
-        wots_pk_from_sig(wots_pk, sig, root, &ctx, wots_addr);
+        if (x2)
+            slh_wots_pk_from_sig_x2(wots_pk, sig, root, &ctx, wots_addr);
+        else
+            wots_pk_from_sig(wots_pk, sig, root, &ctx, wots_addr);
         sig += SPX_WOTS_BYTES;
         thash(leaf_node, wots_pk, SPX_WOTS_LEN, &ctx, wots_pk_addr);
         compute_root(root, leaf_node, leaf, 0, sig, SPX_TREE_HEIGHT, &ctx, tree_addr);

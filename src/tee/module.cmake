@@ -2,7 +2,7 @@
 # TEE backends behind one interface (include/aegis/tee.h); docs/internals/tee.md.
 # The backend registry is generated: every src/tee/tee_*.c line starting with
 # "const struct aegis_tee_ops aegis_tee_<name>_ops" registers backend <name>.
-aegis_module(tee DEPS crypto LIBS OpenSSL::Crypto)
+aegis_module(tee DEPS crypto attest LIBS OpenSSL::Crypto PkgConfig::JANSSON Threads::Threads)
 file(GLOB _tee_srcs CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/tee/tee_*.c)
 list(SORT _tee_srcs)
 set(_tee_names sim)

@@ -91,6 +91,8 @@ aegis_err aegis_mlkem1024_encaps(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
                                  const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES])
 {
     uint8_t m[KYBER_SYMBYTES];
+    /* encaps_m runs the 7.2 check; check first anyway so a bad key costs no
+     * randomness and reports the key error even if the source is failing. */
     aegis_err err = aegis_mlkem1024_check_ek(ek);
     if (err == AEGIS_OK)
         err = aegis_random_bytes(m, sizeof(m));

@@ -53,6 +53,13 @@ struct aegis__slh_ops {
                       const uint8_t opt_rand[32]);
     bool (*verify)(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
                    const uint8_t *msg, size_t msg_len, const uint8_t pk[64]);
+    /* the same without the SHA-NI two-lane code (for tests) */
+    void (*keygen_portable)(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96]);
+    aegis_err (*sign_portable)(uint8_t *sig, const uint8_t *pre, size_t pre_len,
+                               const uint8_t *msg, size_t msg_len, const uint8_t sk[128],
+                               const uint8_t opt_rand[32]);
+    bool (*verify_portable)(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
+                            const uint8_t *msg, size_t msg_len, const uint8_t pk[64]);
 };
 extern const struct aegis__slh_ops aegis__slh_sha2_256s;
 extern const struct aegis__slh_ops aegis__slh_sha2_256f;

@@ -373,9 +373,9 @@ static void slh_wots_leaf_x2(unsigned char *dest, const spx_ctx *ctx, uint32_t l
 
 typedef void (*slh_leaf_fn)(unsigned char *, const spx_ctx *, uint32_t, void *);
 
-static slh_leaf_fn slh_leaf(void)
+static slh_leaf_fn slh_leaf(bool x2)
 {
-    return aegis__sha256x2_available() ? slh_wots_leaf_x2 : wots_gen_leafx1;
+    return x2 ? slh_wots_leaf_x2 : wots_gen_leafx1;
 }
 
 /* One XMSS tree of the hypertree (layer, tree): root, authentication path for
@@ -442,7 +442,7 @@ static void slh_wots_sign(uint8_t *sig, const uint8_t *msg, const spx_ctx *ctx, 
     }
 }
 
-static void slh_keygen(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
+static void slh_keygen_impl(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96], bool x2)
 {
     spx_ctx ctx;
     memcpy(sk, seeds, 3 * SPX_N);
@@ -451,7 +451,7 @@ static void slh_keygen(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
     initialize_hash_function(&ctx);
     /* the top layer's tree: what merkle_gen_root does, with our leaf function */
     uint8_t scratch[SPX_WOTS_BYTES + SPX_TREE_HEIGHT * SPX_N];
-    slh_xmss(scratch, sk + 3 * SPX_N, &ctx, slh_leaf(), SPX_D - 1, 0, ~0u, NULL);
+    slh_xmss(scratch, sk + 3 * SPX_N, &ctx, slh_leaf(x2), SPX_D - 1, 0, ~0u, NULL);
     free_hash_function(&ctx);
     memcpy(pk, sk + 2 * SPX_N, 2 * SPX_N);
     aegis__pq_scrub_stack();
@@ -479,9 +479,9 @@ static void *slh_helper(void *arg)
     return NULL;
 }
 
-static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
-                          const uint8_t *msg, size_t msg_len, const uint8_t sk[128],
-                          const uint8_t opt_rand[32])
+static aegis_err slh_sign_impl(uint8_t *sig, const uint8_t *pre, size_t pre_len,
+                               const uint8_t *msg, size_t msg_len, const uint8_t sk[128],
+                               const uint8_t opt_rand[32], bool x2)
 {
     spx_ctx ctx;
     uint8_t digest[SLH_M_BYTES];
@@ -504,8 +504,8 @@ static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len,
     job->ctx = &ctx;
     job->sig_fors = sig + SPX_N;
     job->sig_ht = sig + SPX_N + SPX_FORS_BYTES;
-    job->leaf_fn = slh_leaf();
-    job->x2 = aegis__sha256x2_available();
+    job->leaf_fn = slh_leaf(x2);
+    job->x2 = x2;
     atomic_init(&job->next, 0);
     slh_split_digest(digest, &job->tree, &job->leaf);
     slh_fors_indices(job->indices, digest);
@@ -596,8 +596,8 @@ static void slh_wots_pk_from_sig_x2(uint8_t *pk, const uint8_t *sig, const uint8
     }
 }
 
-static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
-                       const uint8_t *msg, size_t msg_len, const uint8_t pk[64])
+static bool slh_verify_impl(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
+                            const uint8_t *msg, size_t msg_len, const uint8_t pk[64], bool x2)
 {
     spx_ctx ctx;
     uint8_t digest[SLH_M_BYTES];
@@ -607,7 +607,6 @@ static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
     uint32_t leaf;
     uint32_t wots_addr[8] = { 0 }, tree_addr[8] = { 0 }, wots_pk_addr[8] = { 0 };
 
-    const bool x2 = aegis__sha256x2_available();
     memset(ctx.sk_seed, 0, SPX_N);
     memcpy(ctx.pub_seed, pk, SPX_N);
     initialize_hash_function(&ctx);
@@ -644,9 +643,48 @@ static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len,
     return aegis_ct_eq(root, pk + SPX_N, SPX_N);
 }
 
+/* The ops: SHA-NI two-lane paths when the CPU has them; the _portable
+ * entries never use them (tests compare both). */
+static void slh_keygen(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
+{
+    slh_keygen_impl(pk, sk, seeds, aegis__sha256x2_available());
+}
+
+static void slh_keygen_portable(uint8_t pk[64], uint8_t sk[128], const uint8_t seeds[96])
+{
+    slh_keygen_impl(pk, sk, seeds, false);
+}
+
+static aegis_err slh_sign(uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                          size_t msg_len, const uint8_t sk[128], const uint8_t opt_rand[32])
+{
+    return slh_sign_impl(sig, pre, pre_len, msg, msg_len, sk, opt_rand, aegis__sha256x2_available());
+}
+
+static aegis_err slh_sign_portable(uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                                   size_t msg_len, const uint8_t sk[128], const uint8_t opt_rand[32])
+{
+    return slh_sign_impl(sig, pre, pre_len, msg, msg_len, sk, opt_rand, false);
+}
+
+static bool slh_verify(const uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                       size_t msg_len, const uint8_t pk[64])
+{
+    return slh_verify_impl(sig, pre, pre_len, msg, msg_len, pk, aegis__sha256x2_available());
+}
+
+static bool slh_verify_portable(const uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                                size_t msg_len, const uint8_t pk[64])
+{
+    return slh_verify_impl(sig, pre, pre_len, msg, msg_len, pk, false);
+}
+
 const struct aegis__slh_ops AEGIS_SLH_OPS = {
     .sig_bytes = SPX_BYTES,
     .keygen = slh_keygen,
     .sign = slh_sign,
     .verify = slh_verify,
+    .keygen_portable = slh_keygen_portable,
+    .sign_portable = slh_sign_portable,
+    .verify_portable = slh_verify_portable,
 };

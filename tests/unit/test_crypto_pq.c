@@ -11,16 +11,8 @@
 
 #include "aegis/crypto.h"
 
-/* internal (src/crypto/pq_int.h) */
-struct aegis__mldsa_ops {
-    void (*keygen)(uint8_t *pk, uint8_t *sk, const uint8_t *xi);
-    void (*sign_mu)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const uint8_t *sk);
-    bool (*verify_mu)(const uint8_t *sig, const uint8_t *mu, const uint8_t *pk);
-};
-extern const struct aegis__mldsa_ops aegis__mldsa87_generic;
-const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void);
-bool aegis__sha256x2_available(void);
-void aegis__sha256x2_compress(uint32_t s0[8], uint32_t s1[8], const uint8_t b0[64], const uint8_t b1[64]);
+/* internals: ops tables and the SHA-NI helper */
+#include "../src/crypto/pq_int.h"
 
 static const uint8_t MSG[] = "batch 42: 17 transactions";
 static const uint8_t CTX[] = "aegis-test";
@@ -322,6 +314,36 @@ static void test_slhdsa_256s(void **state)
     slh_roundtrip(AEGIS_SLHDSA_SHA2_256S, false);
 }
 
+
+/* SLH-DSA's SHA-NI paths (two-lane WOTS+ / FORS) against the portable ones. */
+static void test_slhdsa_fast_matches_portable(void **state)
+{
+    (void)state;
+    if (!aegis__sha256x2_available())
+        skip();
+    const struct aegis__slh_ops *ops = &aegis__slh_sha2_256f;
+    uint8_t seeds[96], pk1[64], sk1[128], pk2[64], sk2[128], rnd[32];
+    uint8_t *s1 = malloc(ops->sig_bytes), *s2 = malloc(ops->sig_bytes);
+    assert_non_null(s1);
+    assert_non_null(s2);
+    fill(seeds, sizeof(seeds), 11);
+    fill(rnd, sizeof(rnd), 12);
+    ops->keygen(pk1, sk1, seeds);
+    ops->keygen_portable(pk2, sk2, seeds);
+    assert_memory_equal(pk1, pk2, 64);
+    assert_memory_equal(sk1, sk2, 128);
+    assert_int_equal(ops->sign(s1, NULL, 0, MSG, sizeof(MSG), sk1, rnd), AEGIS_OK);
+    assert_int_equal(ops->sign_portable(s2, NULL, 0, MSG, sizeof(MSG), sk1, rnd), AEGIS_OK);
+    assert_memory_equal(s1, s2, ops->sig_bytes);
+    assert_true(ops->verify(s1, NULL, 0, MSG, sizeof(MSG), pk1));
+    assert_true(ops->verify_portable(s1, NULL, 0, MSG, sizeof(MSG), pk1));
+    s1[ops->sig_bytes - 100] ^= 2;
+    assert_false(ops->verify(s1, NULL, 0, MSG, sizeof(MSG), pk1));
+    assert_false(ops->verify_portable(s1, NULL, 0, MSG, sizeof(MSG), pk1));
+    free(s1);
+    free(s2);
+}
+
 static void test_slhdsa_misc(void **state)
 {
     (void)state;
@@ -523,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_slhdsa_256f),
         cmocka_unit_test(test_slhdsa_256s),
         cmocka_unit_test(test_slhdsa_misc),
+        cmocka_unit_test(test_slhdsa_fast_matches_portable),
         cmocka_unit_test(test_mlkem_roundtrip_and_rejection),
         cmocka_unit_test(test_mlkem_key_checks),
         cmocka_unit_test(test_mlkem_determinism),

@@ -1,0 +1,538 @@
+/*
+ * cmd_loadgen.c - `aegis loadgen`: drive a node with N encrypted EIP-1559
+ * transactions from S generated senders over C concurrent connections,
+ * show live progress, and succeed only when every one is included.
+ *
+ * Job j belongs to sender j % S with nonce j / S. Worker w owns the senders
+ * s with s % C == w and sends each sender's jobs in nonce order, so no
+ * sender ever has a nonce gap in flight. A global ticket counter paces all
+ * workers to --rate. A follower thread long-polls aegis_waitBatch and marks
+ * the jobs whose (sender, nonce, tx hash) it sees in a batch. Receipts are
+ * verified (hash, Merkle path, ML-DSA-87 once per signed root).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aegis/cli.h"
+#include "aegis/tx.h"
+#include "cli_chain.h"
+#include "cli_rpc.h"
+
+#define PROG "aegis loadgen"
+#define LG_MAX_COUNT    10000000ull
+#define LG_MAX_SENDERS  100000ull
+#define LG_MAX_CONC     256ull
+
+enum { JOB_NEW, JOB_SENT, JOB_ACKED, JOB_INCLUDED, JOB_FAILED };
+
+typedef struct lg_sender {
+    uint8_t sk[32];
+    uint8_t addr[20];
+} lg_sender;
+
+typedef struct lg_addr {
+    uint8_t addr[20];
+    uint32_t idx;
+} lg_addr;
+
+typedef struct lg_job {
+    uint8_t hash[32];
+    uint8_t state;
+} lg_job;
+
+typedef struct lg {
+    const char *url;
+    uint64_t count, senders, conc, timeout_s;
+    double rate;              /* 0: as fast as possible */
+    bool allow_sim;
+    aegis_cli_keyset ks;
+    uint64_t chain_id;
+    lg_sender *snd;
+    struct lg_addr *by_addr;  /* sender addresses, sorted */
+    lg_job *jobs;
+    uint32_t *lat_us;         /* ack latencies, n_lat of them */
+    size_t n_lat;
+    pthread_mutex_t lock;
+    uint64_t sent, acked, included, failed, retries, batches;
+    uint64_t ticket, t0;
+    int stop;
+    char first_err[256];
+} lg;
+
+typedef struct lg_worker {
+    lg *g;
+    uint64_t w;
+    pthread_t th;
+} lg_worker;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "Usage: aegis loadgen --rpc URL --count N [--rate R] [--senders S] [--concurrency C]\n"
+        "                     [--timeout S] [--allow-sim]\n\n"
+        "Send N encrypted EIP-1559 transactions from S generated senders (correct nonces,\n"
+        "the node's chain id) over C concurrent connections; show live progress on stderr;\n"
+        "exit 0 only when all N are included in batches.\n"
+        "  --rpc URL          node endpoint (default $AEGIS_RPC or %s)\n"
+        "  --count N          transactions to send (required)\n"
+        "  --rate R           target submissions per second (default: unlimited)\n"
+        "  --senders S        distinct senders (default min(N, 64))\n"
+        "  --concurrency C    connections / threads (default 4)\n"
+        "  --timeout S        give up after S seconds without progress (default 60)\n"
+        "  --allow-sim        accept a simulated (insecure) TEE attestation - development only\n",
+        AEGIS_CLI_RPC_DEFAULT_URL);
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = { (time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull) };
+    nanosleep(&ts, NULL);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* p50/p99 of the latencies so far (microseconds); caller holds the lock. */
+static void percentiles(lg *g, double *p50, double *p99)
+{
+    *p50 = *p99 = 0;
+    if (!g->n_lat)
+        return;
+    uint32_t *c = aegis_malloc(g->n_lat * sizeof(*c));
+    if (!c)
+        return;
+    memcpy(c, g->lat_us, g->n_lat * sizeof(*c));
+    qsort(c, g->n_lat, sizeof(*c), cmp_u32);
+    *p50 = c[(g->n_lat - 1) / 2] / 1000.0;
+    *p99 = c[(size_t)((double)(g->n_lat - 1) * 0.99)] / 1000.0;
+    aegis_free(c);
+}
+
+/* Build, encrypt and hex-encode job j. */
+static aegis_err make_envelope(lg *g, uint64_t j, char **ret_hex, uint8_t hash[32])
+{
+    const lg_sender *s = &g->snd[j % g->senders];
+    aegis_tx_params p;
+    memset(&p, 0, sizeof(p));
+    p.type = AEGIS_TX_TYPE_DYNAMIC_FEE;
+    p.eip155 = true;
+    p.chain_id = g->chain_id;
+    p.nonce = j / g->senders;
+    p.gas_limit = 21000;
+    aegis_u256_from_u64(&p.max_fee, 2000000000);
+    aegis_u256_from_u64(&p.max_priority_fee, 1000000000);
+    aegis_u256_from_u64(&p.value, 1 + j % 1000);
+    memset(p.to, 0x42, 20);
+    uint8_t *raw = NULL, *env = NULL;
+    size_t raw_len = 0, env_len = 0;
+    aegis_err err = aegis_tx_build(&p, s->sk, &raw, &raw_len);
+    if (!err) {
+        aegis_keccak256(hash, raw, raw_len);
+        err = aegis_cli_seal(&g->ks, raw, raw_len, &env, &env_len);
+    }
+    if (!err && !(*ret_hex = aegis_cli_hex(env, env_len)))
+        err = AEGIS_ERR_NOMEM;
+    aegis_free(raw);
+    aegis_free(env);
+    return err;
+}
+
+static void job_failed(lg *g, uint64_t j, const char *why)
+{
+    pthread_mutex_lock(&g->lock);
+    g->jobs[j].state = JOB_FAILED;
+    g->failed++;
+    if (!g->first_err[0])
+        snprintf(g->first_err, sizeof(g->first_err), "tx %llu: %.200s", (unsigned long long)j, why);
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* Check a receipt; the ML-DSA signature only once per signed root. */
+static bool receipt_ok(lg *g, const json_t *res, const uint8_t hash[32], uint8_t last_root[32], bool *have_root)
+{
+    aegis_cli_receipt r;
+    const char *why = NULL;
+    if (aegis_cli_receipt_parse(res, &r, &why) != AEGIS_OK || !aegis_ct_eq(r.tx_hash, hash, 32))
+        return false;
+    if (*have_root && aegis_ct_eq(r.root, last_root, 32)) {
+        /* Same signed root: the hash and path still must lead to it. */
+        return aegis_batch_merkle_verify(r.receipt_hash, r.index, r.count, (const uint8_t (*)[32])r.path,
+                                         r.path_len, r.root) == AEGIS_OK;
+    }
+    if (aegis_cli_receipt_verify(&r, &g->ks.pub, NULL, 0, hash, &why) != AEGIS_OK)
+        return false;
+    memcpy(last_root, r.root, 32);
+    *have_root = true;
+    return true;
+}
+
+static void send_job(lg *g, uint64_t j, uint8_t last_root[32], bool *have_root)
+{
+    char *hex = NULL;
+    uint8_t hash[32];
+    aegis_err err = make_envelope(g, j, &hex, hash);
+    if (err) {
+        job_failed(g, j, aegis_strerror(err));
+        return;
+    }
+    /* Pace: ticket t may go at t0 + t / rate. */
+    uint64_t t = __atomic_fetch_add(&g->ticket, 1, __ATOMIC_RELAXED);
+    if (g->rate > 0) {
+        uint64_t due = g->t0 + (uint64_t)((double)t * 1e9 / g->rate), now = aegis_now_ns();
+        if (due > now)
+            sleep_ns(due - now);
+    }
+    pthread_mutex_lock(&g->lock);
+    memcpy(g->jobs[j].hash, hash, 32);
+    g->jobs[j].state = JOB_SENT;
+    g->sent++;
+    pthread_mutex_unlock(&g->lock);
+    json_t *params = json_pack("[s]", hex);
+    uint64_t start = aegis_now_ns(), backoff = 20;
+    for (;;) {
+        json_t *res = NULL;
+        aegis_cli_rpc_err e;
+        int rc = aegis_cli_call(g->url, "aegis_sendEncryptedTransaction", params, 30000, &res, &e);
+        if (rc == 0) {
+            uint64_t lat = (aegis_now_ns() - start) / 1000;
+            bool ok = receipt_ok(g, res, hash, last_root, have_root);
+            json_decref(res);
+            if (!ok) {
+                job_failed(g, j, "receipt does not verify");
+                break;
+            }
+            pthread_mutex_lock(&g->lock);
+            if (g->jobs[j].state == JOB_SENT)
+                g->jobs[j].state = JOB_ACKED;
+            g->acked++;
+            g->lat_us[g->n_lat++] = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+            pthread_mutex_unlock(&g->lock);
+            break;
+        }
+        /* A full pool or sender limit is back-pressure, not a verdict. */
+        bool transient = rc == 1 && (e.aegis_code == AEGIS_ERR_MEMPOOL_FULL ||
+                                     e.aegis_code == AEGIS_ERR_MEMPOOL_SENDER_LIMIT);
+        if (!transient || __atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
+            char m[400];
+            snprintf(m, sizeof(m), "%s (%s, code %d)", e.message, e.name[0] ? e.name : "transport", e.code);
+            job_failed(g, j, m);
+            break;
+        }
+        __atomic_add_fetch(&g->retries, 1, __ATOMIC_RELAXED);
+        sleep_ns(backoff * 1000000ull);
+        backoff = backoff < 500 ? backoff * 2 : 1000;
+    }
+    json_decref(params);
+    aegis_free(hex);
+}
+
+static void *worker(void *arg)
+{
+    lg_worker *wk = arg;
+    lg *g = wk->g;
+    uint8_t last_root[32];
+    bool have_root = false;
+    uint64_t per_sender = (g->count + g->senders - 1) / g->senders;
+    for (uint64_t n = 0; n < per_sender; n++)
+        for (uint64_t s = wk->w; s < g->senders; s += g->conc) {
+            uint64_t j = n * g->senders + s;
+            if (j >= g->count)
+                continue;
+            if (__atomic_load_n(&g->stop, __ATOMIC_RELAXED))
+                return NULL;
+            send_job(g, j, last_root, &have_root);
+        }
+    return NULL;
+}
+
+static int64_t find_sender(lg *g, const uint8_t addr[20])
+{
+    size_t lo = 0, hi = g->senders;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(addr, g->by_addr[mid].addr, 20);
+        if (c == 0)
+            return g->by_addr[mid].idx;
+        if (c < 0)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return -1;
+}
+
+static void mark_batch(lg *g, const json_t *b)
+{
+    const json_t *txs = json_object_get(b, "txs");
+    bool ours = false;
+    pthread_mutex_lock(&g->lock);
+    for (size_t i = 0; i < json_array_size(txs); i++) {
+        const json_t *t = json_array_get(txs, i);
+        uint8_t sender[20], hash[32];
+        json_int_t nonce = json_integer_value(json_object_get(t, "nonce"));
+        if (aegis_chain_get_hex(t, "sender", sender, 20) || aegis_chain_get_hex(t, "hash", hash, 32) || nonce < 0)
+            continue;
+        int64_t s = find_sender(g, sender);
+        if (s < 0)
+            continue;
+        uint64_t j = (uint64_t)nonce * g->senders + (uint64_t)s;
+        if (j < g->count && g->jobs[j].state != JOB_INCLUDED && g->jobs[j].state != JOB_NEW &&
+            aegis_ct_eq(g->jobs[j].hash, hash, 32)) {
+            if (g->jobs[j].state == JOB_FAILED)
+                g->failed--;   /* e.g. a timed-out ack that made it after all */
+            g->jobs[j].state = JOB_INCLUDED;
+            g->included++;
+            ours = true;
+        }
+    }
+    if (ours)
+        g->batches++;
+    pthread_mutex_unlock(&g->lock);
+}
+
+static void *follower(void *arg)
+{
+    lg *g = arg;
+    json_t *res = NULL;
+    aegis_cli_rpc_err e;
+    uint64_t after = 0;
+    if (aegis_cli_call(g->url, "aegis_status", NULL, 10000, &res, &e) == 0) {
+        json_int_t lb = json_integer_value(json_object_get(res, "last_batch"));
+        after = lb > 0 ? (uint64_t)lb : 0;
+    }
+    json_decref(res);
+    while (!__atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
+        json_t *params = json_pack("[I, i]", (json_int_t)after, 500);
+        res = NULL;
+        int rc = aegis_cli_call(g->url, "aegis_waitBatch", params, 10000, &res, &e);
+        json_decref(params);
+        if (rc != 0) {
+            sleep_ns(200000000ull);
+            continue;
+        }
+        if (json_is_object(res)) {
+            mark_batch(g, res);
+            after++;
+        }
+        json_decref(res);
+    }
+    return NULL;
+}
+
+static int parse_args(lg *g, int argc, char **argv)
+{
+    g->conc = 4;
+    g->timeout_s = 60;
+    bool has_count = false, has_senders = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0, used = 1;
+        if (strcmp(a, "--count") == 0 && v)
+            bad = aegis_cli_parse_u64(v, &g->count), has_count = true;
+        else if (strcmp(a, "--senders") == 0 && v)
+            bad = aegis_cli_parse_u64(v, &g->senders), has_senders = true;
+        else if (strcmp(a, "--concurrency") == 0 && v)
+            bad = aegis_cli_parse_u64(v, &g->conc);
+        else if (strcmp(a, "--timeout") == 0 && v)
+            bad = aegis_cli_parse_u64(v, &g->timeout_s);
+        else if (strcmp(a, "--rate") == 0 && v) {
+            char *end = NULL;
+            g->rate = strtod(v, &end);
+            bad = !end || *end || !(g->rate >= 0) || isinf(g->rate);
+        } else if (strcmp(a, "--allow-sim") == 0)
+            g->allow_sim = true, used = 0;
+        else {
+            fprintf(stderr, PROG ": unknown or incomplete option '%s' (try --help)\n", a);
+            return 2;
+        }
+        if (bad) {
+            fprintf(stderr, PROG ": bad value for %s: '%s'\n", a, v);
+            return 2;
+        }
+        i += used;
+    }
+    if (!has_count || g->count == 0 || g->count > LG_MAX_COUNT) {
+        fprintf(stderr, PROG ": --count N is required (1..%llu)\n", LG_MAX_COUNT);
+        return 2;
+    }
+    if (!has_senders)
+        g->senders = g->count < 64 ? g->count : 64;
+    if (g->senders == 0 || g->senders > LG_MAX_SENDERS || g->conc == 0 || g->conc > LG_MAX_CONC) {
+        fprintf(stderr, PROG ": --senders must be 1..%llu and --concurrency 1..%llu\n", LG_MAX_SENDERS,
+                LG_MAX_CONC);
+        return 2;
+    }
+    if (g->conc > g->senders)
+        g->conc = g->senders;   /* one sender's nonces stay on one connection */
+    return 0;
+}
+
+static int cmp_by_addr(const void *a, const void *b)
+{
+    return memcmp(((const lg_addr *)a)->addr, ((const lg_addr *)b)->addr, 20);
+}
+
+static int setup(lg *g)
+{
+    if (aegis_cli_keyset_fetch(PROG, g->url, 0, g->allow_sim, &g->ks, NULL) != 0)
+        return 1;
+    json_t *res = NULL;
+    aegis_cli_rpc_err e;
+    if (aegis_cli_call(g->url, "eth_chainId", NULL, 10000, &res, &e) != 0) {
+        aegis_cli_print_rpc_err(PROG, "eth_chainId", &e);
+        return 1;
+    }
+    int bad = aegis_cli_parse_u64(json_string_value(res), &g->chain_id);
+    json_decref(res);
+    if (bad) {
+        fprintf(stderr, PROG ": eth_chainId is not a quantity\n");
+        return 1;
+    }
+    g->snd = aegis_calloc(g->senders, sizeof(*g->snd));
+    g->by_addr = aegis_calloc(g->senders, sizeof(*g->by_addr));
+    g->jobs = aegis_calloc(g->count, sizeof(*g->jobs));
+    g->lat_us = aegis_calloc(g->count, sizeof(*g->lat_us));
+    if (!g->snd || !g->by_addr || !g->jobs || !g->lat_us) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    for (uint64_t s = 0; s < g->senders; s++) {
+        uint8_t pk[65];
+        if (aegis_secp256k1_keygen(pk, g->snd[s].sk) != AEGIS_OK) {
+            fprintf(stderr, PROG ": cannot generate sender keys\n");
+            return 1;
+        }
+        aegis_eth_address(g->snd[s].addr, pk);
+        memcpy(g->by_addr[s].addr, g->snd[s].addr, 20);
+        g->by_addr[s].idx = (uint32_t)s;
+    }
+    qsort(g->by_addr, g->senders, sizeof(*g->by_addr), cmp_by_addr);
+    return 0;
+}
+
+static void teardown(lg *g)
+{
+    if (g->snd)
+        aegis_memzero(g->snd, g->senders * sizeof(*g->snd));
+    aegis_free(g->snd);
+    aegis_free(g->by_addr);
+    aegis_free(g->jobs);
+    aegis_free(g->lat_us);
+    aegis_cli_keyset_clear(&g->ks);
+    pthread_mutex_destroy(&g->lock);
+}
+
+static void progress(lg *g, bool tty, bool final)
+{
+    double p50, p99, el = (double)(aegis_now_ns() - g->t0) / 1e9;
+    pthread_mutex_lock(&g->lock);
+    percentiles(g, &p50, &p99);
+    fprintf(stderr, "%ssent %llu  acked %llu  included %llu  failed %llu  %.0f tx/s  ack p50 %.1f ms p99 %.1f ms%s",
+            tty ? "\r" : "", (unsigned long long)g->sent, (unsigned long long)g->acked,
+            (unsigned long long)g->included, (unsigned long long)g->failed, el > 0 ? (double)g->acked / el : 0.0,
+            p50, p99, tty ? (final ? "\033[K\n" : "\033[K") : "\n");
+    pthread_mutex_unlock(&g->lock);
+}
+
+static int loadgen_main(int argc, char **argv)
+{
+    if (aegis_cli_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    lg *g = aegis_calloc(1, sizeof(*g));
+    if (!g)
+        return 1;
+    pthread_mutex_init(&g->lock, NULL);
+    g->url = aegis_cli_rpc_url(&argc, argv);
+    int rc = parse_args(g, argc, argv);
+    lg_worker *wk = NULL;
+    pthread_t fol;
+    bool fol_started = false;
+    size_t started = 0;
+    if (rc)
+        goto out;
+    rc = 1;
+    if (setup(g) != 0)
+        goto out;
+    wk = aegis_calloc(g->conc, sizeof(*wk));
+    if (!wk)
+        goto out;
+    g->t0 = aegis_now_ns();
+    fol_started = pthread_create(&fol, NULL, follower, g) == 0;
+    for (; started < g->conc; started++) {
+        wk[started].g = g;
+        wk[started].w = started;
+        if (pthread_create(&wk[started].th, NULL, worker, &wk[started]) != 0)
+            break;
+    }
+    if (!fol_started || started < g->conc) {
+        fprintf(stderr, PROG ": cannot start threads\n");
+        __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
+        goto join;
+    }
+    bool tty = isatty(2);
+    uint64_t last_change = aegis_now_ns(), last_key = 0, last_print = 0;
+    for (;;) {
+        sleep_ns(100000000ull);
+        pthread_mutex_lock(&g->lock);
+        uint64_t inc = g->included, done = g->acked + g->failed, failed = g->failed, acked = g->acked;
+        pthread_mutex_unlock(&g->lock);
+        uint64_t now = aegis_now_ns();
+        if (inc + done != last_key) {
+            last_key = inc + done;
+            last_change = now;
+        }
+        if (now - last_print >= (tty ? 500000000ull : 1000000000ull)) {
+            progress(g, tty, false);
+            last_print = now;
+        }
+        if (inc == g->count)
+            break;
+        /* Everything answered, all that was acked is in, the rest failed. */
+        if (done >= g->count && failed > 0 && inc >= acked)
+            break;
+        if (now - last_change > g->timeout_s * 1000000000ull) {
+            fprintf(stderr, "%s" PROG ": no progress for %llu s\n", tty ? "\n" : "",
+                    (unsigned long long)g->timeout_s);
+            break;
+        }
+    }
+    if (tty)
+        progress(g, tty, true);
+    __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
+join:
+    for (size_t i = 0; i < started; i++)
+        pthread_join(wk[i].th, NULL);
+    if (fol_started)
+        pthread_join(fol, NULL);
+    {
+        double p50, p99, el = (double)(aegis_now_ns() - g->t0) / 1e9;
+        percentiles(g, &p50, &p99);
+        printf("loadgen: %llu/%llu included in %llu batches in %.2f s; %llu acknowledged (%.0f tx/s), "
+               "%llu failed, %llu retries; ack latency p50 %.2f ms p99 %.2f ms\n",
+               (unsigned long long)g->included, (unsigned long long)g->count, (unsigned long long)g->batches, el,
+               (unsigned long long)g->acked, el > 0 ? (double)g->acked / el : 0.0, (unsigned long long)g->failed,
+               (unsigned long long)g->retries, p50, p99);
+        if (g->first_err[0])
+            fprintf(stderr, PROG ": first failure: %s\n", g->first_err);
+        rc = g->included == g->count ? 0 : 1;
+    }
+out:
+    aegis_free(wk);
+    teardown(g);
+    aegis_free(g);
+    return rc;
+}
+
+const struct aegis_cli_cmd aegis_cli_cmd_loadgen = {
+    "loadgen", loadgen_main, "load a node with N encrypted txs from S senders; exit 0 when all included"
+};

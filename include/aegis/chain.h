@@ -98,9 +98,19 @@ aegis_err aegis_chain_get_hex_alloc(const json_t *obj, const char *key, size_t m
                                     uint8_t **ret, size_t *ret_len) AEGIS_WUR;
 
 /* ---- verification ---- */
+struct aegis_collateral_cache;
+struct aegis_attest_policy;
+
 typedef struct aegis_chain_verify_opts {
     bool allow_sim;           /* accept sim (insecure) attestations */
     bool require_slh;         /* every batch must carry SLH-DSA (sig or seal) */
+    /* Hardware attestations (tdx, dstack): DCAP verification
+     * (src/chain/chain_attest.c, docs/internals/attestation-batches.md). */
+    const char *collateral_dir;  /* collateral JSON file or directory (aegis/attest.h provider) */
+    struct aegis_collateral_cache *collateral_cache; /* optional; preferred over collateral_dir */
+    int64_t verify_at;        /* verification time, Unix seconds; 0 = the current time */
+    const char *policy_file;  /* acceptance policy JSON; NULL = aegis_attest_policy_init defaults */
+    const struct aegis_attest_policy *policy; /* optional; preferred over policy_file */
 } aegis_chain_verify_opts;
 
 /* Verify one batch against the published key set of its epoch: header

@@ -1,8 +1,133 @@
-/* chain_attest.c - offline verification of one published attestation. */
+/*
+ * chain_attest.c - offline verification of one published attestation (the
+ * primary or the backup of a batch or of the key set). aegis_chain_verify_batch
+ * calls it for each attestation present and then cross-validates the pair
+ * (both bind the same report_data); docs/internals/attestation-batches.md.
+ *
+ * An attestation passes when:
+ *   - its report_data field is the expected tag || value, AND the quote
+ *     itself binds that value (the field alone proves nothing);
+ *   - sim: allowed (opts->allow_sim), its signature verifies, and its
+ *     measurement is in the policy's MRTD list when that list is non-empty;
+ *   - tdx / dstack: a TDX DCAP quote that verifies against the collateral
+ *     (opts->collateral_cache or opts->collateral_dir) at opts->verify_at,
+ *     and passes the policy (opts->policy, opts->policy_file or the
+ *     defaults): TCB status accepted, measurements (MRTD, RTMR0-3) in the
+ *     allow-lists, no debug TD, no unexpected MRSERVICETD.
+ * Errors: AEGIS_ERR_CHAIN_ATTEST (binding, unknown backend, missing
+ * collateral), AEGIS_ERR_CHAIN_SIM_REFUSED, or the DCAP / policy code of the
+ * failed check (err/tee.def: AEGIS_ERR_ATTEST_EXPIRED, AEGIS_ERR_POLICY_*, ...).
+ * *why always gets static text.
+ */
 #include <string.h>
+#include <time.h>
 
+#include "aegis/attest.h"
 #include "aegis/chain.h"
 #include "aegis/tee.h"
+
+static bool in_list(const aegis_policy_list *l, const uint8_t *v, size_t n)
+{
+    if (l->n == 0)
+        return true;
+    for (size_t i = 0; i < l->n; i++)
+        if (memcmp(l->v[i], v, n) == 0)
+            return true;
+    return false;
+}
+
+/* The policy to apply: preloaded, from a file, or the defaults. */
+static aegis_err load_policy(const aegis_chain_verify_opts *opts, aegis_attest_policy *pol, const char **why)
+{
+    if (opts->policy) {
+        *pol = *opts->policy;
+        return AEGIS_OK;
+    }
+    if (opts->policy_file) {
+        const char *msg = NULL;
+        aegis_err err = aegis_attest_policy_load_file(opts->policy_file, pol, &msg);
+        if (err)
+            *why = msg ? msg : "cannot load the attestation policy file";
+        return err;
+    }
+    aegis_attest_policy_init(pol);
+    return AEGIS_OK;
+}
+
+static aegis_err verify_sim(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
+                            const aegis_chain_verify_opts *opts, const char **why)
+{
+    if (!opts->allow_sim) {
+        *why = "sim attestation (insecure, no hardware) refused; pass --allow-sim for development";
+        return AEGIS_ERR_CHAIN_SIM_REFUSED;
+    }
+    uint8_t meas[AEGIS_TEE_MEASUREMENT_BYTES], rd[AEGIS_TEE_REPORT_DATA_BYTES], pk[65];
+    if (aegis_tee_sim_verify_quote(a->quote, a->quote_len, meas, rd, pk) != AEGIS_OK ||
+        !aegis_ct_eq(rd, expect_rd, 64)) {
+        *why = "sim quote signature or report_data invalid";
+        return AEGIS_ERR_CHAIN_ATTEST;
+    }
+    aegis_attest_policy pol;
+    aegis_err err = load_policy(opts, &pol, why);
+    if (err)
+        return err;
+    if (!in_list(&pol.mrtd, meas, sizeof(meas))) {
+        *why = "sim measurement not in the policy's mrtd allow-list";
+        return AEGIS_ERR_POLICY_MEASUREMENT;
+    }
+    return AEGIS_OK;
+}
+
+static aegis_err verify_dcap(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
+                             const aegis_chain_verify_opts *opts, const char **why)
+{
+    aegis_err err;
+    aegis_collateral_provider prov = { 0 };
+    aegis_collateral_cache *cache = opts->collateral_cache, *own = NULL;
+    if (!cache) {
+        if (!opts->collateral_dir) {
+            *why = "hardware attestation needs collateral (a file or directory: --collateral)";
+            return AEGIS_ERR_CHAIN_ATTEST;
+        }
+        const char *msg = NULL;
+        if ((err = aegis_collateral_provider_path(opts->collateral_dir, &prov, &msg)) != AEGIS_OK) {
+            *why = msg ? msg : "cannot load the collateral";
+            return err;
+        }
+        if ((err = aegis_collateral_cache_new(&prov, &own)) != AEGIS_OK) {
+            aegis_collateral_provider_clear(&prov);
+            *why = "out of memory";
+            return err;
+        }
+        cache = own;
+    }
+    int64_t now = opts->verify_at ? opts->verify_at : (int64_t)time(NULL);
+    aegis_attest_result res;
+    err = aegis_attest_verify_cached(a->quote, a->quote_len, cache, now, &res);
+    if (err || !res.verified) {
+        *why = res.err_msg ? res.err_msg : "DCAP quote verification failed";
+        if (!err)
+            err = AEGIS_ERR_CHAIN_ATTEST;
+        goto out;
+    }
+    if (res.quote.tee_type != AEGIS_QUOTE_TEE_TDX) {
+        *why = "tdx/dstack attestation carries a non-TDX quote";
+        err = AEGIS_ERR_CHAIN_ATTEST;
+        goto out;
+    }
+    aegis_attest_policy pol;
+    if ((err = load_policy(opts, &pol, why)) != AEGIS_OK)
+        goto out;
+    pol.check_report_data = true;   /* the quote itself must bind the value */
+    memcpy(pol.report_data, expect_rd, 64);
+    const char *msg = NULL;
+    if ((err = aegis_attest_policy_check(&pol, &res, NULL, &msg)) != AEGIS_OK)
+        *why = msg ? msg : "quote refused by the attestation policy";
+out:
+    aegis_collateral_cache_free(own);
+    aegis_collateral_provider_clear(&prov);
+    return err;
+}
 
 aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
                                     const aegis_chain_verify_opts *opts, const char **why)
@@ -11,19 +136,14 @@ aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t e
         *why = "attestation report_data does not bind the expected value";
         return AEGIS_ERR_CHAIN_ATTEST;
     }
-    if (strcmp(a->backend, "sim") == 0) {
-        if (!opts->allow_sim) {
-            *why = "sim attestation (insecure, no hardware) refused; pass --allow-sim for development";
-            return AEGIS_ERR_CHAIN_SIM_REFUSED;
-        }
-        uint8_t meas[AEGIS_TEE_MEASUREMENT_BYTES], rd[AEGIS_TEE_REPORT_DATA_BYTES], pk[65];
-        if (aegis_tee_sim_verify_quote(a->quote, a->quote_len, meas, rd, pk) != AEGIS_OK ||
-            !aegis_ct_eq(rd, expect_rd, 64)) {
-            *why = "sim quote signature or report_data invalid";
-            return AEGIS_ERR_CHAIN_ATTEST;
-        }
-        return AEGIS_OK;
+    if (!a->quote || a->quote_len == 0) {
+        *why = "attestation carries no quote";
+        return AEGIS_ERR_CHAIN_ATTEST;
     }
+    if (strcmp(a->backend, "sim") == 0)
+        return verify_sim(a, expect_rd, opts, why);
+    if (strcmp(a->backend, "tdx") == 0 || strcmp(a->backend, "dstack") == 0)
+        return verify_dcap(a, expect_rd, opts, why);
     *why = "attestation backend not verifiable offline by this build";
     return AEGIS_ERR_CHAIN_ATTEST;
 }

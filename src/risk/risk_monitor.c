@@ -249,6 +249,7 @@ static aegis_err submit_parsed(aegis_risk_monitor *m, aegis_err perr, aegis_risk
     apply(m, a, now_ms, m->n_decisions);
     d.level_after = m->level;
 done:
+    d.result = err;
     record(m, &d, ret);
     return err;
 }

@@ -176,7 +176,8 @@ aegis_err aegis__http_unix_post(const char *sock_path, const char *path, const c
     if ((err = send_all(fd, (const char *)req.data, req.len, timeout_ms)) != AEGIS_OK)
         goto out;
     shutdown(fd, SHUT_WR);
-    if ((err = recv_all(fd, &resp, timeout_ms)) != AEGIS_OK)
+    if ((err = recv_all(fd, &resp, timeout_ms)) != AEGIS_OK ||
+        (err = aegis_buf_cstr(&resp)) != AEGIS_OK)   /* parse_response uses string functions */
         goto out;
     int status = 0;
     size_t n = 0;

@@ -374,7 +374,8 @@ aegis_err aegis_cli_inclusion_verify(const aegis_cli_txstatus *st, const uint8_t
 
 /* ---- batches ---- */
 
-aegis_err aegis_cli_batch_check_txs(const aegis_chain_batch *b, const char **why)
+aegis_err aegis_cli_batch_check_extra(const aegis_chain_batch *b, const aegis_keyset_pub *pub,
+                                      const char **why)
 {
     aegis_tx_config cfg;
     aegis_tx_config_default(&cfg);
@@ -397,6 +398,16 @@ aegis_err aegis_cli_batch_check_txs(const aegis_chain_batch *b, const char **why
         if (strcmp(atts[i]->backend, "sim") == 0 && !atts[i]->insecure) {
             *why = "sim attestation does not declare itself insecure";
             return AEGIS_ERR_CHAIN_ATTEST;
+        }
+    }
+    if (b->has_ecdsa) {
+        /* aegis_chain_verify_batch checks r, s against the key; the recovery
+         * id is what ecrecover uses, so it must name the same key. */
+        uint8_t pk[65];
+        if (aegis_secp256k1_recover(pk, b->sig_ecdsa, b->sig_ecdsa[64], b->hash, true) != AEGIS_OK ||
+            !aegis_ct_eq(pk, pub->secp256k1, 65)) {
+            *why = "secp256k1 recovery id does not recover the key set's address (ecrecover would fail)";
+            return AEGIS_ERR_CHAIN_SIG_ECDSA;
         }
     }
     return AEGIS_OK;

@@ -120,10 +120,13 @@ aegis_err aegis_cli_inclusion_verify(const aegis_cli_txstatus *st, const uint8_t
 
 /* ---- batches ---- */
 
-/* Cross-check what the signed header does not cover directly: each tx's
- * sender and nonce (decoded from its raw bytes for the header's chain id)
- * and attestation flags (a sim quote must say insecure). */
-aegis_err aegis_cli_batch_check_txs(const aegis_chain_batch *b, const char **why) AEGIS_WUR;
+/* Checks on top of aegis_chain_verify_batch, for what it does not cover:
+ * each tx's listed sender and nonce (decoded from its raw bytes for the
+ * header's chain id), attestation flags (a sim quote must say insecure),
+ * and the secp256k1 recovery id (ecrecover of the batch hash must give the
+ * key set's address, as a contract would check it). */
+aegis_err aegis_cli_batch_check_extra(const aegis_chain_batch *b, const aegis_keyset_pub *pub,
+                                      const char **why) AEGIS_WUR;
 
 /* Parse a uint64 (decimal or 0x-hex); -1 on error. */
 int aegis_cli_parse_u64(const char *s, uint64_t *out);

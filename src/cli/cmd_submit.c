@@ -223,7 +223,7 @@ static int verify_inclusion(const char *url, const aegis_cli_keyset *cur, bool a
     aegis_chain_verify_opts opts = { .allow_sim = allow_sim };
     err = aegis_chain_verify_batch(&b, &ks->pub, &ks->att, NULL, NULL, &opts, &why);
     if (!err)
-        err = aegis_cli_batch_check_txs(&b, &why);
+        err = aegis_cli_batch_check_extra(&b, &ks->pub, &why);
     if (!err)
         err = aegis_cli_inclusion_verify(st, tx_hash, &b, &why);
     if (err)

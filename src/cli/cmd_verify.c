@@ -187,7 +187,7 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
     err = aegis_chain_verify_batch(&b, &ks->pub, &ks->att, v->has_parent ? &v->parent : NULL, seal,
                                    &v->opts, &why);
     if (!err)
-        err = aegis_cli_batch_check_txs(&b, &why);
+        err = aegis_cli_batch_check_extra(&b, &ks->pub, &why);
     if (err) {
         snprintf(line, sizeof(line), "FAIL: %s (%s)", why, aegis_err_name(err));
         goto fail;

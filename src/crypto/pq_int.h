@@ -1,6 +1,7 @@
 /*
  * pq_int.h - internals shared by the post-quantum wrappers (mldsa.c,
- * slhdsa.c, mlkem.c, pq_slh256s.c / pq_slh256f.c, pq_glue.c, pq_prehash.c).
+ * slhdsa.c, mlkem.c, pq_mldsa_*.c, pq_slh256s.c / pq_slh256f.c, pq_sha256x2.c,
+ * pq_glue.c, pq_prehash.c).
  * Not a public header.
  */
 #ifndef AEGIS_PQ_INT_H

@@ -12,7 +12,7 @@
  */
 #include "pq_int.h"
 
-#if defined(__x86_64__) && defined(AEGIS_MLDSA_AVX2_BUILD)
+#if defined(__x86_64__) && defined(AEGIS_PQ_AVX2_BUILD)
 
 #include "ntt.c"
 #include "packing.c"

@@ -53,20 +53,9 @@ aegis_err aegis__core_attest_open_backup(aegis_core *core, const aegis_config *c
         err = AEGIS_ERR_INVAL;
         goto out;
     }
-    /* Each backend takes only the options it knows. */
+    /* Each backend takes only the options it knows (core.c). */
     aegis_tee_option opts[2];
-    size_t n = 0;
-    if (strcmp(cfg->tee_backup, "sim") == 0) {
-        opts[n++] = (aegis_tee_option){ "data_dir", dir };
-    } else if (strcmp(cfg->tee_backup, "dstack") == 0) {
-        if (cfg->tee_dstack_socket && cfg->tee_dstack_socket[0])
-            opts[n++] = (aegis_tee_option){ "socket", cfg->tee_dstack_socket };
-    } else if (strcmp(cfg->tee_backup, "tdx") == 0) {
-        if (cfg->tee_configfs_root && cfg->tee_configfs_root[0])
-            opts[n++] = (aegis_tee_option){ "configfs_root", cfg->tee_configfs_root };
-        if (cfg->tee_dstack_socket && cfg->tee_dstack_socket[0])
-            opts[n++] = (aegis_tee_option){ "socket", cfg->tee_dstack_socket };
-    }
+    size_t n = aegis__core_tee_options(cfg->tee_backup, cfg, dir, opts);
     err = aegis_tee_open(cfg->tee_backup, opts, n, &core->backup);
     if (err)
         d = err == AEGIS_ERR_NOT_FOUND ? "tee.backup names a backend not built in"

@@ -111,10 +111,16 @@ set_source_files_properties(${_src}/pq_slh256f.c PROPERTIES
 set_source_files_properties(${_src}/pq_sha2.c ${_src}/pq_glue.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq}/common;-O3")
 
-# ACVP vectors: one ctest case per file, run through the CLI.
-file(GLOB _acvp_files CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/vectors/acvp/*.json)
+# ACVP vectors: one ctest case per file, run through the CLI (NIST files in
+# tests/vectors/acvp, synthetic keyFormat cases in tests/vectors/acvp-tr1).
+file(GLOB _acvp_files CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/vectors/acvp/*.json
+                                        ${CMAKE_SOURCE_DIR}/tests/vectors/acvp-tr1/*.json)
 foreach(f ${_acvp_files})
   get_filename_component(n ${f} NAME_WE)
+  string(REGEX REPLACE "-tr1$" "" _base ${n})
+  if(NOT _base STREQUAL n)
+    set(n tr1_${_base})
+  endif()
   add_test(NAME acvp_${n} COMMAND $<TARGET_FILE:aegis> acvp ${f})
   set(_to 300)
   if(n MATCHES "SLH-DSA-SHA2-256s-sigGen")

@@ -260,6 +260,32 @@ void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b)
     pthread_mutex_unlock(&core->lock);
 }
 
+/* Every persisted tx must be what the header commits to, and its sender and
+ * nonce (which restore marks included) must be the ones its signed bytes
+ * carry: the JSON's sender/nonce fields are not covered by any signature. */
+static bool restore_txs_ok(const aegis_core *core, const aegis_chain_batch *cb)
+{
+    if (cb->n_txs == 0 || cb->n_txs != cb->h.tx_count)
+        return false;
+    uint8_t (*hashes)[32] = aegis_malloc(cb->n_txs * 32);
+    if (!hashes)
+        return false;
+    bool ok = true;
+    for (size_t i = 0; ok && i < cb->n_txs; i++) {
+        const aegis_chain_tx *t = &cb->txs[i];
+        aegis_tx tx;
+        ok = aegis_tx_decode(&core->txcfg, t->raw, t->raw_len, &tx, NULL) == AEGIS_OK &&
+             tx.raw_len == t->raw_len && memcmp(tx.hash, t->hash, 32) == 0 &&
+             memcmp(tx.sender, t->sender, 20) == 0 && tx.nonce == t->nonce;
+        memcpy(hashes[i], t->hash, 32);
+    }
+    uint8_t root[32];
+    ok = ok && aegis_batch_merkle_root((const uint8_t (*)[32])hashes, cb->n_txs, root) == AEGIS_OK &&
+         memcmp(root, cb->h.tx_root, 32) == 0;
+    aegis_free(hashes);
+    return ok;
+}
+
 aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t len)
 {
     json_error_t jerr;
@@ -270,6 +296,10 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
     json_decref(j);
     if (err)
         return AEGIS_ERR_CORE_RESTORE;
+    if (!restore_txs_ok(core, &cb)) {
+        aegis_chain_batch_clear(&cb);
+        return AEGIS_ERR_CORE_RESTORE;
+    }
     pthread_mutex_lock(&core->lock);
     /* The host's store is not trusted: the batch must continue our chain and
      * carry our own signature. */
@@ -278,7 +308,9 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
     if (cb.h.number != core->next_number || !aegis_ct_eq(cb.h.parent_hash, core->parent_hash, 32) ||
         aegis_batch_header_hash(&cb.h, hash) || !aegis_ct_eq(hash, cb.hash, 32))
         goto out;
-    if (cb.h.key_epoch == core->pub.epoch &&
+    /* one key set per core: a batch of another epoch cannot be checked, and
+     * skipping the signature for it would let the host forge one */
+    if (cb.h.key_epoch != core->pub.epoch ||
         aegis_mldsa87_verify(cb.sig_mldsa, sizeof(cb.sig_mldsa), cb.hash, 32,
                              (const uint8_t *)AEGIS_CHAIN_BATCH_CTX, strlen(AEGIS_CHAIN_BATCH_CTX),
                              core->pub.mldsa87) != AEGIS_OK)

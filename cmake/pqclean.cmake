@@ -65,7 +65,7 @@ target_compile_options(aegis_pqclean PRIVATE -w -O3)
 target_include_directories(aegis_pqclean PRIVATE ${_pq}/common)
 # pq_sha2.c (SHA-2 on OpenSSL) and pq_glue.c (randombytes) live in aegis_crypto:
 # the two static libraries depend on each other; CMake repeats them on the link line.
-target_link_libraries(aegis_pqclean PUBLIC OpenSSL::Crypto aegis_crypto)
+target_link_libraries(aegis_pqclean PUBLIC OpenSSL::Crypto Threads::Threads aegis_crypto)
 
 # Our wrappers see exactly one PQClean parameter set each (their headers share
 # names like params.h), as system headers so -Werror applies to our code only.

@@ -146,7 +146,10 @@ aegis_err aegis_slhdsa_sign(aegis_slhdsa_param p, uint8_t *sig, const uint8_t *m
 aegis_err aegis_slhdsa_verify(aegis_slhdsa_param p, const uint8_t *sig, size_t sig_len,
                               const uint8_t *msg, size_t msg_len, const uint8_t *ctx, size_t ctx_len,
                               const uint8_t pk[static AEGIS_SLHDSA_PK_BYTES]) AEGIS_WUR;
-/* slh_sign_internal / slh_verify_internal (FIPS 205 Alg. 19/20) on M' as given.
+/* Signing (all SLH-DSA sign functions) runs on the calling thread plus one
+ * helper thread it starts and joins (FORS / hypertree trees are independent
+ * work); it falls back to the calling thread alone if no thread can start.
+ * slh_sign_internal / slh_verify_internal (FIPS 205 Alg. 19/20) on M' as given.
  * addrnd: n = 32 bytes of opt_rand, or NULL for the deterministic variant
  * (opt_rand = PK.seed). */
 aegis_err aegis_slhdsa_sign_internal(aegis_slhdsa_param p, uint8_t *sig,

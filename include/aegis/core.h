@@ -69,6 +69,11 @@ bool aegis_core_is_pending(aegis_core *core, const uint8_t hash[static 32]);
 /* Transactions waiting in the mempool. */
 size_t aegis_core_pending_count(aegis_core *core);
 
+/* Redundant attestation: true once a batch was produced without the backup
+ * TEE's attestation (it failed and tee.require_backup is off). */
+bool aegis_core_is_degraded(aegis_core *core);
+uint64_t aegis_core_degraded_batches(aegis_core *core);
+
 /* ---- batches ---- */
 typedef struct aegis_core_batch {
     uint64_t number;

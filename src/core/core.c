@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core_attest.h"
 #include "core_int.h"
 
 uint8_t aegis__core_algorithm_set(const aegis_core *core)
@@ -132,12 +133,16 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     err = open_tee(core, cfg, data_dir, &d);
     if (err)
         goto fail_msg;
+    err = aegis__core_attest_open_backup(core, cfg, data_dir, &d);
+    if (err)
+        goto fail_msg;
     err = load_keys(core, data_dir, &d);
     if (err)
         goto fail_msg;
     core->pub = *aegis_keyset_public(core->ks);
     aegis_keyset_pub_hash(core->keyset_hash, &core->pub);
-    err = aegis__core_attest(core, AEGIS_CHAIN_TAG_KEYSET, core->keyset_hash, &core->keyset_att);
+    err = aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_KEYSET, core->keyset_hash, &core->keyset_att,
+                                  &core->keyset_backup_att);
     if (err) {
         d = "cannot attest the key set";
         goto fail_msg;
@@ -201,6 +206,7 @@ void aegis_core_free(aegis_core *core)
     aegis_list_classifier_free(core->cls);
     aegis_keyset_free(core->ks);
     aegis_free(core->keyset_att.quote);
+    aegis_free(core->keyset_backup_att.quote);
     aegis_tee_free(core->backup);
     aegis_tee_free(core->tee);
     aegis_free(core->unsealed);
@@ -266,6 +272,10 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                           "rejected_total", (json_int_t)core->rejected_total,
                           "slh_mode", core->slh_every ? "every" : "epoch",
                           "attest_mode", core->attest_per_batch ? "per-batch" : "key-binding");
+    if (j) {
+        json_object_set_new(j, "tee_backup", json_string(core->backup ? aegis_tee_name(core->backup) : ""));
+        json_object_set_new(j, "degraded_batches", json_integer((json_int_t)core->degraded_batches));
+    }
     pthread_mutex_unlock(&core->lock);
     return dump_json(j, ret_json);
 }

@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "core_attest.h"
 #include "core_int.h"
 
 void aegis__core_pending_clear(struct core_pending *p);
@@ -57,7 +58,7 @@ static aegis_err sign_batch(aegis_core *core, aegis_chain_batch *cb)
     }
     if (!err) {
         if (core->attest_per_batch) {
-            err = aegis__core_attest(core, AEGIS_CHAIN_TAG_BATCH, cb->hash, &cb->primary);
+            err = aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, cb->hash, &cb->primary, &cb->backup);
         } else {
             cb->primary = core->keyset_att;
             cb->primary.quote = aegis_malloc(core->keyset_att.quote_len);
@@ -65,6 +66,14 @@ static aegis_err sign_batch(aegis_core *core, aegis_chain_batch *cb)
                 err = AEGIS_ERR_NOMEM;
             else
                 memcpy(cb->primary.quote, core->keyset_att.quote, core->keyset_att.quote_len);
+            if (!err && core->keyset_backup_att.backend[0]) {
+                cb->backup = core->keyset_backup_att;
+                cb->backup.quote = aegis_malloc(core->keyset_backup_att.quote_len);
+                if (!cb->backup.quote)
+                    err = AEGIS_ERR_NOMEM;
+                else
+                    memcpy(cb->backup.quote, core->keyset_backup_att.quote, core->keyset_backup_att.quote_len);
+            }
         }
     }
     return err;

@@ -43,6 +43,7 @@ struct aegis_core {
     aegis_keyset_pub pub;
     uint8_t keyset_hash[32];
     aegis_chain_attest keyset_att;  /* attestation binding the key set hash */
+    aegis_chain_attest keyset_backup_att; /* the backup TEE's, same value, or empty */
     aegis_tee *backup;           /* redundant TEE (dstack), or NULL (core_attest.c) */
     bool require_backup;         /* a failing backup fails the cut instead of degrading */
     uint64_t degraded_batches;   /* batches produced without the backup attestation */
@@ -82,7 +83,7 @@ void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l);
 size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const char *data_dir,
                                aegis_tee_option *opts);
 
-/* core_cut.c */
+/* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
                              aegis_chain_attest *out);
 

@@ -184,6 +184,9 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
     pthread_cond_broadcast(&p->published);
     pthread_mutex_unlock(&p->lock);
     (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
+    if (aegis_core_is_degraded(p->core))
+        (void)aegis_rpc_health_set(p->d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
+                                   "batches produced without the backup TEE attestation");
     char hex[65];
     aegis_hex_encode(hex, b->hash, 32);
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s", (unsigned long long)b->number, b->n, hex);
@@ -404,9 +407,13 @@ static void metrics_cb(void *arg, aegis_buf *out)
         "# HELP aegis_batch_persist_failures_total Batches that could not be persisted.\n# TYPE aegis_batch_persist_failures_total counter\naegis_batch_persist_failures_total %llu\n"
         "# HELP aegis_mempool_size Transactions waiting in the mempool.\n# TYPE aegis_mempool_size gauge\naegis_mempool_size %zu\n"
         "# HELP aegis_receipt_groups_total ML-DSA-87 signatures over receipt groups.\n# TYPE aegis_receipt_groups_total counter\naegis_receipt_groups_total %llu\n"
-        "# HELP aegis_receipts_signed_total Receipts signed.\n# TYPE aegis_receipts_signed_total counter\naegis_receipts_signed_total %llu\n",
+        "# HELP aegis_receipts_signed_total Receipts signed.\n# TYPE aegis_receipts_signed_total counter\naegis_receipts_signed_total %llu\n"
+        "# HELP aegis_batches_degraded_total Batches produced without the backup TEE attestation.\n# TYPE aegis_batches_degraded_total counter\naegis_batches_degraded_total %llu\n"
+        "# HELP aegis_tee_insecure 1 when the primary TEE is the simulator (no hardware protection).\n# TYPE aegis_tee_insecure gauge\naegis_tee_insecure %d\n",
         (unsigned long long)last, (unsigned long long)batches, (unsigned long long)fails,
-        aegis_core_pending_count(p->core), (unsigned long long)groups, (unsigned long long)signed_n) != AEGIS_OK)
+        aegis_core_pending_count(p->core), (unsigned long long)groups, (unsigned long long)signed_n,
+        (unsigned long long)aegis_core_degraded_batches(p->core),
+        p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
 }
 
@@ -457,6 +464,12 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     }
     p->sealer_started = true;
     (void)aegis_rpc_health_set(d->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
+    (void)aegis_rpc_health_set(d->rpc, "tee", AEGIS_HEALTH_OK,
+                               strcmp(d->cfg.tee_primary, "sim") == 0 ? "sim: INSECURE, no hardware protection"
+                                                                       : d->cfg.tee_primary);
+    if (aegis_core_is_degraded(p->core))
+        (void)aegis_rpc_health_set(d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
+                                   "the backup TEE did not attest: batches carry the primary attestation only");
     d->pipe = p;
     return AEGIS_OK;
 fail:

@@ -339,6 +339,8 @@ out:
 
 /* ---- SLH-DSA epoch seals ---- */
 
+static aegis_err seal_apply(aegis_core *core, const aegis_chain_seal *s, bool check);
+
 aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number, char **ret_json)
 {
     *ret_json = NULL;
@@ -380,7 +382,34 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
     if (!*ret_json)
         return AEGIS_ERR_NOMEM;
     *ret_seal_number = s.number;
-    return aegis_core_restore_seal(core, *ret_json, strlen(*ret_json));
+    return seal_apply(core, &s, false);
+}
+
+/* Advance the seal window past s. With check (a record from the host's
+ * store), the record must be the one this core would have made: chain,
+ * epoch, its window's Merkle root over the committed batch hashes. */
+static aegis_err seal_apply(aegis_core *core, const aegis_chain_seal *s, bool check)
+{
+    aegis_err err = AEGIS_ERR_CORE_RESTORE;
+    pthread_mutex_lock(&core->seal_lock);
+    if (s->number != core->next_seal || s->first != core->seal_first)
+        goto out;
+    if (check) {
+        uint8_t root[32];
+        if (s->count > core->n_unsealed || s->chain_id != core->chain_id || s->key_epoch != core->pub.epoch ||
+            aegis_batch_merkle_root((const uint8_t (*)[32])core->unsealed, (size_t)s->count, root) != AEGIS_OK ||
+            !aegis_ct_eq(root, s->root, 32))
+            goto out;
+    }
+    size_t drop = s->count < core->n_unsealed ? s->count : core->n_unsealed;
+    memmove(core->unsealed, core->unsealed + drop, (core->n_unsealed - drop) * 32);
+    core->n_unsealed -= drop;
+    core->seal_first = s->first + s->count;
+    core->next_seal = s->number + 1;
+    err = AEGIS_OK;
+out:
+    pthread_mutex_unlock(&core->seal_lock);
+    return err;
 }
 
 aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len)
@@ -392,16 +421,9 @@ aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len
     json_decref(j);
     if (err)
         return err;
-    pthread_mutex_lock(&core->seal_lock);
-    if (s.number != core->next_seal || s.first != core->seal_first) {
-        pthread_mutex_unlock(&core->seal_lock);
+    /* The host's store is not trusted: the seal must carry our signature. */
+    const char *why = NULL;
+    if (aegis_chain_verify_seal(&s, &core->pub, &why) != AEGIS_OK)
         return AEGIS_ERR_CORE_RESTORE;
-    }
-    size_t drop = s.count < core->n_unsealed ? s.count : core->n_unsealed;
-    memmove(core->unsealed, core->unsealed + drop, (core->n_unsealed - drop) * 32);
-    core->n_unsealed -= drop;
-    core->seal_first = s.first + s.count;
-    core->next_seal = s.number + 1;
-    pthread_mutex_unlock(&core->seal_lock);
-    return AEGIS_OK;
+    return seal_apply(core, &s, true);
 }

@@ -1,0 +1,539 @@
+/*
+ * bench_ingest.c - `aegis bench ingest [-n N] [--threads T] [--quick]`:
+ * acknowledged envelopes per second with durability on, in process (no
+ * HTTP): what aegisd does per aegis_sendEncryptedTransaction.
+ *
+ * Fixture: a temp data dir, the trusted core (aegis_core_new, default
+ * config) and a sqlite store with group commit (200 us, the default), N
+ * valid EIP-1559 transactions from many senders sealed to the core's key
+ * beforehand. Per envelope: durable append to the envelope log, then
+ * aegis_core_submit (open + decode + recover + admit), then a signed
+ * receipt (aegis_core_sign_receipts) - one ML-DSA-87 signature per receipt,
+ * or per group of up to 16 / 64 queued receipts as the daemon groups them
+ * under load (whoever finds no signer running signs everything queued).
+ *
+ * Reported:
+ *   - the per-tx crypto cost alone (envelope open + tx decode with sender
+ *     recovery, one thread): the ceiling ingest is compared against;
+ *   - closed-loop runs: 1 thread; T threads pinned to ONE cpu (the "one
+ *     core" figure: concurrency only overlaps fsync waits); T threads on
+ *     two cpus. Envelopes/s, cpu-seconds used, ack latency p50/p99;
+ *   - a paced run at half the crypto-only rate on one cpu: ack latency
+ *     measured from each envelope's scheduled arrival (open loop, so
+ *     queueing delay counts).
+ */
+#include <ftw.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aegis/bench.h"
+#include "aegis/chain.h"
+#include "aegis/config.h"
+#include "aegis/core.h"
+#include "aegis/crypto.h"
+#include "aegis/envelope.h"
+#include "aegis/keys.h"
+#include "aegis/store.h"
+#include "aegis/tee.h"
+#include "aegis/tx.h"
+
+#define SENDERS 300
+
+struct fixture {
+    char root[64];             /* mkdtemp */
+    char keydir[96];           /* the core's data dir: sealed key set */
+    aegis_config cfg;
+    aegis_keyset_pub pub;
+    aegis_envelope_pub rcpt;
+    uint8_t **env;
+    size_t *env_len;
+    size_t n, cap;             /* built, allocated */
+    unsigned runs;             /* store dirs used */
+};
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+/* A core on the fixture's key dir (same sealed key set every time). */
+static int core_open(struct fixture *fx, aegis_core **ret)
+{
+    const char *detail = NULL;
+    aegis_err err = aegis_core_new(ret, &fx->cfg, fx->keydir, &detail);
+    if (err)
+        fprintf(stderr, "bench ingest: core: %s (%s)\n", aegis_strerror(err), detail ? detail : "");
+    return err ? -1 : 0;
+}
+
+/* A fresh sqlite store (every run appends the same envelopes). */
+static int store_open(struct fixture *fx, aegis_store **ret)
+{
+    char dir[128];
+    snprintf(dir, sizeof(dir), "%s/store-%u", fx->root, fx->runs++);
+    aegis_store_opts o = { .group_commit_us = fx->cfg.storage_group_commit_us };
+    aegis_err err = aegis_store_open(ret, "sqlite", dir, &o);
+    if (err)
+        fprintf(stderr, "bench ingest: store: %s\n", aegis_strerror(err));
+    return err ? -1 : 0;
+}
+
+static int fixture_init(struct fixture *fx, size_t n)
+{
+    memset(fx, 0, sizeof(*fx));
+    snprintf(fx->root, sizeof(fx->root), "/tmp/aegis-bench-XXXXXX");
+    if (!mkdtemp(fx->root))
+        return -1;
+    snprintf(fx->keydir, sizeof(fx->keydir), "%s/keys", fx->root);
+    if (aegis_config_defaults(&fx->cfg) != AEGIS_OK ||
+        aegis_config_set(&fx->cfg, "node", "data_dir", fx->keydir, NULL) != AEGIS_OK)
+        return -1;
+    /* the public key set, as a wallet gets it */
+    aegis_core *core = NULL;
+    if (core_open(fx, &core))
+        return -1;
+    char *kj = NULL;
+    json_t *j = NULL;
+    int rc = -1;
+    if (aegis_core_key_info(core, &kj) == AEGIS_OK && (j = json_loads(kj, 0, NULL)) &&
+        aegis_chain_keyset_from_json(j, &fx->pub, NULL, NULL) == AEGIS_OK)
+        rc = 0;
+    json_decref(j);
+    aegis_free(kj);
+    aegis_core_free(core);
+    if (rc)
+        return -1;
+    aegis_keyset_pub_envelope(&fx->rcpt, &fx->pub);
+
+    /* n signed transfers from SENDERS wallets, nonces in order per wallet */
+    uint8_t (*sk)[32] = malloc(SENDERS * 32);
+    fx->env = calloc(n, sizeof(*fx->env));
+    fx->env_len = calloc(n, sizeof(*fx->env_len));
+    fx->cap = fx->env ? n : 0;
+    if (!sk || !fx->env || !fx->env_len || aegis_random_bytes(&sk[0][0], SENDERS * 32) != AEGIS_OK) {
+        free(sk);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        aegis_tx_params p;
+        memset(&p, 0, sizeof(p));
+        p.type = AEGIS_TX_TYPE_DYNAMIC_FEE;
+        p.eip155 = true;
+        p.chain_id = fx->cfg.chain_id;
+        p.nonce = i / SENDERS;
+        p.gas_limit = 21000;
+        aegis_u256_from_u64(&p.max_fee, 30000000000ull);
+        aegis_u256_from_u64(&p.max_priority_fee, 1000000000ull + (i % 97) * 1000000ull);
+        aegis_u256_from_u64(&p.value, i + 1);
+        memset(p.to, 0x5a, 20);
+        uint8_t *raw = NULL;
+        size_t raw_len = 0;
+        if (aegis_tx_build(&p, sk[i % SENDERS], &raw, &raw_len) != AEGIS_OK)
+            break;
+        size_t cap = aegis_envelope_sealed_size(raw_len);
+        fx->env[i] = malloc(cap);
+        aegis_err err = fx->env[i] ? aegis_envelope_seal(fx->env[i], cap, &fx->env_len[i], &fx->rcpt, raw, raw_len)
+                                   : AEGIS_ERR_NOMEM;
+        aegis_free(raw);
+        if (err)
+            break;
+        fx->n = i + 1;
+    }
+    aegis_memzero(sk, SENDERS * 32);
+    free(sk);
+    return fx->n == n ? 0 : -1;
+}
+
+static void fixture_clear(struct fixture *fx)
+{
+    for (size_t i = 0; i < fx->cap; i++)
+        free(fx->env[i]);
+    free(fx->env);
+    free(fx->env_len);
+    aegis_config_clear(&fx->cfg);
+    if (fx->root[0])
+        nftw(fx->root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- crypto cost alone ---- */
+
+static int crypto_only(struct fixture *fx, double *ret_mean_ns)
+{
+    aegis_tee *tee = NULL;
+    aegis_keyset *ks = NULL;
+    char path[160];
+    snprintf(path, sizeof(path), "%s/keyset.sealed", fx->keydir);
+    aegis_tee_option opt = { "data_dir", fx->keydir };
+    if (aegis_tee_open("sim", &opt, 1, &tee) != AEGIS_OK || aegis_keyset_load(tee, path, &ks) != AEGIS_OK) {
+        aegis_tee_free(tee);
+        return -1;
+    }
+    aegis_tx_config tc;
+    aegis_tx_config_default(&tc);
+    tc.chain_id = fx->cfg.chain_id;
+    tc.allow_extension = true;
+    uint64_t *s = malloc(fx->n * sizeof(*s));
+    uint8_t pt[4096];
+    int rc = s ? 0 : -1;
+    double sum = 0;
+    uint64_t cpu0 = 0;
+    for (size_t i = 0; !rc && i < fx->n; i++) {
+        size_t pt_len = 0;
+        aegis_tx tx;
+        if (i == 0)
+            cpu0 = thread_cpu_ns();
+        uint64_t t0 = aegis_now_ns();
+        if (aegis_keyset_open_envelope(ks, pt, sizeof(pt), &pt_len, fx->env[i], fx->env_len[i]) != AEGIS_OK ||
+            aegis_tx_decode(&tc, pt, pt_len, &tx, NULL) != AEGIS_OK)
+            rc = -1;
+        s[i] = aegis_now_ns() - t0;
+        sum += (double)s[i];
+    }
+    if (!rc) {
+        /* thread CPU time: the machine may be shared, wall time is not the cost */
+        double cpu_mean = (double)(thread_cpu_ns() - cpu0) / (double)fx->n;
+        *ret_mean_ns = cpu_mean;
+        printf("  crypto only: envelope open + tx decode/recover = %.0f /s per cpu (cpu %.1f us/tx, wall mean %.1f us)\n",
+               1e9 / cpu_mean, cpu_mean / 1e3, sum / (double)fx->n / 1e3);
+        aegis_bench_report("open + decode (1 thread)", s, fx->n);
+    }
+    aegis_memzero(pt, sizeof(pt));
+    free(s);
+    aegis_keyset_free(ks);
+    aegis_tee_free(tee);
+    return rc;
+}
+
+/* ---- ingest runs ---- */
+
+struct rq {
+    aegis_core_receipt r;
+    bool done;
+    aegis_err err;
+    struct rq *next;
+};
+
+struct run {
+    struct fixture *fx;
+    aegis_core *core;
+    aegis_store *st;
+    size_t group;              /* max receipts per signature */
+    uint64_t linger_ns;        /* a signer waits this long for a fuller group */
+    double period_ns;          /* paced: one arrival every period; 0 = closed loop */
+    uint64_t start;
+    atomic_size_t next;
+    atomic_int failed;
+    uint64_t *lat;
+    /* grouped signing */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct rq *head, **tail;
+    bool signing;
+    uint64_t groups;
+    /* thread-CPU per stage, summed over envelopes */
+    atomic_uint_fast64_t cpu_append, cpu_submit, cpu_sign;
+};
+
+static aegis_err sign_n(struct run *r, const aegis_core_receipt *rs, size_t n)
+{
+    char **out = NULL;
+    aegis_err err = aegis_core_sign_receipts(r->core, rs, n, &out);
+    if (!err) {
+        for (size_t i = 0; i < n; i++)
+            aegis_free(out[i]);
+        aegis_free(out);
+    }
+    return err;
+}
+
+/* The daemon's scheme (src/daemon/pipeline.c), capped at r->group. */
+static aegis_err sign_grouped(struct run *r, const aegis_core_receipt *rc)
+{
+    if (r->group <= 1)
+        return sign_n(r, rc, 1);
+    struct rq me = { .r = *rc };
+    aegis_core_receipt batch[64];
+    struct rq *members[64];
+    pthread_mutex_lock(&r->mu);
+    *r->tail = &me;
+    r->tail = &me.next;
+    if (r->linger_ns)
+        pthread_cond_broadcast(&r->cv);
+    while (!me.done) {
+        if (r->signing) {
+            pthread_cond_wait(&r->cv, &r->mu);
+            continue;
+        }
+        r->signing = true;
+        if (r->linger_ns) {
+            /* Let companions queue up (on one cpu they cannot while we sign). */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            uint64_t ns = (uint64_t)ts.tv_nsec + r->linger_ns;
+            ts.tv_sec += (time_t)(ns / 1000000000ull);
+            ts.tv_nsec = (long)(ns % 1000000000ull);
+            for (;;) {
+                size_t q = 0;
+                for (struct rq *x = r->head; x && q < r->group; x = x->next)
+                    q++;
+                if (q >= r->group || pthread_cond_timedwait(&r->cv, &r->mu, &ts) != 0)
+                    break;
+            }
+        }
+        size_t n = 0;
+        while (r->head && n < r->group && n < 64) {
+            members[n] = r->head;
+            batch[n] = r->head->r;
+            r->head = r->head->next;
+            n++;
+        }
+        if (!r->head)
+            r->tail = &r->head;
+        r->groups++;
+        pthread_mutex_unlock(&r->mu);
+        aegis_err err = sign_n(r, batch, n);
+        pthread_mutex_lock(&r->mu);
+        for (size_t i = 0; i < n; i++) {
+            members[i]->err = err;
+            members[i]->done = true;
+        }
+        r->signing = false;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return me.err;
+}
+
+static void sleep_until(uint64_t t_ns)
+{
+    uint64_t now = aegis_now_ns();
+    if (t_ns <= now)
+        return;
+    uint64_t d = t_ns - now;
+    struct timespec ts = { (time_t)(d / 1000000000ull), (long)(d % 1000000000ull) };
+    nanosleep(&ts, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+    struct run *r = arg;
+    for (;;) {
+        size_t i = atomic_fetch_add(&r->next, 1);
+        if (i >= r->fx->n || atomic_load(&r->failed))
+            break;
+        uint64_t t0;
+        if (r->period_ns > 0) {
+            t0 = r->start + (uint64_t)(r->period_ns * (double)i);
+            sleep_until(t0);
+        } else {
+            t0 = aegis_now_ns();
+        }
+        const uint8_t *env = r->fx->env[i];
+        size_t len = r->fx->env_len[i];
+        uint8_t hash[32];
+        uint64_t id = 0;
+        aegis_core_receipt rc;
+        const char *why = NULL;
+        uint64_t c0 = thread_cpu_ns();
+        aegis_core_envelope_hash(env, len, hash);
+        aegis_err err = aegis_store_env_append(r->st, env, len, hash, &id);
+        uint64_t c1 = thread_cpu_ns();
+        if (!err)
+            err = aegis_core_submit(r->core, env, len, id, aegis_wall_ms(), false, &rc, &why);
+        uint64_t c2 = thread_cpu_ns();
+        if (!err) {
+            err = sign_grouped(r, &rc);
+        }
+        uint64_t c3 = thread_cpu_ns();
+        atomic_fetch_add(&r->cpu_append, c1 - c0);
+        atomic_fetch_add(&r->cpu_submit, c2 - c1);
+        atomic_fetch_add(&r->cpu_sign, c3 - c2);
+        if (err) {
+            fprintf(stderr, "bench ingest: envelope %zu: %s (%s)\n", i, aegis_strerror(err), why ? why : "");
+            atomic_store(&r->failed, 1);
+            break;
+        }
+        r->lat[i] = aegis_now_ns() - t0;
+    }
+    return NULL;
+}
+
+static double cpu_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* Restrict this thread (and the threads it creates) to ncpu cpus of the
+ * allowed set; 0 = leave as is. Returns how many it got. */
+static int pin(int ncpu, cpu_set_t *saved)
+{
+    sched_getaffinity(0, sizeof(*saved), saved);
+    if (ncpu <= 0)
+        return CPU_COUNT(saved);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    int got = 0;
+    for (int c = 0; c < CPU_SETSIZE && got < ncpu; c++)
+        if (CPU_ISSET(c, saved)) {
+            CPU_SET(c, &set);
+            got++;
+        }
+    sched_setaffinity(0, sizeof(set), &set);
+    return got;
+}
+
+/* One run; returns envelopes/s or -1. */
+static double run_ingest(struct fixture *fx, const char *label, int threads, int ncpu, size_t group,
+                         uint64_t linger_us, double rate)
+{
+    struct run r;
+    memset(&r, 0, sizeof(r));
+    r.fx = fx;
+    r.group = group;
+    r.linger_ns = linger_us * 1000;
+    r.period_ns = rate > 0 ? 1e9 / rate : 0;
+    r.tail = &r.head;
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    r.lat = calloc(fx->n, sizeof(*r.lat));
+    double eps = -1;
+    cpu_set_t saved;
+    int cpus = pin(ncpu, &saved);
+    pthread_t th[64];
+    int started = 0;
+    if (!r.lat || core_open(fx, &r.core) || store_open(fx, &r.st))
+        goto out;
+    double c0 = cpu_seconds();
+    r.start = aegis_now_ns() + 1000000;   /* paced: first arrival 1 ms from now */
+    uint64_t w0 = aegis_now_ns();
+    for (; started < threads && started < 64; started++)
+        if (pthread_create(&th[started], NULL, worker_main, &r) != 0)
+            break;
+    for (int i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    uint64_t w1 = aegis_now_ns();
+    double cpu = cpu_seconds() - c0;
+    if (atomic_load(&r.failed) || started < threads)
+        goto out;
+    double secs = (double)(w1 - (rate > 0 ? r.start : w0)) / 1e9;
+    eps = (double)fx->n / secs;
+    printf("  %-44s %7.0f env/s  (%d thr, %d cpu, %.2f cpu-s: %.0f env per cpu-s; %.1f receipts/signature)\n",
+           label, eps, threads, cpus, cpu, (double)fx->n / cpu,
+           group <= 1 ? 1.0 : (double)fx->n / (double)(r.groups ? r.groups : 1));
+    printf("  %-44s cpu per env: append %.0f us, submit %.0f us, receipt signing %.0f us\n", "",
+           (double)atomic_load(&r.cpu_append) / 1e3 / (double)fx->n,
+           (double)atomic_load(&r.cpu_submit) / 1e3 / (double)fx->n,
+           (double)atomic_load(&r.cpu_sign) / 1e3 / (double)fx->n);
+    char op[96];
+    snprintf(op, sizeof(op), "ack latency: %s", label);
+    aegis_bench_report(op, r.lat, fx->n);
+out:
+    sched_setaffinity(0, sizeof(saved), &saved);
+    aegis_store_free(r.st);
+    aegis_core_free(r.core);
+    free(r.lat);
+    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r.cv);
+    return eps;
+}
+
+static int ingest_main(int argc, char **argv)
+{
+    size_t n = 3000;
+    int threads = 8;
+    bool quick = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
+            n = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+            threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--quick") == 0)
+            quick = true;
+        else {
+            fprintf(stderr, "usage: aegis bench ingest [-n N] [--threads T] [--quick]\n");
+            return 2;
+        }
+    }
+    if (n < 100 || n > 100000 || threads < 1 || threads > 64) {
+        fprintf(stderr, "bench ingest: -n 100..100000, --threads 1..64\n");
+        return 2;
+    }
+    struct fixture fx;
+    int rc = 1;
+    if (fixture_init(&fx, n)) {
+        fprintf(stderr, "bench ingest: fixture setup failed\n");
+        goto out;
+    }
+    printf("  fixture: %zu EIP-1559 txs from %d senders, sqlite store (group commit %llu us), default core\n",
+           n, SENDERS, (unsigned long long)fx.cfg.storage_group_commit_us);
+    double crypto_ns = 0;
+    if (crypto_only(&fx, &crypto_ns))
+        goto out;
+    double crypto_rate = 1e9 / crypto_ns;
+    double one_core = 0, e;
+    struct {
+        const char *label;
+        int threads, ncpu;
+        size_t group;
+        uint64_t linger_us;
+        bool one_core, in_quick;
+    } runs[] = {
+        { "1 thread, 1 receipt/signature", 1, 1, 1, 0, false, false },
+        { "1 cpu, 1 receipt/signature", threads, 1, 1, 0, true, false },
+        { "1 cpu, groups of <= 16", threads, 1, 16, 0, true, true },
+        { "1 cpu, groups of <= 64", threads, 1, 64, 0, true, true },
+        { "1 cpu, groups of <= 64, 2 ms linger", threads, 1, 64, 2000, true, true },
+        { "2 threads, 2 cpus, groups of <= 64", 2, 2, 64, 0, false, false },
+        { "2 cpus, groups of <= 64", threads, 2, 64, 0, false, false },
+    };
+    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+        if (quick && !runs[i].in_quick)
+            continue;
+        e = run_ingest(&fx, runs[i].label, runs[i].threads, runs[i].ncpu, runs[i].group, runs[i].linger_us, 0);
+        if (e < 0)
+            goto out;
+        if (runs[i].one_core && e > one_core)
+            one_core = e;
+    }
+    printf("  => one cpu sustains %.0f acked env/s = %.0f%% of the crypto-only rate %.0f/s (target >= 80%%)\n",
+           one_core, 100.0 * one_core / crypto_rate, crypto_rate);
+    double rates[2] = { crypto_rate / 2, one_core / 2 };
+    const char *what[2] = { "half the crypto rate", "half the 1-cpu ingest" };
+    for (int k = 0; k < 2; k++) {
+        char label[96];
+        snprintf(label, sizeof(label), "paced %.0f/s (%s), 1 cpu, <= 64", rates[k], what[k]);
+        if (run_ingest(&fx, label, threads, 1, 64, 0, rates[k]) < 0)
+            goto out;
+    }
+    printf("  (paced: latency from each envelope's scheduled arrival; target p99 <= 10 ms)\n");
+    rc = 0;
+out:
+    fixture_clear(&fx);
+    return rc;
+}
+
+const struct aegis_bench aegis_bench_ingest = {
+    "ingest", ingest_main,
+    "acked envelopes/s with a durable sqlite log (append + core submit + signed receipt) vs crypto cost",
+};

@@ -61,8 +61,13 @@ static aegis_err verify_sigs(const aegis_chain_batch *b, const aegis_keyset_pub 
         return AEGIS_ERR_CHAIN_SIG_MLDSA;
     }
     if (b->h.algorithm_set & AEGIS_ALG_ECDSA) {
+        /* Recover with the published recovery id, so what a contract's
+         * ecrecover sees is what is checked here. */
+        uint8_t rec[AEGIS_SECP256K1_PK_BYTES];
         if (!b->has_ecdsa || b->sig_ecdsa[64] > 1 ||
-            aegis_secp256k1_verify(b->sig_ecdsa, b->hash, pub->secp256k1) != AEGIS_OK) {
+            aegis_secp256k1_verify(b->sig_ecdsa, b->hash, pub->secp256k1) != AEGIS_OK ||
+            aegis_secp256k1_recover(rec, b->sig_ecdsa, b->sig_ecdsa[64], b->hash, true) != AEGIS_OK ||
+            !aegis_ct_eq(rec, pub->secp256k1, sizeof(rec))) {
             *why = "secp256k1 signature missing or invalid although the algorithm set has ECDSA";
             return AEGIS_ERR_CHAIN_SIG_ECDSA;
         }
@@ -162,6 +167,13 @@ aegis_err aegis_chain_verify_batch(const aegis_chain_batch *b, const aegis_keyse
         *why = "primary and backup attestations bind different values";
         return AEGIS_ERR_CHAIN_ATTEST;
     }
-    (void)keyset_att;
+    /* Key-binding: the batch must carry the very attestation published with
+     * its key set, when the caller has it. */
+    if (keyset_att && keyset_att->backend[0] && strcmp(b->primary.mode, "key-binding") == 0 &&
+        (b->primary.quote_len != keyset_att->quote_len ||
+         !aegis_ct_eq(b->primary.quote, keyset_att->quote, keyset_att->quote_len))) {
+        *why = "key-binding attestation differs from the one published with the key set";
+        return AEGIS_ERR_CHAIN_ATTEST;
+    }
     return AEGIS_OK;
 }

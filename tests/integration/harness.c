@@ -237,11 +237,12 @@ int run_aegis(struct daemon *d, const char *const *args)
 
 static void rm_rf(const char *path)
 {
-    char cmd[600];
+    char cmd[8300];
     /* Test scratch dirs only: the path always comes from mkdtemp above. */
-    if (strncmp(path, "/tmp/aegis-it-", 14) != 0)
+    if (strncmp(path, "/tmp/aegis-it-", 14) != 0 || strlen(path) > 4000)
         return;
-    snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", path, path);
+    if (snprintf(cmd, sizeof(cmd), "chmod -R u+rwx '%s' 2>/dev/null; rm -rf '%s'", path, path) >= (int)sizeof(cmd))
+        return;
     if (system(cmd) != 0)
         fprintf(stderr, "harness: could not remove %s\n", path);
 }

@@ -57,7 +57,7 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "Concurrent HTTP connections accepted.", OFF(rpc_max_connections), NULL },
     { "rpc", "timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
       "Idle timeout per connection, milliseconds.", OFF(rpc_timeout_ms), NULL },
-    { "rpc", "threads", AEGIS__CFG_U64, "2", 1, 64, NULL,
+    { "rpc", "threads", AEGIS__CFG_U64, "8", 1, 64, NULL,
       "HTTP worker threads.", OFF(rpc_threads), NULL },
     { "rpc", "max_batch", AEGIS__CFG_U64, "100", 1, 10000, NULL,
       "Most entries in one JSON-RPC batch request.", OFF(rpc_max_batch), NULL },

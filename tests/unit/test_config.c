@@ -33,7 +33,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.rpc_max_body, 1048576);
     assert_int_equal(c.rpc_max_connections, 1024);
     assert_int_equal(c.rpc_timeout_ms, 10000);
-    assert_int_equal(c.rpc_threads, 2);
+    assert_int_equal(c.rpc_threads, 8);
     assert_int_equal(c.rpc_max_batch, 100);
     assert_string_equal(c.storage_backend, "sqlite");
     assert_int_equal(c.storage_group_commit_us, 200);

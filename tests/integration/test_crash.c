@@ -82,6 +82,7 @@ struct world {
     char failure[400];            /* first failure seen by a thread */
     uint64_t round_acks;
     uint64_t transient_unknown;   /* receipt races seen (check_acks) */
+    uint64_t total_acks;
 };
 
 static struct world W;
@@ -153,8 +154,10 @@ static void add_ack(struct world *w, const uint8_t env_hash[32], const uint8_t t
         memcpy(a->tx_hash, tx_hash, 32);
         a->round = w->round;
         a->acked = acked;
-        if (acked)
+        if (acked) {
             w->round_acks++;
+            w->total_acks++;
+        }
     }
     pthread_mutex_unlock(&w->lock);
 }
@@ -335,6 +338,26 @@ static void resolve_inflight(struct world *w)
     }
 }
 
+/* Diagnostics for a failed receipt check: both receipts as the daemon
+ * gives them (by envelope hash and by tx hash). */
+static void dump_receipt(struct world *w, const struct ack *a)
+{
+    const uint8_t *keys[2] = { a->env_hash, a->tx_hash };
+    for (int k = 0; k < 2; k++) {
+        char *hex = cc_hex(keys[k], 32), params[96];
+        snprintf(params, sizeof(params), "[\"%s\"]", hex ? hex : "");
+        json_t *res = NULL;
+        if (cc_rpc(w->d.url, "aegis_getReceipt", params, 10000, &res, NULL) == CC_RESULT) {
+            json_object_del(res, "proof");
+            char *s = json_dumps(res, JSON_COMPACT);
+            fprintf(stderr, "receipt by %s %s: %s\n", k ? "tx hash" : "envelope hash", hex, s ? s : "?");
+            free(s);
+        }
+        json_decref(res);
+        free(hex);
+    }
+}
+
 /* Acknowledged and not yet seen included: included now (right tx, an
  * existing batch) or really pending in the core (asked by tx hash: the core's
  * mempool answers, not the envelope log). Returns how many are included. */
@@ -351,9 +374,20 @@ static size_t check_acks(struct world *w, uint64_t last)
         uint64_t batch = 0;
         uint8_t txh[32];
         assert_int_equal(cc_receipt(w->d.url, a->env_hash, st, &batch, txh), CC_RESULT);
+        if (strcmp(st, "included") == 0 && batch == 0) {
+            /* The envelope log already says "included" but the batch is not
+             * indexed yet (the pipeline writes the status first): the reply
+             * has no batch and no proof for those milliseconds. Ask again. */
+            w->transient_unknown++;
+            sleep_us(100000);
+            assert_int_equal(cc_receipt(w->d.url, a->env_hash, st, &batch, txh), CC_RESULT);
+        }
         if (strcmp(st, "included") == 0) {
-            if (memcmp(txh, a->tx_hash, 32) != 0 || batch == 0)
-                fail_msg("round %d: envelope of round %d included with the wrong tx hash", w->round, a->round);
+            if (memcmp(txh, a->tx_hash, 32) != 0 || batch == 0) {
+                dump_receipt(w, a);
+                fail_msg("round %d: %s envelope of round %d reads as included in batch %llu with another tx",
+                         w->round, a->acked ? "acknowledged" : "logged", a->round, (unsigned long long)batch);
+            }
             a->included = true;
             a->batch = batch;
             included++;
@@ -425,7 +459,6 @@ static void run_round(struct world *w, int round)
     w->round = round;
     w->round_acks = 0;
     w->round_start_last = status_last_batch(&w->d);
-    off_t err_off = file_size(w->d.err);
     atomic_store(&w->stop, false);
     struct worker wk[THREADS];
     pthread_t obs;
@@ -441,8 +474,16 @@ static void run_round(struct world *w, int round)
         sleep_us(delay_ms * 1000);
         how = "at a random moment";
     } else {
-        sleep_us(100000);   /* some load first */
-        assert_true(wait_batch_line(w->d.err, err_off, 10000));
+        /* under load first: some receipts this round, then the next batch line */
+        for (int i = 0; i < 1000; i++) {
+            pthread_mutex_lock(&w->lock);
+            uint64_t acks = w->round_acks;
+            pthread_mutex_unlock(&w->lock);
+            if (acks >= 20)
+                break;
+            sleep_us(10000);
+        }
+        assert_true(wait_batch_line(w->d.err, file_size(w->d.err), 10000));
         how = "right after a batch log line";
     }
     assert_int_equal(daemon_stop(&w->d, SIGKILL), 128 + SIGKILL);
@@ -468,7 +509,6 @@ static void run_round(struct world *w, int round)
            round, how, (unsigned long long)w->round_acks, w->n_acks, inc, (unsigned long long)before,
            (unsigned long long)last);
     fflush(stdout);
-    assert_true(w->round_acks > 0);
 }
 
 /* ---- final: everything included, every batch verifies offline ---- */
@@ -547,7 +587,7 @@ static void verify_all(struct world *w, uint64_t last)
         if (!bsearch(w->acks[i].tx_hash, txs, n_txs, 32, cmp_hash))
             fail_msg("tracked tx of round %d missing from the chain", w->acks[i].round);
     printf("final: %llu batches verified offline (%llu with a verified SLH-DSA seal), %llu txs, "
-           "%zu tracked envelopes all included; receipt read 'unknown' mid-commit %llu times\n",
+           "%zu tracked envelopes all included; receipts read mid-commit (no batch yet) %llu times\n",
            (unsigned long long)last, (unsigned long long)sealed, (unsigned long long)n_txs, w->n_acks,
            (unsigned long long)w->transient_unknown);
     free(txs);
@@ -580,6 +620,7 @@ static void test_kill9_under_load(void **state)
     for (int r = 0; r < ROUNDS; r++)
         run_round(w, r);
     assert_int_equal(w->rejected, 0);   /* valid txs, in-order nonces: nothing refused */
+    assert_true(w->total_acks >= 100);  /* the rounds really ran under load */
 
     /* Let everything pending be cut (the cutter runs every 100 ms). */
     w->round = ROUNDS;

@@ -40,9 +40,11 @@ size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap)
 {
     pthread_mutex_lock(&core->lock);
     size_t n = core->n_dropped < cap ? core->n_dropped : cap;
-    memcpy(ids, core->dropped, n * sizeof(*ids));
-    memmove(core->dropped, core->dropped + n, (core->n_dropped - n) * sizeof(*ids));
-    core->n_dropped -= n;
+    if (n) {
+        memcpy(ids, core->dropped, n * sizeof(*ids));
+        memmove(core->dropped, core->dropped + n, (core->n_dropped - n) * sizeof(*ids));
+        core->n_dropped -= n;
+    }
     pthread_mutex_unlock(&core->lock);
     return n;
 }

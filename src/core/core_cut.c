@@ -382,7 +382,13 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
     if (!*ret_json)
         return AEGIS_ERR_NOMEM;
     *ret_seal_number = s.number;
-    return seal_apply(core, &s, false);
+    err = seal_apply(core, &s, false);
+    if (err) {
+        /* a concurrent seal took this window: this one is never published */
+        aegis_free(*ret_json);
+        *ret_json = NULL;
+    }
+    return err;
 }
 
 /* Advance the seal window past s. With check (a record from the host's

@@ -90,6 +90,8 @@ typedef struct aegis_config {
     uint64_t risk_scheduled;    /* 0..10000, default 6000 */
     uint64_t risk_emergency;    /* 0..10000, default 9000, > risk_scheduled */
     aegis_strlist oracle_keys;  /* paths to ML-DSA-87 public keys */
+    char *risk_file;            /* watched signed assessment file, "" = none */
+    aegis_strlist admin_keys;   /* paths to ML-DSA-87 admin public keys */
 
     /* [intelligence] */
     char *mode;                 /* "fifo" | "risk" | "asset" | "migration" | "hybrid" */

@@ -101,10 +101,35 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
 size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);
 
 /* ---- SLH-DSA epoch seal ---- */
-/* In epoch mode, seal the batches not yet sealed (off the hot path). Returns
- * the seal record JSON or *ret_json = NULL when nothing is pending. */
+/* In epoch mode, seal the batches not yet sealed (off the hot path; one
+ * caller at a time). Returns the seal record JSON or *ret_json = NULL when
+ * nothing is pending. Nothing changes until the host persists the record and
+ * hands it back to aegis_core_seal_commit. */
 aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number,
                                   char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_seal_commit(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
 aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+
+/* ---- quantum risk ---- */
+/* A signed risk assessment (JSON text, docs/internals/risk.md). Returns the
+ * decision's result (AEGIS_OK = accepted, else the specific AEGIS_ERR_RISK_*)
+ * and *ret_json (optional, aegis_free) the decision record. */
+aegis_err aegis_core_submit_risk(aegis_core *core, const char *json, size_t len, uint64_t now_ms,
+                                 char **ret_json);
+/* Persistable risk state (score, level, since, per-source sequence) and its restore. */
+aegis_err aegis_core_risk_state(aegis_core *core, char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_restore_risk(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+
+/* ---- checkpoints ---- */
+/* Due every checkpoint_interval batches and after every risk level change. */
+bool aegis_core_checkpoint_due(aegis_core *core);
+/* Build, sign (ML-DSA-87 + SLH-DSA) and attest the next checkpoint; slow
+ * (SLH-DSA), call off the hot path. *ret_json = NULL when none can be made.
+ * The host persists it, then commits (or aborts). */
+aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t *ret_number,
+                                     char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_checkpoint_commit(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+void aegis_core_checkpoint_abort(aegis_core *core);
+aegis_err aegis_core_restore_checkpoint(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
 
 #endif

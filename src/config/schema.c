@@ -154,6 +154,12 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       OFF(risk_emergency), NULL },
     { "quantum", "oracle_keys", AEGIS__CFG_LIST, "", 0, AEGIS_CONFIG_MAX_LIST, NULL,
       "Paths of ML-DSA-87 public keys of the risk oracles.", OFF(oracle_keys), NULL },
+    { "quantum", "risk_file", AEGIS__CFG_STR, "", 0, 4096, NULL,
+      "A file holding the latest signed risk assessment (JSON), watched and submitted when it changes; \"\" = none.",
+      OFF(risk_file), NULL },
+    { "quantum", "admin_keys", AEGIS__CFG_LIST, "", 0, AEGIS_CONFIG_MAX_LIST, NULL,
+      "Paths of ML-DSA-87 public keys allowed to sign admin requests (asset registry, rollback).",
+      OFF(admin_keys), NULL },
 
     /* [intelligence] (spec) */
     { "intelligence", "mode", AEGIS__CFG_STR, "hybrid", 1, 16, "fifo|risk|asset|migration|hybrid",

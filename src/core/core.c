@@ -7,13 +7,12 @@
 #include "core_attest.h"
 #include "core_int.h"
 
+/* The set that signs new batches: per risk level, from config (normal and
+ * scheduled: ML-DSA-87 + SLH-DSA + ECDSA when hybrid_ecdsa; emergency drops
+ * ECDSA). ML-DSA-87 always signs. */
 uint8_t aegis__core_algorithm_set(const aegis_core *core)
 {
-    uint8_t set = AEGIS_ALG_MLDSA87 | AEGIS_ALG_SLHDSA256S;
-    /* ECDSA only while the quantum risk allows it (below emergency). */
-    if (core->hybrid_ecdsa && core->risk_level < AEGIS_ORDER_LEVEL_EMERGENCY)
-        set |= AEGIS_ALG_ECDSA;
-    return set;
+    return (uint8_t)(aegis_risk_algorithms(core->risk) | AEGIS_ALG_MLDSA87);
 }
 
 void aegis__core_push_dropped(aegis_core *core, uint64_t env_id)
@@ -127,6 +126,7 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     core->seal_every = cfg->batch_seal_every ? cfg->batch_seal_every : 20;
     core->attest_per_batch = strcmp(cfg->tee_attest_mode, "key-binding") != 0;
     core->risk_scheduled = cfg->risk_scheduled;
+    core->checkpoint_interval = cfg->checkpoint_interval;
     core->risk_emergency = cfg->risk_emergency;
     core->next_number = 1;
     core->seal_first = 1;
@@ -155,10 +155,9 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     core->txcfg.allow_extension = true;
     core->txcfg.max_bytes = cfg->mempool_max_envelope;
 
-    /* Classification: simple config lists until the risk/asset registry plugs in. */
-    core->lists.default_risk = 0;
-    core->lists.protected_risk = 5000;
-    err = aegis_list_classifier_new(&core->lists, &core->cls);
+    /* Classification: the per-transaction risk function over the global
+     * score (src/risk/), with the asset registry as its lookup. */
+    err = aegis__core_risk_init(core, cfg, &d);
     if (err)
         goto fail_msg;
     struct aegis_mempool_config mc;
@@ -168,7 +167,7 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     mc.price_bump_pct = (unsigned)cfg->mempool_price_bump_pct;
     mc.expiry_ms = cfg->mempool_expiry_s * 1000;
     mc.max_raw = cfg->mempool_max_envelope;
-    mc.classifier = aegis_list_classifier_iface(core->cls);
+    mc.classifier = aegis_risk_classifier_iface(&core->risk_cls);
     err = aegis_mempool_new(&mc, &core->mp);
     if (err)
         goto fail_msg;
@@ -205,7 +204,7 @@ void aegis_core_free(aegis_core *core)
     pending_clear(&core->pending);
     aegis_mempool_free(core->mp);
     aegis_order_free(core->order);
-    aegis_list_classifier_free(core->cls);
+    aegis__core_risk_free(core);
     aegis_keyset_free(core->ks);
     aegis_free(core->keyset_att.quote);
     aegis_free(core->keyset_backup_att.quote);
@@ -269,12 +268,19 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                           "next_batch", (json_int_t)core->next_number,
                           "strategy", aegis_order_name(core->order),
                           "risk", "score", (int)core->risk_score, "level", level_name(core->risk_level),
+                          /* since: below */
                           "algorithms", alg_names(aegis__core_algorithm_set(core)),
                           "admitted_total", (json_int_t)core->admitted_total,
                           "rejected_total", (json_int_t)core->rejected_total,
                           "slh_mode", core->slh_every ? "every" : "epoch",
                           "attest_mode", core->attest_per_batch ? "per-batch" : "key-binding");
     if (j) {
+        json_object_set_new(json_object_get(j, "risk"), "since", json_integer((json_int_t)aegis_risk_since(core->risk)));
+        json_object_set_new(j, "checkpoint", core->have_checkpoint
+                                                 ? json_pack("{s:I, s:o, s:I}", "number", (json_int_t)core->ckpt_number,
+                                                             "hash", aegis_chain_hex(core->ckpt_hash, 32),
+                                                             "batch", (json_int_t)core->ckpt_batch)
+                                                 : json_null());
         json_object_set_new(j, "tee_backup", json_string(core->backup ? aegis_tee_name(core->backup) : ""));
         json_object_set_new(j, "degraded_batches", json_integer((json_int_t)core->degraded_batches));
     }

@@ -128,6 +128,10 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
     h->algorithm_set = aegis__core_algorithm_set(core);
     h->key_epoch = core->pub.epoch;
     protected_summary(sel, n, &h->protected_count, h->protected_hash);
+    if (core->have_checkpoint) {   /* the latest persisted checkpoint */
+        h->checkpoint_number = core->ckpt_number;
+        memcpy(h->checkpoint_hash, core->ckpt_hash, 32);
+    }
     err = aegis_batch_header_hash(h, cb.hash);
     if (err)
         goto fail;
@@ -339,7 +343,6 @@ out:
 
 /* ---- SLH-DSA epoch seals ---- */
 
-static aegis_err seal_apply(aegis_core *core, const aegis_chain_seal *s, bool check);
 
 aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number, char **ret_json)
 {
@@ -381,14 +384,16 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
     free(str);
     if (!*ret_json)
         return AEGIS_ERR_NOMEM;
+    /* Not applied yet: like a batch, the seal counts only once the host has
+     * persisted it and handed it back (aegis_core_seal_commit). A seal that
+     * was not persisted never left, and the window is signed again. */
     *ret_seal_number = s.number;
-    err = seal_apply(core, &s, false);
-    if (err) {
-        /* a concurrent seal took this window: this one is never published */
-        aegis_free(*ret_json);
-        *ret_json = NULL;
-    }
-    return err;
+    return AEGIS_OK;
+}
+
+aegis_err aegis_core_seal_commit(aegis_core *core, const char *json, size_t len)
+{
+    return aegis_core_restore_seal(core, json, len);
 }
 
 /* Advance the seal window past s. With check (a record from the host's

@@ -5,6 +5,8 @@
 #include <pthread.h>
 
 #include "aegis/batch.h"
+#include "aegis/checkpoint.h"
+#include "aegis/risk.h"
 #include "aegis/chain.h"
 #include "aegis/core.h"
 #include "aegis/keys.h"
@@ -73,6 +75,19 @@ struct aegis_core {
     size_t n_dropped, cap_dropped;
 
     uint64_t admitted_total, rejected_total, batches_total;
+
+    /* quantum risk (core_risk.c): the monitor decides score, level, algorithms */
+    aegis_risk_monitor *risk;
+    aegis_risk_classifier risk_cls;
+
+    /* checkpoints (core_checkpoint.c) */
+    uint64_t checkpoint_interval;
+    bool checkpoint_due;          /* a level changed since the last checkpoint */
+    bool have_checkpoint;
+    uint64_t ckpt_number;         /* latest persisted checkpoint */
+    uint8_t ckpt_hash[32];
+    uint64_t ckpt_batch;          /* batch number it covers */
+    bool ckpt_pending;            /* built, awaiting persistence */
 };
 
 /* core.c */
@@ -82,6 +97,11 @@ void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l);
 
 size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const char *data_dir,
                                aegis_tee_option *opts);
+
+/* core_risk.c: under core->lock */
+aegis_err aegis__core_risk_init(aegis_core *core, const aegis_config *cfg, const char **detail);
+void aegis__core_risk_free(aegis_core *core);
+void aegis__core_risk_events(aegis_core *core);
 
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],

@@ -83,25 +83,48 @@ void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64
     p->seals[p->n_seals++] = (struct seal_span){ number, first, count };
 }
 
+static void deadline_after_us(struct timespec *ts, uint64_t us)
+{
+    clock_gettime(CLOCK_MONOTONIC, ts);
+    ts->tv_sec += (time_t)(us / 1000000);
+    ts->tv_nsec += (long)(us % 1000000) * 1000L;
+    if (ts->tv_nsec >= 1000000000L) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000L;
+    }
+}
+
 /* ---- grouped receipt signing ----
  * Submitters queue their receipt; whoever finds no signer running becomes the
  * signer for everything queued, so under load one ML-DSA-87 signature covers
- * many receipts, and a lone submitter never waits for company. */
+ * many receipts. Before signing, the signer waits (at most RECEIPT_WAIT_US)
+ * for the submissions already in flight to queue too, like a group commit;
+ * a lone submitter (nothing else in flight) never waits. */
+#define RECEIPT_WAIT_US 2000
 aegis_err aegisd_pipeline_sign_receipt(struct aegisd_pipeline *p, const aegis_core_receipt *r, char **ret_json)
 {
     struct receipt_req me = { .r = *r };
     pthread_mutex_lock(&p->rlock);
     *p->rq_tail = &me;
     p->rq_tail = &me.next;
+    p->rq_n++;
+    pthread_cond_broadcast(&p->rcond_mono);   /* a waiting signer counts companions */
     while (!me.done) {
         if (p->signing) {
             pthread_cond_wait(&p->rcond, &p->rlock);
             continue;
         }
         p->signing = true;
+        uint64_t until = aegis_now_ns() + RECEIPT_WAIT_US * 1000ull;
+        while (p->rq_n < __atomic_load_n(&p->submitting, __ATOMIC_RELAXED) && aegis_now_ns() < until) {
+            struct timespec ts;
+            deadline_after_us(&ts, RECEIPT_WAIT_US / 4);
+            pthread_cond_timedwait(&p->rcond_mono, &p->rlock, &ts);
+        }
         struct receipt_req *group = p->rq_head;
         p->rq_head = NULL;
         p->rq_tail = &p->rq_head;
+        p->rq_n = 0;
         pthread_mutex_unlock(&p->rlock);
 
         size_t n = 0;
@@ -171,6 +194,12 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
         aegis_core_batch_free(b);
         return false;
     }
+    /* Persisted = published: index it before anything else, so a receipt
+     * query never sees a committed batch it cannot find. */
+    pthread_mutex_lock(&p->lock);
+    if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "cannot index batch", "number=%llu", (unsigned long long)b->number);
+    pthread_mutex_unlock(&p->lock);
     err = aegis_core_commit_batch(p->core, b);
     if (err)
         AEGIS_LOGE(MOD, "commit failed", "number=%llu err=%s", (unsigned long long)b->number, aegis_err_name(err));
@@ -178,8 +207,6 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
         AEGIS_LOGW(MOD, "cannot mark envelopes included (restart repairs it)", "number=%llu",
                    (unsigned long long)b->number);
     pthread_mutex_lock(&p->lock);
-    if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
-        AEGIS_LOGW(MOD, "cannot index batch", "number=%llu", (unsigned long long)b->number);
     p->batches++;
     pthread_cond_broadcast(&p->published);
     pthread_mutex_unlock(&p->lock);
@@ -236,6 +263,37 @@ static void *cutter_main(void *arg)
     return NULL;
 }
 
+/* A checkpoint when due (interval or risk level change): make (slow, SLH-DSA)
+ * -> persist insert-only -> commit. */
+static void checkpoint_if_due(struct aegisd_pipeline *p)
+{
+    if (!aegis_core_checkpoint_due(p->core))
+        return;
+    char *json = NULL;
+    uint64_t number = 0;
+    aegis_err err = aegis_core_checkpoint_make(p->core, aegis_wall_ms(), &number, &json);
+    if (err || !json) {
+        if (err)
+            AEGIS_LOGE(MOD, "checkpoint failed", "err=%s", aegis_err_name(err));
+        return;
+    }
+    err = aegis_store_insert(p->d->store, "checkpoint", number + 1, (const uint8_t *)json, strlen(json));
+    if (!err)
+        err = aegis_core_checkpoint_commit(p->core, json, strlen(json));
+    else
+        aegis_core_checkpoint_abort(p->core);
+    if (err)
+        AEGIS_LOGE(MOD, "checkpoint not persisted", "checkpoint=%llu err=%s", (unsigned long long)number,
+                   aegis_err_name(err));
+    else {
+        pthread_mutex_lock(&p->lock);
+        p->n_checkpoints++;
+        pthread_mutex_unlock(&p->lock);
+        AEGIS_LOGI(MOD, "checkpoint", "checkpoint=%llu", (unsigned long long)number);
+    }
+    aegis_free(json);
+}
+
 /* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
  * one when it has waited for a few intervals. */
 static void *sealer_main(void *arg)
@@ -251,12 +309,16 @@ static void *sealer_main(void *arg)
         if (p->stop)
             break;
         pthread_mutex_unlock(&p->lock);
+        aegisd_pipeline_poll_risk_file(p);
+        checkpoint_if_due(p);
         bool force = aegis_now_ns() - idle_since > max_idle_ns;
         char *json = NULL;
         uint64_t number = 0;
         aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
         if (!err && json) {
-            err = aegis_store_put(p->d->store, "seal", number, (const uint8_t *)json, strlen(json));
+            err = aegis_store_insert(p->d->store, "seal", number, (const uint8_t *)json, strlen(json));
+            if (!err)
+                err = aegis_core_seal_commit(p->core, json, strlen(json));
             if (err) {
                 AEGIS_LOGE(MOD, "seal not persisted", "seal=%llu err=%s", (unsigned long long)number,
                            aegis_err_name(err));
@@ -295,6 +357,17 @@ static int restore_batch_cb(void *arg, uint64_t key, const uint8_t *val, size_t 
                    aegis_err_name(err));
         return 1;
     }
+    return 0;
+}
+
+static int restore_ckpt_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    struct aegisd_pipeline *p = arg;
+    if (aegis_core_restore_checkpoint(p->core, (const char *)val, len) != AEGIS_OK) {
+        AEGIS_LOGE(MOD, "persisted checkpoint refused", "key=%llu", (unsigned long long)key);
+        return 1;
+    }
+    p->n_checkpoints++;
     return 0;
 }
 
@@ -357,9 +430,30 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
     }
     if (!err)
         err = aegis_store_range(p->d->store, "seal", 1, UINT64_MAX, restore_seal_cb, p);
+    if (!err && aegis_store_last(p->d->store, "seal", &last) == AEGIS_OK && last != p->n_seals) {
+        *detail = "persisted seals do not continue each other or are not signed by this sequencer's key";
+        return AEGIS_ERR_CORE_RESTORE;
+    }
+    if (!err)
+        err = aegis_store_range(p->d->store, "checkpoint", 1, UINT64_MAX, restore_ckpt_cb, p);
+    if (!err && aegis_store_last(p->d->store, "checkpoint", &last) == AEGIS_OK && last != p->n_checkpoints) {
+        *detail = "persisted checkpoints do not continue each other or are not signed by this sequencer's key";
+        return AEGIS_ERR_CORE_RESTORE;
+    }
     if (err) {
         *detail = "cannot read persisted batches";
         return err;
+    }
+    aegisd_pipeline_restore_decisions(p);
+    uint8_t *risk = NULL;
+    size_t risk_len = 0;
+    if (aegis_store_meta_get(p->d->store, "risk_state", &risk, &risk_len) == AEGIS_OK) {
+        err = aegis_core_restore_risk(p->core, (const char *)risk, risk_len);
+        aegis_free(risk);
+        if (err) {
+            *detail = "persisted risk state is malformed";
+            return err;
+        }
     }
     struct replay_ctx rc = { .p = p };
     err = aegis_store_env_range(p->d->store, 1, UINT64_MAX, replay_cb, &rc);
@@ -389,6 +483,7 @@ static void pipeline_free(struct aegisd_pipeline *p)
     pthread_cond_destroy(&p->published);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->rcond);
+    pthread_cond_destroy(&p->rcond_mono);
     aegis_free(p);
 }
 
@@ -432,6 +527,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->published, &ca);
     pthread_cond_init(&p->wake, &ca);
+    pthread_cond_init(&p->rcond_mono, &ca);
     pthread_condattr_destroy(&ca);
     pthread_cond_init(&p->rcond, NULL);
     p->rq_tail = &p->rq_head;

@@ -38,12 +38,21 @@ struct aegisd_pipeline {
     aegisd_pindex index;       /* tx hash / envelope id -> (batch, position) */
     struct seal_span { uint64_t number, first, count; } *seals;
     size_t n_seals, cap_seals;
+    uint64_t n_checkpoints;    /* persisted checkpoints restored or made */
+    uint64_t n_decisions;      /* risk decisions recorded */
+
+    /* the watched risk assessment file ([quantum] risk_file) */
+    long long risk_mtime_ns;
+    long long risk_size;
 
     /* group signing of receipts: one ML-DSA signature per group */
     pthread_mutex_t rlock;
-    pthread_cond_t rcond;
+    pthread_cond_t rcond;      /* group signed (waiters) */
+    pthread_cond_t rcond_mono; /* a receipt queued (the signer waiting for companions) */
     struct receipt_req *rq_head, **rq_tail;
     bool signing;
+    size_t rq_n;               /* receipts queued */
+    unsigned submitting;       /* submissions in flight (decrypting, logging) */
 
     uint64_t interval_ms;
     size_t max_batch;
@@ -56,6 +65,12 @@ struct aegisd_pipeline {
 aegis_err aegisd_pipeline_index_batch(struct aegisd_pipeline *p, const char *json, size_t len);
 aegis_err aegisd_pipeline_sign_receipt(struct aegisd_pipeline *p, const aegis_core_receipt *r, char **ret_json);
 void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64_t first, uint64_t count);
+
+/* pipeline_risk.c */
+void aegisd_pipeline_poll_risk_file(struct aegisd_pipeline *p);
+aegis_err aegisd_pipeline_restore_decisions(struct aegisd_pipeline *p);
+aegis_err aegisd_pipeline_submit_risk(struct aegisd_pipeline *p, const char *json, size_t len,
+                                      json_t **ret_decision, const char **detail);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);

@@ -85,6 +85,7 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
         *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
         return err;
     }
+    __atomic_add_fetch(&p->submitting, 1, __ATOMIC_RELAXED);
     aegis_core_envelope_hash(env, len, hash);
     /* 1. durable first: nothing is acknowledged that is not in the log */
     err = aegis_store_env_append(d->store, env, len, hash, &id);
@@ -122,6 +123,7 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     if (err)
         *detail = "admitted, but the receipt could not be signed; query aegis_getReceipt";
 out:
+    __atomic_sub_fetch(&p->submitting, 1, __ATOMIC_RELAXED);
     aegis_free(receipt);
     aegis_free(env);
     return err;
@@ -358,7 +360,112 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
+static aegis_err m_submit_risk(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *a = json_array_get(params, 0);
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_object(a))
+        return bad_params(detail, "params must be [assessment object] (aegis risk sign)");
+    char *s = json_dumps(a, JSON_COMPACT);
+    if (!s)
+        return AEGIS_ERR_NOMEM;
+    json_t *dec = NULL;
+    aegis_err err = aegisd_pipeline_submit_risk(p, s, strlen(s), &dec, detail);
+    free(s);
+    if (err) {
+        json_decref(dec);
+        return err;
+    }
+    char *state = NULL;
+    if (aegis_core_risk_state(p->core, &state) == AEGIS_OK) {
+        json_object_set_new(dec, "state", json_loads(state, 0, NULL));
+        aegis_free(state);
+    }
+    *ret = dec;
+    return dec ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+static aegis_err load_coll(struct aegisd_pipeline *p, const char *coll, uint64_t key, json_t **ret,
+                           const char **detail)
+{
+    uint8_t *val = NULL;
+    size_t len = 0;
+    aegis_err err = aegis_store_get(p->d->store, coll, key, &val, &len);
+    if (err) {
+        *detail = "not found";
+        return err;
+    }
+    *ret = json_loadb((const char *)val, len, 0, NULL);
+    aegis_free(val);
+    return *ret ? AEGIS_OK : AEGIS_ERR_INTERNAL;
+}
+
+static aegis_err m_get_checkpoint(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    json_t *a = json_array_get(params, 0);
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(a) || json_integer_value(a) < 0)
+        return bad_params(detail, "params must be [checkpoint number]");
+    return load_coll(call->ctx, "checkpoint", (uint64_t)json_integer_value(a) + 1, ret, detail);
+}
+
+/* A listing: every checkpoint without its state blob. */
+static int list_ckpt_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    json_t *j = json_loadb((const char *)val, len, 0, NULL);
+    if (j) {
+        json_object_del(json_object_get(j, "checkpoint"), "state");
+        json_array_append_new(arg, j);
+    }
+    return 0;
+}
+
+static aegis_err m_list_checkpoints(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *arr = json_array();
+    aegis_err err = arr ? aegis_store_range(p->d->store, "checkpoint", 1, UINT64_MAX, list_ckpt_cb, arr)
+                        : AEGIS_ERR_NOMEM;
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *ret = arr;
+    return AEGIS_OK;
+}
+
+static int list_json_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    json_t *j = json_loadb((const char *)val, len, 0, NULL);
+    if (j)
+        json_array_append_new(arg, j);
+    return 0;
+}
+
+static aegis_err m_risk_decisions(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    uint64_t last = 0, from = 1;
+    if (aegis_store_last(p->d->store, "risk", &last) == AEGIS_OK && last > 100)
+        from = last - 99;
+    json_t *arr = json_array();
+    aegis_err err = arr ? aegis_store_range(p->d->store, "risk", from, UINT64_MAX, list_json_cb, arr)
+                        : AEGIS_ERR_NOMEM;
+    if (err) {
+        json_decref(arr);
+        return err;
+    }
+    *ret = arr;
+    return AEGIS_OK;
+}
+
 static const aegis_rpc_method methods[] = {
+    { "aegis_submitRiskAssessment", m_submit_risk, "[assessment]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
+      "a signed quantum-risk assessment from a listed oracle key; replies the decision and the risk state" },
+    { "aegis_getRiskDecisions", m_risk_decisions, "[]", AEGIS_RPC_PUBLIC,
+      "the last 100 risk decisions (accepted and rejected, with reasons)" },
+    { "aegis_getCheckpoint", m_get_checkpoint, "[number]", AEGIS_RPC_PUBLIC,
+      "a PQC-signed, attested checkpoint with its state" },
+    { "aegis_listCheckpoints", m_list_checkpoints, "[]", AEGIS_RPC_PUBLIC, "every checkpoint, without state" },
     { "aegis_getEncryptionKey", m_get_key, "[]", AEGIS_RPC_PUBLIC,
       "key epoch, ML-KEM-1024 + X25519 keys, signing keys and the attestation binding them" },
     { "aegis_getKeySet", m_get_keyset, "[epoch]", AEGIS_RPC_PUBLIC, "the published key set of an epoch" },

@@ -91,7 +91,12 @@ typedef struct aegis_config {
     uint64_t risk_emergency;    /* 0..10000, default 9000, > risk_scheduled */
     aegis_strlist oracle_keys;  /* paths to ML-DSA-87 public keys */
     char *risk_file;            /* watched signed assessment file, "" = none */
+
+
+    /* [assets] */
     aegis_strlist admin_keys;   /* paths to ML-DSA-87 admin public keys */
+    uint64_t admin_skew_ms;     /* admin request timestamp skew, default 300000 */
+    aegis_strlist migration_contracts; /* 0x addresses */
 
     /* [intelligence] */
     char *mode;                 /* "fifo" | "risk" | "asset" | "migration" | "hybrid" */

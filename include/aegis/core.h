@@ -131,5 +131,44 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
 aegis_err aegis_core_checkpoint_commit(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
 void aegis_core_checkpoint_abort(aegis_core *core);
 aegis_err aegis_core_restore_checkpoint(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+/* Restore exactly a persisted checkpoint's state (registry, risk); the
+ * caller has an authorised admin "rollback" request. Returns the signed
+ * rollback event and the orphaned batch range [first, last]. */
+aegis_err aegis_core_rollback(aegis_core *core, const char *ckpt_json, size_t len, uint64_t now_ms,
+                              const char *reason, char **ret_event_json, uint64_t *ret_orphan_first,
+                              uint64_t *ret_orphan_last, const char **detail) AEGIS_WUR;
+
+/* At start: how many rollback events were persisted (numbering continues). */
+void aegis_core_restore_rollbacks(aegis_core *core, uint64_t count);
+
+/* ---- asset registry ---- */
+/* A signed admin request (docs/internals/assets.md). Returns {op,
+ * registry_hash, params}; *ret_rollback_to = the checkpoint to roll back to
+ * for op "rollback" (else UINT64_MAX). */
+aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64_t now_ms, char **ret_json,
+                           uint64_t *ret_rollback_to, const char **detail) AEGIS_WUR;
+aegis_err aegis_core_assets_list(aegis_core *core, char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_asset_get(aegis_core *core, const char *id, char **ret_json) AEGIS_WUR;
+/* The next audit record the host has not persisted yet (AEGIS_ERR_NOT_FOUND
+ * when none); after persisting it under seq, the host confirms it. */
+aegis_err aegis_core_audit_take(aegis_core *core, uint64_t *ret_seq, char **ret_line, size_t *ret_len) AEGIS_WUR;
+void aegis_core_audit_persisted(aegis_core *core, uint64_t seq);
+/* The registry's canonical blob (persisted beside the audit log). */
+aegis_err aegis_core_registry_blob(aegis_core *core, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+/* At start: the persisted audit log (JSON lines) and registry blob; the log
+ * is verified (chain, admin signatures) and must end in the blob's hash. */
+/* Off-chain asset data: the requester signs (secp256k1) keccak256(
+ * "AEGIS-ASSET-DATA-V1" || "put"|"get" || id || 0x00 || keccak256(data, empty
+ * for get) || timestamp_ms u64 BE); the asset's read/write policy is checked
+ * on every call. put returns the sealed blob for the host to store; get
+ * opens a stored blob for an authorised requester. */
+aegis_err aegis_core_asset_data_put(aegis_core *core, const char *id, const uint8_t *data, size_t len,
+                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_blob,
+                                    size_t *ret_len, uint64_t *ret_version) AEGIS_WUR;
+aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint8_t *blob, size_t blob_len,
+                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_data,
+                                    size_t *ret_len, uint64_t *ret_version) AEGIS_WUR;
+aegis_err aegis_core_restore_registry(aegis_core *core, const char *audit_jsonl, size_t audit_len,
+                                      const uint8_t *blob, size_t blob_len, const char **detail) AEGIS_WUR;
 
 #endif

@@ -286,6 +286,12 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         FAIL("mempool", "per_sender", "must not exceed mempool.capacity");
     if (c->mempool_max_envelope > c->rpc_max_body)
         FAIL("mempool", "max_envelope", "must not exceed rpc.max_body");
+    for (size_t i = 0; i < c->migration_contracts.n; i++) {
+        uint8_t addr[20];
+        const char *a = c->migration_contracts.items[i];
+        if (strncmp(a, "0x", 2) != 0 || aegis_hex_decode_exact(a, addr, sizeof(addr)) != AEGIS_OK)
+            FAIL("assets", "migration_contracts", "entries must be 0x followed by 40 hex digits");
+    }
     return AEGIS_OK;
 #undef FAIL
 }

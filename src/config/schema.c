@@ -157,9 +157,15 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
     { "quantum", "risk_file", AEGIS__CFG_STR, "", 0, 4096, NULL,
       "A file holding the latest signed risk assessment (JSON), watched and submitted when it changes; \"\" = none.",
       OFF(risk_file), NULL },
-    { "quantum", "admin_keys", AEGIS__CFG_LIST, "", 0, AEGIS_CONFIG_MAX_LIST, NULL,
+    { "assets", "admin_keys", AEGIS__CFG_LIST, "", 0, AEGIS_CONFIG_MAX_LIST, NULL,
       "Paths of ML-DSA-87 public keys allowed to sign admin requests (asset registry, rollback).",
       OFF(admin_keys), NULL },
+    { "assets", "admin_skew_ms", AEGIS__CFG_U64, "300000", 1000, 86400000, NULL,
+      "How far an admin request's timestamp may be from the sequencer's clock, milliseconds.",
+      OFF(admin_skew_ms), NULL },
+    { "assets", "migration_contracts", AEGIS__CFG_LIST, "", 0, AEGIS_CONFIG_MAX_LIST, NULL,
+      "Addresses (0x + 40 hex) of migration contracts: calls to them are migration transactions.",
+      OFF(migration_contracts), NULL },
 
     /* [intelligence] (spec) */
     { "intelligence", "mode", AEGIS__CFG_STR, "hybrid", 1, 16, "fifo|risk|asset|migration|hybrid",
@@ -184,6 +190,7 @@ const char *const aegis__cfg_sections[][2] = {
     { "worker", "From the original spec: the sequencer workers." },
     { "quantum", "From the original spec: post-quantum signatures and risk thresholds." },
     { "intelligence", "From the original spec: ordering policy." },
+    { "assets", "The asset-protection registry: who may administer it, migration contracts." },
 };
 
 const size_t aegis__cfg_sections_len = sizeof(aegis__cfg_sections) / sizeof(aegis__cfg_sections[0]);

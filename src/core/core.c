@@ -158,8 +158,12 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     /* Classification: the per-transaction risk function over the global
      * score (src/risk/), with the asset registry as its lookup. */
     err = aegis__core_risk_init(core, cfg, &d);
+    if (!err)
+        err = aegis__core_assets_init(core, cfg, &d);
     if (err)
         goto fail_msg;
+    core->risk_cls.lookup = aegis__core_assets_lookup;
+    core->risk_cls.lookup_ctx = core;
     struct aegis_mempool_config mc;
     aegis_mempool_config_defaults(&mc);
     mc.capacity = cfg->mempool_capacity;
@@ -205,6 +209,7 @@ void aegis_core_free(aegis_core *core)
     aegis_mempool_free(core->mp);
     aegis_order_free(core->order);
     aegis__core_risk_free(core);
+    aegis__core_assets_free(core);
     aegis_keyset_free(core->ks);
     aegis_free(core->keyset_att.quote);
     aegis_free(core->keyset_backup_att.quote);

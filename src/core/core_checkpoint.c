@@ -26,13 +26,20 @@ bool aegis_core_checkpoint_due(aegis_core *core)
     return due;
 }
 
-/* The state a rollback restores: risk state now; the asset registry adds
- * its canonical blob here. */
-static char *state_blob(aegis_core *core)
+/* The state a rollback restores (canonical JSON, sorted keys): the risk
+ * state and the asset registry's canonical blob (entries, policies, states,
+ * roles, PQC account keys). Caller holds core->lock. */
+static char *state_blob(aegis_core *core, uint8_t reg_hash[32], uint8_t audit_head[32])
 {
-    json_t *j = json_pack("{s:i, s:i, s:I}", "risk_score", (int)aegis_risk_score(core->risk),
+    uint8_t *blob = NULL;
+    size_t len = 0;
+    if (aegis__core_assets_state(core, &blob, &len, reg_hash, audit_head) != AEGIS_OK)
+        return NULL;
+    json_t *j = json_pack("{s:i, s:i, s:I, s:o}", "risk_score", (int)aegis_risk_score(core->risk),
                           "risk_level", (int)aegis_risk_level(core->risk),
-                          "risk_since", (json_int_t)aegis_risk_since(core->risk));
+                          "risk_since", (json_int_t)aegis_risk_since(core->risk),
+                          "registry", aegis_chain_hex(blob, len));
+    aegis_free(blob);
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(j);
     return s;
@@ -52,7 +59,8 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
         pthread_mutex_unlock(&core->lock);
         return AEGIS_OK;
     }
-    uint8_t prev[32], last_hash[32];
+    uint8_t prev[32], last_hash[32], reg_hash[32], audit_head[32];
+    char *state = state_blob(core, reg_hash, audit_head);
     memcpy(prev, core->ckpt_hash, 32);
     memcpy(last_hash, core->parent_hash, 32);
     struct aegis_checkpoint_input in = {
@@ -63,12 +71,11 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
         .last_batch_hash = last_hash,
         .risk_score = aegis_risk_score(core->risk),
         .risk_level = aegis_risk_level(core->risk),
-        .registry_hash = zero,
-        .asset_state_hash = zero,
+        .registry_hash = reg_hash,
+        .asset_state_hash = reg_hash,   /* states are part of the registry blob */
         .migration_hash = zero,
-        .audit_head = zero,
+        .audit_head = audit_head,
     };
-    char *state = state_blob(core);
     core->ckpt_pending = state != NULL;
     core->checkpoint_due = false;
     pthread_mutex_unlock(&core->lock);
@@ -154,4 +161,108 @@ void aegis_core_checkpoint_abort(aegis_core *core)
 aegis_err aegis_core_restore_checkpoint(aegis_core *core, const char *json, size_t len)
 {
     return checkpoint_accept(core, json, len, true);
+}
+
+/* Restore exactly the state of a persisted checkpoint (admin-authorised by
+ * the caller), then sign a rollback event. Batches after the checkpoint are
+ * orphaned (the host marks them, never deletes them); numbering continues. */
+aegis_err aegis_core_rollback(aegis_core *core, const char *ckpt_json, size_t len, uint64_t now_ms,
+                              const char *reason, char **ret_event_json, uint64_t *ret_orphan_first,
+                              uint64_t *ret_orphan_last, const char **detail)
+{
+    aegis_checkpoint c;
+    aegis_rollback r;
+    memset(&c, 0, sizeof(c));
+    memset(&r, 0, sizeof(r));
+    uint8_t *reg = NULL;
+    size_t reg_len = 0;
+    char *line = NULL;
+    size_t line_len = 0;
+    json_t *rec = json_loadb(ckpt_json, len, 0, NULL), *st = NULL;
+    aegis_err err = rec ? aegis_checkpoint_from_json(json_object_get(rec, "checkpoint"), &c) : AEGIS_ERR_CHAIN_FORMAT;
+    json_decref(rec);
+    *detail = "checkpoint record malformed";
+    if (err)
+        goto out;
+    *detail = "checkpoint not signed by this sequencer or state hash mismatch";
+    err = aegis_checkpoint_verify(&c, &core->pub, NULL, true);
+    if (err)
+        goto out;
+    *detail = "checkpoint state malformed";
+    st = json_loadb((const char *)c.state, c.state_len, 0, NULL);
+    json_t *sc = json_object_get(st, "risk_score"), *lv = json_object_get(st, "risk_level"),
+           *si = json_object_get(st, "risk_since");
+    err = AEGIS_ERR_CORE_RESTORE;
+    if (!json_is_integer(sc) || !json_is_integer(lv) || !json_is_integer(si) ||
+        aegis_chain_get_hex_alloc(st, "registry", AEGIS_CHECKPOINT_MAX_STATE, &reg, &reg_len))
+        goto out;
+
+    pthread_mutex_lock(&core->lock);
+    err = aegis_assets_restore(core->reg, reg, reg_len);
+    if (!err)
+        err = aegis_risk_monitor_restore(core->risk, (uint16_t)json_integer_value(sc),
+                                         (uint8_t)json_integer_value(lv), (uint64_t)json_integer_value(si));
+    if (!err) {
+        struct aegis_risk_level_event ev[4];
+        while (aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev)) > 0)
+            ;
+        core->risk_score = aegis_risk_score(core->risk);
+        core->risk_level = aegis_risk_level(core->risk);
+        /* the restored state must hash to exactly what was checkpointed */
+        uint8_t rh[32], ah[32], h[32];
+        char *now_state = state_blob(core, rh, ah);
+        if (!now_state) {
+            err = AEGIS_ERR_NOMEM;
+        } else {
+            aegis_keccak256(h, now_state, strlen(now_state));
+            if (!aegis_ct_eq(h, c.state_hash, 32)) {
+                *detail = "restored state does not hash to the checkpoint's state hash";
+                err = AEGIS_ERR_CORE_RESTORE;
+            }
+            free(now_state);
+        }
+    }
+    char params[64];
+    snprintf(params, sizeof(params), "{\"checkpoint\":%llu}", (unsigned long long)c.number);
+    if (!err)
+        err = aegis_audit_append_event(core->audit, core->reg, "restore", params, now_ms, &line, &line_len);
+    uint64_t first = c.batch_number + 1, last = core->next_number - 1;
+    uint64_t number = core->rollbacks;
+    pthread_mutex_unlock(&core->lock);
+    if (err)
+        goto out;
+    *detail = "cannot sign the rollback event";
+    err = aegis_rollback_build(&c, number, now_ms, first, last >= first ? last : first - 1,
+                               reason ? reason : "admin rollback", NULL, 0, core->ks, &r);
+    if (err)
+        goto out;
+    json_t *ev = aegis_rollback_to_json(&r);
+    char *s = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+    json_decref(ev);
+    *ret_event_json = s ? aegis_strdup(s) : NULL;
+    free(s);
+    err = *ret_event_json ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    if (!err) {
+        pthread_mutex_lock(&core->lock);
+        core->rollbacks++;
+        core->checkpoint_due = true;
+        pthread_mutex_unlock(&core->lock);
+        *ret_orphan_first = first;
+        *ret_orphan_last = last;
+        *detail = NULL;
+    }
+out:
+    json_decref(st);
+    aegis_free(line);
+    aegis_free(reg);
+    aegis_rollback_clear(&r);
+    aegis_checkpoint_clear(&c);
+    return err;
+}
+
+void aegis_core_restore_rollbacks(aegis_core *core, uint64_t count)
+{
+    pthread_mutex_lock(&core->lock);
+    core->rollbacks = count;
+    pthread_mutex_unlock(&core->lock);
 }

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 
+#include "aegis/assets.h"
 #include "aegis/batch.h"
 #include "aegis/checkpoint.h"
 #include "aegis/risk.h"
@@ -88,6 +89,15 @@ struct aegis_core {
     uint8_t ckpt_hash[32];
     uint64_t ckpt_batch;          /* batch number it covers */
     bool ckpt_pending;            /* built, awaiting persistence */
+
+    /* asset registry (core_assets.c) */
+    aegis_assets *reg;
+    aegis_assets_admin *admin;
+    aegis_audit *audit;
+    uint8_t (*migration_contracts)[20];
+    size_t n_migration_contracts;
+    size_t audit_persisted;       /* audit records the host has made durable */
+    uint64_t rollbacks;           /* rollback events so far */
 };
 
 /* core.c */
@@ -102,6 +112,15 @@ size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const 
 aegis_err aegis__core_risk_init(aegis_core *core, const aegis_config *cfg, const char **detail);
 void aegis__core_risk_free(aegis_core *core);
 void aegis__core_risk_events(aegis_core *core);
+
+/* core_assets.c: under core->lock unless noted */
+aegis_err aegis__core_assets_init(aegis_core *core, const aegis_config *cfg, const char **detail);
+void aegis__core_assets_free(aegis_core *core);
+void aegis__core_assets_env(const aegis_core *core, aegis_assets_env *env);
+aegis_err aegis__core_assets_lookup(void *ctx, const struct aegis_mempool_tx *tx, struct aegis_risk_tx_facts *out);
+/* Registry state for checkpoints: blob (aegis_free), registry hash, audit head. */
+aegis_err aegis__core_assets_state(aegis_core *core, uint8_t **blob, size_t *len, uint8_t reg_hash[32],
+                                   uint8_t audit_head[32]);
 
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],

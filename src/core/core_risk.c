@@ -53,6 +53,14 @@ void aegis__core_risk_events(aegis_core *core)
         core->checkpoint_due = true;
     core->risk_score = aegis_risk_score(core->risk);
     core->risk_level = aegis_risk_level(core->risk);
+    /* protections whose risk threshold is now reached activate (audited) */
+    if (core->reg) {
+        aegis_assets_env env;
+        size_t changed = 0;
+        aegis__core_assets_env(core, &env);
+        if (aegis_assets_activate(core->reg, &env, core->audit, aegis_wall_ms(), &changed) == AEGIS_OK && changed)
+            core->checkpoint_due = true;
+    }
 }
 
 aegis_err aegis_core_submit_risk(aegis_core *core, const char *json, size_t len, uint64_t now_ms,

@@ -87,7 +87,26 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     fill_record(&rec, &tx, env_hash, env_id);
     struct aegis_mempool_admit admit;
     pthread_mutex_lock(&core->lock);
-    err = aegis_mempool_add(core->mp, &rec, now_ms, &admit);
+    /* The asset registry's policies (protected assets, frozen assets, PQC
+     * witnesses, value limits) at the current risk. */
+    aegis_assets_env aenv;
+    aegis_assets_verdict verdict;
+    aegis__core_assets_env(core, &aenv);
+    err = aegis_assets_check_tx(core->reg, &tx, &aenv, NULL, &verdict);
+    if (!err)
+        err = aegis_mempool_add(core->mp, &rec, now_ms, &admit);
+    /* A witness carrying its key registers the sender's PQC account key (for
+     * its later transactions; checked at admission, so an evicted
+     * registration stays registered). */
+    if (!err && tx.ext.present && tx.ext.witness_pk && aegis_assets_pqc_register_tx(core->reg, &tx) == AEGIS_OK) {
+        char params[64] = "{\"account\":\"0x", *line = NULL;
+        size_t line_len = 0;
+        aegis_hex_encode(params + strlen(params), tx.sender, 20);
+        strcat(params, "\"}");
+        if (aegis_audit_append_event(core->audit, core->reg, "register_pqc_key", params, now_ms, &line,
+                                     &line_len) == AEGIS_OK)
+            aegis_free(line);
+    }
     if (!err) {
         core->admitted_total++;
         if (admit.dropped) {

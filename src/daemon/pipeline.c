@@ -445,6 +445,9 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         return err;
     }
     aegisd_pipeline_restore_decisions(p);
+    err = aegisd_pipeline_restore_registry(p, detail);
+    if (err)
+        return err;
     uint8_t *risk = NULL;
     size_t risk_len = 0;
     if (aegis_store_meta_get(p->d->store, "risk_state", &risk, &risk_len) == AEGIS_OK) {
@@ -480,6 +483,8 @@ static void pipeline_free(struct aegisd_pipeline *p)
     aegis_free(p->seals);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->rlock);
+    pthread_mutex_destroy(&p->reg_lock);
+    aegis_free(p->orphans);
     pthread_cond_destroy(&p->published);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->rcond);
@@ -522,6 +527,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->d = d;
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->rlock, NULL);
+    pthread_mutex_init(&p->reg_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -541,6 +547,8 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     if (err)
         goto fail;
     err = aegisd_pipeline_register(p);
+    if (!err)
+        err = aegisd_pipeline_register_assets(p);
     if (!err)
         err = aegis_rpc_add_metrics_source(d->rpc, metrics_cb, p);
     if (err) {

@@ -40,6 +40,9 @@ struct aegisd_pipeline {
     size_t n_seals, cap_seals;
     uint64_t n_checkpoints;    /* persisted checkpoints restored or made */
     uint64_t n_decisions;      /* risk decisions recorded */
+    pthread_mutex_t reg_lock;  /* one writer of audit records + registry blob */
+    struct orphan_span { uint64_t first, last; } *orphans;  /* batches orphaned by rollbacks */
+    size_t n_orphans;
 
     /* the watched risk assessment file ([quantum] risk_file) */
     long long risk_mtime_ns;
@@ -71,6 +74,12 @@ void aegisd_pipeline_poll_risk_file(struct aegisd_pipeline *p);
 aegis_err aegisd_pipeline_restore_decisions(struct aegisd_pipeline *p);
 aegis_err aegisd_pipeline_submit_risk(struct aegisd_pipeline *p, const char *json, size_t len,
                                       json_t **ret_decision, const char **detail);
+
+/* pipeline_assets.c */
+aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *ret_seq);
+aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char **detail);
+bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number);
+aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);

@@ -25,6 +25,8 @@ aegis_err aegisd_pipeline_submit_risk(struct aegisd_pipeline *p, const char *jso
         if (aegis_store_put(p->d->store, "risk", key, (const uint8_t *)dec, strlen(dec)) != AEGIS_OK)
             AEGIS_LOGW(MOD, "cannot record a risk decision", "n=%llu", (unsigned long long)key);
     }
+    if (result == AEGIS_OK && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
+        AEGIS_LOGE(MOD, "registry changes (activated protections) not persisted", NULL);
     if (result == AEGIS_OK && aegis_core_risk_state(p->core, &state) == AEGIS_OK) {
         if (aegis_store_meta_put(p->d->store, "risk_state", (const uint8_t *)state, strlen(state)) != AEGIS_OK)
             AEGIS_LOGE(MOD, "risk state not persisted", NULL);

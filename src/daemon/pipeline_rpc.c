@@ -116,6 +116,9 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
         pthread_cond_signal(&p->wake);
         pthread_mutex_unlock(&p->lock);
     }
+    /* a PQC account key registered by this tx: its audit record */
+    if (aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
+        AEGIS_LOGW("pipeline", "registry change not persisted", NULL);
     /* 3. a signed receipt (grouped signing under load) */
     err = aegisd_pipeline_sign_receipt(p, &r, &receipt);
     if (!err)
@@ -160,6 +163,8 @@ static aegis_err load_batch(struct aegisd_pipeline *p, uint64_t number, json_t *
         break;
     }
     pthread_mutex_unlock(&p->lock);
+    if (aegisd_pipeline_is_orphaned(p, number))
+        json_object_set_new(j, "orphaned", json_true());
     *ret = j;
     return AEGIS_OK;
 }

@@ -1,0 +1,286 @@
+/* core_assets.c - the asset-protection registry inside the core.
+ *
+ * The registry, its admin authentication (ML-DSA-87 requests from keys in
+ * [assets] admin_keys) and its hash-chained audit log live in the core; the
+ * host persists what the core hands out (audit records, the registry blob)
+ * and restores it at start. Admission checks every transaction against the
+ * policies of the assets it touches; the per-transaction risk classifier
+ * asks the registry for the asset level and the sender's PQC key. */
+#include <jansson.h>
+#include <string.h>
+
+#include "core_int.h"
+
+aegis_err aegis__core_assets_init(aegis_core *core, const aegis_config *cfg, const char **detail)
+{
+    aegis_err err = AEGIS_ERR_NOMEM;
+    size_t n = cfg->migration_contracts.n;
+    if (n) {
+        core->migration_contracts = aegis_calloc(n, 20);
+        if (!core->migration_contracts)
+            goto fail;
+        for (size_t i = 0; i < n; i++)
+            if (aegis_hex_decode_exact(cfg->migration_contracts.items[i], core->migration_contracts[i], 20)) {
+                *detail = "assets.migration_contracts: malformed address";
+                return AEGIS_ERR_INVAL;
+            }
+        core->n_migration_contracts = n;
+    }
+    aegis_assets_config ac = {
+        .enable_asset_protection = cfg->enable_asset_protection,
+        .enable_migration = cfg->enable_migration,
+        .migration_contracts = (const uint8_t (*)[20])core->migration_contracts,
+        .n_migration_contracts = core->n_migration_contracts,
+    };
+    err = aegis_assets_new(&ac, &core->reg);
+    if (!err)
+        err = aegis_assets_admin_new(cfg->admin_skew_ms ? cfg->admin_skew_ms : 300000, &core->admin);
+    if (!err)
+        err = aegis_assets_admin_load_keys(core->admin, (const char *const *)cfg->admin_keys.items,
+                                           cfg->admin_keys.n);
+    if (err == AEGIS_OK)
+        err = aegis_audit_new(&core->audit);
+    if (err) {
+        *detail = "cannot set up the asset registry (check assets.admin_keys)";
+        return err;
+    }
+    return AEGIS_OK;
+fail:
+    *detail = "out of memory";
+    return err;
+}
+
+void aegis__core_assets_free(aegis_core *core)
+{
+    aegis_audit_free(core->audit);
+    aegis_assets_admin_free(core->admin);
+    aegis_assets_free(core->reg);
+    aegis_free(core->migration_contracts);
+}
+
+static bool risk_override(void *arg, const char *asset_id, uint16_t *ret_score)
+{
+    return aegis_risk_asset_score(arg, asset_id, ret_score);
+}
+
+void aegis__core_assets_env(const aegis_core *core, aegis_assets_env *env)
+{
+    memset(env, 0, sizeof(*env));
+    env->global_risk = aegis_risk_score(core->risk);
+    env->level = (aegis_assets_risk_level)aegis_risk_level(core->risk);
+    env->risk_override = risk_override;
+    env->risk_arg = core->risk;
+}
+
+/* The classifier's registry lookup (called by the mempool under core->lock). */
+aegis_err aegis__core_assets_lookup(void *ctx, const struct aegis_mempool_tx *tx, struct aegis_risk_tx_facts *out)
+{
+    aegis_core *core = ctx;
+    aegis_assets_class c;
+    aegis_assets_classify(core->reg, (tx->flags & AEGIS_MEMPOOL_TX_HAS_TO) ? tx->to : NULL, tx->sender, &c);
+    out->asset_level = c.asset_level;
+    out->sender_pqc = c.sender_has_pqc_key;
+    out->migration = c.migration;
+    return AEGIS_OK;
+}
+
+aegis_err aegis__core_assets_state(aegis_core *core, uint8_t **blob, size_t *len, uint8_t reg_hash[32],
+                                   uint8_t audit_head[32])
+{
+    uint64_t seq;
+    aegis_err err = aegis_assets_serialize(core->reg, blob, len);
+    if (!err)
+        err = aegis_assets_hash(core->reg, reg_hash);
+    aegis_audit_head(core->audit, &seq, audit_head);
+    return err;
+}
+
+/* ---- call table ---- */
+
+static aegis_err text_out(json_t *j, char **ret)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!s)
+        return AEGIS_ERR_NOMEM;
+    *ret = aegis_strdup(s);
+    free(s);
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64_t now_ms,
+                           char **ret_json, uint64_t *ret_rollback_to, const char **detail)
+{
+    aegis_admin_result r;
+    memset(&r, 0, sizeof(r));
+    *ret_rollback_to = UINT64_MAX;
+    pthread_mutex_lock(&core->lock);
+    aegis_err err = aegis_assets_admin_submit(core->admin, core->reg, core->audit, req, len, now_ms, &r, detail);
+    pthread_mutex_unlock(&core->lock);
+    if (err)
+        return err;
+    if (strcmp(r.op, "rollback") == 0) {
+        json_t *pj = json_loads(r.params_json, 0, NULL);
+        json_t *n = json_object_get(pj, "checkpoint");
+        if (json_is_integer(n) && json_integer_value(n) >= 0)
+            *ret_rollback_to = (uint64_t)json_integer_value(n);
+        json_decref(pj);
+    }
+    json_t *params = json_loads(r.params_json ? r.params_json : "{}", 0, NULL);
+    err = text_out(json_pack("{s:s, s:o, s:o}", "op", r.op, "registry_hash", aegis_chain_hex(r.registry_hash, 32),
+                             "params", params ? params : json_object()),
+                   ret_json);
+    aegis_admin_result_clear(&r);
+    return err;
+}
+
+aegis_err aegis_core_assets_list(aegis_core *core, char **ret_json)
+{
+    pthread_mutex_lock(&core->lock);
+    aegis_err err = aegis_assets_list_json(core->reg, ret_json);
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}
+
+aegis_err aegis_core_asset_get(aegis_core *core, const char *id, char **ret_json)
+{
+    aegis_asset a;
+    pthread_mutex_lock(&core->lock);
+    aegis_err err = aegis_assets_get(core->reg, id, &a);
+    if (!err)
+        err = aegis_asset_to_json(&a, ret_json);
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}
+
+aegis_err aegis_core_audit_take(aegis_core *core, uint64_t *ret_seq, char **ret_line, size_t *ret_len)
+{
+    aegis_err err = AEGIS_ERR_NOT_FOUND;
+    pthread_mutex_lock(&core->lock);
+    if (core->audit_persisted < aegis_audit_count(core->audit)) {
+        err = aegis_audit_record_json(core->audit, core->audit_persisted, ret_line, ret_len);
+        if (!err)
+            *ret_seq = core->audit_persisted + 1;
+    }
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}
+
+void aegis_core_audit_persisted(aegis_core *core, uint64_t seq)
+{
+    pthread_mutex_lock(&core->lock);
+    if (seq == core->audit_persisted + 1)
+        core->audit_persisted = seq;
+    pthread_mutex_unlock(&core->lock);
+}
+
+aegis_err aegis_core_registry_blob(aegis_core *core, uint8_t **ret, size_t *ret_len)
+{
+    pthread_mutex_lock(&core->lock);
+    aegis_err err = aegis_assets_serialize(core->reg, ret, ret_len);
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}
+
+aegis_err aegis_core_restore_registry(aegis_core *core, const char *audit_jsonl, size_t audit_len,
+                                      const uint8_t *blob, size_t blob_len, const char **detail)
+{
+    aegis_audit *log = NULL;
+    aegis_err err = aegis_audit_import(audit_jsonl, audit_len, &log, detail);
+    if (err)
+        return err;
+    /* The audit log is verified as a chain (and its admin signatures) before
+     * anything is restored from the host's store. */
+    err = aegis_audit_verify(audit_jsonl, audit_len, core->admin, NULL, NULL, NULL, detail);
+    if (err) {
+        aegis_audit_free(log);
+        return err;
+    }
+    pthread_mutex_lock(&core->lock);
+    if (blob && blob_len)
+        err = aegis_assets_restore(core->reg, blob, blob_len);
+    if (!err && aegis_audit_count(log) > 0) {
+        uint8_t h[32], rh[32];
+        uint64_t seq;
+        aegis_audit_head(log, &seq, h);
+        /* the registry must be the one the last audit record resulted in */
+        char *line = NULL;
+        size_t n = 0;
+        err = aegis_audit_record_json(log, aegis_audit_count(log) - 1, &line, &n);
+        json_t *rec = err ? NULL : json_loadb(line, n, 0, NULL);
+        aegis_free(line);
+        if (!err && (aegis_assets_hash(core->reg, rh) != AEGIS_OK ||
+                     !json_string_value(json_object_get(rec, "reg_hash")) ||
+                     aegis_hex_decode_exact(json_string_value(json_object_get(rec, "reg_hash")), h, 32) != AEGIS_OK || !aegis_ct_eq(h, rh, 32))) {
+            *detail = "the persisted registry is not the state the audit log ends in";
+            err = AEGIS_ERR_CORE_RESTORE;
+        }
+        json_decref(rec);
+    }
+    if (!err) {
+        aegis_audit_free(core->audit);
+        core->audit = log;
+        log = NULL;
+        core->audit_persisted = aegis_audit_count(core->audit);
+        aegis_assets_admin_resume(core->admin, core->audit);
+    }
+    pthread_mutex_unlock(&core->lock);
+    aegis_audit_free(log);
+    return err;
+}
+
+/* ---- off-chain asset data ----
+ * The requester proves who it is with a secp256k1 signature over
+ * keccak256("AEGIS-ASSET-DATA-V1" || op || id || 0x00 || keccak256(data) ||
+ * timestamp_ms u64 BE); the recovered address is checked against the
+ * asset's access policy (read / write) by the registry. The blob the host
+ * stores is AES-256-GCM under a key derived in the TEE for that asset. */
+static aegis_err requester_of(const char *op, const char *id, const uint8_t *data, size_t len, uint64_t ts_ms,
+                              uint64_t now_ms, const uint8_t sig[65], uint8_t addr[20])
+{
+    if (ts_ms + 300000 < now_ms || ts_ms > now_ms + 300000)
+        return AEGIS_ERR_ADMIN_STALE;
+    uint8_t dh[32], digest[32], ts[8], pk[65];
+    aegis_keccak256(dh, data, len);
+    aegis_put_be64(ts, ts_ms);
+    aegis_keccak k;
+    aegis_keccak256_init(&k);
+    aegis_keccak256_update(&k, "AEGIS-ASSET-DATA-V1", 19);
+    aegis_keccak256_update(&k, op, strlen(op));
+    aegis_keccak256_update(&k, id, strlen(id) + 1);
+    aegis_keccak256_update(&k, dh, 32);
+    aegis_keccak256_update(&k, ts, 8);
+    aegis_keccak256_final(&k, digest);
+    if (sig[64] > 1 || aegis_secp256k1_recover(pk, sig, sig[64], digest, true) != AEGIS_OK)
+        return AEGIS_ERR_BAD_SIG;
+    aegis_eth_address(addr, pk);
+    return AEGIS_OK;
+}
+
+aegis_err aegis_core_asset_data_put(aegis_core *core, const char *id, const uint8_t *data, size_t len,
+                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_blob,
+                                    size_t *ret_len, uint64_t *ret_version)
+{
+    uint8_t who[20];
+    aegis_err err = requester_of("put", id, data, len, ts_ms, now_ms, sig, who);
+    if (err)
+        return err;
+    pthread_mutex_lock(&core->lock);
+    err = aegis_assets_data_put(core->reg, core->tee, id, who, data, len, ret_blob, ret_len, ret_version);
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}
+
+aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint8_t *blob, size_t blob_len,
+                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_data,
+                                    size_t *ret_len, uint64_t *ret_version)
+{
+    uint8_t who[20];
+    aegis_err err = requester_of("get", id, NULL, 0, ts_ms, now_ms, sig, who);
+    if (err)
+        return err;
+    pthread_mutex_lock(&core->lock);
+    err = aegis_assets_data_get(core->reg, core->tee, id, who, blob, blob_len, ret_data, ret_len, ret_version);
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}

@@ -1,0 +1,372 @@
+/* pipeline_assets.c - the asset registry on the host side: admin requests,
+ * listings, the audit log, rollback, off-chain asset data.
+ *
+ *   aegis_adminAssets  [signed request]  -> {op, registry_hash, audit_seq, params[, rollback]}
+ *   aegis_listAssets   []                -> {assets, count, registry_hash}
+ *   aegis_getAsset     ["id"]            -> entry
+ *   aegis_getAuditLog  []                -> {records: [line...], head: {seq, hash}}
+ *   aegis_getRollbacks []                -> [signed rollback event...]
+ *   aegis_putAssetData ["id", "0x<data>", ts_ms, "0x<secp256k1 sig>"] -> {version}
+ *   aegis_getAssetData ["id", ts_ms, "0x<secp256k1 sig>"]            -> {version, data}
+ *
+ * Durability: every audit record the core produced is inserted (by seq)
+ * before the admin request is answered, then the registry blob; at start the
+ * core verifies the log and checks the blob is the state it ends in. */
+#include <jansson.h>
+#include <string.h>
+
+#include "aegis/chain.h"
+#include "aegis/log.h"
+#include "pipeline_int.h"
+
+#define MOD "assets"
+
+aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *ret_seq)
+{
+    aegis_err err = AEGIS_OK;
+    bool wrote = false;
+    pthread_mutex_lock(&p->reg_lock);
+    for (;;) {
+        uint64_t seq = 0;
+        char *line = NULL;
+        size_t len = 0;
+        aegis_err e = aegis_core_audit_take(p->core, &seq, &line, &len);
+        if (e == AEGIS_ERR_NOT_FOUND)
+            break;
+        if (e) {
+            err = e;
+            break;
+        }
+        e = aegis_store_insert(p->d->store, "audit", seq, (const uint8_t *)line, len);
+        aegis_free(line);
+        if (e && e != AEGIS_ERR_EXISTS) {
+            err = e;
+            break;
+        }
+        aegis_core_audit_persisted(p->core, seq);
+        if (ret_seq)
+            *ret_seq = seq;
+        wrote = true;
+    }
+    if (!err && wrote) {
+        uint8_t *blob = NULL;
+        size_t len = 0;
+        err = aegis_core_registry_blob(p->core, &blob, &len);
+        if (!err)
+            err = aegis_store_meta_put(p->d->store, "registry", blob, len);
+        aegis_free(blob);
+    }
+    pthread_mutex_unlock(&p->reg_lock);
+    return err;
+}
+
+static int audit_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    aegis_buf *b = arg;
+    return aegis_buf_append(b, val, len) || aegis_buf_append(b, "\n", 1);
+}
+
+static int rollback_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    struct aegisd_pipeline *p = arg;
+    json_t *j = json_loadb((const char *)val, len, 0, NULL);
+    json_t *f = json_object_get(j, "orphan_first"), *l = json_object_get(j, "orphan_last");
+    if (json_is_integer(f) && json_is_integer(l)) {
+        struct orphan_span *n = aegis_realloc(p->orphans, (p->n_orphans + 1) * sizeof(*n));
+        if (n) {
+            p->orphans = n;
+            p->orphans[p->n_orphans++] = (struct orphan_span){ (uint64_t)json_integer_value(f),
+                                                               (uint64_t)json_integer_value(l) };
+        }
+    }
+    json_decref(j);
+    return 0;
+}
+
+aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char **detail)
+{
+    aegis_buf log;
+    aegis_buf_init(&log, (size_t)1 << 30);
+    uint8_t *blob = NULL;
+    size_t blob_len = 0;
+    aegis_err err = aegis_store_range(p->d->store, "audit", 1, UINT64_MAX, audit_cb, &log);
+    if (err) {
+        *detail = "cannot read the audit log";
+        goto out;
+    }
+    if (log.len == 0)
+        goto rollbacks;
+    err = aegis_store_meta_get(p->d->store, "registry", &blob, &blob_len);
+    if (err) {
+        *detail = "the audit log has records but the registry blob is missing";
+        goto out;
+    }
+    err = aegis_core_restore_registry(p->core, (const char *)log.data, log.len, blob, blob_len, detail);
+    if (err)
+        goto out;
+rollbacks:
+    err = aegis_store_range(p->d->store, "rollback", 1, UINT64_MAX, rollback_cb, p);
+    if (!err)
+        aegis_core_restore_rollbacks(p->core, p->n_orphans);
+out:
+    aegis_buf_clear(&log);
+    aegis_free(blob);
+    return err;
+}
+
+bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number)
+{
+    bool o = false;
+    pthread_mutex_lock(&p->reg_lock);
+    for (size_t i = 0; i < p->n_orphans && !o; i++)
+        o = number >= p->orphans[i].first && number <= p->orphans[i].last;
+    pthread_mutex_unlock(&p->reg_lock);
+    return o;
+}
+
+static aegis_err bad(const char **detail, const char *what)
+{
+    *detail = what;
+    return AEGIS_ERR_RPC_INVALID_PARAMS;
+}
+
+static aegis_err parse_out(char *s, json_t **ret)
+{
+    *ret = s ? json_loads(s, 0, NULL) : NULL;
+    aegis_free(s);
+    return *ret ? AEGIS_OK : AEGIS_ERR_INTERNAL;
+}
+
+/* Rollback: load the checkpoint, restore it in the core, persist the signed
+ * event and mark the later batches orphaned. */
+static aegis_err do_rollback(struct aegisd_pipeline *p, uint64_t ckpt, json_t *reply, const char **detail)
+{
+    uint8_t *val = NULL;
+    size_t len = 0;
+    char *event = NULL;
+    uint64_t first = 0, last = 0;
+    aegis_err err = aegis_store_get(p->d->store, "checkpoint", ckpt + 1, &val, &len);
+    if (err) {
+        *detail = "no such checkpoint";
+        return err;
+    }
+    err = aegis_core_rollback(p->core, (const char *)val, len, aegis_wall_ms(), "admin rollback", &event, &first,
+                              &last, detail);
+    aegis_free(val);
+    if (err)
+        return err;
+    uint64_t key = 0;
+    if (aegis_store_last(p->d->store, "rollback", &key) != AEGIS_OK)
+        key = 0;
+    err = aegis_store_insert(p->d->store, "rollback", key + 1, (const uint8_t *)event, strlen(event));
+    if (!err) {
+        pthread_mutex_lock(&p->reg_lock);
+        struct orphan_span *n = aegis_realloc(p->orphans, (p->n_orphans + 1) * sizeof(*n));
+        if (n) {
+            p->orphans = n;
+            p->orphans[p->n_orphans++] = (struct orphan_span){ first, last };
+        }
+        pthread_mutex_unlock(&p->reg_lock);
+        json_object_set_new(reply, "rollback", json_loads(event, 0, NULL));
+        AEGIS_LOGW(MOD, "rolled back", "checkpoint=%llu orphaned=%llu..%llu", (unsigned long long)ckpt,
+                   (unsigned long long)first, (unsigned long long)last);
+    } else {
+        *detail = "rollback event not persisted";
+    }
+    aegis_free(event);
+    return err;
+}
+
+static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *a = json_array_get(params, 0);
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_object(a))
+        return bad(detail, "params must be [signed admin request object] (aegis assets ...)");
+    char *req = json_dumps(a, JSON_COMPACT);
+    if (!req)
+        return AEGIS_ERR_NOMEM;
+    char *out = NULL;
+    uint64_t rollback_to = UINT64_MAX, seq = 0;
+    aegis_err err = aegis_core_admin(p->core, req, strlen(req), aegis_wall_ms(), &out, &rollback_to, detail);
+    free(req);
+    if (err)
+        return err;
+    err = parse_out(out, ret);
+    if (!err && rollback_to != UINT64_MAX)
+        err = do_rollback(p, rollback_to, *ret, detail);
+    /* durable before the reply */
+    aegis_err perr = aegisd_pipeline_persist_registry(p, &seq);
+    if (!err && perr) {
+        *detail = "registry change not persisted";
+        err = perr;
+    }
+    if (err) {
+        json_decref(*ret);
+        *ret = NULL;
+        return err;
+    }
+    json_object_set_new(*ret, "audit_seq", json_integer((json_int_t)seq));
+    return AEGIS_OK;
+}
+
+static aegis_err m_list(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    char *s = NULL;
+    aegis_err err = aegis_core_assets_list(p->core, &s);
+    return err ? err : parse_out(s, ret);
+}
+
+static aegis_err m_get(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    const char *id = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 1 || !id)
+        return bad(detail, "params must be [\"<asset id>\"]");
+    char *s = NULL;
+    aegis_err err = aegis_core_asset_get(p->core, id, &s);
+    return err ? err : parse_out(s, ret);
+}
+
+static int audit_lines_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    json_array_append_new(arg, json_stringn((const char *)val, len));
+    return 0;
+}
+
+static aegis_err m_audit(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *recs = json_array();
+    aegis_err err = recs ? aegis_store_range(p->d->store, "audit", 1, UINT64_MAX, audit_lines_cb, recs)
+                         : AEGIS_ERR_NOMEM;
+    if (err) {
+        json_decref(recs);
+        return err;
+    }
+    /* head: the last record's own hash */
+    json_t *head = json_pack("{s:I, s:n}", "seq", (json_int_t)json_array_size(recs), "hash");
+    size_t n = json_array_size(recs);
+    if (n) {
+        json_t *last = json_loads(json_string_value(json_array_get(recs, n - 1)), 0, NULL);
+        const char *h = json_string_value(json_object_get(last, "hash"));
+        if (h) {
+            char buf[80];
+            snprintf(buf, sizeof(buf), "0x%s", h);
+            json_object_set_new(head, "hash", json_string(buf));
+        }
+        json_decref(last);
+    }
+    *ret = json_pack("{s:o, s:o}", "records", recs, "head", head);
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+static aegis_err m_rollbacks(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *arr = json_array();
+    aegis_err err = AEGIS_OK;
+    uint64_t last = 0;
+    if (aegis_store_last(p->d->store, "rollback", &last) == AEGIS_OK) {
+        for (uint64_t k = 1; arr && k <= last && !err; k++) {
+            uint8_t *v = NULL;
+            size_t n = 0;
+            err = aegis_store_get(p->d->store, "rollback", k, &v, &n);
+            if (!err)
+                json_array_append_new(arr, json_loadb((const char *)v, n, 0, NULL));
+            aegis_free(v);
+        }
+    }
+    if (err || !arr) {
+        json_decref(arr);
+        return err ? err : AEGIS_ERR_NOMEM;
+    }
+    *ret = arr;
+    return AEGIS_OK;
+}
+
+/* Store key of an asset's data blob: 63 bits of SHA-256(id). */
+static uint64_t asset_key(const char *id)
+{
+    uint8_t h[32];
+    aegis_sha256(h, id, strlen(id));
+    uint64_t k = aegis_get_be64(h) & (uint64_t)INT64_MAX;
+    return k ? k : 1;
+}
+
+static aegis_err get_sig(json_t *v, uint8_t sig[65])
+{
+    const char *s = json_string_value(v);
+    return s && aegis_hex_decode_exact(s, sig, 65) == AEGIS_OK ? AEGIS_OK : AEGIS_ERR_BAD_HEX;
+}
+
+static aegis_err m_put_data(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    const char *id = json_string_value(json_array_get(params, 0));
+    const char *hex = json_string_value(json_array_get(params, 1));
+    json_t *ts = json_array_get(params, 2);
+    uint8_t sig[65];
+    if (!json_is_array(params) || json_array_size(params) != 4 || !id || !hex || !json_is_integer(ts) ||
+        json_integer_value(ts) < 0 || get_sig(json_array_get(params, 3), sig))
+        return bad(detail, "params must be [\"id\", \"0x<data>\", timestamp_ms, \"0x<65-byte secp256k1 signature>\"]");
+    uint8_t *data = NULL, *blob = NULL;
+    size_t len = 0, blob_len = 0;
+    uint64_t version = 0;
+    aegis_err err = aegis_hex_decode_alloc(hex, 1u << 20, &data, &len);
+    if (!err)
+        err = aegis_core_asset_data_put(p->core, id, data, len, (uint64_t)json_integer_value(ts), sig,
+                                        aegis_wall_ms(), &blob, &blob_len, &version);
+    /* Only ciphertext reaches the store, keyed by the asset. */
+    if (!err)
+        err = aegis_store_put(p->d->store, "asset_data", asset_key(id), blob, blob_len);
+    aegis_free(blob);
+    aegis_free_secret(data, len);
+    if (err)
+        return err;
+    *ret = json_pack("{s:I}", "version", (json_int_t)version);
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+static aegis_err m_get_data(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    const char *id = json_string_value(json_array_get(params, 0));
+    json_t *ts = json_array_get(params, 1);
+    uint8_t sig[65];
+    if (!json_is_array(params) || json_array_size(params) != 3 || !id || !json_is_integer(ts) ||
+        json_integer_value(ts) < 0 || get_sig(json_array_get(params, 2), sig))
+        return bad(detail, "params must be [\"id\", timestamp_ms, \"0x<65-byte secp256k1 signature>\"]");
+    uint8_t *blob = NULL, *data = NULL;
+    size_t blob_len = 0, len = 0;
+    uint64_t version = 0;
+    aegis_err err = aegis_store_get(p->d->store, "asset_data", asset_key(id), &blob, &blob_len);
+    if (!err)
+        err = aegis_core_asset_data_get(p->core, id, blob, blob_len, (uint64_t)json_integer_value(ts), sig,
+                                        aegis_wall_ms(), &data, &len, &version);
+    aegis_free(blob);
+    if (err)
+        return err;
+    *ret = json_pack("{s:I, s:o}", "version", (json_int_t)version, "data", aegis_chain_hex(data, len));
+    aegis_free_secret(data, len);
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+static const aegis_rpc_method methods[] = {
+    { "aegis_adminAssets", m_admin, "[signed admin request]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
+      "change the asset registry (add, policy, state, PQC keys, roles, rollback); ML-DSA-87 admin signature" },
+    { "aegis_listAssets", m_list, "[]", AEGIS_RPC_PUBLIC, "every registry entry and the registry hash" },
+    { "aegis_getAsset", m_get, "[\"id\"]", AEGIS_RPC_PUBLIC, "one registry entry" },
+    { "aegis_getAuditLog", m_audit, "[]", AEGIS_RPC_PUBLIC, "the hash-chained audit log of registry changes" },
+    { "aegis_getRollbacks", m_rollbacks, "[]", AEGIS_RPC_PUBLIC, "signed rollback events (orphaned batch ranges)" },
+    { "aegis_putAssetData", m_put_data, "[\"id\", \"0x<data>\", ts_ms, \"0x<sig>\"]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
+      "store off-chain asset data, sealed in the TEE; writer checked against the asset policy" },
+    { "aegis_getAssetData", m_get_data, "[\"id\", ts_ms, \"0x<sig>\"]", AEGIS_RPC_PUBLIC,
+      "read off-chain asset data; reader checked against the asset policy" },
+};
+
+aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p)
+{
+    return aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+}

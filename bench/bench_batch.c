@@ -199,7 +199,9 @@ static int batch_main(int argc, char **argv)
         }
         if (!sj)
             break;
-        err = aegis_store_put(st, "seal", number, (const uint8_t *)sj, strlen(sj));
+        err = aegis_store_insert(st, "seal", number, (const uint8_t *)sj, strlen(sj));
+        if (!err)
+            err = aegis_core_seal_commit(core, sj, strlen(sj));
         aegis_free(sj);
         if (err)
             goto out;

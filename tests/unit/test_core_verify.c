@@ -377,6 +377,15 @@ static void test_epoch_seal(void **state)
     assert_int_equal(aegis_core_seal_pending(fx->core, false, &sn, &seal1), AEGIS_OK);
     assert_non_null(seal1);
     assert_int_equal(sn, 1);
+    /* not persisted yet: the same window is offered again, nothing moved */
+    assert_int_equal(aegis_core_seal_pending(fx->core, false, &sn, &none), AEGIS_OK);
+    assert_non_null(none);
+    assert_int_equal(sn, 1);
+    aegis_free(none);
+    none = NULL;
+    /* the host persisted it and hands it back */
+    assert_int_equal(aegis_core_seal_commit(fx->core, seal1, strlen(seal1)), AEGIS_OK);
+    assert_int_equal(aegis_core_seal_commit(fx->core, seal1, strlen(seal1)), AEGIS_ERR_CORE_RESTORE);
     assert_int_equal(aegis_core_seal_pending(fx->core, false, &sn, &none), AEGIS_OK);
     assert_null(none);   /* nothing left to seal */
 
@@ -440,6 +449,7 @@ static void test_epoch_seal(void **state)
     assert_int_equal(aegis_core_seal_pending(fx->core, false, &sn, &seal2), AEGIS_OK);
     assert_non_null(seal2);
     assert_int_equal(sn, 2);
+    assert_int_equal(aegis_core_seal_commit(fx->core, seal2, strlen(seal2)), AEGIS_OK);
     aegis_chain_seal s2;
     parse_seal(seal2, &s2);
     assert_int_equal(s2.first, 4);

@@ -91,6 +91,10 @@ typedef struct aegis_config {
     uint64_t risk_emergency;    /* 0..10000, default 9000, > risk_scheduled */
     aegis_strlist oracle_keys;  /* paths to ML-DSA-87 public keys */
     char *risk_file;            /* watched signed assessment file, "" = none */
+    uint64_t key_rotation_batches; /* scheduled rotation interval in batches (0 off) */
+    uint64_t key_rotation_s;    /* scheduled rotation interval in seconds (0 off), default 86400 */
+    bool rotate_on_emergency;   /* rotate when entering emergency, default true */
+    uint64_t key_grace_s;       /* previous epoch accepted this long, default 600 */
 
 
     /* [assets] */

@@ -141,6 +141,19 @@ aegis_err aegis_core_rollback(aegis_core *core, const char *ckpt_json, size_t le
 /* At start: how many rollback events were persisted (numbering continues). */
 void aegis_core_restore_rollbacks(aegis_core *core, uint64_t count);
 
+/* ---- key epochs ---- */
+/* When a rotation is due (interval or entering emergency): generate and seal
+ * the next key set, sign the hand-over with old and new keys; cutting pauses
+ * until commit/abort. *ret_json = NULL when none is due. The host persists
+ * the hand-over (insert-only under the new epoch), then commits. */
+aegis_err aegis_core_rotate_prepare(aegis_core *core, uint64_t now_ms, uint64_t *ret_epoch, char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_rotate_commit(aegis_core *core, uint64_t epoch) AEGIS_WUR;
+void aegis_core_rotate_abort(aegis_core *core);
+/* At start, every persisted hand-over in order, before the batches. */
+aegis_err aegis_core_restore_handover(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+/* The published key set of any epoch so far. */
+aegis_err aegis_core_key_info_epoch(aegis_core *core, uint64_t epoch, char **ret_json) AEGIS_WUR;
+
 /* ---- asset registry ---- */
 /* A signed admin request (docs/internals/assets.md). Returns {op,
  * registry_hash, params}; *ret_rollback_to = the checkpoint to roll back to

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "aegis/cli.h"
+#include "aegis/risk.h"
 #include "cli_chain.h"
 #include "cli_rpc.h"
 
@@ -77,6 +78,31 @@ static void vctx_clear(vctx *v)
     aegis_chain_batch_clear(&v->parent);
 }
 
+static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch, const char **why);
+
+/* The hand-over into epoch (aegis_getHandover) verifies under the old and
+ * the new key set: both ML-DSA-87 and both SLH-DSA signatures. */
+static bool handover_ok(vctx *v, uint64_t epoch, const aegis_keyset_pub *old_pub, const aegis_keyset_pub *new_pub)
+{
+    json_t *params = json_pack("[I]", (json_int_t)epoch), *res = NULL;
+    aegis_cli_rpc_err e;
+    int rc = aegis_cli_call(v->url, "aegis_getHandover", params, 10000, &res, &e);
+    json_decref(params);
+    if (rc != 0) {
+        if (rc == 1 || rc == -1)
+            aegis_cli_print_rpc_err("aegis verify", "aegis_getHandover", &e);
+        return false;
+    }
+    aegis_handover *h = aegis_calloc(1, sizeof(*h));
+    bool ok = h && aegis_handover_from_json(res, h) == AEGIS_OK && h->new_epoch == epoch &&
+              aegis_handover_verify(h, old_pub, new_pub) == AEGIS_OK;
+    if (!ok)
+        fprintf(stderr, "aegis verify: the hand-over into key epoch %llu does not verify\n", (unsigned long long)epoch);
+    aegis_free(h);
+    json_decref(res);
+    return ok;
+}
+
 /* The key set of an epoch, fetched once. NULL (message printed) on failure. */
 static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch, const char **why)
 {
@@ -93,6 +119,15 @@ static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch, const char **wh
     k->epoch = epoch;
     k->ok = aegis_cli_keyset_fetch("aegis verify", v->url, epoch, v->opts.allow_sim, &k->ks, NULL) == 0;
     *why = "the key set of this epoch was not acceptable (see above)";
+    /* Follow the hand-over chain: epoch e's key set is trusted only through
+     * the hand-over from e-1, signed by both key sets. */
+    if (k->ok && epoch > 1) {
+        const char *pwhy = NULL;
+        const aegis_cli_keyset *prev = keys_for(v, epoch - 1, &pwhy);
+        k->ok = prev && handover_ok(v, epoch, &prev->pub, &k->ks.pub);
+        if (!k->ok)
+            *why = "the key hand-over into this epoch is missing or does not verify";
+    }
     return k->ok ? &k->ks : NULL;
 }
 

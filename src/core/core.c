@@ -119,6 +119,7 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
         goto fail_msg;
     pthread_mutex_init(&core->lock, NULL);
     pthread_mutex_init(&core->seal_lock, NULL);
+    pthread_rwlock_init(&core->ks_lock, NULL);
     core->chain_id = cfg->chain_id;
     core->max_batch = cfg->batch_max;
     core->hybrid_ecdsa = cfg->hybrid_ecdsa;
@@ -149,6 +150,9 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
         d = "cannot attest the key set";
         goto fail_msg;
     }
+    err = aegis__core_rotate_init(core, cfg, data_dir);
+    if (err)
+        goto fail_msg;
 
     aegis_tx_config_default(&core->txcfg);
     core->txcfg.chain_id = cfg->chain_id;
@@ -208,6 +212,7 @@ void aegis_core_free(aegis_core *core)
     pending_clear(&core->pending);
     aegis_mempool_free(core->mp);
     aegis_order_free(core->order);
+    aegis__core_rotate_free(core);
     aegis__core_risk_free(core);
     aegis__core_assets_free(core);
     aegis_keyset_free(core->ks);
@@ -219,6 +224,7 @@ void aegis_core_free(aegis_core *core)
     aegis_free(core->dropped);
     pthread_mutex_destroy(&core->lock);
     pthread_mutex_destroy(&core->seal_lock);
+    pthread_rwlock_destroy(&core->ks_lock);
     aegis_free(core);
 }
 
@@ -243,7 +249,10 @@ static aegis_err dump_json(json_t *j, char **ret_json)
 
 aegis_err aegis_core_key_info(aegis_core *core, char **ret_json)
 {
-    return dump_json(aegis_chain_keyset_to_json(&core->pub, &core->keyset_att), ret_json);
+    pthread_rwlock_rdlock(&core->ks_lock);
+    aegis_err err = dump_json(aegis_chain_keyset_to_json(&core->pub, &core->keyset_att), ret_json);
+    pthread_rwlock_unlock(&core->ks_lock);
+    return err;
 }
 
 static const char *level_name(uint8_t lvl)

@@ -84,7 +84,9 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
     in.state = (const uint8_t *)state;
     in.state_len = strlen(state);
 
+    pthread_rwlock_rdlock(&core->ks_lock);
     aegis_err err = aegis_checkpoint_build(&in, core->ks, &c);
+    pthread_rwlock_unlock(&core->ks_lock);
     if (!err)
         err = aegis__core_attest(core, AEGIS_CHECKPOINT_TAG, c.hash, &att);
     if (!err) {
@@ -131,7 +133,8 @@ static aegis_err checkpoint_accept(aegis_core *core, const char *json, size_t le
         (!restoring && !core->ckpt_pending)) {
         err = AEGIS_ERR_CORE_RESTORE;
     } else {
-        err = aegis_checkpoint_verify(&c, &core->pub, NULL, false);
+        const aegis_keyset_pub *cpub = aegis__core_pub_of(core, c.key_epoch);
+        err = cpub ? aegis_checkpoint_verify(&c, cpub, NULL, false) : AEGIS_ERR_CORE_RESTORE;
     }
     if (!err) {
         core->have_checkpoint = true;
@@ -185,7 +188,8 @@ aegis_err aegis_core_rollback(aegis_core *core, const char *ckpt_json, size_t le
     if (err)
         goto out;
     *detail = "checkpoint not signed by this sequencer or state hash mismatch";
-    err = aegis_checkpoint_verify(&c, &core->pub, NULL, true);
+    const aegis_keyset_pub *cpub = aegis__core_pub_of(core, c.key_epoch);
+    err = cpub ? aegis_checkpoint_verify(&c, cpub, NULL, true) : AEGIS_ERR_CORE_RESTORE;
     if (err)
         goto out;
     *detail = "checkpoint state malformed";

@@ -185,6 +185,8 @@ aegis_err aegis_core_cut_batch(aegis_core *core, uint64_t now_ms, bool force, ae
         err = AEGIS_ERR_CORE_CUT_PENDING;
         goto out;
     }
+    if (core->rotating)
+        goto out;   /* a key hand-over names the next batch: wait for it */
     struct aegis_mempool_txlist expired = { 0 };
     if (aegis_mempool_expire(core->mp, now_ms, &expired) == AEGIS_OK)
         aegis__core_drop_list(core, &expired);
@@ -321,12 +323,12 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
     if (cb.h.number != core->next_number || !aegis_ct_eq(cb.h.parent_hash, core->parent_hash, 32) ||
         aegis_batch_header_hash(&cb.h, hash) || !aegis_ct_eq(hash, cb.hash, 32))
         goto out;
-    /* one key set per core: a batch of another epoch cannot be checked, and
-     * skipping the signature for it would let the host forge one */
-    if (cb.h.key_epoch != core->pub.epoch ||
-        aegis_mldsa87_verify(cb.sig_mldsa, sizeof(cb.sig_mldsa), cb.hash, 32,
-                             (const uint8_t *)AEGIS_CHAIN_BATCH_CTX, strlen(AEGIS_CHAIN_BATCH_CTX),
-                             core->pub.mldsa87) != AEGIS_OK)
+    /* signed by the key of its epoch (restored hand-overs give every epoch's
+     * public key set); an unknown epoch cannot be checked and is refused */
+    const aegis_keyset_pub *epub = aegis__core_pub_of(core, cb.h.key_epoch);
+    if (!epub || aegis_mldsa87_verify(cb.sig_mldsa, sizeof(cb.sig_mldsa), cb.hash, 32,
+                                      (const uint8_t *)AEGIS_CHAIN_BATCH_CTX, strlen(AEGIS_CHAIN_BATCH_CTX),
+                                      epub->mldsa87) != AEGIS_OK)
         goto out;
     for (size_t i = 0; i < cb.n_txs; i++) {
         struct aegis_mempool_txlist removed = { 0 };
@@ -353,6 +355,7 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
     memset(&s, 0, sizeof(s));
     pthread_mutex_lock(&core->seal_lock);
     size_t n = core->n_unsealed;
+    force = force || core->rotating;   /* a key rotation waits for the window to close */
     if (n == 0 || (!force && n < core->seal_every)) {
         pthread_mutex_unlock(&core->seal_lock);
         return AEGIS_OK;
@@ -368,11 +371,17 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
     pthread_mutex_unlock(&core->seal_lock);
     if (err)
         return err;
-    /* The slow part (SLH-DSA signing) runs without any lock held. */
+    /* The slow part (SLH-DSA signing) runs without the core lock held. A
+     * window never spans two epochs: batches are cut with one epoch's key. */
     uint8_t digest[32];
     aegis_chain_seal_digest(&s, digest);
-    err = aegis_keyset_sign_slhdsa(core->ks, s.sig, digest, 32, (const uint8_t *)AEGIS_CHAIN_SEAL_CTX,
-                                   strlen(AEGIS_CHAIN_SEAL_CTX));
+    pthread_rwlock_rdlock(&core->ks_lock);
+    if (s.key_epoch != core->pub.epoch)
+        err = AEGIS_ERR_CORE_RESTORE;
+    else
+        err = aegis_keyset_sign_slhdsa(core->ks, s.sig, digest, 32, (const uint8_t *)AEGIS_CHAIN_SEAL_CTX,
+                                       strlen(AEGIS_CHAIN_SEAL_CTX));
+    pthread_rwlock_unlock(&core->ks_lock);
     if (err)
         return err;
     json_t *j = aegis_chain_seal_to_json(&s);
@@ -407,7 +416,7 @@ static aegis_err seal_apply(aegis_core *core, const aegis_chain_seal *s, bool ch
         goto out;
     if (check) {
         uint8_t root[32];
-        if (s->count > core->n_unsealed || s->chain_id != core->chain_id || s->key_epoch != core->pub.epoch ||
+        if (s->count > core->n_unsealed || s->chain_id != core->chain_id || !aegis__core_pub_of(core, s->key_epoch) ||
             aegis_batch_merkle_root((const uint8_t (*)[32])core->unsealed, (size_t)s->count, root) != AEGIS_OK ||
             !aegis_ct_eq(root, s->root, 32))
             goto out;
@@ -434,7 +443,8 @@ aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len
         return err;
     /* The host's store is not trusted: the seal must carry our signature. */
     const char *why = NULL;
-    if (aegis_chain_verify_seal(&s, &core->pub, &why) != AEGIS_OK)
+    const aegis_keyset_pub *spub = aegis__core_pub_of(core, s.key_epoch);
+    if (!spub || aegis_chain_verify_seal(&s, spub, &why) != AEGIS_OK)
         return AEGIS_ERR_CORE_RESTORE;
     return seal_apply(core, &s, true);
 }

@@ -98,6 +98,24 @@ struct aegis_core {
     size_t n_migration_contracts;
     size_t audit_persisted;       /* audit records the host has made durable */
     uint64_t rollbacks;           /* rollback events so far */
+
+    /* key epochs (core_rotate.c). ks/pub/keyset_hash/keyset_att above are the
+     * current epoch. Signing or opening with ks or prev_ks outside core->lock
+     * holds ks_lock for reading; the switch to a new epoch holds it for
+     * writing (and core->lock). */
+    pthread_rwlock_t ks_lock;
+    aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */
+    struct core_epoch {
+        aegis_keyset_pub pub;
+        aegis_chain_attest att;   /* key-binding attestation of that key set */
+    } *epochs;                    /* epochs[i] is epoch i + 1 */
+    size_t n_epochs;
+    aegis_rotation rot;
+    bool rotating;                /* a hand-over is being built: no cut meanwhile */
+    aegis_keyset *next_ks;        /* the next epoch, until its hand-over is persisted */
+    uint64_t rotate_batch;        /* first batch of the next epoch */
+    uint8_t rotate_reason;
+    char *data_dir;
 };
 
 /* core.c */
@@ -121,6 +139,15 @@ aegis_err aegis__core_assets_lookup(void *ctx, const struct aegis_mempool_tx *tx
 /* Registry state for checkpoints: blob (aegis_free), registry hash, audit head. */
 aegis_err aegis__core_assets_state(aegis_core *core, uint8_t **blob, size_t *len, uint8_t reg_hash[32],
                                    uint8_t audit_head[32]);
+
+/* core_rotate.c */
+aegis_err aegis__core_rotate_init(aegis_core *core, const aegis_config *cfg, const char *data_dir);
+void aegis__core_rotate_free(aegis_core *core);
+/* The key set that opens an envelope of env_epoch now (current, or the
+ * previous one inside its grace window). Caller holds ks_lock (read). */
+aegis_err aegis__core_keys_for_epoch(aegis_core *core, uint64_t env_epoch, uint64_t now_ms,
+                                     const aegis_keyset **ret, const char **why);
+const aegis_keyset_pub *aegis__core_pub_of(const aegis_core *core, uint64_t epoch);
 
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],

@@ -49,8 +49,11 @@ void aegis__core_risk_events(aegis_core *core)
 {
     struct aegis_risk_level_event ev[16];
     size_t n;
-    while ((n = aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev))) > 0)
+    while ((n = aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev))) > 0) {
         core->checkpoint_due = true;
+        for (size_t i = 0; i < n; i++)   /* entering emergency rotates the keys */
+            aegis_rotation_on_level(&core->rot, ev[i].old_level, ev[i].new_level);
+    }
     core->risk_score = aegis_risk_score(core->risk);
     core->risk_level = aegis_risk_level(core->risk);
     /* protections whose risk threshold is now reached activate (audited) */

@@ -55,21 +55,24 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
         why = "malformed envelope";
         goto out;
     }
-    if (view.epoch != core->pub.epoch) {
-        err = AEGIS_ERR_CORE_KEY_EPOCH;
-        why = "envelope key epoch is not the current epoch (see aegis_getEncryptionKey)";
-        goto out;
-    }
     pt = aegis_malloc(pt_cap ? pt_cap : 1);
     if (!pt) {
         err = AEGIS_ERR_NOMEM;
         goto out;
     }
-    err = aegis_keyset_open_envelope(core->ks, pt, pt_cap, &pt_len, env, len);
-    if (err) {
-        why = "envelope does not decrypt under this sequencer's key";
-        goto out;
+    /* the current epoch's keys, or the previous epoch's inside its grace window */
+    pthread_rwlock_rdlock(&core->ks_lock);
+    const aegis_keyset *ks = NULL;
+    err = aegis__core_keys_for_epoch(core, view.epoch, now_ms, &ks, &why);
+    if (!err) {
+        err = aegis_keyset_open_envelope(ks, pt, pt_cap, &pt_len, env, len);
+        if (err)
+            why = "envelope does not decrypt under this sequencer's key";
     }
+    uint64_t epoch = core->pub.epoch;
+    pthread_rwlock_unlock(&core->ks_lock);
+    if (err)
+        goto out;
     err = aegis_tx_decode(&core->txcfg, pt, pt_len, &tx, &why);
     if (err)
         goto out;
@@ -129,7 +132,7 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
         ret->nonce = tx.nonce;
         ret->seq = admit.seq;
         ret->envelope_id = env_id;
-        ret->key_epoch = core->pub.epoch;
+        ret->key_epoch = epoch;
     }
     (void)replay;
 out:
@@ -168,13 +171,20 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
     uint8_t root[32];
     if (!leaves || !path || !sig || !out)
         goto fail;
-    for (size_t i = 0; i < n; i++)
-        receipt_hash(&r[i], leaves[i]);
+    /* Signed by the current epoch's key, and saying so: a receipt admitted
+     * just before a rotation names the epoch whose key signs it. */
+    pthread_rwlock_rdlock(&core->ks_lock);
+    uint64_t epoch = core->pub.epoch;
+    for (size_t i = 0; i < n; i++) {
+        aegis_core_receipt ri = r[i];
+        ri.key_epoch = epoch;
+        receipt_hash(&ri, leaves[i]);
+    }
     err = aegis_batch_merkle_root((const uint8_t (*)[32])leaves, n, root);
-    if (err)
-        goto fail;
-    err = aegis_keyset_sign_mldsa87(core->ks, sig, root, 32, (const uint8_t *)AEGIS_CHAIN_RECEIPT_CTX,
-                                    strlen(AEGIS_CHAIN_RECEIPT_CTX));
+    if (!err)
+        err = aegis_keyset_sign_mldsa87(core->ks, sig, root, 32, (const uint8_t *)AEGIS_CHAIN_RECEIPT_CTX,
+                                        strlen(AEGIS_CHAIN_RECEIPT_CTX));
+    pthread_rwlock_unlock(&core->ks_lock);
     if (err)
         goto fail;
     err = AEGIS_ERR_NOMEM;
@@ -196,7 +206,7 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
                               "seq", (json_int_t)r[i].seq,
                               "envelope_id", (json_int_t)r[i].envelope_id,
                               "receipt_hash", aegis_chain_hex(leaves[i], 32),
-                              "key_epoch", (json_int_t)r[i].key_epoch,
+                              "key_epoch", (json_int_t)epoch,
                               "status", json_string("pending"),
                               "signature", "root", aegis_chain_hex(root, 32), "index", (json_int_t)i,
                               "count", (json_int_t)n, "path", pj, "ml-dsa-87", sigj);

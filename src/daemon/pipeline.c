@@ -294,6 +294,31 @@ static void checkpoint_if_due(struct aegisd_pipeline *p)
     aegis_free(json);
 }
 
+/* A key rotation when due: prepare (new key set, hand-over signed by old
+ * and new keys) -> persist the hand-over insert-only -> commit the switch. */
+static void rotate_if_due(struct aegisd_pipeline *p)
+{
+    char *json = NULL;
+    uint64_t epoch = 0;
+    aegis_err err = aegis_core_rotate_prepare(p->core, aegis_wall_ms(), &epoch, &json);
+    if (err || !json) {
+        if (err)
+            AEGIS_LOGE(MOD, "key rotation failed", "err=%s", aegis_err_name(err));
+        return;
+    }
+    err = aegis_store_insert(p->d->store, "handover", epoch, (const uint8_t *)json, strlen(json));
+    if (!err)
+        err = aegis_core_rotate_commit(p->core, epoch);
+    else
+        aegis_core_rotate_abort(p->core);
+    if (err)
+        AEGIS_LOGE(MOD, "key rotation not persisted", "epoch=%llu err=%s", (unsigned long long)epoch,
+                   aegis_err_name(err));
+    else
+        AEGIS_LOGW(MOD, "key epoch rotated", "epoch=%llu", (unsigned long long)epoch);
+    aegis_free(json);
+}
+
 /* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
  * one when it has waited for a few intervals. */
 static void *sealer_main(void *arg)
@@ -310,6 +335,7 @@ static void *sealer_main(void *arg)
             break;
         pthread_mutex_unlock(&p->lock);
         aegisd_pipeline_poll_risk_file(p);
+        rotate_if_due(p);
         checkpoint_if_due(p);
         bool force = aegis_now_ns() - idle_since > max_idle_ns;
         char *json = NULL;
@@ -357,6 +383,17 @@ static int restore_batch_cb(void *arg, uint64_t key, const uint8_t *val, size_t 
                    aegis_err_name(err));
         return 1;
     }
+    return 0;
+}
+
+static int restore_handover_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
+{
+    struct aegisd_pipeline *p = arg;
+    if (aegis_core_restore_handover(p->core, (const char *)val, len) != AEGIS_OK) {
+        AEGIS_LOGE(MOD, "persisted key hand-over refused", "epoch=%llu", (unsigned long long)key);
+        return 1;
+    }
+    p->n_handovers++;
     return 0;
 }
 
@@ -422,8 +459,16 @@ static int replay_cb(void *arg, const aegis_store_env *env)
 static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
 {
     uint64_t before = p->last_batch;
-    aegis_err err = aegis_store_range(p->d->store, "batch", 1, UINT64_MAX, restore_batch_cb, p);
     uint64_t last = 0;
+    /* key epochs first: every batch is checked under its epoch's key */
+    aegis_err err = aegis_store_range(p->d->store, "handover", 2, UINT64_MAX, restore_handover_cb, p);
+    if (!err && aegis_store_last(p->d->store, "handover", &last) == AEGIS_OK && last != p->n_handovers + 1) {
+        *detail = "persisted key hand-overs do not continue each other or do not verify";
+        return AEGIS_ERR_CORE_RESTORE;
+    }
+    last = 0;
+    if (!err)
+        err = aegis_store_range(p->d->store, "batch", 1, UINT64_MAX, restore_batch_cb, p);
     if (!err && aegis_store_last(p->d->store, "batch", &last) == AEGIS_OK && last != p->last_batch) {
         *detail = "persisted batches do not continue the chain, or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;

@@ -52,16 +52,13 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
     if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(e))
         return bad_params(detail, "params must be [epoch]");
     char *s = NULL;
-    aegis_err err = aegis_core_key_info(p->core, &s);
+    aegis_err err = json_integer_value(e) < 1 ? AEGIS_ERR_NOT_FOUND
+                                              : aegis_core_key_info_epoch(p->core, (uint64_t)json_integer_value(e), &s);
     if (!err)
         err = json_text(s, ret);
     aegis_free(s);
-    if (!err && json_integer_value(json_object_get(*ret, "epoch")) != json_integer_value(e)) {
-        json_decref(*ret);
-        *ret = NULL;
+    if (err == AEGIS_ERR_NOT_FOUND)
         *detail = "no key set for that epoch";
-        return AEGIS_ERR_NOT_FOUND;
-    }
     return err;
 }
 
@@ -267,6 +264,24 @@ static aegis_err m_get_seal(const aegis_rpc_call *call, json_t *params, json_t *
     aegis_err err = aegis_store_get(p->d->store, "seal", (uint64_t)json_integer_value(a), &val, &len);
     if (err) {
         *detail = "no such seal";
+        return err;
+    }
+    *ret = json_loadb((const char *)val, len, 0, NULL);
+    aegis_free(val);
+    return *ret ? AEGIS_OK : AEGIS_ERR_INTERNAL;
+}
+
+static aegis_err m_get_handover(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegisd_pipeline *p = call->ctx;
+    json_t *a = json_array_get(params, 0);
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(a) || json_integer_value(a) < 2)
+        return bad_params(detail, "params must be [new_epoch] (2 or more)");
+    uint8_t *val = NULL;
+    size_t len = 0;
+    aegis_err err = aegis_store_get(p->d->store, "handover", (uint64_t)json_integer_value(a), &val, &len);
+    if (err) {
+        *detail = "no hand-over into that epoch";
         return err;
     }
     *ret = json_loadb((const char *)val, len, 0, NULL);
@@ -483,6 +498,8 @@ static const aegis_rpc_method methods[] = {
     { "aegis_getBatches", m_get_batches, "[from, to]", AEGIS_RPC_PUBLIC, "up to 100 published batches" },
     { "aegis_waitBatch", m_wait_batch, "[after_number, timeout_ms]", AEGIS_RPC_PUBLIC,
       "long-poll: the first batch after a number, or null on timeout" },
+    { "aegis_getHandover", m_get_handover, "[new_epoch]", AEGIS_RPC_PUBLIC,
+      "the key hand-over into an epoch, signed by the old and the new key set" },
     { "aegis_getSeal", m_get_seal, "[seal_number]", AEGIS_RPC_PUBLIC, "an SLH-DSA epoch seal record" },
 };
 

@@ -71,7 +71,8 @@ static aegis_err canon(const json_t *v, aegis_buf *out, int depth)
         if (n && !keys)
             return AEGIS_ERR_NOMEM;
         json_object_foreach((json_t *)v, key, val) keys[k++] = key;
-        qsort(keys, k, sizeof(*keys), key_cmp);
+        if (k)
+            qsort(keys, k, sizeof(*keys), key_cmp);
         err = aegis_buf_append(out, "{", 1);
         for (size_t i = 0; err == AEGIS_OK && i < k; i++) {
             if (i)

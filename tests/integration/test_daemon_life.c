@@ -24,6 +24,9 @@ static void test_sigterm_and_durability(void **state)
     /* The line `make run` shows. */
     char want[128];
     snprintf(want, sizeof(want), "aegisd listening on %s\n", d.url);
+    /* printed right after the socket listens, so /healthz may answer first */
+    for (int i = 0; i < 100 && !strstr(slurp(d.out), want); i++)
+        usleep(50000);
     assert_non_null(strstr(slurp(d.out), want));
     assert_non_null(strstr(slurp(d.err), "msg=\"listening\" addr=127.0.0.1"));
 

@@ -84,7 +84,7 @@ aegis_err aegis__core_keys_for_epoch(aegis_core *core, uint64_t env_epoch, uint6
         *ret = core->prev_ks;
         return AEGIS_OK;
     }
-    if (!err) {
+    if (!err || err == AEGIS_ERR_RISK_EPOCH_UNKNOWN) {
         snprintf(epoch_msg, sizeof(epoch_msg), "envelope is for key epoch %llu; the current key epoch is %llu",
                  (unsigned long long)env_epoch, (unsigned long long)core->pub.epoch);
         err = AEGIS_ERR_CORE_KEY_EPOCH;

@@ -552,6 +552,8 @@ static int cmd_rollback(const ckopts *o)
     json_t *rec = NULL, *params = NULL, *reqj = NULL, *arr = NULL, *res = NULL;
     aegis_checkpoint c;
     memset(&c, 0, sizeof(c));
+    aegis_rollback r;
+    memset(&r, 0, sizeof(r));
     aegis_cli_keyset ks;
     memset(&ks, 0, sizeof(ks));
     bool have_ks = false;
@@ -617,15 +619,34 @@ static int cmd_rollback(const ckopts *o)
         goto out;
     }
     print_json(res);
-    const char *got = json_string_value(json_object_get(res, "state_hash"));
-    if (!got)
-        got = json_string_value(json_object_get(json_object_get(res, "rollback"), "state_hash"));
-    if (got && strcmp(got, hash_hex) != 0) {
-        fprintf(stderr, CK_PROG " rollback: the node restored state %s, checkpoint %llu has %s\n", got,
-                (unsigned long long)n, hash_hex);
+    /* 4. The signed rollback event must name exactly this checkpoint and
+     * its state, under the sequencer's key set. */
+    json_t *ev = json_object_get(res, "rollback");
+    if (!ev) {
+        fprintf(stderr, CK_PROG " rollback: the node's reply carries no rollback event\n");
+        goto out;
+    }
+    err = aegis_rollback_from_json(ev, &r);
+    if (!err && r.key_epoch != ks.pub.epoch) {
+        aegis_cli_keyset_clear(&ks);
+        have_ks = false;
+        if (aegis_cli_keyset_fetch(CK_PROG, o->url, r.key_epoch, o->allow_sim, &ks, NULL) != 0)
+            goto out;
+        have_ks = true;
+    }
+    if (!err)
+        err = aegis_rollback_verify(&r, &ks.pub, &c);
+    if (err) {
+        fprintf(stderr, CK_PROG " rollback: the rollback event does not verify: %s (%s)\n", aegis_strerror(err),
+                aegis_err_name(err));
         goto out;
     }
     printf("rolled back to checkpoint %llu, state hash %s\n", (unsigned long long)n, hash_hex);
+    if (r.orphan_last >= r.orphan_first)
+        printf("batches %llu..%llu orphaned; rollback event %llu signature ok\n", (unsigned long long)r.orphan_first,
+               (unsigned long long)r.orphan_last, (unsigned long long)r.number);
+    else
+        printf("no batches orphaned; rollback event %llu signature ok\n", (unsigned long long)r.number);
     rc = 0;
 out:
     if (sk)
@@ -640,6 +661,7 @@ out:
     json_decref(arr);
     json_decref(res);
     aegis_checkpoint_clear(&c);
+    aegis_rollback_clear(&r);
     if (have_ks)
         aegis_cli_keyset_clear(&ks);
     return rc;

@@ -173,6 +173,11 @@ aegis_err aegis_mlkem1024_encaps(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
 aegis_err aegis_mlkem1024_decaps(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
                                  const uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
                                  const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+/* decaps for a dk that already passed the §7.3 check when it was loaded
+ * (a key set holds its dk; FIPS 203 asks the check once per key). */
+aegis_err aegis_mlkem1024_decaps_checked(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
+                                         const uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
+                                         const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
 aegis_err aegis_mlkem1024_check_ek(const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES]) AEGIS_WUR;
 aegis_err aegis_mlkem1024_check_dk(const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
 /* ML-KEM.Encaps_internal (FIPS 203 Alg. 17) with the caller's m (known-answer
@@ -187,6 +192,14 @@ aegis_err aegis_x25519_keygen(uint8_t pk[static 32], uint8_t sk[static 32]) AEGI
 aegis_err aegis_x25519_public(uint8_t pk[static 32], const uint8_t sk[static 32]) AEGIS_WUR;
 /* Rejects an all-zero shared secret (small-order peer key). */
 aegis_err aegis_x25519(uint8_t ss[static 32], const uint8_t sk[static 32], const uint8_t peer[static 32]) AEGIS_WUR;
+/* A long-lived private key prepared once (OpenSSL derives its public key
+ * when a raw key is loaded: doing it per call costs a second scalar
+ * multiplication). Thread-safe to use concurrently; free wipes it. */
+typedef struct aegis_x25519_key aegis_x25519_key;
+aegis_err aegis_x25519_key_new(aegis_x25519_key **ret, const uint8_t sk[static 32]) AEGIS_WUR;
+void aegis_x25519_key_free(aegis_x25519_key *k);
+aegis_err aegis_x25519_derive(uint8_t ss[static 32], const aegis_x25519_key *k,
+                              const uint8_t peer[static 32]) AEGIS_WUR;
 
 /* ---------------- secp256k1 (libsecp256k1) ----------------
  * Signatures are over a 32-byte digest; low-s is produced and required. */

@@ -110,6 +110,13 @@ aegis_err aegis_mlkem1024_decaps(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
     aegis_err err = aegis_mlkem1024_check_dk(dk);
     if (err != AEGIS_OK)
         return err;
+    return aegis_mlkem1024_decaps_checked(ss, ct, dk);
+}
+
+aegis_err aegis_mlkem1024_decaps_checked(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
+                                         const uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
+                                         const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES])
+{
     uint8_t k[KYBER_SSBYTES];
     PQCLEAN_MLKEM1024_CLEAN_crypto_kem_dec(k, ct, dk);
     aegis__pq_scrub_stack();

@@ -37,17 +37,42 @@ aegis_err aegis_x25519_keygen(uint8_t pk[static 32], uint8_t sk[static 32])
     return err;
 }
 
-aegis_err aegis_x25519(uint8_t ss[static 32], const uint8_t sk[static 32], const uint8_t peer[static 32])
+struct aegis_x25519_key {
+    EVP_PKEY *pkey;
+};
+
+aegis_err aegis_x25519_key_new(aegis_x25519_key **ret, const uint8_t sk[static 32])
+{
+    aegis_x25519_key *k = aegis_calloc(1, sizeof(*k));
+    if (!k)
+        return AEGIS_ERR_NOMEM;
+    k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, 32);
+    if (!k->pkey) {
+        aegis_free(k);
+        return AEGIS_ERR_CRYPTO_BACKEND;
+    }
+    *ret = k;
+    return AEGIS_OK;
+}
+
+void aegis_x25519_key_free(aegis_x25519_key *k)
+{
+    if (!k)
+        return;
+    EVP_PKEY_free(k->pkey);   /* OpenSSL cleanses raw private key storage on free */
+    aegis_free(k);
+}
+
+static aegis_err derive_with(uint8_t ss[static 32], EVP_PKEY *key, const uint8_t peer[static 32])
 {
     aegis_err err = AEGIS_ERR_CRYPTO_BACKEND;
-    EVP_PKEY *key = NULL, *pub = NULL;
+    EVP_PKEY *pub = NULL;
     EVP_PKEY_CTX *ctx = NULL;
     uint8_t out[32];
     size_t len = sizeof(out);
 
-    key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, 32);
     pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, 32);
-    if (!key || !pub)
+    if (!pub)
         goto out;
     ctx = EVP_PKEY_CTX_new(key, NULL);
     if (!ctx || EVP_PKEY_derive_init(ctx) != 1)
@@ -69,6 +94,20 @@ out:
     aegis_memzero(out, sizeof(out));
     EVP_PKEY_CTX_free(ctx);
     EVP_PKEY_free(pub);
+    return err;
+}
+
+aegis_err aegis_x25519_derive(uint8_t ss[static 32], const aegis_x25519_key *k, const uint8_t peer[static 32])
+{
+    return derive_with(ss, k->pkey, peer);
+}
+
+aegis_err aegis_x25519(uint8_t ss[static 32], const uint8_t sk[static 32], const uint8_t peer[static 32])
+{
+    EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, 32);
+    if (!key)
+        return AEGIS_ERR_CRYPTO_BACKEND;
+    aegis_err err = derive_with(ss, key, peer);
     EVP_PKEY_free(key);
     return err;
 }

@@ -170,14 +170,16 @@ aegis_err aegis_envelope_open(uint8_t *pt, size_t pt_cap, const aegis_envelope_v
         return AEGIS_ERR_ENV_WRONG_RECIPIENT;
 
     uint8_t ss_kem[32], ss_x[32], key[32];
-    aegis_err err = aegis_x25519(ss_x, keys->x25519_sk, view->eph_pk);
+    aegis_err err = keys->x25519_key ? aegis_x25519_derive(ss_x, keys->x25519_key, view->eph_pk)
+                                     : aegis_x25519(ss_x, keys->x25519_sk, view->eph_pk);
     if (err == AEGIS_ERR_BAD_KEY)
         err = AEGIS_ERR_ENV_BAD_EPHEMERAL;
     if (err != AEGIS_OK)
         goto out;
     /* decaps runs the §7.3 check on dk, then implicit rejection: a corrupted
      * ciphertext yields an unrelated secret and fails at the tag below. */
-    err = aegis_mlkem1024_decaps(ss_kem, view->kem_ct, keys->mlkem_dk);
+    err = keys->dk_checked ? aegis_mlkem1024_decaps_checked(ss_kem, view->kem_ct, keys->mlkem_dk)
+                           : aegis_mlkem1024_decaps(ss_kem, view->kem_ct, keys->mlkem_dk);
     if (err != AEGIS_OK)
         goto out;
     err = derive_key(key, ss_kem, ss_x, view->header);

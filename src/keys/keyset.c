@@ -38,6 +38,7 @@ struct aegis_keyset {
     aegis_keyset_pub pub;
     uint8_t key_id[AEGIS_ENVELOPE_KEY_ID_BYTES];
     bool locked;
+    aegis_x25519_key *x25519;   /* s.x25519_sk prepared once for envelope opening */
 };
 
 static aegis_keyset *ks_alloc(void)
@@ -53,6 +54,7 @@ void aegis_keyset_free(aegis_keyset *ks)
     if (!ks)
         return;
     bool locked = ks->locked;
+    aegis_x25519_key_free(ks->x25519);
     aegis_memzero(ks, sizeof(*ks));
     if (locked)
         munlock(ks, sizeof(*ks));
@@ -79,7 +81,7 @@ static aegis_err ks_complete(aegis_keyset *ks, uint64_t epoch)
     if (err != AEGIS_OK)
         return err;
     aegis_envelope_key_id(ks->key_id, ks->pub.mlkem_ek, ks->pub.x25519);
-    return AEGIS_OK;
+    return aegis_x25519_key_new(&ks->x25519, ks->s.x25519_sk);
 }
 
 aegis_err aegis_keyset_generate(uint64_t epoch, aegis_keyset **ret)
@@ -207,6 +209,8 @@ void aegis_keyset_envelope_keys(const aegis_keyset *ks, aegis_envelope_keys *out
     out->epoch = ks->pub.epoch;
     out->mlkem_dk = ks->s.mlkem_dk;
     out->x25519_sk = ks->s.x25519_sk;
+    out->x25519_key = ks->x25519;
+    out->dk_checked = true;   /* ks_complete ran aegis_mlkem1024_check_dk */
     out->key_id = ks->key_id;
 }
 

@@ -7,7 +7,9 @@
  * follows a fresh sign() (the local's address escapes into
  * aegis_assets_admin_sign through cmocka's assert macros): a known false
  * positive of that release, valgrind- and ASan-clean. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wdangling-pointer"
+#endif
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -206,7 +206,7 @@ aegis_err aegis_envelope_open_lookup(uint8_t *pt, size_t pt_cap, size_t *pt_len,
     aegis_err err = aegis_envelope_parse(&v, buf, len);
     if (err != AEGIS_OK)
         return err;
-    aegis_envelope_keys keys;
+    aegis_envelope_keys keys = { 0 };   /* lookup fills what it knows; the rest stays off */
     err = lookup(ctx, v.epoch, &keys);
     if (err != AEGIS_OK)
         return err == AEGIS_ERR_NOT_FOUND ? AEGIS_ERR_ENV_UNKNOWN_EPOCH : err;

@@ -190,7 +190,7 @@ static void test_epoch_suite_version(void **state)
     assert_int_equal(aegis_envelope_parse(&v, env, len), AEGIS_OK);
 
     /* keys of another epoch */
-    aegis_envelope_keys k;
+    aegis_envelope_keys k = { 0 };
     assert_int_equal(lookup(f, 7, &k), AEGIS_OK);
     k.epoch = 8;
     assert_int_equal(aegis_envelope_open(back, sizeof(back), &v, &k), AEGIS_ERR_ENV_UNKNOWN_EPOCH);

@@ -59,7 +59,8 @@ static void usage(FILE *f)
         "  --policy FILE    attestation acceptance policy JSON\n"
         "  rollback N       fetch and verify checkpoint N, then send an admin-signed\n"
         "                   request {op \"rollback\", params {checkpoint: N, state_hash}}\n"
-        "                   (aegis_adminAssets); the node restores exactly that state\n"
+        "                   (aegis_adminAssets); the node restores exactly that state and\n"
+        "                   replies a signed rollback event, checked here\n"
         "  --admin-key KEY  ML-DSA-87 admin secret key listed in the node's config\n"
         "  --admin-pub FILE its public key (default: KEY with .key replaced by .pub)\n"
         "  --seq N          request sequence (default: now in ms)\n",

@@ -131,13 +131,6 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
 aegis_err aegis_core_checkpoint_commit(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
 void aegis_core_checkpoint_abort(aegis_core *core);
 aegis_err aegis_core_restore_checkpoint(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
-/* Restore exactly a persisted checkpoint's state (registry, risk); the
- * caller has an authorised admin "rollback" request. Returns the signed
- * rollback event and the orphaned batch range [first, last]. */
-aegis_err aegis_core_rollback(aegis_core *core, const char *ckpt_json, size_t len, uint64_t now_ms,
-                              const char *reason, char **ret_event_json, uint64_t *ret_orphan_first,
-                              uint64_t *ret_orphan_last, const char **detail) AEGIS_WUR;
-
 /* At start: how many rollback events were persisted (numbering continues). */
 void aegis_core_restore_rollbacks(aegis_core *core, uint64_t count);
 
@@ -156,10 +149,16 @@ aegis_err aegis_core_key_info_epoch(aegis_core *core, uint64_t epoch, char **ret
 
 /* ---- asset registry ---- */
 /* A signed admin request (docs/internals/assets.md). Returns {op,
- * registry_hash, params}; *ret_rollback_to = the checkpoint to roll back to
- * for op "rollback" (else UINT64_MAX). */
-aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64_t now_ms, char **ret_json,
-                           uint64_t *ret_rollback_to, const char **detail) AEGIS_WUR;
+ * registry_hash, params}. For op "rollback" the host passes the persisted
+ * checkpoint record the request names (ckpt_json, else NULL): it is verified
+ * (our signature, its state hash, the state hash the admin pinned) before the
+ * request is applied, and under one lock the request is logged and exactly
+ * that state restored (registry, risk). Then *ret_rollback (aegis_free) is
+ * the signed rollback event carrying the admin's signature, and
+ * [*ret_orphan_first, *ret_orphan_last] the batches it orphans. */
+aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64_t now_ms,
+                           const char *ckpt_json, size_t ckpt_len, char **ret_json, char **ret_rollback,
+                           uint64_t *ret_orphan_first, uint64_t *ret_orphan_last, const char **detail) AEGIS_WUR;
 aegis_err aegis_core_assets_list(aegis_core *core, char **ret_json) AEGIS_WUR;
 aegis_err aegis_core_asset_get(aegis_core *core, const char *id, char **ret_json) AEGIS_WUR;
 /* The next audit record the host has not persisted yet (AEGIS_ERR_NOT_FOUND

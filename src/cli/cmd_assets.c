@@ -275,6 +275,10 @@ static int assets_main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *url = aegis_cli_rpc_url(&argc, argv);
+    if (argc < 2) {   /* only --rpc was given */
+        usage(stderr);
+        return 2;
+    }
     opts o;
     int rc = parse(argc, argv, &o);
     if (rc)

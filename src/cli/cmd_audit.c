@@ -68,6 +68,10 @@ static int audit_main(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         rpc |= strncmp(argv[i], "--rpc", 5) == 0;
     const char *url = aegis_cli_rpc_url(&argc, argv);
+    if (argc < 2) {   /* only --rpc was given */
+        usage(stderr);
+        return 2;
+    }
     if (strcmp(argv[1], "verify") != 0) {
         fprintf(stderr, "aegis audit: unknown subcommand '%s' (try --help)\n", argv[1]);
         return 2;

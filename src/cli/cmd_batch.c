@@ -103,6 +103,10 @@ static int batch_main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *url = aegis_cli_rpc_url(&argc, argv);
+    if (argc < 2) {   /* only --rpc was given */
+        usage(stderr);
+        return 2;
+    }
     const char *which = NULL, *out = NULL;
     if (strcmp(argv[1], "get") != 0) {
         fprintf(stderr, "aegis batch: unknown subcommand '%s' (try --help)\n", argv[1]);

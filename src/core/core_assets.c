@@ -108,29 +108,83 @@ static aegis_err text_out(json_t *j, char **ret)
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
+/* From a rollback request: the pinned state hash (optional) and the admin
+ * signature bytes (carried into the rollback event). */
+static aegis_err rollback_request(const char *req, size_t len, uint8_t pinned[32], bool *has_pinned,
+                                  uint8_t **sig, size_t *sig_len)
+{
+    json_t *j = json_loadb(req, len, 0, NULL);
+    json_t *params = json_object_get(j, "params");
+    const char *h = json_string_value(json_object_get(params, "state_hash"));
+    const char *s = json_string_value(json_object_get(j, "sig"));
+    aegis_err err = AEGIS_ERR_ADMIN_MALFORMED;
+    *has_pinned = false;
+    if (!json_is_integer(json_object_get(params, "checkpoint")))
+        goto out;
+    if (h) {
+        if (aegis_hex_decode_exact(h, pinned, 32) != AEGIS_OK)
+            goto out;
+        *has_pinned = true;
+    }
+    err = s ? aegis_hex_decode_alloc(s, 65536, sig, sig_len) : AEGIS_ERR_ADMIN_MALFORMED;
+out:
+    json_decref(j);
+    return err;
+}
+
 aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64_t now_ms,
-                           char **ret_json, uint64_t *ret_rollback_to, const char **detail)
+                           const char *ckpt_json, size_t ckpt_len, char **ret_json, char **ret_rollback,
+                           uint64_t *ret_orphan_first, uint64_t *ret_orphan_last, const char **detail)
 {
     aegis_admin_result r;
     memset(&r, 0, sizeof(r));
-    *ret_rollback_to = UINT64_MAX;
+    aegis_checkpoint c;
+    memset(&c, 0, sizeof(c));
+    uint8_t pinned[32], *sig = NULL;
+    size_t sig_len = 0;
+    bool has_pinned = false;
+    uint64_t first = 0, last = 0;
+    aegis_err err = AEGIS_OK;
+    if (ret_rollback)
+        *ret_rollback = NULL;
+    /* A rollback is checked completely before anything is applied: the
+     * request names an integer checkpoint, the checkpoint verifies, matches
+     * the pinned state hash. */
+    if (ckpt_json) {
+        err = rollback_request(req, len, pinned, &has_pinned, &sig, &sig_len);
+        if (err)
+            *detail = "rollback takes {checkpoint: N, state_hash?: 0x..} and a signature";
+        if (!err)
+            err = aegis__core_rollback_check(core, ckpt_json, ckpt_len, has_pinned ? pinned : NULL, &c, detail);
+        if (err)
+            goto out;
+    }
     pthread_mutex_lock(&core->lock);
-    aegis_err err = aegis_assets_admin_submit(core->admin, core->reg, core->audit, req, len, now_ms, &r, detail);
+    err = aegis_assets_admin_submit(core->admin, core->reg, core->audit, req, len, now_ms, &r, detail);
+    if (!err && strcmp(r.op, "rollback") == 0 && !ckpt_json) {
+        *detail = "rollback: the named checkpoint does not exist";
+        err = AEGIS_ERR_NOT_FOUND;   /* the host checks first; this cannot be reached through it */
+    }
+    if (!err && ckpt_json)
+        err = aegis__core_rollback_restore_locked(core, &c, now_ms, &first, &last, detail);
     pthread_mutex_unlock(&core->lock);
     if (err)
-        return err;
-    if (strcmp(r.op, "rollback") == 0) {
-        json_t *pj = json_loads(r.params_json, 0, NULL);
-        json_t *n = json_object_get(pj, "checkpoint");
-        if (json_is_integer(n) && json_integer_value(n) >= 0)
-            *ret_rollback_to = (uint64_t)json_integer_value(n);
-        json_decref(pj);
+        goto out;
+    if (ckpt_json) {
+        err = aegis__core_rollback_event(core, &c, now_ms, first, last, sig, sig_len, ret_rollback);
+        if (err)
+            goto out;
+        *ret_orphan_first = first;
+        *ret_orphan_last = last;
     }
     json_t *params = json_loads(r.params_json ? r.params_json : "{}", 0, NULL);
     err = text_out(json_pack("{s:s, s:o, s:o}", "op", r.op, "registry_hash", aegis_chain_hex(r.registry_hash, 32),
                              "params", params ? params : json_object()),
                    ret_json);
+out:
     aegis_admin_result_clear(&r);
+    aegis_checkpoint_clear(&c);
+    aegis_free(sig);
     return err;
 }
 

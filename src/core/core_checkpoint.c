@@ -166,101 +166,119 @@ aegis_err aegis_core_restore_checkpoint(aegis_core *core, const char *json, size
     return checkpoint_accept(core, json, len, true);
 }
 
-/* Restore exactly the state of a persisted checkpoint (admin-authorised by
- * the caller), then sign a rollback event. Batches after the checkpoint are
- * orphaned (the host marks them, never deletes them); numbering continues. */
-aegis_err aegis_core_rollback(aegis_core *core, const char *ckpt_json, size_t len, uint64_t now_ms,
-                              const char *reason, char **ret_event_json, uint64_t *ret_orphan_first,
-                              uint64_t *ret_orphan_last, const char **detail)
+/* ---- rollback (driven by an authorised admin request, core_assets.c) ---- */
+
+/* Parse and verify a persisted checkpoint record for a rollback: signed by
+ * its epoch's key, state present and hashing to its state hash, and equal
+ * to the state hash the admin pinned (when given). */
+aegis_err aegis__core_rollback_check(aegis_core *core, const char *ckpt_json, size_t len,
+                                     const uint8_t *pinned_state_hash, aegis_checkpoint *c, const char **detail)
 {
-    aegis_checkpoint c;
-    aegis_rollback r;
-    memset(&c, 0, sizeof(c));
-    memset(&r, 0, sizeof(r));
+    memset(c, 0, sizeof(*c));
+    json_t *rec = json_loadb(ckpt_json, len, 0, NULL);
+    aegis_err err = rec ? aegis_checkpoint_from_json(json_object_get(rec, "checkpoint"), c) : AEGIS_ERR_CHAIN_FORMAT;
+    json_decref(rec);
+    if (err) {
+        *detail = "checkpoint record malformed";
+        return err;
+    }
+    pthread_mutex_lock(&core->lock);
+    const aegis_keyset_pub *cpub = aegis__core_pub_of(core, c->key_epoch);
+    err = cpub ? aegis_checkpoint_verify(c, cpub, NULL, true) : AEGIS_ERR_CORE_RESTORE;
+    pthread_mutex_unlock(&core->lock);
+    if (err)
+        *detail = "checkpoint not signed by this sequencer, or its state does not hash to its state hash";
+    else if (pinned_state_hash && !aegis_ct_eq(pinned_state_hash, c->state_hash, 32)) {
+        *detail = "the admin request pins a state hash that is not this checkpoint's";
+        err = AEGIS_ERR_CORE_RESTORE;
+    }
+    if (err)
+        aegis_checkpoint_clear(c);
+    return err;
+}
+
+/* Restore exactly the checkpoint's state (caller holds core->lock and has
+ * run aegis__core_rollback_check): registry, risk; the restored state must
+ * hash to the checkpoint's state hash. Batches after it are orphaned. */
+aegis_err aegis__core_rollback_restore_locked(aegis_core *core, const aegis_checkpoint *c, uint64_t now_ms,
+                                              uint64_t *ret_first, uint64_t *ret_last, const char **detail)
+{
     uint8_t *reg = NULL;
     size_t reg_len = 0;
     char *line = NULL;
     size_t line_len = 0;
-    json_t *rec = json_loadb(ckpt_json, len, 0, NULL), *st = NULL;
-    aegis_err err = rec ? aegis_checkpoint_from_json(json_object_get(rec, "checkpoint"), &c) : AEGIS_ERR_CHAIN_FORMAT;
-    json_decref(rec);
-    *detail = "checkpoint record malformed";
-    if (err)
-        goto out;
-    *detail = "checkpoint not signed by this sequencer or state hash mismatch";
-    const aegis_keyset_pub *cpub = aegis__core_pub_of(core, c.key_epoch);
-    err = cpub ? aegis_checkpoint_verify(&c, cpub, NULL, true) : AEGIS_ERR_CORE_RESTORE;
-    if (err)
-        goto out;
-    *detail = "checkpoint state malformed";
-    st = json_loadb((const char *)c.state, c.state_len, 0, NULL);
+    json_t *st = json_loadb((const char *)c->state, c->state_len, 0, NULL);
     json_t *sc = json_object_get(st, "risk_score"), *lv = json_object_get(st, "risk_level"),
            *si = json_object_get(st, "risk_since");
-    err = AEGIS_ERR_CORE_RESTORE;
+    aegis_err err = AEGIS_ERR_CORE_RESTORE;
+    *detail = "checkpoint state malformed";
     if (!json_is_integer(sc) || !json_is_integer(lv) || !json_is_integer(si) ||
         aegis_chain_get_hex_alloc(st, "registry", AEGIS_CHECKPOINT_MAX_STATE, &reg, &reg_len))
         goto out;
-
-    pthread_mutex_lock(&core->lock);
+    *detail = "cannot restore the checkpoint state";
     err = aegis_assets_restore(core->reg, reg, reg_len);
     if (!err)
         err = aegis_risk_monitor_restore(core->risk, (uint16_t)json_integer_value(sc),
                                          (uint8_t)json_integer_value(lv), (uint64_t)json_integer_value(si));
-    if (!err) {
-        struct aegis_risk_level_event ev[4];
-        while (aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev)) > 0)
-            ;
-        core->risk_score = aegis_risk_score(core->risk);
-        core->risk_level = aegis_risk_level(core->risk);
-        /* the restored state must hash to exactly what was checkpointed */
-        uint8_t rh[32], ah[32], h[32];
-        char *now_state = state_blob(core, rh, ah);
-        if (!now_state) {
-            err = AEGIS_ERR_NOMEM;
-        } else {
-            aegis_keccak256(h, now_state, strlen(now_state));
-            if (!aegis_ct_eq(h, c.state_hash, 32)) {
-                *detail = "restored state does not hash to the checkpoint's state hash";
-                err = AEGIS_ERR_CORE_RESTORE;
-            }
-            free(now_state);
-        }
+    if (err)
+        goto out;
+    struct aegis_risk_level_event ev[4];
+    while (aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev)) > 0)
+        ;
+    core->risk_score = aegis_risk_score(core->risk);
+    core->risk_level = aegis_risk_level(core->risk);
+    uint8_t rh[32], ah[32], h[32];
+    char *now_state = state_blob(core, rh, ah);
+    if (!now_state) {
+        err = AEGIS_ERR_NOMEM;
+        goto out;
+    }
+    aegis_keccak256(h, now_state, strlen(now_state));
+    free(now_state);
+    if (!aegis_ct_eq(h, c->state_hash, 32)) {
+        *detail = "restored state does not hash to the checkpoint's state hash";
+        err = AEGIS_ERR_CORE_RESTORE;
+        goto out;
     }
     char params[64];
-    snprintf(params, sizeof(params), "{\"checkpoint\":%llu}", (unsigned long long)c.number);
-    if (!err)
-        err = aegis_audit_append_event(core->audit, core->reg, "restore", params, now_ms, &line, &line_len);
-    uint64_t first = c.batch_number + 1, last = core->next_number - 1;
-    uint64_t number = core->rollbacks;
-    pthread_mutex_unlock(&core->lock);
+    snprintf(params, sizeof(params), "{\"checkpoint\":%llu}", (unsigned long long)c->number);
+    err = aegis_audit_append_event(core->audit, core->reg, "restore", params, now_ms, &line, &line_len);
     if (err)
         goto out;
-    *detail = "cannot sign the rollback event";
-    err = aegis_rollback_build(&c, number, now_ms, first, last >= first ? last : first - 1,
-                               reason ? reason : "admin rollback", NULL, 0, core->ks, &r);
-    if (err)
-        goto out;
-    json_t *ev = aegis_rollback_to_json(&r);
-    char *s = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
-    json_decref(ev);
-    *ret_event_json = s ? aegis_strdup(s) : NULL;
-    free(s);
-    err = *ret_event_json ? AEGIS_OK : AEGIS_ERR_NOMEM;
-    if (!err) {
-        pthread_mutex_lock(&core->lock);
-        core->rollbacks++;
-        core->checkpoint_due = true;
-        pthread_mutex_unlock(&core->lock);
-        *ret_orphan_first = first;
-        *ret_orphan_last = last;
-        *detail = NULL;
-    }
+    *ret_first = c->batch_number + 1;
+    *ret_last = core->next_number - 1;
+    core->checkpoint_due = true;
+    *detail = NULL;
 out:
     json_decref(st);
     aegis_free(line);
     aegis_free(reg);
+    return err;
+}
+
+/* The signed rollback event, carrying the admin request's signature. */
+aegis_err aegis__core_rollback_event(aegis_core *core, const aegis_checkpoint *c, uint64_t now_ms, uint64_t first,
+                                     uint64_t last, const uint8_t *admin_sig, size_t admin_sig_len,
+                                     char **ret_json)
+{
+    aegis_rollback r;
+    memset(&r, 0, sizeof(r));
+    pthread_mutex_lock(&core->lock);
+    uint64_t number = core->rollbacks++;
+    pthread_mutex_unlock(&core->lock);
+    pthread_rwlock_rdlock(&core->ks_lock);
+    aegis_err err = aegis_rollback_build(c, number, now_ms, first, last >= first ? last : first - 1,
+                                         "admin rollback", admin_sig, admin_sig_len, core->ks, &r);
+    pthread_rwlock_unlock(&core->ks_lock);
+    if (!err) {
+        json_t *ev = aegis_rollback_to_json(&r);
+        char *s = ev ? json_dumps(ev, JSON_COMPACT) : NULL;
+        json_decref(ev);
+        *ret_json = s ? aegis_strdup(s) : NULL;
+        free(s);
+        err = *ret_json ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    }
     aegis_rollback_clear(&r);
-    aegis_checkpoint_clear(&c);
     return err;
 }
 

@@ -149,6 +149,15 @@ aegis_err aegis__core_keys_for_epoch(aegis_core *core, uint64_t env_epoch, uint6
                                      const aegis_keyset **ret, const char **why);
 const aegis_keyset_pub *aegis__core_pub_of(const aegis_core *core, uint64_t epoch);
 
+/* core_checkpoint.c: rollback steps */
+aegis_err aegis__core_rollback_check(aegis_core *core, const char *ckpt_json, size_t len,
+                                     const uint8_t *pinned_state_hash, aegis_checkpoint *c, const char **detail);
+aegis_err aegis__core_rollback_restore_locked(aegis_core *core, const aegis_checkpoint *c, uint64_t now_ms,
+                                              uint64_t *ret_first, uint64_t *ret_last, const char **detail);
+aegis_err aegis__core_rollback_event(aegis_core *core, const aegis_checkpoint *c, uint64_t now_ms, uint64_t first,
+                                     uint64_t last, const uint8_t *admin_sig, size_t admin_sig_len,
+                                     char **ret_json);
+
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
                              aegis_chain_attest *out);

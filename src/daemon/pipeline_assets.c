@@ -137,43 +137,22 @@ static aegis_err parse_out(char *s, json_t **ret)
     return *ret ? AEGIS_OK : AEGIS_ERR_INTERNAL;
 }
 
-/* Rollback: load the checkpoint, restore it in the core, persist the signed
- * event and mark the later batches orphaned. */
-static aegis_err do_rollback(struct aegisd_pipeline *p, uint64_t ckpt, json_t *reply, const char **detail)
+/* The checkpoint record a rollback request names, or an error before the
+ * request touches anything. *ret = NULL for other ops. */
+static aegis_err rollback_checkpoint(struct aegisd_pipeline *p, const json_t *req, uint8_t **ret, size_t *ret_len,
+                                     const char **detail)
 {
-    uint8_t *val = NULL;
-    size_t len = 0;
-    char *event = NULL;
-    uint64_t first = 0, last = 0;
-    aegis_err err = aegis_store_get(p->d->store, "checkpoint", ckpt + 1, &val, &len);
-    if (err) {
-        *detail = "no such checkpoint";
-        return err;
+    *ret = NULL;
+    if (!json_is_string(json_object_get(req, "op")) || strcmp(json_string_value(json_object_get(req, "op")), "rollback"))
+        return AEGIS_OK;
+    json_t *n = json_object_get(json_object_get(req, "params"), "checkpoint");
+    if (!json_is_integer(n) || json_integer_value(n) < 0) {
+        *detail = "rollback takes {checkpoint: N} with N a checkpoint number";
+        return AEGIS_ERR_RPC_INVALID_PARAMS;
     }
-    err = aegis_core_rollback(p->core, (const char *)val, len, aegis_wall_ms(), "admin rollback", &event, &first,
-                              &last, detail);
-    aegis_free(val);
+    aegis_err err = aegis_store_get(p->d->store, "checkpoint", (uint64_t)json_integer_value(n) + 1, ret, ret_len);
     if (err)
-        return err;
-    uint64_t key = 0;
-    if (aegis_store_last(p->d->store, "rollback", &key) != AEGIS_OK)
-        key = 0;
-    err = aegis_store_insert(p->d->store, "rollback", key + 1, (const uint8_t *)event, strlen(event));
-    if (!err) {
-        pthread_mutex_lock(&p->reg_lock);
-        struct orphan_span *n = aegis_realloc(p->orphans, (p->n_orphans + 1) * sizeof(*n));
-        if (n) {
-            p->orphans = n;
-            p->orphans[p->n_orphans++] = (struct orphan_span){ first, last };
-        }
-        pthread_mutex_unlock(&p->reg_lock);
-        json_object_set_new(reply, "rollback", json_loads(event, 0, NULL));
-        AEGIS_LOGW(MOD, "rolled back", "checkpoint=%llu orphaned=%llu..%llu", (unsigned long long)ckpt,
-                   (unsigned long long)first, (unsigned long long)last);
-    } else {
-        *detail = "rollback event not persisted";
-    }
-    aegis_free(event);
+        *detail = "no such checkpoint";
     return err;
 }
 
@@ -181,20 +160,55 @@ static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **re
 {
     struct aegisd_pipeline *p = call->ctx;
     json_t *a = json_array_get(params, 0);
+    *ret = NULL;
     if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_object(a))
         return bad(detail, "params must be [signed admin request object] (aegis assets ...)");
-    char *req = json_dumps(a, JSON_COMPACT);
-    if (!req)
-        return AEGIS_ERR_NOMEM;
-    char *out = NULL;
-    uint64_t rollback_to = UINT64_MAX, seq = 0;
-    aegis_err err = aegis_core_admin(p->core, req, strlen(req), aegis_wall_ms(), &out, &rollback_to, detail);
-    free(req);
+    uint8_t *ckpt = NULL;
+    size_t ckpt_len = 0;
+    aegis_err err = rollback_checkpoint(p, a, &ckpt, &ckpt_len, detail);
     if (err)
         return err;
-    err = parse_out(out, ret);
-    if (!err && rollback_to != UINT64_MAX)
-        err = do_rollback(p, rollback_to, *ret, detail);
+    char *req = json_dumps(a, JSON_COMPACT);
+    if (!req) {
+        aegis_free(ckpt);
+        return AEGIS_ERR_NOMEM;
+    }
+    char *out = NULL, *event = NULL;
+    uint64_t seq = 0, first = 0, last = 0;
+    err = aegis_core_admin(p->core, req, strlen(req), aegis_wall_ms(), (const char *)ckpt, ckpt_len, &out, &event,
+                           &first, &last, detail);
+    free(req);
+    aegis_free(ckpt);
+    if (!err)
+        err = parse_out(out, ret);
+    else
+        aegis_free(out);
+    if (!err && event) {
+        /* the signed event, then the orphan marks; the restored risk state */
+        uint64_t key = 0;
+        if (aegis_store_last(p->d->store, "rollback", &key) != AEGIS_OK)
+            key = 0;
+        err = aegis_store_insert(p->d->store, "rollback", key + 1, (const uint8_t *)event, strlen(event));
+        char *state = NULL;
+        if (!err && aegis_core_risk_state(p->core, &state) == AEGIS_OK) {
+            err = aegis_store_meta_put(p->d->store, "risk_state", (const uint8_t *)state, strlen(state));
+            aegis_free(state);
+        }
+        if (!err) {
+            pthread_mutex_lock(&p->reg_lock);
+            struct orphan_span *n = aegis_realloc(p->orphans, (p->n_orphans + 1) * sizeof(*n));
+            if (n) {
+                p->orphans = n;
+                p->orphans[p->n_orphans++] = (struct orphan_span){ first, last };
+            }
+            pthread_mutex_unlock(&p->reg_lock);
+            json_object_set_new(*ret, "rollback", json_loads(event, 0, NULL));
+            AEGIS_LOGW(MOD, "rolled back", "orphaned=%llu..%llu", (unsigned long long)first, (unsigned long long)last);
+        } else {
+            *detail = "rollback event not persisted";
+        }
+    }
+    aegis_free(event);
     /* durable before the reply */
     aegis_err perr = aegisd_pipeline_persist_registry(p, &seq);
     if (!err && perr) {
@@ -202,7 +216,8 @@ static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **re
         err = perr;
     }
     if (err) {
-        json_decref(*ret);
+        if (*ret)
+            json_decref(*ret);
         *ret = NULL;
         return err;
     }

@@ -43,7 +43,7 @@ bench: deps build
 
 fuzz: deps
 	CC=clang-14 cmake -S . -B $(FUZZ_BUILD) -DAEGIS_FUZZ=ON $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzzers
 	@for f in $(FUZZ_BUILD)/fuzz/fuzz_*; do \
 	  n=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
 	  echo "== $$f ($(FUZZ_SECONDS)s)"; \

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "aegis/batch.h"
+#include "aegis/json.h"
 #include "aegis/crypto.h"
 #include "aegis/keys.h"
 
@@ -91,11 +92,18 @@ aegis_err aegis_chain_keyset_from_json(const json_t *j, aegis_keyset_pub *pub, a
                                        const char **why) AEGIS_WUR;
 void aegis_chain_seal_digest(const aegis_chain_seal *s, uint8_t out[static 32]);
 
-/* ---- hex helpers for the JSON format ---- */
-json_t *aegis_chain_hex(const uint8_t *p, size_t n);
+/* ---- key-based getters for the JSON format (shapes of aegis/json.h) ---- */
 aegis_err aegis_chain_get_hex(const json_t *obj, const char *key, uint8_t *out, size_t n) AEGIS_WUR;
 aegis_err aegis_chain_get_hex_alloc(const json_t *obj, const char *key, size_t max,
                                     uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+
+/* A signed receipt's hash: keccak256("AEGIS-RECEIPT-V1" || envelope hash ||
+ * tx hash || seq || envelope id || key epoch), integers u64 big-endian. A
+ * group of receipts is signed once (ML-DSA-87, AEGIS_CHAIN_RECEIPT_CTX) over
+ * the Merkle root of their hashes. */
+void aegis_chain_receipt_hash(uint8_t out[static 32], const uint8_t envelope_hash[static 32],
+                              const uint8_t tx_hash[static 32], uint64_t seq, uint64_t envelope_id,
+                              uint64_t key_epoch);
 
 /* ---- verification ---- */
 struct aegis_collateral_cache;

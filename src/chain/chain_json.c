@@ -3,46 +3,39 @@
 
 #include "aegis/chain.h"
 
-/* ---- hex helpers ---- */
-
-json_t *aegis_chain_hex(const uint8_t *p, size_t n)
-{
-    char *s = aegis_malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    aegis_hex_encode(s + 2, p, n);
-    json_t *j = json_string(s);
-    aegis_free(s);
-    return j;
-}
+/* ---- key-based getters over the shared JSON shapes (aegis/json.h) ---- */
 
 aegis_err aegis_chain_get_hex(const json_t *obj, const char *key, uint8_t *out, size_t n)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
-    if (!s || strncmp(s, "0x", 2) != 0)
-        return AEGIS_ERR_CHAIN_FORMAT;
-    return aegis_hex_decode_exact(s, out, n) ? AEGIS_ERR_CHAIN_FORMAT : AEGIS_OK;
+    return aegis_json_hex_exact(json_object_get(obj, key), out, n) ? AEGIS_OK : AEGIS_ERR_CHAIN_FORMAT;
 }
 
 aegis_err aegis_chain_get_hex_alloc(const json_t *obj, const char *key, size_t max,
                                     uint8_t **ret, size_t *ret_len)
 {
-    const char *s = json_string_value(json_object_get(obj, key));
-    if (!s || strncmp(s, "0x", 2) != 0)
-        return AEGIS_ERR_CHAIN_FORMAT;
-    aegis_err err = aegis_hex_decode_alloc(s, max, ret, ret_len);
+    aegis_err err = aegis_json_hex_alloc(json_object_get(obj, key), max, ret, ret_len);
     return err == AEGIS_ERR_NOMEM ? err : err ? AEGIS_ERR_CHAIN_FORMAT : AEGIS_OK;
 }
 
 static aegis_err get_u64(const json_t *obj, const char *key, uint64_t max, uint64_t *out)
 {
-    json_t *v = json_object_get(obj, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return AEGIS_ERR_CHAIN_FORMAT;
-    *out = (uint64_t)json_integer_value(v);
-    return AEGIS_OK;
+    return aegis_json_uint(json_object_get(obj, key), max, out) ? AEGIS_OK : AEGIS_ERR_CHAIN_FORMAT;
+}
+
+/* keccak256("AEGIS-RECEIPT-V1" || envelope hash || tx hash || seq ||
+ * envelope id || key epoch), integers u64 big-endian. */
+void aegis_chain_receipt_hash(uint8_t out[static 32], const uint8_t envelope_hash[static 32],
+                              const uint8_t tx_hash[static 32], uint64_t seq, uint64_t envelope_id,
+                              uint64_t key_epoch)
+{
+    uint8_t buf[16 + 32 + 32 + 24];
+    memcpy(buf, "AEGIS-RECEIPT-V1", 16);
+    memcpy(buf + 16, envelope_hash, 32);
+    memcpy(buf + 48, tx_hash, 32);
+    aegis_put_be64(buf + 80, seq);
+    aegis_put_be64(buf + 88, envelope_id);
+    aegis_put_be64(buf + 96, key_epoch);
+    aegis_keccak256(out, buf, sizeof(buf));
 }
 
 void aegis_chain_report_data(uint8_t out[static 64], const char *tag, const uint8_t value[static 32])
@@ -69,15 +62,15 @@ static json_t *header_to_json(const struct aegis_batch_header *h)
 {
     return json_pack("{s:i, s:I, s:I, s:o, s:I, s:i, s:o, s:i, s:o, s:i, s:i, s:i, s:I, s:i, s:o, s:I, s:o}",
                      "version", (int)h->version, "chain_id", (json_int_t)h->chain_id,
-                     "number", (json_int_t)h->number, "parent_hash", aegis_chain_hex(h->parent_hash, 32),
+                     "number", (json_int_t)h->number, "parent_hash", aegis_json_hex(h->parent_hash, 32),
                      "timestamp_ms", (json_int_t)h->timestamp_ms, "tx_count", (int)h->tx_count,
-                     "tx_root", aegis_chain_hex(h->tx_root, 32), "strategy_id", (int)h->strategy_id,
-                     "policy_hash", aegis_chain_hex(h->policy_hash, 32), "risk_score", (int)h->risk_score,
+                     "tx_root", aegis_json_hex(h->tx_root, 32), "strategy_id", (int)h->strategy_id,
+                     "policy_hash", aegis_json_hex(h->policy_hash, 32), "risk_score", (int)h->risk_score,
                      "risk_level", (int)h->risk_level, "algorithm_set", (int)h->algorithm_set,
                      "key_epoch", (json_int_t)h->key_epoch, "protected_count", (int)h->protected_count,
-                     "protected_hash", aegis_chain_hex(h->protected_hash, 32),
+                     "protected_hash", aegis_json_hex(h->protected_hash, 32),
                      "checkpoint_number", (json_int_t)h->checkpoint_number,
-                     "checkpoint_hash", aegis_chain_hex(h->checkpoint_hash, 32));
+                     "checkpoint_hash", aegis_json_hex(h->checkpoint_hash, 32));
 }
 
 static aegis_err header_from_json(const json_t *j, struct aegis_batch_header *h)
@@ -116,8 +109,8 @@ static aegis_err header_from_json(const json_t *j, struct aegis_batch_header *h)
 static json_t *attest_to_json(const aegis_chain_attest *a)
 {
     return json_pack("{s:s, s:s, s:b, s:o, s:o}", "backend", a->backend, "mode", a->mode,
-                     "insecure", a->insecure, "report_data", aegis_chain_hex(a->report_data, 64),
-                     "quote", aegis_chain_hex(a->quote, a->quote_len));
+                     "insecure", a->insecure, "report_data", aegis_json_hex(a->report_data, 64),
+                     "quote", aegis_json_hex(a->quote, a->quote_len));
 }
 
 static aegis_err attest_from_json(const json_t *j, aegis_chain_attest *a)
@@ -147,30 +140,30 @@ json_t *aegis_chain_batch_to_json(const aegis_chain_batch *b)
     for (size_t i = 0; txs && i < b->n_txs; i++) {
         const aegis_chain_tx *t = &b->txs[i];
         json_array_append_new(txs, json_pack("{s:o, s:o, s:o, s:I, s:I}",
-                                             "raw", aegis_chain_hex(t->raw, t->raw_len),
-                                             "hash", aegis_chain_hex(t->hash, 32),
-                                             "sender", aegis_chain_hex(t->sender, 20),
+                                             "raw", aegis_json_hex(t->raw, t->raw_len),
+                                             "hash", aegis_json_hex(t->hash, 32),
+                                             "sender", aegis_json_hex(t->sender, 20),
                                              "nonce", (json_int_t)t->nonce,
                                              "envelope_id", (json_int_t)t->envelope_id));
     }
-    json_t *sigs = json_pack("{s:o}", "ml-dsa-87", aegis_chain_hex(b->sig_mldsa, sizeof(b->sig_mldsa)));
+    json_t *sigs = json_pack("{s:o}", "ml-dsa-87", aegis_json_hex(b->sig_mldsa, sizeof(b->sig_mldsa)));
     if (sigs && b->has_ecdsa)
-        json_object_set_new(sigs, "secp256k1", aegis_chain_hex(b->sig_ecdsa, sizeof(b->sig_ecdsa)));
+        json_object_set_new(sigs, "secp256k1", aegis_json_hex(b->sig_ecdsa, sizeof(b->sig_ecdsa)));
     if (sigs && b->sig_slh)
-        json_object_set_new(sigs, "slh-dsa-sha2-256s", aegis_chain_hex(b->sig_slh, AEGIS_SLHDSA256S_SIG_BYTES));
+        json_object_set_new(sigs, "slh-dsa-sha2-256s", aegis_json_hex(b->sig_slh, AEGIS_SLHDSA256S_SIG_BYTES));
     json_t *att = json_object();
     if (att && b->primary.backend[0])
         json_object_set_new(att, "primary", attest_to_json(&b->primary));
     if (att && b->backup.backend[0])
         json_object_set_new(att, "backup", attest_to_json(&b->backup));
     json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "number", (json_int_t)b->h.number,
-                          "hash", aegis_chain_hex(b->hash, 32), "header", header_to_json(&b->h),
-                          "header_abi", aegis_chain_hex(abi, sizeof(abi)), "txs", txs,
+                          "hash", aegis_json_hex(b->hash, 32), "header", header_to_json(&b->h),
+                          "header_abi", aegis_json_hex(abi, sizeof(abi)), "txs", txs,
                           "signatures", sigs, "attestation", att);
     if (j && b->has_seal) {
         json_t *path = json_array();
         for (size_t i = 0; i < b->seal_path_len; i++)
-            json_array_append_new(path, aegis_chain_hex(b->seal_path[i], 32));
+            json_array_append_new(path, aegis_json_hex(b->seal_path[i], 32));
         json_object_set_new(j, "seal", json_pack("{s:I, s:I, s:I, s:o}", "number", (json_int_t)b->seal_number,
                                                  "index", (json_int_t)b->seal_index,
                                                  "count", (json_int_t)b->seal_count, "path", path));
@@ -306,8 +299,8 @@ json_t *aegis_chain_seal_to_json(const aegis_chain_seal *s)
     return json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "number", (json_int_t)s->number,
                      "first", (json_int_t)s->first, "count", (json_int_t)s->count,
                      "key_epoch", (json_int_t)s->key_epoch, "chain_id", (json_int_t)s->chain_id,
-                     "root", aegis_chain_hex(s->root, 32),
-                     "slh-dsa-sha2-256s", aegis_chain_hex(s->sig, sizeof(s->sig)));
+                     "root", aegis_json_hex(s->root, 32),
+                     "slh-dsa-sha2-256s", aegis_json_hex(s->sig, sizeof(s->sig)));
 }
 
 aegis_err aegis_chain_seal_from_json(const json_t *j, aegis_chain_seal *ret, const char **why)
@@ -337,16 +330,16 @@ json_t *aegis_chain_keyset_to_json(const aegis_keyset_pub *pub, const aegis_chai
     uint8_t key_id[32];
     aegis_envelope_key_id(key_id, pub->mlkem_ek, pub->x25519);
     json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:{s:o, s:o, s:o, s:o}, s:o}",
-                          "epoch", (json_int_t)pub->epoch, "keyset_hash", aegis_chain_hex(hash, 32),
-                          "ml-kem-1024", aegis_chain_hex(pub->mlkem_ek, sizeof(pub->mlkem_ek)),
-                          "x25519", aegis_chain_hex(pub->x25519, sizeof(pub->x25519)),
-                          "key_id", aegis_chain_hex(key_id, 32),
+                          "epoch", (json_int_t)pub->epoch, "keyset_hash", aegis_json_hex(hash, 32),
+                          "ml-kem-1024", aegis_json_hex(pub->mlkem_ek, sizeof(pub->mlkem_ek)),
+                          "x25519", aegis_json_hex(pub->x25519, sizeof(pub->x25519)),
+                          "key_id", aegis_json_hex(key_id, 32),
                           "signing",
-                          "ml-dsa-87", aegis_chain_hex(pub->mldsa87, sizeof(pub->mldsa87)),
-                          "slh-dsa-sha2-256s", aegis_chain_hex(pub->slhdsa, sizeof(pub->slhdsa)),
-                          "secp256k1", aegis_chain_hex(pub->secp256k1, sizeof(pub->secp256k1)),
-                          "eth_address", aegis_chain_hex(addr, 20),
-                          "encoded", aegis_chain_hex(enc, sizeof(enc)));
+                          "ml-dsa-87", aegis_json_hex(pub->mldsa87, sizeof(pub->mldsa87)),
+                          "slh-dsa-sha2-256s", aegis_json_hex(pub->slhdsa, sizeof(pub->slhdsa)),
+                          "secp256k1", aegis_json_hex(pub->secp256k1, sizeof(pub->secp256k1)),
+                          "eth_address", aegis_json_hex(addr, 20),
+                          "encoded", aegis_json_hex(enc, sizeof(enc)));
     if (j && att && att->backend[0])
         json_object_set_new(j, "attestation", attest_to_json(att));
     return j;

@@ -1,6 +1,6 @@
 # AEGIS_ORDER 6
 # The published batch chain: JSON export format and offline verification.
-aegis_module(chain DEPS crypto batch keys tee attest LIBS PkgConfig::JANSSON)
+aegis_module(chain DEPS json crypto batch keys tee attest LIBS PkgConfig::JANSSON)
 # tests/unit/test_chain_attest.c also drives the core's backup attestation
 # (src/core/core_attest.c): once the auto-registered target exists, give it
 # the core library and its private headers.

@@ -285,15 +285,8 @@ aegis_err aegis_cli_receipt_verify(const aegis_cli_receipt *r, const aegis_keyse
                                    const uint8_t *env, size_t env_len, const uint8_t *tx_hash,
                                    const char **why)
 {
-    /* keccak256("AEGIS-RECEIPT-V1" || env hash || tx hash || seq || env id || epoch) */
-    uint8_t buf[16 + 32 + 32 + 24], h[32];
-    memcpy(buf, "AEGIS-RECEIPT-V1", 16);
-    memcpy(buf + 16, r->envelope_hash, 32);
-    memcpy(buf + 48, r->tx_hash, 32);
-    aegis_put_be64(buf + 80, r->seq);
-    aegis_put_be64(buf + 88, r->envelope_id);
-    aegis_put_be64(buf + 96, r->key_epoch);
-    aegis_keccak256(h, buf, sizeof(buf));
+    uint8_t h[32];
+    aegis_chain_receipt_hash(h, r->envelope_hash, r->tx_hash, r->seq, r->envelope_id, r->key_epoch);
     if (!aegis_ct_eq(h, r->receipt_hash, 32)) {
         *why = "receipt_hash is not the hash of the receipt fields";
         return AEGIS_ERR_BAD_SIG;

@@ -96,7 +96,7 @@ static int keygen_main(int argc, char **argv)
     const char *type = NULL, *prefix = NULL, *tee_name = "sim";
     const char *data_dir = getenv("AEGIS_DATA_DIR") ? getenv("AEGIS_DATA_DIR") : "var";
     uint64_t epoch = 1;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {   /* every option takes a value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
             usage(stderr);
@@ -121,7 +121,6 @@ static int keygen_main(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        i++;
     }
     if (!type || !prefix) {
         usage(stderr);

@@ -292,7 +292,7 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
         json_object_set_new(json_object_get(j, "risk"), "since", json_integer((json_int_t)aegis_risk_since(core->risk)));
         json_object_set_new(j, "checkpoint", core->have_checkpoint
                                                  ? json_pack("{s:I, s:o, s:I}", "number", (json_int_t)core->ckpt_number,
-                                                             "hash", aegis_chain_hex(core->ckpt_hash, 32),
+                                                             "hash", aegis_json_hex(core->ckpt_hash, 32),
                                                              "batch", (json_int_t)core->ckpt_batch)
                                                  : json_null());
         json_object_set_new(j, "tee_backup", json_string(core->backup ? aegis_tee_name(core->backup) : ""));

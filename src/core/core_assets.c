@@ -178,7 +178,7 @@ aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64
         *ret_orphan_last = last;
     }
     json_t *params = json_loads(r.params_json ? r.params_json : "{}", 0, NULL);
-    err = text_out(json_pack("{s:s, s:o, s:o}", "op", r.op, "registry_hash", aegis_chain_hex(r.registry_hash, 32),
+    err = text_out(json_pack("{s:s, s:o, s:o}", "op", r.op, "registry_hash", aegis_json_hex(r.registry_hash, 32),
                              "params", params ? params : json_object()),
                    ret_json);
 out:

@@ -38,7 +38,7 @@ static char *state_blob(aegis_core *core, uint8_t reg_hash[32], uint8_t audit_he
     json_t *j = json_pack("{s:i, s:i, s:I, s:o}", "risk_score", (int)aegis_risk_score(core->risk),
                           "risk_level", (int)aegis_risk_level(core->risk),
                           "risk_since", (json_int_t)aegis_risk_since(core->risk),
-                          "registry", aegis_chain_hex(blob, len));
+                          "registry", aegis_json_hex(blob, len));
     aegis_free(blob);
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(j);
@@ -94,8 +94,8 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
          * and the TEE attestation binding its hash */
         json_t *j = json_pack("{s:o, s:{s:s, s:s, s:b, s:o, s:o}}", "checkpoint", aegis_checkpoint_to_json(&c, true),
                               "attestation", "backend", att.backend, "mode", "checkpoint",
-                              "insecure", att.insecure, "report_data", aegis_chain_hex(att.report_data, 64),
-                              "quote", aegis_chain_hex(att.quote, att.quote_len));
+                              "insecure", att.insecure, "report_data", aegis_json_hex(att.report_data, 64),
+                              "quote", aegis_json_hex(att.quote, att.quote_len));
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
         *ret_json = s ? aegis_strdup(s) : NULL;

@@ -144,17 +144,9 @@ out:
     return err;
 }
 
-/* keccak-256("AEGIS-RECEIPT-V1" || env hash || tx hash || seq || env id || epoch) */
 static void receipt_hash(const aegis_core_receipt *r, uint8_t out[32])
 {
-    uint8_t buf[16 + 32 + 32 + 24];
-    memcpy(buf, "AEGIS-RECEIPT-V1", 16);
-    memcpy(buf + 16, r->envelope_hash, 32);
-    memcpy(buf + 48, r->tx_hash, 32);
-    aegis_put_be64(buf + 80, r->seq);
-    aegis_put_be64(buf + 88, r->envelope_id);
-    aegis_put_be64(buf + 96, r->key_epoch);
-    aegis_keccak256(out, buf, sizeof(buf));
+    aegis_chain_receipt_hash(out, r->envelope_hash, r->tx_hash, r->seq, r->envelope_id, r->key_epoch);
 }
 
 aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n,
@@ -188,7 +180,7 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
     if (err)
         goto fail;
     err = AEGIS_ERR_NOMEM;
-    sigj = aegis_chain_hex(sig, AEGIS_MLDSA87_SIG_BYTES);
+    sigj = aegis_json_hex(sig, AEGIS_MLDSA87_SIG_BYTES);
     if (!sigj)
         goto fail;
     for (size_t i = 0; i < n; i++) {
@@ -197,18 +189,18 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
             goto fail;
         json_t *pj = json_array();
         for (size_t k = 0; pj && k < plen; k++)
-            json_array_append_new(pj, aegis_chain_hex(path[k], 32));
+            json_array_append_new(pj, aegis_json_hex(path[k], 32));
         json_t *j = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:{s:o, s:I, s:I, s:o, s:O}}",
-                              "envelope_hash", aegis_chain_hex(r[i].envelope_hash, 32),
-                              "tx_hash", aegis_chain_hex(r[i].tx_hash, 32),
-                              "sender", aegis_chain_hex(r[i].sender, 20),
+                              "envelope_hash", aegis_json_hex(r[i].envelope_hash, 32),
+                              "tx_hash", aegis_json_hex(r[i].tx_hash, 32),
+                              "sender", aegis_json_hex(r[i].sender, 20),
                               "nonce", (json_int_t)r[i].nonce,
                               "seq", (json_int_t)r[i].seq,
                               "envelope_id", (json_int_t)r[i].envelope_id,
-                              "receipt_hash", aegis_chain_hex(leaves[i], 32),
+                              "receipt_hash", aegis_json_hex(leaves[i], 32),
                               "key_epoch", (json_int_t)epoch,
                               "status", json_string("pending"),
-                              "signature", "root", aegis_chain_hex(root, 32), "index", (json_int_t)i,
+                              "signature", "root", aegis_json_hex(root, 32), "index", (json_int_t)i,
                               "count", (json_int_t)n, "path", pj, "ml-dsa-87", sigj);
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);

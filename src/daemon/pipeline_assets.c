@@ -363,7 +363,7 @@ static aegis_err m_get_data(const aegis_rpc_call *call, json_t *params, json_t *
     aegis_free(blob);
     if (err)
         return err;
-    *ret = json_pack("{s:I, s:o}", "version", (json_int_t)version, "data", aegis_chain_hex(data, len));
+    *ret = json_pack("{s:I, s:o}", "version", (json_int_t)version, "data", aegis_json_hex(data, len));
     aegis_free_secret(data, len);
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }

@@ -152,7 +152,7 @@ static aegis_err load_batch(struct aegisd_pipeline *p, uint64_t number, json_t *
                                      number - s->first, path, AEGIS_MERKLE_MAX_DEPTH, &plen) == AEGIS_OK) {
             json_t *pj = json_array();
             for (size_t k = 0; k < plen; k++)
-                json_array_append_new(pj, aegis_chain_hex(path[k], 32));
+                json_array_append_new(pj, aegis_json_hex(path[k], 32));
             json_object_set_new(j, "seal", json_pack("{s:I, s:I, s:I, s:o}", "number", (json_int_t)s->number,
                                                      "index", (json_int_t)(number - s->first),
                                                      "count", (json_int_t)s->count, "path", pj));
@@ -311,7 +311,7 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
     if (!err) {
         json_t *pj = json_array();
         for (size_t k = 0; k < plen; k++)
-            json_array_append_new(pj, aegis_chain_hex(path[k], 32));
+            json_array_append_new(pj, aegis_json_hex(path[k], 32));
         json_t *tx = json_array_get(txs, pos);
         *ret = json_pack("{s:s, s:O, s:I, s:O, s:I, s:i, s:I, s:o, s:O, s:O}", "status", "included",
                          "tx_hash", json_object_get(tx, "hash"), "envelope_id",
@@ -366,17 +366,17 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         const char *st = env_status_name(env.status);
         if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
             st = "pending";   /* logged, decision in flight */
-        *ret = json_pack("{s:s, s:o, s:I, s:s?}", "status", st, "envelope_hash", aegis_chain_hex(h, 32),
+        *ret = json_pack("{s:s, s:o, s:I, s:s?}", "status", st, "envelope_hash", aegis_json_hex(h, 32),
                          "envelope_id", (json_int_t)id, "reason", env.reason);
         aegis_free((void *)env.data);
         aegis_free((void *)env.reason);
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }
     if (aegis_core_is_pending(p->core, h)) {
-        *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_chain_hex(h, 32));
+        *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_json_hex(h, 32));
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }
-    *ret = json_pack("{s:s, s:o}", "status", "unknown", "hash", aegis_chain_hex(h, 32));
+    *ret = json_pack("{s:s, s:o}", "status", "unknown", "hash", aegis_json_hex(h, 32));
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 

@@ -13,66 +13,6 @@ static const uint8_t zero32[32];
 
 /* ---- JSON helpers (shared with rollback.c) ---- */
 
-json_t *aegis__mig_hex(const uint8_t *p, size_t n)
-{
-    char *s = aegis_malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    aegis_hex_encode(s + 2, p, n);
-    json_t *j = json_string(s);
-    aegis_free(s);
-    return j;
-}
-
-bool aegis__mig_get_hex(const json_t *v, uint8_t *out, size_t n)
-{
-    const char *s = json_string_value(v);
-    if (!s || strncmp(s, "0x", 2) != 0 || json_string_length(v) != 2 + 2 * n)
-        return false;
-    return aegis_hex_decode_exact(s, out, n) == AEGIS_OK;
-}
-
-aegis_err aegis__mig_get_hex_alloc(const json_t *v, size_t max, uint8_t **ret, size_t *ret_len)
-{
-    const char *s = json_string_value(v);
-    size_t sl = json_string_length(v);
-    if (!s || sl < 2 || strncmp(s, "0x", 2) != 0 || strlen(s) != sl || (sl - 2) % 2 != 0)
-        return AEGIS_ERR_INVAL;
-    if ((sl - 2) / 2 > max)
-        return AEGIS_ERR_TOO_BIG;
-    if (sl == 2) {
-        *ret = NULL;
-        *ret_len = 0;
-        return AEGIS_OK;
-    }
-    aegis_err err = aegis_hex_decode_alloc(s, max, ret, ret_len);
-    return err == AEGIS_ERR_NOMEM ? err : err ? AEGIS_ERR_INVAL : AEGIS_OK;
-}
-
-bool aegis__mig_get_uint(const json_t *v, uint64_t max, uint64_t *out)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return false;
-    *out = (uint64_t)json_integer_value(v);
-    return true;
-}
-
-bool aegis__mig_only_keys(const json_t *obj, const char *const *keys)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
-        bool found = false;
-        for (size_t i = 0; keys[i] && !found; i++)
-            found = strcmp(k, keys[i]) == 0;
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
 /* ---- record ---- */
 
 void aegis_checkpoint_clear(aegis_checkpoint *c)
@@ -200,23 +140,23 @@ json_t *aegis_checkpoint_to_json(const aegis_checkpoint *c, bool with_state)
         "{s:i, s:I, s:I, s:I, s:o, s:o, s:i, s:i, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:I, s:o}",
         "version", AEGIS_CHECKPOINT_VERSION, "number", (json_int_t)c->number,
         "batch_number", (json_int_t)c->batch_number, "timestamp_ms", (json_int_t)c->timestamp_ms,
-        "prev_hash", aegis__mig_hex(c->prev_hash, 32), "last_batch_hash", aegis__mig_hex(c->last_batch_hash, 32),
+        "prev_hash", aegis_json_hex(c->prev_hash, 32), "last_batch_hash", aegis_json_hex(c->last_batch_hash, 32),
         "risk_score", (int)c->risk_score, "risk_level", (int)c->risk_level, "key_epoch", (json_int_t)c->key_epoch,
-        "keyset_hash", aegis__mig_hex(c->keyset_hash, 32), "registry_hash", aegis__mig_hex(c->registry_hash, 32),
-        "asset_state_hash", aegis__mig_hex(c->asset_state_hash, 32),
-        "migration_hash", aegis__mig_hex(c->migration_hash, 32), "audit_head", aegis__mig_hex(c->audit_head, 32),
-        "state_hash", aegis__mig_hex(c->state_hash, 32), "state_len", (json_int_t)c->state_len,
-        "hash", aegis__mig_hex(c->hash, 32));
+        "keyset_hash", aegis_json_hex(c->keyset_hash, 32), "registry_hash", aegis_json_hex(c->registry_hash, 32),
+        "asset_state_hash", aegis_json_hex(c->asset_state_hash, 32),
+        "migration_hash", aegis_json_hex(c->migration_hash, 32), "audit_head", aegis_json_hex(c->audit_head, 32),
+        "state_hash", aegis_json_hex(c->state_hash, 32), "state_len", (json_int_t)c->state_len,
+        "hash", aegis_json_hex(c->hash, 32));
     if (!o)
         return NULL;
-    json_t *sigs = json_pack("{s:o}", "ml-dsa-87", aegis__mig_hex(c->sig_mldsa, AEGIS_MLDSA87_SIG_BYTES));
+    json_t *sigs = json_pack("{s:o}", "ml-dsa-87", aegis_json_hex(c->sig_mldsa, AEGIS_MLDSA87_SIG_BYTES));
     if (!sigs || json_object_set_new(o, "signatures", sigs) != 0)
         goto fail;
     if (c->sig_slh &&
-        json_object_set_new(sigs, "slh-dsa-sha2-256s", aegis__mig_hex(c->sig_slh, AEGIS_SLHDSA256S_SIG_BYTES)) != 0)
+        json_object_set_new(sigs, "slh-dsa-sha2-256s", aegis_json_hex(c->sig_slh, AEGIS_SLHDSA256S_SIG_BYTES)) != 0)
         goto fail;
     if (with_state && c->state &&
-        json_object_set_new(o, "state", aegis__mig_hex(c->state, c->state_len)) != 0)
+        json_object_set_new(o, "state", aegis_json_hex(c->state, c->state_len)) != 0)
         goto fail;
     return o;
 fail:
@@ -237,20 +177,20 @@ aegis_err aegis_checkpoint_from_json(const json_t *o, aegis_checkpoint *ret)
     aegis_err err = AEGIS_ERR_CKPT_MALFORMED;
     uint64_t v, sl;
     const json_t *sigs = json_object_get(o, "signatures");
-    if (!json_is_object(o) || !aegis__mig_only_keys(o, keys) || !json_is_object(sigs) ||
-        !aegis__mig_only_keys(sigs, sig_keys))
+    if (!json_is_object(o) || !aegis_json_only_keys(o, keys) || !json_is_object(sigs) ||
+        !aegis_json_only_keys(sigs, sig_keys))
         goto out;
-    if (!aegis__mig_get_uint(json_object_get(o, "version"), 255, &v) || v != AEGIS_CHECKPOINT_VERSION ||
-        !aegis__mig_get_uint(json_object_get(o, "number"), I63, &c.number) ||
-        !aegis__mig_get_uint(json_object_get(o, "batch_number"), I63, &c.batch_number) ||
-        !aegis__mig_get_uint(json_object_get(o, "timestamp_ms"), I63, &c.timestamp_ms) ||
-        !aegis__mig_get_uint(json_object_get(o, "key_epoch"), I63, &c.key_epoch) ||
-        !aegis__mig_get_uint(json_object_get(o, "state_len"), AEGIS_CHECKPOINT_MAX_STATE, &sl))
+    if (!aegis_json_uint(json_object_get(o, "version"), 255, &v) || v != AEGIS_CHECKPOINT_VERSION ||
+        !aegis_json_uint(json_object_get(o, "number"), I63, &c.number) ||
+        !aegis_json_uint(json_object_get(o, "batch_number"), I63, &c.batch_number) ||
+        !aegis_json_uint(json_object_get(o, "timestamp_ms"), I63, &c.timestamp_ms) ||
+        !aegis_json_uint(json_object_get(o, "key_epoch"), I63, &c.key_epoch) ||
+        !aegis_json_uint(json_object_get(o, "state_len"), AEGIS_CHECKPOINT_MAX_STATE, &sl))
         goto out;
-    if (!aegis__mig_get_uint(json_object_get(o, "risk_score"), 10000, &v))
+    if (!aegis_json_uint(json_object_get(o, "risk_score"), 10000, &v))
         goto out;
     c.risk_score = (uint16_t)v;
-    if (!aegis__mig_get_uint(json_object_get(o, "risk_level"), 2, &v))
+    if (!aegis_json_uint(json_object_get(o, "risk_level"), 2, &v))
         goto out;
     c.risk_level = (uint8_t)v;
     static const struct { const char *k; size_t off; } hashes[] = {
@@ -265,9 +205,9 @@ aegis_err aegis_checkpoint_from_json(const json_t *o, aegis_checkpoint *ret)
         { "hash", offsetof(aegis_checkpoint, hash) },
     };
     for (size_t i = 0; i < AEGIS_ARRAY_LEN(hashes); i++)
-        if (!aegis__mig_get_hex(json_object_get(o, hashes[i].k), (uint8_t *)&c + hashes[i].off, 32))
+        if (!aegis_json_hex_exact(json_object_get(o, hashes[i].k), (uint8_t *)&c + hashes[i].off, 32))
             goto out;
-    if (!aegis__mig_get_hex(json_object_get(sigs, "ml-dsa-87"), c.sig_mldsa, AEGIS_MLDSA87_SIG_BYTES))
+    if (!aegis_json_hex_exact(json_object_get(sigs, "ml-dsa-87"), c.sig_mldsa, AEGIS_MLDSA87_SIG_BYTES))
         goto out;
     const json_t *slh = json_object_get(sigs, "slh-dsa-sha2-256s");
     if (slh) {
@@ -275,12 +215,12 @@ aegis_err aegis_checkpoint_from_json(const json_t *o, aegis_checkpoint *ret)
             err = AEGIS_ERR_NOMEM;
             goto out;
         }
-        if (!aegis__mig_get_hex(slh, c.sig_slh, AEGIS_SLHDSA256S_SIG_BYTES))
+        if (!aegis_json_hex_exact(slh, c.sig_slh, AEGIS_SLHDSA256S_SIG_BYTES))
             goto out;
     }
     const json_t *st = json_object_get(o, "state");
     if (st) {
-        aegis_err e = aegis__mig_get_hex_alloc(st, AEGIS_CHECKPOINT_MAX_STATE, &c.state, &c.state_len);
+        aegis_err e = aegis_json_hex_alloc(st, AEGIS_CHECKPOINT_MAX_STATE, &c.state, &c.state_len);
         if (e == AEGIS_ERR_NOMEM)
             err = e;
         if (e != AEGIS_OK || c.state_len != sl)

@@ -110,12 +110,12 @@ json_t *aegis_rollback_to_json(const aegis_rollback *r)
     return json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:s, s:o, s:I, s:o, s:o}",
                      "number", (json_int_t)r->number, "timestamp_ms", (json_int_t)r->timestamp_ms,
                      "checkpoint_number", (json_int_t)r->checkpoint_number,
-                     "checkpoint_hash", aegis__mig_hex(r->checkpoint_hash, 32),
-                     "state_hash", aegis__mig_hex(r->state_hash, 32),
+                     "checkpoint_hash", aegis_json_hex(r->checkpoint_hash, 32),
+                     "state_hash", aegis_json_hex(r->state_hash, 32),
                      "orphan_first", (json_int_t)r->orphan_first, "orphan_last", (json_int_t)r->orphan_last,
-                     "reason", r->reason, "admin_signature", aegis__mig_hex(r->admin_sig, r->admin_sig_len),
-                     "key_epoch", (json_int_t)r->key_epoch, "keyset_hash", aegis__mig_hex(r->keyset_hash, 32),
-                     "signature", aegis__mig_hex(r->sig_mldsa, AEGIS_MLDSA87_SIG_BYTES));
+                     "reason", r->reason, "admin_signature", aegis_json_hex(r->admin_sig, r->admin_sig_len),
+                     "key_epoch", (json_int_t)r->key_epoch, "keyset_hash", aegis_json_hex(r->keyset_hash, 32),
+                     "signature", aegis_json_hex(r->sig_mldsa, AEGIS_MLDSA87_SIG_BYTES));
 }
 
 aegis_err aegis_rollback_from_json(const json_t *o, aegis_rollback *ret)
@@ -129,21 +129,21 @@ aegis_err aegis_rollback_from_json(const json_t *o, aegis_rollback *ret)
     aegis_err err = AEGIS_ERR_ROLLBACK_MALFORMED;
     const json_t *rs = json_object_get(o, "reason");
     const char *reason = json_string_value(rs);
-    if (!json_is_object(o) || !aegis__mig_only_keys(o, keys) || !reason || strlen(reason) != json_string_length(rs) ||
+    if (!json_is_object(o) || !aegis_json_only_keys(o, keys) || !reason || strlen(reason) != json_string_length(rs) ||
         !reason_ok(reason) ||
-        !aegis__mig_get_uint(json_object_get(o, "number"), I63, &r.number) ||
-        !aegis__mig_get_uint(json_object_get(o, "timestamp_ms"), I63, &r.timestamp_ms) ||
-        !aegis__mig_get_uint(json_object_get(o, "checkpoint_number"), I63, &r.checkpoint_number) ||
-        !aegis__mig_get_uint(json_object_get(o, "orphan_first"), I63, &r.orphan_first) ||
-        !aegis__mig_get_uint(json_object_get(o, "orphan_last"), I63, &r.orphan_last) ||
-        !aegis__mig_get_uint(json_object_get(o, "key_epoch"), I63, &r.key_epoch) ||
-        !aegis__mig_get_hex(json_object_get(o, "checkpoint_hash"), r.checkpoint_hash, 32) ||
-        !aegis__mig_get_hex(json_object_get(o, "state_hash"), r.state_hash, 32) ||
-        !aegis__mig_get_hex(json_object_get(o, "keyset_hash"), r.keyset_hash, 32) ||
-        !aegis__mig_get_hex(json_object_get(o, "signature"), r.sig_mldsa, AEGIS_MLDSA87_SIG_BYTES))
+        !aegis_json_uint(json_object_get(o, "number"), I63, &r.number) ||
+        !aegis_json_uint(json_object_get(o, "timestamp_ms"), I63, &r.timestamp_ms) ||
+        !aegis_json_uint(json_object_get(o, "checkpoint_number"), I63, &r.checkpoint_number) ||
+        !aegis_json_uint(json_object_get(o, "orphan_first"), I63, &r.orphan_first) ||
+        !aegis_json_uint(json_object_get(o, "orphan_last"), I63, &r.orphan_last) ||
+        !aegis_json_uint(json_object_get(o, "key_epoch"), I63, &r.key_epoch) ||
+        !aegis_json_hex_exact(json_object_get(o, "checkpoint_hash"), r.checkpoint_hash, 32) ||
+        !aegis_json_hex_exact(json_object_get(o, "state_hash"), r.state_hash, 32) ||
+        !aegis_json_hex_exact(json_object_get(o, "keyset_hash"), r.keyset_hash, 32) ||
+        !aegis_json_hex_exact(json_object_get(o, "signature"), r.sig_mldsa, AEGIS_MLDSA87_SIG_BYTES))
         goto out;
     memcpy(r.reason, reason, strlen(reason) + 1);
-    aegis_err e = aegis__mig_get_hex_alloc(json_object_get(o, "admin_signature"), AEGIS_ROLLBACK_ADMIN_SIG_MAX,
+    aegis_err e = aegis_json_hex_alloc(json_object_get(o, "admin_signature"), AEGIS_ROLLBACK_ADMIN_SIG_MAX,
                                            &r.admin_sig, &r.admin_sig_len);
     err = e == AEGIS_ERR_NOMEM ? e : e ? AEGIS_ERR_ROLLBACK_MALFORMED : AEGIS_OK;
 out:

@@ -22,49 +22,6 @@ bool aegis__risk_valid_id(const char *s, size_t max)
     return true;
 }
 
-json_t *aegis__risk_hex(const uint8_t *p, size_t n)
-{
-    char *s = aegis_malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    aegis_hex_encode(s + 2, p, n);
-    json_t *j = json_string(s);
-    aegis_free(s);
-    return j;
-}
-
-bool aegis__risk_get_hex(const json_t *v, uint8_t *out, size_t n)
-{
-    const char *s = json_string_value(v);
-    if (!s || strncmp(s, "0x", 2) != 0 || json_string_length(v) != 2 + 2 * n)
-        return false;
-    return aegis_hex_decode_exact(s, out, n) == AEGIS_OK;
-}
-
-bool aegis__risk_get_uint(const json_t *v, uint64_t max, uint64_t *out)
-{
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return false;
-    *out = (uint64_t)json_integer_value(v);
-    return true;
-}
-
-bool aegis__risk_only_keys(const json_t *obj, const char *const *keys)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
-        bool found = false;
-        for (size_t i = 0; keys[i] && !found; i++)
-            found = strcmp(k, keys[i]) == 0;
-        if (!found)
-            return false;
-    }
-    return true;
-}
-
 /* ---- algorithm names ---- */
 
 static const struct { const char *name; uint8_t bit; } alg_names[] = {
@@ -227,8 +184,8 @@ json_t *aegis_risk_assessment_to_json(const aegis_risk_assessment *a)
     json_t *o = json_pack("{s:i, s:s, s:I, s:I, s:i, s:o, s:o}", "version", AEGIS_RISK_VERSION,
                           "source", a->source, "seq", (json_int_t)a->seq, "timestamp_ms",
                           (json_int_t)a->timestamp_ms, "score", (int)a->score, "key",
-                          aegis__risk_hex(a->key_id, 32), "signature",
-                          aegis__risk_hex(a->signature, AEGIS_MLDSA87_SIG_BYTES));
+                          aegis_json_hex(a->key_id, 32), "signature",
+                          aegis_json_hex(a->signature, AEGIS_MLDSA87_SIG_BYTES));
     if (!o)
         return NULL;
     if (a->n_assets) {
@@ -259,7 +216,7 @@ static aegis_err parse_assets(const json_t *m, aegis_risk_assessment *a)
     size_t i = 0;
     json_object_foreach((json_t *)m, k, v) {
         uint64_t s;
-        if (!aegis__risk_valid_id(k, AEGIS_RISK_ASSET_ID_MAX) || !aegis__risk_get_uint(v, AEGIS_RISK_SCORE_MAX, &s))
+        if (!aegis__risk_valid_id(k, AEGIS_RISK_ASSET_ID_MAX) || !aegis_json_uint(v, AEGIS_RISK_SCORE_MAX, &s))
             return AEGIS_ERR_RISK_MALFORMED;
         strcpy(a->assets[i].id, k);
         a->assets[i].score = (uint16_t)s;
@@ -299,22 +256,22 @@ aegis_err aegis_risk_assessment_from_json(const json_t *o, aegis_risk_assessment
     memset(&a, 0, sizeof(a));
     aegis_err err = AEGIS_ERR_RISK_MALFORMED;
     uint64_t v;
-    if (!json_is_object(o) || !aegis__risk_only_keys(o, keys))
+    if (!json_is_object(o) || !aegis_json_only_keys(o, keys))
         goto out;
-    if (!aegis__risk_get_uint(json_object_get(o, "version"), 255, &v) || v != AEGIS_RISK_VERSION)
+    if (!aegis_json_uint(json_object_get(o, "version"), 255, &v) || v != AEGIS_RISK_VERSION)
         goto out;
     const json_t *src = json_object_get(o, "source");
     const char *s = json_string_value(src);
     if (!s || json_string_length(src) != strlen(s) || !aegis__risk_valid_id(s, AEGIS_RISK_SOURCE_MAX))
         goto out;
     strcpy(a.source, s);
-    if (!aegis__risk_get_uint(json_object_get(o, "seq"), I63, &a.seq) ||
-        !aegis__risk_get_uint(json_object_get(o, "timestamp_ms"), I63, &a.timestamp_ms) ||
-        !aegis__risk_get_uint(json_object_get(o, "score"), AEGIS_RISK_SCORE_MAX, &v))
+    if (!aegis_json_uint(json_object_get(o, "seq"), I63, &a.seq) ||
+        !aegis_json_uint(json_object_get(o, "timestamp_ms"), I63, &a.timestamp_ms) ||
+        !aegis_json_uint(json_object_get(o, "score"), AEGIS_RISK_SCORE_MAX, &v))
         goto out;
     a.score = (uint16_t)v;
-    if (!aegis__risk_get_hex(json_object_get(o, "key"), a.key_id, 32) ||
-        !aegis__risk_get_hex(json_object_get(o, "signature"), a.signature, AEGIS_MLDSA87_SIG_BYTES))
+    if (!aegis_json_hex_exact(json_object_get(o, "key"), a.key_id, 32) ||
+        !aegis_json_hex_exact(json_object_get(o, "signature"), a.signature, AEGIS_MLDSA87_SIG_BYTES))
         goto out;
     const json_t *m = json_object_get(o, "assets");
     if (m && (err = parse_assets(m, &a)) != AEGIS_OK)

@@ -98,22 +98,22 @@ json_t *aegis_handover_to_json(const aegis_handover *h)
 {
     return json_pack("{s:I, s:I, s:o, s:o, s:I, s:s, s:I, s:{s:{s:o, s:o}, s:{s:o, s:o}}}",
                      "old_epoch", (json_int_t)h->old_epoch, "new_epoch", (json_int_t)h->new_epoch,
-                     "old_keyset_hash", aegis__risk_hex(h->old_keyset_hash, 32),
-                     "new_keyset_hash", aegis__risk_hex(h->new_keyset_hash, 32),
+                     "old_keyset_hash", aegis_json_hex(h->old_keyset_hash, 32),
+                     "new_keyset_hash", aegis_json_hex(h->new_keyset_hash, 32),
                      "batch_number", (json_int_t)h->batch_number, "reason", aegis_rotation_reason_name(h->reason),
                      "timestamp_ms", (json_int_t)h->timestamp_ms, "signatures",
-                     "old", "ml-dsa-87", aegis__risk_hex(h->old_mldsa, sizeof(h->old_mldsa)),
-                     "slh-dsa-sha2-256s", aegis__risk_hex(h->old_slhdsa, sizeof(h->old_slhdsa)),
-                     "new", "ml-dsa-87", aegis__risk_hex(h->new_mldsa, sizeof(h->new_mldsa)),
-                     "slh-dsa-sha2-256s", aegis__risk_hex(h->new_slhdsa, sizeof(h->new_slhdsa)));
+                     "old", "ml-dsa-87", aegis_json_hex(h->old_mldsa, sizeof(h->old_mldsa)),
+                     "slh-dsa-sha2-256s", aegis_json_hex(h->old_slhdsa, sizeof(h->old_slhdsa)),
+                     "new", "ml-dsa-87", aegis_json_hex(h->new_mldsa, sizeof(h->new_mldsa)),
+                     "slh-dsa-sha2-256s", aegis_json_hex(h->new_slhdsa, sizeof(h->new_slhdsa)));
 }
 
 static bool get_sigs(const json_t *o, uint8_t *mldsa, uint8_t *slh)
 {
     static const char *const keys[] = { "ml-dsa-87", "slh-dsa-sha2-256s", NULL };
-    return json_is_object(o) && aegis__risk_only_keys(o, keys) &&
-           aegis__risk_get_hex(json_object_get(o, "ml-dsa-87"), mldsa, AEGIS_MLDSA87_SIG_BYTES) &&
-           aegis__risk_get_hex(json_object_get(o, "slh-dsa-sha2-256s"), slh, AEGIS_SLHDSA256S_SIG_BYTES);
+    return json_is_object(o) && aegis_json_only_keys(o, keys) &&
+           aegis_json_hex_exact(json_object_get(o, "ml-dsa-87"), mldsa, AEGIS_MLDSA87_SIG_BYTES) &&
+           aegis_json_hex_exact(json_object_get(o, "slh-dsa-sha2-256s"), slh, AEGIS_SLHDSA256S_SIG_BYTES);
 }
 
 aegis_err aegis_handover_from_json(const json_t *o, aegis_handover *ret)
@@ -128,14 +128,14 @@ aegis_err aegis_handover_from_json(const json_t *o, aegis_handover *ret)
     aegis_err err = AEGIS_ERR_HANDOVER_MALFORMED;
     const json_t *sigs = json_object_get(o, "signatures");
     const char *reason = json_string_value(json_object_get(o, "reason"));
-    if (!json_is_object(o) || !aegis__risk_only_keys(o, keys) || !json_is_object(sigs) ||
-        !aegis__risk_only_keys(sigs, sig_keys) || !reason ||
-        !aegis__risk_get_uint(json_object_get(o, "old_epoch"), I63, &h->old_epoch) ||
-        !aegis__risk_get_uint(json_object_get(o, "new_epoch"), I63, &h->new_epoch) ||
-        !aegis__risk_get_uint(json_object_get(o, "batch_number"), I63, &h->batch_number) ||
-        !aegis__risk_get_uint(json_object_get(o, "timestamp_ms"), I63, &h->timestamp_ms) ||
-        !aegis__risk_get_hex(json_object_get(o, "old_keyset_hash"), h->old_keyset_hash, 32) ||
-        !aegis__risk_get_hex(json_object_get(o, "new_keyset_hash"), h->new_keyset_hash, 32) ||
+    if (!json_is_object(o) || !aegis_json_only_keys(o, keys) || !json_is_object(sigs) ||
+        !aegis_json_only_keys(sigs, sig_keys) || !reason ||
+        !aegis_json_uint(json_object_get(o, "old_epoch"), I63, &h->old_epoch) ||
+        !aegis_json_uint(json_object_get(o, "new_epoch"), I63, &h->new_epoch) ||
+        !aegis_json_uint(json_object_get(o, "batch_number"), I63, &h->batch_number) ||
+        !aegis_json_uint(json_object_get(o, "timestamp_ms"), I63, &h->timestamp_ms) ||
+        !aegis_json_hex_exact(json_object_get(o, "old_keyset_hash"), h->old_keyset_hash, 32) ||
+        !aegis_json_hex_exact(json_object_get(o, "new_keyset_hash"), h->new_keyset_hash, 32) ||
         !get_sigs(json_object_get(sigs, "old"), h->old_mldsa, h->old_slhdsa) ||
         !get_sigs(json_object_get(sigs, "new"), h->new_mldsa, h->new_slhdsa))
         goto out;

@@ -348,13 +348,13 @@ json_t *aegis_risk_decision_json(const struct aegis_risk_decision *d)
     json_t *o = json_pack("{s:I, s:I, s:b, s:s, s:i, s:o, s:s, s:s}", "index", (json_int_t)d->index,
                           "at_ms", (json_int_t)d->at_ms, "accepted", d->result == AEGIS_OK,
                           "result", d->result == AEGIS_OK ? "accepted" : aegis_err_name(d->result),
-                          "code", (int)d->result, "digest", aegis__risk_hex(d->digest, 32),
+                          "code", (int)d->result, "digest", aegis_json_hex(d->digest, 32),
                           "level_before", aegis_risk_level_name(d->level_before),
                           "level_after", aegis_risk_level_name(d->level_after));
     if (o && d->parsed) {
         json_t *p = json_pack("{s:s, s:I, s:I, s:i, s:o}", "source", d->source, "seq", (json_int_t)d->seq,
                               "timestamp_ms", (json_int_t)d->timestamp_ms, "score", (int)d->score,
-                              "key", aegis__risk_hex(d->key_id, 32));
+                              "key", aegis_json_hex(d->key_id, 32));
         if (!p || json_object_update(o, p) != 0) {
             json_decref(p);
             json_decref(o);

@@ -316,7 +316,7 @@ static void test_keyset_record(void **state)
     uint8_t bad[32];
     memcpy(bad, kh, 32);
     bad[0] ^= 1;
-    json_object_set_new(k, "keyset_hash", aegis_chain_hex(bad, 32));
+    json_object_set_new(k, "keyset_hash", aegis_json_hex(bad, 32));
     assert_int_equal(aegis_chain_keyset_from_json(k, &pub, &a2, &why), AEGIS_ERR_CHAIN_FORMAT);
     json_decref(k);
     /* an encoding changed in the ML-DSA key: the hash no longer matches */
@@ -324,7 +324,7 @@ static void test_keyset_record(void **state)
     uint8_t enc[AEGIS_KEYSET_PUB_BYTES];
     aegis_keyset_pub_encode(enc, f->pub);
     enc[20] ^= 1;
-    json_object_set_new(k, "encoded", aegis_chain_hex(enc, sizeof(enc)));
+    json_object_set_new(k, "encoded", aegis_json_hex(enc, sizeof(enc)));
     assert_int_equal(aegis_chain_keyset_from_json(k, &pub, &a2, &why), AEGIS_ERR_CHAIN_FORMAT);
     json_decref(k);
     /* a malformed attestation */

@@ -1,0 +1,64 @@
+/* json.c - 0x-hex byte strings, bounded integers and closed key sets. */
+#include <string.h>
+
+#include "aegis/json.h"
+
+json_t *aegis_json_hex(const uint8_t *p, size_t n)
+{
+    char *s = aegis_malloc(2 * n + 3);
+    if (!s)
+        return NULL;
+    s[0] = '0';
+    s[1] = 'x';
+    aegis_hex_encode(s + 2, p, n);
+    json_t *j = json_string(s);
+    aegis_free(s);
+    return j;
+}
+
+bool aegis_json_hex_exact(const json_t *v, uint8_t *out, size_t n)
+{
+    const char *s = json_string_value(v);
+    if (!s || strncmp(s, "0x", 2) != 0 || json_string_length(v) != 2 + 2 * n)
+        return false;
+    return aegis_hex_decode_exact(s, out, n) == AEGIS_OK;
+}
+
+aegis_err aegis_json_hex_alloc(const json_t *v, size_t max, uint8_t **ret, size_t *ret_len)
+{
+    const char *s = json_string_value(v);
+    size_t sl = json_string_length(v);
+    if (!s || sl < 2 || strncmp(s, "0x", 2) != 0 || strlen(s) != sl || (sl - 2) % 2 != 0)
+        return AEGIS_ERR_INVAL;   /* also refuses an embedded NUL */
+    if ((sl - 2) / 2 > max)
+        return AEGIS_ERR_TOO_BIG;
+    if (sl == 2) {
+        *ret = NULL;
+        *ret_len = 0;
+        return AEGIS_OK;
+    }
+    aegis_err err = aegis_hex_decode_alloc(s, max, ret, ret_len);
+    return err == AEGIS_ERR_NOMEM ? err : err ? AEGIS_ERR_INVAL : AEGIS_OK;
+}
+
+bool aegis_json_uint(const json_t *v, uint64_t max, uint64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
+        return false;
+    *out = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+bool aegis_json_only_keys(const json_t *obj, const char *const *keys)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)obj, k, v) {
+        bool found = false;
+        for (size_t i = 0; keys[i] && !found; i++)
+            found = strcmp(k, keys[i]) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}

@@ -54,6 +54,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: aegis verify --rpc URL (--all | --from N --to M) [--allow-sim] [--require-slh]\n"
+        "                    [--collateral P] [--at SECONDS] [--policy FILE]\n"
         "       aegis verify FILE [--keyset FILE] [--allow-sim] [--require-slh]\n\n"
         "Verify published batches offline: header hash, Merkle root, every signature\n"
         "against the attested key set of the batch's epoch, the SLH-DSA signature or\n"
@@ -66,6 +67,10 @@ static void usage(FILE *f)
         "  --keyset FILE    key set JSON (aegis_getKeySet result) instead of the embedded one\n"
         "  --allow-sim      accept simulated (insecure) TEE quotes - development only\n"
         "  --require-slh    fail batches not yet covered by SLH-DSA (signature or seal)\n"
+        "  --collateral P   Intel DCAP collateral (JSON file or directory) for tdx/dstack quotes\n"
+        "  --at SECONDS     verify quotes at this Unix time (default: now)\n"
+        "  --policy FILE    attestation policy JSON (measurements, TCB statuses; docs/internals/attestation.md)\n"
+        "Primary and backup attestations must both verify and bind the same value.\n"
         "Prints one line per batch and 'N passed, M failed'; exits 1 on any failure.\n",
         AEGIS_CLI_RPC_DEFAULT_URL);
 }
@@ -367,7 +372,7 @@ static int verify_main(int argc, char **argv)
     const char *url = aegis_cli_rpc_url(&argc, argv);
     const char *file = NULL, *keyset = NULL;
     bool all = false, has_from = false, has_to = false;
-    uint64_t from = 0, to = 0;
+    uint64_t from = 0, to = 0, at = 0;
     vctx *v = aegis_calloc(1, sizeof(*v));
     if (!v)
         return 1;
@@ -387,6 +392,15 @@ static int verify_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--keyset") == 0 && val) {
             keyset = val;
+            i++;
+        } else if (strcmp(a, "--collateral") == 0 && val) {
+            v->opts.collateral_dir = val;   /* DCAP collateral for tdx / dstack quotes */
+            i++;
+        } else if (strcmp(a, "--at") == 0 && val && aegis_cli_parse_u64(val, &at) == 0 && at <= INT64_MAX) {
+            v->opts.verify_at = (int64_t)at;
+            i++;
+        } else if (strcmp(a, "--policy") == 0 && val) {
+            v->opts.policy_file = val;
             i++;
         } else if (a[0] != '-' && !file) {
             file = a;

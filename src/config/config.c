@@ -270,8 +270,10 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         FAIL("worker", "enclave_type", "\"SIM\" requires tee.primary = \"sim\"");
     if (eq(c->enclave_type, "SGX") && (eq(c->tee_primary, "tdx") || eq(c->tee_primary, "dstack")))
         FAIL("worker", "enclave_type", "\"SGX\" cannot be attested by the tdx or dstack backend");
-    if (c->tee_backup && c->tee_backup[0] && eq(c->tee_backup, c->tee_primary))
-        FAIL("tee", "backup", "must differ from tee.primary");
+    /* A real redundancy layer is a second TEE stack; two sims (independent
+     * keys) are allowed so development exercises the cross-validation. */
+    if (c->tee_backup && c->tee_backup[0] && eq(c->tee_backup, c->tee_primary) && !eq(c->tee_primary, "sim"))
+        FAIL("tee", "backup", "must differ from tee.primary (only sim may back up sim)");
     if (c->tee_require_backup && (!c->tee_backup || !c->tee_backup[0]))
         FAIL("tee", "require_backup", "is true but no tee.backup is configured");
     if (eq(c->mode, "asset") && !c->enable_asset_protection)

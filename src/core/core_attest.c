@@ -43,7 +43,7 @@ aegis_err aegis__core_attest_open_backup(aegis_core *core, const aegis_config *c
         }
         goto out;
     }
-    if (cfg->tee_primary && strcmp(cfg->tee_primary, cfg->tee_backup) == 0) {
+    if (cfg->tee_primary && strcmp(cfg->tee_primary, cfg->tee_backup) == 0 && strcmp(cfg->tee_primary, "sim") != 0) {
         d = "tee.backup must differ from tee.primary";
         err = AEGIS_ERR_INVAL;
         goto out;

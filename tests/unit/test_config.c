@@ -345,6 +345,14 @@ static void test_contradictions(void **state)
     bad("[worker]\nenclave_type = \"SGX\"\n[tee]\nprimary = \"dstack\"\n", CON, NULL, "worker.enclave_type");
     bad("[worker]\nenclave_type = \"TDX\"\n[tee]\nprimary = \"tdx\"\nbackup = \"tdx\"\n", CON, "t.toml:5:1:", "tee.backup");
     bad("[tee]\nrequire_backup = true\n", CON, "t.toml:2:1:", "tee.require_backup");
+    {   /* two simulated TEEs (independent keys) may cross-validate in development */
+        aegis_config c;
+        const char *ok = "[tee]\nbackup = \"sim\"\nrequire_backup = true\n";
+        assert_int_equal(aegis_config_load_buffer(&c, "t", ok, strlen(ok), NULL), AEGIS_OK);
+        assert_string_equal(c.tee_backup, "sim");
+        aegis_config_clear(&c);
+    }
+    bad("[tee]\nprimary = \"dstack\"\nbackup = \"dstack\"\n", CON, "t.toml:3:1:", "tee.backup");
     bad("[intelligence]\nmode = \"asset\"\nenable_asset_protection = false\n", CON, "t.toml:2:1:", "intelligence.mode");
     bad("[intelligence]\nmode = \"migration\"\nenable_migration = false\n", CON, NULL, "intelligence.mode");
     bad("[quantum]\nsignature_algorithms = [\"ML-DSA-87\", \"ML-DSA-87\"]\n", CON, NULL, "quantum.signature_algorithms");

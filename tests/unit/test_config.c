@@ -352,7 +352,8 @@ static void test_contradictions(void **state)
         assert_string_equal(c.tee_backup, "sim");
         aegis_config_clear(&c);
     }
-    bad("[tee]\nprimary = \"dstack\"\nbackup = \"dstack\"\n", CON, "t.toml:3:1:", "tee.backup");
+    bad("[worker]\nenclave_type = \"TDX\"\n[tee]\nprimary = \"dstack\"\nbackup = \"dstack\"\n", CON, "t.toml:5:1:",
+        "tee.backup");
     bad("[intelligence]\nmode = \"asset\"\nenable_asset_protection = false\n", CON, "t.toml:2:1:", "intelligence.mode");
     bad("[intelligence]\nmode = \"migration\"\nenable_migration = false\n", CON, NULL, "intelligence.mode");
     bad("[quantum]\nsignature_algorithms = [\"ML-DSA-87\", \"ML-DSA-87\"]\n", CON, NULL, "quantum.signature_algorithms");

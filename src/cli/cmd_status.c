@@ -44,6 +44,22 @@ static void print_human(json_t *r)
         printf(" %s", json_string_value(json_array_get(algs, i)));
     printf("\nworkers     %lld..%lld (%s)\n", num(cfg, "min_workers"), num(cfg, "max_workers"),
            str(cfg, "enclave_type"));
+    json_t *core = json_object_get(r, "core");
+    if (core) {   /* the sequencer's live state */
+        json_t *risk = json_object_get(core, "risk"), *ck = json_object_get(core, "checkpoint");
+        printf("risk        %lld (%s)\n", num(risk, "score"), str(risk, "level"));
+        printf("signing     ");
+        json_t *live = json_object_get(core, "algorithms");
+        for (size_t i = 0; i < json_array_size(live); i++)
+            printf("%s%s", i ? " + " : "", json_string_value(json_array_get(live, i)));
+        printf("  (key epoch %lld)\n", num(core, "key_epoch"));
+        printf("batches     last %lld, mempool %lld", num(r, "last_batch"), num(core, "mempool"));
+        if (json_is_object(ck))
+            printf(", checkpoint %lld at batch %lld", num(ck, "number"), num(ck, "batch"));
+        printf("\n");
+        if (num(core, "degraded_batches") > 0)
+            printf("degraded    %lld batches without the backup TEE's attestation\n", num(core, "degraded_batches"));
+    }
 }
 
 static int status_main(int argc, char **argv)

@@ -147,6 +147,12 @@ aegis_err aegis_core_restore_handover(aegis_core *core, const char *json, size_t
 /* The published key set of any epoch so far. */
 aegis_err aegis_core_key_info_epoch(aegis_core *core, uint64_t epoch, char **ret_json) AEGIS_WUR;
 
+/* ---- migrations ---- */
+/* The per-asset migration set (JSON) and a version bumped on every change,
+ * so the host persists it after a commit only when it changed. */
+aegis_err aegis_core_migration_state(aegis_core *core, uint64_t *ret_version, char **ret_json) AEGIS_WUR;
+aegis_err aegis_core_restore_migrations(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+
 /* ---- asset registry ---- */
 /* A signed admin request (docs/internals/assets.md). Returns {op,
  * registry_hash, params}. For op "rollback" the host passes the persisted

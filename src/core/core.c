@@ -202,6 +202,7 @@ static void pending_clear(struct core_pending *p)
     aegis_free(p->senders);
     aegis_free(p->nonces);
     aegis_free(p->tx_hashes);
+    aegis_free(p->mig_groups);
     memset(p, 0, sizeof(*p));
 }
 
@@ -213,6 +214,7 @@ void aegis_core_free(aegis_core *core)
     aegis_mempool_free(core->mp);
     aegis_order_free(core->order);
     aegis__core_rotate_free(core);
+    aegis_free(core->migs);
     aegis__core_risk_free(core);
     aegis__core_assets_free(core);
     aegis_keyset_free(core->ks);
@@ -289,6 +291,7 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                           "slh_mode", core->slh_every ? "every" : "epoch",
                           "attest_mode", core->attest_per_batch ? "per-batch" : "key-binding");
     if (j) {
+        json_object_set_new(j, "migrations", aegis__core_migrations_json(core));
         json_object_set_new(json_object_get(j, "risk"), "since", json_integer((json_int_t)aegis_risk_since(core->risk)));
         json_object_set_new(j, "checkpoint", core->have_checkpoint
                                                  ? json_pack("{s:I, s:o, s:I}", "number", (json_int_t)core->ckpt_number,

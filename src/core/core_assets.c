@@ -81,6 +81,13 @@ aegis_err aegis__core_assets_lookup(void *ctx, const struct aegis_mempool_tx *tx
     out->asset_level = c.asset_level;
     out->sender_pqc = c.sender_has_pqc_key;
     out->migration = c.migration;
+    if (c.migration && (tx->flags & AEGIS_MEMPOOL_TX_HAS_TO) && !(tx->flags & AEGIS_MEMPOOL_TX_DECLARED_MIGRATION)) {
+        /* a call to a migration contract without a declared asset: grouped
+         * (and tracked) per contract */
+        char name[64] = "contract:0x";
+        aegis_hex_encode(name + strlen(name), tx->to, 20);
+        out->migration_group = aegis_asset_group_id(name);
+    }
     return AEGIS_OK;
 }
 

@@ -35,10 +35,11 @@ static char *state_blob(aegis_core *core, uint8_t reg_hash[32], uint8_t audit_he
     size_t len = 0;
     if (aegis__core_assets_state(core, &blob, &len, reg_hash, audit_head) != AEGIS_OK)
         return NULL;
-    json_t *j = json_pack("{s:i, s:i, s:I, s:o}", "risk_score", (int)aegis_risk_score(core->risk),
+    json_t *j = json_pack("{s:i, s:i, s:I, s:o, s:o}", "risk_score", (int)aegis_risk_score(core->risk),
                           "risk_level", (int)aegis_risk_level(core->risk),
                           "risk_since", (json_int_t)aegis_risk_since(core->risk),
-                          "registry", aegis_json_hex(blob, len));
+                          "registry", aegis_json_hex(blob, len),
+                          "migrations", aegis__core_migrations_json(core));
     aegis_free(blob);
     char *s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(j);
@@ -47,7 +48,6 @@ static char *state_blob(aegis_core *core, uint8_t reg_hash[32], uint8_t audit_he
 
 aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t *ret_number, char **ret_json)
 {
-    static const uint8_t zero[32];
     aegis_checkpoint c;
     memset(&c, 0, sizeof(c));
     aegis_chain_attest att;
@@ -59,8 +59,10 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
         pthread_mutex_unlock(&core->lock);
         return AEGIS_OK;
     }
-    uint8_t prev[32], last_hash[32], reg_hash[32], audit_head[32];
+    uint8_t prev[32], last_hash[32], reg_hash[32], audit_head[32], mig_hash[32];
     char *state = state_blob(core, reg_hash, audit_head);
+    if (aegis_migration_set_hash(core->migs, core->n_migs, mig_hash) != AEGIS_OK)
+        memset(mig_hash, 0, sizeof(mig_hash));
     memcpy(prev, core->ckpt_hash, 32);
     memcpy(last_hash, core->parent_hash, 32);
     struct aegis_checkpoint_input in = {
@@ -73,7 +75,7 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
         .risk_level = aegis_risk_level(core->risk),
         .registry_hash = reg_hash,
         .asset_state_hash = reg_hash,   /* states are part of the registry blob */
-        .migration_hash = zero,
+        .migration_hash = mig_hash,
         .audit_head = audit_head,
     };
     core->ckpt_pending = state != NULL;
@@ -217,6 +219,8 @@ aegis_err aegis__core_rollback_restore_locked(aegis_core *core, const aegis_chec
         goto out;
     *detail = "cannot restore the checkpoint state";
     err = aegis_assets_restore(core->reg, reg, reg_len);
+    if (!err)
+        err = aegis__core_migrations_restore(core, json_object_get(st, "migrations"));
     if (!err)
         err = aegis_risk_monitor_restore(core->risk, (uint16_t)json_integer_value(sc),
                                          (uint8_t)json_integer_value(lv), (uint64_t)json_integer_value(si));

@@ -92,9 +92,11 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
     p->senders = aegis_malloc(n * 20);
     p->nonces = aegis_malloc(n * sizeof(uint64_t));
     p->tx_hashes = aegis_malloc(n * 32);
+    p->mig_groups = aegis_calloc(n, sizeof(uint64_t));
     if (out)
         out->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
-    if (!out || !hashes || !cb.txs || !p->senders || !p->nonces || !p->tx_hashes || !out->envelope_ids)
+    if (!out || !hashes || !cb.txs || !p->senders || !p->nonces || !p->tx_hashes || !p->mig_groups ||
+        !out->envelope_ids)
         goto fail;
     for (size_t i = 0; i < n; i++) {
         const struct aegis_mempool_tx *t = sel[i];
@@ -108,6 +110,8 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
         memcpy(p->senders[i], t->sender, 20);
         p->nonces[i] = t->nonce;
         memcpy(p->tx_hashes[i], t->tx_hash, 32);
+        if (t->cls.migration)
+            p->mig_groups[i] = t->cls.migration_group ? t->cls.migration_group : t->declared_group;
         out->envelope_ids[i] = t->envelope_id;
     }
     cb.n_txs = n;
@@ -260,6 +264,7 @@ aegis_err aegis_core_commit_batch(aegis_core *core, const aegis_core_batch *b)
             aegis_mempool_txlist_clear(&removed);
         }
     }
+    aegis__core_migrations_commit(core, p->mig_groups, p->n, p->number);
     chain_advance(core, p->number, p->hash, p->timestamp_ms);
     aegis__core_pending_clear(p);
 out:

@@ -6,6 +6,7 @@
 
 #include "aegis/assets.h"
 #include "aegis/batch.h"
+#include "aegis/json.h"
 #include "aegis/checkpoint.h"
 #include "aegis/risk.h"
 #include "aegis/chain.h"
@@ -26,6 +27,7 @@ struct core_pending {
     uint8_t (*senders)[20];
     uint64_t *nonces;
     uint8_t (*tx_hashes)[32];
+    uint64_t *mig_groups;         /* migration group of each tx, 0 if none */
 };
 
 struct aegis_core {
@@ -116,6 +118,11 @@ struct aegis_core {
     uint64_t rotate_batch;        /* first batch of the next epoch */
     uint8_t rotate_reason;
     char *data_dir;
+
+    /* per-asset migrations (core_migrate.c) */
+    struct aegis_migration *migs;
+    size_t n_migs;
+    uint64_t migs_version;        /* bumped on every change (the host persists on change) */
 };
 
 /* core.c */
@@ -157,6 +164,11 @@ aegis_err aegis__core_rollback_restore_locked(aegis_core *core, const aegis_chec
 aegis_err aegis__core_rollback_event(aegis_core *core, const aegis_checkpoint *c, uint64_t now_ms, uint64_t first,
                                      uint64_t last, const uint8_t *admin_sig, size_t admin_sig_len,
                                      char **ret_json);
+
+/* core_migrate.c: under core->lock */
+void aegis__core_migrations_commit(aegis_core *core, const uint64_t *groups, size_t n, uint64_t batch);
+json_t *aegis__core_migrations_json(const aegis_core *core);
+aegis_err aegis__core_migrations_restore(aegis_core *core, const json_t *arr);
 
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],

@@ -24,9 +24,20 @@ static void fill_record(struct aegis_mempool_tx *rec, const aegis_tx *tx, const 
     }
     if (tx->ext.present && tx->ext.has_intent && tx->ext.intent == AEGIS_TX_INTENT_MIGRATION) {
         rec->flags |= AEGIS_MEMPOOL_TX_DECLARED_MIGRATION;
-        uint64_t g = 0;   /* group: the first 8 bytes of the declared asset id */
-        for (size_t i = 0; i < tx->ext.intent_asset_len && i < 8; i++)
-            g = (g << 8) | tx->ext.intent_asset[i];
+        /* group: the registry's group id of the declared asset id (so a
+         * declared migration and calls to the migration contract for the
+         * same asset group together); opaque bytes: their first 8 bytes */
+        char id[AEGIS_TX_INTENT_MAX_ASSET + 1];
+        size_t n = tx->ext.intent_asset_len;
+        memcpy(id, tx->ext.intent_asset, n);
+        id[n] = '\0';
+        uint64_t g = 0;
+        if (n && strlen(id) == n && aegis_asset_id_is_valid(id)) {
+            g = aegis_asset_group_id(id);
+        } else {
+            for (size_t i = 0; i < n && i < 8; i++)
+                g = (g << 8) | tx->ext.intent_asset[i];
+        }
         rec->declared_group = g ? g : 1;
     }
     rec->nonce = tx->nonce;

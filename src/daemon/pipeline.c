@@ -172,6 +172,21 @@ static void record_dropped(struct aegisd_pipeline *p)
             AEGIS_LOGW(MOD, "cannot record evicted envelopes", "n=%zu", n);
 }
 
+/* The per-asset migration set, persisted whenever a commit changed it
+ * (a lost update after a crash is rebuilt from the next migration txs and
+ * is covered by the latest checkpoint). */
+static void persist_migrations(struct aegisd_pipeline *p)
+{
+    uint64_t version = 0;
+    char *json = NULL;
+    if (aegis_core_migration_state(p->core, &version, &json) != AEGIS_OK)
+        return;
+    if (version != p->migs_version &&
+        aegis_store_meta_put(p->d->store, "migrations", (const uint8_t *)json, strlen(json)) == AEGIS_OK)
+        p->migs_version = version;
+    aegis_free(json);
+}
+
 /* Cut, persist, commit and publish one batch. Returns true if one was cut. */
 static bool cut_one(struct aegisd_pipeline *p, bool force)
 {
@@ -210,6 +225,7 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
     p->batches++;
     pthread_cond_broadcast(&p->published);
     pthread_mutex_unlock(&p->lock);
+    persist_migrations(p);
     (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
     if (aegis_core_is_degraded(p->core))
         (void)aegis_rpc_health_set(p->d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
@@ -490,6 +506,16 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         return err;
     }
     aegisd_pipeline_restore_decisions(p);
+    uint8_t *migs = NULL;
+    size_t migs_len = 0;
+    if (aegis_store_meta_get(p->d->store, "migrations", &migs, &migs_len) == AEGIS_OK) {
+        err = aegis_core_restore_migrations(p->core, (const char *)migs, migs_len);
+        aegis_free(migs);
+        if (err) {
+            *detail = "persisted migration state is malformed";
+            return err;
+        }
+    }
     err = aegisd_pipeline_restore_registry(p, detail);
     if (err)
         return err;

@@ -39,6 +39,7 @@ struct aegisd_pipeline {
     struct seal_span { uint64_t number, first, count; } *seals;
     size_t n_seals, cap_seals;
     uint64_t n_checkpoints;    /* persisted checkpoints restored or made */
+    uint64_t migs_version;     /* migration set version last persisted */
     uint64_t n_handovers;      /* key hand-overs restored*/
     uint64_t n_decisions;      /* risk decisions recorded */
     pthread_mutex_t reg_lock;  /* one writer of audit records + registry blob */

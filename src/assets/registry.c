@@ -247,12 +247,16 @@ static aegis_err grow(void **v, size_t *cap, size_t n, size_t sz, size_t max)
 }
 
 /* Binary search; returns the index of the key or where it would go. */
-static size_t find_id(const aegis_assets *reg, const char *id, bool *found)
+/* The one sorted-array search of the registry (entries by id, roles by
+ * name, members and PQC accounts by address): the position of key, or where
+ * it would be inserted. cmp compares an element with the key. */
+static size_t lower_bound(const void *base, size_t n, size_t size, const void *key,
+                          int (*cmp)(const void *elem, const void *key), bool *found)
 {
-    size_t lo = 0, hi = reg->n;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(reg->v[mid].id, id);
+        size_t mid = lo + (hi - lo) / 2;
+        int c = cmp((const char *)base + mid * size, key);
         if (c == 0) {
             *found = true;
             return mid;
@@ -264,6 +268,16 @@ static size_t find_id(const aegis_assets *reg, const char *id, bool *found)
     }
     *found = false;
     return lo;
+}
+
+static int cmp_asset_id(const void *e, const void *key) { return strcmp(((const aegis_asset *)e)->id, key); }
+static int cmp_role_name(const void *e, const void *key) { return strcmp(((const struct aegis__role *)e)->name, key); }
+static int cmp_addr(const void *e, const void *key) { return memcmp(e, key, 20); }
+static int cmp_account(const void *e, const void *key) { return memcmp(((const struct aegis__account *)e)->addr, key, 20); }
+
+static size_t find_id(const aegis_assets *reg, const char *id, bool *found)
+{
+    return lower_bound(reg->v, reg->n, sizeof(reg->v[0]), id, cmp_asset_id, found);
 }
 
 aegis_asset *aegis__assets_find(const aegis_assets *reg, const char *id)
@@ -384,40 +398,14 @@ aegis_err aegis_assets_at(const aegis_assets *reg, size_t i, aegis_asset *ret)
 
 static struct aegis__role *role_find(const aegis_assets *reg, const char *name, size_t *pos)
 {
-    size_t lo = 0, hi = reg->n_roles;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(reg->roles[mid].name, name);
-        if (c == 0) {
-            *pos = mid;
-            return &reg->roles[mid];
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *pos = lo;
-    return NULL;
+    bool found;
+    *pos = lower_bound(reg->roles, reg->n_roles, sizeof(reg->roles[0]), name, cmp_role_name, &found);
+    return found ? &reg->roles[*pos] : NULL;
 }
 
 static size_t member_pos(const struct aegis__role *r, const uint8_t addr[20], bool *found)
 {
-    size_t lo = 0, hi = r->n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = memcmp(r->m[mid], addr, 20);
-        if (c == 0) {
-            *found = true;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = false;
-    return lo;
+    return lower_bound(r->m, r->n, sizeof(r->m[0]), addr, cmp_addr, found);
 }
 
 aegis_err aegis_assets_role_grant(aegis_assets *reg, const char *role, const uint8_t addr[static 20])
@@ -510,21 +498,7 @@ bool aegis__is_migration_contract(const aegis_assets *reg, const uint8_t addr[20
 
 static size_t acc_pos(const aegis_assets *reg, const uint8_t addr[20], bool *found)
 {
-    size_t lo = 0, hi = reg->n_acc;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = memcmp(reg->acc[mid].addr, addr, 20);
-        if (c == 0) {
-            *found = true;
-            return mid;
-        }
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    *found = false;
-    return lo;
+    return lower_bound(reg->acc, reg->n_acc, sizeof(reg->acc[0]), addr, cmp_account, found);
 }
 
 aegis_err aegis_assets_pqc_register(aegis_assets *reg, const uint8_t addr[static 20],

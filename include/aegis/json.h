@@ -25,6 +25,10 @@ bool aegis_json_hex_exact(const json_t *v, uint8_t *out, size_t n);
 aegis_err aegis_json_hex_alloc(const json_t *v, size_t max, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
 /* v is an integer in [0, max]. */
 bool aegis_json_uint(const json_t *v, uint64_t max, uint64_t *out);
+/* Parse len bytes of JSON text into an object, refusing duplicate keys:
+ * AEGIS_ERR_TOO_BIG past max bytes, AEGIS_ERR_BAD_JSON when it is not one
+ * well-formed object. */
+aegis_err aegis_json_load_object(const char *text, size_t len, size_t max, json_t **ret) AEGIS_WUR;
 /* Every key of obj is one of keys (NULL-terminated). */
 bool aegis_json_only_keys(const json_t *obj, const char *const *keys);
 

@@ -49,6 +49,20 @@ bool aegis_json_uint(const json_t *v, uint64_t max, uint64_t *out)
     return true;
 }
 
+aegis_err aegis_json_load_object(const char *text, size_t len, size_t max, json_t **ret)
+{
+    if (len > max)
+        return AEGIS_ERR_TOO_BIG;
+    json_error_t je;
+    json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        return AEGIS_ERR_BAD_JSON;
+    }
+    *ret = o;
+    return AEGIS_OK;
+}
+
 bool aegis_json_only_keys(const json_t *obj, const char *const *keys)
 {
     const char *k;

@@ -250,13 +250,11 @@ out:
 
 aegis_err aegis_checkpoint_parse(const char *json, size_t len, aegis_checkpoint *ret)
 {
-    if (len > AEGIS_CHECKPOINT_MAX_JSON)
-        return AEGIS_ERR_TOO_BIG;
-    json_error_t je;
-    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!o)
-        return AEGIS_ERR_CKPT_MALFORMED;
-    aegis_err err = aegis_checkpoint_from_json(o, ret);
+    json_t *o = NULL;
+    aegis_err err = aegis_json_load_object(json, len, AEGIS_CHECKPOINT_MAX_JSON, &o);
+    if (err)
+        return err == AEGIS_ERR_BAD_JSON ? AEGIS_ERR_CKPT_MALFORMED : err;
+    err = aegis_checkpoint_from_json(o, ret);
     json_decref(o);
     return err;
 }

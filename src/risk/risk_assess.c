@@ -291,13 +291,11 @@ out:
 
 aegis_err aegis_risk_assessment_parse(const char *json, size_t len, aegis_risk_assessment *ret)
 {
-    if (len > AEGIS_RISK_MAX_JSON)
-        return AEGIS_ERR_TOO_BIG;
-    json_error_t je;
-    json_t *o = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!o)
-        return AEGIS_ERR_RISK_MALFORMED;
-    aegis_err err = aegis_risk_assessment_from_json(o, ret);
+    json_t *o = NULL;
+    aegis_err err = aegis_json_load_object(json, len, AEGIS_RISK_MAX_JSON, &o);
+    if (err)
+        return err == AEGIS_ERR_BAD_JSON ? AEGIS_ERR_RISK_MALFORMED : err;
+    err = aegis_risk_assessment_from_json(o, ret);
     json_decref(o);
     return err;
 }

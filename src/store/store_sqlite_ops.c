@@ -7,6 +7,17 @@
 #include "store_sqlite_int.h"
 
 /* sqlite integers are signed: ids and keys live in [0, INT64_MAX]. */
+/* Step a one-column integer query: its value, AEGIS_ERR_NOT_FOUND for no row. */
+static aegis_err step_u64(sqlite3_stmt *s, uint64_t *out)
+{
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *out = (uint64_t)sqlite3_column_int64(s, 0);
+        return AEGIS_OK;
+    }
+    return rc == SQLITE_DONE ? AEGIS_ERR_NOT_FOUND : aegis__sq_err(rc);
+}
+
 static int64_t clamp_i64(uint64_t v)
 {
     return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
@@ -91,13 +102,8 @@ aegis_err aegis__sq_env_find(void *ctx, const uint8_t hash[32], uint64_t *ret_id
     sqlite3_stmt *s = rd_begin(c, SQ_ENV_FIND, &err);
     if (!s)
         return err;
-    if ((err = aegis__sq_bind_blob(s, 1, hash, 32)) == AEGIS_OK) {
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW)
-            *ret_id = (uint64_t)sqlite3_column_int64(s, 0);
-        else
-            err = rc == SQLITE_DONE ? AEGIS_ERR_NOT_FOUND : aegis__sq_err(rc);
-    }
+    if ((err = aegis__sq_bind_blob(s, 1, hash, 32)) == AEGIS_OK)
+        err = step_u64(s, ret_id);
     rd_end(c, s);
     return err;
 }
@@ -141,11 +147,9 @@ aegis_err aegis__sq_env_count(void *ctx, uint64_t *ret_count)
     sqlite3_stmt *s = rd_begin(c, SQ_ENV_COUNT, &err);
     if (!s)
         return err;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *ret_count = (uint64_t)sqlite3_column_int64(s, 0);
-    else
-        err = aegis__sq_err(rc);
+    err = step_u64(s, ret_count);
+    if (err == AEGIS_ERR_NOT_FOUND)
+        err = AEGIS_ERR_INTERNAL;   /* COUNT(*) always yields a row */
     rd_end(c, s);
     return err;
 }
@@ -188,11 +192,7 @@ aegis_err aegis__sq_rec_last(void *ctx, const char *coll, uint64_t *ret_key)
     if (!s)
         return err;
     sqlite3_bind_text(s, 1, coll, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        *ret_key = (uint64_t)sqlite3_column_int64(s, 0);
-    else
-        err = rc == SQLITE_DONE ? AEGIS_ERR_NOT_FOUND : aegis__sq_err(rc);
+    err = step_u64(s, ret_key);
     rd_end(c, s);
     return err;
 }

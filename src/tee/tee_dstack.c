@@ -31,10 +31,9 @@ struct dstack_ctx {
     char sock[108];
     bool legacy;                 /* tappd API */
     int timeout_ms;
-    pthread_mutex_t lock;        /* guards the caches below */
+    pthread_mutex_t lock;        /* guards the Info cache */
     bool lock_ok;
-    bool have_meas;
-    uint8_t meas[AEGIS_TEE_MEASUREMENT_BYTES];
+    struct aegis__tee_mrtd mrtd; /* measurement cache */
     json_t *info;                /* cached Info response (NULL until fetched) */
 };
 
@@ -59,6 +58,10 @@ static aegis_err dstack_init(void *vctx, const aegis_tee_option *opts, size_t n)
         return AEGIS_ERR_INVAL;
     if (pthread_mutex_init(&c->lock, NULL) != 0)
         return AEGIS_ERR_NOMEM;
+    if (pthread_mutex_init(&c->mrtd.lock, NULL) != 0) {
+        pthread_mutex_destroy(&c->lock);
+        return AEGIS_ERR_NOMEM;
+    }
     c->lock_ok = true;
     c->timeout_ms = 30000;
     const char *t = aegis__tee_option(opts, n, "timeout_ms");
@@ -93,8 +96,10 @@ static void dstack_free(void *vctx)
     struct dstack_ctx *c = vctx;
     json_decref(c->info);
     c->info = NULL;
-    if (c->lock_ok)
+    if (c->lock_ok) {
         pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->mrtd.lock);
+    }
 }
 
 /* POST a JSON object; parse a 200 reply as a JSON object. Takes req. */
@@ -248,24 +253,7 @@ static aegis_err dstack_quote(void *vctx, const uint8_t rd[static AEGIS_TEE_REPO
 static aegis_err dstack_measurement(void *vctx, uint8_t out[static AEGIS_TEE_MEASUREMENT_BYTES])
 {
     struct dstack_ctx *c = vctx;
-    aegis_err err = AEGIS_OK;
-    pthread_mutex_lock(&c->lock);
-    if (!c->have_meas) {
-        uint8_t rd[AEGIS_TEE_REPORT_DATA_BYTES] = { 0 }, *q = NULL;
-        size_t qlen = 0;
-        memcpy(rd, DSTACK_MEASURE_TAG, strlen(DSTACK_MEASURE_TAG));
-        err = dstack_get_quote(c, rd, &q, &qlen);
-        aegis_quote pq;
-        if (!err && (err = aegis_quote_parse(q, qlen, &pq, NULL)) == AEGIS_OK) {
-            memcpy(c->meas, pq.td.mr_td, sizeof(c->meas));
-            c->have_meas = true;
-        }
-        aegis_free(q);
-    }
-    if (!err)
-        memcpy(out, c->meas, AEGIS_TEE_MEASUREMENT_BYTES);
-    pthread_mutex_unlock(&c->lock);
-    return err;
+    return aegis__tee_mrtd_cached(&c->mrtd, dstack_quote, c, DSTACK_MEASURE_TAG, out);
 }
 
 static aegis_err dstack_derive_key(void *vctx, const char *label, uint8_t out[static AEGIS_TEE_KEY_BYTES])

@@ -44,4 +44,16 @@ const char *aegis__tee_option(const aegis_tee_option *opts, size_t n, const char
 /* True if every option key is in the NULL-terminated list `known`. */
 bool aegis__tee_options_known(const aegis_tee_option *opts, size_t n, const char *const *known);
 
+/* tee_measure.c: the MRTD of a quote over tag, learned once (tdx, dstack). */
+#include <pthread.h>
+struct aegis__tee_mrtd {
+    pthread_mutex_t lock;
+    bool have;
+    uint8_t meas[AEGIS_TEE_MEASUREMENT_BYTES];
+};
+typedef aegis_err (*aegis__tee_quote_fn)(void *ctx, const uint8_t rd[static AEGIS_TEE_REPORT_DATA_BYTES],
+                                         uint8_t **ret, size_t *ret_len);
+aegis_err aegis__tee_mrtd_cached(struct aegis__tee_mrtd *m, aegis__tee_quote_fn quote, void *ctx, const char *tag,
+                                 uint8_t out[static AEGIS_TEE_MEASUREMENT_BYTES]);
+
 #endif

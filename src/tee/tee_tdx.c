@@ -47,10 +47,8 @@
 struct tdx_ctx {
     char root[4096];
     char sock[108];              /* dstack agent for derive_key, "" = none */
-    pthread_mutex_t lock;        /* guards the measurement cache */
+    struct aegis__tee_mrtd mrtd; /* measurement cache */
     bool lock_ok;
-    bool have_meas;
-    uint8_t meas[AEGIS_TEE_MEASUREMENT_BYTES];
     unsigned long seq;           /* entry name counter (atomic) */
 };
 
@@ -61,7 +59,7 @@ static aegis_err tdx_init(void *vctx, const aegis_tee_option *opts, size_t n)
     struct tdx_ctx *c = vctx;
     if (!aegis__tee_options_known(opts, n, tdx_known_opts))
         return AEGIS_ERR_INVAL;
-    if (pthread_mutex_init(&c->lock, NULL) != 0)
+    if (pthread_mutex_init(&c->mrtd.lock, NULL) != 0)
         return AEGIS_ERR_NOMEM;
     c->lock_ok = true;
     const char *r = aegis__tee_option(opts, n, "configfs_root");
@@ -81,7 +79,7 @@ static void tdx_free(void *vctx)
 {
     struct tdx_ctx *c = vctx;
     if (c->lock_ok)
-        pthread_mutex_destroy(&c->lock);
+        pthread_mutex_destroy(&c->mrtd.lock);
 }
 
 static bool transient(int e)
@@ -265,24 +263,7 @@ static aegis_err tdx_quote(void *vctx, const uint8_t rd[static AEGIS_TEE_REPORT_
 static aegis_err tdx_measurement(void *vctx, uint8_t out[static AEGIS_TEE_MEASUREMENT_BYTES])
 {
     struct tdx_ctx *c = vctx;
-    aegis_err err = AEGIS_OK;
-    pthread_mutex_lock(&c->lock);
-    if (!c->have_meas) {
-        uint8_t rd[AEGIS_TEE_REPORT_DATA_BYTES] = { 0 }, *q = NULL;
-        size_t qlen = 0;
-        memcpy(rd, TDX_MEASURE_TAG, strlen(TDX_MEASURE_TAG));
-        aegis_quote pq;
-        err = tdx_quote(c, rd, &q, &qlen);
-        if (!err && (err = aegis_quote_parse(q, qlen, &pq, NULL)) == AEGIS_OK) {
-            memcpy(c->meas, pq.td.mr_td, sizeof(c->meas));
-            c->have_meas = true;
-        }
-        aegis_free(q);
-    }
-    if (!err)
-        memcpy(out, c->meas, AEGIS_TEE_MEASUREMENT_BYTES);
-    pthread_mutex_unlock(&c->lock);
-    return err;
+    return aegis__tee_mrtd_cached(&c->mrtd, tdx_quote, c, TDX_MEASURE_TAG, out);
 }
 
 static aegis_err tdx_derive_key(void *vctx, const char *label, uint8_t out[static AEGIS_TEE_KEY_BYTES])

@@ -29,7 +29,8 @@ bool aegis_json_uint(const json_t *v, uint64_t max, uint64_t *out);
  * AEGIS_ERR_TOO_BIG past max bytes, AEGIS_ERR_BAD_JSON when it is not one
  * well-formed object. */
 aegis_err aegis_json_load_object(const char *text, size_t len, size_t max, json_t **ret) AEGIS_WUR;
-/* Every key of obj is one of keys (NULL-terminated). */
+/* Every key of obj is one of keys (NULL-terminated) / of the first n keys. */
 bool aegis_json_only_keys(const json_t *obj, const char *const *keys);
+bool aegis_json_only_keys_n(const json_t *obj, const char *const *keys, size_t n);
 
 #endif

@@ -31,6 +31,9 @@ typedef enum aegis_env_status {
     AEGIS_ENV_EVICTED  = 3,
 } aegis_env_status;
 
+/* "pending", "included", "rejected", "evicted" ("unknown" otherwise). */
+const char *aegis_env_status_name(aegis_env_status s);
+
 typedef struct aegis_store_env {
     uint64_t id;              /* 1, 2, 3, ... in append order */
     uint8_t hash[32];         /* caller-computed envelope hash */

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "aegis/assets.h"
+#include "aegis/json.h"
 
 struct aegis__role {
     char name[AEGIS_ASSET_ROLE_MAX + 1];

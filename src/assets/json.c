@@ -130,29 +130,6 @@ aegis_err aegis__addr_from_json(const json_t *v, uint8_t out[20])
     return aegis_hex_decode_exact(s, out, 20) == AEGIS_OK ? AEGIS_OK : AEGIS_ERR_ASSET_BAD_FIELD;
 }
 
-static bool only_keys(const json_t *o, const char *const *allowed, size_t n)
-{
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)o, key, val) {
-        size_t i = 0;
-        while (i < n && strcmp(key, allowed[i]) != 0)
-            i++;
-        if (i == n)
-            return false;
-    }
-    return true;
-}
-
-static bool get_uint(const json_t *o, const char *k, uint64_t max, uint64_t *ret)
-{
-    const json_t *v = json_object_get(o, k);
-    if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
-        return false;
-    *ret = (uint64_t)json_integer_value(v);
-    return true;
-}
-
 static int addr_cmp(const void *a, const void *b) { return memcmp(a, b, 20); }
 static int role_cmp(const void *a, const void *b) { return strcmp(a, b); }
 
@@ -161,7 +138,7 @@ aegis_err aegis__policy_from_jobj(const json_t *o, aegis_asset_policy *ret)
     static const char *const keys[] = { "senders", "roles", "ops", "value_limit", "witness_required" };
     aegis_asset_policy p;
     memset(&p, 0, sizeof(p));
-    if (!json_is_object(o) || !only_keys(o, keys, AEGIS_ARRAY_LEN(keys)))
+    if (!json_is_object(o) || !aegis_json_only_keys_n(o, keys, AEGIS_ARRAY_LEN(keys)))
         return AEGIS_ERR_ASSET_BAD_FIELD;
     const json_t *s = json_object_get(o, "senders"), *r = json_object_get(o, "roles");
     const json_t *ops = json_object_get(o, "ops"), *lim = json_object_get(o, "value_limit");
@@ -218,7 +195,7 @@ aegis_err aegis__asset_from_jobj(const json_t *o, aegis_asset *ret)
     aegis_asset a;
     uint64_t u;
     aegis_asset_init(&a);
-    if (!json_is_object(o) || !only_keys(o, keys, AEGIS_ARRAY_LEN(keys)))
+    if (!json_is_object(o) || !aegis_json_only_keys_n(o, keys, AEGIS_ARRAY_LEN(keys)))
         return AEGIS_ERR_ASSET_BAD_FIELD;
     const char *id = json_string_value(json_object_get(o, "id"));
     if (!aegis_asset_id_is_valid(id))
@@ -227,7 +204,7 @@ aegis_err aegis__asset_from_jobj(const json_t *o, aegis_asset *ret)
     if (aegis_asset_type_parse(json_string_value(json_object_get(o, "type")), &a.type) != AEGIS_OK)
         return AEGIS_ERR_ASSET_BAD_FIELD;
     const json_t *l = json_object_get(o, "locator");
-    if (!json_is_object(l) || !only_keys(l, lkeys, AEGIS_ARRAY_LEN(lkeys)))
+    if (!json_is_object(l) || !aegis_json_only_keys_n(l, lkeys, AEGIS_ARRAY_LEN(lkeys)))
         return AEGIS_ERR_ASSET_BAD_FIELD;
     const json_t *uri = json_object_get(l, "uri");
     if (uri) {
@@ -238,7 +215,7 @@ aegis_err aegis__asset_from_jobj(const json_t *o, aegis_asset *ret)
         a.locator.chain_id = 0;
         strcpy(a.locator.uri, us);
     } else {
-        if (!get_uint(l, "chain_id", INT64_MAX, &a.locator.chain_id) ||
+        if (!aegis_json_uint(json_object_get(l, "chain_id"), INT64_MAX, &a.locator.chain_id) ||
             aegis__addr_from_json(json_object_get(l, "contract"), a.locator.contract) != AEGIS_OK)
             return AEGIS_ERR_ASSET_BAD_FIELD;
         const json_t *tid = json_object_get(l, "token_id");
@@ -249,16 +226,16 @@ aegis_err aegis__asset_from_jobj(const json_t *o, aegis_asset *ret)
         }
     }
     if (json_object_get(o, "level")) {
-        if (!get_uint(o, "level", AEGIS_ASSET_LEVEL_MAX, &u))
+        if (!aegis_json_uint(json_object_get(o, "level"), AEGIS_ASSET_LEVEL_MAX, &u))
             return AEGIS_ERR_ASSET_BAD_FIELD;
         a.level = (uint8_t)u;
     }
     if (json_object_get(o, "threshold")) {
-        if (!get_uint(o, "threshold", AEGIS_ASSET_THRESHOLD_MAX, &u))
+        if (!aegis_json_uint(json_object_get(o, "threshold"), AEGIS_ASSET_THRESHOLD_MAX, &u))
             return AEGIS_ERR_ASSET_BAD_FIELD;
         a.threshold = (uint16_t)u;
     }
-    if (json_object_get(o, "data_version") && !get_uint(o, "data_version", INT64_MAX, &a.data_version))
+    if (json_object_get(o, "data_version") && !aegis_json_uint(json_object_get(o, "data_version"), INT64_MAX, &a.data_version))
         return AEGIS_ERR_ASSET_BAD_FIELD;
     const json_t *st = json_object_get(o, "state");
     if (st && aegis_asset_state_parse(json_string_value(st), &a.state) != AEGIS_OK)

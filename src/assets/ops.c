@@ -6,20 +6,6 @@
 
 #define MSG(s) do { if (reterr_msg) *reterr_msg = (s); } while (0)
 
-static bool keys_within(const json_t *o, const char *const *allowed, size_t n)
-{
-    const char *key;
-    json_t *val;
-    json_object_foreach((json_t *)o, key, val) {
-        size_t i = 0;
-        while (i < n && strcmp(key, allowed[i]) != 0)
-            i++;
-        if (i == n)
-            return false;
-    }
-    return true;
-}
-
 static const char *id_of(const json_t *p)
 {
     const char *id = json_string_value(json_object_get(p, "id"));
@@ -30,7 +16,7 @@ static aegis_err op_add(aegis_assets *reg, const json_t *p, const char **reterr_
 {
     static const char *const k[] = { "asset" };
     aegis_asset a;
-    if (!keys_within(p, k, 1)) {
+    if (!aegis_json_only_keys_n(p, k, 1)) {
         MSG("add takes {\"asset\": {...}}");
         return AEGIS_ERR_ASSET_BAD_FIELD;
     }
@@ -53,7 +39,7 @@ static aegis_err op_update_policy(aegis_assets *reg, const json_t *p, const char
     aegis_asset_policy pol;
     const json_t *jp = json_object_get(p, "policy"), *jl = json_object_get(p, "level"),
                  *jt = json_object_get(p, "threshold");
-    if (!keys_within(p, k, 4) || !id || (!jp && !jl && !jt)) {
+    if (!aegis_json_only_keys_n(p, k, 4) || !id || (!jp && !jl && !jt)) {
         MSG("update_policy takes {id, policy?, level?, threshold?} with at least one change");
         return AEGIS_ERR_ASSET_BAD_FIELD;
     }
@@ -76,7 +62,7 @@ static aegis_err op_set_state(aegis_assets *reg, const json_t *p, const char **r
     static const char *const k[] = { "id", "state" };
     const char *id = id_of(p);
     aegis_asset_state st;
-    if (!keys_within(p, k, 2) || !id ||
+    if (!aegis_json_only_keys_n(p, k, 2) || !id ||
         aegis_asset_state_parse(json_string_value(json_object_get(p, "state")), &st) != AEGIS_OK) {
         MSG("set_state takes {id, state: active|protected|migrating|migrated|frozen}");
         return AEGIS_ERR_ASSET_BAD_FIELD;
@@ -88,7 +74,7 @@ static aegis_err op_remove(aegis_assets *reg, const json_t *p, const char **rete
 {
     static const char *const k[] = { "id" };
     const char *id = id_of(p);
-    if (!keys_within(p, k, 1) || !id) {
+    if (!aegis_json_only_keys_n(p, k, 1) || !id) {
         MSG("remove takes {id}");
         return AEGIS_ERR_ASSET_BAD_FIELD;
     }
@@ -100,7 +86,7 @@ static aegis_err op_pqc(aegis_assets *reg, const json_t *p, bool reg_op, const c
     static const char *const k[] = { "account", "pk", "replace" };
     uint8_t addr[20];
     const json_t *rep = json_object_get(p, "replace");
-    if (!keys_within(p, k, reg_op ? 3 : 1) || aegis__addr_from_json(json_object_get(p, "account"), addr) != AEGIS_OK ||
+    if (!aegis_json_only_keys_n(p, k, reg_op ? 3 : 1) || aegis__addr_from_json(json_object_get(p, "account"), addr) != AEGIS_OK ||
         (rep && !json_is_boolean(rep))) {
         MSG(reg_op ? "register_pqc_key takes {account: 0x address, pk: hex ML-DSA-87 key, replace?: bool}"
                    : "unregister_pqc_key takes {account}");
@@ -127,7 +113,7 @@ static aegis_err op_role(aegis_assets *reg, const json_t *p, bool grant, const c
     static const char *const k[] = { "role", "account" };
     uint8_t addr[20];
     const char *role = json_string_value(json_object_get(p, "role"));
-    if (!keys_within(p, k, 2) || !aegis__name_is_valid(role, AEGIS_ASSET_ROLE_MAX) ||
+    if (!aegis_json_only_keys_n(p, k, 2) || !aegis__name_is_valid(role, AEGIS_ASSET_ROLE_MAX) ||
         aegis__addr_from_json(json_object_get(p, "account"), addr) != AEGIS_OK) {
         MSG("grant_role / revoke_role take {role, account}");
         return AEGIS_ERR_ASSET_BAD_FIELD;
@@ -140,7 +126,7 @@ static aegis_err op_rollback(const json_t *p, const char **reterr_msg)
     static const char *const k[] = { "checkpoint", "state_hash" };
     const json_t *c = json_object_get(p, "checkpoint"), *h = json_object_get(p, "state_hash");
     uint8_t hash[32];
-    bool ok = keys_within(p, k, 2) &&
+    bool ok = aegis_json_only_keys_n(p, k, 2) &&
               ((json_is_integer(c) && json_integer_value(c) >= 0) ||
                (json_is_string(c) && json_string_length(c) > 0 && json_string_length(c) <= 128));
     if (ok && h) {

@@ -155,17 +155,6 @@ static aegis_err m_submit(const aegis_rpc_call *call, json_t *params, json_t **r
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
-static const char *env_status_name(aegis_env_status s)
-{
-    switch (s) {
-    case AEGIS_ENV_PENDING: return "pending";
-    case AEGIS_ENV_INCLUDED: return "included";
-    case AEGIS_ENV_REJECTED: return "rejected";
-    case AEGIS_ENV_EVICTED: return "evicted";
-    }
-    return "unknown";
-}
-
 static aegis_err m_get(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd *d = call->ctx;
@@ -187,7 +176,7 @@ static aegis_err m_get(const aegis_rpc_call *call, json_t *params, json_t **ret,
         aegis_hex_encode(hex + 2, e.data, e.len);
         aegis_hex_encode(hash + 2, e.hash, sizeof(e.hash));
         *ret = json_pack("{s:I, s:s, s:I, s:s, s:s, s:s?}", "id", (json_int_t)e.id, "hash", hash,
-                         "received_ms", (json_int_t)e.received_ms, "status", env_status_name(e.status),
+                         "received_ms", (json_int_t)e.received_ms, "status", aegis_env_status_name(e.status),
                          "data", hex, "reason", e.reason);
     }
     aegis_free(hex);

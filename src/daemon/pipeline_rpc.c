@@ -327,17 +327,6 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
     return err;
 }
 
-static const char *env_status_name(aegis_env_status s)
-{
-    switch (s) {
-    case AEGIS_ENV_PENDING: return "pending";
-    case AEGIS_ENV_INCLUDED: return "included";
-    case AEGIS_ENV_REJECTED: return "rejected";
-    case AEGIS_ENV_EVICTED: return "evicted";
-    }
-    return "unknown";
-}
-
 static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
@@ -363,7 +352,7 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         aegis_err err = aegis_store_env_get(p->d->store, id, &env);
         if (err)
             return err;
-        const char *st = env_status_name(env.status);
+        const char *st = aegis_env_status_name(env.status);
         if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
             st = "pending";   /* logged, decision in flight */
         *ret = json_pack("{s:s, s:o, s:I, s:s?}", "status", st, "envelope_hash", aegis_json_hex(h, 32),

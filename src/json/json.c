@@ -63,16 +63,24 @@ aegis_err aegis_json_load_object(const char *text, size_t len, size_t max, json_
     return AEGIS_OK;
 }
 
-bool aegis_json_only_keys(const json_t *obj, const char *const *keys)
+bool aegis_json_only_keys_n(const json_t *obj, const char *const *keys, size_t n)
 {
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)obj, k, v) {
         bool found = false;
-        for (size_t i = 0; keys[i] && !found; i++)
+        for (size_t i = 0; i < n && !found; i++)
             found = strcmp(k, keys[i]) == 0;
         if (!found)
             return false;
     }
     return true;
+}
+
+bool aegis_json_only_keys(const json_t *obj, const char *const *keys)
+{
+    size_t n = 0;
+    while (keys[n])
+        n++;
+    return aegis_json_only_keys_n(obj, keys, n);
 }

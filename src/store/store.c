@@ -515,3 +515,14 @@ aegis_err aegis_store_meta_get(aegis_store *st, const char *key, uint8_t **ret_v
     }
     return err;
 }
+
+const char *aegis_env_status_name(aegis_env_status s)
+{
+    switch (s) {
+    case AEGIS_ENV_PENDING: return "pending";
+    case AEGIS_ENV_INCLUDED: return "included";
+    case AEGIS_ENV_REJECTED: return "rejected";
+    case AEGIS_ENV_EVICTED: return "evicted";
+    }
+    return "unknown";
+}

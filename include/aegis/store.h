@@ -93,6 +93,19 @@ aegis_err aegis_store_health(const aegis_store *st);
  * if an envelope with that hash is already logged. */
 aegis_err aegis_store_env_append(aegis_store *st, const uint8_t *data, size_t len,
                                  const uint8_t hash[static 32], uint64_t *ret_id) AEGIS_WUR;
+/* One envelope of aegis_store_env_append_many: data/len/hash in, id/err out. */
+typedef struct aegis_store_env_in {
+    const uint8_t *data;
+    size_t len;
+    const uint8_t *hash;       /* 32 bytes */
+    uint64_t id;               /* out: the new id, or the earlier one (EXISTS) */
+    aegis_err err;             /* out: OK, EXISTS, or the call's failure */
+} aegis_store_env_in;
+/* Append n envelopes in one commit (one fsync): durable on return. A hash
+ * already logged (or repeated within in[]) is a per-item AEGIS_ERR_EXISTS.
+ * Any other error fails the whole call: it is returned, set in every
+ * in[i].err, and nothing of the call is durable. */
+aegis_err aegis_store_env_append_many(aegis_store *st, aegis_store_env_in *in, size_t n) AEGIS_WUR;
 /* Fetch one envelope; the caller frees ret->data (cast) with aegis_free and
  * ret->reason likewise. */
 aegis_err aegis_store_env_get(aegis_store *st, uint64_t id, aegis_store_env *ret) AEGIS_WUR;

@@ -197,19 +197,43 @@ aegis_err aegis_store_env_append(aegis_store *st, const uint8_t *data, size_t le
 {
     if (!data && len)
         return AEGIS_ERR_INVAL;
-    if (len > AEGIS_STORE_MAX_VALUE)
-        return AEGIS_ERR_TOO_BIG;
-    if (st->read_only)
-        return AEGIS_ERR_STORE_READONLY;
-    uint64_t t0 = aegis_now_ns();
-    uint64_t id = 0;
-    aegis_err err = st->ops->env_append(st->ctx, data ? data : (const uint8_t *)"", len, hash,
-                                        aegis_wall_ms(), &id);
-    record_latency(st, aegis_now_ns() - t0);
-    note_write(st, err);
+    aegis_store_env_in in = { .data = data, .len = len, .hash = hash };
+    aegis_err err = aegis_store_env_append_many(st, &in, 1);
+    if (!err)
+        err = in.err;
     /* EXISTS also reports the id (store.h); the row it names is durable. */
     if ((err == AEGIS_OK || err == AEGIS_ERR_EXISTS) && ret_id)
-        *ret_id = id;
+        *ret_id = in.id;
+    return err;
+}
+
+aegis_err aegis_store_env_append_many(aegis_store *st, aegis_store_env_in *in, size_t n)
+{
+    if (!in && n)
+        return AEGIS_ERR_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        if ((!in[i].data && in[i].len) || !in[i].hash)
+            return AEGIS_ERR_INVAL;
+        if (in[i].len > AEGIS_STORE_MAX_VALUE)
+            return AEGIS_ERR_TOO_BIG;
+        if (!in[i].data)
+            in[i].data = (const uint8_t *)"";
+        in[i].id = 0;
+        in[i].err = AEGIS_ERR_INTERNAL;
+    }
+    if (st->read_only)
+        return AEGIS_ERR_STORE_READONLY;
+    if (n == 0)
+        return AEGIS_OK;
+    uint64_t t0 = aegis_now_ns();
+    aegis_err err = st->ops->env_append(st->ctx, in, n, aegis_wall_ms());
+    record_latency(st, aegis_now_ns() - t0);
+    note_write(st, err);
+    if (err)
+        for (size_t i = 0; i < n; i++) {
+            in[i].id = 0;
+            in[i].err = err;
+        }
     return err;
 }
 

@@ -46,10 +46,11 @@ struct aegis_store_ops {
     /* optional: schema version (default 0). */
     int (*schema_version)(void *ctx);
 
-    /* required: append one envelope durably. Same hash already present:
-     * AEGIS_ERR_EXISTS with *ret_id set to the existing id. */
-    aegis_err (*env_append)(void *ctx, const uint8_t *data, size_t len,
-                            const uint8_t hash[32], uint64_t received_ms, uint64_t *ret_id);
+    /* required: append n envelopes durably in one commit, setting each
+     * in[i].id/err (same hash already present: AEGIS_ERR_EXISTS with the
+     * existing id). An error that fails the commit is returned and set in
+     * every in[i].err; nothing of the call is then durable. */
+    aegis_err (*env_append)(void *ctx, aegis_store_env_in *in, size_t n, uint64_t received_ms);
     /* required: copy one envelope out (data and reason via aegis_malloc). */
     aegis_err (*env_get)(void *ctx, uint64_t id, aegis_store_env *ret);
     aegis_err (*env_find)(void *ctx, const uint8_t hash[32], uint64_t *ret_id);

@@ -114,6 +114,22 @@ static aegis_err idx_reserve(struct mem_ctx *c)
     return AEGIS_OK;
 }
 
+/* Drop envelopes past the first n (an all-or-nothing append that failed
+ * part-way) and rebuild the index without them. */
+static void mem_env_truncate(struct mem_ctx *c, size_t n)
+{
+    for (size_t i = n; i < c->n_env; i++) {
+        aegis_free(c->envs[i].data);
+        aegis_free(c->envs[i].reason);
+    }
+    c->n_env = n;
+    if (c->idx_cap) {
+        memset(c->idx, 0, c->idx_cap * sizeof(*c->idx));
+        for (size_t id = 1; id <= c->n_env; id++)
+            idx_place(c->idx, c->idx_cap, c->envs[id - 1].hash, id);
+    }
+}
+
 static aegis_err mem_open(void *ctx, const char *dir, const aegis_store_opts *opts)
 {
     struct mem_ctx *c = ctx;
@@ -148,13 +164,12 @@ static void mem_close(void *ctx)
     memset(c, 0, sizeof(*c));
 }
 
-static aegis_err mem_env_append(void *ctx, const uint8_t *data, size_t len,
-                                const uint8_t hash[32], uint64_t received_ms, uint64_t *ret_id)
+/* One envelope; the caller holds c->mu. */
+static aegis_err mem_env_append_one(struct mem_ctx *c, const uint8_t *data, size_t len,
+                                    const uint8_t hash[32], uint64_t received_ms, uint64_t *ret_id)
 {
-    struct mem_ctx *c = ctx;
     uint8_t *copy = NULL;
     aegis_err err;
-    pthread_mutex_lock(&c->mu);
     uint64_t id = idx_lookup(c, hash);
     if (id) {
         *ret_id = id;
@@ -180,8 +195,26 @@ static aegis_err mem_env_append(void *ctx, const uint8_t *data, size_t len,
     idx_place(c->idx, c->idx_cap, hash, id);
     *ret_id = id;
 out:
-    pthread_mutex_unlock(&c->mu);
     aegis_free(copy);
+    return err;
+}
+
+/* All or nothing, as the sqlite backend: an allocation failure part-way
+ * removes what this call appended. */
+static aegis_err mem_env_append(void *ctx, aegis_store_env_in *in, size_t n, uint64_t received_ms)
+{
+    struct mem_ctx *c = ctx;
+    aegis_err err = AEGIS_OK;
+    pthread_mutex_lock(&c->mu);
+    size_t first = c->n_env;
+    for (size_t i = 0; i < n && !err; i++) {
+        in[i].err = mem_env_append_one(c, in[i].data, in[i].len, in[i].hash, received_ms, &in[i].id);
+        if (in[i].err != AEGIS_OK && in[i].err != AEGIS_ERR_EXISTS)
+            err = in[i].err;
+    }
+    if (err)
+        mem_env_truncate(c, first);
+    pthread_mutex_unlock(&c->mu);
     return err;
 }
 

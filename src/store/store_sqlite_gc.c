@@ -9,6 +9,9 @@
  * batch, led by one of their own threads. So under load the fsync cost is
  * shared, and with a single appender there is no extra wait at all.
  *
+ * aegis_store_env_append_many queues its n requests as one run, so they
+ * always share one transaction; such a leader does not linger.
+ *
  * The linger is adaptive (PostgreSQL's commit_delay/commit_siblings idea):
  * a leader waits only while the queue is shorter than the previous batch
  * (companions are plausible) and stops as soon as it is as long. A linger
@@ -133,32 +136,39 @@ static void deadline_after_us(struct timespec *ts, uint64_t us)
     ts->tv_nsec = (long)(ns % 1000000000u);
 }
 
-aegis_err aegis__sq_env_append(void *ctx, const uint8_t *data, size_t len,
-                               const uint8_t hash[32], uint64_t received_ms, uint64_t *ret_id)
+aegis_err aegis__sq_env_append(void *ctx, aegis_store_env_in *in, size_t n, uint64_t received_ms)
 {
     struct aegis__sq_ctx *c = ctx;
-    struct aegis__sq_gc_req req = {
-        .data = data, .len = len, .hash = hash, .received_ms = received_ms,
-        .err = AEGIS_ERR_INTERNAL,
-    };
+    struct aegis__sq_gc_req one, *reqs = &one;
+    if (n > 1 && !(reqs = aegis_calloc(n, sizeof(*reqs))))
+        return AEGIS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        reqs[i] = (struct aegis__sq_gc_req){
+            .data = in[i].data, .len = in[i].len, .hash = in[i].hash, .received_ms = received_ms,
+            .err = AEGIS_ERR_INTERNAL, .next = i + 1 < n ? &reqs[i + 1] : NULL,
+        };
+    struct aegis__sq_gc_req *last = &reqs[n - 1];
 
+    /* The n requests join the queue as one run, so one leader takes them
+     * all: they share a transaction. */
     pthread_mutex_lock(&c->q_mu);
     if (c->q_tail)
-        c->q_tail->next = &req;
+        c->q_tail->next = reqs;
     else
-        c->q_head = &req;
-    c->q_tail = &req;
-    c->q_len++;
+        c->q_head = reqs;
+    c->q_tail = last;
+    c->q_len += n;
     if (c->q_leader)
         pthread_cond_signal(&c->lead_cv);
 
-    while (!req.done) {
+    while (!last->done) {
         if (c->q_leader) {
             pthread_cond_wait(&c->q_cv, &c->q_mu);
             continue;
         }
         c->q_leader = true;
-        if (c->gc_wait_us && c->q_len < c->q_last_batch) {
+        /* a caller that brings its own batch (n > 1) has grouped already */
+        if (c->gc_wait_us && n == 1 && c->q_len < c->q_last_batch) {
             struct timespec dl;
             deadline_after_us(&dl, c->gc_wait_us);
             while (c->q_len < c->q_last_batch &&
@@ -166,7 +176,7 @@ aegis_err aegis__sq_env_append(void *ctx, const uint8_t *data, size_t len,
                 ;
         }
         struct aegis__sq_gc_req *batch = c->q_head;
-        size_t n = c->q_len;
+        size_t len = c->q_len;
         c->q_head = c->q_tail = NULL;
         c->q_len = 0;
         pthread_mutex_unlock(&c->q_mu);
@@ -174,7 +184,7 @@ aegis_err aegis__sq_env_append(void *ctx, const uint8_t *data, size_t len,
         commit_batch(c, batch);
 
         pthread_mutex_lock(&c->q_mu);
-        c->q_last_batch = n;
+        c->q_last_batch = len;
         for (struct aegis__sq_gc_req *r = batch, *next; r; r = next) {
             next = r->next;
             r->done = true;
@@ -183,6 +193,14 @@ aegis_err aegis__sq_env_append(void *ctx, const uint8_t *data, size_t len,
         pthread_cond_broadcast(&c->q_cv);
     }
     pthread_mutex_unlock(&c->q_mu);
-    *ret_id = req.id;
-    return req.err;
+    aegis_err err = AEGIS_OK;
+    for (size_t i = 0; i < n; i++) {
+        in[i].id = reqs[i].id;
+        in[i].err = reqs[i].err;
+        if (reqs[i].err != AEGIS_OK && reqs[i].err != AEGIS_ERR_EXISTS)
+            err = reqs[i].err;
+    }
+    if (reqs != &one)
+        aegis_free(reqs);
+    return err;
 }

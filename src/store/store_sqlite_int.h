@@ -95,8 +95,7 @@ aegis_err aegis__sq_gc_init(struct aegis__sq_ctx *c, uint64_t wait_us);
 void aegis__sq_gc_clear(struct aegis__sq_ctx *c);
 
 /* ops implemented in store_sqlite_ops.c / store_sqlite_gc.c */
-aegis_err aegis__sq_env_append(void *ctx, const uint8_t *data, size_t len,
-                               const uint8_t hash[32], uint64_t received_ms, uint64_t *ret_id);
+aegis_err aegis__sq_env_append(void *ctx, aegis_store_env_in *in, size_t n, uint64_t received_ms);
 aegis_err aegis__sq_env_get(void *ctx, uint64_t id, aegis_store_env *ret);
 aegis_err aegis__sq_env_find(void *ctx, const uint8_t hash[32], uint64_t *ret_id);
 aegis_err aegis__sq_env_scan(void *ctx, uint64_t from, uint64_t to, size_t max,

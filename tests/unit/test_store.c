@@ -125,6 +125,43 @@ static void test_dedup_find(void **state)
     assert_int_equal(append_n(f->st, 3), 3);
 }
 
+/* Many in one call: ids in order, duplicates (earlier or within the call)
+ * reported per item with the first id, the rest appended; all readable. */
+static void test_append_many(void **state)
+{
+    struct fx *f = *state;
+    uint64_t a = append_n(f->st, 1);
+    uint8_t h[6][32], d[6][128];
+    aegis_store_env_in in[6];
+    const uint64_t which[6] = { 2, 1, 3, 2, 4, 5 };   /* 1 logged before; 2 twice */
+    for (size_t i = 0; i < 6; i++) {
+        fx_hash(h[i], which[i]);
+        in[i] = (aegis_store_env_in){ .data = d[i], .len = fx_data(d[i], sizeof(d[i]), which[i]), .hash = h[i] };
+    }
+    assert_int_equal(aegis_store_env_append_many(f->st, in, 6), AEGIS_OK);
+    assert_int_equal(in[0].err, AEGIS_OK);
+    assert_int_equal(in[0].id, 2);
+    assert_int_equal(in[1].err, AEGIS_ERR_EXISTS);
+    assert_int_equal(in[1].id, a);
+    assert_int_equal(in[2].err, AEGIS_OK);
+    assert_int_equal(in[2].id, 3);
+    assert_int_equal(in[3].err, AEGIS_ERR_EXISTS);
+    assert_int_equal(in[3].id, 2);
+    assert_int_equal(in[4].id, 4);
+    assert_int_equal(in[5].id, 5);
+    for (size_t i = 0; i < 6; i++)
+        check_env(f->st, in[i].id, which[i]);
+    uint64_t count = 0;
+    assert_int_equal(aegis_store_env_count(f->st, &count), AEGIS_OK);
+    assert_int_equal(count, 5);
+    /* bad items refuse the whole call before anything is written */
+    in[2].hash = NULL;
+    assert_int_equal(aegis_store_env_append_many(f->st, in, 6), AEGIS_ERR_INVAL);
+    assert_int_equal(aegis_store_env_append_many(f->st, NULL, 0), AEGIS_OK);
+    assert_int_equal(aegis_store_env_count(f->st, &count), AEGIS_OK);
+    assert_int_equal(count, 5);
+}
+
 struct walk {
     uint64_t ids[1024];
     size_t n;
@@ -613,6 +650,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(test_append_get),
         BOTH(test_dedup_find),
+        BOTH(test_append_many),
         BOTH(test_range),
         BOTH(test_status),
         BOTH(test_records),

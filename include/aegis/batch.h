@@ -119,6 +119,17 @@ aegis_err aegis_batch_merkle_verify(const uint8_t item[static 32], size_t index,
                                     const uint8_t (*path)[32], size_t path_len,
                                     const uint8_t root[static 32]) AEGIS_WUR;
 
+/* The same tree with every level kept, for many proofs over one set:
+ * O(n) to build, O(log n) per proof (merkle_tree.c). _new: AEGIS_ERR_INVAL
+ * (n == 0), AEGIS_ERR_NOMEM. _proof fails as aegis_batch_merkle_proof. */
+typedef struct aegis_batch_merkle_tree aegis_batch_merkle_tree;
+aegis_err aegis_batch_merkle_tree_new(const uint8_t (*items)[32], size_t n,
+                                      aegis_batch_merkle_tree **ret) AEGIS_WUR;
+void aegis_batch_merkle_tree_root(const aegis_batch_merkle_tree *t, uint8_t root[static 32]);
+aegis_err aegis_batch_merkle_tree_proof(const aegis_batch_merkle_tree *t, size_t index, uint8_t (*path)[32],
+                                        size_t cap, size_t *ret_len) AEGIS_WUR;
+void aegis_batch_merkle_tree_free(aegis_batch_merkle_tree *t);
+
 /* ---------------- SLH-DSA epoch seal ---------------- */
 
 /*

@@ -170,6 +170,7 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
     uint8_t (*path)[32] = aegis_malloc(AEGIS_MERKLE_MAX_DEPTH * 32);
     uint8_t *sig = aegis_malloc(AEGIS_MLDSA87_SIG_BYTES);
     char **out = aegis_calloc(n, sizeof(*out));
+    aegis_batch_merkle_tree *tree = NULL;
     json_t *sigj = NULL;
     uint8_t root[32];
     if (!leaves || !path || !sig || !out)
@@ -183,10 +184,13 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
         ri.key_epoch = epoch;
         receipt_hash(&ri, leaves[i]);
     }
-    err = aegis_batch_merkle_root((const uint8_t (*)[32])leaves, n, root);
-    if (!err)
+    /* one tree for the group: every path comes from its kept levels */
+    err = aegis_batch_merkle_tree_new((const uint8_t (*)[32])leaves, n, &tree);
+    if (!err) {
+        aegis_batch_merkle_tree_root(tree, root);
         err = aegis_keyset_sign_mldsa87(core->ks, sig, root, 32, (const uint8_t *)AEGIS_CHAIN_RECEIPT_CTX,
                                         strlen(AEGIS_CHAIN_RECEIPT_CTX));
+    }
     pthread_rwlock_unlock(&core->ks_lock);
     if (err)
         goto fail;
@@ -196,7 +200,7 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
         goto fail;
     for (size_t i = 0; i < n; i++) {
         size_t plen = 0;
-        if (aegis_batch_merkle_proof((const uint8_t (*)[32])leaves, n, i, path, AEGIS_MERKLE_MAX_DEPTH, &plen))
+        if (aegis_batch_merkle_tree_proof(tree, i, path, AEGIS_MERKLE_MAX_DEPTH, &plen))
             goto fail;
         json_t *pj = json_array();
         for (size_t k = 0; pj && k < plen; k++)
@@ -222,17 +226,15 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
         if (!out[i])
             goto fail;
     }
-    json_decref(sigj);
-    aegis_free(leaves);
-    aegis_free(path);
-    aegis_free(sig);
+    err = AEGIS_OK;
     *ret_json = out;
-    return AEGIS_OK;
+    out = NULL;
 fail:
     json_decref(sigj);
     for (size_t i = 0; out && i < n; i++)
         aegis_free(out[i]);
     aegis_free(out);
+    aegis_batch_merkle_tree_free(tree);
     aegis_free(leaves);
     aegis_free(path);
     aegis_free(sig);

@@ -45,6 +45,7 @@ typedef struct aegis_config {
     /* [storage] */
     char *storage_backend;      /* "sqlite" (default) | "memory" */
     uint64_t storage_group_commit_us; /* group-commit window, default 200 */
+    uint64_t storage_ingest_interval_us; /* submission commit pacing, default 1000 */
 
     /* [tee] */
     char *tee_primary;          /* "sim" (default) | "tdx" | "dstack" */

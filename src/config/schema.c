@@ -69,6 +69,11 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
     { "storage", "group_commit_us", AEGIS__CFG_U64, "200", 0, 1000000, NULL,
       "Group-commit window in microseconds (0: fsync every append).",
       OFF(storage_group_commit_us), NULL },
+    { "storage", "ingest_interval_us", AEGIS__CFG_U64, "1000", 0, 100000, NULL,
+      "Submissions: under load the envelope log commits at most once per this many microseconds "
+      "(a full group of 256 goes at once), and the group shares one fsync and one receipt signature. "
+      "0: commit as soon as anything is queued.",
+      OFF(storage_ingest_interval_us), NULL },
 
     /* [tee] */
     { "tee", "primary", AEGIS__CFG_STR, "sim", 1, 32, "sim|tdx|dstack",

@@ -160,6 +160,55 @@ static void receipt_hash(const aegis_core_receipt *r, uint8_t out[32])
     aegis_chain_receipt_hash(out, r->envelope_hash, r->tx_hash, r->seq, r->envelope_id, r->key_epoch);
 }
 
+/* The group's signature as a receipt carries it. */
+struct receipt_sig {
+    const uint8_t *root;
+    size_t index, count;
+    const uint8_t (*path)[32];
+    size_t path_len;
+    const char *sig_hex;       /* ML-DSA-87, hex without 0x, encoded once per group */
+};
+
+/* One signed receipt as compact JSON text (aegis_free), written directly
+ * rather than through jansson: the 9 KB signature is encoded once per group
+ * and copied into each receipt. Integers print as jansson prints them. */
+static char *receipt_text(const aegis_core_receipt *r, uint64_t epoch, const uint8_t leaf[32],
+                          const struct receipt_sig *rs)
+{
+    char eh[65], th[65], snd[41], lh[65], rh[65], ph[65];
+    aegis_hex_encode(eh, r->envelope_hash, 32);
+    aegis_hex_encode(th, r->tx_hash, 32);
+    aegis_hex_encode(snd, r->sender, 20);
+    aegis_hex_encode(lh, leaf, 32);
+    aegis_hex_encode(rh, rs->root, 32);
+    aegis_buf b;
+    aegis_buf_init(&b, 4096 + rs->path_len * 72 + strlen(rs->sig_hex));
+    aegis_err err = aegis_buf_printf(&b,
+        "{\"envelope_hash\":\"0x%s\",\"tx_hash\":\"0x%s\",\"sender\":\"0x%s\",\"nonce\":%lld,"
+        "\"seq\":%lld,\"envelope_id\":%lld,\"receipt_hash\":\"0x%s\",\"key_epoch\":%lld,"
+        "\"status\":\"pending\",\"signature\":{\"root\":\"0x%s\",\"index\":%zu,\"count\":%zu,\"path\":[",
+        eh, th, snd, (long long)r->nonce, (long long)r->seq, (long long)r->envelope_id, lh, (long long)epoch,
+        rh, rs->index, rs->count);
+    for (size_t k = 0; !err && k < rs->path_len; k++) {
+        aegis_hex_encode(ph, rs->path[k], 32);
+        err = aegis_buf_printf(&b, "%s\"0x%s\"", k ? "," : "", ph);
+    }
+    static const char sig_open[] = "],\"ml-dsa-87\":\"0x", sig_close[] = "\"}}";
+    if (!err)
+        err = aegis_buf_append(&b, sig_open, sizeof(sig_open) - 1);
+    if (!err)
+        err = aegis_buf_append(&b, rs->sig_hex, strlen(rs->sig_hex));
+    if (!err)
+        err = aegis_buf_append(&b, sig_close, sizeof(sig_close) - 1);
+    if (!err)
+        err = aegis_buf_cstr(&b);
+    if (err) {
+        aegis_buf_clear(&b);
+        return NULL;
+    }
+    return (char *)b.data;
+}
+
 aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n,
                                    char ***ret_json)
 {
@@ -171,7 +220,7 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
     uint8_t *sig = aegis_malloc(AEGIS_MLDSA87_SIG_BYTES);
     char **out = aegis_calloc(n, sizeof(*out));
     aegis_batch_merkle_tree *tree = NULL;
-    json_t *sigj = NULL;
+    char *sig_hex = NULL;
     uint8_t root[32];
     if (!leaves || !path || !sig || !out)
         goto fail;
@@ -195,42 +244,23 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
     if (err)
         goto fail;
     err = AEGIS_ERR_NOMEM;
-    sigj = aegis_json_hex(sig, AEGIS_MLDSA87_SIG_BYTES);
-    if (!sigj)
+    sig_hex = aegis_malloc(2 * AEGIS_MLDSA87_SIG_BYTES + 1);
+    if (!sig_hex)
         goto fail;
+    aegis_hex_encode(sig_hex, sig, AEGIS_MLDSA87_SIG_BYTES);
     for (size_t i = 0; i < n; i++) {
         size_t plen = 0;
         if (aegis_batch_merkle_tree_proof(tree, i, path, AEGIS_MERKLE_MAX_DEPTH, &plen))
             goto fail;
-        json_t *pj = json_array();
-        for (size_t k = 0; pj && k < plen; k++)
-            json_array_append_new(pj, aegis_json_hex(path[k], 32));
-        json_t *j = json_pack("{s:o, s:o, s:o, s:I, s:I, s:I, s:o, s:I, s:o, s:{s:o, s:I, s:I, s:o, s:O}}",
-                              "envelope_hash", aegis_json_hex(r[i].envelope_hash, 32),
-                              "tx_hash", aegis_json_hex(r[i].tx_hash, 32),
-                              "sender", aegis_json_hex(r[i].sender, 20),
-                              "nonce", (json_int_t)r[i].nonce,
-                              "seq", (json_int_t)r[i].seq,
-                              "envelope_id", (json_int_t)r[i].envelope_id,
-                              "receipt_hash", aegis_json_hex(leaves[i], 32),
-                              "key_epoch", (json_int_t)epoch,
-                              "status", json_string("pending"),
-                              "signature", "root", aegis_json_hex(root, 32), "index", (json_int_t)i,
-                              "count", (json_int_t)n, "path", pj, "ml-dsa-87", sigj);
-        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        json_decref(j);
-        if (!s)
-            goto fail;
-        out[i] = aegis_strdup(s);
-        free(s);
-        if (!out[i])
+        struct receipt_sig rs = { root, i, n, (const uint8_t (*)[32])path, plen, sig_hex };
+        if (!(out[i] = receipt_text(&r[i], epoch, leaves[i], &rs)))
             goto fail;
     }
     err = AEGIS_OK;
     *ret_json = out;
     out = NULL;
 fail:
-    json_decref(sigj);
+    aegis_free(sig_hex);
     for (size_t i = 0; out && i < n; i++)
         aegis_free(out[i]);
     aegis_free(out);

@@ -1,5 +1,6 @@
 /* pipeline.c - the sequencer on the host side: restore after a restart, the
- * batch cutter and the SLH-DSA sealer threads, and grouped receipt signing.
+ * batch cutter and the SLH-DSA sealer threads, and the submission pipeline
+ * (aegis/ingest.h: grouped durable appends and receipt signatures).
  *
  * Durability order (DESIGN.md section 8): an envelope is appended to the
  * durable log before the core sees it; a batch is inserted (insert-only, by
@@ -83,82 +84,27 @@ void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64
     p->seals[p->n_seals++] = (struct seal_span){ number, first, count };
 }
 
-static void deadline_after_us(struct timespec *ts, uint64_t us)
-{
-    clock_gettime(CLOCK_MONOTONIC, ts);
-    ts->tv_sec += (time_t)(us / 1000000);
-    ts->tv_nsec += (long)(us % 1000000) * 1000L;
-    if (ts->tv_nsec >= 1000000000L) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000L;
-    }
-}
+/* ---- submissions (aegis/ingest.h does the work) ---- */
 
-/* ---- grouped receipt signing ----
- * Submitters queue their receipt; whoever finds no signer running becomes the
- * signer for everything queued, so under load one ML-DSA-87 signature covers
- * many receipts. Before signing, the signer waits (at most RECEIPT_WAIT_US)
- * for the submissions already in flight to queue too, like a group commit;
- * a lone submitter (nothing else in flight) never waits. */
-#define RECEIPT_WAIT_US 2000
-aegis_err aegisd_pipeline_sign_receipt(struct aegisd_pipeline *p, const aegis_core_receipt *r, char **ret_json)
+/* After each admitted group: wake the cutter once a batch is full, persist
+ * a registry change (a PQC account registered by a witness tx). */
+static void on_ingest_group(void *arg, size_t admitted, size_t rejected, aegis_err store_err)
 {
-    struct receipt_req me = { .r = *r };
-    pthread_mutex_lock(&p->rlock);
-    *p->rq_tail = &me;
-    p->rq_tail = &me.next;
-    p->rq_n++;
-    pthread_cond_broadcast(&p->rcond_mono);   /* a waiting signer counts companions */
-    while (!me.done) {
-        if (p->signing) {
-            pthread_cond_wait(&p->rcond, &p->rlock);
-            continue;
-        }
-        p->signing = true;
-        uint64_t until = aegis_now_ns() + RECEIPT_WAIT_US * 1000ull;
-        while (p->rq_n < __atomic_load_n(&p->submitting, __ATOMIC_RELAXED) && aegis_now_ns() < until) {
-            struct timespec ts;
-            deadline_after_us(&ts, RECEIPT_WAIT_US / 4);
-            pthread_cond_timedwait(&p->rcond_mono, &p->rlock, &ts);
-        }
-        struct receipt_req *group = p->rq_head;
-        p->rq_head = NULL;
-        p->rq_tail = &p->rq_head;
-        p->rq_n = 0;
-        pthread_mutex_unlock(&p->rlock);
-
-        size_t n = 0;
-        for (struct receipt_req *q = group; q; q = q->next)
-            n++;
-        aegis_core_receipt *rs = aegis_malloc(n * sizeof(*rs));
-        char **out = NULL;
-        aegis_err err = rs ? AEGIS_OK : AEGIS_ERR_NOMEM;
-        size_t i = 0;
-        for (struct receipt_req *q = group; rs && q; q = q->next)
-            rs[i++] = q->r;
-        if (!err)
-            err = aegis_core_sign_receipts(p->core, rs, n, &out);
-        i = 0;
-        pthread_mutex_lock(&p->rlock);
-        for (struct receipt_req *q = group, *next; q; q = next) {
-            next = q->next;
-            q->err = err;
-            q->json = err ? NULL : out[i];
-            i++;
-            q->done = true;
-        }
-        p->receipt_groups++;
-        p->receipts_signed += n;
-        p->signing = false;
-        pthread_cond_broadcast(&p->rcond);
-        aegis_free(out);
-        aegis_free(rs);
+    struct aegisd_pipeline *p = arg;
+    (void)rejected;
+    if (store_err) {
+        (void)aegis_rpc_health_set(p->d->rpc, "store", AEGIS_HEALTH_DEGRADED, aegis_strerror(store_err));
+        return;
     }
-    pthread_mutex_unlock(&p->rlock);
-    if (me.err)
-        return me.err;
-    *ret_json = me.json;
-    return AEGIS_OK;
+    if (!admitted)
+        return;
+    if (aegis_core_pending_count(p->core) >= p->max_batch) {
+        pthread_mutex_lock(&p->lock);
+        pthread_cond_signal(&p->wake);
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "registry change not persisted", NULL);
 }
 
 /* ---- cutting ---- */
@@ -553,13 +499,10 @@ static void pipeline_free(struct aegisd_pipeline *p)
     aegis_free(p->hashes);
     aegis_free(p->seals);
     pthread_mutex_destroy(&p->lock);
-    pthread_mutex_destroy(&p->rlock);
     pthread_mutex_destroy(&p->reg_lock);
     aegis_free(p->orphans);
     pthread_cond_destroy(&p->published);
     pthread_cond_destroy(&p->wake);
-    pthread_cond_destroy(&p->rcond);
-    pthread_cond_destroy(&p->rcond_mono);
     aegis_free(p);
 }
 
@@ -569,9 +512,9 @@ static void metrics_cb(void *arg, aegis_buf *out)
     pthread_mutex_lock(&p->lock);
     uint64_t last = p->last_batch, batches = p->batches, fails = p->batch_failures;
     pthread_mutex_unlock(&p->lock);
-    pthread_mutex_lock(&p->rlock);
-    uint64_t groups = p->receipt_groups, signed_n = p->receipts_signed;
-    pthread_mutex_unlock(&p->rlock);
+    aegis_ingest_stats is = { 0 };
+    if (p->ingest)
+        aegis_ingest_get_stats(p->ingest, &is);
     if (aegis_buf_printf(out,
         "# HELP aegis_batch_last Highest persisted batch number.\n# TYPE aegis_batch_last gauge\naegis_batch_last %llu\n"
         "# HELP aegis_batches_cut_total Batches cut and persisted by this process.\n# TYPE aegis_batches_cut_total counter\naegis_batches_cut_total %llu\n"
@@ -579,10 +522,14 @@ static void metrics_cb(void *arg, aegis_buf *out)
         "# HELP aegis_mempool_size Transactions waiting in the mempool.\n# TYPE aegis_mempool_size gauge\naegis_mempool_size %zu\n"
         "# HELP aegis_receipt_groups_total ML-DSA-87 signatures over receipt groups.\n# TYPE aegis_receipt_groups_total counter\naegis_receipt_groups_total %llu\n"
         "# HELP aegis_receipts_signed_total Receipts signed.\n# TYPE aegis_receipts_signed_total counter\naegis_receipts_signed_total %llu\n"
+        "# HELP aegis_envelopes_rejected_total Envelopes durable but rejected at admission.\n# TYPE aegis_envelopes_rejected_total counter\naegis_envelopes_rejected_total %llu\n"
+        "# HELP aegis_envelope_commits_total Envelope-log commits (one fsync each) made by submissions.\n# TYPE aegis_envelope_commits_total counter\naegis_envelope_commits_total %llu\n"
+        "# HELP aegis_ingest_queued Submissions accepted and not yet answered.\n# TYPE aegis_ingest_queued gauge\naegis_ingest_queued %zu\n"
         "# HELP aegis_batches_degraded_total Batches produced without the backup TEE attestation.\n# TYPE aegis_batches_degraded_total counter\naegis_batches_degraded_total %llu\n"
         "# HELP aegis_tee_insecure 1 when the primary TEE is the simulator (no hardware protection).\n# TYPE aegis_tee_insecure gauge\naegis_tee_insecure %d\n",
         (unsigned long long)last, (unsigned long long)batches, (unsigned long long)fails,
-        aegis_core_pending_count(p->core), (unsigned long long)groups, (unsigned long long)signed_n,
+        aegis_core_pending_count(p->core), (unsigned long long)is.groups, (unsigned long long)is.admitted,
+        (unsigned long long)is.rejected, (unsigned long long)is.appends, is.in_flight,
         (unsigned long long)aegis_core_degraded_batches(p->core),
         p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
@@ -597,17 +544,13 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     }
     p->d = d;
     pthread_mutex_init(&p->lock, NULL);
-    pthread_mutex_init(&p->rlock, NULL);
     pthread_mutex_init(&p->reg_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&p->published, &ca);
     pthread_cond_init(&p->wake, &ca);
-    pthread_cond_init(&p->rcond_mono, &ca);
     pthread_condattr_destroy(&ca);
-    pthread_cond_init(&p->rcond, NULL);
-    p->rq_tail = &p->rq_head;
     p->interval_ms = d->cfg.batch_interval_ms ? d->cfg.batch_interval_ms : 1000;
     p->max_batch = d->cfg.batch_max;
 
@@ -617,6 +560,16 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     err = restore(p, detail);
     if (err)
         goto fail;
+    aegis_ingest_opts io = {
+        .commit_interval_us = d->cfg.storage_ingest_interval_us ? d->cfg.storage_ingest_interval_us
+                                                                : AEGIS_INGEST_NO_PACING,
+        .on_group = on_ingest_group, .on_group_arg = p,
+    };
+    err = aegis_ingest_new(&p->ingest, p->core, d->store, &io);
+    if (err) {
+        *detail = "cannot start the submission pipeline";
+        goto fail;
+    }
     err = aegisd_pipeline_register(p);
     if (!err)
         err = aegisd_pipeline_register_assets(p);
@@ -658,6 +611,9 @@ void aegisd_pipeline_stop(struct aegisd *d)
     struct aegisd_pipeline *p = d->pipe;
     if (!p)
         return;
+    /* answer every submission already accepted before the cutter stops */
+    aegis_ingest_free(p->ingest);
+    p->ingest = NULL;
     pthread_mutex_lock(&p->lock);
     p->stop = true;
     pthread_cond_broadcast(&p->wake);

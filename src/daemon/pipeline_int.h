@@ -10,16 +10,9 @@
 #include <stdbool.h>
 
 #include "aegis/core.h"
+#include "aegis/ingest.h"
 #include "daemon.h"
 #include "pindex.h"
-
-struct receipt_req {
-    aegis_core_receipt r;
-    char *json;                /* signed receipt, set by the signer */
-    aegis_err err;
-    bool done;
-    struct receipt_req *next;
-};
 
 struct aegisd_pipeline {
     struct aegisd *d;
@@ -50,25 +43,17 @@ struct aegisd_pipeline {
     long long risk_mtime_ns;
     long long risk_size;
 
-    /* group signing of receipts: one ML-DSA signature per group */
-    pthread_mutex_t rlock;
-    pthread_cond_t rcond;      /* group signed (waiters) */
-    pthread_cond_t rcond_mono; /* a receipt queued (the signer waiting for companions) */
-    struct receipt_req *rq_head, **rq_tail;
-    bool signing;
-    size_t rq_n;               /* receipts queued */
-    unsigned submitting;       /* submissions in flight (decrypting, logging) */
-
+    /* submissions: durable append, admission, grouped receipts */
+    aegis_ingest *ingest;
     uint64_t interval_ms;
     size_t max_batch;
 
     /* metrics */
-    uint64_t batches, batch_failures, submitted, rejected, receipt_groups, receipts_signed;
+    uint64_t batches, batch_failures;
 };
 
 /* pipeline.c */
 aegis_err aegisd_pipeline_index_batch(struct aegisd_pipeline *p, const char *json, size_t len);
-aegis_err aegisd_pipeline_sign_receipt(struct aegisd_pipeline *p, const aegis_core_receipt *r, char **ret_json);
 void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64_t first, uint64_t count);
 
 /* pipeline_risk.c */

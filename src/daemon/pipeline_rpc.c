@@ -73,59 +73,29 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
         *detail = "envelope must be 0x-prefixed hex";
         return AEGIS_ERR_BAD_HEX;
     }
-    uint8_t *env = NULL, hash[32];
+    uint8_t *env = NULL;
     size_t len = 0;
-    uint64_t id = 0;
     char *receipt = NULL;
     aegis_err err = aegis_hex_decode_alloc(hex, d->cfg.mempool_max_envelope, &env, &len);
     if (err) {
         *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
         return err;
     }
-    __atomic_add_fetch(&p->submitting, 1, __ATOMIC_RELAXED);
-    aegis_core_envelope_hash(env, len, hash);
-    /* 1. durable first: nothing is acknowledged that is not in the log */
-    err = aegis_store_env_append(d->store, env, len, hash, &id);
-    if (err == AEGIS_ERR_EXISTS) {
-        *detail = "this envelope was already submitted (see aegis_getReceipt)";
-        err = AEGIS_ERR_MEMPOOL_DUP_ENVELOPE;
-        goto out;
+    if (len == 0) {
+        aegis_free(env);
+        *detail = "empty envelope";
+        return AEGIS_ERR_ENV_TRUNCATED;
     }
-    if (err) {
-        *detail = "envelope log unavailable: not accepted";
-        (void)aegis_rpc_health_set(d->rpc, "store", AEGIS_HEALTH_DEGRADED, aegis_strerror(err));
-        goto out;
-    }
-    /* 2. the core decrypts, validates, admits */
-    aegis_core_receipt r;
-    const char *reason = NULL;
-    err = aegis_core_submit(p->core, env, len, id, aegis_wall_ms(), false, &r, &reason);
-    if (err) {
-        if (aegis_store_env_set_status(d->store, &id, 1, AEGIS_ENV_REJECTED, reason) != AEGIS_OK)
-            AEGIS_LOGW("pipeline", "cannot record a rejection", "id=%llu", (unsigned long long)id);
-        __atomic_add_fetch(&p->rejected, 1, __ATOMIC_RELAXED);
-        *detail = reason;
-        goto out;
-    }
-    __atomic_add_fetch(&p->submitted, 1, __ATOMIC_RELAXED);
-    if (aegis_core_pending_count(p->core) >= p->max_batch) {
-        pthread_mutex_lock(&p->lock);
-        pthread_cond_signal(&p->wake);
-        pthread_mutex_unlock(&p->lock);
-    }
-    /* a PQC account key registered by this tx: its audit record */
-    if (aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
-        AEGIS_LOGW("pipeline", "registry change not persisted", NULL);
-    /* 3. a signed receipt (grouped signing under load) */
-    err = aegisd_pipeline_sign_receipt(p, &r, &receipt);
-    if (!err)
+    /* durable append, admission and a signed receipt, grouped with the
+     * submissions around it (aegis/ingest.h); nothing is acknowledged that
+     * is not in the log */
+    err = aegis_ingest_submit_wait(p->ingest, env, len, NULL, &receipt, detail);
+    if (!err) {
         err = json_text(receipt, ret);
-    if (err)
-        *detail = "admitted, but the receipt could not be signed; query aegis_getReceipt";
-out:
-    __atomic_sub_fetch(&p->submitting, 1, __ATOMIC_RELAXED);
+        if (err)
+            *detail = "admitted, but the receipt could not be returned; query aegis_getReceipt";
+    }
     aegis_free(receipt);
-    aegis_free(env);
     return err;
 }
 

@@ -1,0 +1,102 @@
+/*
+ * aegis/ingest.h - the submission pipeline: envelope in, signed receipt out.
+ *
+ * Host code (it sees only ciphertext): what aegis_sendEncryptedTransaction
+ * does, as two stages on their own threads so that whole groups share the
+ * expensive steps:
+ *
+ *   writer thread   take every queued envelope (up to max_group), hash
+ *                   them, append them to the durable envelope log in ONE
+ *                   commit (one fsync), hand the group on;
+ *   core thread     aegis_core_submit each (decrypt, validate, admit) in
+ *                   log order, then sign the group's receipts with ONE
+ *                   ML-DSA-87 signature (aegis_core_sign_receipts), then
+ *                   complete every submission.
+ *
+ * The two overlap: while the core works on group k, group k+1 is being
+ * made durable. Under load, groups grow by themselves (everything that
+ * arrived during the previous step), so the fsync and the signature are
+ * shared by more envelopes exactly when it matters; a lone envelope waits
+ * for nobody. Nothing is acknowledged before it is durable; a rejection is
+ * recorded in the log (by the writer, off the core thread) and reported.
+ *
+ * Thread-safety: aegis_ingest_submit may be called from any thread.
+ */
+#ifndef AEGIS_INGEST_H
+#define AEGIS_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "aegis/core.h"
+#include "aegis/store.h"
+
+typedef struct aegis_ingest aegis_ingest;
+
+/* How one submission ended; valid only during the callback. */
+typedef struct aegis_ingest_result {
+    aegis_err err;             /* OK: durable, admitted, receipt signed */
+    const char *detail;        /* static text when err != OK */
+    uint64_t envelope_id;      /* the log id (0 if it never got one) */
+    const char *receipt;       /* err == OK: the signed receipt, JSON text */
+} aegis_ingest_result;
+
+/* Called once per submission, from an ingest thread. It must not block for
+ * long and must not call aegis_ingest_free. */
+typedef void (*aegis_ingest_done_fn)(void *arg, const aegis_ingest_result *res);
+
+/* Called by the core thread after each group, with how many were admitted
+ * and rejected (the daemon wakes its cutter, persists registry changes).
+ * store_err != OK: the envelope log failed for a group (none of it was
+ * acknowledged). */
+typedef void (*aegis_ingest_group_fn)(void *arg, size_t admitted, size_t rejected, aegis_err store_err);
+
+#define AEGIS_INGEST_NO_PACING UINT64_MAX
+
+typedef struct aegis_ingest_opts {
+    size_t max_group;          /* envelopes per append and per receipt signature (0: 256) */
+    size_t max_queue;          /* accepted, not yet appended; past it BUSY (0: 8192) */
+    uint64_t commit_interval_us;   /* a commit starts at most this long after the
+                                    * previous one unless a group is full
+                                    * (0: 1000; AEGIS_INGEST_NO_PACING: none) */
+    aegis_ingest_group_fn on_group;   /* optional */
+    void *on_group_arg;
+} aegis_ingest_opts;
+
+/* Start the two threads on a core and a store the caller keeps alive until
+ * aegis_ingest_free. AEGIS_ERR_NOMEM, AEGIS_ERR_INVAL. */
+aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *store,
+                           const aegis_ingest_opts *opts) AEGIS_WUR;
+
+/* Queue one envelope. Takes ownership of env (allocated with aegis_malloc)
+ * in every case. AEGIS_OK: done() will be called exactly once. Otherwise
+ * done() is never called: AEGIS_ERR_INGEST_BUSY (queue full, retry),
+ * AEGIS_ERR_INGEST_CLOSED (shutting down), AEGIS_ERR_INVAL. */
+aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_ingest_done_fn done,
+                              void *arg) AEGIS_WUR;
+
+/* Submit and wait for the outcome (for a thread that can block: an RPC
+ * handler, a test). On AEGIS_OK *ret_receipt is the signed receipt JSON
+ * (aegis_free); otherwise *detail (optional) is static text. Takes
+ * ownership of env. */
+aegis_err aegis_ingest_submit_wait(aegis_ingest *ig, uint8_t *env, size_t len, uint64_t *ret_envelope_id,
+                                   char **ret_receipt, const char **detail) AEGIS_WUR;
+
+typedef struct aegis_ingest_stats {
+    uint64_t submitted;        /* accepted by aegis_ingest_submit */
+    uint64_t admitted, rejected, duplicates, failed;
+    uint64_t unrecorded;       /* rejections the log could not record (replayed
+                                * and rejected again after a restart) */
+    uint64_t groups;           /* receipt signatures */
+    uint64_t appends;          /* log commits */
+    size_t queued;             /* now: waiting for the writer + the core */
+    size_t in_flight;          /* now: accepted and not yet completed */
+} aegis_ingest_stats;
+void aegis_ingest_get_stats(aegis_ingest *ig, aegis_ingest_stats *ret);
+
+/* Stop taking submissions, finish every one already accepted (each gets its
+ * callback), join the threads. NULL is fine. */
+void aegis_ingest_free(aegis_ingest *ig);
+
+#endif

@@ -1,0 +1,615 @@
+/*
+ * ingest.c - the submission pipeline (aegis/ingest.h): a writer thread that
+ * makes whole groups durable with one commit, a core thread that admits
+ * them and signs their receipts with one signature.
+ *
+ * One mutex guards the three queues (in -> ready -> done) and the list of
+ * rejections the writer records. Each thread takes a whole queue (up to
+ * max_group) under the lock and works on it unlocked; an item belongs to
+ * exactly one queue or one thread's local list at a time.
+ *
+ * Shutdown: the writer leaves once nothing is queued for it and `stopping`
+ * is set; the core leaves once the writer is gone and nothing is ready.
+ * Rejections the core finds after the writer left are recorded by the core
+ * itself, so every accepted submission is completed and every rejection
+ * recorded before aegis_ingest_free returns.
+ */
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "aegis/ingest.h"
+
+#define DEFAULT_GROUP 256
+#define DEFAULT_QUEUE 8192
+#define MAX_GROUP 4096     /* aegis_core_sign_receipts' limit */
+
+struct item {
+    uint8_t *env;
+    size_t len;
+    uint8_t hash[32];
+    uint64_t id;
+    aegis_err err;
+    const char *detail;
+    aegis_ingest_done_fn done;
+    void *arg;
+    struct item *next;
+};
+
+struct rejection {
+    uint64_t id;
+    const char *reason;        /* static text from the core */
+};
+
+struct queue {
+    struct item *head, *tail;
+    size_t n;
+};
+
+struct aegis_ingest {
+    aegis_core *core;
+    aegis_store *store;
+    size_t max_group, max_queue;
+    aegis_ingest_group_fn on_group;
+    void *on_group_arg;
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv_writer;  /* something queued for the writer, or stop */
+    pthread_cond_t cv_core;    /* something ready for the core, or writer gone */
+    struct queue in, ready;
+    struct rejection *rej;     /* to record, for the writer */
+    size_t n_rej, cap_rej;
+    bool stopping, writer_gone;
+    bool writer_idle;          /* waiting for work (not pacing): wake it */
+    bool writer_committing;    /* a group is on its way to the core */
+    uint64_t commit_interval_ns;
+    uint64_t sign_wait_ns;     /* most a receipt waits for companions on a busy core */
+    uint64_t last_commit_ns;   /* when the writer's previous commit started */
+    aegis_ingest_stats st;
+    pthread_t writer, corer;
+    bool writer_started, core_started;
+};
+
+static void q_push(struct queue *q, struct item *it)
+{
+    it->next = NULL;
+    if (q->tail)
+        q->tail->next = it;
+    else
+        q->head = it;
+    q->tail = it;
+    q->n++;
+}
+
+/* Take up to max items off the front. */
+static struct item *q_take(struct queue *q, size_t max, size_t *ret_n)
+{
+    struct item *first = q->head, *last = NULL;
+    size_t n = 0;
+    for (struct item *it = q->head; it && n < max; it = it->next) {
+        last = it;
+        n++;
+    }
+    if (!last) {
+        *ret_n = 0;
+        return NULL;
+    }
+    q->head = last->next;
+    if (!q->head)
+        q->tail = NULL;
+    q->n -= n;
+    last->next = NULL;
+    *ret_n = n;
+    return first;
+}
+
+/* Deliver an item's outcome and free it. */
+static void complete(aegis_ingest *ig, struct item *it, const char *receipt)
+{
+    aegis_ingest_result res = {
+        .err = it->err, .detail = it->err ? it->detail : NULL, .envelope_id = it->id,
+        .receipt = it->err ? NULL : receipt,
+    };
+    it->done(it->arg, &res);
+    aegis_free(it->env);
+    aegis_free(it);
+    pthread_mutex_lock(&ig->mu);
+    ig->st.in_flight--;
+    pthread_mutex_unlock(&ig->mu);
+}
+
+/* Record rejections in the envelope log, one call per reason (the reasons
+ * are a handful of static strings). Losing one to a failing store costs
+ * nothing durable: on restart the envelope is replayed and rejected again. */
+static void record_rejections(aegis_ingest *ig, const struct rejection *r, size_t n)
+{
+    uint64_t ids[64];
+    size_t lost = 0;
+    bool *done = aegis_calloc(n ? n : 1, sizeof(*done));
+    for (size_t i = 0; done && i < n; i++) {
+        if (done[i])
+            continue;
+        size_t k = 0;
+        for (size_t j = i; j < n; j++) {
+            if (done[j] || r[j].reason != r[i].reason)
+                continue;
+            ids[k++] = r[j].id;
+            done[j] = true;
+            if (k == AEGIS_ARRAY_LEN(ids)) {
+                if (aegis_store_env_set_status(ig->store, ids, k, AEGIS_ENV_REJECTED, r[i].reason) != AEGIS_OK)
+                    lost += k;
+                k = 0;
+            }
+        }
+        if (k && aegis_store_env_set_status(ig->store, ids, k, AEGIS_ENV_REJECTED, r[i].reason) != AEGIS_OK)
+            lost += k;
+    }
+    if (!done)
+        lost = n;
+    aegis_free(done);
+    if (lost) {
+        pthread_mutex_lock(&ig->mu);
+        ig->st.unrecorded += lost;
+        pthread_mutex_unlock(&ig->mu);
+    }
+}
+
+/* ---- the writer: durable append of whole groups ---- */
+
+/* Append one group; completes duplicates and failures, returns the rest
+ * (in order) for the core. */
+static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n, size_t *ret_n)
+{
+    aegis_store_env_in *in = aegis_malloc(n * sizeof(*in));
+    size_t i = 0;
+    for (struct item *it = group; it; it = it->next, i++) {
+        aegis_core_envelope_hash(it->env, it->len, it->hash);
+        if (in)
+            in[i] = (aegis_store_env_in){ .data = it->env, .len = it->len, .hash = it->hash };
+    }
+    aegis_err err = in ? aegis_store_env_append_many(ig->store, in, n) : AEGIS_ERR_NOMEM;
+    struct queue keep = { 0 };
+    size_t dups = 0;
+    i = 0;
+    for (struct item *it = group, *next; it; it = next, i++) {
+        next = it->next;
+        if (err) {
+            it->err = err;
+            it->detail = "envelope log unavailable: not accepted";
+            complete(ig, it, NULL);
+        } else if (in[i].err == AEGIS_ERR_EXISTS) {
+            it->id = in[i].id;
+            it->err = AEGIS_ERR_MEMPOOL_DUP_ENVELOPE;
+            it->detail = "this envelope was already submitted (see aegis_getReceipt)";
+            dups++;
+            complete(ig, it, NULL);
+        } else {
+            it->id = in[i].id;
+            q_push(&keep, it);
+        }
+    }
+    aegis_free(in);
+    pthread_mutex_lock(&ig->mu);
+    ig->st.appends++;
+    ig->st.duplicates += dups;
+    if (err)
+        ig->st.failed += n;
+    pthread_mutex_unlock(&ig->mu);
+    if (err && ig->on_group)
+        ig->on_group(ig->on_group_arg, 0, 0, err);
+    *ret_n = keep.n;
+    return keep.head;
+}
+
+static void *writer_main(void *arg)
+{
+    aegis_ingest *ig = arg;
+    pthread_mutex_lock(&ig->mu);
+    for (;;) {
+        while (!ig->in.head && !ig->n_rej && !ig->stopping) {
+            ig->writer_idle = true;
+            pthread_cond_wait(&ig->cv_writer, &ig->mu);
+        }
+        ig->writer_idle = false;
+        if (!ig->in.head && !ig->n_rej && ig->stopping)
+            break;
+        /* Pace commits: a commit costs ~100 us of CPU whatever its size, so
+         * under moderate load let a group gather for up to the interval
+         * after the previous commit started. A full group, a stop, or an
+         * idle spell longer than the interval goes at once. */
+        while (ig->in.n < ig->max_group && !ig->stopping && !ig->n_rej) {
+            uint64_t now = aegis_now_ns(), due = ig->last_commit_ns + ig->commit_interval_ns;
+            if (now >= due)
+                break;
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            uint64_t ns = (uint64_t)ts.tv_nsec + (due - now);
+            ts.tv_sec += (time_t)(ns / 1000000000ull);
+            ts.tv_nsec = (long)(ns % 1000000000ull);
+            pthread_cond_timedwait(&ig->cv_writer, &ig->mu, &ts);
+        }
+        if (ig->in.head) {
+            ig->last_commit_ns = aegis_now_ns();
+            ig->writer_committing = true;
+        }
+        size_t n = 0, n_rej = ig->n_rej;
+        struct item *group = q_take(&ig->in, ig->max_group, &n);
+        struct rejection *rej = ig->rej;
+        ig->rej = NULL;
+        ig->n_rej = ig->cap_rej = 0;
+        pthread_mutex_unlock(&ig->mu);
+
+        if (group)
+            group = append_group(ig, group, n, &n);
+        if (n_rej)
+            record_rejections(ig, rej, n_rej);
+        aegis_free(rej);
+
+        pthread_mutex_lock(&ig->mu);
+        for (struct item *it = group, *next; it; it = next) {
+            next = it->next;
+            q_push(&ig->ready, it);
+        }
+        if (ig->writer_committing) {
+            ig->writer_committing = false;
+            pthread_cond_signal(&ig->cv_core);
+        }
+    }
+    ig->writer_gone = true;
+    pthread_cond_signal(&ig->cv_core);
+    pthread_mutex_unlock(&ig->mu);
+    return NULL;
+}
+
+/* ---- the core: admission and one receipt signature per group ---- */
+
+/* Admitted submissions waiting for their receipt signature (core thread
+ * only; capacity max_group). */
+struct signer {
+    aegis_core_receipt *rc;
+    struct item **items;
+    size_t n;
+    uint64_t since_ns;         /* when the oldest was admitted */
+};
+
+/* Hand rejections to the writer to record (or record them here once the
+ * writer is gone or no memory is left for the hand-over). */
+static void pass_rejections(aegis_ingest *ig, const struct rejection *rej, size_t n_rej)
+{
+    pthread_mutex_lock(&ig->mu);
+    bool inline_record = ig->writer_gone;
+    if (!inline_record && ig->n_rej + n_rej > ig->cap_rej) {
+        size_t cap = (ig->n_rej + n_rej) * 2;
+        struct rejection *nr = aegis_realloc(ig->rej, cap * sizeof(*nr));
+        if (nr) {
+            ig->rej = nr;
+            ig->cap_rej = cap;
+        } else {
+            inline_record = true;
+        }
+    }
+    if (!inline_record) {
+        memcpy(ig->rej + ig->n_rej, rej, n_rej * sizeof(*rej));
+        ig->n_rej += n_rej;
+        pthread_cond_signal(&ig->cv_writer);
+    }
+    pthread_mutex_unlock(&ig->mu);
+    if (inline_record)
+        record_rejections(ig, rej, n_rej);
+}
+
+/* Admit a group in log order: the admitted join the signer, the rejected
+ * are completed at once. */
+static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group, size_t n,
+                        struct rejection *rej)
+{
+    size_t n_ok = 0, n_rej = 0;
+    for (struct item *it = group, *next; it; it = next) {
+        next = it->next;
+        const char *reason = NULL;
+        it->err = aegis_core_submit(ig->core, it->env, it->len, it->id, aegis_wall_ms(), false, &sg->rc[sg->n],
+                                    &reason);
+        if (it->err) {
+            it->detail = reason ? reason : aegis_strerror(it->err);
+            rej[n_rej++] = (struct rejection){ it->id, it->detail };
+            complete(ig, it, NULL);
+            continue;
+        }
+        if (sg->n == 0)
+            sg->since_ns = aegis_now_ns();
+        sg->items[sg->n++] = it;
+        n_ok++;
+    }
+    (void)n;
+    pthread_mutex_lock(&ig->mu);
+    ig->st.admitted += n_ok;
+    ig->st.rejected += n_rej;
+    pthread_mutex_unlock(&ig->mu);
+    if (n_rej)
+        pass_rejections(ig, rej, n_rej);
+    if (ig->on_group)
+        ig->on_group(ig->on_group_arg, n_ok, n_rej, AEGIS_OK);
+}
+
+/* One ML-DSA-87 signature for everything the signer holds, then complete. */
+static void sign_pending(aegis_ingest *ig, struct signer *sg)
+{
+    char **receipts = NULL;
+    aegis_err err = aegis_core_sign_receipts(ig->core, sg->rc, sg->n, &receipts);
+    for (size_t i = 0; i < sg->n; i++) {
+        struct item *it = sg->items[i];
+        if (err) {
+            it->err = err;
+            it->detail = "admitted, but the receipt could not be signed; query aegis_getReceipt";
+        }
+        complete(ig, it, receipts ? receipts[i] : NULL);
+        if (receipts)
+            aegis_free(receipts[i]);
+    }
+    aegis_free(receipts);
+    pthread_mutex_lock(&ig->mu);
+    ig->st.groups++;
+    pthread_mutex_unlock(&ig->mu);
+    sg->n = 0;
+}
+
+/* The core loop: admit whatever is ready; sign once nothing more is ready
+ * (so no receipt waits on an idle core), or when the signer is full or its
+ * oldest receipt has waited sign_wait. Under a steady stream this signs
+ * several commit groups at once, without ever waiting idle for them. */
+static void *core_main(void *arg)
+{
+    aegis_ingest *ig = arg;
+    struct signer sg = {
+        .rc = aegis_malloc(ig->max_group * sizeof(*sg.rc)),
+        .items = aegis_malloc(ig->max_group * sizeof(*sg.items)),
+    };
+    struct rejection *rej = aegis_malloc(ig->max_group * sizeof(*rej));
+    bool ok = sg.rc && sg.items && rej;
+    pthread_mutex_lock(&ig->mu);
+    for (;;) {
+        while (!ig->ready.head && !ig->writer_gone && sg.n == 0)
+            pthread_cond_wait(&ig->cv_core, &ig->mu);
+        if (!ig->ready.head && ig->writer_gone && sg.n == 0)
+            break;
+        if (sg.n && !ig->ready.head && ig->writer_committing && sg.n < ig->max_group) {
+            /* a group is being made durable right now: sign it along,
+             * unless the oldest receipt has waited long enough */
+            uint64_t now = aegis_now_ns(), due = sg.since_ns + ig->sign_wait_ns;
+            if (now < due) {
+                struct timespec ts;
+                clock_gettime(CLOCK_MONOTONIC, &ts);
+                uint64_t ns = (uint64_t)ts.tv_nsec + (due - now);
+                ts.tv_sec += (time_t)(ns / 1000000000ull);
+                ts.tv_nsec = (long)(ns % 1000000000ull);
+                pthread_cond_timedwait(&ig->cv_core, &ig->mu, &ts);
+                if (ig->ready.head || (ig->writer_committing && aegis_now_ns() < due))
+                    continue;
+            }
+        }
+        if (sg.n && (!ig->ready.head || sg.n >= ig->max_group || aegis_now_ns() - sg.since_ns >= ig->sign_wait_ns)) {
+            pthread_mutex_unlock(&ig->mu);
+            sign_pending(ig, &sg);
+            pthread_mutex_lock(&ig->mu);
+            continue;
+        }
+        size_t n = 0;
+        struct item *group = q_take(&ig->ready, ig->max_group - sg.n, &n);
+        pthread_mutex_unlock(&ig->mu);
+        if (ok) {
+            admit_group(ig, &sg, group, n, rej);
+        } else {
+            for (struct item *it = group, *next; it; it = next) {
+                next = it->next;
+                it->err = AEGIS_ERR_NOMEM;
+                it->detail = "out of memory: not admitted, query aegis_getReceipt";
+                complete(ig, it, NULL);
+            }
+        }
+        pthread_mutex_lock(&ig->mu);
+    }
+    pthread_mutex_unlock(&ig->mu);
+    aegis_free(rej);
+    aegis_free(sg.items);
+    aegis_free(sg.rc);
+    return NULL;
+}
+
+/* ---- public ---- */
+
+aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *store,
+                           const aegis_ingest_opts *opts)
+{
+    if (!ret || !core || !store)
+        return AEGIS_ERR_INVAL;
+    aegis_ingest *ig = aegis_calloc(1, sizeof(*ig));
+    if (!ig)
+        return AEGIS_ERR_NOMEM;
+    ig->core = core;
+    ig->store = store;
+    ig->max_group = opts && opts->max_group ? opts->max_group : DEFAULT_GROUP;
+    if (ig->max_group > MAX_GROUP)
+        ig->max_group = MAX_GROUP;
+    ig->max_queue = opts && opts->max_queue ? opts->max_queue : DEFAULT_QUEUE;
+    ig->commit_interval_ns = (opts && opts->commit_interval_us ? opts->commit_interval_us : 1000) * 1000ull;
+    if (opts && opts->commit_interval_us == AEGIS_INGEST_NO_PACING)
+        ig->commit_interval_ns = 0;
+    ig->sign_wait_ns = ig->commit_interval_ns * 2 > 1000000 ? ig->commit_interval_ns * 2 : 1000000;
+    ig->on_group = opts ? opts->on_group : NULL;
+    ig->on_group_arg = opts ? opts->on_group_arg : NULL;
+    if (pthread_mutex_init(&ig->mu, NULL) != 0) {
+        aegis_free(ig);
+        return AEGIS_ERR_NOMEM;
+    }
+    pthread_condattr_t ca;
+    if (pthread_condattr_init(&ca) != 0)
+        goto fail_mu;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    int rc = pthread_cond_init(&ig->cv_writer, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        goto fail_mu;
+    if (pthread_condattr_init(&ca) != 0)
+        goto fail_cw;
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    rc = pthread_cond_init(&ig->cv_core, &ca);
+    pthread_condattr_destroy(&ca);
+    if (rc != 0)
+        goto fail_cw;
+    if (pthread_create(&ig->writer, NULL, writer_main, ig) != 0)
+        goto fail_cc;
+    ig->writer_started = true;
+    if (pthread_create(&ig->corer, NULL, core_main, ig) != 0) {
+        aegis_ingest_free(ig);
+        return AEGIS_ERR_NOMEM;
+    }
+    ig->core_started = true;
+    *ret = ig;
+    return AEGIS_OK;
+fail_cc:
+    pthread_cond_destroy(&ig->cv_core);
+fail_cw:
+    pthread_cond_destroy(&ig->cv_writer);
+fail_mu:
+    pthread_mutex_destroy(&ig->mu);
+    aegis_free(ig);
+    return AEGIS_ERR_NOMEM;
+}
+
+aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_ingest_done_fn done, void *arg)
+{
+    struct item *it = NULL;
+    aegis_err err = AEGIS_ERR_INVAL;
+    if (!ig || !env || !len || !done)
+        goto fail;
+    err = AEGIS_ERR_NOMEM;
+    if (!(it = aegis_calloc(1, sizeof(*it))))
+        goto fail;
+    *it = (struct item){ .env = env, .len = len, .done = done, .arg = arg };
+    pthread_mutex_lock(&ig->mu);
+    if (ig->stopping)
+        err = AEGIS_ERR_INGEST_CLOSED;
+    else if (ig->st.in_flight >= ig->max_queue)
+        err = AEGIS_ERR_INGEST_BUSY;
+    else
+        err = AEGIS_OK;
+    if (!err) {
+        q_push(&ig->in, it);
+        ig->st.in_flight++;
+        ig->st.submitted++;
+        /* a pacing writer wakes by itself; only a full group hurries it */
+        if (ig->writer_idle || ig->in.n >= ig->max_group)
+            pthread_cond_signal(&ig->cv_writer);
+    }
+    pthread_mutex_unlock(&ig->mu);
+    if (!err)
+        return AEGIS_OK;
+fail:
+    aegis_free(it);
+    aegis_free(env);
+    return err;
+}
+
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    aegis_err err;
+    const char *detail;
+    uint64_t id;
+    char *receipt;
+};
+
+static void waiter_done(void *arg, const aegis_ingest_result *res)
+{
+    struct waiter *w = arg;
+    char *copy = res->receipt ? aegis_strdup(res->receipt) : NULL;
+    pthread_mutex_lock(&w->mu);
+    w->err = res->err;
+    if (!res->err && !copy) {
+        w->err = AEGIS_ERR_NOMEM;
+        w->detail = "admitted, but the receipt could not be copied; query aegis_getReceipt";
+    } else {
+        w->detail = res->detail;
+    }
+    w->id = res->envelope_id;
+    w->receipt = copy;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+aegis_err aegis_ingest_submit_wait(aegis_ingest *ig, uint8_t *env, size_t len, uint64_t *ret_envelope_id,
+                                   char **ret_receipt, const char **detail)
+{
+    struct waiter w = { .err = AEGIS_ERR_INTERNAL };
+    if (pthread_mutex_init(&w.mu, NULL) != 0) {
+        aegis_free(env);
+        return AEGIS_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&w.cv, NULL) != 0) {
+        pthread_mutex_destroy(&w.mu);
+        aegis_free(env);
+        return AEGIS_ERR_NOMEM;
+    }
+    aegis_err err = aegis_ingest_submit(ig, env, len, waiter_done, &w);
+    if (!err) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done)
+            pthread_cond_wait(&w.cv, &w.mu);
+        pthread_mutex_unlock(&w.mu);
+        err = w.err;
+    } else {
+        w.detail = err == AEGIS_ERR_INGEST_BUSY ? "too many submissions in flight: retry shortly"
+                   : err == AEGIS_ERR_INGEST_CLOSED ? "the sequencer is shutting down: not accepted"
+                                                    : NULL;
+    }
+    pthread_cond_destroy(&w.cv);
+    pthread_mutex_destroy(&w.mu);
+    if (ret_envelope_id)
+        *ret_envelope_id = w.id;
+    if (!err && ret_receipt)
+        *ret_receipt = w.receipt;
+    else
+        aegis_free(w.receipt);
+    if (err && detail)
+        *detail = w.detail;
+    return err;
+}
+
+void aegis_ingest_get_stats(aegis_ingest *ig, aegis_ingest_stats *ret)
+{
+    pthread_mutex_lock(&ig->mu);
+    *ret = ig->st;
+    ret->queued = ig->in.n + ig->ready.n;
+    pthread_mutex_unlock(&ig->mu);
+}
+
+void aegis_ingest_free(aegis_ingest *ig)
+{
+    if (!ig)
+        return;
+    pthread_mutex_lock(&ig->mu);
+    ig->stopping = true;
+    if (!ig->writer_started)
+        ig->writer_gone = true;
+    pthread_cond_broadcast(&ig->cv_writer);
+    pthread_cond_broadcast(&ig->cv_core);
+    pthread_mutex_unlock(&ig->mu);
+    if (ig->writer_started)
+        pthread_join(ig->writer, NULL);
+    if (ig->core_started)
+        pthread_join(ig->corer, NULL);
+    /* a core thread that never started: its work, if any, fails here */
+    for (struct item *it = ig->ready.head, *next; it; it = next) {
+        next = it->next;
+        it->err = AEGIS_ERR_INGEST_CLOSED;
+        it->detail = "the sequencer is shutting down: not accepted";
+        complete(ig, it, NULL);
+    }
+    aegis_free(ig->rej);
+    pthread_cond_destroy(&ig->cv_core);
+    pthread_cond_destroy(&ig->cv_writer);
+    pthread_mutex_destroy(&ig->mu);
+    aegis_free(ig);
+}

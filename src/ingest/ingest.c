@@ -372,9 +372,10 @@ static void *core_main(void *arg)
             pthread_cond_wait(&ig->cv_core, &ig->mu);
         if (!ig->ready.head && ig->writer_gone && sg.n == 0)
             break;
-        if (sg.n && !ig->ready.head && ig->writer_committing && sg.n < ig->max_group) {
-            /* a group is being made durable right now: sign it along,
-             * unless the oldest receipt has waited long enough */
+        if (sg.n && !ig->ready.head && (ig->writer_committing || ig->in.head) && sg.n < ig->max_group) {
+            /* more is on its way (being made durable, or queued for the
+             * next commit): sign it along, unless the oldest receipt has
+             * waited long enough */
             uint64_t now = aegis_now_ns(), due = sg.since_ns + ig->sign_wait_ns;
             if (now < due) {
                 struct timespec ts;
@@ -383,7 +384,7 @@ static void *core_main(void *arg)
                 ts.tv_sec += (time_t)(ns / 1000000000ull);
                 ts.tv_nsec = (long)(ns % 1000000000ull);
                 pthread_cond_timedwait(&ig->cv_core, &ig->mu, &ts);
-                if (ig->ready.head || (ig->writer_committing && aegis_now_ns() < due))
+                if (ig->ready.head || ((ig->writer_committing || ig->in.head) && aegis_now_ns() < due))
                     continue;
             }
         }

@@ -103,6 +103,14 @@ static struct item *q_take(struct queue *q, size_t max, size_t *ret_n)
     return first;
 }
 
+/* Wait on cv (a CLOCK_MONOTONIC condition, like aegis_now_ns) until
+ * signalled or the monotonic time due_ns. */
+static void wait_until(pthread_cond_t *cv, pthread_mutex_t *mu, uint64_t due_ns)
+{
+    struct timespec ts = { (time_t)(due_ns / 1000000000ull), (long)(due_ns % 1000000000ull) };
+    pthread_cond_timedwait(cv, mu, &ts);
+}
+
 /* Deliver an item's outcome and free it. */
 static void complete(aegis_ingest *ig, struct item *it, const char *receipt)
 {
@@ -217,17 +225,9 @@ static void *writer_main(void *arg)
          * under moderate load let a group gather for up to the interval
          * after the previous commit started. A full group, a stop, or an
          * idle spell longer than the interval goes at once. */
-        while (ig->in.n < ig->max_group && !ig->stopping && !ig->n_rej) {
-            uint64_t now = aegis_now_ns(), due = ig->last_commit_ns + ig->commit_interval_ns;
-            if (now >= due)
-                break;
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            uint64_t ns = (uint64_t)ts.tv_nsec + (due - now);
-            ts.tv_sec += (time_t)(ns / 1000000000ull);
-            ts.tv_nsec = (long)(ns % 1000000000ull);
-            pthread_cond_timedwait(&ig->cv_writer, &ig->mu, &ts);
-        }
+        while (ig->in.n < ig->max_group && !ig->stopping && !ig->n_rej &&
+               aegis_now_ns() < ig->last_commit_ns + ig->commit_interval_ns)
+            wait_until(&ig->cv_writer, &ig->mu, ig->last_commit_ns + ig->commit_interval_ns);
         if (ig->in.head) {
             ig->last_commit_ns = aegis_now_ns();
             ig->writer_committing = true;
@@ -376,14 +376,9 @@ static void *core_main(void *arg)
             /* more is on its way (being made durable, or queued for the
              * next commit): sign it along, unless the oldest receipt has
              * waited long enough */
-            uint64_t now = aegis_now_ns(), due = sg.since_ns + ig->sign_wait_ns;
-            if (now < due) {
-                struct timespec ts;
-                clock_gettime(CLOCK_MONOTONIC, &ts);
-                uint64_t ns = (uint64_t)ts.tv_nsec + (due - now);
-                ts.tv_sec += (time_t)(ns / 1000000000ull);
-                ts.tv_nsec = (long)(ns % 1000000000ull);
-                pthread_cond_timedwait(&ig->cv_core, &ig->mu, &ts);
+            uint64_t due = sg.since_ns + ig->sign_wait_ns;
+            if (aegis_now_ns() < due) {
+                wait_until(&ig->cv_core, &ig->mu, due);
                 if (ig->ready.head || ((ig->writer_committing || ig->in.head) && aegis_now_ns() < due))
                     continue;
             }

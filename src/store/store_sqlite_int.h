@@ -21,6 +21,9 @@
 #define AEGIS__SQ_APP_ID 0x41454753   /* "AEGS" in the file header */
 #define AEGIS__SQ_BUSY_MS 5000
 #define AEGIS__SQ_DB_NAME "aegis.db"
+/* WAL frames after which the background checkpointer copies the WAL into
+ * the main file (sqlite's own default auto-checkpoint size). */
+#define AEGIS__SQ_CKPT_FRAMES 1000
 
 enum aegis__sq_stmt {
     SQ_BEGIN,
@@ -77,6 +80,19 @@ struct aegis__sq_ctx {
     bool q_leader;                /* a leader is collecting or committing */
     size_t q_last_batch;          /* size of the previous batch */
     uint64_t gc_wait_us;
+
+    /* background checkpoints (store_sqlite.c): the writer's WAL hook wakes
+     * ck_thread, which checkpoints (PASSIVE) on its own connection, so no
+     * committing thread ever copies the WAL or fsyncs the main file. */
+    struct aegis__sq_conn ck;     /* the checkpointer's connection */
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    pthread_t ck_thread;
+    bool ck_ok;                   /* ck_mu/ck_cv initialised */
+    bool ck_running;              /* ck_thread started (else sqlite auto-checkpoints) */
+    bool ck_wanted;               /* the WAL passed AEGIS__SQ_CKPT_FRAMES */
+    bool ck_stop;
+    uint64_t ck_runs;             /* background checkpoints completed (tests) */
 };
 
 /* Map a sqlite result code to an aegis_err. */

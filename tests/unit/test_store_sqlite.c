@@ -15,6 +15,7 @@
 
 #include "test_store_fixture.h"
 #include "../../src/store/store_int.h"
+#include "../../src/store/store_sqlite_int.h"
 
 static int setup_dir(void **state)
 {
@@ -470,6 +471,115 @@ static void test_io_error(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* ---- background checkpoints ---- */
+
+#define CK_REC  (32 * 1024)   /* a batch record's size */
+#define CK_RECS 300           /* ~2.4x AEGIS__SQ_CKPT_FRAMES pages of WAL */
+
+static void ck_record(uint8_t *v, uint64_t key)
+{
+    for (size_t i = 0; i < CK_REC; i++)
+        v[i] = (uint8_t)(key * 131 + i * 7 + (i >> 8));
+}
+
+static off_t file_size(const struct fx *f, const char *name)
+{
+    char path[300];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+static void check_ck_records(aegis_store *st, uint64_t from, uint64_t to)
+{
+    uint8_t *want = malloc(CK_REC);
+    assert_non_null(want);
+    for (uint64_t k = from; k <= to; k++) {
+        uint8_t *v = NULL;
+        size_t len = 0;
+        assert_int_equal(aegis_store_get(st, "batch", k, &v, &len), AEGIS_OK);
+        ck_record(want, k);
+        assert_int_equal(len, CK_REC);
+        assert_memory_equal(v, want, CK_REC);
+        aegis_free(v);
+    }
+    free(want);
+}
+
+/* Past the WAL threshold a checkpointer thread copies the WAL into the main
+ * file while the store stays open (no store call running); close still
+ * truncates the WAL, and everything reads back after a reopen. */
+static void test_background_checkpoint(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *v = malloc(CK_REC);
+    assert_non_null(v);
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    off_t db_before = file_size(f, "aegis.db");
+    /* below the threshold: no checkpoint is asked for */
+    for (uint64_t k = 1; k <= 20; k++) {
+        ck_record(v, k);
+        assert_int_equal(aegis_store_insert(f->st, "batch", k, v, CK_REC), AEGIS_OK);
+    }
+    assert_int_equal(file_size(f, "aegis.db"), db_before);
+    for (uint64_t k = 21; k <= CK_RECS; k++) {
+        ck_record(v, k);
+        assert_int_equal(aegis_store_insert(f->st, "batch", k, v, CK_REC), AEGIS_OK);
+    }
+    assert_int_equal(aegis__store_test_exec(f->st, "aegis:checkpoints>=1"), AEGIS_OK);
+    /* the main file now holds (at least) a threshold's worth of pages */
+    assert_true(file_size(f, "aegis.db") >= (off_t)AEGIS__SQ_CKPT_FRAMES * 4096 / 2);
+    check_ck_records(f->st, 1, CK_RECS);
+    aegis_store_free(f->st);
+    f->st = NULL;
+    assert_int_equal(file_size(f, "aegis.db-wal"), 0);
+    assert_true(file_size(f, "aegis.db") >= (off_t)CK_RECS * CK_REC);
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    check_ck_records(f->st, 1, CK_RECS);
+    free(v);
+}
+
+/* Killed while background checkpoints run: every acknowledged insert is
+ * there after a reopen, byte for byte. */
+static void test_crash_during_checkpoints(void **state)
+{
+    struct fx *f = *state;
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        aegis_store *st = NULL;
+        uint8_t *v = malloc(CK_REC);
+        if (!v || aegis_store_open(&st, "sqlite", f->dir, NULL) != AEGIS_OK)
+            _exit(2);
+        for (uint64_t k = 1; k <= 2 * CK_RECS; k++) {
+            ck_record(v, k);
+            if (aegis_store_insert(st, "batch", k, v, CK_REC) != AEGIS_OK)
+                _exit(3);
+            if (write(pfd[1], &k, sizeof(k)) != sizeof(k))
+                _exit(4);
+        }
+        kill(getpid(), SIGKILL);   /* mid-run: no close, no final checkpoint */
+        _exit(5);
+    }
+    close(pfd[1]);
+    uint64_t k = 0, last = 0;
+    while (read(pfd[0], &k, sizeof(k)) == sizeof(k))
+        last = k;
+    close(pfd[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    assert_int_equal(last, 2 * CK_RECS);
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    check_ck_records(f->st, 1, last);
+    uint64_t top = 0;
+    assert_int_equal(aegis_store_last(f->st, "batch", &top), AEGIS_OK);
+    assert_int_equal(top, last);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +592,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_policy, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_full_disk, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_io_error, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_background_checkpoint, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_crash_during_checkpoints, setup_dir, teardown_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "aegis/crypto.h"
+#include "aegis/envelope.h"
 #include "aegis/tee.h"
 #include "aegis/tx.h"
 #include "aegis/util.h"
@@ -38,7 +39,6 @@
 #define AEGIS_ASSETS_MAX_ROLES      64      /* distinct roles in the registry */
 #define AEGIS_ASSETS_MAX_MEMBERS    256     /* members of one role */
 #define AEGIS_ASSETS_MAX_ACCOUNTS   16384   /* registered PQC account keys */
-#define AEGIS_ASSET_DATA_MAX        (1u << 20)
 
 typedef enum aegis_asset_type {
     AEGIS_ASSET_TOKEN = 0,          /* on-chain fungible token */
@@ -370,20 +370,103 @@ void aegis_assets_classify(const void *reg, const uint8_t *to, const uint8_t sen
 /*
  * Seal pt as the next version of asset id's data. The requester (already
  * authenticated by the caller) must pass the policy for "write"; the asset
- * must not be frozen or migrated. Key: HKDF-SHA-256(TEE key
+ * must not be frozen or migrated; base_version must be the current
+ * data_version (compare-and-swap). Key: HKDF-SHA-256(TEE key
  * "aegis/asset-data/v1", info "aegis/asset-data/v1/<id>"); AES-256-GCM with
- * AAD (id, version). The registry's data_version is bumped on success.
- * *ret (aegis_free): the blob the host stores. Errors: _ASSET_NOT_FOUND,
- * _ASSET_DATA_DENIED, _ASSET_FROZEN, _ASSET_MIGRATED, AEGIS_ERR_TOO_BIG.
+ * AAD (id, version). The registry's data_version is bumped on success and,
+ * with log, recorded as the core event "data_put" {id, version} (no change
+ * without its record). *ret (aegis_free): the blob the host stores. Errors:
+ * _ASSET_NOT_FOUND, _ASSET_DATA_DENIED, _ASSET_FROZEN, _ASSET_MIGRATED,
+ * _ASSET_DATA_CONFLICT, AEGIS_ERR_TOO_BIG.
  */
-aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, const char *id,
-                                const uint8_t requester[static 20], const uint8_t *pt, size_t len,
-                                uint8_t **ret, size_t *ret_len, uint64_t *ret_version) AEGIS_WUR;
-/* Open a blob for a "read" requester. The blob must be the current version
+aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, aegis_audit *log, const char *id,
+                                const uint8_t requester[static 20], uint64_t base_version, const uint8_t *pt,
+                                size_t len, uint64_t now_ms, uint8_t **ret, size_t *ret_len,
+                                uint64_t *ret_version) AEGIS_WUR;
+/* Open a blob for a "read" requester. AEGIS_ERR_NOT_FOUND when nothing was
+ * written yet; the blob must be the current version
  * (AEGIS_ERR_ASSET_DATA_STALE) and authentic (AEGIS_ERR_ASSET_DATA_BAD).
  * *ret: aegis_free_secret(p, len). */
 aegis_err aegis_assets_data_get(const aegis_assets *reg, aegis_tee *tee, const char *id,
                                 const uint8_t requester[static 20], const uint8_t *blob, size_t len,
                                 uint8_t **ret, size_t *ret_len, uint64_t *ret_version) AEGIS_WUR;
+
+/*
+ * Requests and replies (data_req.c; docs/internals/assets.md "Off-chain
+ * data"). The host only ever carries them encrypted: a put or get request
+ * is the plaintext of an envelope to the sequencer's key set
+ * (aegis_envelope_seal), a reply the plaintext of an envelope to the
+ * requester's one-time reply key (epoch 0). All integers big-endian.
+ *
+ *   put   "AGDP" | 1 | u8 id_len | id | u64 ts_ms | u64 base_version |
+ *         u32 data_len | data | sig[65]
+ *   get   "AGDG" | 1 | u8 id_len | id | u64 ts_ms | nonce[32] |
+ *         reply ML-KEM-1024 ek[1568] | reply X25519 pk[32] | sig[65]
+ *   reply "AGDR" | 1 | u8 id_len | id | u64 version | nonce[32] |
+ *         u32 data_len | data
+ *
+ * sig: secp256k1 (r | s | recovery id, low s) by the requester over
+ *   put: keccak256("aegis/asset-data/put/v2\0" | u8 id_len | id |
+ *                  keccak256(data) | u64 ts_ms | u64 base_version)
+ *   get: keccak256("aegis/asset-data/get/v2\0" | u8 id_len | id | u64 ts_ms |
+ *                  nonce | reply key id)
+ * with reply key id = aegis_envelope_key_id(ek, x25519 pk): the host cannot
+ * swap in its own reply key. base_version is the data version the put
+ * replaces (compare-and-swap: a replayed put is refused). The reply echoes
+ * the request's secret nonce, so only the core (which read it inside the
+ * request envelope) can produce a reply the requester accepts.
+ */
+#define AEGIS_ASSET_DATA_PUT_MAGIC    "AGDP"
+#define AEGIS_ASSET_DATA_GET_MAGIC    "AGDG"
+#define AEGIS_ASSET_DATA_REPLY_MAGIC  "AGDR"
+#define AEGIS_ASSET_DATA_REQ_VERSION  1
+#define AEGIS_ASSET_DATA_NONCE_BYTES  32
+#define AEGIS_ASSET_DATA_SKEW_MS      300000u   /* |ts_ms - now| allowed */
+#define AEGIS_ASSET_DATA_REPLY_EPOCH  0         /* epoch field of reply envelopes */
+/* Largest data: a put request and a reply both fit in one envelope. */
+#define AEGIS_ASSET_DATA_MAX          (AEGIS_ENVELOPE_MAX_PLAINTEXT - 256u)
+
+/* A parsed request: pointers into the caller's buffer (valid as long as it). */
+typedef struct aegis_asset_data_req {
+    bool is_put;
+    char id[AEGIS_ASSET_ID_MAX + 1];
+    uint64_t ts_ms;
+    uint64_t base_version;                 /* put */
+    const uint8_t *data;                   /* put */
+    size_t data_len;
+    const uint8_t *nonce;                  /* get: 32 */
+    aegis_envelope_pub reply;              /* get: epoch AEGIS_ASSET_DATA_REPLY_EPOCH */
+    const uint8_t *sig;                    /* 65 */
+    uint8_t digest[32];                    /* what sig signs */
+} aegis_asset_data_req;
+
+/* Client side: build a signed request (sk: the requester's secp256k1
+ * secret key). *ret: aegis_free_secret(p, len) for puts (holds the data).
+ * Errors: AEGIS_ERR_ASSET_BAD_ID, AEGIS_ERR_TOO_BIG, AEGIS_ERR_NOMEM. */
+aegis_err aegis_asset_data_put_request(const char *id, const uint8_t *data, size_t len, uint64_t base_version,
+                                       uint64_t ts_ms, const uint8_t sk[static 32], uint8_t **ret,
+                                       size_t *ret_len) AEGIS_WUR;
+aegis_err aegis_asset_data_get_request(const char *id, uint64_t ts_ms,
+                                       const uint8_t nonce[static AEGIS_ASSET_DATA_NONCE_BYTES],
+                                       const aegis_envelope_pub *reply, const uint8_t sk[static 32],
+                                       uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+/* Core side: parse a request (framing, id syntax, lengths; computes the
+ * digest). AEGIS_ERR_ASSET_DATA_MALFORMED on anything else. */
+aegis_err aegis_asset_data_request_parse(const uint8_t *buf, size_t len, aegis_asset_data_req *ret) AEGIS_WUR;
+/* The requester's address: the signature recovers (low s) over the digest
+ * (AEGIS_ERR_ASSET_DATA_BAD_SIG) and ts_ms is within
+ * AEGIS_ASSET_DATA_SKEW_MS of now_ms (AEGIS_ERR_ASSET_DATA_TIME). */
+aegis_err aegis_asset_data_request_verify(const aegis_asset_data_req *req, uint64_t now_ms,
+                                          uint8_t ret_addr[static 20]) AEGIS_WUR;
+/* Core side: the reply plaintext. *ret: aegis_free_secret(p, len). */
+aegis_err aegis_asset_data_reply_build(const char *id, uint64_t version,
+                                       const uint8_t nonce[static AEGIS_ASSET_DATA_NONCE_BYTES],
+                                       const uint8_t *data, size_t len, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+/* Client side: check a reply plaintext names id and echoes nonce; *data
+ * points into buf. AEGIS_ERR_ASSET_DATA_MALFORMED otherwise. */
+aegis_err aegis_asset_data_reply_parse(const uint8_t *buf, size_t len, const char *id,
+                                       const uint8_t nonce[static AEGIS_ASSET_DATA_NONCE_BYTES],
+                                       uint64_t *ret_version, const uint8_t **ret_data,
+                                       size_t *ret_len) AEGIS_WUR;
 
 #endif

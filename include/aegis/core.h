@@ -173,19 +173,29 @@ aegis_err aegis_core_audit_take(aegis_core *core, uint64_t *ret_seq, char **ret_
 void aegis_core_audit_persisted(aegis_core *core, uint64_t seq);
 /* The registry's canonical blob (persisted beside the audit log). */
 aegis_err aegis_core_registry_blob(aegis_core *core, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+/* Off-chain asset data (docs/internals/assets.md). The host carries only
+ * ciphertext: env is an envelope to the current key set (or the previous
+ * one in its grace window) holding a put or get request for asset id,
+ * signed by the requester (secp256k1); the asset's write/read policy is
+ * checked on every call.
+ * put: returns the sealed blob (aegis_free) for the host to store as
+ * version *ret_version, before persisting the registry (the put is an audit
+ * record). get: the host passes the stored blob of the current version
+ * (aegis_core_asset_data_version; NULL when none) and gets back an envelope
+ * (aegis_free) sealed to the requester's signed reply key.
+ * Errors: envelope (AEGIS_ERR_ENV_*, AEGIS_ERR_CORE_KEY_EPOCH),
+ * AEGIS_ERR_ASSET_DATA_* (MALFORMED, ID_MISMATCH, BAD_SIG, TIME, DENIED,
+ * CONFLICT, STALE, BAD), AEGIS_ERR_ASSET_NOT_FOUND, AEGIS_ERR_NOT_FOUND
+ * (nothing written yet). *detail: static text. */
+aegis_err aegis_core_asset_data_put(aegis_core *core, const char *id, const uint8_t *env, size_t env_len,
+                                    uint64_t now_ms, uint8_t **ret_blob, size_t *ret_len, uint64_t *ret_version,
+                                    const char **detail) AEGIS_WUR;
+aegis_err aegis_core_asset_data_version(aegis_core *core, const char *id, uint64_t *ret_version) AEGIS_WUR;
+aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint8_t *env, size_t env_len,
+                                    const uint8_t *blob, size_t blob_len, uint64_t now_ms, uint8_t **ret_reply,
+                                    size_t *ret_len, uint64_t *ret_version, const char **detail) AEGIS_WUR;
 /* At start: the persisted audit log (JSON lines) and registry blob; the log
  * is verified (chain, admin signatures) and must end in the blob's hash. */
-/* Off-chain asset data: the requester signs (secp256k1) keccak256(
- * "AEGIS-ASSET-DATA-V1" || "put"|"get" || id || 0x00 || keccak256(data, empty
- * for get) || timestamp_ms u64 BE); the asset's read/write policy is checked
- * on every call. put returns the sealed blob for the host to store; get
- * opens a stored blob for an authorised requester. */
-aegis_err aegis_core_asset_data_put(aegis_core *core, const char *id, const uint8_t *data, size_t len,
-                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_blob,
-                                    size_t *ret_len, uint64_t *ret_version) AEGIS_WUR;
-aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint8_t *blob, size_t blob_len,
-                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_data,
-                                    size_t *ret_len, uint64_t *ret_version) AEGIS_WUR;
 aegis_err aegis_core_restore_registry(aegis_core *core, const char *audit_jsonl, size_t audit_len,
                                       const uint8_t *blob, size_t blob_len, const char **detail) AEGIS_WUR;
 

@@ -5,7 +5,8 @@
  * blob = "AGD1" | version u64 BE | nonce (12) | AES-256-GCM ct | tag (16)
  * AAD  = "AGD1" | version u64 BE | id length u8 | id
  * The host stores only blobs; the registry remembers the current version so
- * an old (authentic) blob handed back is refused as stale. */
+ * an old (authentic) blob handed back is refused as stale. A put names the
+ * version it replaces and is audited ("data_put": id, version). */
 #include <stdio.h>
 #include <string.h>
 
@@ -38,9 +39,9 @@ static bool allowed(const aegis_assets *reg, const aegis_asset *e, uint32_t op, 
     return (e->policy.ops & op) && aegis__policy_allows_sender(reg, &e->policy, who);
 }
 
-aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, const char *id,
-                                const uint8_t requester[static 20], const uint8_t *pt, size_t len,
-                                uint8_t **ret, size_t *ret_len, uint64_t *ret_version)
+aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, aegis_audit *log, const char *id,
+                                const uint8_t requester[static 20], uint64_t base_version, const uint8_t *pt,
+                                size_t len, uint64_t now_ms, uint8_t **ret, size_t *ret_len, uint64_t *ret_version)
 {
     aegis_asset *e = id ? aegis__assets_find(reg, id) : NULL;
     uint8_t key[32], aad[13 + AEGIS_ASSET_ID_MAX];
@@ -54,6 +55,8 @@ aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, const char *i
         return AEGIS_ERR_ASSET_FROZEN;
     if (e->state == AEGIS_ASSET_MIGRATED)
         return AEGIS_ERR_ASSET_MIGRATED;
+    if (e->data_version != base_version)
+        return AEGIS_ERR_ASSET_DATA_CONFLICT;
     if (e->data_version == UINT64_MAX)
         return AEGIS_ERR_TOO_BIG;
     uint64_t version = e->data_version + 1;
@@ -76,6 +79,19 @@ aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, const char *i
         return err;
     }
     e->data_version = version;
+    if (log) {
+        /* a recorded change like any other: the new version survives a
+         * restart, and the audit log's registry hashes stay those of the
+         * registry */
+        char params[32 + AEGIS_ASSET_ID_MAX];
+        snprintf(params, sizeof(params), "{\"id\":\"%s\",\"version\":%llu}", e->id, (unsigned long long)version);
+        err = aegis_audit_append_event(log, reg, "data_put", params, now_ms, NULL, NULL);
+        if (err != AEGIS_OK) {
+            e->data_version = version - 1;   /* no change without its record */
+            aegis_free_secret(blob, total);
+            return err;
+        }
+    }
     *ret = blob;
     *ret_len = total;
     if (ret_version)
@@ -93,6 +109,8 @@ aegis_err aegis_assets_data_get(const aegis_assets *reg, aegis_tee *tee, const c
         return AEGIS_ERR_ASSET_NOT_FOUND;
     if (!allowed(reg, e, AEGIS_ASSET_OP_READ, requester))
         return AEGIS_ERR_ASSET_DATA_DENIED;
+    if (e->data_version == 0)
+        return AEGIS_ERR_NOT_FOUND;   /* nothing written yet */
     if (!blob || len < AEGIS_ASSET_DATA_OVERHEAD || len - AEGIS_ASSET_DATA_OVERHEAD > AEGIS_ASSET_DATA_MAX ||
         memcmp(blob, AEGIS_ASSET_DATA_MAGIC, 4) != 0)
         return AEGIS_ERR_ASSET_DATA_BAD;

@@ -1,7 +1,8 @@
-/* cmd_assets.c - `aegis assets add|list|show|policy|state|request`: the
- * asset registry over JSON-RPC. Changes are admin requests signed here with
- * an ML-DSA-87 admin key (aegis_adminAssets); reads use aegis_listAssets
- * and aegis_getAsset. Formats: docs/internals/assets.md. */
+/* cmd_assets.c - `aegis assets add|list|show|policy|state|request|put-data|
+ * get-data`: the asset registry over JSON-RPC. Changes are admin requests
+ * signed here with an ML-DSA-87 admin key (aegis_adminAssets); reads use
+ * aegis_listAssets and aegis_getAsset; off-chain data travels sealed
+ * (cli_asset_data.c). Formats: docs/internals/assets.md. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "aegis/assets.h"
 #include "aegis/cli.h"
 #include "aegis/keys.h"
+#include "cli_asset_data.h"
 #include "cli_rpc.h"
 
 static void usage(FILE *f)
@@ -21,6 +23,8 @@ static void usage(FILE *f)
             "       aegis assets policy ID --admin-key KEY [POLICY] [--level N] [--threshold N]\n"
             "       aegis assets state ID STATE --admin-key KEY\n"
             "       aegis assets request OP PARAMS_JSON --admin-key KEY\n"
+            "       aegis assets put-data ID (--file FILE | --data TEXT) --key SECP256K1_KEY [--base N] [--allow-sim]\n"
+            "       aegis assets get-data ID --key SECP256K1_KEY [--out FILE] [--allow-sim]\n"
             "Common: --rpc URL (default $AEGIS_RPC or %s), --seq N (default: now in ms),\n"
             "        --admin-pub FILE (default: KEY with .key replaced by .pub)\n"
             "TYPE: token nft contract_data database file data_stream bridge\n"
@@ -29,15 +33,18 @@ static void usage(FILE *f)
             "        --senders 0xA,0xB --roles r1,r2 --value-limit N --witness\n"
             "STATE: active protected migrating migrated frozen\n"
             "OP (request): add update_policy set_state remove register_pqc_key unregister_pqc_key\n"
-            "              grant_role revoke_role rollback\n",
+            "              grant_role revoke_role rollback\n"
+            "DATA: sealed to the node's attested key (--allow-sim accepts a simulated TEE); read back\n"
+            "      sealed to a one-time reply key made here; --base: the version replaced (default: current)\n",
             AEGIS_CLI_RPC_DEFAULT_URL);
 }
 
 typedef struct opts {
     const char *admin_key, *admin_pub, *json_file, *id, *type, *contract, *token_id, *uri, *state;
     const char *ops, *senders, *roles, *value_limit;
-    long long chain_id, level, threshold, seq;
-    int witness, any_policy, as_json;
+    const char *key, *file, *data, *out;
+    long long chain_id, level, threshold, seq, base;
+    int witness, any_policy, as_json, allow_sim;
     const char *pos[3];
     int n_pos;
 } opts;
@@ -45,7 +52,7 @@ typedef struct opts {
 static int parse(int argc, char **argv, opts *o)
 {
     memset(o, 0, sizeof(*o));
-    o->chain_id = o->level = o->threshold = o->seq = -1;
+    o->chain_id = o->level = o->threshold = o->seq = o->base = -1;
     const struct { const char *flag; const char **str; long long *num; int policy; } t[] = {
         { "--admin-key", &o->admin_key, NULL, 0 }, { "--admin-pub", &o->admin_pub, NULL, 0 },
         { "--json", &o->json_file, NULL, 0 },      { "--id", &o->id, NULL, 0 },
@@ -55,13 +62,19 @@ static int parse(int argc, char **argv, opts *o)
         { "--senders", &o->senders, NULL, 1 },     { "--roles", &o->roles, NULL, 1 },
         { "--value-limit", &o->value_limit, NULL, 1 }, { "--chain-id", NULL, &o->chain_id, 0 },
         { "--level", NULL, &o->level, 0 },         { "--threshold", NULL, &o->threshold, 0 },
-        { "--seq", NULL, &o->seq, 0 },
+        { "--seq", NULL, &o->seq, 0 },             { "--key", &o->key, NULL, 0 },
+        { "--file", &o->file, NULL, 0 },           { "--data", &o->data, NULL, 0 },
+        { "--out", &o->out, NULL, 0 },             { "--base", NULL, &o->base, 0 },
     };
     bool is_list = strcmp(argv[1], "list") == 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--witness") == 0) {
             o->witness = o->any_policy = 1;
+            continue;
+        }
+        if (strcmp(a, "--allow-sim") == 0) {
+            o->allow_sim = 1;
             continue;
         }
         if (is_list && strcmp(a, "--json") == 0) {
@@ -252,6 +265,28 @@ static int cmd_add(const char *url, const opts *o)
     return rc;
 }
 
+static int cmd_put_data(const char *url, const opts *o)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (o->n_pos != 1 || !o->file == !o->data) {
+        fprintf(stderr, "aegis assets put-data: needs ID and one of --file FILE / --data TEXT (try --help)\n");
+        return 2;
+    }
+    if (o->file) {
+        aegis_err err = aegis_file_read(o->file, AEGIS_ASSET_DATA_MAX, &buf, &len);
+        if (err != AEGIS_OK) {
+            fprintf(stderr, "aegis assets put-data: %s: %s\n", o->file, aegis_strerror(err));
+            return 1;
+        }
+    }
+    int rc = aegis_cli_asset_put_data(url, o->pos[0], o->key, buf ? buf : (const uint8_t *)o->data,
+                                      buf ? len : strlen(o->data), o->base, o->allow_sim);
+    if (buf)
+        aegis_free_secret(buf, len);
+    return rc;
+}
+
 static void print_asset(json_t *a)
 {
     json_t *l = json_object_get(a, "locator"), *p = json_object_get(a, "policy");
@@ -322,6 +357,15 @@ static int assets_main(int argc, char **argv)
     }
     if (strcmp(sub, "add") == 0)
         return cmd_add(url, &o);
+    if (strcmp(sub, "put-data") == 0)
+        return cmd_put_data(url, &o);
+    if (strcmp(sub, "get-data") == 0) {
+        if (o.n_pos != 1) {
+            fprintf(stderr, "aegis assets get-data: needs ID (try --help)\n");
+            return 2;
+        }
+        return aegis_cli_asset_get_data(url, o.pos[0], o.key, o.out, o.allow_sim);
+    }
     if (strcmp(sub, "policy") == 0) {
         if (o.n_pos != 1 || (!o.any_policy && o.level < 0 && o.threshold < 0)) {
             fprintf(stderr, "aegis assets policy: needs ID and at least one change (try --help)\n");
@@ -359,4 +403,4 @@ static int assets_main(int argc, char **argv)
 }
 
 const struct aegis_cli_cmd aegis_cli_cmd_assets = { "assets", assets_main,
-                                                    "asset registry: add|list|show|policy|state (--rpc URL)" };
+                                                    "asset registry: add|list|show|policy|state|put-data|get-data (--rpc URL)" };

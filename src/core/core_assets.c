@@ -291,57 +291,139 @@ aegis_err aegis_core_restore_registry(aegis_core *core, const char *audit_jsonl,
 }
 
 /* ---- off-chain asset data ----
- * The requester proves who it is with a secp256k1 signature over
- * keccak256("AEGIS-ASSET-DATA-V1" || op || id || 0x00 || keccak256(data) ||
- * timestamp_ms u64 BE); the recovered address is checked against the
- * asset's access policy (read / write) by the registry. The blob the host
- * stores is AES-256-GCM under a key derived in the TEE for that asset. */
-static aegis_err requester_of(const char *op, const char *id, const uint8_t *data, size_t len, uint64_t ts_ms,
-                              uint64_t now_ms, const uint8_t sig[65], uint8_t addr[20])
+ * Only ciphertext crosses the host. A request (put or get, signed by the
+ * requester with secp256k1; formats in include/aegis/assets.h) arrives as
+ * an envelope to our key set and is opened here; the recovered address is
+ * checked against the asset's access policy (write / read) by the registry.
+ * The stored blob is AES-256-GCM under a key derived in the TEE for that
+ * asset; a get's data leaves only sealed to the reply key the requester
+ * signed, with the request's secret nonce echoed inside. */
+
+/* Open a request envelope (current epoch, or the previous one in its grace
+ * window), parse it and check it is the expected kind for asset id, signed,
+ * fresh. *ret_pt (aegis_free_secret(p, *ret_cap)) holds the plaintext req
+ * points into. */
+static aegis_err open_request(aegis_core *core, const char *id, bool put, const uint8_t *env, size_t env_len,
+                              uint64_t now_ms, uint8_t **ret_pt, size_t *ret_cap, aegis_asset_data_req *req,
+                              uint8_t who[20], const char **detail)
 {
-    if (ts_ms + 300000 < now_ms || ts_ms > now_ms + 300000)
-        return AEGIS_ERR_ADMIN_STALE;
-    uint8_t dh[32], digest[32], ts[8], pk[65];
-    aegis_keccak256(dh, data, len);
-    aegis_put_be64(ts, ts_ms);
-    aegis_keccak k;
-    aegis_keccak256_init(&k);
-    aegis_keccak256_update(&k, "AEGIS-ASSET-DATA-V1", 19);
-    aegis_keccak256_update(&k, op, strlen(op));
-    aegis_keccak256_update(&k, id, strlen(id) + 1);
-    aegis_keccak256_update(&k, dh, 32);
-    aegis_keccak256_update(&k, ts, 8);
-    aegis_keccak256_final(&k, digest);
-    if (sig[64] > 1 || aegis_secp256k1_recover(pk, sig, sig[64], digest, true) != AEGIS_OK)
-        return AEGIS_ERR_BAD_SIG;
-    aegis_eth_address(addr, pk);
+    aegis_envelope_view view;
+    size_t pt_len = 0, cap = env_len ? env_len : 1;
+    uint8_t *pt = NULL;
+    const char *why = NULL;
+    aegis_err err = env ? aegis_envelope_parse(&view, env, env_len) : AEGIS_ERR_INVAL;
+    if (err) {
+        *detail = "the request must be an envelope to the sequencer's encryption key";
+        return err;
+    }
+    pt = aegis_malloc(cap);
+    if (!pt)
+        return AEGIS_ERR_NOMEM;
+    pthread_rwlock_rdlock(&core->ks_lock);
+    const aegis_keyset *ks = NULL;
+    err = aegis__core_keys_for_epoch(core, view.epoch, now_ms, &ks, &why);
+    if (!err) {
+        err = aegis_keyset_open_envelope(ks, pt, cap, &pt_len, env, env_len);
+        if (err)
+            why = "request envelope does not decrypt under this sequencer's key";
+    }
+    pthread_rwlock_unlock(&core->ks_lock);
+    if (!err) {
+        err = aegis_asset_data_request_parse(pt, pt_len, req);
+        why = "malformed asset data request";
+    }
+    if (!err && req->is_put != put) {
+        err = AEGIS_ERR_ASSET_DATA_MALFORMED;
+        why = put ? "expected a put request (AGDP)" : "expected a get request (AGDG)";
+    }
+    if (!err && (!id || strcmp(req->id, id) != 0)) {
+        err = AEGIS_ERR_ASSET_DATA_ID_MISMATCH;
+        why = "the sealed request names another asset";
+    }
+    if (!err) {
+        err = aegis_asset_data_request_verify(req, now_ms, who);
+        why = "requester signature or timestamp refused";
+    }
+    if (err) {
+        *detail = why;
+        aegis_free_secret(pt, cap);
+        memset(req, 0, sizeof(*req));
+        return err;
+    }
+    *ret_pt = pt;
+    *ret_cap = cap;
     return AEGIS_OK;
 }
 
-aegis_err aegis_core_asset_data_put(aegis_core *core, const char *id, const uint8_t *data, size_t len,
-                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_blob,
-                                    size_t *ret_len, uint64_t *ret_version)
+aegis_err aegis_core_asset_data_put(aegis_core *core, const char *id, const uint8_t *env, size_t env_len,
+                                    uint64_t now_ms, uint8_t **ret_blob, size_t *ret_len, uint64_t *ret_version,
+                                    const char **detail)
 {
-    uint8_t who[20];
-    aegis_err err = requester_of("put", id, data, len, ts_ms, now_ms, sig, who);
+    aegis_asset_data_req req;
+    uint8_t who[20], *pt = NULL;
+    size_t cap = 0;
+    aegis_err err = open_request(core, id, true, env, env_len, now_ms, &pt, &cap, &req, who, detail);
     if (err)
         return err;
     pthread_mutex_lock(&core->lock);
-    err = aegis_assets_data_put(core->reg, core->tee, id, who, data, len, ret_blob, ret_len, ret_version);
+    err = aegis_assets_data_put(core->reg, core->tee, core->audit, req.id, who, req.base_version, req.data,
+                                req.data_len, now_ms, ret_blob, ret_len, ret_version);
     pthread_mutex_unlock(&core->lock);
+    if (err)
+        *detail = aegis_strerror(err);
+    aegis_free_secret(pt, cap);
+    aegis_memzero(&req, sizeof(req));
     return err;
 }
 
-aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint8_t *blob, size_t blob_len,
-                                    uint64_t ts_ms, const uint8_t sig[65], uint64_t now_ms, uint8_t **ret_data,
-                                    size_t *ret_len, uint64_t *ret_version)
+aegis_err aegis_core_asset_data_version(aegis_core *core, const char *id, uint64_t *ret_version)
 {
-    uint8_t who[20];
-    aegis_err err = requester_of("get", id, NULL, 0, ts_ms, now_ms, sig, who);
+    aegis_asset a;
+    pthread_mutex_lock(&core->lock);
+    aegis_err err = id ? aegis_assets_get(core->reg, id, &a) : AEGIS_ERR_ASSET_NOT_FOUND;
+    pthread_mutex_unlock(&core->lock);
+    if (!err)
+        *ret_version = a.data_version;
+    return err;
+}
+
+aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint8_t *env, size_t env_len,
+                                    const uint8_t *blob, size_t blob_len, uint64_t now_ms, uint8_t **ret_reply,
+                                    size_t *ret_len, uint64_t *ret_version, const char **detail)
+{
+    aegis_asset_data_req req;
+    uint8_t who[20], *pt = NULL, *data = NULL, *reply = NULL, *out = NULL;
+    size_t cap = 0, n = 0, reply_len = 0, out_len = 0;
+    uint64_t version = 0;
+    aegis_err err = open_request(core, id, false, env, env_len, now_ms, &pt, &cap, &req, who, detail);
     if (err)
         return err;
     pthread_mutex_lock(&core->lock);
-    err = aegis_assets_data_get(core->reg, core->tee, id, who, blob, blob_len, ret_data, ret_len, ret_version);
+    err = aegis_assets_data_get(core->reg, core->tee, req.id, who, blob, blob_len, &data, &n, &version);
     pthread_mutex_unlock(&core->lock);
+    if (!err)
+        err = aegis_asset_data_reply_build(req.id, version, req.nonce, data, n, &reply, &reply_len);
+    if (!err) {
+        size_t cap_out = aegis_envelope_sealed_size(reply_len);
+        out = aegis_malloc(cap_out);
+        err = out ? aegis_envelope_seal(out, cap_out, &out_len, &req.reply, reply, reply_len) : AEGIS_ERR_NOMEM;
+        if (err && out) {
+            aegis_free(out);
+            out = NULL;
+        }
+    }
+    if (err) {
+        *detail = aegis_strerror(err);
+    } else {
+        *ret_reply = out;
+        *ret_len = out_len;
+        *ret_version = version;
+    }
+    if (data)
+        aegis_free_secret(data, n ? n : 1);
+    if (reply)
+        aegis_free_secret(reply, reply_len);
+    aegis_free_secret(pt, cap);
+    aegis_memzero(&req, sizeof(req));
     return err;
 }

@@ -6,8 +6,10 @@
  *   aegis_getAsset     ["id"]            -> entry
  *   aegis_getAuditLog  []                -> {records: [line...], head: {seq, hash}}
  *   aegis_getRollbacks []                -> [signed rollback event...]
- *   aegis_putAssetData ["id", "0x<data>", ts_ms, "0x<secp256k1 sig>"] -> {version}
- *   aegis_getAssetData ["id", ts_ms, "0x<secp256k1 sig>"]            -> {version, data}
+ *   aegis_putAssetData ["id", "0x<envelope: signed put request>"] -> {version}
+ *   aegis_getAssetData ["id", "0x<envelope: signed get request>"] -> {version, envelope}
+ *     (data travels only inside envelopes: to the TEE key, and back to the
+ *     requester's one-time reply key)
  *
  * Durability: every audit record the core produced is inserted (by seq)
  * before the admin request is answered, then the registry blob; at start the
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "aegis/chain.h"
+#include "aegis/envelope.h"
 #include "aegis/log.h"
 #include "pipeline_int.h"
 
@@ -301,43 +304,53 @@ static aegis_err m_rollbacks(const aegis_rpc_call *call, json_t *params, json_t 
     return AEGIS_OK;
 }
 
-/* Store key of an asset's data blob: 63 bits of SHA-256(id). */
-static uint64_t asset_key(const char *id)
+/* Store key of version v of an asset's data blob: 62 bits of SHA-256(id)
+ * and the version's parity. Two slots per asset: a put writes the slot the
+ * current version does not use, so a crash before the registry records the
+ * new version leaves the current blob readable. */
+static uint64_t asset_key(const char *id, uint64_t version)
 {
     uint8_t h[32];
     aegis_sha256(h, id, strlen(id));
-    uint64_t k = aegis_get_be64(h) & (uint64_t)INT64_MAX;
-    return k ? k : 1;
+    uint64_t k = aegis_get_be64(h) & ((uint64_t)INT64_MAX - 1);
+    return (k ? k : 2) | (version & 1);
 }
 
-static aegis_err get_sig(json_t *v, uint8_t sig[65])
+/* ["id", "0x<envelope>"]: the envelope bytes (aegis_free). */
+static aegis_err data_params(json_t *params, const char **id, uint8_t **env, size_t *env_len, const char **detail)
 {
-    const char *s = json_string_value(v);
-    return s && aegis_hex_decode_exact(s, sig, 65) == AEGIS_OK ? AEGIS_OK : AEGIS_ERR_BAD_HEX;
+    const char *hex = json_string_value(json_array_get(params, 1));
+    *id = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 2 || !*id || !hex ||
+        aegis_hex_decode_alloc(hex, AEGIS_ENVELOPE_MAX_BYTES, env, env_len) != AEGIS_OK)
+        return bad(detail, "params must be [\"<asset id>\", \"0x<envelope>\"]: a signed request sealed to "
+                           "aegis_getEncryptionKey (aegis assets put-data / get-data)");
+    return AEGIS_OK;
 }
 
+/* The host sees the asset id, the envelope and the sealed blob: never the
+ * data (docs/internals/assets.md). */
 static aegis_err m_put_data(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
-    const char *id = json_string_value(json_array_get(params, 0));
-    const char *hex = json_string_value(json_array_get(params, 1));
-    json_t *ts = json_array_get(params, 2);
-    uint8_t sig[65];
-    if (!json_is_array(params) || json_array_size(params) != 4 || !id || !hex || !json_is_integer(ts) ||
-        json_integer_value(ts) < 0 || get_sig(json_array_get(params, 3), sig))
-        return bad(detail, "params must be [\"id\", \"0x<data>\", timestamp_ms, \"0x<65-byte secp256k1 signature>\"]");
-    uint8_t *data = NULL, *blob = NULL;
-    size_t len = 0, blob_len = 0;
+    const char *id = NULL;
+    uint8_t *env = NULL, *blob = NULL;
+    size_t env_len = 0, blob_len = 0;
     uint64_t version = 0;
-    aegis_err err = aegis_hex_decode_alloc(hex, 1u << 20, &data, &len);
-    if (!err)
-        err = aegis_core_asset_data_put(p->core, id, data, len, (uint64_t)json_integer_value(ts), sig,
-                                        aegis_wall_ms(), &blob, &blob_len, &version);
-    /* Only ciphertext reaches the store, keyed by the asset. */
-    if (!err)
-        err = aegis_store_put(p->d->store, "asset_data", asset_key(id), blob, blob_len);
+    aegis_err err = data_params(params, &id, &env, &env_len, detail);
+    if (err)
+        return err;
+    err = aegis_core_asset_data_put(p->core, id, env, env_len, aegis_wall_ms(), &blob, &blob_len, &version, detail);
+    aegis_free(env);
+    /* the blob first (the other slot), then the registry that names it */
+    if (!err) {
+        err = aegis_store_put(p->d->store, "asset_data", asset_key(id, version), blob, blob_len);
+        if (err)
+            *detail = "sealed data not persisted";
+    }
     aegis_free(blob);
-    aegis_free_secret(data, len);
+    if (!err && (err = aegisd_pipeline_persist_registry(p, NULL)) != AEGIS_OK)
+        *detail = "data version not persisted";
     if (err)
         return err;
     *ret = json_pack("{s:I}", "version", (json_int_t)version);
@@ -347,24 +360,28 @@ static aegis_err m_put_data(const aegis_rpc_call *call, json_t *params, json_t *
 static aegis_err m_get_data(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
-    const char *id = json_string_value(json_array_get(params, 0));
-    json_t *ts = json_array_get(params, 1);
-    uint8_t sig[65];
-    if (!json_is_array(params) || json_array_size(params) != 3 || !id || !json_is_integer(ts) ||
-        json_integer_value(ts) < 0 || get_sig(json_array_get(params, 2), sig))
-        return bad(detail, "params must be [\"id\", timestamp_ms, \"0x<65-byte secp256k1 signature>\"]");
-    uint8_t *blob = NULL, *data = NULL;
-    size_t blob_len = 0, len = 0;
+    const char *id = NULL;
+    uint8_t *env = NULL, *blob = NULL, *reply = NULL;
+    size_t env_len = 0, blob_len = 0, reply_len = 0;
     uint64_t version = 0;
-    aegis_err err = aegis_store_get(p->d->store, "asset_data", asset_key(id), &blob, &blob_len);
+    aegis_err err = data_params(params, &id, &env, &env_len, detail);
+    if (err)
+        return err;
+    err = aegis_core_asset_data_version(p->core, id, &version);
+    if (!err && version) {
+        err = aegis_store_get(p->d->store, "asset_data", asset_key(id, version), &blob, &blob_len);
+        if (err == AEGIS_ERR_NOT_FOUND)
+            err = AEGIS_OK;   /* the core says what is missing, after authenticating */
+    }
     if (!err)
-        err = aegis_core_asset_data_get(p->core, id, blob, blob_len, (uint64_t)json_integer_value(ts), sig,
-                                        aegis_wall_ms(), &data, &len, &version);
+        err = aegis_core_asset_data_get(p->core, id, env, env_len, blob, blob_len, aegis_wall_ms(), &reply,
+                                        &reply_len, &version, detail);
+    aegis_free(env);
     aegis_free(blob);
     if (err)
         return err;
-    *ret = json_pack("{s:I, s:o}", "version", (json_int_t)version, "data", aegis_json_hex(data, len));
-    aegis_free_secret(data, len);
+    *ret = json_pack("{s:I, s:o}", "version", (json_int_t)version, "envelope", aegis_json_hex(reply, reply_len));
+    aegis_free(reply);
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
@@ -375,10 +392,11 @@ static const aegis_rpc_method methods[] = {
     { "aegis_getAsset", m_get, "[\"id\"]", AEGIS_RPC_PUBLIC, "one registry entry" },
     { "aegis_getAuditLog", m_audit, "[]", AEGIS_RPC_PUBLIC, "the hash-chained audit log of registry changes" },
     { "aegis_getRollbacks", m_rollbacks, "[]", AEGIS_RPC_PUBLIC, "signed rollback events (orphaned batch ranges)" },
-    { "aegis_putAssetData", m_put_data, "[\"id\", \"0x<data>\", ts_ms, \"0x<sig>\"]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
-      "store off-chain asset data, sealed in the TEE; writer checked against the asset policy" },
-    { "aegis_getAssetData", m_get_data, "[\"id\", ts_ms, \"0x<sig>\"]", AEGIS_RPC_PUBLIC,
-      "read off-chain asset data; reader checked against the asset policy" },
+    { "aegis_putAssetData", m_put_data, "[\"id\", \"0x<envelope>\"]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
+      "store off-chain asset data: a signed put request sealed to the TEE key; writer checked against the asset policy" },
+    { "aegis_getAssetData", m_get_data, "[\"id\", \"0x<envelope>\"]", AEGIS_RPC_PUBLIC,
+      "read off-chain asset data: a signed get request sealed to the TEE key; the data comes back sealed to the "
+      "requester's reply key" },
 };
 
 aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p)

@@ -480,9 +480,9 @@ static void test_offchain_data(void **state)
     uint8_t *blob, *pt;
     size_t n, pn;
     uint64_t ver;
-    assert_int_equal(aegis_assets_data_put(r, tee, "db.customers", BOB, (const uint8_t *)msg, strlen(msg), &blob, &n, &ver),
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.customers", BOB, 0, (const uint8_t *)msg, strlen(msg), 0, &blob, &n, &ver),
                      AEGIS_ERR_ASSET_DATA_DENIED);
-    assert_int_equal(aegis_assets_data_put(r, tee, "db.customers", ALICE, (const uint8_t *)msg, strlen(msg), &blob, &n, &ver),
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.customers", ALICE, 0, (const uint8_t *)msg, strlen(msg), 0, &blob, &n, &ver),
                      AEGIS_OK);
     assert_int_equal(ver, 1);
     assert_int_equal(n, strlen(msg) + AEGIS_ASSET_DATA_OVERHEAD);
@@ -510,12 +510,15 @@ static void test_offchain_data(void **state)
     assert_int_equal(aegis_assets_data_get(r, tee2, "db.customers", ALICE, blob, n, &pt, &pn, &ver), AEGIS_ERR_ASSET_DATA_BAD);
     uint8_t *b2;
     size_t n2;
-    assert_int_equal(aegis_assets_data_put(r, tee, "db.other", ALICE, (const uint8_t *)"x", 1, &b2, &n2, &ver), AEGIS_OK);
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.other", ALICE, 0, (const uint8_t *)"x", 1, 0, &b2, &n2, &ver), AEGIS_OK);
     aegis_free(b2);
     assert_int_equal(aegis_assets_data_get(r, tee, "db.other", ALICE, blob, n, &pt, &pn, &ver), AEGIS_ERR_ASSET_DATA_BAD);
     /* a newer version makes the old blob stale */
-    assert_int_equal(aegis_assets_data_put(r, tee, "db.customers", ALICE, (const uint8_t *)"v2", 2, &b2, &n2, &ver), AEGIS_OK);
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.customers", ALICE, 1, (const uint8_t *)"v2", 2, 0, &b2, &n2, &ver), AEGIS_OK);
     assert_int_equal(ver, 2);
+    /* compare-and-swap: a put naming an old base version (a replay) is refused */
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.customers", ALICE, 1, (const uint8_t *)"v1b", 3, 0, &blob, &n, &ver),
+                     AEGIS_ERR_ASSET_DATA_CONFLICT);
     assert_int_equal(aegis_assets_data_get(r, tee, "db.customers", ALICE, blob, n, &pt, &pn, &ver), AEGIS_ERR_ASSET_DATA_STALE);
     assert_int_equal(aegis_assets_data_get(r, tee, "db.customers", ALICE, b2, n2, &pt, &pn, &ver), AEGIS_OK);
     assert_memory_equal(pt, "v2", 2);
@@ -526,15 +529,15 @@ static void test_offchain_data(void **state)
     assert_int_equal(aegis_assets_get(r, "db.customers", &got), AEGIS_OK);
     got.policy.ops = AEGIS_ASSET_OP_READ;
     assert_int_equal(aegis_assets_update_policy(r, "db.customers", &got.policy, -1, -1), AEGIS_OK);
-    assert_int_equal(aegis_assets_data_put(r, tee, "db.customers", ALICE, (const uint8_t *)"v3", 2, &blob, &n, &ver),
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.customers", ALICE, 2, (const uint8_t *)"v3", 2, 0, &blob, &n, &ver),
                      AEGIS_ERR_ASSET_DATA_DENIED);
     /* frozen: no writes */
     got.policy.ops = AEGIS_ASSET_OP_READ | AEGIS_ASSET_OP_WRITE;
     assert_int_equal(aegis_assets_update_policy(r, "db.customers", &got.policy, -1, -1), AEGIS_OK);
     assert_int_equal(aegis_assets_set_state(r, "db.customers", AEGIS_ASSET_FROZEN), AEGIS_OK);
-    assert_int_equal(aegis_assets_data_put(r, tee, "db.customers", ALICE, (const uint8_t *)"v3", 2, &b2, &n2, &ver),
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "db.customers", ALICE, 2, (const uint8_t *)"v3", 2, 0, &b2, &n2, &ver),
                      AEGIS_ERR_ASSET_FROZEN);
-    assert_int_equal(aegis_assets_data_put(r, tee, "nope", ALICE, (const uint8_t *)"v3", 2, &b2, &n2, &ver),
+    assert_int_equal(aegis_assets_data_put(r, tee, NULL, "nope", ALICE, 2, (const uint8_t *)"v3", 2, 0, &b2, &n2, &ver),
                      AEGIS_ERR_ASSET_NOT_FOUND);
     aegis_free(blob);
     aegis_assets_free(r);

@@ -45,6 +45,8 @@ enum {
     AEGIS_RPC_WRITE  = 1u << 2, /* changes state; refused when the server is read-only */
 };
 
+struct aegis__rpc_defer_slot; /* server-internal */
+
 /* Per-request context handed to a handler. Valid only during the call. */
 typedef struct aegis_rpc_call {
     void *ctx;                 /* the ctx given to aegis_rpc_add_methods */
@@ -52,6 +54,7 @@ typedef struct aegis_rpc_call {
     bool peer_is_loopback;     /* request came from 127.0.0.0/8 or ::1 */
     uint64_t start_ns;         /* aegis_now_ns() when the HTTP request was complete */
     uint64_t deadline_ns;      /* handlers doing long work should stop past this */
+    struct aegis__rpc_defer_slot *defer; /* internal: set by the server, else NULL */
 } aegis_rpc_call;
 
 /* params is the request's "params" (array or object) or NULL when absent.
@@ -60,6 +63,42 @@ typedef struct aegis_rpc_call {
  * static text naming what was wrong ("params[0] must be a hex string"). */
 typedef aegis_err (*aegis_rpc_handler)(const aegis_rpc_call *call, json_t *params,
                                        json_t **ret_result, const char **ret_detail);
+
+/* ---- deferred replies: answer a call later, from any thread ---- */
+
+/* A call whose reply comes later. Owned by the server and the handler
+ * jointly (reference counted); the handler's part ends with its one
+ * aegis_rpc_finish*() call. */
+typedef struct aegis_rpc_deferred aegis_rpc_deferred;
+
+/* Take the call's deferral. The handler then returns AEGIS_OK (its return
+ * value and *ret_result are ignored once it has deferred) and must call
+ * exactly one of aegis_rpc_finish / aegis_rpc_finish_text exactly once,
+ * from any thread, at any time - also after aegis_rpc_server_stop() or
+ * aegis_rpc_server_free() (the reply is then dropped). params and call
+ * are only valid until the handler returns: copy what the later reply
+ * needs. Meanwhile the HTTP connection is suspended (it holds no server
+ * thread) and counts as in flight, so stop's drain waits for it.
+ *
+ * Returns NULL when the call cannot be deferred: an entry of a JSON-RPC
+ * batch array, a notification, an in-process caller (aegis_rpc_handle_body
+ * / aegis_rpc_handle_http: tests, fuzzers), a server that is stopping, or
+ * out of memory. The handler then answers synchronously as usual.
+ * Calling it twice in one call returns the same object. */
+aegis_rpc_deferred *aegis_rpc_defer(const aegis_rpc_call *call);
+
+/* Finish with an error (err != AEGIS_OK; detail is optional static text,
+ * as a handler's *ret_detail) or with a result (err == AEGIS_OK; result is
+ * stolen, NULL means JSON null). The reply is the same JSON-RPC envelope
+ * and error object a synchronous handler would produce. d == NULL only
+ * frees result. After this call d is gone. Thread-safe. */
+void aegis_rpc_finish(aegis_rpc_deferred *d, aegis_err err, json_t *result, const char *detail);
+
+/* Finish with a result already serialised as JSON text (len bytes,
+ * copied; need not be NUL-terminated). It is spliced into the reply as is,
+ * without being parsed again, so it must be one valid JSON value (len 0
+ * means null). After this call d is gone. Thread-safe. */
+void aegis_rpc_finish_text(aegis_rpc_deferred *d, const char *result_json, size_t len);
 
 typedef struct aegis_rpc_method {
     const char *name;          /* e.g. "aegis_status" */

@@ -71,11 +71,12 @@ static bool id_is_valid(const json_t *id)
 
 /*
  * Process one request object. Returns the reply object (new reference),
- * or NULL for a notification (no reply) - or when out of memory, which
- * *oom reports.
+ * or NULL for a notification (no reply), when the handler deferred
+ * (slot->d set; slot is NULL for batch entries) - or when out of memory,
+ * which *oom reports.
  */
 static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, uint64_t start_ns,
-                           bool *oom)
+                           struct aegis__rpc_defer_slot *dslot, bool *oom)
 {
     json_t *id = NULL, *reply = NULL, *result = NULL;
     const char *detail = NULL;
@@ -138,7 +139,18 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, ui
     } else if (t0 > call.deadline_ns) {
         err = AEGIS_ERR_RPC_DEADLINE;
     } else {
+        if (dslot && !notification) {
+            dslot->id = id;
+            dslot->stats = slot->stats;
+            dslot->t0 = t0;
+            call.defer = dslot;
+        }
         err = slot->m->handler(&call, params, &result, &detail);
+        if (dslot && dslot->d) {
+            /* Deferred: the reply and the metrics come with the finish. */
+            json_decref(result);
+            return NULL;
+        }
     }
     aegis__metrics_observe(slot->stats, err == AEGIS_OK, aegis_now_ns() - t0);
     if (err) {
@@ -168,6 +180,13 @@ fail:
 
 aegis_err aegis_rpc_handle_body(aegis_rpc_server *srv, const char *body, size_t len,
                                 bool peer_is_loopback, char **ret_body, size_t *ret_len)
+{
+    return aegis__rpc_handle_body_ex(srv, body, len, peer_is_loopback, NULL, ret_body, ret_len);
+}
+
+aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, size_t len,
+                                    bool peer_is_loopback, struct aegis__rpc_defer_slot *slot,
+                                    char **ret_body, size_t *ret_len)
 {
     uint64_t start_ns = aegis_now_ns();
     json_t *doc = NULL, *reply = NULL;
@@ -199,7 +218,8 @@ aegis_err aegis_rpc_handle_body(aegis_rpc_server *srv, const char *body, size_t 
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
-            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, start_ns, &oom);
+            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, start_ns, NULL,
+                                    &oom);
             if (oom) {
                 err = AEGIS_ERR_NOMEM;
                 goto out;
@@ -215,7 +235,7 @@ aegis_err aegis_rpc_handle_body(aegis_rpc_server *srv, const char *body, size_t 
         }
         goto out;
     }
-    reply = process_one(srv, doc, peer_is_loopback, start_ns, &oom);
+    reply = process_one(srv, doc, peer_is_loopback, start_ns, slot, &oom);
     if (oom)
         err = AEGIS_ERR_NOMEM;
 

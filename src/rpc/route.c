@@ -57,6 +57,16 @@ aegis_err aegis_rpc_handle_http(aegis_rpc_server *srv, const char *http_method, 
                                 bool body_too_big, bool peer_is_loopback,
                                 aegis_rpc_http_reply *ret)
 {
+    return aegis__rpc_handle_http_ex(srv, http_method, path, content_type, body, len, body_too_big,
+                                     peer_is_loopback, NULL, ret);
+}
+
+aegis_err aegis__rpc_handle_http_ex(aegis_rpc_server *srv, const char *http_method,
+                                    const char *path, const char *content_type,
+                                    const char *body, size_t len, bool body_too_big,
+                                    bool peer_is_loopback, struct aegis__rpc_defer_slot *slot,
+                                    aegis_rpc_http_reply *ret)
+{
     aegis_err err = AEGIS_OK;
     aegis_rpc_http_reply r = { 0, NULL, 0, ctype_json };
     bool is_get = strcmp(http_method, "GET") == 0 || strcmp(http_method, "HEAD") == 0;
@@ -95,7 +105,13 @@ aegis_err aegis_rpc_handle_http(aegis_rpc_server *srv, const char *http_method, 
         err = error_body(&r, 415, AEGIS_ERR_RPC_CONTENT_TYPE);
         goto out;
     }
-    err = aegis_rpc_handle_body(srv, body ? body : "", len, peer_is_loopback, &r.body, &r.len);
+    err = aegis__rpc_handle_body_ex(srv, body ? body : "", len, peer_is_loopback, slot, &r.body,
+                                    &r.len);
+    if (!err && slot && slot->d) {
+        /* Deferred: server.c sends (and counts) the reply when it comes. */
+        *ret = r;
+        return AEGIS_OK;
+    }
     /* Only notifications: nothing to say (JSON-RPC 2.0 section 6). */
     r.status = r.body ? 200 : 204;
 

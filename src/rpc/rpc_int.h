@@ -2,8 +2,9 @@
  * rpc_int.h - internals shared by the files of src/rpc/.
  *
  * server.c   the aegis_rpc_server object, registries, MHD glue
+ * defer.c    deferred replies (aegis_rpc_defer / _finish), suspend/resume
  * dispatch.c body -> JSON-RPC reply (single, batch, notifications)
- * http.c     HTTP-level routing (paths, Content-Type, size) without sockets
+ * route.c    HTTP-level routing (paths, Content-Type, size) without sockets
  * errmap.c   the one aegis_err -> JSON-RPC code table
  * metrics.c  per-method counters and histograms, Prometheus rendering
  * health.c   the health-component registry and /healthz
@@ -70,6 +71,11 @@ struct aegis_rpc_server {
     atomic_uint connections;
     atomic_uint_fast64_t connections_total;
 
+    /* Deferred calls whose HTTP request is still alive (defer.c). */
+    pthread_mutex_t defer_lock;
+    aegis_rpc_deferred *defer_head;  /* under defer_lock */
+    bool defer_closed;               /* under defer_lock: stopping, refuse new */
+
     void *mhd;               /* struct MHD_Daemon * */
     uint16_t port;
     bool started;
@@ -77,7 +83,49 @@ struct aegis_rpc_server {
     uint64_t created_ns;
 };
 
+/*
+ * What the server path hands down to a single (non-batch) request so its
+ * handler may defer. Lives on the MHD thread's stack for one dispatch.
+ */
+struct aegis__rpc_defer_slot {
+    aegis_rpc_server *srv;
+    void *conn;                         /* struct MHD_Connection * */
+    /* filled by dispatch before the handler runs */
+    json_t *id;                         /* borrowed request id */
+    struct aegis__method_stats *stats;
+    uint64_t t0;
+    /* set by aegis_rpc_defer() */
+    aegis_rpc_deferred *d;
+};
+
+/* defer.c */
+/* The access handler, after a dispatch that deferred: true when the reply
+ * is already there (finished before we got here: take it now), false when
+ * the connection was suspended until the finish resumes it. */
+bool aegis__defer_suspend(aegis_rpc_deferred *d);
+/* Move the reply body out (NULL if none could be built: out of memory). */
+void aegis__defer_take_body(aegis_rpc_deferred *d, char **ret, size_t *ret_len);
+/* MHD's completion callback: the request is gone; drop its reference. */
+void aegis__defer_request_done(aegis_rpc_server *srv, aegis_rpc_deferred *d);
+/* Stop: refuse new deferrals, answer every outstanding one with an error,
+ * resume suspended connections (MHD_stop_daemon must see none). Returns
+ * how many calls it answered. */
+unsigned aegis__defer_shutdown(aegis_rpc_server *srv);
+
 /* dispatch.c */
+/* aegis_rpc_handle_body with a deferral slot (NULL: no deferral). When the
+ * handler deferred, slot->d is set and *ret_body is NULL. */
+aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, size_t len,
+                                    bool peer_is_loopback, struct aegis__rpc_defer_slot *slot,
+                                    char **ret_body, size_t *ret_len);
+/* route.c: aegis_rpc_handle_http with a deferral slot; when the call was
+ * deferred (slot->d set) ret->status is 0 and nothing was counted. */
+aegis_err aegis__rpc_handle_http_ex(aegis_rpc_server *srv, const char *http_method,
+                                    const char *path, const char *content_type,
+                                    const char *body, size_t len, bool body_too_big,
+                                    bool peer_is_loopback, struct aegis__rpc_defer_slot *slot,
+                                    aegis_rpc_http_reply *ret);
+
 const struct aegis__method_slot *aegis__rpc_find(const aegis_rpc_server *srv, const char *name);
 /* A JSON-RPC error response object for id (borrowed; NULL = null id). */
 json_t *aegis__rpc_error_reply(json_t *id, aegis_err err, const char *detail);

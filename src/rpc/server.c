@@ -2,13 +2,18 @@
  * server.c - the aegis_rpc_server object and its libmicrohttpd glue.
  *
  * Threading: MHD runs an internal epoll thread pool (opts.threads); each
- * request is handled to completion on the thread that read it. epoll has
+ * request is handled on the thread that read it. A single request whose
+ * handler deferred (aegis_rpc_defer, defer.c) has its connection suspended
+ * instead, holding no thread, until the finish resumes it; MHD then calls
+ * on_request again and the reply is queued. epoll has
  * no FD_SETSIZE ceiling, so thousands of idle keep-alive connections cost
  * only memory, and MHD_OPTION_CONNECTION_LIMIT / _TIMEOUT bound them.
  *
  * Shutdown: MHD_quiesce_daemon() closes the listening socket, then we wait
- * (up to opts.drain_ms) until no request is in flight before
- * MHD_stop_daemon() closes the remaining, idle, connections.
+ * (up to opts.drain_ms) until no request is in flight (deferred ones
+ * included), answer deferred calls still outstanding with an error and
+ * resume their connections (MHD refuses to stop with suspended ones), and
+ * MHD_stop_daemon() closes the remaining connections.
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -92,6 +97,7 @@ aegis_err aegis_rpc_server_new(aegis_rpc_server **ret, const aegis_rpc_opts *opt
     if (!srv)
         return AEGIS_ERR_NOMEM;
     pthread_mutex_init(&srv->health_lock, NULL);
+    pthread_mutex_init(&srv->defer_lock, NULL);
     srv->opts = *opts;
     srv->host = aegis_strdup(opts->host);
     srv->version = aegis_strdup(opts->version ? opts->version : AEGIS_VERSION);
@@ -160,10 +166,14 @@ aegis_err aegis_rpc_add_metrics_source(aegis_rpc_server *srv, aegis_rpc_metrics_
 
 /* ---- MHD glue ---- */
 
+static const char ctype_json[] = "application/json";
+
 struct request {
     aegis_buf body;
     bool too_big;
     bool responded;
+    aegis_rpc_deferred *deferred; /* the call deferred; we hold a reference */
+    bool deferred_sent;           /* its reply was queued */
 };
 
 static bool addr_is_loopback(const struct sockaddr *sa)
@@ -198,6 +208,19 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, aegis_rpc_http_reply
     enum MHD_Result ok = MHD_queue_response(c, r->status, resp);
     MHD_destroy_response(resp);
     return ok;
+}
+
+/* Queue the reply of a deferred call (it is answered). */
+static enum MHD_Result send_deferred(aegis_rpc_server *srv, struct MHD_Connection *c,
+                                     struct request *rq)
+{
+    aegis_rpc_http_reply r = { 200, NULL, 0, ctype_json };
+    rq->deferred_sent = true;
+    aegis__defer_take_body(rq->deferred, &r.body, &r.len);
+    if (!r.body)
+        r.status = 500; /* the reply could not be built (out of memory): empty body */
+    aegis__metrics_count_status(srv, r.status);
+    return send_reply(c, &r, false);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -236,15 +259,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    if (rq->responded)
+    if (rq->responded) {
+        /* Called again after the finish resumed the connection. */
+        if (rq->deferred && !rq->deferred_sent)
+            return send_deferred(srv, c, rq);
         return MHD_YES;
+    }
     rq->responded = true;
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     aegis_rpc_http_reply r;
-    if (aegis_rpc_handle_http(srv, method, url, ct, (const char *)rq->body.data, rq->body.len,
-                              rq->too_big, loopback, &r) != AEGIS_OK)
+    struct aegis__rpc_defer_slot slot = { .srv = srv, .conn = c };
+    if (aegis__rpc_handle_http_ex(srv, method, url, ct, (const char *)rq->body.data, rq->body.len,
+                                  rq->too_big, loopback, &slot, &r) != AEGIS_OK)
         return MHD_NO;
-    return send_reply(c, &r, rq->too_big);
+    if (!slot.d)
+        return send_reply(c, &r, rq->too_big);
+    rq->deferred = slot.d;
+    aegis_buf_clear(&rq->body);
+    if (!aegis__defer_suspend(rq->deferred))
+        return MHD_YES; /* suspended until the finish resumes it */
+    return send_deferred(srv, c, rq); /* finished before we could suspend */
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -254,6 +288,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct request *rq = *con_cls;
     if (!rq)
         return;
+    if (rq->deferred)
+        aegis__defer_request_done(srv, rq->deferred);
     aegis_buf_clear(&rq->body);
     aegis_free(rq);
     *con_cls = NULL;
@@ -281,7 +317,9 @@ aegis_err aegis_rpc_server_start(aegis_rpc_server *srv, const char **ret_detail)
     }
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof(ss));
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+    /* ITC: a resume from another thread wakes the polling thread at once. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
+                     MHD_ALLOW_SUSPEND_RESUME;
     struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
     if (inet_pton(AF_INET, srv->host, &in4->sin_addr) == 1) {
@@ -349,6 +387,15 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
         struct timespec ts = { 0, 2 * 1000 * 1000 };
         nanosleep(&ts, NULL);
     }
+    /* Deferred calls still outstanding get a shutdown error; give the
+     * resumed connections a moment (at most 100 ms) to send it. */
+    if (aegis__defer_shutdown(srv) > 0) {
+        until = aegis_now_ns() + 100ull * 1000000ull;
+        while (atomic_load(&srv->inflight) > 0 && aegis_now_ns() < until) {
+            struct timespec ts = { 0, 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
     MHD_stop_daemon(d);
     srv->mhd = NULL;
 }
@@ -364,5 +411,6 @@ void aegis_rpc_server_free(aegis_rpc_server *srv)
     aegis_free(srv->host);
     aegis_free(srv->version);
     pthread_mutex_destroy(&srv->health_lock);
+    pthread_mutex_destroy(&srv->defer_lock);
     aegis_free(srv);
 }

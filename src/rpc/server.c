@@ -379,9 +379,13 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
         return;
     srv->stopped = true;
     struct MHD_Daemon *d = srv->mhd;
+    /* The quiesced listening socket: stop listening now (Linux refuses new
+     * connections after shutdown() on it), but close the descriptor only
+     * after MHD_stop_daemon - a pool thread may still be taking it off its
+     * epoll set (ThreadSanitizer saw close() race that epoll_ctl()). */
     MHD_socket ls = MHD_quiesce_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
-        close(ls);
+        shutdown(ls, SHUT_RDWR);
     uint64_t until = aegis_now_ns() + (uint64_t)srv->opts.drain_ms * 1000000ull;
     while (atomic_load(&srv->inflight) > 0 && aegis_now_ns() < until) {
         struct timespec ts = { 0, 2 * 1000 * 1000 };
@@ -397,6 +401,8 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
         }
     }
     MHD_stop_daemon(d);
+    if (ls != MHD_INVALID_SOCKET)
+        close(ls);
     srv->mhd = NULL;
 }
 

@@ -20,12 +20,19 @@
  * suspended; both happen under d->lock, which settles the race in which
  * the finish comes before (or while) the access handler returns.
  *
+ * Deadline: one thread per server sleeps until the earliest deadline of
+ * an unanswered deferred call (at most 1 s) and answers the calls past
+ * theirs with AEGIS_ERR_RPC_DEADLINE - the same as stop does with
+ * AEGIS_ERR_NOT_READY; the handler's later finish is then dropped.
+ *
  * Locks: srv->defer_lock before d->lock before MHD's internal mutexes
  * (MHD_suspend_connection / MHD_resume_connection take one; MHD never calls
  * our callbacks holding it, and never for a suspended connection).
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <microhttpd.h>
 
@@ -38,6 +45,7 @@ struct aegis_rpc_deferred {
     char *id_text;                     /* the request id as JSON text */
     size_t id_len;
     uint64_t t0;
+    uint64_t deadline_ns;
     struct MHD_Connection *conn;
     /* Under lock. */
     struct aegis__method_stats *stats; /* NULL once the server let go */
@@ -153,6 +161,7 @@ aegis_rpc_deferred *aegis_rpc_defer(const aegis_rpc_call *call)
     pthread_mutex_init(&d->lock, NULL);
     d->refs = 2; /* the handler's and the request's */
     d->t0 = slot->t0;
+    d->deadline_ns = slot->deadline_ns;
     d->stats = slot->stats;
     d->conn = slot->conn;
 
@@ -169,6 +178,8 @@ aegis_rpc_deferred *aegis_rpc_defer(const aegis_rpc_call *call)
     if (d->next)
         d->next->prev = d;
     srv->defer_head = d;
+    if (d->deadline_ns < srv->defer_wake_ns)
+        pthread_cond_signal(&srv->defer_cond);
     pthread_mutex_unlock(&srv->defer_lock);
     slot->d = d;
     return d;
@@ -269,6 +280,7 @@ unsigned aegis__defer_shutdown(aegis_rpc_server *srv)
     unsigned n = 0;
     pthread_mutex_lock(&srv->defer_lock);
     srv->defer_closed = true;
+    pthread_cond_broadcast(&srv->defer_cond);
     for (aegis_rpc_deferred *d = srv->defer_head; d; d = d->next) {
         size_t len = 0;
         char *body = build_error(d, AEGIS_ERR_NOT_READY, "server is shutting down", &len);
@@ -280,4 +292,66 @@ unsigned aegis__defer_shutdown(aegis_rpc_server *srv)
     }
     pthread_mutex_unlock(&srv->defer_lock);
     return n;
+}
+
+/* ---- the deadline thread ---- */
+
+void aegis__defer_init(aegis_rpc_server *srv)
+{
+    pthread_condattr_t ca;
+    pthread_mutex_init(&srv->defer_lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the clock of aegis_now_ns() */
+    pthread_cond_init(&srv->defer_cond, &ca);
+    pthread_condattr_destroy(&ca);
+    srv->defer_wake_ns = UINT64_MAX;
+}
+
+void aegis__defer_destroy(aegis_rpc_server *srv)
+{
+    pthread_cond_destroy(&srv->defer_cond);
+    pthread_mutex_destroy(&srv->defer_lock);
+}
+
+static void *reaper(void *arg)
+{
+    aegis_rpc_server *srv = arg;
+    pthread_mutex_lock(&srv->defer_lock);
+    while (!srv->defer_closed) {
+        uint64_t now = aegis_now_ns();
+        uint64_t next = now + 1000000000ull;
+        for (aegis_rpc_deferred *d = srv->defer_head; d; d = d->next) {
+            pthread_mutex_lock(&d->lock);
+            if (!d->answered && d->deadline_ns <= now) {
+                size_t len = 0;
+                char *body = build_error(d, AEGIS_ERR_RPC_DEADLINE, "deferred call not finished in time",
+                                         &len);
+                answer_locked(d, body, len, false);
+            } else if (!d->answered && d->deadline_ns < next) {
+                next = d->deadline_ns;
+            }
+            pthread_mutex_unlock(&d->lock);
+        }
+        srv->defer_wake_ns = next;
+        struct timespec ts = { (time_t)(next / 1000000000ull), (long)(next % 1000000000ull) };
+        pthread_cond_timedwait(&srv->defer_cond, &srv->defer_lock, &ts);
+    }
+    pthread_mutex_unlock(&srv->defer_lock);
+    return NULL;
+}
+
+aegis_err aegis__defer_start(aegis_rpc_server *srv)
+{
+    if (pthread_create(&srv->defer_reaper, NULL, reaper, srv) != 0)
+        return AEGIS_ERR_NOMEM;
+    srv->defer_reaper_started = true;
+    return AEGIS_OK;
+}
+
+void aegis__defer_join(aegis_rpc_server *srv)
+{
+    if (!srv->defer_reaper_started)
+        return;
+    pthread_join(srv->defer_reaper, NULL);
+    srv->defer_reaper_started = false;
 }

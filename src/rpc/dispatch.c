@@ -143,6 +143,7 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, ui
             dslot->id = id;
             dslot->stats = slot->stats;
             dslot->t0 = t0;
+            dslot->deadline_ns = call.deadline_ns;
             call.defer = dslot;
         }
         err = slot->m->handler(&call, params, &result, &detail);

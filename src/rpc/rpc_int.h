@@ -75,6 +75,10 @@ struct aegis_rpc_server {
     pthread_mutex_t defer_lock;
     aegis_rpc_deferred *defer_head;  /* under defer_lock */
     bool defer_closed;               /* under defer_lock: stopping, refuse new */
+    pthread_cond_t defer_cond;       /* wakes the deadline thread */
+    uint64_t defer_wake_ns;          /* under defer_lock: when it wakes next */
+    pthread_t defer_reaper;
+    bool defer_reaper_started;
 
     void *mhd;               /* struct MHD_Daemon * */
     uint16_t port;
@@ -94,6 +98,7 @@ struct aegis__rpc_defer_slot {
     json_t *id;                         /* borrowed request id */
     struct aegis__method_stats *stats;
     uint64_t t0;
+    uint64_t deadline_ns;
     /* set by aegis_rpc_defer() */
     aegis_rpc_deferred *d;
 };
@@ -107,10 +112,18 @@ bool aegis__defer_suspend(aegis_rpc_deferred *d);
 void aegis__defer_take_body(aegis_rpc_deferred *d, char **ret, size_t *ret_len);
 /* MHD's completion callback: the request is gone; drop its reference. */
 void aegis__defer_request_done(aegis_rpc_server *srv, aegis_rpc_deferred *d);
+/* Init / destroy the deferral state of a server (mutex, condition). */
+void aegis__defer_init(aegis_rpc_server *srv);
+void aegis__defer_destroy(aegis_rpc_server *srv);
+/* Start the thread that answers deferred calls past their deadline with
+ * AEGIS_ERR_RPC_DEADLINE. Errors: NOMEM. */
+aegis_err aegis__defer_start(aegis_rpc_server *srv);
 /* Stop: refuse new deferrals, answer every outstanding one with an error,
  * resume suspended connections (MHD_stop_daemon must see none). Returns
  * how many calls it answered. */
 unsigned aegis__defer_shutdown(aegis_rpc_server *srv);
+/* After shutdown: join the deadline thread. */
+void aegis__defer_join(aegis_rpc_server *srv);
 
 /* dispatch.c */
 /* aegis_rpc_handle_body with a deferral slot (NULL: no deferral). When the

@@ -97,7 +97,7 @@ aegis_err aegis_rpc_server_new(aegis_rpc_server **ret, const aegis_rpc_opts *opt
     if (!srv)
         return AEGIS_ERR_NOMEM;
     pthread_mutex_init(&srv->health_lock, NULL);
-    pthread_mutex_init(&srv->defer_lock, NULL);
+    aegis__defer_init(srv);
     srv->opts = *opts;
     srv->host = aegis_strdup(opts->host);
     srv->version = aegis_strdup(opts->version ? opts->version : AEGIS_VERSION);
@@ -335,6 +335,11 @@ aegis_err aegis_rpc_server_start(aegis_rpc_server *srv, const char **ret_detail)
             *ret_detail = detail;
         return AEGIS_ERR_INVAL;
     }
+    if (aegis__defer_start(srv) != AEGIS_OK) {
+        if (ret_detail)
+            *ret_detail = "cannot start the deferred-call deadline thread";
+        return AEGIS_ERR_NOMEM;
+    }
     unsigned timeout_s = (srv->opts.timeout_ms + 999) / 1000;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, srv->opts.port, NULL, NULL, on_request, srv,
@@ -347,6 +352,8 @@ aegis_err aegis_rpc_server_start(aegis_rpc_server *srv, const char **ret_detail)
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_END);
     if (!d) {
+        aegis__defer_shutdown(srv);
+        aegis__defer_join(srv);
         detail = "cannot listen (address in use, or not a local address?)";
         if (ret_detail)
             *ret_detail = detail;
@@ -400,6 +407,7 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
             nanosleep(&ts, NULL);
         }
     }
+    aegis__defer_join(srv);
     MHD_stop_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
@@ -417,6 +425,6 @@ void aegis_rpc_server_free(aegis_rpc_server *srv)
     aegis_free(srv->host);
     aegis_free(srv->version);
     pthread_mutex_destroy(&srv->health_lock);
-    pthread_mutex_destroy(&srv->defer_lock);
+    aegis__defer_destroy(srv);
     aegis_free(srv);
 }

@@ -3,7 +3,7 @@
  * finish before suspend; many more calls in flight than server threads;
  * batches / notifications / in-process callers cannot defer; drain and
  * shutdown with deferred calls outstanding (finished after stop and after
- * free). */
+ * free); the deadline of a deferred call. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -177,7 +177,7 @@ static const aegis_rpc_method methods[] = {
 
 /* ---- fixture ---- */
 
-static int start_server(struct fx *f, unsigned drain_ms)
+static int start_server_t(struct fx *f, unsigned drain_ms, unsigned request_time_ms)
 {
     aegis_rpc_opts o;
     aegis_rpc_opts_default(&o);
@@ -186,6 +186,7 @@ static int start_server(struct fx *f, unsigned drain_ms)
     o.max_connections = 600;
     o.timeout_ms = 10000;
     o.drain_ms = drain_ms;
+    o.request_time_ms = request_time_ms;
     if (aegis_rpc_server_new(&f->srv, &o) != AEGIS_OK ||
         aegis_rpc_add_methods(f->srv, methods, AEGIS_ARRAY_LEN(methods), f) != AEGIS_OK)
         return -1;
@@ -194,6 +195,11 @@ static int start_server(struct fx *f, unsigned drain_ms)
         return -1;
     snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%u", aegis_rpc_server_port(f->srv));
     return 0;
+}
+
+static int start_server(struct fx *f, unsigned drain_ms)
+{
+    return start_server_t(f, drain_ms, 30000);
 }
 
 static int setup(void **state)
@@ -579,6 +585,36 @@ static void test_shutdown_with_outstanding(void **state)
     f->n_held = 0;
 }
 
+/* A deferred call not finished by its deadline (request_time_ms) is
+ * answered with AEGIS_ERR_RPC_DEADLINE; the late finish is dropped. */
+static void test_deferred_deadline(void **state)
+{
+    struct fx *f = *state;
+    aegis_rpc_server_free(f->srv);
+    f->srv = NULL;
+    assert_int_equal(start_server_t(f, 2000, 300), 0);
+
+    uint64_t t0 = aegis_now_ns();
+    char *got = call_later(f, 31, 31, 0, "hold");
+    uint64_t took = aegis_now_ns() - t0;
+    assert_true(took >= 300ull * 1000000ull);
+    assert_true(took < 3000ull * 1000000ull);
+    assert_non_null(strstr(got, "\"id\":31"));
+    assert_non_null(strstr(got, "AEGIS_ERR_RPC_DEADLINE"));
+    assert_non_null(strstr(got, "not finished in time"));
+    free(got);
+    assert_int_equal(f->n_held, 1);
+    aegis_rpc_finish(f->held[0], AEGIS_OK, json_string("too late"), NULL);
+    f->n_held = 0;
+
+    /* One finished in time is unaffected. */
+    got = call_later(f, 32, 32, 50, "result");
+    assert_non_null(strstr(got, "\"result\":{\"tag\":32}"));
+    free(got);
+    assert_int_equal(metric(f, "aegis_rpc_requests_total{method=\"t_later\",outcome=\"error\"} "), 1);
+    assert_int_equal(metric(f, "aegis_rpc_requests_total{method=\"t_later\",outcome=\"ok\"} "), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -588,6 +624,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cannot_defer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_drains_deferred, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shutdown_with_outstanding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_deadline, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

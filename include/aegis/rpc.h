@@ -78,7 +78,10 @@ typedef struct aegis_rpc_deferred aegis_rpc_deferred;
  * aegis_rpc_server_free() (the reply is then dropped). params and call
  * are only valid until the handler returns: copy what the later reply
  * needs. Meanwhile the HTTP connection is suspended (it holds no server
- * thread) and counts as in flight, so stop's drain waits for it.
+ * thread) and counts as in flight, so stop's drain waits for it. If the
+ * call is not finished by call->deadline_ns the server answers it with
+ * AEGIS_ERR_RPC_DEADLINE (at stop: AEGIS_ERR_NOT_READY) and the late
+ * finish is dropped - but must still be made, to free the handler's part.
  *
  * Returns NULL when the call cannot be deferred: an entry of a JSON-RPC
  * batch array, a notification, an in-process caller (aegis_rpc_handle_body

@@ -83,7 +83,7 @@ aegis_err aegis_assets_data_put(aegis_assets *reg, aegis_tee *tee, aegis_audit *
         /* a recorded change like any other: the new version survives a
          * restart, and the audit log's registry hashes stay those of the
          * registry */
-        char params[32 + AEGIS_ASSET_ID_MAX];
+        char params[64 + AEGIS_ASSET_ID_MAX];   /* {"id":"<id>","version":<u64>} */
         snprintf(params, sizeof(params), "{\"id\":\"%s\",\"version\":%llu}", e->id, (unsigned long long)version);
         err = aegis_audit_append_event(log, reg, "data_put", params, now_ms, NULL, NULL);
         if (err != AEGIS_OK) {

@@ -165,7 +165,7 @@ static void test_round_trip(void **state)
 {
     tfx *t = *state;
     uint8_t *env = NULL, *blob = NULL, *genv = NULL, *reply = NULL, *pt = NULL, nonce[32];
-    size_t env_len, blob_len, genv_len, reply_len, pt_len;
+    size_t env_len = 0, blob_len = 0, genv_len = 0, reply_len = 0, pt_len = 0;
     uint64_t ver = 0, v2 = 0;
     /* nothing written yet: the authorised reader learns so */
     memset(nonce, 7, sizeof(nonce));

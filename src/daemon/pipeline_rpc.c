@@ -62,6 +62,16 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
     return err;
 }
 
+/* The reply to a deferred aegis_sendEncryptedTransaction (ingest thread). */
+static void send_done(void *arg, const aegis_ingest_result *res)
+{
+    aegis_rpc_deferred *dr = arg;
+    if (res->err)
+        aegis_rpc_finish(dr, res->err, NULL, res->detail);
+    else
+        aegis_rpc_finish_text(dr, res->receipt, strlen(res->receipt));
+}
+
 static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
@@ -88,7 +98,15 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     }
     /* durable append, admission and a signed receipt, grouped with the
      * submissions around it (aegis/ingest.h); nothing is acknowledged that
-     * is not in the log */
+     * is not in the log. Deferred when the server allows it: the HTTP
+     * connection waits suspended, no server thread does. */
+    aegis_rpc_deferred *dr = aegis_rpc_defer(call);
+    if (dr) {
+        err = aegis_ingest_submit(p->ingest, env, len, send_done, dr);
+        if (err)
+            aegis_rpc_finish(dr, err, NULL, NULL);
+        return AEGIS_OK;
+    }
     err = aegis_ingest_submit_wait(p->ingest, env, len, NULL, &receipt, detail);
     if (!err) {
         err = json_text(receipt, ret);

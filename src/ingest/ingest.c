@@ -555,10 +555,6 @@ aegis_err aegis_ingest_submit_wait(aegis_ingest *ig, uint8_t *env, size_t len, u
             pthread_cond_wait(&w.cv, &w.mu);
         pthread_mutex_unlock(&w.mu);
         err = w.err;
-    } else {
-        w.detail = err == AEGIS_ERR_INGEST_BUSY ? "too many submissions in flight: retry shortly"
-                   : err == AEGIS_ERR_INGEST_CLOSED ? "the sequencer is shutting down: not accepted"
-                                                    : NULL;
     }
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);

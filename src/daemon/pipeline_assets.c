@@ -11,10 +11,14 @@
  *     (data travels only inside envelopes: to the TEE key, and back to the
  *     requester's one-time reply key)
  *
- * Durability: every audit record the core produced is inserted (by seq)
- * before the admin request is answered, then the registry blob; at start the
- * core verifies the log and checks the blob is the state it ends in. */
+ * Durability: one store write (the redo record, meta "registry") commits the
+ * registry blob with the audit records the core produced, before the admin
+ * request is answered; the records are then inserted by seq. At start an
+ * interrupted persist is completed from the redo record, then the core
+ * verifies the log and checks the blob is the state it ends in. */
 #include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aegis/chain.h"
@@ -24,42 +28,227 @@
 
 #define MOD "assets"
 
+/* ---- registry persistence: a redo record ----
+ * The registry and its audit log are two kinds of rows, and the store has
+ * no transaction over several writes. So one write commits both: meta
+ * "registry" holds
+ *   "AGRW" | u8 1 | u64 seq | u32 blob_len | blob | u32 n |
+ *   n x (u64 seq | u32 len | line)
+ * the registry blob as of audit record seq, plus every audit record not yet
+ * in the "audit" collection. The records are inserted after it (insert-only,
+ * EXISTS is fine), and at start the records it carries beyond the
+ * collection's last are inserted first: a crash between the writes loses
+ * nothing and the log always ends in the blob's state. (A blob without the
+ * header is the old format: the blob alone.) */
+#define WAL_MAGIC "AGRW"
+
+struct wal_rec {
+    uint64_t seq;
+    char *line;
+    size_t len;
+};
+
+struct wal {
+    uint64_t seq;
+    const uint8_t *blob;       /* into the decoded buffer */
+    size_t blob_len;
+    struct wal_rec *v;         /* lines into the decoded buffer (not owned) */
+    size_t n;
+};
+
+static void recs_free(struct wal_rec *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        aegis_free(v[i].line);
+    aegis_free(v);
+}
+
+static aegis_err wal_decode(const uint8_t *b, size_t len, struct wal *w)
+{
+    memset(w, 0, sizeof(*w));
+    if (len < 21 || memcmp(b, WAL_MAGIC, 4) != 0 || b[4] != 1)
+        return AEGIS_ERR_STORE_CORRUPT;
+    w->seq = aegis_get_be64(b + 5);
+    size_t o = 17;
+    w->blob_len = aegis_get_be32(b + 13);
+    if (len - o < w->blob_len + 4)
+        return AEGIS_ERR_STORE_CORRUPT;
+    w->blob = b + o;
+    o += w->blob_len;
+    size_t n = aegis_get_be32(b + o);
+    o += 4;
+    if (n > (len - o) / 12)
+        return AEGIS_ERR_STORE_CORRUPT;
+    w->v = n ? aegis_calloc(n, sizeof(*w->v)) : NULL;
+    if (n && !w->v)
+        return AEGIS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (len - o < 12)
+            goto bad;
+        w->v[i].seq = aegis_get_be64(b + o);
+        w->v[i].len = aegis_get_be32(b + o + 8);
+        o += 12;
+        if (len - o < w->v[i].len || w->v[i].seq != w->seq - (n - 1 - i))
+            goto bad;
+        w->v[i].line = (char *)(uintptr_t)(b + o);
+        o += w->v[i].len;
+    }
+    if (o != len)
+        goto bad;
+    w->n = n;
+    return AEGIS_OK;
+bad:
+    aegis_free(w->v);
+    w->v = NULL;
+    return AEGIS_ERR_STORE_CORRUPT;
+}
+
+static aegis_err wal_encode(uint64_t seq, const uint8_t *blob, size_t blob_len, const struct wal_rec *v, size_t n,
+                            aegis_buf *out)
+{
+    uint8_t h[17];
+    memcpy(h, WAL_MAGIC, 4);
+    h[4] = 1;
+    aegis_put_be64(h + 5, seq);
+    aegis_put_be32(h + 13, (uint32_t)blob_len);
+    uint8_t c[4];
+    aegis_put_be32(c, (uint32_t)n);
+    aegis_err err = aegis_buf_append(out, h, sizeof(h)) || aegis_buf_append(out, blob, blob_len) ||
+                            aegis_buf_append(out, c, 4)
+                        ? AEGIS_ERR_NOMEM
+                        : AEGIS_OK;
+    for (size_t i = 0; i < n && !err; i++) {
+        uint8_t r[12];
+        aegis_put_be64(r, v[i].seq);
+        aegis_put_be32(r + 8, (uint32_t)v[i].len);
+        if (aegis_buf_append(out, r, 12) || aegis_buf_append(out, v[i].line, v[i].len))
+            err = AEGIS_ERR_NOMEM;
+    }
+    return err;
+}
+
+/* Every record the core has not handed out yet, appended to *v. */
+static aegis_err take_records(struct aegisd_pipeline *p, struct wal_rec **v, size_t *n, size_t *cap)
+{
+    for (;;) {
+        struct wal_rec r = { 0 };
+        aegis_err e = aegis_core_audit_take(p->core, &r.seq, &r.line, &r.len);
+        if (e == AEGIS_ERR_NOT_FOUND)
+            return AEGIS_OK;
+        if (e)
+            return e;
+        if (*n == *cap) {
+            size_t nc = *cap ? 2 * *cap : 8;
+            struct wal_rec *nv = aegis_realloc(*v, nc * sizeof(*nv));
+            if (!nv) {
+                aegis_free(r.line);
+                return AEGIS_ERR_NOMEM;
+            }
+            *v = nv;
+            *cap = nc;
+        }
+        (*v)[(*n)++] = r;
+        aegis_core_audit_persisted(p->core, r.seq);
+    }
+}
+
+/* keccak-256(blob) = the reg_hash of the record (the state it ends in). */
+static bool blob_matches(const uint8_t *blob, size_t len, const struct wal_rec *r)
+{
+    uint8_t h[32], want[32];
+    json_t *j = json_loadb(r->line, r->len, 0, NULL);
+    const char *rh = json_string_value(json_object_get(j, "reg_hash"));
+    bool ok = rh && aegis_hex_decode_exact(rh, want, 32) == AEGIS_OK;
+    json_decref(j);
+    aegis_keccak256(h, blob, len);
+    return ok && memcmp(h, want, 32) == 0;
+}
+
+/* Test-only crash point (docs/internals/assets.md): with
+ * AEGISD_FAULT=registry-redo aegisd kills itself right after the redo
+ * record is durable, before the audit rows are inserted. */
+static void fault_point(const char *name)
+{
+    const char *f = getenv("AEGISD_FAULT");
+    if (f && strcmp(f, name) == 0)
+        raise(SIGKILL);
+}
+
 aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *ret_seq)
 {
-    aegis_err err = AEGIS_OK;
-    bool wrote = false;
+    struct wal_rec *v = NULL;
+    size_t n = 0, cap = 0, blob_len = 0, old_len = 0;
+    uint8_t *blob = NULL, *old = NULL;
+    uint64_t have = 0;
+    struct wal w = { 0 };
+    aegis_buf out;
+    aegis_buf_init(&out, AEGIS_STORE_MAX_VALUE);
     pthread_mutex_lock(&p->reg_lock);
-    for (;;) {
-        uint64_t seq = 0;
-        char *line = NULL;
-        size_t len = 0;
-        aegis_err e = aegis_core_audit_take(p->core, &seq, &line, &len);
-        if (e == AEGIS_ERR_NOT_FOUND)
-            break;
-        if (e) {
-            err = e;
-            break;
-        }
-        e = aegis_store_insert(p->d->store, "audit", seq, (const uint8_t *)line, len);
-        aegis_free(line);
-        if (e && e != AEGIS_ERR_EXISTS) {
-            err = e;
-            break;
-        }
-        aegis_core_audit_persisted(p->core, seq);
-        if (ret_seq)
-            *ret_seq = seq;
-        wrote = true;
-    }
-    if (!err && wrote) {
-        uint8_t *blob = NULL;
-        size_t len = 0;
-        err = aegis_core_registry_blob(p->core, &blob, &len);
-        if (!err)
-            err = aegis_store_meta_put(p->d->store, "registry", blob, len);
+    aegis_err err = take_records(p, &v, &n, &cap);
+    if (err || n == 0)
+        goto out;
+    /* the blob of the state the last record ends in (records appended
+     * meanwhile are taken too, until both agree) */
+    for (int tries = 0;; tries++) {
         aegis_free(blob);
+        blob = NULL;
+        if ((err = aegis_core_registry_blob(p->core, &blob, &blob_len)) != AEGIS_OK)
+            goto out;
+        size_t before = n;
+        if (blob_matches(blob, blob_len, &v[n - 1]) || tries == 16)
+            break;
+        if ((err = take_records(p, &v, &n, &cap)) != AEGIS_OK)
+            goto out;
+        if (n == before)
+            break;   /* a change without a record: persisted as is, restore will say so */
     }
+    if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
+        have = 0;
+    /* records an earlier redo record carries that did not reach the audit rows yet */
+    struct wal_rec *all = v;
+    size_t n_all = n;
+    if (v[0].seq > have + 1 && aegis_store_meta_get(p->d->store, "registry", &old, &old_len) == AEGIS_OK &&
+        wal_decode(old, old_len, &w) == AEGIS_OK) {
+        size_t k = 0;
+        while (k < w.n && w.v[k].seq <= have)
+            k++;
+        size_t extra = w.n - k;
+        all = aegis_malloc((extra + n) * sizeof(*all));
+        if (!all) {
+            err = AEGIS_ERR_NOMEM;
+            goto out;
+        }
+        memcpy(all, w.v + k, extra * sizeof(*all));
+        memcpy(all + extra, v, n * sizeof(*all));
+        n_all = extra + n;
+    }
+    if (all[0].seq > have + 1)
+        AEGIS_LOGW(MOD, "audit records missing before this redo record (an earlier store failure)", "have=%llu next=%llu",
+                   (unsigned long long)have, (unsigned long long)all[0].seq);
+    size_t k = 0;
+    while (k < n_all && all[k].seq <= have)
+        k++;
+    err = wal_encode(v[n - 1].seq, blob, blob_len, all + k, n_all - k, &out);
+    if (!err)
+        err = aegis_store_meta_put(p->d->store, "registry", out.data, out.len);
+    if (!err)
+        fault_point("registry-redo");
+    for (size_t i = k; i < n_all && !err; i++) {
+        err = aegis_store_insert(p->d->store, "audit", all[i].seq, (const uint8_t *)all[i].line, all[i].len);
+        if (err == AEGIS_ERR_EXISTS)
+            err = AEGIS_OK;
+    }
+    if (!err && ret_seq)
+        *ret_seq = v[n - 1].seq;
+    if (all != v)
+        aegis_free(all);
+out:
     pthread_mutex_unlock(&p->reg_lock);
+    recs_free(v, n);
+    aegis_free(w.v);
+    aegis_free(old);
+    aegis_free(blob);
+    aegis_buf_clear(&out);
     return err;
 }
 
@@ -90,18 +279,61 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
 {
     aegis_buf log;
     aegis_buf_init(&log, (size_t)1 << 30);
-    uint8_t *blob = NULL;
-    size_t blob_len = 0;
-    aegis_err err = aegis_store_range(p->d->store, "audit", 1, UINT64_MAX, audit_cb, &log);
+    uint8_t *meta = NULL;
+    const uint8_t *blob = NULL;
+    size_t meta_len = 0, blob_len = 0;
+    struct wal w = { 0 };
+    uint64_t have = 0;
+    aegis_err err = aegis_store_meta_get(p->d->store, "registry", &meta, &meta_len);
+    if (err == AEGIS_ERR_NOT_FOUND) {
+        err = AEGIS_OK;
+    } else if (err) {
+        *detail = "cannot read the registry";
+        goto out;
+    } else if (meta_len >= 4 && memcmp(meta, WAL_MAGIC, 4) == 0) {
+        if ((err = wal_decode(meta, meta_len, &w)) != AEGIS_OK) {
+            *detail = "the persisted registry record is malformed";
+            goto out;
+        }
+        blob = w.blob;
+        blob_len = w.blob_len;
+        /* finish an interrupted persist: the records it carries go in first */
+        if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
+            have = 0;
+        size_t redone = 0;
+        for (size_t i = 0; i < w.n && !err; i++) {
+            if (w.v[i].seq <= have)
+                continue;
+            if (w.v[i].seq != have + 1) {
+                *detail = "audit records are missing before the persisted registry record";
+                err = AEGIS_ERR_CORE_RESTORE;
+                goto out;
+            }
+            err = aegis_store_insert(p->d->store, "audit", w.v[i].seq, (const uint8_t *)w.v[i].line, w.v[i].len);
+            have = w.v[i].seq;
+            redone++;
+        }
+        if (err) {
+            *detail = "cannot complete the interrupted registry persist";
+            goto out;
+        }
+        if (redone)
+            AEGIS_LOGW(MOD, "completed an interrupted registry persist", "records=%zu last=%llu", redone,
+                       (unsigned long long)have);
+    } else {
+        blob = meta;   /* the old format: the blob alone */
+        blob_len = meta_len;
+    }
+    err = aegis_store_range(p->d->store, "audit", 1, UINT64_MAX, audit_cb, &log);
     if (err) {
         *detail = "cannot read the audit log";
         goto out;
     }
     if (log.len == 0)
         goto rollbacks;
-    err = aegis_store_meta_get(p->d->store, "registry", &blob, &blob_len);
-    if (err) {
+    if (!blob) {
         *detail = "the audit log has records but the registry blob is missing";
+        err = AEGIS_ERR_NOT_FOUND;
         goto out;
     }
     err = aegis_core_restore_registry(p->core, (const char *)log.data, log.len, blob, blob_len, detail);
@@ -113,7 +345,8 @@ rollbacks:
         aegis_core_restore_rollbacks(p->core, p->n_orphans);
 out:
     aegis_buf_clear(&log);
-    aegis_free(blob);
+    aegis_free(w.v);
+    aegis_free(meta);
     return err;
 }
 

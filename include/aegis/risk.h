@@ -246,8 +246,29 @@ uint64_t aegis_risk_events_dropped(const aegis_risk_monitor *mon);
  * aegis_risk_monitor_restore_source. No event is emitted. AEGIS_ERR_INVAL.
  */
 aegis_err aegis_risk_monitor_restore(aegis_risk_monitor *mon, uint16_t score, uint8_t level, uint64_t since_ms) AEGIS_WUR;
+/*
+ * Restore one source's last accepted assessment: seq, timestamp and digest
+ * (aegis_risk_assessment_digest). With the digest, an exact replay of that
+ * assessment is still AEGIS_ERR_RISK_DUPLICATE after a restart; digest NULL
+ * (state persisted without it) makes it AEGIS_ERR_RISK_OUT_OF_ORDER. Replaces
+ * what the monitor held for that source.
+ * Errors: AEGIS_ERR_INVAL (bad source name), AEGIS_ERR_RISK_TOO_MANY_SOURCES.
+ */
 aegis_err aegis_risk_monitor_restore_source(aegis_risk_monitor *mon, const char *source, uint64_t seq,
-                                            uint64_t timestamp_ms) AEGIS_WUR;
+                                            uint64_t timestamp_ms, const uint8_t *digest) AEGIS_WUR;
+
+/* A source's last accepted assessment, as the monitor holds it (the state a
+ * host persists and gives back to aegis_risk_monitor_restore_source). */
+struct aegis_risk_source {
+    char name[AEGIS_RISK_SOURCE_MAX + 1];
+    uint64_t seq, timestamp_ms;
+    uint8_t digest[32];             /* zeros when restored without one */
+    bool has_digest;
+};
+/* Number of sources with an accepted assessment, and the i-th of them
+ * (0 <= i < count, in first-accepted order; false past the end). */
+size_t aegis_risk_monitor_source_count(const aegis_risk_monitor *mon);
+bool aegis_risk_monitor_source_at(const aegis_risk_monitor *mon, size_t i, struct aegis_risk_source *ret);
 
 /* ---- file watch: the daemon polls a file and submits it when it changes ---- */
 typedef struct aegis_risk_watch {

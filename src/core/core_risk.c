@@ -85,23 +85,25 @@ aegis_err aegis_core_submit_risk(aegis_core *core, const char *json, size_t len,
     return err;
 }
 
-/* The newest accepted (seq, timestamp) of every source still in the
- * decision record, so a restart keeps refusing replays. */
+/* The last accepted assessment of every source the monitor knows: seq,
+ * timestamp and digest, so a restart keeps refusing replays (an exact
+ * replay as a duplicate, an older one as out of order). Taken from the
+ * monitor's own table, not from the decision ring, so a source survives any
+ * number of restarts and of later decisions. */
 static json_t *sources_json(const aegis_risk_monitor *mon)
 {
     json_t *src = json_object();
-    uint64_t total = aegis_risk_decision_count(mon);
-    uint64_t from = total > 256 ? total - 256 : 0;
-    struct aegis_risk_decision d[32];
-    size_t n;
-    while (src && from < total && (n = aegis_risk_decisions(mon, from, d, AEGIS_ARRAY_LEN(d))) > 0) {
-        for (size_t i = 0; i < n; i++) {
-            if (d[i].result != AEGIS_OK || !d[i].parsed)
-                continue;
-            json_object_set_new(src, d[i].source, json_pack("{s:I, s:I}", "seq", (json_int_t)d[i].seq,
-                                                            "timestamp_ms", (json_int_t)d[i].timestamp_ms));
+    struct aegis_risk_source s;
+    for (size_t i = 0; src && aegis_risk_monitor_source_at(mon, i, &s); i++) {
+        json_t *o = json_pack("{s:I, s:I}", "seq", (json_int_t)s.seq, "timestamp_ms", (json_int_t)s.timestamp_ms);
+        if (o && s.has_digest && json_object_set_new(o, "digest", aegis_json_hex(s.digest, 32)) != 0) {
+            json_decref(o);
+            o = NULL;
         }
-        from = d[n - 1].index + 1;
+        if (!o || json_object_set_new(src, s.name, o) != 0) {
+            json_decref(src);
+            src = NULL;
+        }
     }
     return src;
 }
@@ -138,10 +140,17 @@ aegis_err aegis_core_restore_risk(aegis_core *core, const char *json, size_t len
         const char *name;
         json_t *v;
         json_object_foreach(json_object_get(j, "sources"), name, v) {
+            /* digest: absent in states persisted before it was kept */
+            uint64_t seq = 0, ts = 0;
+            uint8_t digest[32];
+            const json_t *dg = json_object_get(v, "digest");
+            if (err == AEGIS_OK &&
+                (!aegis_json_uint(json_object_get(v, "seq"), INT64_MAX, &seq) ||
+                 !aegis_json_uint(json_object_get(v, "timestamp_ms"), INT64_MAX, &ts) ||
+                 (dg && !aegis_json_hex_exact(dg, digest, 32))))
+                err = AEGIS_ERR_CHAIN_FORMAT;
             if (err == AEGIS_OK)
-                err = aegis_risk_monitor_restore_source(
-                    core->risk, name, (uint64_t)json_integer_value(json_object_get(v, "seq")),
-                    (uint64_t)json_integer_value(json_object_get(v, "timestamp_ms")));
+                err = aegis_risk_monitor_restore_source(core->risk, name, seq, ts, dg ? digest : NULL);
         }
         struct aegis_risk_level_event ev[4];
         while (aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev)) > 0)

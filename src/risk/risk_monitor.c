@@ -13,6 +13,7 @@ struct source {
     char name[AEGIS_RISK_SOURCE_MAX + 1];
     uint64_t seq, timestamp_ms;
     uint8_t digest[32];
+    bool has_digest;     /* false: restored from a state persisted without it */
 };
 
 struct aegis_risk_monitor {
@@ -170,7 +171,7 @@ static aegis_err check_fresh(aegis_risk_monitor *m, const aegis_risk_assessment 
         return AEGIS_ERR_RISK_STALE;
     struct source *s = find_source(m, a->source);
     if (s) {
-        if (a->seq == s->seq && memcmp(digest, s->digest, 32) == 0)
+        if (s->has_digest && a->seq == s->seq && memcmp(digest, s->digest, 32) == 0)
             return AEGIS_ERR_RISK_DUPLICATE;
         if (a->seq <= s->seq || a->timestamp_ms < s->timestamp_ms)
             return AEGIS_ERR_RISK_OUT_OF_ORDER;
@@ -246,6 +247,7 @@ static aegis_err submit_parsed(aegis_risk_monitor *m, aegis_err perr, aegis_risk
     s->seq = a->seq;
     s->timestamp_ms = a->timestamp_ms;
     memcpy(s->digest, d.digest, 32);
+    s->has_digest = true;
     apply(m, a, now_ms, m->n_decisions);
     d.level_after = m->level;
 done:
@@ -392,7 +394,7 @@ aegis_err aegis_risk_monitor_restore(aegis_risk_monitor *m, uint16_t score, uint
 }
 
 aegis_err aegis_risk_monitor_restore_source(aegis_risk_monitor *m, const char *name, uint64_t seq,
-                                            uint64_t timestamp_ms)
+                                            uint64_t timestamp_ms, const uint8_t *digest)
 {
     if (!aegis__risk_valid_id(name, AEGIS_RISK_SOURCE_MAX))
         return AEGIS_ERR_INVAL;
@@ -406,6 +408,31 @@ aegis_err aegis_risk_monitor_restore_source(aegis_risk_monitor *m, const char *n
     }
     s->seq = seq;
     s->timestamp_ms = timestamp_ms;
-    memset(s->digest, 0, 32);
+    /* The digest makes an exact replay a duplicate after a restart too;
+     * without it the replay is still refused, as out of order. */
+    s->has_digest = digest != NULL;
+    if (digest)
+        memcpy(s->digest, digest, 32);
+    else
+        memset(s->digest, 0, 32);
     return AEGIS_OK;
+}
+
+size_t aegis_risk_monitor_source_count(const aegis_risk_monitor *m)
+{
+    return m->n_sources;
+}
+
+bool aegis_risk_monitor_source_at(const aegis_risk_monitor *m, size_t i, struct aegis_risk_source *ret)
+{
+    if (i >= m->n_sources)
+        return false;
+    const struct source *s = &m->sources[i];
+    memset(ret, 0, sizeof(*ret));
+    memcpy(ret->name, s->name, sizeof(ret->name));
+    ret->seq = s->seq;
+    ret->timestamp_ms = s->timestamp_ms;
+    memcpy(ret->digest, s->digest, 32);
+    ret->has_digest = s->has_digest;
+    return true;
 }

@@ -74,6 +74,12 @@ struct aegis_mempool_tx {
     uint8_t value[AEGIS_U256_BYTES];         /* big-endian */
     const uint8_t *raw;            /* input: borrowed; in the pool: owned copy */
     size_t raw_len;
+    /* The Aegis extension that followed raw in the plaintext (witness,
+     * declared intent), or NULL/0. Input: borrowed; in the pool: copied right
+     * after raw in the same buffer, so raw[0 .. raw_len + ext_len) is the
+     * plaintext again (re-checks decode it, aegis_mempool_recheck). */
+    const uint8_t *ext;
+    size_t ext_len;
     uint64_t expires_ms;           /* 0: now_ms + configured expiry */
 
     /* assigned by the mempool at admission */
@@ -90,7 +96,7 @@ static inline uint64_t aegis_mempool_tx_waited(const struct aegis_mempool_tx *tx
     return batch_number > tx->admitted_batch ? batch_number - tx->admitted_batch : 0;
 }
 
-/* Free a record returned by the mempool: wipes the raw bytes. Accepts NULL. */
+/* Free a record returned by the mempool: wipes the raw and extension bytes. Accepts NULL. */
 void aegis_mempool_tx_free(struct aegis_mempool_tx *tx);
 
 /* A growable list of owned records (expired, included, ...). */
@@ -183,7 +189,7 @@ struct aegis_mempool_admit {
 
 /*
  * Admit a copy of *in at time now_ms. Classifies it, then checks in this
- * order: raw size (MEMPOOL_TX_TOO_BIG), expiry (MEMPOOL_EXPIRED), nonce
+ * order: raw + ext size (MEMPOOL_TX_TOO_BIG), expiry (MEMPOOL_EXPIRED), nonce
  * (MEMPOOL_NONCE_MAX, MEMPOOL_NONCE_USED), duplicate envelope (DUP_ENVELOPE),
  * duplicate tx (DUP_TX), replacement (UNDERPRICED unless both fee fields
  * rise by price_bump_pct), per-sender limit (SENDER_LIMIT), capacity
@@ -220,6 +226,24 @@ aegis_err aegis_mempool_set_sender_nonce(aegis_mempool *mp, const uint8_t sender
  * (expires_ms, envelope_id, tx hash) order. AEGIS_ERR_NOMEM. */
 aegis_err aegis_mempool_expire(aegis_mempool *mp, uint64_t now_ms,
                                struct aegis_mempool_txlist *out) AEGIS_WUR;
+
+/*
+ * Re-check every pooled record against rules that may have changed since it
+ * was admitted (the core after a state rollback). Records are visited in
+ * admission order (seq ascending; a replacement counts from its own
+ * admission). check(ctx, rec) returns AEGIS_OK to keep the record; any
+ * error removes it from the pool and hands it to drop(ctx, rec, err), which
+ * owns it (free it with aegis_mempool_tx_free). So drops happen in admission
+ * order too. Survivors are untouched: seq, admission time and batch, class
+ * and rank stay, and so does their relative order. A sender's later nonces
+ * stay pooled when an earlier one is dropped (they wait for the gap, like
+ * any gap). Neither check nor drop may change the pool. Allocates nothing and cannot
+ * fail; returns the number of records removed.
+ */
+typedef aegis_err (*aegis_mempool_check_fn)(void *ctx, const struct aegis_mempool_tx *tx);
+typedef void (*aegis_mempool_drop_fn)(void *ctx, struct aegis_mempool_tx *tx, aegis_err why);
+size_t aegis_mempool_recheck(aegis_mempool *mp, aegis_mempool_check_fn check, aegis_mempool_drop_fn drop,
+                             void *ctx);
 
 /* ---------------- ranking and selection ---------------- */
 

@@ -253,11 +253,82 @@ aegis_err aegis__core_rollback_restore_locked(aegis_core *core, const aegis_chec
     *ret_last = core->next_number - 1;
     core->checkpoint_due = true;
     *detail = NULL;
+    /* Transactions admitted under the later state must pass under this one. */
+    (void)aegis__core_mempool_recheck(core, now_ms);
 out:
     json_decref(st);
     aegis_free(line);
     aegis_free(reg);
     return err;
+}
+
+/* ---- the mempool after a rollback ----
+ *
+ * The pool was admitted under the state a rollback just discarded: an asset
+ * may be frozen again, a protection active again, the level back at
+ * emergency (witnesses), a PQC key registered since gone. Every pooled
+ * transaction goes through the admission rules that read that state again,
+ * in admission order - the order a restart's replay of the envelope log
+ * would admit them in, so the pool ends as a restart would rebuild it:
+ *  - decode the plaintext again (raw || extension, as carried by the record;
+ *    decoding is stateless and passed at admission, it only recovers the
+ *    fields and the extension);
+ *  - the asset registry's policies at the restored risk
+ *    (aegis_assets_check_tx: frozen/migrated assets take only migrations,
+ *    protected assets' ops, senders, per-tx value limits, witnesses by
+ *    policy or at emergency against the registered key);
+ *  - as at admission, a surviving tx whose witness carries its key
+ *    registers it again (audited), so later txs of that sender are judged
+ *    with it, exactly as on admission.
+ * Not re-checked: what does not depend on the restored state (envelope
+ * epoch and decryption, the stateless witness self-check, the mempool's own
+ * limits, duplicates and nonces). A refused transaction leaves the pool and
+ * is queued like an eviction (aegis_core_take_dropped); its record, and
+ * with it the plaintext, is wiped here. The classes the classifier gave at
+ * admission are kept (ordering inputs, not admission rules). */
+
+struct recheck_ctx {
+    aegis_core *core;
+    aegis_assets_env env;
+    uint64_t now_ms;
+};
+
+static aegis_err recheck_tx(void *ctx, const struct aegis_mempool_tx *rec)
+{
+    struct recheck_ctx *rc = ctx;
+    aegis_core *core = rc->core;
+    aegis_tx tx;
+    aegis_err err = aegis_tx_decode(&core->txcfg, rec->raw, rec->raw_len + rec->ext_len, &tx, NULL);
+    if (!err && (tx.raw_len != rec->raw_len || memcmp(tx.hash, rec->tx_hash, 32) != 0))
+        err = AEGIS_ERR_INVAL;   /* not the record's transaction: cannot happen */
+    if (!err)
+        err = aegis_assets_check_tx(core->reg, &tx, &rc->env, NULL, NULL);
+    if (!err && tx.ext.present && tx.ext.witness_pk && aegis_assets_pqc_register_tx(core->reg, &tx) == AEGIS_OK) {
+        char params[64] = "{\"account\":\"0x", *line = NULL;
+        size_t line_len = 0;
+        aegis_hex_encode(params + strlen(params), tx.sender, 20);
+        strcat(params, "\"}");
+        if (aegis_audit_append_event(core->audit, core->reg, "register_pqc_key", params, rc->now_ms, &line,
+                                     &line_len) == AEGIS_OK)
+            aegis_free(line);
+    }
+    aegis_memzero(&tx, sizeof(tx));
+    return err;
+}
+
+static void recheck_drop(void *ctx, struct aegis_mempool_tx *rec, aegis_err why)
+{
+    struct recheck_ctx *rc = ctx;
+    (void)why;
+    aegis__core_push_dropped(rc->core, rec->envelope_id);
+    aegis_mempool_tx_free(rec);
+}
+
+size_t aegis__core_mempool_recheck(aegis_core *core, uint64_t now_ms)
+{
+    struct recheck_ctx rc = { .core = core, .now_ms = now_ms };
+    aegis__core_assets_env(core, &rc.env);
+    return aegis_mempool_recheck(core->mp, recheck_tx, recheck_drop, &rc);
 }
 
 /* The signed rollback event, carrying the admin request's signature. */

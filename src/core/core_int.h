@@ -165,6 +165,12 @@ aegis_err aegis__core_rollback_event(aegis_core *core, const aegis_checkpoint *c
                                      uint64_t last, const uint8_t *admin_sig, size_t admin_sig_len,
                                      char **ret_json);
 
+/* core_checkpoint.c: re-run the state-dependent admission rules (asset
+ * registry policies at the current risk, witness registration) over every
+ * pooled transaction in admission order; the refused ones leave the pool
+ * and are queued as dropped. Returns how many left. Under core->lock. */
+size_t aegis__core_mempool_recheck(aegis_core *core, uint64_t now_ms);
+
 /* core_migrate.c: under core->lock */
 void aegis__core_migrations_commit(aegis_core *core, const uint64_t *groups, size_t n, uint64_t batch);
 json_t *aegis__core_migrations_json(const aegis_core *core);

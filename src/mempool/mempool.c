@@ -21,6 +21,7 @@ struct aegis_mempool {
     struct aegis__htab by_tx, by_env, senders;
     struct aegis__heap ready, tail, expiry;
     size_t count;
+    struct aegis__mp_node *oldest, *newest;   /* admission order */
     uint64_t next_seq;
     uint64_t next_batch;
     aegis_mempool_rank_fn rank_fn;
@@ -120,7 +121,7 @@ void aegis_mempool_tx_free(struct aegis_mempool_tx *tx)
 {
     if (!tx)
         return;
-    aegis_free_secret((void *)tx->raw, tx->raw_len);
+    aegis_free_secret((void *)tx->raw, tx->raw_len + tx->ext_len);
     aegis_free_secret(tx, sizeof(struct aegis__mp_node));
 }
 
@@ -282,6 +283,15 @@ static void unlink_node(aegis_mempool *mp, struct aegis__mp_node *node)
     aegis__htab_del(&mp->by_tx, node);
     aegis__htab_del(&mp->by_env, node);
     aegis__heap_remove(&mp->expiry, node);
+    if (node->older)
+        node->older->newer = node->newer;
+    else
+        mp->oldest = node->newer;
+    if (node->newer)
+        node->newer->older = node->older;
+    else
+        mp->newest = node->older;
+    node->older = node->newer = NULL;
     node->sender = NULL;
     mp->count--;
 }
@@ -291,10 +301,11 @@ static void unlink_node(aegis_mempool *mp, struct aegis__mp_node *node)
 aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in, uint64_t now_ms,
                             struct aegis_mempool_admit *ret)
 {
-    if (!mp || !in || !ret || (in->raw_len && !in->raw))
+    if (!mp || !in || !ret || (in->raw_len && !in->raw) || (in->ext_len && !in->ext))
         return AEGIS_ERR_INVAL;
-    if (in->raw_len > mp->cfg.max_raw)
+    if (in->raw_len > mp->cfg.max_raw || in->ext_len > mp->cfg.max_raw - in->raw_len)
         return AEGIS_ERR_MEMPOOL_TX_TOO_BIG;
+    size_t raw_total = in->raw_len + in->ext_len;
 
     struct aegis_tx_class cls = { 0 };
     if (mp->cfg.classifier.classify) {
@@ -322,16 +333,19 @@ aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in
 
     /* Build the node first: ranks and keep-priority compare nodes. */
     struct aegis__mp_node *node = aegis_calloc(1, sizeof(*node));
-    uint8_t *raw = in->raw_len ? aegis_malloc(in->raw_len) : NULL;
-    if (!node || (in->raw_len && !raw)) {
+    uint8_t *raw = raw_total ? aegis_malloc(raw_total) : NULL;
+    if (!node || (raw_total && !raw)) {
         aegis_free(node);
         aegis_free(raw);
         return AEGIS_ERR_NOMEM;
     }
     node->pub = *in;
-    if (raw)
+    if (in->raw_len)
         memcpy(raw, in->raw, in->raw_len);
+    if (in->ext_len)
+        memcpy(raw + in->raw_len, in->ext, in->ext_len);
     node->pub.raw = raw;
+    node->pub.ext = in->ext_len ? raw + in->raw_len : NULL;
     node->pub.expires_ms = expires;
     node->pub.admitted_ms = now_ms;
     node->pub.admitted_batch = mp->next_batch;
@@ -397,6 +411,12 @@ aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in
     aegis__htab_put(&mp->by_tx, node);
     aegis__htab_put(&mp->by_env, node);
     aegis__heap_push(&mp->expiry, node);
+    node->older = mp->newest;
+    if (mp->newest)
+        mp->newest->newer = node;
+    else
+        mp->oldest = node;
+    mp->newest = node;
     mp->count++;
     sender_refresh(mp, s);
     ret->seq = node->pub.seq;
@@ -404,7 +424,7 @@ aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in
     return AEGIS_OK;
 
 fail:
-    aegis_free_secret(raw, in->raw_len);
+    aegis_free_secret(raw, raw_total);
     aegis_free_secret(node, sizeof(*node));
     return err;
 }
@@ -480,6 +500,27 @@ aegis_err aegis_mempool_expire(aegis_mempool *mp, uint64_t now_ms, struct aegis_
         out->v[out->n++] = &top->pub;
     }
     return AEGIS_OK;
+}
+
+size_t aegis_mempool_recheck(aegis_mempool *mp, aegis_mempool_check_fn check, aegis_mempool_drop_fn drop,
+                             void *ctx)
+{
+    size_t removed = 0;
+    struct aegis__mp_node *n = mp->oldest;
+    while (n) {
+        struct aegis__mp_node *next = n->newer;   /* n may leave below */
+        aegis_err why = check(ctx, &n->pub);
+        if (why != AEGIS_OK) {
+            unlink_node(mp, n);
+            removed++;
+            if (drop)
+                drop(ctx, &n->pub, why);
+            else
+                aegis_mempool_tx_free(&n->pub);
+        }
+        n = next;
+    }
+    return removed;
 }
 
 /* ---------------- ranking ---------------- */

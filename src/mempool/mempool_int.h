@@ -25,6 +25,9 @@ struct aegis__mp_node {
     size_t head_pos;    /* index in the ready heap (or NOPOS) */
     size_t tail_pos;    /* index in the eviction heap (or NOPOS) */
     size_t exp_pos;     /* index in the expiry heap */
+    /* admission order (seq ascending): a list, so re-checks walk it
+     * without allocating */
+    struct aegis__mp_node *older, *newer;
 };
 
 /* Per sender: pending records sorted by nonce, the nonce cursor, and which

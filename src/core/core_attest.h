@@ -44,4 +44,20 @@ bool aegis_core_is_degraded(aegis_core *core);
 /* Batches produced without the backup attestation since start (metric). */
 uint64_t aegis_core_degraded_batches(aegis_core *core);
 
+/* ---- the published batch JSON (core_batch_json.c; declared here, the
+ * cut's other internal header, until core_int.h takes it) ---- */
+
+/* The compact JSON of cb, byte for byte json_dumps(aegis_chain_batch_to_json
+ * (cb), JSON_COMPACT), in a buffer for aegis_free (NUL-terminated; length in
+ * *ret_len). Written directly; falls back to jansson for a string it does
+ * not write itself. AEGIS_ERR_NOMEM. */
+aegis_err aegis__core_batch_json(const aegis_chain_batch *cb, char **ret, size_t *ret_len) AEGIS_WUR;
+
+/* Write sig into json (of length len), encoded while the ML-DSA-87
+ * signature was all zero: same length, so the result is what encoding with
+ * sig gives. AEGIS_ERR_INTERNAL (json untouched) if the key is not there
+ * exactly once followed by 2 * AEGIS_MLDSA87_SIG_BYTES zero digits. */
+aegis_err aegis__core_batch_json_patch_mldsa(char *json, size_t len,
+                                             const uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES]) AEGIS_WUR;
+
 #endif

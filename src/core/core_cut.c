@@ -9,7 +9,6 @@
  */
 #include <jansson.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core_attest.h"
@@ -85,266 +84,21 @@ static aegis_err sign_rest(aegis_core *core, aegis_chain_batch *cb)
 }
 
 /*
- * ---- the published batch JSON, written directly ----
- * The same bytes as json_dumps(aegis_chain_batch_to_json(cb), JSON_COMPACT)
- * (src/chain/chain_json.c: keys in that order, integers as json_int_t,
- * 0x-hex strings), without building a jansson tree: one pass into one
- * buffer sized up front. Building and dumping the tree cost ~260 us per
- * 50-tx batch, this ~20 us. Strings other than hex (backend, mode) must be
- * plain printable ASCII without quote or backslash, else the writer refuses
- * and the caller falls back to jansson. test_batchjson compares both
- * encoders on real batches.
+ * The part of a cut that can run beside ML-DSA-87 signing: sign_rest, then
+ * the JSON with the ML-DSA signature still zero (patched in afterwards).
+ * It is offered to a detached helper thread, but whoever claims it first
+ * does it: if the helper has not started by the time ML-DSA is done (its
+ * CPU busy with another process), the cutting thread does the work itself
+ * instead of waiting for the scheduler, and the helper, when it runs, finds
+ * the job taken and only drops its reference. The job is on the heap with
+ * two references, so a late helper never touches freed memory; it touches
+ * core and cb only if it claimed the job, and then the cutter waits for it.
  */
-struct jw {
-    char *p;
-    size_t len, cap;
-    bool bad;
-};
-
-static void jw_raw(struct jw *w, const char *s, size_t n)
-{
-    if (w->bad || n > w->cap - w->len) {
-        w->bad = true;
-        return;
-    }
-    memcpy(w->p + w->len, s, n);
-    w->len += n;
-}
-
-#define JW_LIT(w, lit) jw_raw((w), (lit), sizeof(lit) - 1)
-
-static void jw_hex(struct jw *w, const uint8_t *b, size_t n)
-{
-    if (w->bad || 2 * n + 4 > w->cap - w->len) {
-        w->bad = true;
-        return;
-    }
-    w->p[w->len++] = '"';
-    w->p[w->len++] = '0';
-    w->p[w->len++] = 'x';
-    aegis_hex_encode(w->p + w->len, b, n);   /* its NUL is overwritten next */
-    w->len += 2 * n;
-    w->p[w->len++] = '"';
-}
-
-static void jw_int(struct jw *w, long long v)
-{
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", v);
-    jw_raw(w, tmp, (size_t)n);
-}
-
-static void jw_str(struct jw *w, const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
-            w->bad = true;
-    jw_raw(w, "\"", 1);
-    jw_raw(w, s, n);
-    jw_raw(w, "\"", 1);
-}
-
-static void jw_attest(struct jw *w, const aegis_chain_attest *a)
-{
-    JW_LIT(w, "{\"backend\":");
-    jw_str(w, a->backend);
-    JW_LIT(w, ",\"mode\":");
-    jw_str(w, a->mode);
-    if (a->insecure)
-        JW_LIT(w, ",\"insecure\":true,\"report_data\":");
-    else
-        JW_LIT(w, ",\"insecure\":false,\"report_data\":");
-    jw_hex(w, a->report_data, 64);
-    JW_LIT(w, ",\"quote\":");
-    jw_hex(w, a->quote, a->quote_len);
-    JW_LIT(w, "}");
-}
-
-static void jw_header(struct jw *w, const struct aegis_batch_header *h)
-{
-    JW_LIT(w, "{\"version\":");
-    jw_int(w, (int)h->version);
-    JW_LIT(w, ",\"chain_id\":");
-    jw_int(w, (json_int_t)h->chain_id);
-    JW_LIT(w, ",\"number\":");
-    jw_int(w, (json_int_t)h->number);
-    JW_LIT(w, ",\"parent_hash\":");
-    jw_hex(w, h->parent_hash, 32);
-    JW_LIT(w, ",\"timestamp_ms\":");
-    jw_int(w, (json_int_t)h->timestamp_ms);
-    JW_LIT(w, ",\"tx_count\":");
-    jw_int(w, (int)h->tx_count);
-    JW_LIT(w, ",\"tx_root\":");
-    jw_hex(w, h->tx_root, 32);
-    JW_LIT(w, ",\"strategy_id\":");
-    jw_int(w, (int)h->strategy_id);
-    JW_LIT(w, ",\"policy_hash\":");
-    jw_hex(w, h->policy_hash, 32);
-    JW_LIT(w, ",\"risk_score\":");
-    jw_int(w, (int)h->risk_score);
-    JW_LIT(w, ",\"risk_level\":");
-    jw_int(w, (int)h->risk_level);
-    JW_LIT(w, ",\"algorithm_set\":");
-    jw_int(w, (int)h->algorithm_set);
-    JW_LIT(w, ",\"key_epoch\":");
-    jw_int(w, (json_int_t)h->key_epoch);
-    JW_LIT(w, ",\"protected_count\":");
-    jw_int(w, (int)h->protected_count);
-    JW_LIT(w, ",\"protected_hash\":");
-    jw_hex(w, h->protected_hash, 32);
-    JW_LIT(w, ",\"checkpoint_number\":");
-    jw_int(w, (json_int_t)h->checkpoint_number);
-    JW_LIT(w, ",\"checkpoint_hash\":");
-    jw_hex(w, h->checkpoint_hash, 32);
-    JW_LIT(w, "}");
-}
-
-/* An upper bound of the encoding's length. */
-static size_t jw_bound(const aegis_chain_batch *cb)
-{
-    size_t n = 4096 + 2 * AEGIS_BATCH_HEADER_BYTES + 2 * (AEGIS_MLDSA87_SIG_BYTES + AEGIS_SECP256K1_SIG_BYTES);
-    for (size_t i = 0; i < cb->n_txs; i++)
-        n += 2 * cb->txs[i].raw_len + 256;
-    if (cb->sig_slh)
-        n += 2 * AEGIS_SLHDSA256S_SIG_BYTES + 64;
-    n += 2 * (cb->primary.quote_len + cb->backup.quote_len) + 2 * 512;
-    n += cb->seal_path_len * 72 + 128;
-    return n;
-}
-
-/* AEGIS_ERR_UNSUPPORTED: a string the writer does not encode (use jansson). */
-static aegis_err write_batch(const aegis_chain_batch *cb, char **ret, size_t *ret_len)
-{
-    uint8_t abi[AEGIS_BATCH_HEADER_BYTES];
-    if (aegis_batch_header_encode(&cb->h, abi))
-        return AEGIS_ERR_UNSUPPORTED;
-    struct jw w = { .cap = jw_bound(cb) };
-    if (!(w.p = aegis_malloc(w.cap + 1)))
-        return AEGIS_ERR_NOMEM;
-    JW_LIT(&w, "{\"number\":");
-    jw_int(&w, (json_int_t)cb->h.number);
-    JW_LIT(&w, ",\"hash\":");
-    jw_hex(&w, cb->hash, 32);
-    JW_LIT(&w, ",\"header\":");
-    jw_header(&w, &cb->h);
-    JW_LIT(&w, ",\"header_abi\":");
-    jw_hex(&w, abi, sizeof(abi));
-    JW_LIT(&w, ",\"txs\":[");
-    for (size_t i = 0; i < cb->n_txs; i++) {
-        const aegis_chain_tx *t = &cb->txs[i];
-        if (i)
-            JW_LIT(&w, ",");
-        JW_LIT(&w, "{\"raw\":");
-        jw_hex(&w, t->raw, t->raw_len);
-        JW_LIT(&w, ",\"hash\":");
-        jw_hex(&w, t->hash, 32);
-        JW_LIT(&w, ",\"sender\":");
-        jw_hex(&w, t->sender, 20);
-        JW_LIT(&w, ",\"nonce\":");
-        jw_int(&w, (json_int_t)t->nonce);
-        JW_LIT(&w, ",\"envelope_id\":");
-        jw_int(&w, (json_int_t)t->envelope_id);
-        JW_LIT(&w, "}");
-    }
-    JW_LIT(&w, "],\"signatures\":{\"ml-dsa-87\":");
-    jw_hex(&w, cb->sig_mldsa, sizeof(cb->sig_mldsa));
-    if (cb->has_ecdsa) {
-        JW_LIT(&w, ",\"secp256k1\":");
-        jw_hex(&w, cb->sig_ecdsa, sizeof(cb->sig_ecdsa));
-    }
-    if (cb->sig_slh) {
-        JW_LIT(&w, ",\"slh-dsa-sha2-256s\":");
-        jw_hex(&w, cb->sig_slh, AEGIS_SLHDSA256S_SIG_BYTES);
-    }
-    JW_LIT(&w, "},\"attestation\":{");
-    if (cb->primary.backend[0]) {
-        JW_LIT(&w, "\"primary\":");
-        jw_attest(&w, &cb->primary);
-    }
-    if (cb->backup.backend[0]) {
-        if (cb->primary.backend[0])
-            JW_LIT(&w, ",");
-        JW_LIT(&w, "\"backup\":");
-        jw_attest(&w, &cb->backup);
-    }
-    JW_LIT(&w, "}");
-    if (cb->has_seal) {
-        JW_LIT(&w, ",\"seal\":{\"number\":");
-        jw_int(&w, (json_int_t)cb->seal_number);
-        JW_LIT(&w, ",\"index\":");
-        jw_int(&w, (json_int_t)cb->seal_index);
-        JW_LIT(&w, ",\"count\":");
-        jw_int(&w, (json_int_t)cb->seal_count);
-        JW_LIT(&w, ",\"path\":[");
-        for (size_t i = 0; i < cb->seal_path_len; i++) {
-            if (i)
-                JW_LIT(&w, ",");
-            jw_hex(&w, cb->seal_path[i], 32);
-        }
-        JW_LIT(&w, "]}");
-    }
-    JW_LIT(&w, "}");
-    if (w.bad) {
-        aegis_free(w.p);
-        return AEGIS_ERR_UNSUPPORTED;
-    }
-    w.p[w.len] = '\0';
-    *ret = w.p;
-    *ret_len = w.len;
-    return AEGIS_OK;
-}
-
-/* The published JSON of cb (compact), in a buffer for aegis_free. */
-static aegis_err encode_batch(const aegis_chain_batch *cb, char **ret, size_t *ret_len)
-{
-    aegis_err err = write_batch(cb, ret, ret_len);
-    if (err != AEGIS_ERR_UNSUPPORTED)
-        return err;
-    json_t *j = aegis_chain_batch_to_json(cb);
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
-    if (!s)
-        return AEGIS_ERR_NOMEM;
-    size_t len = strlen(s);
-    *ret = aegis_strndup(s, len);
-    free(s);
-    if (!*ret)
-        return AEGIS_ERR_NOMEM;
-    *ret_len = len;
-    return AEGIS_OK;
-}
-
-/*
- * Write sig as the ML-DSA-87 signature of a batch JSON that was encoded with
- * an all-zero one. The key appears once (a JSON string cannot hold an
- * unescaped quote, so the pattern only matches the key itself) and is
- * followed by exactly 2 * AEGIS_MLDSA87_SIG_BYTES zero digits and a quote;
- * anything else is refused. Same length, so the result is byte for byte what
- * encoding with sig would give.
- */
-static aegis_err patch_mldsa(char *json, size_t len, const uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES])
-{
-    static const char key[] = "\"ml-dsa-87\":\"0x";
-    const size_t digits = 2 * AEGIS_MLDSA87_SIG_BYTES;
-    char *at = strstr(json, key);
-    if (!at || strstr(at + 1, key))
-        return AEGIS_ERR_INTERNAL;
-    at += sizeof(key) - 1;
-    if ((size_t)(at - json) + digits >= len || at[digits] != '"')
-        return AEGIS_ERR_INTERNAL;
-    for (size_t i = 0; i < digits; i++)
-        if (at[i] != '0')
-            return AEGIS_ERR_INTERNAL;
-    char tail = at[digits];
-    aegis_hex_encode(at, sig, AEGIS_MLDSA87_SIG_BYTES);   /* writes a NUL after the digits */
-    at[digits] = tail;
-    return AEGIS_OK;
-}
-
-/* The part of a cut that runs beside ML-DSA-87 signing: sign_rest, then
- * the JSON with the ML-DSA signature still zero (patched after the join). */
 struct cut_side {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int state;                /* SIDE_OPEN, SIDE_CLAIMED, SIDE_DONE */
+    int refs;
     aegis_core *core;
     aegis_chain_batch *cb;
     char *json;
@@ -352,48 +106,137 @@ struct cut_side {
     aegis_err err;
 };
 
+enum { SIDE_OPEN, SIDE_CLAIMED, SIDE_DONE };
+
+static void side_work(struct cut_side *w)
+{
+    w->err = sign_rest(w->core, w->cb);
+    if (!w->err)
+        w->err = aegis__core_batch_json(w->cb, &w->json, &w->json_len);
+}
+
+static bool side_claim(struct cut_side *w)
+{
+    pthread_mutex_lock(&w->mu);
+    bool mine = w->state == SIDE_OPEN;
+    if (mine)
+        w->state = SIDE_CLAIMED;
+    pthread_mutex_unlock(&w->mu);
+    return mine;
+}
+
+static void side_unref(struct cut_side *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int left = --w->refs;
+    pthread_mutex_unlock(&w->mu);
+    if (left == 0) {
+        pthread_cond_destroy(&w->cv);
+        pthread_mutex_destroy(&w->mu);
+        aegis_free(w);
+    }
+}
+
 static void *cut_side_run(void *arg)
 {
     struct cut_side *w = arg;
-    w->err = sign_rest(w->core, w->cb);
-    if (!w->err)
-        w->err = encode_batch(w->cb, &w->json, &w->json_len);
+    if (side_claim(w)) {
+        side_work(w);
+        pthread_mutex_lock(&w->mu);
+        w->state = SIDE_DONE;
+        pthread_cond_signal(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+    side_unref(w);
     return NULL;
+}
+
+static struct cut_side *side_new(aegis_core *core, aegis_chain_batch *cb)
+{
+    struct cut_side *w = aegis_calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    if (pthread_mutex_init(&w->mu, NULL) != 0) {
+        aegis_free(w);
+        return NULL;
+    }
+    if (pthread_cond_init(&w->cv, NULL) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        aegis_free(w);
+        return NULL;
+    }
+    w->core = core;
+    w->cb = cb;
+    w->refs = 1;
+    return w;
+}
+
+/* Offer w to a detached helper thread; false if none could be started. */
+static bool side_offer(struct cut_side *w)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    if (pthread_attr_init(&attr) != 0)
+        return false;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    w->refs = 2;
+    bool ok = pthread_create(&th, &attr, cut_side_run, w) == 0;
+    if (!ok)
+        w->refs = 1;
+    pthread_attr_destroy(&attr);
+    return ok;
 }
 
 /*
  * Sign, attest and encode cb. ML-DSA-87, ECDSA and the attestation all
  * depend only on the header hash, so ML-DSA-87 (the longest, with a
- * geometric tail from rejection sampling) runs on this thread while a helper
- * thread does the rest and the JSON; if no thread can be started, the same
- * steps run here one after the other. With per-batch SLH-DSA (whose random
- * draws would interleave with ML-DSA's) everything runs here in order.
- * Caller holds core->lock; the helper is joined before returning.
+ * geometric tail from rejection sampling) runs on this thread while the
+ * rest and the JSON are offered to a helper (struct cut_side). Without a
+ * helper (no memory, no thread) the same steps run here one after the
+ * other. With per-batch SLH-DSA (whose random draws would interleave with
+ * ML-DSA's) everything runs here in order. Caller holds core->lock; when
+ * this returns, the helper no longer touches core or cb.
  */
 static aegis_err sign_and_encode(aegis_core *core, aegis_chain_batch *cb, char **ret, size_t *ret_len)
 {
     const uint8_t *ctx = (const uint8_t *)AEGIS_CHAIN_BATCH_CTX;
     size_t ctx_len = strlen(AEGIS_CHAIN_BATCH_CTX);
-    struct cut_side side = { .core = core, .cb = cb };
-    pthread_t th;
-    bool threaded = !core->slh_every && pthread_create(&th, NULL, cut_side_run, &side) == 0;
+    struct cut_side *w = core->slh_every ? NULL : side_new(core, cb);
+    if (w)
+        (void)side_offer(w);
     uint8_t sig[AEGIS_MLDSA87_SIG_BYTES];
     aegis_err err = aegis_keyset_sign_mldsa87(core->ks, sig, cb->hash, 32, ctx, ctx_len);
-    if (threaded)
-        pthread_join(th, NULL);
-    else if (!err)
-        cut_side_run(&side);   /* cb->sig_mldsa is still zero here */
+    char *json = NULL;
+    size_t json_len = 0;
+    if (!w) {
+        if (!err)   /* cb->sig_mldsa is still zero here */
+            err = sign_rest(core, cb);
+        if (!err)
+            err = aegis__core_batch_json(cb, &json, &json_len);
+    } else {
+        if (side_claim(w)) {
+            side_work(w);
+        } else {
+            pthread_mutex_lock(&w->mu);
+            while (w->state != SIDE_DONE)
+                pthread_cond_wait(&w->cv, &w->mu);
+            pthread_mutex_unlock(&w->mu);
+        }
+        if (!err)
+            err = w->err;
+        json = w->json;
+        json_len = w->json_len;
+        side_unref(w);
+    }
     if (!err)
-        err = side.err;
-    if (!err)
-        err = patch_mldsa(side.json, side.json_len, sig);
+        err = aegis__core_batch_json_patch_mldsa(json, json_len, sig);
     if (err) {
-        aegis_free(side.json);
+        aegis_free(json);
         return err;
     }
     memcpy(cb->sig_mldsa, sig, sizeof(sig));
-    *ret = side.json;
-    *ret_len = side.json_len;
+    *ret = json;
+    *ret_len = json_len;
     return AEGIS_OK;
 }
 

@@ -6,7 +6,8 @@
  * (JSON_COMPACT) and compared, and its signatures are checked against the
  * published key set. Several configurations cover every optional part:
  * ECDSA on/off, per-batch vs key-binding attestation, a backup TEE, SLH-DSA
- * on every batch (the sequential path), full and partial batches.
+ * on every batch (the sequential path), full and partial batches, and cuts
+ * while both CPUs are busy (the cutter then often takes the helper's job).
  *
  * Registered by src/batch/module.cmake (it links the core).
  */
@@ -15,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 
 #include "core_fixture.h"
 
@@ -92,6 +94,31 @@ static void test_defaults(void **state)
     run_config(NULL, 3);
 }
 
+/* Both CPUs busy: the helper thread often starts late, so the cutter takes
+ * the job itself (or waits for a helper mid-way): same bytes either way. */
+static volatile int spin_stop;
+
+static void *spin(void *arg)
+{
+    (void)arg;
+    while (!spin_stop)
+        ;
+    return NULL;
+}
+
+static void test_defaults_cpus_busy(void **state)
+{
+    (void)state;
+    pthread_t th[2];
+    spin_stop = 0;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, spin, NULL), 0);
+    run_config(NULL, 6);
+    spin_stop = 1;
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+}
+
 static void no_ecdsa_key_binding(aegis_config *c)
 {
     c->hybrid_ecdsa = false;
@@ -130,6 +157,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_defaults_cpus_busy),
         cmocka_unit_test(test_no_ecdsa_key_binding),
         cmocka_unit_test(test_backup_tee),
         cmocka_unit_test(test_slh_every),

@@ -99,6 +99,12 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
 
     struct aegis_mempool_tx rec;
     fill_record(&rec, &tx, env_hash, env_id);
+    /* the extension after the tx (witness, declared intent) travels with
+     * the record, so a re-check after a rollback sees what admission saw */
+    if (tx.raw == pt && pt_len > tx.raw_len) {
+        rec.ext = pt + tx.raw_len;
+        rec.ext_len = pt_len - tx.raw_len;
+    }
     struct aegis_mempool_admit admit;
     pthread_mutex_lock(&core->lock);
     /* The asset registry's policies (protected assets, frozen assets, PQC

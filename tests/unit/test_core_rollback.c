@@ -19,8 +19,8 @@
 #include "aegis/assets.h"
 #include "aegis/risk.h"
 #include "core_fixture.h"
-/* white box: a pooled record with its extension bytes (aegis_core_submit
- * does not hand them to the mempool yet, see place_with_ext) */
+/* white box: a pooled record with its extension bytes placed directly, so
+ * the test controls the witness independently of admission (place_with_ext) */
 #include "../../src/core/core_int.h"
 
 #define CONTRACT 0x35   /* the protected asset's contract: 0x3535.. */
@@ -185,9 +185,9 @@ static uint64_t submit(rb *r, unsigned sender, uint64_t nonce, uint8_t to, aegis
     return id;
 }
 
-/* A tx with its witness placed in the pool as aegis_core_submit would
- * place it once it hands the extension over (rec.ext = pt + raw_len): the
- * same record fields, the extension bytes after raw. */
+/* A tx with its witness placed in the pool as aegis_core_submit places it
+ * (rec.ext = pt + raw_len): the same record fields, the extension bytes
+ * after raw. */
 static uint64_t place_with_ext(rb *r, unsigned sender, uint64_t nonce, uint8_t to)
 {
     aegis_buf pt;

@@ -174,6 +174,10 @@ aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64
     }
     if (!err && ckpt_json)
         err = aegis__core_rollback_restore_locked(core, &c, now_ms, &first, &last, detail);
+    else if (!err)
+        /* a freeze, a stricter policy or a new protection holds for what
+         * already waits in the mempool (the rollback path re-checks itself) */
+        (void)aegis__core_mempool_recheck(core, now_ms);
     pthread_mutex_unlock(&core->lock);
     if (err)
         goto out;

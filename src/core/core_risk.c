@@ -49,10 +49,13 @@ void aegis__core_risk_events(aegis_core *core)
 {
     struct aegis_risk_level_event ev[16];
     size_t n;
+    bool stricter = false;
     while ((n = aegis_risk_events_take(core->risk, ev, AEGIS_ARRAY_LEN(ev))) > 0) {
         core->checkpoint_due = true;
-        for (size_t i = 0; i < n; i++)   /* entering emergency rotates the keys */
+        for (size_t i = 0; i < n; i++) {   /* entering emergency rotates the keys */
             aegis_rotation_on_level(&core->rot, ev[i].old_level, ev[i].new_level);
+            stricter |= ev[i].new_level > ev[i].old_level;
+        }
     }
     core->risk_score = aegis_risk_score(core->risk);
     core->risk_level = aegis_risk_level(core->risk);
@@ -61,9 +64,15 @@ void aegis__core_risk_events(aegis_core *core)
         aegis_assets_env env;
         size_t changed = 0;
         aegis__core_assets_env(core, &env);
-        if (aegis_assets_activate(core->reg, &env, core->audit, aegis_wall_ms(), &changed) == AEGIS_OK && changed)
+        if (aegis_assets_activate(core->reg, &env, core->audit, aegis_wall_ms(), &changed) == AEGIS_OK && changed) {
             core->checkpoint_due = true;
+            stricter = true;
+        }
     }
+    /* A higher level or a newly active protection applies to what waits in
+     * the mempool too, not only to later submissions. */
+    if (stricter && core->reg)
+        (void)aegis__core_mempool_recheck(core, aegis_wall_ms());
 }
 
 aegis_err aegis_core_submit_risk(aegis_core *core, const char *json, size_t len, uint64_t now_ms,

@@ -387,6 +387,56 @@ static void test_emergency_again_requires_witnesses(void **state)
     rb_free(r);
 }
 
+/* Without a rollback: an admin freeze holds for what already waits. */
+static void test_freeze_drops_pending(void **state)
+{
+    (void)state;
+    rb *r = rb_new();
+    uint64_t ids[16];
+    add_vault(r, "active", false);
+    uint64_t s1 = submit(r, 1, 0, OTHER, AEGIS_OK);
+    uint64_t a1 = submit(r, 2, 0, CONTRACT, AEGIS_OK);
+    uint64_t a2 = submit(r, 3, 0, CONTRACT, AEGIS_OK);
+    uint64_t s2 = submit(r, 4, 0, OTHER, AEGIS_OK);
+    assert_int_equal(take_dropped(r, ids, 16), 0);
+    assert_int_equal(admin(r, "set_state", "{\"id\":\"vault-1\",\"state\":\"frozen\"}", NULL), AEGIS_OK);
+    assert_int_equal(take_dropped(r, ids, 16), 2);
+    assert_int_equal(ids[0], a1);
+    assert_int_equal(ids[1], a2);
+    size_t n = cut(r, ids, 16);
+    assert_int_equal(n, 2);
+    assert_true((ids[0] == s1 && ids[1] == s2) || (ids[0] == s2 && ids[1] == s1));
+    /* a change that refuses nothing drops nothing */
+    uint64_t a3 = submit(r, 5, 0, OTHER, AEGIS_OK);
+    assert_int_equal(admin(r, "set_state", "{\"id\":\"vault-1\",\"state\":\"active\"}", NULL), AEGIS_OK);
+    assert_int_equal(take_dropped(r, ids, 16), 0);
+    assert_int_equal(cut(r, ids, 16), 1);
+    assert_int_equal(ids[0], a3);
+    rb_free(r);
+}
+
+/* Without a rollback: the level rising to emergency requires witnesses of
+ * what already waits; the level falling re-checks nothing. */
+static void test_level_rise_drops_unwitnessed(void **state)
+{
+    (void)state;
+    rb *r = rb_new();
+    uint64_t ids[16];
+    add_vault(r, "protected", false);
+    set_risk(r, 4000);
+    uint64_t s1 = submit(r, 1, 0, OTHER, AEGIS_OK);
+    uint64_t a1 = submit(r, 2, 0, CONTRACT, AEGIS_OK);
+    set_risk(r, 5000);   /* same level: nothing re-checked */
+    assert_int_equal(take_dropped(r, ids, 16), 0);
+    set_risk(r, 9500);
+    assert_int_equal(take_dropped(r, ids, 16), 1);
+    assert_int_equal(ids[0], a1);
+    assert_int_equal(aegis_core_pending_count(r->fx.core), 1);
+    assert_int_equal(cut(r, ids, 16), 1);
+    assert_int_equal(ids[0], s1);
+    rb_free(r);
+}
+
 static void test_replayed_assessment_after_restart_is_duplicate(void **state)
 {
     (void)state;
@@ -450,6 +500,8 @@ int main(void)
         cmocka_unit_test(test_nothing_refused_nothing_dropped),
         cmocka_unit_test(test_emergency_again_requires_witnesses),
         cmocka_unit_test(test_replayed_assessment_after_restart_is_duplicate),
+        cmocka_unit_test(test_freeze_drops_pending),
+        cmocka_unit_test(test_level_rise_drops_unwitnessed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,4 +4,3 @@ aegis_module(batch DEPS crypto)
 # The cut's batch JSON against the chain module's encoder (links the core;
 # the name is outside the test_batch_* auto-registration on purpose).
 aegis_unit_test(test_batchjson SOURCES ${CMAKE_SOURCE_DIR}/tests/unit/test_batchjson.c DEPS core)
-target_link_libraries(test_batchjson PRIVATE Threads::Threads)

@@ -53,11 +53,4 @@ uint64_t aegis_core_degraded_batches(aegis_core *core);
  * not write itself. AEGIS_ERR_NOMEM. */
 aegis_err aegis__core_batch_json(const aegis_chain_batch *cb, char **ret, size_t *ret_len) AEGIS_WUR;
 
-/* Write sig into json (of length len), encoded while the ML-DSA-87
- * signature was all zero: same length, so the result is what encoding with
- * sig gives. AEGIS_ERR_INTERNAL (json untouched) if the key is not there
- * exactly once followed by 2 * AEGIS_MLDSA87_SIG_BYTES zero digits. */
-aegis_err aegis__core_batch_json_patch_mldsa(char *json, size_t len,
-                                             const uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES]) AEGIS_WUR;
-
 #endif

@@ -1,7 +1,6 @@
 /* core_batch_json.c - the published batch JSON as the cut writes it:
  * directly, in one pass, byte for byte what src/chain/chain_json.c's
- * encoder gives; and the ML-DSA-87 signature patched into a JSON encoded
- * before it existed (src/core/core_cut.c signs beside the encoding). */
+ * encoder gives. */
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -239,32 +238,3 @@ aegis_err aegis__core_batch_json(const aegis_chain_batch *cb, char **ret, size_t
     *ret_len = len;
     return AEGIS_OK;
 }
-
-/*
- * Write sig as the ML-DSA-87 signature of a batch JSON that was encoded with
- * an all-zero one. The key appears once (a JSON string cannot hold an
- * unescaped quote, so the pattern only matches the key itself) and is
- * followed by exactly 2 * AEGIS_MLDSA87_SIG_BYTES zero digits and a quote;
- * anything else is refused. Same length, so the result is byte for byte what
- * encoding with sig would give.
- */
-aegis_err aegis__core_batch_json_patch_mldsa(char *json, size_t len,
-                                             const uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES])
-{
-    static const char key[] = "\"ml-dsa-87\":\"0x";
-    const size_t digits = 2 * AEGIS_MLDSA87_SIG_BYTES;
-    char *at = strstr(json, key);
-    if (!at || strstr(at + 1, key))
-        return AEGIS_ERR_INTERNAL;
-    at += sizeof(key) - 1;
-    if ((size_t)(at - json) + digits >= len || at[digits] != '"')
-        return AEGIS_ERR_INTERNAL;
-    for (size_t i = 0; i < digits; i++)
-        if (at[i] != '0')
-            return AEGIS_ERR_INTERNAL;
-    char tail = at[digits];
-    aegis_hex_encode(at, sig, AEGIS_MLDSA87_SIG_BYTES);   /* writes a NUL after the digits */
-    at[digits] = tail;
-    return AEGIS_OK;
-}
-

@@ -8,7 +8,6 @@
  * the core: the signed batch leaves only as the record the host persists.
  */
 #include <jansson.h>
-#include <pthread.h>
 #include <string.h>
 
 #include "core_attest.h"
@@ -44,8 +43,7 @@ static void protected_summary(const struct aegis_mempool_tx **txs, size_t n, uin
 }
 
 /* Everything but ML-DSA-87 that signs or attests the header hash: ECDSA,
- * per-batch SLH-DSA, the attestation(s). Reads core state the caller's
- * core->lock protects; writes only cb's ecdsa/slh/attestation fields. */
+ * per-batch SLH-DSA, the attestation(s). Caller holds core->lock. */
 static aegis_err sign_rest(aegis_core *core, aegis_chain_batch *cb)
 {
     const uint8_t *ctx = (const uint8_t *)AEGIS_CHAIN_BATCH_CTX;
@@ -84,160 +82,22 @@ static aegis_err sign_rest(aegis_core *core, aegis_chain_batch *cb)
 }
 
 /*
- * The part of a cut that can run beside ML-DSA-87 signing: sign_rest, then
- * the JSON with the ML-DSA signature still zero (patched in afterwards).
- * It is offered to a detached helper thread, but whoever claims it first
- * does it: if the helper has not started by the time ML-DSA is done (its
- * CPU busy with another process), the cutting thread does the work itself
- * instead of waiting for the scheduler, and the helper, when it runs, finds
- * the job taken and only drops its reference. The job is on the heap with
- * two references, so a late helper never touches freed memory; it touches
- * core and cb only if it claimed the job, and then the cutter waits for it.
- */
-struct cut_side {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int state;                /* SIDE_OPEN, SIDE_CLAIMED, SIDE_DONE */
-    int refs;
-    aegis_core *core;
-    aegis_chain_batch *cb;
-    char *json;
-    size_t json_len;
-    aegis_err err;
-};
-
-enum { SIDE_OPEN, SIDE_CLAIMED, SIDE_DONE };
-
-static void side_work(struct cut_side *w)
-{
-    w->err = sign_rest(w->core, w->cb);
-    if (!w->err)
-        w->err = aegis__core_batch_json(w->cb, &w->json, &w->json_len);
-}
-
-static bool side_claim(struct cut_side *w)
-{
-    pthread_mutex_lock(&w->mu);
-    bool mine = w->state == SIDE_OPEN;
-    if (mine)
-        w->state = SIDE_CLAIMED;
-    pthread_mutex_unlock(&w->mu);
-    return mine;
-}
-
-static void side_unref(struct cut_side *w)
-{
-    pthread_mutex_lock(&w->mu);
-    int left = --w->refs;
-    pthread_mutex_unlock(&w->mu);
-    if (left == 0) {
-        pthread_cond_destroy(&w->cv);
-        pthread_mutex_destroy(&w->mu);
-        aegis_free(w);
-    }
-}
-
-static void *cut_side_run(void *arg)
-{
-    struct cut_side *w = arg;
-    if (side_claim(w)) {
-        side_work(w);
-        pthread_mutex_lock(&w->mu);
-        w->state = SIDE_DONE;
-        pthread_cond_signal(&w->cv);
-        pthread_mutex_unlock(&w->mu);
-    }
-    side_unref(w);
-    return NULL;
-}
-
-static struct cut_side *side_new(aegis_core *core, aegis_chain_batch *cb)
-{
-    struct cut_side *w = aegis_calloc(1, sizeof(*w));
-    if (!w)
-        return NULL;
-    if (pthread_mutex_init(&w->mu, NULL) != 0) {
-        aegis_free(w);
-        return NULL;
-    }
-    if (pthread_cond_init(&w->cv, NULL) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        aegis_free(w);
-        return NULL;
-    }
-    w->core = core;
-    w->cb = cb;
-    w->refs = 1;
-    return w;
-}
-
-/* Offer w to a detached helper thread; false if none could be started. */
-static bool side_offer(struct cut_side *w)
-{
-    pthread_attr_t attr;
-    pthread_t th;
-    if (pthread_attr_init(&attr) != 0)
-        return false;
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    w->refs = 2;
-    bool ok = pthread_create(&th, &attr, cut_side_run, w) == 0;
-    if (!ok)
-        w->refs = 1;
-    pthread_attr_destroy(&attr);
-    return ok;
-}
-
-/*
- * Sign, attest and encode cb. ML-DSA-87, ECDSA and the attestation all
- * depend only on the header hash, so ML-DSA-87 (the longest, with a
- * geometric tail from rejection sampling) runs on this thread while the
- * rest and the JSON are offered to a helper (struct cut_side). Without a
- * helper (no memory, no thread) the same steps run here one after the
- * other. With per-batch SLH-DSA (whose random draws would interleave with
- * ML-DSA's) everything runs here in order. Caller holds core->lock; when
- * this returns, the helper no longer touches core or cb.
+ * Sign, attest and encode cb, in order on this thread: ML-DSA-87, then
+ * sign_rest (ECDSA, SLH-DSA, attestation), then the JSON. (Running the rest
+ * beside ML-DSA-87 on a helper thread was measured: a thread per cut costs
+ * ~50 us to start plus ~200 us of CPU, mostly OpenSSL's per-thread state,
+ * to save ~30 us of wall time; docs/internals/batch-latency.md.)
  */
 static aegis_err sign_and_encode(aegis_core *core, aegis_chain_batch *cb, char **ret, size_t *ret_len)
 {
-    const uint8_t *ctx = (const uint8_t *)AEGIS_CHAIN_BATCH_CTX;
-    size_t ctx_len = strlen(AEGIS_CHAIN_BATCH_CTX);
-    struct cut_side *w = core->slh_every ? NULL : side_new(core, cb);
-    if (w)
-        (void)side_offer(w);
-    uint8_t sig[AEGIS_MLDSA87_SIG_BYTES];
-    aegis_err err = aegis_keyset_sign_mldsa87(core->ks, sig, cb->hash, 32, ctx, ctx_len);
-    char *json = NULL;
-    size_t json_len = 0;
-    if (!w) {
-        if (!err)   /* cb->sig_mldsa is still zero here */
-            err = sign_rest(core, cb);
-        if (!err)
-            err = aegis__core_batch_json(cb, &json, &json_len);
-    } else {
-        if (side_claim(w)) {
-            side_work(w);
-        } else {
-            pthread_mutex_lock(&w->mu);
-            while (w->state != SIDE_DONE)
-                pthread_cond_wait(&w->cv, &w->mu);
-            pthread_mutex_unlock(&w->mu);
-        }
-        if (!err)
-            err = w->err;
-        json = w->json;
-        json_len = w->json_len;
-        side_unref(w);
-    }
+    aegis_err err = aegis_keyset_sign_mldsa87(core->ks, cb->sig_mldsa, cb->hash, 32,
+                                              (const uint8_t *)AEGIS_CHAIN_BATCH_CTX,
+                                              strlen(AEGIS_CHAIN_BATCH_CTX));
     if (!err)
-        err = aegis__core_batch_json_patch_mldsa(json, json_len, sig);
-    if (err) {
-        aegis_free(json);
-        return err;
-    }
-    memcpy(cb->sig_mldsa, sig, sizeof(sig));
-    *ret = json;
-    *ret_len = json_len;
-    return AEGIS_OK;
+        err = sign_rest(core, cb);
+    if (!err)
+        err = aegis__core_batch_json(cb, ret, ret_len);
+    return err;
 }
 
 static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **sel, size_t n,

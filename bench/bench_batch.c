@@ -52,8 +52,8 @@ static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *
     return remove(path);
 }
 
-/* CPU time of the whole process: the cut's helper thread counts too (and
- * the store's checkpointer, when it happens to run inside the window). */
+/* CPU time of the whole process: the store's checkpointer thread counts
+ * too when it happens to run inside the window. */
 static uint64_t cpu_ns(void)
 {
     struct timespec ts;

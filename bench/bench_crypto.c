@@ -19,7 +19,7 @@
 struct st {
     uint8_t msg[1024];
     uint8_t mldsa_pk[AEGIS_MLDSA87_PK_BYTES], mldsa_sk[AEGIS_MLDSA87_SK_BYTES];
-    uint8_t mldsa_sig[AEGIS_MLDSA87_SIG_BYTES];
+    uint8_t mldsa_sig[AEGIS_MLDSA87_SIG_BYTES], mldsa_sig_prep[AEGIS_MLDSA87_SIG_BYTES];
     uint8_t slh_pk[2][AEGIS_SLHDSA_PK_BYTES], slh_sk[2][AEGIS_SLHDSA_SK_BYTES];
     uint8_t *slh_sig[2];
     uint8_t ek[AEGIS_MLKEM1024_EK_BYTES], dk[AEGIS_MLKEM1024_DK_BYTES];
@@ -29,6 +29,7 @@ struct st {
     aegis_envelope_pub rcpt;         /* own keys: the keygen benchmarks overwrite the others */
     uint8_t env_dk[AEGIS_MLKEM1024_DK_BYTES], env_xsk[32];
     aegis_x25519_key *env_xkey;   /* env_xsk prepared, as a loaded key set holds it */
+    aegis_mldsa87_key *mldsa_key; /* an ML-DSA key prepared, as a loaded key set holds it */
     uint8_t key_id[32];
     uint8_t env[AEGIS_ENVELOPE_OVERHEAD + 256];
     size_t env_len;
@@ -41,6 +42,10 @@ static aegis_err op_mldsa_keygen(struct st *s) { return aegis_mldsa87_keygen(s->
 static aegis_err op_mldsa_sign(struct st *s)
 {
     return aegis_mldsa87_sign(s->mldsa_sig, s->msg, 32, NULL, 0, s->mldsa_sk, false);
+}
+static aegis_err op_mldsa_sign_prepared(struct st *s)
+{
+    return aegis_mldsa87_sign_key(s->mldsa_sig_prep, s->msg, 32, NULL, 0, s->mldsa_key, false);
 }
 static aegis_err op_mldsa_verify(struct st *s)
 {
@@ -120,6 +125,7 @@ static const struct op {
 } ops[] = {
     { "ml-dsa-87 keygen", op_mldsa_keygen, 500 },
     { "ml-dsa-87 sign", op_mldsa_sign, 1000 },
+    { "ml-dsa-87 sign (prepared key)", op_mldsa_sign_prepared, 1000 },
     { "ml-dsa-87 verify", op_mldsa_verify, 1000 },
     { "slh-dsa-sha2-256s keygen", op_slhs_keygen, 20 },
     { "slh-dsa-sha2-256s sign", op_slhs_sign, 20 },
@@ -172,6 +178,13 @@ static int setup(struct st *s)
     if (!err) err = aegis_mlkem1024_keygen(s->rcpt.mlkem_ek, s->env_dk);
     if (!err) err = aegis_x25519_keygen(s->rcpt.x25519_pk, s->env_xsk);
     if (!err) err = aegis_x25519_key_new(&s->env_xkey, s->env_xsk);
+    if (!err) {
+        uint8_t pk[AEGIS_MLDSA87_PK_BYTES], sk[AEGIS_MLDSA87_SK_BYTES];
+        err = aegis_mldsa87_keygen(pk, sk);
+        if (!err)
+            err = aegis_mldsa87_key_new(&s->mldsa_key, sk);
+        aegis_memzero(sk, sizeof(sk));
+    }
     if (err) {
         fprintf(stderr, "aegis bench crypto: setup failed: %s\n", aegis_strerror(err));
         return 1;
@@ -235,6 +248,7 @@ out:
         free(s->slh_sig[0]);
         free(s->slh_sig[1]);
         aegis_x25519_key_free(s->env_xkey);
+        aegis_mldsa87_key_free(s->mldsa_key);
         aegis_memzero(s, sizeof(*s));
         free(s);
     }

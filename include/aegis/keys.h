@@ -59,6 +59,11 @@ void aegis_keyset_pub_envelope(aegis_envelope_pub *out, const aegis_keyset_pub *
  * bytes, hedged); secp256k1 signs a 32-byte digest (r || s || recid). */
 aegis_err aegis_keyset_sign_mldsa87(const aegis_keyset *ks, uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
                                     const uint8_t *msg, size_t len, const uint8_t *ctx, size_t ctx_len) AEGIS_WUR;
+/* The same, raced on a second core (aegis_mldsa87_sign_key_raced; racer
+ * NULL: alone), for the signature whose latency matters. */
+aegis_err aegis_keyset_sign_mldsa87_raced(const aegis_keyset *ks, aegis_mldsa87_racer *racer,
+                                          uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES], const uint8_t *msg,
+                                          size_t len, const uint8_t *ctx, size_t ctx_len) AEGIS_WUR;
 aegis_err aegis_keyset_sign_slhdsa(const aegis_keyset *ks, uint8_t sig[static AEGIS_SLHDSA256S_SIG_BYTES],
                                    const uint8_t *msg, size_t len, const uint8_t *ctx, size_t ctx_len) AEGIS_WUR;
 aegis_err aegis_keyset_sign_secp256k1(const aegis_keyset *ks, uint8_t sig[static AEGIS_SECP256K1_SIG_BYTES],

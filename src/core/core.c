@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "core_attest.h"
@@ -188,6 +189,10 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
         goto fail_msg;
     }
     aegis_mempool_set_next_batch(core->mp, core->next_number);
+    /* the batch signature raced on a second core (its tail is the cut's
+     * p99); on one cpu there is nothing to race on */
+    if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && aegis_mldsa87_racer_new(&core->racer) != AEGIS_OK)
+        core->racer = NULL;   /* sign alone */
     *ret = core;
     return AEGIS_OK;
 fail_msg:
@@ -211,6 +216,7 @@ void aegis_core_free(aegis_core *core)
     if (!core)
         return;
     pending_clear(&core->pending);
+    aegis_mldsa87_racer_free(core->racer);
     aegis_mempool_free(core->mp);
     aegis_order_free(core->order);
     aegis__core_rotate_free(core);

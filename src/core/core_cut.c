@@ -90,9 +90,9 @@ static aegis_err sign_rest(aegis_core *core, aegis_chain_batch *cb)
  */
 static aegis_err sign_and_encode(aegis_core *core, aegis_chain_batch *cb, char **ret, size_t *ret_len)
 {
-    aegis_err err = aegis_keyset_sign_mldsa87(core->ks, cb->sig_mldsa, cb->hash, 32,
-                                              (const uint8_t *)AEGIS_CHAIN_BATCH_CTX,
-                                              strlen(AEGIS_CHAIN_BATCH_CTX));
+    aegis_err err = aegis_keyset_sign_mldsa87_raced(core->ks, core->racer, cb->sig_mldsa, cb->hash, 32,
+                                                    (const uint8_t *)AEGIS_CHAIN_BATCH_CTX,
+                                                    strlen(AEGIS_CHAIN_BATCH_CTX));
     if (!err)
         err = sign_rest(core, cb);
     if (!err)

@@ -33,6 +33,7 @@ struct core_pending {
 struct aegis_core {
     pthread_mutex_t lock;        /* admission, cutting, chain state */
     pthread_mutex_t seal_lock;   /* SLH-DSA sealing (off the hot path) */
+    aegis_mldsa87_racer *racer;  /* a second core for the batch signature; NULL: sign alone */
 
     /* configuration (copied) */
     uint64_t chain_id;

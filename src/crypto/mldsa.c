@@ -17,7 +17,9 @@
  * Large values (the 8x7 matrix is 57 KiB) live on the stack; callers need the
  * usual 8 MiB thread stacks, not tiny ones.
  */
+#include <stddef.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "aegis/crypto.h"
 #include "pq_int.h"
@@ -99,6 +101,30 @@ aegis_err aegis_mldsa87_sign_internal(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES
     return err;
 }
 
+/* Algorithm 2's mu over M' = 0 || len(ctx) || ctx || M, hashed in pieces. */
+void aegis__mldsa87_message_mu(uint8_t mu[CRHBYTES], const uint8_t tr[TRBYTES], const uint8_t *ctx,
+                               size_t ctx_len, const uint8_t *msg, size_t msg_len)
+{
+    uint8_t pre[2 + AEGIS_MAX_CTX_BYTES];
+    pre[0] = 0;
+    pre[1] = (uint8_t)ctx_len;
+    if (ctx_len)
+        memcpy(pre + 2, ctx, ctx_len);
+    compute_mu(mu, tr, pre, 2 + ctx_len, msg, msg_len);
+}
+
+/* rnd: 32 fresh random bytes (hedged), or zeros (deterministic). */
+aegis_err aegis__mldsa87_signing_rnd(uint8_t rnd[RNDBYTES], bool deterministic)
+{
+    memset(rnd, 0, RNDBYTES);
+    if (deterministic)
+        return AEGIS_OK;
+    aegis_err err = aegis_random_bytes(rnd, RNDBYTES);
+    if (err != AEGIS_OK)
+        aegis_memzero(rnd, RNDBYTES);
+    return err;
+}
+
 aegis_err aegis_mldsa87_sign(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
                              const uint8_t *msg, size_t msg_len,
                              const uint8_t *ctx, size_t ctx_len,
@@ -107,23 +133,59 @@ aegis_err aegis_mldsa87_sign(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
 {
     if (ctx_len > AEGIS_MAX_CTX_BYTES)
         return AEGIS_ERR_CTX_TOO_LONG;
-    uint8_t rnd[RNDBYTES] = { 0 };
-    uint8_t mu[CRHBYTES];
-    if (!deterministic) {
-        aegis_err err = aegis_random_bytes(rnd, sizeof(rnd));
-        if (err != AEGIS_OK) {
-            aegis_memzero(rnd, sizeof(rnd));
-            return err;
-        }
-    }
-    /* Algorithm 2: M' = 0 || len(ctx) || ctx || M, hashed in pieces. */
-    uint8_t pre[2 + AEGIS_MAX_CTX_BYTES];
-    pre[0] = 0;
-    pre[1] = (uint8_t)ctx_len;
-    if (ctx_len)
-        memcpy(pre + 2, ctx, ctx_len);
-    compute_mu(mu, sk + SK_TR_OFFSET, pre, 2 + ctx_len, msg, msg_len);
+    uint8_t rnd[RNDBYTES], mu[CRHBYTES];
+    aegis_err err = aegis__mldsa87_signing_rnd(rnd, deterministic);
+    if (err != AEGIS_OK)
+        return err;
+    aegis__mldsa87_message_mu(mu, sk + SK_TR_OFFSET, ctx, ctx_len, msg, msg_len);
     aegis__mldsa87_ops()->sign_mu(sig, mu, rnd, sk);
+    aegis_memzero(rnd, sizeof(rnd));
+    aegis_memzero(mu, sizeof(mu));
+    return AEGIS_OK;
+}
+
+/* ---------------- prepared signing keys ---------------- */
+
+aegis_err aegis_mldsa87_key_new(aegis_mldsa87_key **ret, const uint8_t sk[static AEGIS_MLDSA87_SK_BYTES])
+{
+    const struct aegis__mldsa_ops *ops = aegis__mldsa87_ops();
+    aegis_mldsa87_key *k = aegis_malloc(sizeof(*k) + ops->prepared_size);
+    if (!k)
+        return AEGIS_ERR_NOMEM;
+    k->ops = ops;
+    k->size = ops->prepared_size;
+    k->locked = mlock(k, sizeof(*k) + k->size) == 0;
+    memcpy(k->tr, sk + SK_TR_OFFSET, TRBYTES);
+    ops->prepare(k->prepared, sk);
+    *ret = k;
+    return AEGIS_OK;
+}
+
+void aegis_mldsa87_key_free(aegis_mldsa87_key *k)
+{
+    if (!k)
+        return;
+    size_t total = sizeof(*k) + k->size;
+    bool locked = k->locked;
+    aegis_memzero(k, total);
+    if (locked)
+        munlock(k, total);
+    aegis_free(k);
+}
+
+aegis_err aegis_mldsa87_sign_key(uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
+                                 const uint8_t *msg, size_t msg_len,
+                                 const uint8_t *ctx, size_t ctx_len,
+                                 const aegis_mldsa87_key *k, bool deterministic)
+{
+    if (ctx_len > AEGIS_MAX_CTX_BYTES)
+        return AEGIS_ERR_CTX_TOO_LONG;
+    uint8_t rnd[RNDBYTES], mu[CRHBYTES];
+    aegis_err err = aegis__mldsa87_signing_rnd(rnd, deterministic);
+    if (err != AEGIS_OK)
+        return err;
+    aegis__mldsa87_message_mu(mu, k->tr, ctx, ctx_len, msg, msg_len);
+    (void)k->ops->sign_prepared(sig, mu, rnd, k->prepared, NULL);
     aegis_memzero(rnd, sizeof(rnd));
     aegis_memzero(mu, sizeof(mu));
     return AEGIS_OK;

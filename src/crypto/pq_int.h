@@ -7,6 +7,8 @@
 #ifndef AEGIS_PQ_INT_H
 #define AEGIS_PQ_INT_H
 
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,8 +32,28 @@ struct aegis__mldsa_ops {
     void (*keygen)(uint8_t *pk, uint8_t *sk, const uint8_t *xi);
     void (*sign_mu)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const uint8_t *sk);
     bool (*verify_mu)(const uint8_t *sig, const uint8_t *mu, const uint8_t *pk);
+    /* a key with the message-independent work done once (aegis_mldsa87_key) */
+    size_t prepared_size;
+    void (*prepare)(void *out, const uint8_t *sk);
+    /* false: abandoned (abandon became non-zero), no signature */
+    bool (*sign_prepared)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const void *prepared,
+                          const atomic_int *abandon);
 };
 extern const struct aegis__mldsa_ops aegis__mldsa87_generic;
+
+/* A prepared ML-DSA-87 signing key (mldsa.c; aegis_mldsa87_key). */
+struct aegis_mldsa87_key {
+    const struct aegis__mldsa_ops *ops;   /* the core that prepared it signs with it */
+    size_t size;
+    bool locked;                          /* mlock()ed (best effort, like key sets) */
+    uint8_t tr[AEGIS_MLDSA87_TR_BYTES];
+    _Alignas(max_align_t) unsigned char prepared[];
+};
+/* mu = H(tr || 0 || len(ctx) || ctx || msg, 64) (FIPS 204 Algorithm 2). */
+void aegis__mldsa87_message_mu(uint8_t mu[AEGIS_MLDSA87_MU_BYTES], const uint8_t tr[AEGIS_MLDSA87_TR_BYTES],
+                               const uint8_t *ctx, size_t ctx_len, const uint8_t *msg, size_t msg_len);
+/* 32 fresh random bytes (hedged) or zeros (deterministic); wiped on failure. */
+aegis_err aegis__mldsa87_signing_rnd(uint8_t rnd[32], bool deterministic);
 /* NULL where not built (non-x86-64) or not usable (CPU without AVX2). */
 const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void);
 const struct aegis__mldsa_ops *aegis__mldsa87_ops(void);

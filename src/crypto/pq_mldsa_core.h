@@ -5,6 +5,7 @@
  * ops table MLDSA_OPS and nothing else external. mldsa.c picks one at run
  * time and holds the public API; see its header comment.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "aegis/crypto.h"
@@ -84,34 +85,57 @@ static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])
     aegis_memzero(&t1, sizeof(t1));
 }
 
-/* Algorithm 7 from mu on: the signing loop. rnd is 32 bytes. */
-static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
-                    const uint8_t *sk)
+/* A signing key with everything that does not depend on the message done
+ * once: K, tr, A-hat = ExpandA(rho) and s1, s2, t0 in NTT form (FIPS 204
+ * section 3.6.3 allows keeping these). Secret: the owner wipes it. */
+struct mldsa_prepared {
+    uint8_t key[SEEDBYTES];
+    uint8_t tr[TRBYTES];
+    polyvecl mat[K];
+    polyvecl s1;
+    polyveck s2, t0;
+};
+
+static void mldsa_prepare(void *out, const uint8_t *sk)
 {
-    uint8_t rho[SEEDBYTES], tr[TRBYTES];
+    struct mldsa_prepared *p = out;
+    uint8_t rho[SEEDBYTES];
+    MLDSA(unpack_sk)(rho, p->tr, p->key, &p->t0, &p->s1, &p->s2, sk);
+    MLDSA(polyvec_matrix_expand)(p->mat, rho);
+    MLDSA(polyvecl_ntt)(&p->s1);
+    MLDSA(polyveck_ntt)(&p->s2);
+    MLDSA(polyveck_ntt)(&p->t0);
+    aegis__pq_scrub_stack();
+}
+
+/* Algorithm 7 from mu on: the signing loop on a prepared key. rnd is 32
+ * bytes. abandon (optional) is polled once per rejection round: once it is
+ * non-zero the loop stops and returns false (sig holds nothing useful). */
+static bool mldsa_sign_prepared(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
+                                const void *prepared, const atomic_int *abandon)
+{
+    bool done = false;
+    const struct mldsa_prepared *p = prepared;
     uint8_t krm[SEEDBYTES + RNDBYTES + CRHBYTES];   /* K || rnd || mu */
     uint8_t rhoprime[CRHBYTES];
     uint16_t nonce = 0;
     unsigned int n;
-    polyvecl mat[K], s1, y, z;
-    polyveck t0, s2, w1, w0, h;
+    polyvecl y, z;
+    polyveck w1, w0, h;
     poly cp;
 
-    MLDSA(unpack_sk)(rho, tr, krm, &t0, &s1, &s2, sk);
+    memcpy(krm, p->key, SEEDBYTES);
     memcpy(krm + SEEDBYTES, rnd, RNDBYTES);
     memcpy(krm + SEEDBYTES + RNDBYTES, mu, CRHBYTES);
     shake256(rhoprime, CRHBYTES, krm, sizeof(krm));
 
-    MLDSA(polyvec_matrix_expand)(mat, rho);
-    MLDSA(polyvecl_ntt)(&s1);
-    MLDSA(polyveck_ntt)(&s2);
-    MLDSA(polyveck_ntt)(&t0);
-
     for (;;) {
+        if (abandon && atomic_load_explicit(abandon, memory_order_relaxed))
+            goto out;
         MLDSA(polyvecl_uniform_gamma1)(&y, rhoprime, nonce++);
         z = y;
         MLDSA(polyvecl_ntt)(&z);
-        MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, mat, &z);
+        MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, p->mat, &z);
         MLDSA(polyveck_reduce)(&w1);
         MLDSA(polyveck_invntt_tomont)(&w1);
         MLDSA(polyveck_caddq)(&w1);
@@ -123,22 +147,26 @@ static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_
         shake256_pieces(sig, CTILDEBYTES, cpc, 2);
         MLDSA(poly_challenge)(&cp, sig);
         MLDSA(poly_ntt)(&cp);
+        if (abandon && atomic_load_explicit(abandon, memory_order_relaxed))
+            goto out;   /* also mid-round: a raced loser lets go sooner */
 
-        MLDSA(polyvecl_pointwise_poly_montgomery)(&z, &cp, &s1);
+        MLDSA(polyvecl_pointwise_poly_montgomery)(&z, &cp, &p->s1);
         MLDSA(polyvecl_invntt_tomont)(&z);
         MLDSA(polyvecl_add)(&z, &z, &y);
         MLDSA(polyvecl_reduce)(&z);
         if (MLDSA(polyvecl_chknorm)(&z, GAMMA1 - BETA))
             continue;
+        if (abandon && atomic_load_explicit(abandon, memory_order_relaxed))
+            goto out;
 
-        MLDSA(polyveck_pointwise_poly_montgomery)(&h, &cp, &s2);
+        MLDSA(polyveck_pointwise_poly_montgomery)(&h, &cp, &p->s2);
         MLDSA(polyveck_invntt_tomont)(&h);
         MLDSA(polyveck_sub)(&w0, &w0, &h);
         MLDSA(polyveck_reduce)(&w0);
         if (MLDSA(polyveck_chknorm)(&w0, GAMMA2 - BETA))
             continue;
 
-        MLDSA(polyveck_pointwise_poly_montgomery)(&h, &cp, &t0);
+        MLDSA(polyveck_pointwise_poly_montgomery)(&h, &cp, &p->t0);
         MLDSA(polyveck_invntt_tomont)(&h);
         MLDSA(polyveck_reduce)(&h);
         if (MLDSA(polyveck_chknorm)(&h, GAMMA2))
@@ -151,17 +179,26 @@ static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_
         break;
     }
     MLDSA(pack_sig)(sig, sig, &z, &h);
-
+    done = true;
+out:
     aegis__pq_scrub_stack();
     aegis_memzero(krm, sizeof(krm));
     aegis_memzero(rhoprime, sizeof(rhoprime));
-    aegis_memzero(&s1, sizeof(s1));
-    aegis_memzero(&s2, sizeof(s2));
-    aegis_memzero(&t0, sizeof(t0));
     aegis_memzero(&y, sizeof(y));
     aegis_memzero(&w0, sizeof(w0));
     aegis_memzero(&w1, sizeof(w1));
     aegis_memzero(&cp, sizeof(cp));
+    return done;
+}
+
+/* Algorithm 7 from mu on, from the encoded key (prepared here, wiped). */
+static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t rnd[RNDBYTES],
+                          const uint8_t *sk)
+{
+    struct mldsa_prepared p;
+    mldsa_prepare(&p, sk);
+    (void)mldsa_sign_prepared(sig, mu, rnd, &p, NULL);
+    aegis_memzero(&p, sizeof(p));
 }
 
 /* Algorithm 8 from mu on. */
@@ -204,4 +241,7 @@ const struct aegis__mldsa_ops MLDSA_OPS = {
     .keygen = mldsa_keygen,
     .sign_mu = mldsa_sign_mu,
     .verify_mu = mldsa_verify_mu,
+    .prepared_size = sizeof(struct mldsa_prepared),
+    .prepare = mldsa_prepare,
+    .sign_prepared = mldsa_sign_prepared,
 };

@@ -39,6 +39,7 @@ struct aegis_keyset {
     uint8_t key_id[AEGIS_ENVELOPE_KEY_ID_BYTES];
     bool locked;
     aegis_x25519_key *x25519;   /* s.x25519_sk prepared once for envelope opening */
+    aegis_mldsa87_key *mldsa;   /* s.mldsa_sk prepared once for signing */
 };
 
 static aegis_keyset *ks_alloc(void)
@@ -55,6 +56,7 @@ void aegis_keyset_free(aegis_keyset *ks)
         return;
     bool locked = ks->locked;
     aegis_x25519_key_free(ks->x25519);
+    aegis_mldsa87_key_free(ks->mldsa);
     aegis_memzero(ks, sizeof(*ks));
     if (locked)
         munlock(ks, sizeof(*ks));
@@ -81,7 +83,10 @@ static aegis_err ks_complete(aegis_keyset *ks, uint64_t epoch)
     if (err != AEGIS_OK)
         return err;
     aegis_envelope_key_id(ks->key_id, ks->pub.mlkem_ek, ks->pub.x25519);
-    return aegis_x25519_key_new(&ks->x25519, ks->s.x25519_sk);
+    err = aegis_mldsa87_key_new(&ks->mldsa, ks->s.mldsa_sk);
+    if (err == AEGIS_OK)
+        err = aegis_x25519_key_new(&ks->x25519, ks->s.x25519_sk);
+    return err;
 }
 
 aegis_err aegis_keyset_generate(uint64_t epoch, aegis_keyset **ret)
@@ -186,10 +191,17 @@ void aegis_keyset_pub_envelope(aegis_envelope_pub *out, const aegis_keyset_pub *
     memcpy(out->x25519_pk, pub->x25519, sizeof(out->x25519_pk));
 }
 
+aegis_err aegis_keyset_sign_mldsa87_raced(const aegis_keyset *ks, aegis_mldsa87_racer *racer,
+                                          uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES], const uint8_t *msg,
+                                          size_t len, const uint8_t *ctx, size_t ctx_len)
+{
+    return aegis_mldsa87_sign_key_raced(racer, sig, msg, len, ctx, ctx_len, ks->mldsa);
+}
+
 aegis_err aegis_keyset_sign_mldsa87(const aegis_keyset *ks, uint8_t sig[static AEGIS_MLDSA87_SIG_BYTES],
                                     const uint8_t *msg, size_t len, const uint8_t *ctx, size_t ctx_len)
 {
-    return aegis_mldsa87_sign(sig, msg, len, ctx, ctx_len, ks->s.mldsa_sk, false);
+    return aegis_mldsa87_sign_key(sig, msg, len, ctx, ctx_len, ks->mldsa, false);
 }
 
 aegis_err aegis_keyset_sign_slhdsa(const aegis_keyset *ks, uint8_t sig[static AEGIS_SLHDSA256S_SIG_BYTES],

@@ -199,6 +199,80 @@ static void test_mldsa_avx2_matches_generic(void **state)
     free(b);
 }
 
+/* A prepared key signs exactly as the encoded one: the same deterministic
+ * and fixed-rnd signatures, over several keys, messages and contexts, for
+ * the generic and the AVX2 core alike (prepared with the one in use). */
+static void test_mldsa_prepared_key(void **state)
+{
+    (void)state;
+    struct mldsa_keys *k = malloc(sizeof(*k));
+    uint8_t xi[32], rnd[32], s1[AEGIS_MLDSA87_SIG_BYTES], s2[AEGIS_MLDSA87_SIG_BYTES];
+    assert_non_null(k);
+    for (int i = 0; i < 4; i++) {
+        fill(xi, sizeof(xi), (uint8_t)(200 + i));
+        assert_int_equal(aegis_mldsa87_keygen_seed(k->pk, k->sk, xi), AEGIS_OK);
+        aegis_mldsa87_key *pk = NULL;
+        assert_int_equal(aegis_mldsa87_key_new(&pk, k->sk), AEGIS_OK);
+        size_t ctx_len = (size_t)i * 7 % sizeof(CTX);
+        assert_int_equal(aegis_mldsa87_sign(s1, MSG, sizeof(MSG) - (size_t)i, CTX, ctx_len, k->sk, true), AEGIS_OK);
+        assert_int_equal(aegis_mldsa87_sign_key(s2, MSG, sizeof(MSG) - (size_t)i, CTX, ctx_len, pk, true), AEGIS_OK);
+        assert_memory_equal(s1, s2, sizeof(s1));
+        fill(rnd, sizeof(rnd), (uint8_t)(31 * i + 5));
+        aegis_random_set_fixed_thread(rnd, sizeof(rnd));
+        assert_int_equal(aegis_mldsa87_sign(s1, MSG, sizeof(MSG), CTX, ctx_len, k->sk, false), AEGIS_OK);
+        aegis_random_set_fixed_thread(rnd, sizeof(rnd));
+        assert_int_equal(aegis_mldsa87_sign_key(s2, MSG, sizeof(MSG), CTX, ctx_len, pk, false), AEGIS_OK);
+        aegis_random_set_fixed_thread(NULL, 0);
+        assert_memory_equal(s1, s2, sizeof(s1));
+        /* hedged signatures with fresh randomness verify and differ */
+        assert_int_equal(aegis_mldsa87_sign_key(s1, MSG, sizeof(MSG), CTX, ctx_len, pk, false), AEGIS_OK);
+        assert_int_equal(aegis_mldsa87_verify(s1, sizeof(s1), MSG, sizeof(MSG), CTX, ctx_len, k->pk), AEGIS_OK);
+        assert_memory_not_equal(s1, s2, sizeof(s1));
+        assert_int_equal(aegis_mldsa87_sign_key(s1, MSG, 1, CTX, AEGIS_MAX_CTX_BYTES + 1, pk, true),
+                         AEGIS_ERR_CTX_TOO_LONG);
+        aegis_mldsa87_key_free(pk);
+    }
+    aegis_mldsa87_key_free(NULL);
+    free(k);
+}
+
+/* Raced signing: every signature verifies under the key, whichever thread
+ * made it; both threads win some races; no racer = signing alone. */
+static void test_mldsa_raced(void **state)
+{
+    (void)state;
+    struct mldsa_keys *k = malloc(sizeof(*k));
+    uint8_t xi[32], sig[AEGIS_MLDSA87_SIG_BYTES], msg[32];
+    assert_non_null(k);
+    fill(xi, sizeof(xi), 61);
+    assert_int_equal(aegis_mldsa87_keygen_seed(k->pk, k->sk, xi), AEGIS_OK);
+    aegis_mldsa87_key *key = NULL;
+    aegis_mldsa87_racer *r = NULL;
+    assert_int_equal(aegis_mldsa87_key_new(&key, k->sk), AEGIS_OK);
+    assert_int_equal(aegis_mldsa87_racer_new(&r), AEGIS_OK);
+    const int n = 300;
+    for (int i = 0; i < n; i++) {
+        fill(msg, sizeof(msg), (uint8_t)i);
+        assert_int_equal(aegis_mldsa87_sign_key_raced(r, sig, msg, sizeof(msg), CTX, sizeof(CTX), key), AEGIS_OK);
+        assert_int_equal(aegis_mldsa87_verify(sig, sizeof(sig), msg, sizeof(msg), CTX, sizeof(CTX), k->pk), AEGIS_OK);
+        msg[0] ^= 1;
+        assert_int_equal(aegis_mldsa87_verify(sig, sizeof(sig), msg, sizeof(msg), CTX, sizeof(CTX), k->pk),
+                         AEGIS_ERR_BAD_SIG);
+    }
+    uint64_t races = 0, racer_wins = 0;
+    aegis_mldsa87_racer_stats(r, &races, &racer_wins);
+    assert_int_equal(races, (uint64_t)n);   /* the slot is free again after every call */
+    assert_true(racer_wins > 0 && racer_wins < races);
+    assert_int_equal(aegis_mldsa87_sign_key_raced(r, sig, msg, 1, CTX, AEGIS_MAX_CTX_BYTES + 1, key),
+                     AEGIS_ERR_CTX_TOO_LONG);
+    aegis_mldsa87_racer_free(r);
+    assert_int_equal(aegis_mldsa87_sign_key_raced(NULL, sig, msg, sizeof(msg), NULL, 0, key), AEGIS_OK);
+    assert_int_equal(aegis_mldsa87_verify(sig, sizeof(sig), msg, sizeof(msg), NULL, 0, k->pk), AEGIS_OK);
+    aegis_mldsa87_key_free(key);
+    aegis_mldsa87_racer_free(NULL);
+    free(k);
+}
+
 static void test_mldsa_random_failure(void **state)
 {
     (void)state;
@@ -539,6 +613,8 @@ int main(void)
         cmocka_unit_test(test_mldsa_tamper_and_lengths),
         cmocka_unit_test(test_mldsa_ctx_limit),
         cmocka_unit_test(test_mldsa_determinism),
+        cmocka_unit_test(test_mldsa_prepared_key),
+        cmocka_unit_test(test_mldsa_raced),
         cmocka_unit_test(test_mldsa_random_failure),
         cmocka_unit_test(test_mldsa_avx2_matches_generic),
         cmocka_unit_test(test_prehash_mprime),

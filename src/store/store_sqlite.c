@@ -17,6 +17,8 @@
  * TRUNCATE checkpoint on the writer.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,9 +309,14 @@ static void conn_close(struct aegis__sq_conn *conn, bool checkpoint)
  * frames. Installing it replaces sqlite's auto-checkpoint. */
 static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 {
-    (void)db;
     (void)name;
     struct aegis__sq_ctx *c = arg;
+    if (frames >= AEGIS__SQ_CKPT_HARD_FRAMES) {
+        /* the background checkpointer fell far behind (sustained
+         * overload): bound the WAL here, as sqlite's auto-checkpoint would */
+        (void)sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        return SQLITE_OK;
+    }
     if (frames >= AEGIS__SQ_CKPT_FRAMES) {
         pthread_mutex_lock(&c->ck_mu);
         if (!c->ck_wanted) {
@@ -327,6 +334,13 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 static void *ck_main(void *arg)
 {
     struct aegis__sq_ctx *c = arg;
+    /* Idle priority: a checkpoint only uses a cpu nothing else wants, so it
+     * never stalls the threads that acknowledge envelopes or cut batches
+     * (on a busy core a 1000-frame checkpoint is milliseconds of their
+     * time). Under sustained overload it may fall behind: the writer's hook
+     * then checkpoints inline (AEGIS__SQ_CKPT_HARD_FRAMES). */
+    struct sched_param sp = { 0 };
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     pthread_mutex_lock(&c->ck_mu);
     for (;;) {
         while (!c->ck_wanted && !c->ck_stop)

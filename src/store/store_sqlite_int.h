@@ -24,6 +24,8 @@
 /* WAL frames after which the background checkpointer copies the WAL into
  * the main file (sqlite's own default auto-checkpoint size). */
 #define AEGIS__SQ_CKPT_FRAMES 1000
+/* the writer checkpoints inline past this (the background one fell behind) */
+#define AEGIS__SQ_CKPT_HARD_FRAMES (8 * AEGIS__SQ_CKPT_FRAMES)
 
 enum aegis__sq_stmt {
     SQ_BEGIN,

@@ -8,6 +8,7 @@
  *     "txs": [ {"raw","hash","sender","nonce","envelope_id"} ... ],
  *     "signatures": { "ml-dsa-87", "secp256k1"?, "slh-dsa-sha2-256s"? },
  *     "attestation": { "primary": {...}, "backup"?: {...} },
+ *       each {"backend","mode","insecure","report_data","quote","event_log"?}
  *     "seal"?: { "number", "index", "count", "path": [..] } }
  * Signatures are over the 32-byte batch hash: ML-DSA-87 and SLH-DSA with
  * context AEGIS_CHAIN_BATCH_CTX, secp256k1 directly over the hash (so a
@@ -50,7 +51,17 @@ typedef struct aegis_chain_attest {
     uint8_t report_data[64];
     uint8_t *quote;           /* owned */
     size_t quote_len;
+    /* Optional (record format 1.1, docs/internals/attestation-batches.md):
+     * the TDX event log as the dstack agent's GetQuote returned it (its
+     * "event_log" string, verbatim, NUL-terminated), or NULL. Owned; freed by
+     * aegis_chain_attest_clear / aegis_chain_batch_clear. A struct copy of an
+     * attestation must not keep this pointer: use aegis_chain_attest_copy. */
+    char *event_log;
+    size_t event_log_len;
 } aegis_chain_attest;
+
+/* Largest event log a record may carry (the recorded dstack log is 6.7 KB). */
+#define AEGIS_CHAIN_EVENT_LOG_MAX (256u * 1024u)
 
 typedef struct aegis_chain_batch {
     struct aegis_batch_header h;
@@ -77,6 +88,11 @@ typedef struct aegis_chain_seal {
 } aegis_chain_seal;
 
 void aegis_chain_batch_clear(aegis_chain_batch *b);
+/* Free an attestation's quote and event log and zero it. Accepts NULL. */
+void aegis_chain_attest_clear(aegis_chain_attest *a);
+/* Deep copy of src into *dst (quote and event log duplicated). On failure
+ * (AEGIS_ERR_NOMEM) *dst is zeroed. */
+aegis_err aegis_chain_attest_copy(aegis_chain_attest *dst, const aegis_chain_attest *src) AEGIS_WUR;
 
 /* report_data for a tag and a 32-byte value. */
 void aegis_chain_report_data(uint8_t out[static 64], const char *tag, const uint8_t value[static 32]);
@@ -135,5 +151,22 @@ aegis_err aegis_chain_verify_seal(const aegis_chain_seal *s, const aegis_keyset_
                                   const char **why) AEGIS_WUR;
 aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
                                     const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
+
+/* What a verified attestation's event log says about the dstack app
+ * (RTMR3 runtime events). Filled by aegis_chain_attest_app. */
+typedef struct aegis_chain_app_info {
+    bool has_event_log;
+    bool has_app_id, has_compose_hash, has_instance_id;
+    uint8_t app_id[20];
+    uint8_t compose_hash[32];
+    uint8_t instance_id[20];
+} aegis_chain_app_info;
+
+/* Parse a's event log (when it carries one) and report its app id, compose
+ * hash and instance id. This does NOT verify: call it on an attestation that
+ * aegis_chain_verify_attest accepted (which replayed the log to the quote's
+ * RTMRs). No event log: AEGIS_OK with has_event_log false. Errors: the
+ * AEGIS_ERR_EVENTLOG_* code of a malformed log. */
+aegis_err aegis_chain_attest_app(const aegis_chain_attest *a, aegis_chain_app_info *ret) AEGIS_WUR;
 
 #endif

@@ -13,7 +13,14 @@
  *     (opts->collateral_cache or opts->collateral_dir) at opts->verify_at,
  *     and passes the policy (opts->policy, opts->policy_file or the
  *     defaults): TCB status accepted, measurements (MRTD, RTMR0-3) in the
- *     allow-lists, no debug TD, no unexpected MRSERVICETD.
+ *     allow-lists, no debug TD, no unexpected MRSERVICETD;
+ *   - an event log carried by the record (record format 1.1; tdx/dstack
+ *     only) parses, replays to exactly the quote's RTMR0-3, and its RTMR3
+ *     runtime events satisfy the policy's app_id / compose_hash lists
+ *     (AEGIS_ERR_EVENTLOG_MALFORMED, AEGIS_ERR_EVENTLOG_MISMATCH,
+ *     AEGIS_ERR_POLICY_APP). Without a log, a policy naming app ids or
+ *     compose hashes refuses the record (AEGIS_ERR_POLICY_APP): stripping
+ *     the log must not skip the check.
  * Errors: AEGIS_ERR_CHAIN_ATTEST (binding, unknown backend, missing
  * collateral), AEGIS_ERR_CHAIN_SIM_REFUSED, or the DCAP / policy code of the
  * failed check (err/tee.def: AEGIS_ERR_ATTEST_EXPIRED, AEGIS_ERR_POLICY_*, ...).
@@ -102,6 +109,8 @@ static aegis_err verify_dcap(const aegis_chain_attest *a, const uint8_t expect_r
         cache = own;
     }
     int64_t now = opts->verify_at ? opts->verify_at : (int64_t)time(NULL);
+    aegis_eventlog log;
+    bool have_log = false;
     aegis_attest_result res;
     err = aegis_attest_verify_cached(a->quote, a->quote_len, cache, now, &res);
     if (err || !res.verified) {
@@ -121,9 +130,19 @@ static aegis_err verify_dcap(const aegis_chain_attest *a, const uint8_t expect_r
     pol.check_report_data = true;   /* the quote itself must bind the value */
     memcpy(pol.report_data, expect_rd, 64);
     const char *msg = NULL;
-    if ((err = aegis_attest_policy_check(&pol, &res, NULL, &msg)) != AEGIS_OK)
+    if (a->event_log) {
+        if ((err = aegis_eventlog_parse(a->event_log, a->event_log_len, &log, &msg)) != AEGIS_OK) {
+            *why = msg ? msg : "attestation event log malformed";
+            goto out;
+        }
+        have_log = true;
+    }
+    /* With a log, the check replays it against the quote's RTMRs first. */
+    if ((err = aegis_attest_policy_check(&pol, &res, have_log ? &log : NULL, &msg)) != AEGIS_OK)
         *why = msg ? msg : "quote refused by the attestation policy";
 out:
+    if (have_log)
+        aegis_eventlog_clear(&log);
     aegis_collateral_cache_free(own);
     aegis_collateral_provider_clear(&prov);
     return err;
@@ -140,10 +159,42 @@ aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t e
         *why = "attestation carries no quote";
         return AEGIS_ERR_CHAIN_ATTEST;
     }
-    if (strcmp(a->backend, "sim") == 0)
+    if (strcmp(a->backend, "sim") == 0) {
+        if (a->event_log) {
+            *why = "a sim attestation cannot carry an event log";
+            return AEGIS_ERR_CHAIN_ATTEST;
+        }
         return verify_sim(a, expect_rd, opts, why);
+    }
     if (strcmp(a->backend, "tdx") == 0 || strcmp(a->backend, "dstack") == 0)
         return verify_dcap(a, expect_rd, opts, why);
     *why = "attestation backend not verifiable offline by this build";
     return AEGIS_ERR_CHAIN_ATTEST;
+}
+
+static bool take_payload(const aegis_eventlog *log, const char *name, uint8_t *out, size_t n)
+{
+    const aegis_eventlog_event *e = aegis_eventlog_find(log, name);
+    if (!e || e->payload_len != n)
+        return false;
+    memcpy(out, e->payload, n);
+    return true;
+}
+
+aegis_err aegis_chain_attest_app(const aegis_chain_attest *a, aegis_chain_app_info *ret)
+{
+    aegis_chain_app_info info = { 0 };
+    if (a->event_log) {
+        aegis_eventlog log;
+        aegis_err err = aegis_eventlog_parse(a->event_log, a->event_log_len, &log, NULL);
+        if (err)
+            return err;
+        info.has_event_log = true;
+        info.has_app_id = take_payload(&log, "app-id", info.app_id, sizeof(info.app_id));
+        info.has_compose_hash = take_payload(&log, "compose-hash", info.compose_hash, sizeof(info.compose_hash));
+        info.has_instance_id = take_payload(&log, "instance-id", info.instance_id, sizeof(info.instance_id));
+        aegis_eventlog_clear(&log);
+    }
+    *ret = info;
+    return AEGIS_OK;
 }

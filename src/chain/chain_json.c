@@ -51,9 +51,35 @@ void aegis_chain_batch_clear(aegis_chain_batch *b)
     aegis_free(b->txs);
     aegis_free(b->raw_store);
     aegis_free(b->sig_slh);
-    aegis_free(b->primary.quote);
-    aegis_free(b->backup.quote);
+    aegis_chain_attest_clear(&b->primary);
+    aegis_chain_attest_clear(&b->backup);
     memset(b, 0, sizeof(*b));
+}
+
+void aegis_chain_attest_clear(aegis_chain_attest *a)
+{
+    if (!a)
+        return;
+    aegis_free(a->quote);
+    aegis_free(a->event_log);
+    memset(a, 0, sizeof(*a));
+}
+
+aegis_err aegis_chain_attest_copy(aegis_chain_attest *dst, const aegis_chain_attest *src)
+{
+    *dst = *src;
+    dst->quote = NULL;
+    dst->event_log = NULL;
+    if (src->quote && !(dst->quote = aegis_malloc(src->quote_len ? src->quote_len : 1)))
+        goto nomem;
+    if (src->quote)
+        memcpy(dst->quote, src->quote, src->quote_len);
+    if (src->event_log && !(dst->event_log = aegis_strndup(src->event_log, src->event_log_len)))
+        goto nomem;
+    return AEGIS_OK;
+nomem:
+    aegis_chain_attest_clear(dst);
+    return AEGIS_ERR_NOMEM;
 }
 
 /* ---- header ---- */
@@ -106,11 +132,19 @@ static aegis_err header_from_json(const json_t *j, struct aegis_batch_header *h)
 
 /* ---- attestation ---- */
 
+/* Record format 1.1: format 1 plus an optional "event_log" string (the
+ * dstack agent's, verbatim) after "quote". Format-1 readers ignore it. */
 static json_t *attest_to_json(const aegis_chain_attest *a)
 {
-    return json_pack("{s:s, s:s, s:b, s:o, s:o}", "backend", a->backend, "mode", a->mode,
-                     "insecure", a->insecure, "report_data", aegis_json_hex(a->report_data, 64),
-                     "quote", aegis_json_hex(a->quote, a->quote_len));
+    json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:o}", "backend", a->backend, "mode", a->mode,
+                          "insecure", a->insecure, "report_data", aegis_json_hex(a->report_data, 64),
+                          "quote", aegis_json_hex(a->quote, a->quote_len));
+    if (j && a->event_log &&
+        json_object_set_new(j, "event_log", json_stringn(a->event_log, a->event_log_len)) != 0) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
 }
 
 static aegis_err attest_from_json(const json_t *j, aegis_chain_attest *a)
@@ -126,7 +160,20 @@ static aegis_err attest_from_json(const json_t *j, aegis_chain_attest *a)
     a->insecure = json_is_true(ins);
     if (aegis_chain_get_hex(j, "report_data", a->report_data, 64))
         return AEGIS_ERR_CHAIN_FORMAT;
-    return aegis_chain_get_hex_alloc(j, "quote", 64 * 1024, &a->quote, &a->quote_len);
+    aegis_err err = aegis_chain_get_hex_alloc(j, "quote", 64 * 1024, &a->quote, &a->quote_len);
+    if (err)
+        return err;
+    json_t *ev = json_object_get(j, "event_log");
+    if (!ev)
+        return AEGIS_OK;
+    size_t n = json_string_length(ev);
+    if (!json_is_string(ev) || n == 0 || n > AEGIS_CHAIN_EVENT_LOG_MAX ||
+        memchr(json_string_value(ev), 0, n))
+        return AEGIS_ERR_CHAIN_FORMAT;
+    if (!(a->event_log = aegis_strndup(json_string_value(ev), n)))
+        return AEGIS_ERR_NOMEM;
+    a->event_log_len = n;
+    return AEGIS_OK;
 }
 
 /* ---- batch ---- */
@@ -365,8 +412,7 @@ aegis_err aegis_chain_keyset_from_json(const json_t *j, aegis_keyset_pub *pub, a
         memset(att, 0, sizeof(*att));
         json_t *a = json_object_get(j, "attestation");
         if (a && attest_from_json(a, att)) {
-            aegis_free(att->quote);
-            memset(att, 0, sizeof(*att));
+            aegis_chain_attest_clear(att);
             if (why)
                 *why = "key set attestation";
             return AEGIS_ERR_CHAIN_FORMAT;

@@ -69,8 +69,11 @@ static void usage(FILE *f)
         "  --require-slh    fail batches not yet covered by SLH-DSA (signature or seal)\n"
         "  --collateral P   Intel DCAP collateral (JSON file or directory) for tdx/dstack quotes\n"
         "  --at SECONDS     verify quotes at this Unix time (default: now)\n"
-        "  --policy FILE    attestation policy JSON (measurements, TCB statuses; docs/internals/attestation.md)\n"
-        "Primary and backup attestations must both verify and bind the same value.\n"
+        "  --policy FILE    attestation policy JSON (measurements, TCB statuses, dstack app_id /\n"
+        "                   compose_hash; docs/internals/attestation.md)\n"
+        "Primary and backup attestations must both verify and bind the same value. An\n"
+        "attestation carrying a dstack event log must replay to its quote's RTMR0-3; its\n"
+        "app id and compose hash are checked against the policy and printed.\n"
         "Prints one line per batch and 'N passed, M failed'; exits 1 on any failure.\n",
         AEGIS_CLI_RPC_DEFAULT_URL);
 }
@@ -162,6 +165,43 @@ static const aegis_chain_seal *seal_for(vctx *v, uint64_t number)
     return s->ok ? &s->s : NULL;
 }
 
+static size_t put_hex(char *out, size_t cap, const char *label, const uint8_t *v, size_t n)
+{
+    char hex[2 * 32 + 1];
+    aegis_hex_encode(hex, v, n);
+    int w = snprintf(out, cap, " %s=0x%s", label, hex);
+    return w > 0 && (size_t)w < cap ? (size_t)w : 0;
+}
+
+/* " [primary dstack app_id=0x.. compose_hash=0x.. instance_id=0x..]" for
+ * each attestation carrying an event log (already replayed by the verify). */
+static void app_suffix(const aegis_chain_batch *b, char *out, size_t cap)
+{
+    const aegis_chain_attest *atts[2] = { &b->primary, &b->backup };
+    static const char *const role[2] = { "primary", "backup" };
+    size_t len = 0;
+    out[0] = '\0';
+    for (int i = 0; i < 2; i++) {
+        aegis_chain_app_info info;
+        if (!atts[i]->event_log || aegis_chain_attest_app(atts[i], &info) != AEGIS_OK)
+            continue;
+        int w = snprintf(out + len, cap - len, " [%s %s", role[i], atts[i]->backend);
+        if (w < 0 || (size_t)w >= cap - len)
+            return;
+        len += (size_t)w;
+        if (info.has_app_id)
+            len += put_hex(out + len, cap - len, "app_id", info.app_id, sizeof(info.app_id));
+        if (info.has_compose_hash)
+            len += put_hex(out + len, cap - len, "compose_hash", info.compose_hash, sizeof(info.compose_hash));
+        if (info.has_instance_id)
+            len += put_hex(out + len, cap - len, "instance_id", info.instance_id, sizeof(info.instance_id));
+        if (len + 2 > cap)
+            return;
+        out[len++] = ']';
+        out[len] = '\0';
+    }
+}
+
 static void print_line(uint64_t number, const uint8_t *hash, const char *result)
 {
     char h[67] = "?";
@@ -234,7 +274,10 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
     }
     sealed = b.sig_slh || (b.has_seal && seal);
     ok = true;
-    print_line(number, b.hash, sealed ? "ok" : "ok (no SLH-DSA signature or seal yet)");
+    char apps[512], okline[600];
+    app_suffix(&b, apps, sizeof(apps));
+    snprintf(okline, sizeof(okline), "%s%s", sealed ? "ok" : "ok (no SLH-DSA signature or seal yet)", apps);
+    print_line(number, b.hash, okline);
     goto out;
 fail:
     print_line(number, b.hash, line);

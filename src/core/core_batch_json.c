@@ -15,8 +15,10 @@
  * 0x-hex strings), without building a jansson tree: one pass into one
  * buffer sized up front. Building and dumping the tree cost ~260 us per
  * 50-tx batch, this ~20 us. Strings other than hex (backend, mode) must be
- * plain printable ASCII without quote or backslash, else the writer refuses
- * and the caller falls back to jansson. test_batchjson compares both
+ * plain printable ASCII without quote or backslash, an attestation's
+ * event_log printable ASCII with quotes, backslashes, \n or \t escaped as
+ * jansson does, else the writer refuses and the caller falls back to
+ * jansson. test_batchjson compares both
  * encoders on real batches.
  */
 struct jw {
@@ -69,6 +71,40 @@ static void jw_str(struct jw *w, const char *s)
     jw_raw(w, "\"", 1);
 }
 
+/* A JSON string as jansson's json_dumps writes it, for printable ASCII plus
+ * the escapes the dstack event log needs (quote, backslash, \n, \t).
+ * Anything else (other control bytes, non-ASCII) sets bad: the caller falls
+ * back to jansson, so the bytes stay identical whatever the input. */
+static void jw_json_str(struct jw *w, const char *s, size_t n)
+{
+    if (w->bad || 2 * n + 2 > w->cap - w->len) {
+        w->bad = true;
+        return;
+    }
+    char *o = w->p + w->len;
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            *o++ = '\\';
+            *o++ = (char)c;
+        } else if (c == '\n') {
+            *o++ = '\\';
+            *o++ = 'n';
+        } else if (c == '\t') {
+            *o++ = '\\';
+            *o++ = 't';
+        } else if (c < 0x20 || c > 0x7e) {
+            w->bad = true;
+            return;
+        } else {
+            *o++ = (char)c;
+        }
+    }
+    *o++ = '"';
+    w->len = (size_t)(o - w->p);
+}
+
 static void jw_attest(struct jw *w, const aegis_chain_attest *a)
 {
     JW_LIT(w, "{\"backend\":");
@@ -82,6 +118,10 @@ static void jw_attest(struct jw *w, const aegis_chain_attest *a)
     jw_hex(w, a->report_data, 64);
     JW_LIT(w, ",\"quote\":");
     jw_hex(w, a->quote, a->quote_len);
+    if (a->event_log) {   /* record format 1.1 (chain_json.c) */
+        JW_LIT(w, ",\"event_log\":");
+        jw_json_str(w, a->event_log, a->event_log_len);
+    }
     JW_LIT(w, "}");
 }
 
@@ -133,6 +173,7 @@ static size_t jw_bound(const aegis_chain_batch *cb)
     if (cb->sig_slh)
         n += 2 * AEGIS_SLHDSA256S_SIG_BYTES + 64;
     n += 2 * (cb->primary.quote_len + cb->backup.quote_len) + 2 * 512;
+    n += 2 * (cb->primary.event_log_len + cb->backup.event_log_len) + 2 * 32;
     n += cb->seal_path_len * 72 + 128;
     return n;
 }

@@ -5,7 +5,9 @@
  * aegis_chain_batch_to_json + json_dumps (JSON_COMPACT) and compared, and
  * it is verified against the published key set. Several configurations cover every optional part:
  * ECDSA on/off, per-batch vs key-binding attestation, a backup TEE, SLH-DSA
- * on every batch, full and partial batches.
+ * on every batch, full and partial batches. Each batch is also written with
+ * event logs attached to its attestations (record format 1.1): the recorded
+ * dstack log, escapes, and strings the direct writer leaves to jansson.
  *
  * Registered by src/batch/module.cmake (it links the core).
  */
@@ -16,6 +18,75 @@
 #include <cmocka.h>
 
 #include "core_fixture.h"
+
+/* src/core/core_attest.h (not on this test's include path): the cut's
+ * direct writer of the published batch JSON. */
+aegis_err aegis__core_batch_json(const aegis_chain_batch *cb, char **ret, size_t *ret_len);
+
+/* Both encoders of cb, compared; then parsed back: the logs survive. */
+static void compare_encoders(const aegis_chain_batch *cb)
+{
+    char *direct = NULL;
+    size_t len = 0;
+    assert_int_equal(aegis__core_batch_json(cb, &direct, &len), AEGIS_OK);
+    json_t *j = aegis_chain_batch_to_json(cb);
+    assert_non_null(j);
+    char *ref = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    assert_non_null(ref);
+    assert_int_equal(strlen(ref), len);
+    assert_string_equal(ref, direct);
+    free(ref);
+    j = json_loadb(direct, len, 0, NULL);
+    assert_non_null(j);
+    aegis_chain_batch back;
+    const char *why = NULL;
+    assert_int_equal(aegis_chain_batch_from_json(j, &back, &why), AEGIS_OK);
+    json_decref(j);
+    const aegis_chain_attest *a[2] = { &cb->primary, &cb->backup }, *b[2] = { &back.primary, &back.backup };
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(a[i]->event_log != NULL, b[i]->event_log != NULL);
+        if (a[i]->event_log) {
+            assert_int_equal(a[i]->event_log_len, b[i]->event_log_len);
+            assert_memory_equal(a[i]->event_log, b[i]->event_log, a[i]->event_log_len);
+        }
+    }
+    aegis_chain_batch_clear(&back);
+    aegis_free(direct);
+}
+
+static void set_log(aegis_chain_attest *a, const char *s, size_t n)
+{
+    aegis_free(a->event_log);
+    a->event_log = aegis_malloc(n + 1);
+    assert_non_null(a->event_log);
+    memcpy(a->event_log, s, n);
+    a->event_log[n] = '\0';
+    a->event_log_len = n;
+}
+
+static void check_event_logs(aegis_chain_batch *cb)
+{
+    const char *root = getenv("AEGIS_ROOT");
+    char p[700];
+    snprintf(p, sizeof(p), "%s/tests/vectors/attestation/dstack_getquote_tdx_v4/getquote_response.json",
+             root ? root : ".");
+    json_t *resp = json_load_file(p, 0, NULL);
+    assert_non_null(resp);
+    const char *ev = json_string_value(json_object_get(resp, "event_log"));
+    assert_non_null(ev);
+    /* the recorded log (quotes escaped by the direct writer) */
+    set_log(&cb->primary, ev, strlen(ev));
+    compare_encoders(cb);
+    /* escapes the writer does itself, then bytes it leaves to jansson */
+    static const char *const odd[] = { "[\"a\\\\b\\n\\t/\"]", "line\nbreak\ttab", "\x01" "ctl", "caf\xc3\xa9",
+                                       "del\x7f", "\x1f" };
+    for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+        set_log(cb->backup.backend[0] ? &cb->backup : &cb->primary, odd[i], strlen(odd[i]));
+        compare_encoders(cb);
+    }
+    json_decref(resp);
+}
 
 /* Cut (forced if n < 50), compare the encodings, verify, commit. */
 static void cut_and_check(fx_core *fx, size_t n, unsigned *sender, uint64_t now_ms)
@@ -64,6 +135,7 @@ static void cut_and_check(fx_core *fx, size_t n, unsigned *sender, uint64_t now_
     if (verr)
         fprintf(stderr, "verify: %s\n", why ? why : "?");
     assert_int_equal(verr, AEGIS_OK);
+    check_event_logs(&cb);
     aegis_chain_batch_clear(&cb);
 
     assert_int_equal(aegis_core_commit_batch(fx->core, b), AEGIS_OK);

@@ -167,10 +167,37 @@ aegis_err aegis_core_admin(aegis_core *core, const char *req, size_t len, uint64
                            uint64_t *ret_orphan_first, uint64_t *ret_orphan_last, const char **detail) AEGIS_WUR;
 aegis_err aegis_core_assets_list(aegis_core *core, char **ret_json) AEGIS_WUR;
 aegis_err aegis_core_asset_get(aegis_core *core, const char *id, char **ret_json) AEGIS_WUR;
-/* The next audit record the host has not persisted yet (AEGIS_ERR_NOT_FOUND
- * when none); after persisting it under seq, the host confirms it. */
+/* The next audit record the host has not confirmed yet (AEGIS_ERR_NOT_FOUND
+ * when none). Taking does not move anything: the same record comes back
+ * until the host confirms it with aegis_core_audit_persisted. */
 aegis_err aegis_core_audit_take(aegis_core *core, uint64_t *ret_seq, char **ret_line, size_t *ret_len) AEGIS_WUR;
+/* The host made every audit record up to seq durable: the confirmed mark
+ * moves to seq (a seq at or below the mark, or beyond the last record, is
+ * ignored). Records are handed out again until confirmed, so a failed store
+ * write loses nothing (aegis_core_audit_snapshot). */
 void aegis_core_audit_persisted(aegis_core *core, uint64_t seq);
+
+/* One public audit record (canonical JSON line, docs/internals/assets.md). */
+typedef struct aegis_core_audit_rec {
+    uint64_t seq;
+    char *line;   /* aegis_free (aegis_core_audit_recs_free) */
+    size_t len;
+} aegis_core_audit_rec;
+void aegis_core_audit_recs_free(aegis_core_audit_rec *v, size_t n);
+
+/* Everything a registry persist needs, taken under one lock: the audit
+ * records from from_seq to the last one (from_seq 0: from the first record
+ * the host has not confirmed), and the registry blob of the state the last
+ * record ends in (its keccak-256 is that record's reg_hash). *ret_n = 0 and
+ * *ret_blob = NULL when there is nothing from from_seq on (not an error).
+ * Only public data: audit lines and the canonical registry blob. The host
+ * writes them, then confirms with aegis_core_audit_persisted(last seq); after
+ * a failed write it simply calls again and gets the same records (plus any
+ * newer ones) with the newest blob. *ret_pending (optional): records not
+ * confirmed (behind the mark), 0 when the host is caught up.
+ * Errors: NOMEM (nothing returned). */
+aegis_err aegis_core_audit_snapshot(aegis_core *core, uint64_t from_seq, aegis_core_audit_rec **ret, size_t *ret_n,
+                                    uint8_t **ret_blob, size_t *ret_blob_len, uint64_t *ret_pending) AEGIS_WUR;
 /* The registry's canonical blob (persisted beside the audit log). */
 aegis_err aegis_core_registry_blob(aegis_core *core, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
 /* Off-chain asset data (docs/internals/assets.md). The host carries only

@@ -234,9 +234,62 @@ aegis_err aegis_core_audit_take(aegis_core *core, uint64_t *ret_seq, char **ret_
 void aegis_core_audit_persisted(aegis_core *core, uint64_t seq)
 {
     pthread_mutex_lock(&core->lock);
-    if (seq == core->audit_persisted + 1)
-        core->audit_persisted = seq;
+    if (seq > core->audit_persisted && seq <= aegis_audit_count(core->audit))
+        core->audit_persisted = (size_t)seq;
     pthread_mutex_unlock(&core->lock);
+}
+
+void aegis_core_audit_recs_free(aegis_core_audit_rec *v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        aegis_free(v[i].line);
+    aegis_free(v);
+}
+
+aegis_err aegis_core_audit_snapshot(aegis_core *core, uint64_t from_seq, aegis_core_audit_rec **ret, size_t *ret_n,
+                                    uint8_t **ret_blob, size_t *ret_blob_len, uint64_t *ret_pending)
+{
+    aegis_core_audit_rec *v = NULL;
+    uint8_t *blob = NULL;
+    size_t n = 0, blob_len = 0;
+    aegis_err err = AEGIS_OK;
+    *ret = NULL;
+    *ret_n = 0;
+    *ret_blob = NULL;
+    *ret_blob_len = 0;
+    pthread_mutex_lock(&core->lock);
+    size_t count = aegis_audit_count(core->audit);
+    if (ret_pending)
+        *ret_pending = count - core->audit_persisted;
+    uint64_t first = from_seq ? from_seq : (uint64_t)core->audit_persisted + 1;
+    if (first == 0 || first > count)
+        goto out;   /* nothing from there on: the cheap, common case */
+    size_t want = (size_t)(count - first + 1);
+    v = aegis_calloc(want, sizeof(*v));
+    if (!v) {
+        err = AEGIS_ERR_NOMEM;
+        goto out;
+    }
+    for (; n < want && !err; n++) {
+        v[n].seq = first + n;
+        err = aegis_audit_record_json(core->audit, (size_t)(first - 1 + n), &v[n].line, &v[n].len);
+    }
+    /* the registry as of the last record: every change appends its record
+     * under this lock, so no change lies between them */
+    if (!err)
+        err = aegis_assets_serialize(core->reg, &blob, &blob_len);
+out:
+    pthread_mutex_unlock(&core->lock);
+    if (err) {
+        aegis_core_audit_recs_free(v, n);
+        aegis_free(blob);
+        return err;
+    }
+    *ret = v;
+    *ret_n = n;
+    *ret_blob = blob;
+    *ret_blob_len = blob_len;
+    return AEGIS_OK;
 }
 
 aegis_err aegis_core_registry_blob(aegis_core *core, uint8_t **ret, size_t *ret_len)

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "aegis/chain.h"
 #include "aegis/envelope.h"
@@ -55,13 +56,6 @@ struct wal {
     struct wal_rec *v;         /* lines into the decoded buffer (not owned) */
     size_t n;
 };
-
-static void recs_free(struct wal_rec *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        aegis_free(v[i].line);
-    aegis_free(v);
-}
 
 static aegis_err wal_decode(const uint8_t *b, size_t len, struct wal *w)
 {
@@ -127,46 +121,13 @@ static aegis_err wal_encode(uint64_t seq, const uint8_t *blob, size_t blob_len, 
     return err;
 }
 
-/* Every record the core has not handed out yet, appended to *v. */
-static aegis_err take_records(struct aegisd_pipeline *p, struct wal_rec **v, size_t *n, size_t *cap)
-{
-    for (;;) {
-        struct wal_rec r = { 0 };
-        aegis_err e = aegis_core_audit_take(p->core, &r.seq, &r.line, &r.len);
-        if (e == AEGIS_ERR_NOT_FOUND)
-            return AEGIS_OK;
-        if (e)
-            return e;
-        if (*n == *cap) {
-            size_t nc = *cap ? 2 * *cap : 8;
-            struct wal_rec *nv = aegis_realloc(*v, nc * sizeof(*nv));
-            if (!nv) {
-                aegis_free(r.line);
-                return AEGIS_ERR_NOMEM;
-            }
-            *v = nv;
-            *cap = nc;
-        }
-        (*v)[(*n)++] = r;
-        aegis_core_audit_persisted(p->core, r.seq);
-    }
-}
-
-/* keccak-256(blob) = the reg_hash of the record (the state it ends in). */
-static bool blob_matches(const uint8_t *blob, size_t len, const struct wal_rec *r)
-{
-    uint8_t h[32], want[32];
-    json_t *j = json_loadb(r->line, r->len, 0, NULL);
-    const char *rh = json_string_value(json_object_get(j, "reg_hash"));
-    bool ok = rh && aegis_hex_decode_exact(rh, want, 32) == AEGIS_OK;
-    json_decref(j);
-    aegis_keccak256(h, blob, len);
-    return ok && memcmp(h, want, 32) == 0;
-}
-
-/* Test-only crash point (docs/internals/assets.md): with
- * AEGISD_FAULT=registry-redo aegisd kills itself right after the redo
- * record is durable, before the audit rows are inserted. */
+/* Test-only fault points (docs/internals/assets.md):
+ *   AEGISD_FAULT=registry-redo        aegisd kills itself right after the
+ *                                     redo record is durable, before the
+ *                                     audit rows are inserted;
+ *   AEGISD_FAULT=registry-io:<path>   while <path> exists, the redo write
+ *                                     fails as a full disk would
+ *                                     (AEGIS_ERR_STORE_FULL). */
 static void fault_point(const char *name)
 {
     const char *f = getenv("AEGISD_FAULT");
@@ -174,79 +135,87 @@ static void fault_point(const char *name)
         raise(SIGKILL);
 }
 
+static bool fault_io(void)
+{
+    const char *f = getenv("AEGISD_FAULT");
+    return f && strncmp(f, "registry-io:", 12) == 0 && access(f + 12, F_OK) == 0;
+}
+
+/* The /healthz component "registry": degraded while audit records the core
+ * produced are not durable yet. */
+static void registry_health(struct aegisd_pipeline *p, uint64_t behind, uint64_t last, aegis_err err)
+{
+    char detail[160];
+    if (!behind) {
+        snprintf(detail, sizeof(detail), "registry and audit log persisted (audit seq %llu)", (unsigned long long)last);
+        (void)aegis_rpc_health_set(p->d->rpc, "registry", AEGIS_HEALTH_OK, detail);
+        return;
+    }
+    snprintf(detail, sizeof(detail), "%llu audit record(s) not persisted (%s); retried on the next change",
+             (unsigned long long)behind, aegis_err_name(err));
+    (void)aegis_rpc_health_set(p->d->rpc, "registry", AEGIS_HEALTH_DEGRADED, detail);
+}
+
+/* Persist every audit record the core has not seen confirmed, and the
+ * registry blob they end in: one redo write, then the audit rows, then the
+ * confirmation. A failed write confirms nothing, so the next call (the next
+ * change, submission or risk decision) writes the same records again with
+ * whatever came after them: the store's log never has a gap. */
 aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *ret_seq)
 {
-    struct wal_rec *v = NULL;
-    size_t n = 0, cap = 0, blob_len = 0, old_len = 0;
-    uint8_t *blob = NULL, *old = NULL;
-    uint64_t have = 0;
-    struct wal w = { 0 };
+    aegis_core_audit_rec *v = NULL;
+    size_t n = 0, blob_len = 0;
+    uint8_t *blob = NULL;
+    uint64_t have = 0, behind = 0;
     aegis_buf out;
     aegis_buf_init(&out, AEGIS_STORE_MAX_VALUE);
     pthread_mutex_lock(&p->reg_lock);
-    aegis_err err = take_records(p, &v, &n, &cap);
+    aegis_err err = aegis_core_audit_snapshot(p->core, 0, &v, &n, &blob, &blob_len, &behind);
     if (err || n == 0)
         goto out;
-    /* the blob of the state the last record ends in (records appended
-     * meanwhile are taken too, until both agree) */
-    for (int tries = 0;; tries++) {
-        aegis_free(blob);
-        blob = NULL;
-        if ((err = aegis_core_registry_blob(p->core, &blob, &blob_len)) != AEGIS_OK)
-            goto out;
-        size_t before = n;
-        if (blob_matches(blob, blob_len, &v[n - 1]) || tries == 16)
-            break;
-        if ((err = take_records(p, &v, &n, &cap)) != AEGIS_OK)
-            goto out;
-        if (n == before)
-            break;   /* a change without a record: persisted as is, restore will say so */
-    }
+    uint64_t last = v[n - 1].seq;
+    /* rows an earlier, partly failed persist already inserted need not be
+     * carried again (inserting them again is harmless) */
     if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
         have = 0;
-    /* records an earlier redo record carries that did not reach the audit rows yet */
-    struct wal_rec *all = v;
-    size_t n_all = n;
-    if (v[0].seq > have + 1 && aegis_store_meta_get(p->d->store, "registry", &old, &old_len) == AEGIS_OK &&
-        wal_decode(old, old_len, &w) == AEGIS_OK) {
-        size_t k = 0;
-        while (k < w.n && w.v[k].seq <= have)
-            k++;
-        size_t extra = w.n - k;
-        all = aegis_malloc((extra + n) * sizeof(*all));
-        if (!all) {
-            err = AEGIS_ERR_NOMEM;
-            goto out;
-        }
-        memcpy(all, w.v + k, extra * sizeof(*all));
-        memcpy(all + extra, v, n * sizeof(*all));
-        n_all = extra + n;
-    }
-    if (all[0].seq > have + 1)
-        AEGIS_LOGW(MOD, "audit records missing before this redo record (an earlier store failure)", "have=%llu next=%llu",
-                   (unsigned long long)have, (unsigned long long)all[0].seq);
     size_t k = 0;
-    while (k < n_all && all[k].seq <= have)
+    while (k < n && v[k].seq <= have)
         k++;
-    err = wal_encode(v[n - 1].seq, blob, blob_len, all + k, n_all - k, &out);
+    /* the redo record carries every record from the store's last row on */
+    struct wal_rec *recs = n - k ? aegis_calloc(n - k, sizeof(*recs)) : NULL;
+    if (n - k && !recs) {
+        err = AEGIS_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t i = k; i < n; i++)
+        recs[i - k] = (struct wal_rec){ v[i].seq, v[i].line, v[i].len };
+    err = wal_encode(last, blob, blob_len, recs, n - k, &out);
+    aegis_free(recs);
     if (!err)
-        err = aegis_store_meta_put(p->d->store, "registry", out.data, out.len);
+        err = fault_io() ? AEGIS_ERR_STORE_FULL : aegis_store_meta_put(p->d->store, "registry", out.data, out.len);
     if (!err)
         fault_point("registry-redo");
-    for (size_t i = k; i < n_all && !err; i++) {
-        err = aegis_store_insert(p->d->store, "audit", all[i].seq, (const uint8_t *)all[i].line, all[i].len);
+    for (size_t i = k; i < n && !err; i++) {
+        err = aegis_store_insert(p->d->store, "audit", v[i].seq, (const uint8_t *)v[i].line, v[i].len);
         if (err == AEGIS_ERR_EXISTS)
             err = AEGIS_OK;
     }
-    if (!err && ret_seq)
-        *ret_seq = v[n - 1].seq;
-    if (all != v)
-        aegis_free(all);
+    if (err) {
+        AEGIS_LOGW(MOD, "registry change not persisted (kept, retried on the next change)", "records=%llu..%llu err=%s",
+                   (unsigned long long)v[0].seq, (unsigned long long)last, aegis_err_name(err));
+        registry_health(p, behind, last, err);
+        goto out;
+    }
+    aegis_core_audit_persisted(p->core, last);
+    if (n > 1)   /* several at once: caught up after a failure, or concurrent changes */
+        AEGIS_LOGI(MOD, "registry persisted", "records=%llu..%llu", (unsigned long long)v[0].seq,
+                   (unsigned long long)last);
+    registry_health(p, 0, last, AEGIS_OK);
+    if (ret_seq)
+        *ret_seq = last;
 out:
     pthread_mutex_unlock(&p->reg_lock);
-    recs_free(v, n);
-    aegis_free(w.v);
-    aegis_free(old);
+    aegis_core_audit_recs_free(v, n);
     aegis_free(blob);
     aegis_buf_clear(&out);
     return err;
@@ -340,6 +309,9 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
     if (err)
         goto out;
 rollbacks:
+    if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
+        have = 0;
+    registry_health(p, 0, have, AEGIS_OK);
     err = aegis_store_range(p->d->store, "rollback", 1, UINT64_MAX, rollback_cb, p);
     if (!err)
         aegis_core_restore_rollbacks(p->core, p->n_orphans);

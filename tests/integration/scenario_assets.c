@@ -340,6 +340,101 @@ static void test_registry_crash_window(void)
     fprintf(stderr, "registry: a crash between the redo record and the audit rows is completed at the next start\n");
 }
 
+/* /healthz: its HTTP status and the "registry" component's state. */
+static int health(char *state, size_t cap)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "%s/healthz", D.url);
+    aegis_http_response hr = { 0 };
+    assert_int_equal(aegis_http_get(url, 5000, &hr), AEGIS_OK);
+    int status = hr.status;
+    json_t *j = json_loadb(hr.body, hr.len, 0, NULL);
+    const char *st = json_string_value(json_object_get(json_object_get(json_object_get(j, "components"), "registry"),
+                                                       "state"));
+    snprintf(state, cap, "%s", st ? st : "(none)");
+    json_decref(j);
+    aegis_http_response_clear(&hr);
+    return status;
+}
+
+/* The redo write fails with an I/O error (AEGISD_FAULT=registry-io:<file>:
+ * a full disk while the file exists), twice, then space comes back: the
+ * changes stay applied, /healthz is degraded while the audit records are
+ * not durable, the next change writes them all, the stored audit log has
+ * no gap and verifies, and a restart restores the same registry. */
+static void test_registry_write_failure(void)
+{
+    char admin_pub[600], flag[400], state[32];
+    snprintf(admin_pub, sizeof(admin_pub), "%.*s.pub", (int)(strlen(admin_key) - 4), admin_key);
+    snprintf(flag, sizeof(flag), "%s/registry-io-fails", D.dir);
+    char fault[440];
+    snprintf(fault, sizeof(fault), "registry-io:%s", flag);
+    assert_int_equal(daemon_stop(&D, SIGTERM), 0);
+    setenv("AEGISD_FAULT", fault, 1);
+    bool up = daemon_start(&D);
+    unsetenv("AEGISD_FAULT");
+    assert_true(up);
+    json_t *audit0 = call_ok("aegis_getAuditLog", NULL);
+    size_t n0 = json_array_size(json_object_get(audit0, "records"));
+    json_decref(audit0);
+    assert_int_equal(health(state, sizeof(state)), 200);
+    assert_string_equal(state, "ok");
+
+    FILE *f = fopen(flag, "w");
+    assert_non_null(f);
+    fclose(f);
+    /* two changes while the disk is full: refused as not persisted, applied in memory */
+    assert_int_not_equal(cli("assets", "add", "--rpc", D.url, "--admin-key", admin_key, "--id", "io-1", "--type",
+                             "file", "--uri", "file://io/1", NULL),
+                         0);
+    assert_non_null(strstr(slurp(C.err), "not persisted"));
+    assert_int_not_equal(cli("assets", "state", "io-1", "frozen", "--rpc", D.url, "--admin-key", admin_key, NULL), 0);
+    assert_string_equal(asset_state("io-1"), "frozen");
+    assert_int_equal(health(state, sizeof(state)), 206);
+    assert_string_equal(state, "degraded");
+    json_t *x = call_ok("aegis_getAuditLog", NULL);
+    assert_int_equal(json_array_size(json_object_get(x, "records")), n0);   /* nothing stored yet */
+    json_decref(x);
+
+    /* space comes back: the next change carries the two behind it */
+    assert_int_equal(unlink(flag), 0);
+    int rc = cli("assets", "add", "--rpc", D.url, "--admin-key", admin_key, "--id", "io-2", "--type", "file", "--uri",
+                 "file://io/2", NULL);
+    if (rc)
+        show_cli();
+    assert_int_equal(rc, 0);
+    assert_int_equal(health(state, sizeof(state)), 200);
+    assert_string_equal(state, "ok");
+    x = call_ok("aegis_getAuditLog", NULL);
+    json_t *recs = json_object_get(x, "records");
+    assert_int_equal(json_array_size(recs), n0 + 3);
+    assert_non_null(strstr(json_string_value(json_array_get(recs, n0)), "io-1"));
+    assert_non_null(strstr(json_string_value(json_array_get(recs, n0 + 1)), "frozen"));
+    assert_non_null(strstr(json_string_value(json_array_get(recs, n0 + 2)), "io-2"));
+    json_decref(x);
+    rc = cli("audit", "verify", "--rpc", D.url, "--admin-pub", admin_pub, NULL);
+    if (rc)
+        show_cli();
+    assert_int_equal(rc, 0);
+
+    /* a restart restores exactly this registry and log */
+    char *h = registry_hash();
+    audit0 = call_ok("aegis_getAuditLog", NULL);
+    assert_int_equal(daemon_stop(&D, SIGTERM), 0);
+    assert_true(daemon_start(&D));
+    char *h2 = registry_hash();
+    assert_string_equal(h, h2);
+    assert_string_equal(asset_state("io-1"), "frozen");
+    assert_string_equal(asset_state("io-2"), "active");
+    x = call_ok("aegis_getAuditLog", NULL);
+    assert_true(json_equal(audit0, x));
+    json_decref(x);
+    json_decref(audit0);
+    free(h);
+    free(h2);
+    fprintf(stderr, "registry: two failed redo writes, then recovery: no audit gap, same registry after restart\n");
+}
+
 void test_restart_persists(void **state)
 {
     (void)state;
@@ -450,5 +545,6 @@ void test_restart_persists(void **state)
     /* the sealed data is still readable (its version and blob survived) */
     assert_true(read_back_ok());
     test_registry_crash_window();
+    test_registry_write_failure();
 }
 

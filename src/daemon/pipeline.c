@@ -288,6 +288,7 @@ static void *sealer_main(void *arg)
     struct aegisd_pipeline *p = arg;
     uint64_t idle_since = aegis_now_ns();
     const uint64_t max_idle_ns = 5ull * p->interval_ms * 1000000ull;
+    unsigned tick = 0;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
         struct timespec ts;
@@ -299,6 +300,10 @@ static void *sealer_main(void *arg)
         aegisd_pipeline_poll_risk_file(p);
         rotate_if_due(p);
         checkpoint_if_due(p);
+        /* about once a second: audit records a failed registry write left
+         * behind are written again (a no-op when none are pending) */
+        if (++tick % 10 == 0)
+            (void)aegisd_pipeline_persist_registry(p, NULL);
         bool force = aegis_now_ns() - idle_since > max_idle_ns;
         char *json = NULL;
         uint64_t number = 0;
@@ -599,6 +604,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         (void)aegis_rpc_health_set(d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
                                    "the backup TEE did not attest: batches carry the primary attestation only");
     d->pipe = p;
+    p->started = true;   /* restored and running: from now on stop may persist */
     return AEGIS_OK;
 fail:
     d->pipe = p;
@@ -623,6 +629,9 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    /* a last try for registry changes a failed write left unpersisted */
+    if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "registry changes not persisted at shutdown", NULL);
     d->pipe = NULL;
     pipeline_free(p);
 }

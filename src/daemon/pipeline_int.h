@@ -24,6 +24,7 @@ struct aegisd_pipeline {
     bool stop;
     pthread_t cutter, sealer;
     bool cutter_started, sealer_started;
+    bool started;              /* start completed (restore done) */
 
     uint64_t last_batch;       /* highest persisted batch number */
     uint8_t (*hashes)[32];     /* batch hashes, index number - 1 */

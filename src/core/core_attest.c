@@ -77,8 +77,7 @@ aegis_err aegis__core_attest_pair(aegis_core *core, const char *tag, const uint8
     if (err == AEGIS_OK)
         return AEGIS_OK;
     if (core->require_backup) {
-        aegis_free(primary->quote);
-        memset(primary, 0, sizeof(*primary));
+        aegis_chain_attest_clear(primary);
         return AEGIS_ERR_CORE_ATTEST;
     }
     __atomic_add_fetch(&core->degraded_batches, 1, __ATOMIC_RELAXED);

@@ -188,10 +188,12 @@ out:
 
 /* GetQuote, then check the reply before handing the quote out: a TDX quote
  * binding exactly report_data, whose event log (when given) replays to its
- * RTMRs. The returned quote has its zero padding trimmed. */
+ * RTMRs. The returned quote has its zero padding trimmed. ret_log (optional)
+ * gets the event log string verbatim (NULL when the agent sent none). */
 static aegis_err dstack_get_quote(struct dstack_ctx *c, const uint8_t rd[static AEGIS_TEE_REPORT_DATA_BYTES],
-                                  uint8_t **ret, size_t *ret_len)
+                                  uint8_t **ret, size_t *ret_len, char **ret_log, size_t *ret_log_len)
 {
+    char *log_copy = NULL;
     char hex[2 * AEGIS_TEE_REPORT_DATA_BYTES + 1];
     aegis_hex_encode(hex, rd, AEGIS_TEE_REPORT_DATA_BYTES);
     json_t *resp = NULL;
@@ -229,13 +231,23 @@ static aegis_err dstack_get_quote(struct dstack_ctx *c, const uint8_t rd[static 
         have_log = true;
         if ((err = aegis_eventlog_check(&log, &pq.td, NULL)) != AEGIS_OK)
             goto out;
+        if (ret_log && !(log_copy = aegis_strndup(ev, strlen(ev)))) {
+            err = AEGIS_ERR_NOMEM;
+            goto out;
+        }
     }
     qlen = pq.parsed_len;
     *ret = q;
     *ret_len = qlen;
     q = NULL;
+    if (ret_log) {
+        *ret_log = log_copy;
+        *ret_log_len = log_copy ? strlen(log_copy) : 0;
+        log_copy = NULL;
+    }
     err = AEGIS_OK;
 out:
+    aegis_free(log_copy);
     if (have_log)
         aegis_eventlog_clear(&log);
     aegis_free(q);
@@ -246,7 +258,13 @@ out:
 static aegis_err dstack_quote(void *vctx, const uint8_t rd[static AEGIS_TEE_REPORT_DATA_BYTES],
                               uint8_t **ret, size_t *ret_len)
 {
-    return dstack_get_quote(vctx, rd, ret, ret_len);
+    return dstack_get_quote(vctx, rd, ret, ret_len, NULL, NULL);
+}
+
+static aegis_err dstack_quote_eventlog(void *vctx, const uint8_t rd[static AEGIS_TEE_REPORT_DATA_BYTES],
+                                       uint8_t **ret, size_t *ret_len, char **ret_log, size_t *ret_log_len)
+{
+    return dstack_get_quote(vctx, rd, ret, ret_len, ret_log, ret_log_len);
 }
 
 /* MRTD of a quote over a fixed tag, cached. */
@@ -298,4 +316,5 @@ const struct aegis_tee_ops aegis_tee_dstack_ops = {
     .measurement = dstack_measurement,
     .info = dstack_info,
     .free = dstack_free,
+    .quote_eventlog = dstack_quote_eventlog,
 };

@@ -37,6 +37,13 @@ struct aegis_tee_ops {
     void (*info)(void *ctx, aegis_tee_info_fn fn, void *arg);
     /* optional: release resources (the state itself is wiped by tee.c) */
     void (*free)(void *ctx);
+    /* optional: quote as above, plus the event log the TEE returned with it
+     * (dstack: GetQuote's "event_log" string verbatim, already replayed to
+     * the quote's RTMRs; NUL-terminated, aegis_malloc'd), *ret_log NULL when
+     * the TEE gave none. Backends without it: quote, no log. Published in
+     * the attestation record (aegis_chain_attest.event_log, format 1.1). */
+    aegis_err (*quote_eventlog)(void *ctx, const uint8_t report_data[static AEGIS_TEE_REPORT_DATA_BYTES],
+                                uint8_t **ret, size_t *ret_len, char **ret_log, size_t *ret_log_len);
 };
 
 /* Option lookup helper for backends: the value of key, or NULL. */

@@ -6,7 +6,8 @@
  * facts. Round trip: the quote comes back intact, parses, its event log
  * replays to its RTMRs and it verifies with DCAP at the sample's time.
  * Also: chunked replies, report_data mismatch, a tampered event log, agent
- * errors, the legacy tappd API, derive_key (dstack and tdx via GetKey).
+ * errors, the legacy tappd API, derive_key (dstack and tdx via GetKey),
+ * and the quote_eventlog op (quote + the agent's event log, verbatim).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -26,6 +27,7 @@
 #include "aegis/attest.h"
 #include "aegis/crypto.h"
 #include "aegis/tee.h"
+#include "../../src/tee/tee_int.h"   /* the backend's quote_eventlog op */
 
 #define SAMPLE "tests/vectors/attestation/dstack_getquote_tdx_v4"
 #define VERIFY_TIME 1774003274
@@ -313,6 +315,45 @@ static void test_tampered_event_log(void **state)
     aegis_tee_free(t);
 }
 
+extern const struct aegis_tee_ops aegis_tee_dstack_ops;   /* tee_dstack.c */
+
+/* The backend op behind the published record's event_log: the agent's
+ * string, byte for byte, with the same quote; none on a tampered log. */
+static void test_quote_eventlog(void **state)
+{
+    (void)state;
+    const struct aegis_tee_ops *ops = &aegis_tee_dstack_ops;
+    assert_non_null(ops->quote_eventlog);
+    void *ctx = aegis_calloc(1, ops->ctx_size);
+    assert_non_null(ctx);
+    aegis_tee_option o[] = { { "socket", S.sock }, { "timeout_ms", "5000" } };
+    assert_int_equal(ops->init(ctx, o, 2), AEGIS_OK);
+    uint8_t rd[64], *q = NULL;
+    size_t qlen = 0, loglen = 0;
+    char *log = NULL;
+    recorded_rd(rd);
+    assert_int_equal(ops->quote_eventlog(ctx, rd, &q, &qlen, &log, &loglen), AEGIS_OK);
+    assert_int_equal(qlen, 4936);
+    json_t *r = json_loadb(S.recorded, S.recorded_len, 0, NULL);
+    const char *want = json_string_value(json_object_get(r, "event_log"));
+    assert_non_null(want);
+    assert_non_null(log);
+    assert_int_equal(loglen, strlen(want));
+    assert_string_equal(log, want);
+    aegis_free(q);
+    aegis_free(log);
+    /* a log that does not replay: no quote, no log */
+    S.mode = S_TAMPER;
+    q = NULL;
+    log = NULL;
+    assert_int_equal(ops->quote_eventlog(ctx, rd, &q, &qlen, &log, &loglen), AEGIS_ERR_EVENTLOG_MISMATCH);
+    assert_null(q);
+    assert_null(log);
+    json_decref(r);
+    ops->free(ctx);
+    aegis_free_secret(ctx, ops->ctx_size);
+}
+
 static void test_agent_errors(void **state)
 {
     (void)state;
@@ -418,6 +459,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip_chunked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_data_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered_event_log, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quote_eventlog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_agent_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_derive_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_info_and_measurement, setup, teardown),

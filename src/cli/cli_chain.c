@@ -136,7 +136,7 @@ static aegis_err get_path(const json_t *arr, uint8_t (*path)[32], size_t *len)
 
 void aegis_cli_keyset_clear(aegis_cli_keyset *k)
 {
-    aegis_free(k->att.quote);
+    aegis_chain_attest_clear(&k->att);   /* quote and event log */
     memset(k, 0, sizeof(*k));
 }
 

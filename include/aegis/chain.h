@@ -90,6 +90,11 @@ typedef struct aegis_chain_seal {
 void aegis_chain_batch_clear(aegis_chain_batch *b);
 /* Free an attestation's quote and event log and zero it. Accepts NULL. */
 void aegis_chain_attest_clear(aegis_chain_attest *a);
+/* One attestation record as JSON (format 1.1: event_log when present), and
+ * back (into a zeroed *a; free with aegis_chain_attest_clear, also after a
+ * failure): AEGIS_ERR_CHAIN_FORMAT, AEGIS_ERR_NOMEM. */
+json_t *aegis_chain_attest_to_json(const aegis_chain_attest *a);
+aegis_err aegis_chain_attest_from_json(const json_t *j, aegis_chain_attest *a) AEGIS_WUR;
 /* Deep copy of src into *dst (quote and event log duplicated). On failure
  * (AEGIS_ERR_NOMEM) *dst is zeroed. */
 aegis_err aegis_chain_attest_copy(aegis_chain_attest *dst, const aegis_chain_attest *src) AEGIS_WUR;

@@ -64,6 +64,12 @@ aegis_err aegis_tee_derive_key(aegis_tee *tee, const char *label,
  * (aegis_free). The format is the backend's (sim: docs/internals/tee.md). */
 aegis_err aegis_tee_quote(aegis_tee *tee, const uint8_t report_data[static AEGIS_TEE_REPORT_DATA_BYTES],
                           uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+/* The same, plus the event log the TEE returned with the quote when it
+ * gives one (dstack: GetQuote's event_log verbatim, already replayed to the
+ * quote's RTMRs), else *ret_log = NULL. The log is NUL-terminated
+ * (aegis_free). */
+aegis_err aegis_tee_quote_eventlog(aegis_tee *tee, const uint8_t report_data[static AEGIS_TEE_REPORT_DATA_BYTES],
+                                   uint8_t **ret, size_t *ret_len, char **ret_log, size_t *ret_log_len) AEGIS_WUR;
 /* The measurement of the running code (48 bytes). */
 aegis_err aegis_tee_measurement(aegis_tee *tee, uint8_t out[static AEGIS_TEE_MEASUREMENT_BYTES]) AEGIS_WUR;
 /* Report key/value facts (all strings) for status output and logs: at least

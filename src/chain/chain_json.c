@@ -134,7 +134,7 @@ static aegis_err header_from_json(const json_t *j, struct aegis_batch_header *h)
 
 /* Record format 1.1: format 1 plus an optional "event_log" string (the
  * dstack agent's, verbatim) after "quote". Format-1 readers ignore it. */
-static json_t *attest_to_json(const aegis_chain_attest *a)
+json_t *aegis_chain_attest_to_json(const aegis_chain_attest *a)
 {
     json_t *j = json_pack("{s:s, s:s, s:b, s:o, s:o}", "backend", a->backend, "mode", a->mode,
                           "insecure", a->insecure, "report_data", aegis_json_hex(a->report_data, 64),
@@ -147,7 +147,7 @@ static json_t *attest_to_json(const aegis_chain_attest *a)
     return j;
 }
 
-static aegis_err attest_from_json(const json_t *j, aegis_chain_attest *a)
+aegis_err aegis_chain_attest_from_json(const json_t *j, aegis_chain_attest *a)
 {
     const char *be = json_string_value(json_object_get(j, "backend"));
     const char *mode = json_string_value(json_object_get(j, "mode"));
@@ -200,9 +200,9 @@ json_t *aegis_chain_batch_to_json(const aegis_chain_batch *b)
         json_object_set_new(sigs, "slh-dsa-sha2-256s", aegis_json_hex(b->sig_slh, AEGIS_SLHDSA256S_SIG_BYTES));
     json_t *att = json_object();
     if (att && b->primary.backend[0])
-        json_object_set_new(att, "primary", attest_to_json(&b->primary));
+        json_object_set_new(att, "primary", aegis_chain_attest_to_json(&b->primary));
     if (att && b->backup.backend[0])
-        json_object_set_new(att, "backup", attest_to_json(&b->backup));
+        json_object_set_new(att, "backup", aegis_chain_attest_to_json(&b->backup));
     json_t *j = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "number", (json_int_t)b->h.number,
                           "hash", aegis_json_hex(b->hash, 32), "header", header_to_json(&b->h),
                           "header_abi", aegis_json_hex(abi, sizeof(abi)), "txs", txs,
@@ -304,9 +304,9 @@ aegis_err aegis_chain_batch_from_json(const json_t *j, aegis_chain_batch *ret, c
     json_t *att = json_object_get(j, "attestation");
     if (!json_is_object(att))
         goto fail;
-    if (json_object_get(att, "primary") && attest_from_json(json_object_get(att, "primary"), &b.primary))
+    if (json_object_get(att, "primary") && aegis_chain_attest_from_json(json_object_get(att, "primary"), &b.primary))
         goto fail;
-    if (json_object_get(att, "backup") && attest_from_json(json_object_get(att, "backup"), &b.backup))
+    if (json_object_get(att, "backup") && aegis_chain_attest_from_json(json_object_get(att, "backup"), &b.backup))
         goto fail;
     json_t *seal = json_object_get(j, "seal");
     if (seal) {
@@ -388,7 +388,7 @@ json_t *aegis_chain_keyset_to_json(const aegis_keyset_pub *pub, const aegis_chai
                           "eth_address", aegis_json_hex(addr, 20),
                           "encoded", aegis_json_hex(enc, sizeof(enc)));
     if (j && att && att->backend[0])
-        json_object_set_new(j, "attestation", attest_to_json(att));
+        json_object_set_new(j, "attestation", aegis_chain_attest_to_json(att));
     return j;
 }
 
@@ -411,7 +411,7 @@ aegis_err aegis_chain_keyset_from_json(const json_t *j, aegis_keyset_pub *pub, a
     if (att) {
         memset(att, 0, sizeof(*att));
         json_t *a = json_object_get(j, "attestation");
-        if (a && attest_from_json(a, att)) {
+        if (a && aegis_chain_attest_from_json(a, att)) {
             aegis_chain_attest_clear(att);
             if (why)
                 *why = "key set attestation";

@@ -277,32 +277,18 @@ static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch)
     return k->ok ? &k->ks : NULL;
 }
 
-/* The record's attestation object -> a, mode checked. */
+/* The record's attestation object -> a (the chain's record format, an
+ * event log included), mode checked. */
 static aegis_err parse_attest(const json_t *j, aegis_chain_attest *a, const char **why)
 {
     memset(a, 0, sizeof(*a));
-    const char *backend = json_string_value(json_object_get(j, "backend"));
-    const char *mode = json_string_value(json_object_get(j, "mode"));
-    json_t *ins = json_object_get(j, "insecure");
-    if (!json_is_object(j) || !backend || !mode || !json_is_boolean(ins) || json_object_size(j) != 5) {
-        *why = "attestation is not {backend, mode, insecure, report_data, quote}";
+    if (!json_is_object(j) || aegis_chain_attest_from_json(j, a) != AEGIS_OK) {
+        *why = "attestation is not {backend, mode, insecure, report_data, quote[, event_log]}";
         return AEGIS_ERR_CHAIN_FORMAT;
     }
-    if (strcmp(mode, "checkpoint") != 0) {
+    if (strcmp(a->mode, "checkpoint") != 0) {
         *why = "attestation mode is not \"checkpoint\"";
         return AEGIS_ERR_CHAIN_ATTEST;
-    }
-    if (strlen(backend) >= sizeof(a->backend)) {
-        *why = "attestation backend name too long";
-        return AEGIS_ERR_CHAIN_FORMAT;
-    }
-    snprintf(a->backend, sizeof(a->backend), "%s", backend);
-    snprintf(a->mode, sizeof(a->mode), "%s", mode);
-    a->insecure = json_is_true(ins);
-    if (aegis_chain_get_hex(j, "report_data", a->report_data, 64) != AEGIS_OK ||
-        aegis_chain_get_hex_alloc(j, "quote", 1u << 20, &a->quote, &a->quote_len) != AEGIS_OK) {
-        *why = "attestation report_data or quote is not valid hex";
-        return AEGIS_ERR_CHAIN_FORMAT;
     }
     return AEGIS_OK;
 }
@@ -379,7 +365,7 @@ static void verify_record(vctx *v, const json_t *rec, const char *label, bool li
         }
     }
     verdict(v, label, err, why, &c);
-    aegis_free(att.quote);
+    aegis_chain_attest_clear(&att);
     aegis_checkpoint_clear(&v->prev);
     v->prev = c;   /* takes ownership */
     v->has_prev = true;

@@ -224,8 +224,8 @@ void aegis_core_free(aegis_core *core)
     aegis__core_risk_free(core);
     aegis__core_assets_free(core);
     aegis_keyset_free(core->ks);
-    aegis_free(core->keyset_att.quote);
-    aegis_free(core->keyset_backup_att.quote);
+    aegis_chain_attest_clear(&core->keyset_att);
+    aegis_chain_attest_clear(&core->keyset_backup_att);
     aegis_tee_free(core->backup);
     aegis_tee_free(core->tee);
     aegis_free(core->unsealed);

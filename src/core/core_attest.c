@@ -11,7 +11,8 @@ static aegis_err attest_with(aegis_tee *tee, const char *tag, const uint8_t valu
 {
     memset(out, 0, sizeof(*out));
     aegis_chain_report_data(out->report_data, tag, value);
-    aegis_err err = aegis_tee_quote(tee, out->report_data, &out->quote, &out->quote_len);
+    aegis_err err = aegis_tee_quote_eventlog(tee, out->report_data, &out->quote, &out->quote_len, &out->event_log,
+                                             &out->event_log_len);
     if (err) {
         memset(out, 0, sizeof(*out));
         return AEGIS_ERR_CORE_ATTEST;

@@ -94,10 +94,9 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
     if (!err) {
         /* published record: the checkpoint (strict format of checkpoint.h)
          * and the TEE attestation binding its hash */
-        json_t *j = json_pack("{s:o, s:{s:s, s:s, s:b, s:o, s:o}}", "checkpoint", aegis_checkpoint_to_json(&c, true),
-                              "attestation", "backend", att.backend, "mode", "checkpoint",
-                              "insecure", att.insecure, "report_data", aegis_json_hex(att.report_data, 64),
-                              "quote", aegis_json_hex(att.quote, att.quote_len));
+        snprintf(att.mode, sizeof(att.mode), "checkpoint");
+        json_t *j = json_pack("{s:o, s:o}", "checkpoint", aegis_checkpoint_to_json(&c, true), "attestation",
+                              aegis_chain_attest_to_json(&att));
         char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
         json_decref(j);
         *ret_json = s ? aegis_strdup(s) : NULL;
@@ -112,7 +111,7 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
         core->checkpoint_due = true;   /* try again */
         pthread_mutex_unlock(&core->lock);
     }
-    aegis_free(att.quote);
+    aegis_chain_attest_clear(&att);
     aegis_checkpoint_clear(&c);
     free(state);
     return err;

@@ -62,20 +62,9 @@ static aegis_err sign_rest(aegis_core *core, aegis_chain_batch *cb)
         if (core->attest_per_batch) {
             err = aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, cb->hash, &cb->primary, &cb->backup);
         } else {
-            cb->primary = core->keyset_att;
-            cb->primary.quote = aegis_malloc(core->keyset_att.quote_len);
-            if (!cb->primary.quote)
-                err = AEGIS_ERR_NOMEM;
-            else
-                memcpy(cb->primary.quote, core->keyset_att.quote, core->keyset_att.quote_len);
-            if (!err && core->keyset_backup_att.backend[0]) {
-                cb->backup = core->keyset_backup_att;
-                cb->backup.quote = aegis_malloc(core->keyset_backup_att.quote_len);
-                if (!cb->backup.quote)
-                    err = AEGIS_ERR_NOMEM;
-                else
-                    memcpy(cb->backup.quote, core->keyset_backup_att.quote, core->keyset_backup_att.quote_len);
-            }
+            err = aegis_chain_attest_copy(&cb->primary, &core->keyset_att);
+            if (!err && core->keyset_backup_att.backend[0])
+                err = aegis_chain_attest_copy(&cb->backup, &core->keyset_backup_att);
         }
     }
     return err;

@@ -27,11 +27,9 @@ static aegis_err epochs_push(aegis_core *core, const aegis_keyset_pub *pub, cons
     memset(&n[core->n_epochs], 0, sizeof(n[0]));
     n[core->n_epochs].pub = *pub;
     if (att && att->backend[0]) {
-        n[core->n_epochs].att = *att;
-        n[core->n_epochs].att.quote = aegis_malloc(att->quote_len ? att->quote_len : 1);
-        if (!n[core->n_epochs].att.quote)
-            return AEGIS_ERR_NOMEM;
-        memcpy(n[core->n_epochs].att.quote, att->quote, att->quote_len);
+        aegis_err err = aegis_chain_attest_copy(&n[core->n_epochs].att, att);
+        if (err)
+            return err;
     }
     core->n_epochs++;
     return AEGIS_OK;
@@ -55,7 +53,7 @@ aegis_err aegis__core_rotate_init(aegis_core *core, const aegis_config *cfg, con
 void aegis__core_rotate_free(aegis_core *core)
 {
     for (size_t i = 0; i < core->n_epochs; i++)
-        aegis_free(core->epochs[i].att.quote);
+        aegis_chain_attest_clear(&core->epochs[i].att);
     aegis_free(core->epochs);
     aegis_keyset_free(core->prev_ks);
     aegis_keyset_free(core->next_ks);
@@ -165,8 +163,8 @@ static aegis_err switch_to(aegis_core *core, aegis_keyset *ks, uint64_t batch, u
         return err;
     err = epochs_push(core, &pub, &att);
     if (err) {
-        aegis_free(att.quote);
-        aegis_free(backup.quote);
+        aegis_chain_attest_clear(&att);
+        aegis_chain_attest_clear(&backup);
         return err;
     }
     pthread_rwlock_wrlock(&core->ks_lock);
@@ -175,8 +173,8 @@ static aegis_err switch_to(aegis_core *core, aegis_keyset *ks, uint64_t batch, u
     core->ks = ks;
     core->pub = pub;
     memcpy(core->keyset_hash, hash, 32);
-    aegis_free(core->keyset_att.quote);
-    aegis_free(core->keyset_backup_att.quote);
+    aegis_chain_attest_clear(&core->keyset_att);
+    aegis_chain_attest_clear(&core->keyset_backup_att);
     core->keyset_att = att;
     core->keyset_backup_att = backup;
     pthread_rwlock_unlock(&core->ks_lock);

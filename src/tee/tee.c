@@ -136,6 +136,27 @@ aegis_err aegis_tee_quote(aegis_tee *tee, const uint8_t report_data[static AEGIS
     return AEGIS_OK;
 }
 
+aegis_err aegis_tee_quote_eventlog(aegis_tee *tee, const uint8_t report_data[static AEGIS_TEE_REPORT_DATA_BYTES],
+                                   uint8_t **ret, size_t *ret_len, char **ret_log, size_t *ret_log_len)
+{
+    *ret_log = NULL;
+    *ret_log_len = 0;
+    if (!tee->ops->quote_eventlog)
+        return aegis_tee_quote(tee, report_data, ret, ret_len);
+    uint8_t *q = NULL;
+    size_t n = 0;
+    char *log = NULL;
+    size_t log_len = 0;
+    aegis_err err = tee->ops->quote_eventlog(tee->ctx, report_data, &q, &n, &log, &log_len);
+    if (err != AEGIS_OK)
+        return err;
+    *ret = q;
+    *ret_len = n;
+    *ret_log = log;
+    *ret_log_len = log_len;
+    return AEGIS_OK;
+}
+
 aegis_err aegis_tee_measurement(aegis_tee *tee, uint8_t out[static AEGIS_TEE_MEASUREMENT_BYTES])
 {
     return tee->ops->measurement(tee->ctx, out);

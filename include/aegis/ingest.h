@@ -46,10 +46,10 @@ typedef struct aegis_ingest_result {
  * long and must not call aegis_ingest_free. */
 typedef void (*aegis_ingest_done_fn)(void *arg, const aegis_ingest_result *res);
 
-/* Called by the core thread after each group, with how many were admitted
- * and rejected (the daemon wakes its cutter, persists registry changes).
- * store_err != OK: the envelope log failed for a group (none of it was
- * acknowledged). */
+/* Called after each group, with how many were admitted and rejected (the
+ * daemon wakes its cutter, persists registry changes) - by the core thread;
+ * and with store_err != OK by the writer thread when the envelope log failed
+ * for a group (none of it was acknowledged). */
 typedef void (*aegis_ingest_group_fn)(void *arg, size_t admitted, size_t rejected, aegis_err store_err);
 
 #define AEGIS_INGEST_NO_PACING UINT64_MAX
@@ -59,7 +59,8 @@ typedef struct aegis_ingest_opts {
     size_t max_queue;          /* accepted, not yet appended; past it BUSY (0: 8192) */
     uint64_t commit_interval_us;   /* a commit starts at most this long after the
                                     * previous one unless a group is full
-                                    * (0: 1000; AEGIS_INGEST_NO_PACING: none) */
+                                    * (0: 1000; AEGIS_INGEST_NO_PACING: none;
+                                    * at most 1 s) */
     aegis_ingest_group_fn on_group;   /* optional */
     void *on_group_arg;
 } aegis_ingest_opts;

@@ -100,8 +100,7 @@ void aegis_mldsa87_racer_free(aegis_mldsa87_racer *r)
     if (!r)
         return;
     pthread_mutex_lock(&r->mu);
-    r->stop = true;
-    atomic_store(&r->winner, CALLER);   /* a loser still running stops at its next round */
+    r->stop = true;   /* callers wait for their racer, so none is running here */
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     pthread_join(r->thread, NULL);

@@ -188,6 +188,12 @@ out:
     aegis_memzero(&w0, sizeof(w0));
     aegis_memzero(&w1, sizeof(w1));
     aegis_memzero(&cp, sizeof(cp));
+    /* an abandoned round may leave a rejected y + c*s1 in z or c*s2 in h */
+    if (!done) {
+        aegis_memzero(&z, sizeof(z));
+        aegis_memzero(&h, sizeof(h));
+        aegis_memzero(sig, AEGIS_MLDSA87_SIG_BYTES);   /* that round's w1 and c~ */
+    }
     return done;
 }
 

@@ -48,6 +48,9 @@ aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
 /* pipeline.c: the sequencer: encrypted submission, batches, receipts. */
 aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail);
 void aegisd_pipeline_stop(struct aegisd *d);
+/* Shutdown has begun: long-polls (aegis_waitBatch) answer at once, so the
+ * RPC server's drain does not wait out their timeouts. NULL-safe. */
+void aegisd_pipeline_closing(struct aegisd *d);
 /* Add "core" and "last_batch" to an aegis_status result. */
 void aegisd_pipeline_status(struct aegisd *d, json_t *out);
 

@@ -267,7 +267,9 @@ int main(int argc, char **argv)
     rc = wait_for_signals(&set);
 
 out:
-    /* Order matters: no handler may run once components and the store go. */
+    /* Order matters: no handler may run once components and the store go.
+     * Long-polls are released first so the drain does not wait them out. */
+    aegisd_pipeline_closing(&d);
     aegis_rpc_server_stop(d.rpc);
     while (n_started > 0) {
         n_started--;

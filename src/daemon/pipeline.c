@@ -213,7 +213,8 @@ static void *cutter_main(void *arg)
         bool tick = aegis_now_ns() >= next_tick;
         pthread_mutex_unlock(&p->lock);
         /* full batches first, as many as are ready */
-        while (!p->stop && aegis_core_pending_count(p->core) >= p->max_batch && cut_one(p, false))
+        while (!__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE) && aegis_core_pending_count(p->core) >= p->max_batch &&
+               cut_one(p, false))
             ;
         if (tick) {
             cut_one(p, true);
@@ -612,6 +613,17 @@ fail:
     return err;
 }
 
+void aegisd_pipeline_closing(struct aegisd *d)
+{
+    struct aegisd_pipeline *p = d->pipe;
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->closing = true;
+    pthread_cond_broadcast(&p->published);
+    pthread_mutex_unlock(&p->lock);
+}
+
 void aegisd_pipeline_stop(struct aegisd *d)
 {
     struct aegisd_pipeline *p = d->pipe;
@@ -621,7 +633,7 @@ void aegisd_pipeline_stop(struct aegisd *d)
     aegis_ingest_free(p->ingest);
     p->ingest = NULL;
     pthread_mutex_lock(&p->lock);
-    p->stop = true;
+    __atomic_store_n(&p->stop, true, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&p->wake);
     pthread_cond_broadcast(&p->published);
     pthread_mutex_unlock(&p->lock);

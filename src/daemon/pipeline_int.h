@@ -22,6 +22,7 @@ struct aegisd_pipeline {
     pthread_cond_t published;  /* a batch was published (long-poll waiters) */
     pthread_cond_t wake;       /* wakes the cutter early */
     bool stop;
+    bool closing;              /* shutting down: long-polls answer now (under lock) */
     pthread_t cutter, sealer;
     bool cutter_started, sealer_started;
     bool started;              /* start completed (restore done) */

@@ -229,7 +229,7 @@ static aegis_err m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t
         ts.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&p->lock);
-    while (p->last_batch <= after && !p->stop)
+    while (p->last_batch <= after && !p->stop && !p->closing)
         if (pthread_cond_timedwait(&p->published, &p->lock, &ts) != 0)
             break;
     bool ready = p->last_batch > after;

@@ -225,7 +225,7 @@ static void *writer_main(void *arg)
          * under moderate load let a group gather for up to the interval
          * after the previous commit started. A full group, a stop, or an
          * idle spell longer than the interval goes at once. */
-        while (ig->in.n < ig->max_group && !ig->stopping && !ig->n_rej &&
+        while (ig->in.head && ig->in.n < ig->max_group && !ig->stopping &&
                aegis_now_ns() < ig->last_commit_ns + ig->commit_interval_ns)
             wait_until(&ig->cv_writer, &ig->mu, ig->last_commit_ns + ig->commit_interval_ns);
         if (ig->in.head) {
@@ -241,10 +241,7 @@ static void *writer_main(void *arg)
 
         if (group)
             group = append_group(ig, group, n, &n);
-        if (n_rej)
-            record_rejections(ig, rej, n_rej);
-        aegis_free(rej);
-
+        /* the group goes to the core before the rejections are recorded */
         pthread_mutex_lock(&ig->mu);
         for (struct item *it = group, *next; it; it = next) {
             next = it->next;
@@ -254,6 +251,11 @@ static void *writer_main(void *arg)
             ig->writer_committing = false;
             pthread_cond_signal(&ig->cv_core);
         }
+        pthread_mutex_unlock(&ig->mu);
+        if (n_rej)
+            record_rejections(ig, rej, n_rej);
+        aegis_free(rej);
+        pthread_mutex_lock(&ig->mu);
     }
     ig->writer_gone = true;
     pthread_cond_signal(&ig->cv_core);
@@ -427,9 +429,12 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
     if (ig->max_group > MAX_GROUP)
         ig->max_group = MAX_GROUP;
     ig->max_queue = opts && opts->max_queue ? opts->max_queue : DEFAULT_QUEUE;
-    ig->commit_interval_ns = (opts && opts->commit_interval_us ? opts->commit_interval_us : 1000) * 1000ull;
-    if (opts && opts->commit_interval_us == AEGIS_INGEST_NO_PACING)
-        ig->commit_interval_ns = 0;
+    uint64_t interval_us = opts && opts->commit_interval_us ? opts->commit_interval_us : 1000;
+    if (interval_us == AEGIS_INGEST_NO_PACING)
+        interval_us = 0;
+    if (interval_us > 1000000)
+        interval_us = 1000000;   /* at most a second */
+    ig->commit_interval_ns = interval_us * 1000ull;
     ig->sign_wait_ns = ig->commit_interval_ns * 2 > 1000000 ? ig->commit_interval_ns * 2 : 1000000;
     ig->on_group = opts ? opts->on_group : NULL;
     ig->on_group_arg = opts ? opts->on_group_arg : NULL;

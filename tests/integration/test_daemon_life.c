@@ -1,6 +1,7 @@
 /* test_daemon_life.c - aegisd's life cycle: SIGTERM exits 0, envelopes
  * survive a restart, SIGHUP keeps serving, and the refusals at start
  * (second daemon on the same data dir, unusable data dir, bad config). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,6 +61,42 @@ static void test_sigterm_and_durability(void **state)
     json_decref(r);
     /* SIGINT behaves like SIGTERM. */
     assert_int_equal(daemon_stop(&d, SIGINT), 0);
+    daemon_cleanup(&d);
+}
+
+/* A client long-polling aegis_waitBatch does not hold up SIGTERM: it gets
+ * its (empty) answer and the daemon stops well inside the drain window,
+ * not after the poll's 60 s. */
+struct poll_arg {
+    const struct daemon *d;
+    json_t *reply;
+};
+
+static void *long_poll(void *arg)
+{
+    struct poll_arg *a = arg;
+    a->reply = rpc_call(a->d, "aegis_waitBatch", "[1000000, 60000]");
+    return NULL;
+}
+
+static void test_sigterm_releases_long_polls(void **state)
+{
+    (void)state;
+    struct daemon d;
+    daemon_init(&d, NULL);
+    assert_true(daemon_start(&d));
+    struct poll_arg a = { &d, NULL };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, long_poll, &a), 0);
+    usleep(500000);   /* the poll is waiting inside the daemon */
+    uint64_t t0 = aegis_now_ns();
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    uint64_t took_ms = (aegis_now_ns() - t0) / 1000000;
+    pthread_join(th, NULL);
+    assert_true(took_ms < 4000);   /* the RPC drain window is 5 s, the poll 60 s */
+    assert_non_null(a.reply);
+    assert_true(json_is_null(json_object_get(a.reply, "result")));
+    json_decref(a.reply);
     daemon_cleanup(&d);
 }
 
@@ -282,6 +319,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sigterm_and_durability, harness_reap_all),
+        cmocka_unit_test_teardown(test_sigterm_releases_long_polls, harness_reap_all),
         cmocka_unit_test_teardown(test_sighup_keeps_serving, harness_reap_all),
         cmocka_unit_test_teardown(test_second_daemon_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_unusable_data_dir_refused, harness_reap_all),

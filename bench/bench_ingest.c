@@ -240,29 +240,27 @@ struct run {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t window;             /* closed loop: most in flight; 0 = paced */
-    size_t in_flight, completed;
-    int failed;
+    atomic_size_t in_flight, completed;
+    atomic_int failed;
 };
 
 static void on_done(void *arg, const aegis_ingest_result *res)
 {
     const struct slot *sl = arg;
     struct run *r = sl->r;
-    uint64_t now = aegis_now_ns();
-    pthread_mutex_lock(&r->mu);
-    r->lat[sl->i] = now - r->t0[sl->i];
-    if (res->err && !r->failed) {
+    r->lat[sl->i] = aegis_now_ns() - r->t0[sl->i];   /* its own slot: no lock */
+    if (res->err && atomic_exchange(&r->failed, 1) == 0)
         fprintf(stderr, "bench ingest: envelope %zu: %s (%s)\n", sl->i, aegis_strerror(res->err),
                 res->detail ? res->detail : "");
-        r->failed = 1;
-    }
-    r->in_flight--;
-    r->completed++;
+    size_t left = atomic_fetch_sub(&r->in_flight, 1) - 1;
+    size_t done = atomic_fetch_add(&r->completed, 1) + 1;
     /* wake the submitter only when it has real room (or all are done): a
-     * wake-up per envelope would be the load generator's cost, not ours */
-    if ((r->window && r->in_flight <= r->window / 2) || r->completed == r->fx->n)
+     * lock and a wake-up per envelope would be the load generator's cost */
+    if ((r->window && left == r->window / 2) || done == r->fx->n) {
+        pthread_mutex_lock(&r->mu);
         pthread_cond_signal(&r->cv);
-    pthread_mutex_unlock(&r->mu);
+        pthread_mutex_unlock(&r->mu);
+    }
 }
 
 static void sleep_until(uint64_t t_ns)
@@ -337,10 +335,12 @@ static double run_ingest(struct fixture *fx, const char *label, int ncpu, size_t
             r.t0[i] = start + (uint64_t)(period * (double)i);
             sleep_until(r.t0[i]);
         } else {
-            pthread_mutex_lock(&r.mu);
-            while (r.in_flight >= window)
-                pthread_cond_wait(&r.cv, &r.mu);
-            pthread_mutex_unlock(&r.mu);
+            if (atomic_load(&r.in_flight) >= window) {
+                pthread_mutex_lock(&r.mu);
+                while (atomic_load(&r.in_flight) > window / 2)
+                    pthread_cond_wait(&r.cv, &r.mu);
+                pthread_mutex_unlock(&r.mu);
+            }
             r.t0[i] = aegis_now_ns();
             if (i == 0)
                 start = r.t0[0];
@@ -349,9 +349,7 @@ static double run_ingest(struct fixture *fx, const char *label, int ncpu, size_t
         if (!copy)
             goto out;
         memcpy(copy, fx->env[i], fx->env_len[i]);
-        pthread_mutex_lock(&r.mu);
-        r.in_flight++;
-        pthread_mutex_unlock(&r.mu);
+        atomic_fetch_add(&r.in_flight, 1);
         aegis_err err = aegis_ingest_submit(ig, copy, fx->env_len[i], on_done, &r.slot[i]);
         if (err) {
             fprintf(stderr, "bench ingest: submit %zu: %s\n", i, aegis_strerror(err));
@@ -359,12 +357,12 @@ static double run_ingest(struct fixture *fx, const char *label, int ncpu, size_t
         }
     }
     pthread_mutex_lock(&r.mu);
-    while (r.completed < fx->n)
+    while (atomic_load(&r.completed) < fx->n)
         pthread_cond_wait(&r.cv, &r.mu);
     pthread_mutex_unlock(&r.mu);
     uint64_t end = aegis_now_ns();
     double cpu = cpu_seconds() - c0;
-    if (r.failed)
+    if (atomic_load(&r.failed))
         goto out;
     aegis_ingest_stats s;
     aegis_ingest_get_stats(ig, &s);
@@ -442,27 +440,45 @@ static int ingest_main(int argc, char **argv)
         const char *label;
         int ncpu;
         size_t window;
-        bool one_core, in_quick;
     } runs[] = {
-        { "1 cpu, one at a time", 1, 1, false, false },
-        { "1 cpu, up to 64 in flight", 1, 64, true, false },
-        { "1 cpu, up to 1024 in flight", 1, 1024, true, true },
-        { "2 cpus, up to 1024 in flight", 2, 1024, false, false },
+        { "1 cpu, one at a time", 1, 1 },
+        { "1 cpu, up to 64 in flight", 1, 64 },
+        { "2 cpus, up to 1024 in flight", 2, 1024 },
     };
-    for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
-        if ((quick && !runs[i].in_quick) || paced_only)
-            continue;
-        e = run_ingest(&fx, runs[i].label, runs[i].ncpu, runs[i].window, 0);
+    for (size_t i = 0; i < AEGIS_ARRAY_LEN(runs) && !quick && !paced_only; i++)
+        if (run_ingest(&fx, runs[i].label, runs[i].ncpu, runs[i].window, 0) < 0)
+            goto out;
+    /* The one-core figure: saturated runs, each right after its own
+     * crypto-only measurement, so both see the same machine (a shared host's
+     * speed drifts by tens of percent within minutes); the median ratio. */
+    double ratio[3] = { 0 };
+    int pairs = paced_only ? 0 : quick ? 1 : 3;
+    for (int k = 0; k < pairs; k++) {
+        double ns = 0;
+        if (k > 0 && crypto_only(&fx, &ns))
+            goto out;
+        double cr = k > 0 ? 1e9 / ns : crypto_rate;
+        e = run_ingest(&fx, "1 cpu, up to 1024 in flight", 1, 1024, 0);
         if (e < 0)
             goto out;
-        if (runs[i].one_core && e > one_core)
+        ratio[k] = e / cr;
+        if (e > one_core)
             one_core = e;
+        printf("  %-44s %.0f%% of the crypto-only rate measured just before (%.0f/s)\n", "", 100.0 * ratio[k], cr);
     }
-    if (paced_only)
+    if (pairs) {
+        /* median of 1 or 3 */
+        double m = ratio[0];
+        if (pairs == 3) {
+            double a = ratio[0], b = ratio[1], c = ratio[2];
+            m = a > b ? (b > c ? b : (a > c ? c : a)) : (a > c ? a : (b > c ? c : b));
+        }
+        printf("  => one cpu sustains %.0f%% of the crypto-only rate (median of %d saturated runs, each against its "
+               "own crypto-only run; best %.0f env/s) (target >= 80%%)\n",
+               100.0 * m, pairs, one_core);
+    } else {
         one_core = 0.8 * crypto_rate;   /* the target rate stands in for the unmeasured one */
-    else
-        printf("  => one cpu sustains %.0f acked env/s = %.0f%% of the crypto-only rate %.0f/s (target >= 80%%)\n",
-           one_core, 100.0 * one_core / crypto_rate, crypto_rate);
+    }
     /* half the rate on one cpu, then the same load on both cpus of the
      * machine (the pipeline's threads, the submitter and the checkpointer
      * spread out as they do in aegisd) */

@@ -15,6 +15,7 @@
  * recorded before aegis_ingest_free returns.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -66,6 +67,7 @@ struct aegis_ingest {
     uint64_t sign_wait_ns;     /* most a receipt waits for companions on a busy core */
     uint64_t last_commit_ns;   /* when the writer's previous commit started */
     aegis_ingest_stats st;
+    atomic_size_t in_flight;   /* accepted, not yet answered */
     pthread_t writer, corer;
     bool writer_started, core_started;
 };
@@ -121,9 +123,9 @@ static void complete(aegis_ingest *ig, struct item *it, const char *receipt)
     it->done(it->arg, &res);
     aegis_free(it->env);
     aegis_free(it);
-    pthread_mutex_lock(&ig->mu);
-    ig->st.in_flight--;
-    pthread_mutex_unlock(&ig->mu);
+    /* no mutex per answer: on a busy core a preempted holder would make
+     * every other thread queue behind it */
+    atomic_fetch_sub_explicit(&ig->in_flight, 1, memory_order_relaxed);
 }
 
 /* Record rejections in the envelope log, one call per reason (the reasons
@@ -490,13 +492,13 @@ aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_
     pthread_mutex_lock(&ig->mu);
     if (ig->stopping)
         err = AEGIS_ERR_INGEST_CLOSED;
-    else if (ig->st.in_flight >= ig->max_queue)
+    else if (atomic_load_explicit(&ig->in_flight, memory_order_relaxed) >= ig->max_queue)
         err = AEGIS_ERR_INGEST_BUSY;
     else
         err = AEGIS_OK;
     if (!err) {
         q_push(&ig->in, it);
-        ig->st.in_flight++;
+        atomic_fetch_add_explicit(&ig->in_flight, 1, memory_order_relaxed);
         ig->st.submitted++;
         /* a pacing writer wakes by itself; only a full group hurries it */
         if (ig->writer_idle || ig->in.n >= ig->max_group)
@@ -579,6 +581,7 @@ void aegis_ingest_get_stats(aegis_ingest *ig, aegis_ingest_stats *ret)
     pthread_mutex_lock(&ig->mu);
     *ret = ig->st;
     ret->queued = ig->in.n + ig->ready.n;
+    ret->in_flight = atomic_load(&ig->in_flight);
     pthread_mutex_unlock(&ig->mu);
 }
 

@@ -11,6 +11,7 @@
 #include "aegis/cli.h"
 #include "aegis/keys.h"
 #include "cli_asset_data.h"
+#include "cli_keys.h"
 #include "cli_rpc.h"
 
 static void usage(FILE *f)
@@ -147,36 +148,17 @@ static json_t *policy_obj(const opts *o)
 static int admin_call(const char *url, const opts *o, const char *op, json_t *params)
 {
     int rc = 1;
-    const char *type = NULL;
     uint8_t *sk = NULL, *pk = NULL;
-    size_t skl = 0, pkl = 0;
-    char pub[4096], *ptext = NULL, *req = NULL;
+    char *ptext = NULL, *req = NULL;
     json_t *reqj = NULL, *res = NULL, *arr = NULL;
     if (!o->admin_key) {
         fprintf(stderr, "aegis assets: --admin-key KEY is required for changes\n");
         return 2;
     }
-    if (o->admin_pub) {
-        snprintf(pub, sizeof(pub), "%s", o->admin_pub);
-    } else {
-        size_t n = strlen(o->admin_key);
-        if (n > 4 && strcmp(o->admin_key + n - 4, ".key") == 0)
-            snprintf(pub, sizeof(pub), "%.*s.pub", (int)(n - 4), o->admin_key);
-        else
-            snprintf(pub, sizeof(pub), "%s.pub", o->admin_key);
-    }
-    aegis_err err = aegis_keyfile_read(o->admin_key, true, &type, &sk, &skl);
-    if (err == AEGIS_OK && (strcmp(type, "ml-dsa-87") != 0 || skl != AEGIS_MLDSA87_SK_BYTES))
-        err = AEGIS_ERR_KEYS_WRONG_TYPE;
+    const char *failed = NULL;
+    aegis_err err = aegis_cli_mldsa_keypair(o->admin_key, o->admin_pub, &sk, &pk, &failed);
     if (err != AEGIS_OK) {
-        fprintf(stderr, "aegis assets: admin key %s: %s\n", o->admin_key, aegis_strerror(err));
-        goto out;
-    }
-    err = aegis_keyfile_read(pub, false, &type, &pk, &pkl);
-    if (err == AEGIS_OK && (strcmp(type, "ml-dsa-87") != 0 || pkl != AEGIS_MLDSA87_PK_BYTES))
-        err = AEGIS_ERR_KEYS_WRONG_TYPE;
-    if (err != AEGIS_OK) {
-        fprintf(stderr, "aegis assets: admin public key %s: %s\n", pub, aegis_strerror(err));
+        fprintf(stderr, "aegis assets: admin key %s: %s\n", failed, aegis_strerror(err));
         goto out;
     }
     ptext = json_dumps(params, JSON_COMPACT);
@@ -201,7 +183,7 @@ static int admin_call(const char *url, const opts *o, const char *op, json_t *pa
     rc = 0;
 out:
     if (sk)
-        aegis_free_secret(sk, skl);
+        aegis_free_secret(sk, AEGIS_MLDSA87_SK_BYTES);
     aegis_free(pk);
     free(ptext);
     aegis_free(req);

@@ -28,6 +28,7 @@
 #include "aegis/checkpoint.h"
 #include "aegis/cli.h"
 #include "cli_chain.h"
+#include "cli_keys.h"
 #include "cli_rpc.h"
 
 #define CK_PROG        "aegis checkpoint"
@@ -506,22 +507,6 @@ out:
 
 /* ---------------- rollback ---------------- */
 
-static aegis_err read_mldsa(const char *path, bool secret, uint8_t **ret)
-{
-    const char *type = NULL;
-    uint8_t *k = NULL;
-    size_t n = 0;
-    aegis_err err = aegis_keyfile_read(path, secret, &type, &k, &n);
-    if (err)
-        return err;
-    if (strcmp(type, "ml-dsa-87") != 0 || n != (secret ? AEGIS_MLDSA87_SK_BYTES : AEGIS_MLDSA87_PK_BYTES)) {
-        secret ? aegis_free_secret(k, n) : aegis_free(k);
-        return AEGIS_ERR_KEYS_WRONG_TYPE;
-    }
-    *ret = k;
-    return AEGIS_OK;
-}
-
 static int cmd_rollback(const ckopts *o)
 {
     uint64_t n;
@@ -535,7 +520,7 @@ static int cmd_rollback(const ckopts *o)
     }
     int rc = 1;
     uint8_t *sk = NULL, *pk = NULL;
-    char pub[4096], *ptext = NULL, *req = NULL, *hash_hex = NULL;
+    char *ptext = NULL, *req = NULL, *hash_hex = NULL;
     json_t *rec = NULL, *params = NULL, *reqj = NULL, *arr = NULL, *res = NULL;
     aegis_checkpoint c;
     memset(&c, 0, sizeof(c));
@@ -567,21 +552,9 @@ static int cmd_rollback(const ckopts *o)
     hash_hex = aegis_cli_hex(c.state_hash, 32);
 
     /* 2. The admin request, signed like `aegis assets` does. */
-    if (o->admin_pub) {
-        snprintf(pub, sizeof(pub), "%s", o->admin_pub);
-    } else {
-        size_t kl = strlen(o->admin_key);
-        if (kl > 4 && strcmp(o->admin_key + kl - 4, ".key") == 0)
-            snprintf(pub, sizeof(pub), "%.*s.pub", (int)(kl - 4), o->admin_key);
-        else
-            snprintf(pub, sizeof(pub), "%s.pub", o->admin_key);
-    }
-    if ((err = read_mldsa(o->admin_key, true, &sk)) != AEGIS_OK) {
-        fprintf(stderr, CK_PROG ": admin key %s: %s\n", o->admin_key, aegis_strerror(err));
-        goto out;
-    }
-    if ((err = read_mldsa(pub, false, &pk)) != AEGIS_OK) {
-        fprintf(stderr, CK_PROG ": admin public key %s: %s\n", pub, aegis_strerror(err));
+    const char *failed = NULL;
+    if ((err = aegis_cli_mldsa_keypair(o->admin_key, o->admin_pub, &sk, &pk, &failed)) != AEGIS_OK) {
+        fprintf(stderr, CK_PROG ": admin key %s: %s\n", failed, aegis_strerror(err));
         goto out;
     }
     params = json_pack("{s:I, s:s}", "checkpoint", (json_int_t)n, "state_hash", hash_hex ? hash_hex : "");

@@ -9,6 +9,7 @@
 
 #include "aegis/cli.h"
 #include "aegis/risk.h"
+#include "cli_keys.h"
 #include "cli_rpc.h"
 
 static void usage(FILE *f)
@@ -40,22 +41,6 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *out)
         return -1;
     *out = v;
     return 0;
-}
-
-static aegis_err read_key(const char *path, bool secret, size_t want, uint8_t **ret)
-{
-    const char *type = NULL;
-    size_t n = 0;
-    uint8_t *k = NULL;
-    aegis_err err = aegis_keyfile_read(path, secret, &type, &k, &n);
-    if (err != AEGIS_OK)
-        return err;
-    if (strcmp(type, "ml-dsa-87") != 0 || n != want) {
-        secret ? aegis_free_secret(k, n) : aegis_free(k);
-        return AEGIS_ERR_KEYS_WRONG_TYPE;
-    }
-    *ret = k;
-    return AEGIS_OK;
 }
 
 static int risk_main(int argc, char **argv)
@@ -141,9 +126,7 @@ static int risk_main(int argc, char **argv)
     }
     rc = 1;
     uint8_t *sk = NULL, *pk = NULL;
-    aegis_err err = read_key(key, true, AEGIS_MLDSA87_SK_BYTES, &sk);
-    if (err == AEGIS_OK)
-        err = read_key(pub, false, AEGIS_MLDSA87_PK_BYTES, &pk);
+    aegis_err err = aegis_cli_mldsa_keypair(key, pub, &sk, &pk, NULL);
     if (err == AEGIS_OK)
         err = aegis_risk_assessment_sign(&a, sk, pk);
     if (err == AEGIS_OK && aegis_risk_assessment_verify(&a, pk) != AEGIS_OK)

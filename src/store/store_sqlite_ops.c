@@ -165,6 +165,20 @@ static aegis_err dup_col(sqlite3_stmt *s, int col, uint8_t **ret_val, size_t *re
     return err;
 }
 
+/* Step a bound single-row read: its first column copied out (NOT_FOUND
+ * when there is no row); ends the read either way. */
+static aegis_err step_blob(struct aegis__sq_ctx *c, sqlite3_stmt *s, uint8_t **ret_val, size_t *ret_len)
+{
+    aegis_err err;
+    int rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW)
+        err = dup_col(s, 0, ret_val, ret_len);
+    else
+        err = rc == SQLITE_DONE ? AEGIS_ERR_NOT_FOUND : aegis__sq_err(rc);
+    rd_end(c, s);
+    return err;
+}
+
 aegis_err aegis__sq_rec_get(void *ctx, const char *coll, uint64_t key,
                             uint8_t **ret_val, size_t *ret_len)
 {
@@ -175,13 +189,7 @@ aegis_err aegis__sq_rec_get(void *ctx, const char *coll, uint64_t key,
         return err;
     sqlite3_bind_text(s, 1, coll, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, (int64_t)key);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        err = dup_col(s, 0, ret_val, ret_len);
-    else
-        err = rc == SQLITE_DONE ? AEGIS_ERR_NOT_FOUND : aegis__sq_err(rc);
-    rd_end(c, s);
-    return err;
+    return step_blob(c, s, ret_val, ret_len);
 }
 
 aegis_err aegis__sq_rec_last(void *ctx, const char *coll, uint64_t *ret_key)
@@ -236,13 +244,7 @@ aegis_err aegis__sq_meta_get(void *ctx, const char *key, uint8_t **ret_val, size
     if (!s)
         return err;
     sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        err = dup_col(s, 0, ret_val, ret_len);
-    else
-        err = rc == SQLITE_DONE ? AEGIS_ERR_NOT_FOUND : aegis__sq_err(rc);
-    rd_end(c, s);
-    return err;
+    return step_blob(c, s, ret_val, ret_len);
 }
 
 /* ---- writes: each is one durable transaction on the writer ---- */

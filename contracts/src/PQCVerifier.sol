@@ -94,6 +94,18 @@ contract PQCVerifier {
         return MLDSA87.verifyMu(_key(keyId), bytes32(mu[0:32]), bytes32(mu[32:64]), sig);
     }
 
+    function mldsaRowBlob(bytes32 keyId, uint256 row) external view returns (address) {
+        return _mldsa[keyId].rows[row];
+    }
+
+    function mldsaT1HatBlob(bytes32 keyId) external view returns (address) {
+        return _mldsa[keyId].t1Hat;
+    }
+
+    function mldsaTr(bytes32 keyId) external view returns (bytes32, bytes32) {
+        return (_mldsa[keyId].tr0, _mldsa[keyId].tr1);
+    }
+
     function _key(bytes32 keyId) internal view returns (MLDSA87.Key memory key) {
         MldsaKey storage k = _mldsa[keyId];
         if (k.t1Hat == address(0)) revert MldsaKeyUnknown(keyId);

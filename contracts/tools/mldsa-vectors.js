@@ -172,20 +172,40 @@ function readAlgHex(file, alg) {
     return raw;
 }
 
+// Every aegis case also yields its tampered copies, each of which must be refused:
+// one bit of the signature (in c~, in z, in the hint), of the message, of the context,
+// of the public key (the tampered key is registered and expanded like any other), and the
+// signature checked under the next case's key.
+function flip(buf, bit) {
+    const b = Buffer.from(buf);
+    b[bit >> 3] ^= 1 << (bit & 7);
+    return b;
+}
+
 function aegis(dir) {
-    let n = 0;
+    const cases = [];
     for (let i = 0; fs.existsSync(path.join(dir, i + '.sig')); i++) {
         const pk = readAlgHex(path.join(dir, i + '.pub'), 'mldsa87');
         const sig = readAlgHex(path.join(dir, i + '.sig'), 'mldsa87');
-        const msg = fs.readFileSync(path.join(dir, i + '.msg'));
-        const ctx = fs.readFileSync(path.join(dir, i + '.ctx'));
         if (pk.length !== 2592 || sig.length !== 4627) throw new Error('aegis case ' + i + ': bad pk/sig length');
-        writeCase('aegis-' + i, pk, {
-            tcId: i, mode: 0, msg: hex(msg), ctx: hex(ctx), mprime: '0x', mu: '0x', sig: hex(sig), ok: true, reason: 'aegis C signer',
-        });
-        n++;
+        cases.push({ pk, sig, msg: fs.readFileSync(path.join(dir, i + '.msg')), ctx: fs.readFileSync(path.join(dir, i + '.ctx')) });
     }
-    console.log('mldsa-vectors: ' + n + ' aegis cases');
+    const rnd = (n) => crypto.randomInt(0, n);
+    cases.forEach((c, i) => {
+        const base = { tcId: i, mode: 0, mprime: '0x', mu: '0x' };
+        const put = (tag, pk, v) => writeCase('aegis-' + i + tag, pk, Object.assign({}, base, {
+            msg: hex(v.msg || c.msg), ctx: hex(v.ctx || c.ctx), sig: hex(v.sig || c.sig), ok: !!v.ok, reason: v.reason,
+        }));
+        put('', c.pk, { ok: true, reason: 'aegis C signer, valid' });
+        put('-sig-c', c.pk, { sig: flip(c.sig, rnd(64 * 8)), reason: 'one bit of c~ flipped' });
+        put('-sig-z', c.pk, { sig: flip(c.sig, 64 * 8 + rnd(4480 * 8)), reason: 'one bit of z flipped' });
+        put('-sig-h', c.pk, { sig: flip(c.sig, 4544 * 8 + rnd(83 * 8)), reason: 'one bit of the hint flipped' });
+        put('-msg', c.pk, { msg: c.msg.length ? flip(c.msg, rnd(c.msg.length * 8)) : Buffer.from([0]), reason: 'message changed by one bit (or one byte added)' });
+        put('-ctx', c.pk, { ctx: c.ctx.length ? flip(c.ctx, rnd(c.ctx.length * 8)) : Buffer.from([0]), reason: 'context changed by one bit (or one byte added)' });
+        put('-key', flip(c.pk, rnd(2592 * 8)), { reason: 'one bit of the public key flipped' });
+        put('-other', cases[(i + 1) % cases.length].pk, { reason: 'valid signature under another key' });
+    });
+    console.log('mldsa-vectors: ' + cases.length + ' aegis cases, 8 variants each');
 }
 
 fs.mkdirSync(OUT, { recursive: true });

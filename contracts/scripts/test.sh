@@ -1,0 +1,21 @@
+#!/bin/sh
+# The contract tests, as ctest runs them (tests/contracts/CMakeLists.txt):
+#   contracts/scripts/test.sh AEGIS_BIN_DIR [forge test args...]
+# Installs the pinned toolchain if needed, makes signatures with aegis's own C signer,
+# builds the vector files, and runs forge under the EIP-7825 per-transaction gas cap
+# (Osaka rules: every test transaction is limited to 2^24 gas and validated against it).
+set -eu
+bin=$(cd "$1" && pwd)
+shift
+cd "$(dirname "$0")/.."
+sh scripts/setup.sh
+rm -rf vectors
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+node tools/aegis-sign-cases.js "$bin" "$work/aegis" 4
+node tools/mldsa-vectors.js aegis "$work/aegis"
+acvp=../tests/vectors/acvp
+node tools/mldsa-vectors.js acvp "$acvp/ML-DSA-87-sigVer.json"
+export PATH="$PWD/node_modules/@foundry-rs/forge-linux-amd64/bin:$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin:$PATH"
+export FOUNDRY_GAS_LIMIT=16777216
+forge test --enable-tx-gas-limit --summary "$@"

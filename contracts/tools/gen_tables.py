@@ -54,4 +54,61 @@ def zetas():
     print("hex\"" + "".join(f"{pow(z, brv(m), q):06x}" for m in range(256)) + "\"")
 
 
-{"keccak": keccak, "rc": rc, "zetas": zetas}[sys.argv[1]]()
+def _primes(n):
+    ps, c = [], 2
+    while len(ps) < n:
+        if all(c % p for p in ps):
+            ps.append(c)
+        c += 1
+    return ps
+
+
+def _iroot(x, k):
+    lo, hi = 0, 1 << (x.bit_length() // k + 1)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if mid ** k <= x:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def sha512_consts():
+    """FIPS 180-4: K = frac(cbrt(p)) and IV = frac(sqrt(p)), 64 bits each."""
+    ps = _primes(80)
+    K = [_iroot(p << 192, 3) & ((1 << 64) - 1) for p in ps]
+    IV = [_iroot(p << 128, 2) & ((1 << 64) - 1) for p in ps[:8]]
+    return K, IV
+
+
+def sha512():
+    """Unrolled SHA-512 compression body (Yul): state words a..h on the stack."""
+    K, _ = sha512_consts()
+    M = "0xffffffffffffffff"
+    D = "0x10000000000000001"
+    o = []
+    # message schedule: w[0..15] already loaded big-endian into words at w
+    for t in range(16, 80):
+        o.append(f"{{ let x := mload(add(w, {32 * (t - 2)})) let y := mload(add(w, {32 * (t - 15)})) "
+                 f"let xx := mul(x, {D}) let yy := mul(y, {D}) "
+                 f"mstore(add(w, {32 * t}), and(add(add(xor(xor(shr(19, xx), shr(61, xx)), shr(6, x)), mload(add(w, {32 * (t - 7)}))), "
+                 f"add(xor(xor(shr(1, yy), shr(8, yy)), shr(7, y)), mload(add(w, {32 * (t - 16)})))), {M})) }}")
+    n = list("abcdefgh")
+    for t in range(80):
+        a, b, c, d, e, f, g, h = n
+        o.append(f"{{ let ee := mul({e}, {D}) let t1 := add(add(add({h}, and(xor(xor(shr(14, ee), shr(18, ee)), shr(41, ee)), {M})), "
+                 f"xor({g}, and({e}, xor({f}, {g})))), add(0x{K[t]:016x}, mload(add(w, {32 * t})))) "
+                 f"let aa := mul({a}, {D}) "
+                 f"{d} := and(add({d}, t1), {M}) "
+                 f"{h} := and(add(add(t1, and(xor(xor(shr(28, aa), shr(34, aa)), shr(39, aa)), {M})), or(and({a}, {b}), and({c}, or({a}, {b})))), {M}) }}")
+        n = [h, a, b, c, d, e, f, g]
+    print("\n".join("            " + l for l in o))
+
+
+def sha512iv():
+    _, IV = sha512_consts()
+    print(", ".join(f"0x{v:016x}" for v in IV))
+
+
+{"keccak": keccak, "rc": rc, "zetas": zetas, "sha512": sha512, "sha512iv": sha512iv}[sys.argv[1]]()

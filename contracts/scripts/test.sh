@@ -14,8 +14,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 node tools/aegis-sign-cases.js "$bin" "$work/aegis" 4
 node tools/mldsa-vectors.js aegis "$work/aegis"
+node tools/aegis-sign-cases.js "$bin" "$work/aegis-slh" 2 slh-dsa-sha2-256s
+node tools/slh-vectors.js aegis "$work/aegis-slh"
 acvp=../tests/vectors/acvp
 node tools/mldsa-vectors.js acvp "$acvp/ML-DSA-87-sigVer.json"
+node tools/slh-vectors.js acvp "$acvp/SLH-DSA-SHA2-256s-sigGen.json"
 export PATH="$PWD/node_modules/@foundry-rs/forge-linux-amd64/bin:$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin:$PATH"
 export FOUNDRY_GAS_LIMIT=16777216
 forge test --enable-tx-gas-limit --summary "$@"

@@ -31,10 +31,12 @@ library SLHDSA {
         bytes32 seed;
         uint256 st; // SHA-512 state (8 words)
         uint256 mid; // state after PK.seed || 0^96
+        uint256 mid2; // the same in both lanes
         uint256 w; // schedule (80 words)
         uint256 pad; // 256 bytes
         uint256 fbuf; // PK.seed || 0^32 || ADRSc || M1 (118 bytes)
         uint256 hblk; // second block of H: ADRSc || M2 || padding
+        uint256 hblk2; // the same for lane 1
         uint256 tbuf; // ADRSc || the values T_l compresses (<= 22 + 67 * 32)
     }
 
@@ -54,6 +56,8 @@ library SLHDSA {
         c.pad = _alloc(256);
         c.fbuf = _alloc(160);
         c.hblk = _alloc(160);
+        c.hblk2 = _alloc(160);
+        c.mid2 = _alloc(256);
         c.tbuf = _alloc(2240);
         uint256 blk = _alloc(128);
         uint256 fb = c.fbuf;
@@ -63,6 +67,14 @@ library SLHDSA {
         }
         Sha512.init(c.mid);
         Sha512.compress(c.mid, blk, c.w);
+        uint256 mid = c.mid;
+        uint256 mid2 = c.mid2;
+        assembly ("memory-safe") {
+            for { let i := 0 } lt(i, 256) { i := add(i, 32) } {
+                let v := and(mload(add(mid, i)), 0xffffffffffffffff)
+                mstore(add(mid2, i), or(v, shl(128, v)))
+            }
+        }
     }
 
     /// ADRSc (section 11.2): layer (1) || tree (8) || type (1) || keypair (4) ||
@@ -88,7 +100,17 @@ library SLHDSA {
         }
         Sha512.compress(st, blk, c.w);
         assembly ("memory-safe") {
-            out := or(or(shl(192, mload(st)), shl(128, mload(add(st, 32)))), or(shl(64, mload(add(st, 64))), mload(add(st, 96))))
+        }
+        out = _lane(st, 0);
+    }
+
+    /// The first 32 bytes of the digest in lane (0 or 1) of a SHA-512 state.
+    function _lane(uint256 st, uint256 lane) private pure returns (bytes32 out) {
+        assembly ("memory-safe") {
+            let sh := shl(7, lane)
+            let m := 0xffffffffffffffff
+            out := or(or(shl(192, and(shr(sh, mload(st)), m)), shl(128, and(shr(sh, mload(add(st, 32))), m))),
+                      or(shl(64, and(shr(sh, mload(add(st, 64))), m)), and(shr(sh, mload(add(st, 96))), m)))
         }
     }
 
@@ -106,8 +128,8 @@ library SLHDSA {
         }
         Sha512.finish(st, tb, 22 + 32 * l, 128, c.w, c.pad);
         assembly ("memory-safe") {
-            out := or(or(shl(192, mload(st)), shl(128, mload(add(st, 32)))), or(shl(64, mload(add(st, 64))), mload(add(st, 96))))
         }
+        out = _lane(st, 0);
     }
 
     /// H_msg (section 11.2.2): MGF1-SHA-512(R || PK.seed || SHA-512(R || PK.seed || PK.root || M'), 47),
@@ -124,10 +146,10 @@ library SLHDSA {
             mcopy(add(p, 96), mp, n)
         }
         _sha512(c, p, 96 + n);
-        uint256 st = c.st;
+        (bytes32 i0, bytes32 i1) = Sha512.digest(c.st);
         assembly ("memory-safe") {
-            mstore(add(p, 64), or(or(shl(192, mload(st)), shl(128, mload(add(st, 32)))), or(shl(64, mload(add(st, 64))), mload(add(st, 96)))))
-            mstore(add(p, 96), or(or(shl(192, mload(add(st, 128))), shl(128, mload(add(st, 160)))), or(shl(64, mload(add(st, 192))), mload(add(st, 224)))))
+            mstore(add(p, 64), i0)
+            mstore(add(p, 96), i1)
             mstore(add(p, 128), 0) // MGF1 counter 0 (4 bytes)
         }
         _sha512(c, p, 132);
@@ -169,10 +191,12 @@ library SLHDSA {
         f.idxTree = (uint256(d1) >> 144) & ((1 << 56) - 1); // d1 bytes 7 .. 13
         f.idxLeaf = (uint256(d1) >> 136) & 0xff; // d1 byte 14
         uint256 tb = c.tbuf;
-        for (uint256 i = 0; i < 22; i++) {
-            bytes32 v = _forsTree(c, f, i, _forsIndex(d0, d1, i), sigHead[32 + i * 480:32 + (i + 1) * 480]);
+        for (uint256 i = 0; i < 11; i++) {
+            // trees i and i + 11 side by side, one per SHA-512 lane
+            (bytes32 va, bytes32 vb) = _forsPair(c, f, i, _forsIndex(d0, d1, i), _forsIndex(d0, d1, i + 11), sigHead);
             assembly ("memory-safe") {
-                mstore(add(tb, add(22, shl(5, i))), v)
+                mstore(add(tb, add(22, shl(5, i))), va)
+                mstore(add(tb, add(22, shl(5, add(i, 11)))), vb)
             }
         }
         f.pk = t(c, adrs(0, f.idxTree, FORS_ROOTS, f.idxLeaf, 0, 0), 22);
@@ -186,18 +210,73 @@ library SLHDSA {
         return ((uint256(d0) << (bit + 14 - 256)) | (uint256(d1) >> (512 - bit - 14))) & 0x3fff;
     }
 
-    /// fors_pkFromSig's loop body (Algorithm 17 lines 2-18): the root of FORS tree i.
-    function _forsTree(Ctx memory c, Fors memory f, uint256 i, uint256 idx, bytes calldata s)
-        private view returns (bytes32 v)
+    /// Two FORS trees climbed side by side, one per SHA-512 lane.
+    struct Pair {
+        uint256 na; // tree index of tree A's current node
+        uint256 nb;
+        uint256 oa; // calldata offset of tree A's next authentication node
+        uint256 ob;
+        bytes32 va; // current node values
+        bytes32 vb;
+    }
+
+    /// fors_pkFromSig's loop body (Algorithm 17 lines 2-18) for trees i and i + 11 at once.
+    function _forsPair(Ctx memory c, Fors memory f, uint256 i, uint256 idxA, uint256 idxB, bytes calldata s)
+        private view returns (bytes32, bytes32)
     {
-        uint256 node = (i << 14) | idx; // tree index at height 0
-        v = _f(c, adrs(0, f.idxTree, FORS_TREE, f.idxLeaf, 0, node), bytes32(s[0:32]));
-        for (uint256 j = 0; j < 14; j++) {
-            bytes32 auth = bytes32(s[32 + 32 * j:64 + 32 * j]);
-            uint256 ad = adrs(0, f.idxTree, FORS_TREE, f.idxLeaf, j + 1, node >> 1);
-            v = node & 1 == 0 ? h(c, ad, v, auth) : h(c, ad, auth, v);
-            node >>= 1;
+        Pair memory p;
+        p.na = (i << 14) | idxA;
+        p.nb = ((i + 11) << 14) | idxB;
+        uint256 base = adrs(0, f.idxTree, FORS_TREE, f.idxLeaf, 0, 0);
+        uint256 oa = 32 + i * 480; // (a + 1) n per tree
+        p.va = _f(c, base | (p.na << 80), bytes32(s[oa:oa + 32]));
+        p.vb = _f(c, base | (p.nb << 80), bytes32(s[oa + 5280:oa + 5312]));
+        assembly ("memory-safe") {
+            mstore(add(p, 64), add(s.offset, add(oa, 32)))
+            mstore(add(p, 96), add(s.offset, add(oa, 5312)))
         }
+        for (uint256 j = 1; j <= 14; j++) {
+            _pairStep(c, p, base | (j << 112));
+        }
+        return (p.va, p.vb);
+    }
+
+    /// One level of both trees: H(ADRS, node || auth) or H(ADRS, auth || node) by parity.
+    function _pairStep(Ctx memory c, Pair memory p, uint256 ad) private pure {
+        uint256 a = c.hblk;
+        uint256 b = c.hblk2;
+        uint256 st = c.st;
+        uint256 mid2 = c.mid2;
+        assembly ("memory-safe") {
+            function fill(blk, adr, n, v, auth) {
+                mstore(blk, or(adr, shl(80, shr(1, n))))
+                switch and(n, 1)
+                case 0 {
+                    mstore(add(blk, 22), v)
+                    mstore(add(blk, 54), auth)
+                }
+                default {
+                    mstore(add(blk, 22), auth)
+                    mstore(add(blk, 54), v)
+                }
+                mstore(add(blk, 86), shl(248, 0x80))
+                mstore(add(blk, 96), 1712) // (128 + 86) * 8 bits
+            }
+            let na := mload(p)
+            let nb := mload(add(p, 32))
+            let oa := mload(add(p, 64))
+            let ob := mload(add(p, 96))
+            fill(a, ad, na, mload(add(p, 128)), calldataload(oa))
+            fill(b, ad, nb, mload(add(p, 160)), calldataload(ob))
+            mstore(p, shr(1, na))
+            mstore(add(p, 32), shr(1, nb))
+            mstore(add(p, 64), add(oa, 32))
+            mstore(add(p, 96), add(ob, 32))
+            mcopy(st, mid2, 256)
+        }
+        Sha512.compress2(st, a, b, c.w);
+        p.va = _lane(st, 0);
+        p.vb = _lane(st, 1);
     }
 
     /// F(PK.seed, ADRS, x) through the SHA-256 precompile.

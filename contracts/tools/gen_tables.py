@@ -85,20 +85,22 @@ def sha512_consts():
 def sha512():
     """Unrolled SHA-512 compression body (Yul): state words a..h on the stack."""
     K, _ = sha512_consts()
-    M = "0xffffffffffffffff"
+    # Two 64-bit lanes per word, at bits 0 and 128 (the gaps take the carries), so one
+    # compression body runs two independent messages at the cost of one.
+    M = "0x" + ("0" * 16 + "f" * 16) * 2
     D = "0x10000000000000001"
     o = []
     # message schedule: w[0..15] already loaded big-endian into words at w
     for t in range(16, 80):
         o.append(f"{{ let x := mload(add(w, {32 * (t - 2)})) let y := mload(add(w, {32 * (t - 15)})) "
                  f"let xx := mul(x, {D}) let yy := mul(y, {D}) "
-                 f"mstore(add(w, {32 * t}), and(add(add(xor(xor(shr(19, xx), shr(61, xx)), shr(6, x)), mload(add(w, {32 * (t - 7)}))), "
-                 f"add(xor(xor(shr(1, yy), shr(8, yy)), shr(7, y)), mload(add(w, {32 * (t - 16)})))), {M})) }}")
+                 f"mstore(add(w, {32 * t}), and(add(add(and(xor(xor(shr(19, xx), shr(61, xx)), shr(6, x)), {M}), mload(add(w, {32 * (t - 7)}))), "
+                 f"add(and(xor(xor(shr(1, yy), shr(8, yy)), shr(7, y)), {M}), mload(add(w, {32 * (t - 16)})))), {M})) }}")
     n = list("abcdefgh")
     for t in range(80):
         a, b, c, d, e, f, g, h = n
         o.append(f"{{ let ee := mul({e}, {D}) let t1 := add(add(add({h}, and(xor(xor(shr(14, ee), shr(18, ee)), shr(41, ee)), {M})), "
-                 f"xor({g}, and({e}, xor({f}, {g})))), add(0x{K[t]:016x}, mload(add(w, {32 * t})))) "
+                 f"xor({g}, and({e}, xor({f}, {g})))), add(0x{K[t]:016x}{0:016x}{K[t]:016x}, mload(add(w, {32 * t})))) "
                  f"let aa := mul({a}, {D}) "
                  f"{d} := and(add({d}, t1), {M}) "
                  f"{h} := and(add(add(t1, and(xor(xor(shr(28, aa), shr(34, aa)), shr(39, aa)), {M})), or(and({a}, {b}), and({c}, or({a}, {b})))), {M}) }}")

@@ -2,8 +2,11 @@
 pragma solidity ^0.8.30;
 
 import {MLDSA87} from "./MLDSA87.sol";
+import {SLHDSA} from "./SLHDSA.sol";
+import {SLHDSAEngine} from "./SLHDSAEngine.sol";
 
-/// Post-quantum signature verification for Aegis's contracts: ML-DSA-87 (FIPS 204).
+/// Post-quantum signature verification for Aegis's contracts: ML-DSA-87 (FIPS 204) and
+/// SLH-DSA-SHA2-256s (FIPS 205).
 ///
 /// An ML-DSA-87 public key is registered once in a session of nine transactions, each
 /// under the EIP-7825 cap: begin (stores rho, tr = H(pk, 64) and deploys NTT(t1 * 2^d)),
@@ -11,6 +14,11 @@ import {MLDSA87} from "./MLDSA87.sol";
 /// and deploys it as a data contract). Every step works only from what begin committed to,
 /// so the expanded key is exactly the FIPS 204 expansion of the registered pk; nobody can
 /// install a different A-hat. Verification is then one call (see docs/benchmarks.md).
+///
+/// SLH-DSA-SHA2-256s takes two transactions: slhBegin (H_msg and FORS, from R || SIG_FORS,
+/// committing to keccak256(SIG_HT)) and slhFinish (the hypertree, from SIG_HT, which must
+/// hash to the commitment). A session is named by everything it verifies (pk, M', the
+/// signature) and its verdict stays readable (slhResult), so any contract can rely on it.
 contract PQCVerifier {
     struct MldsaKey {
         bytes32 rho;
@@ -23,6 +31,24 @@ contract PQCVerifier {
 
     mapping(bytes32 => MldsaKey) internal _mldsa;
 
+    struct SlhSession {
+        bytes32 seed; // PK.seed
+        bytes32 root; // PK.root
+        bytes32 htHash; // keccak256(SIG_HT) committed at begin
+        bytes32 forsPk;
+        uint64 idxTree;
+        uint8 idxLeaf;
+        uint8 state; // 0 none, 1 FORS done, 2 finished: invalid, 3 finished: valid
+    }
+
+    mapping(bytes32 => SlhSession) internal _slh;
+
+    SLHDSAEngine public immutable slhEngine;
+
+    constructor(SLHDSAEngine engine) {
+        slhEngine = engine;
+    }
+
     error MldsaKeyLength(uint256 got);
     error MldsaKeyAlreadyRegistered(bytes32 keyId);
     error MldsaKeyUnknown(bytes32 keyId);
@@ -30,10 +56,17 @@ contract PQCVerifier {
     error MldsaRowOutOfRange(uint256 row);
     error MldsaRowDone(bytes32 keyId, uint256 row);
     error BlobDeployFailed();
+    error SlhBadLength(string what, uint256 got);
+    error SlhSessionExists(bytes32 sessionId);
+    error SlhSessionNotBegun(bytes32 sessionId);
+    error SlhSessionFinished(bytes32 sessionId);
+    error SlhHypertreeMismatch(bytes32 sessionId);
 
     event MldsaKeyBegun(bytes32 indexed keyId);
     event MldsaRowExpanded(bytes32 indexed keyId, uint256 row, address blob);
     event MldsaKeyReady(bytes32 indexed keyId);
+    event SlhBegun(bytes32 indexed sessionId);
+    event SlhVerified(bytes32 indexed sessionId, bool valid);
 
     /// keyId = keccak256(pk).
     function mldsaBegin(bytes calldata pk) external returns (bytes32 keyId) {
@@ -104,6 +137,66 @@ contract PQCVerifier {
 
     function mldsaTr(bytes32 keyId) external view returns (bytes32, bytes32) {
         return (_mldsa[keyId].tr0, _mldsa[keyId].tr1);
+    }
+
+    /// The session id of slh_verify(pk, M' = 0x00 || len(ctx) || ctx || message, sig) with
+    /// sig = sigHead (R || SIG_FORS) || SIG_HT.
+    function slhSessionId(bytes calldata pk, bytes calldata message, bytes calldata ctx, bytes32 sigHeadHash, bytes32 htHash)
+        public pure returns (bytes32)
+    {
+        return _slhId(pk, keccak256(_mprime(message, ctx)), sigHeadHash, htHash);
+    }
+
+    function _slhId(bytes calldata pk, bytes32 mpHash, bytes32 sigHeadHash, bytes32 htHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(keccak256(pk), mpHash, sigHeadHash, htHash));
+    }
+
+    function _mprime(bytes calldata message, bytes calldata ctx) internal pure returns (bytes memory) {
+        return abi.encodePacked(uint8(0), uint8(ctx.length), ctx, message);
+    }
+
+    /// Part 1 of SLH-DSA-SHA2-256s verification (pure interface): H_msg and the FORS public key.
+    function slhBegin(bytes calldata pk, bytes calldata message, bytes calldata ctx, bytes calldata sigHead, bytes32 htHash)
+        external returns (bytes32 id)
+    {
+        if (pk.length != 64) revert SlhBadLength("pk", pk.length);
+        if (sigHead.length != 32 + SLHDSA.FORS_BYTES) revert SlhBadLength("R || SIG_FORS", sigHead.length);
+        if (ctx.length > 255) revert SlhBadLength("ctx", ctx.length);
+        bytes memory mp = _mprime(message, ctx);
+        id = _slhId(pk, keccak256(mp), keccak256(sigHead), htHash);
+        _slhFors(id, pk, mp, sigHead, htHash);
+    }
+
+    function _slhFors(bytes32 id, bytes calldata pk, bytes memory mp, bytes calldata sigHead, bytes32 htHash) internal {
+        SlhSession storage ss = _slh[id];
+        if (ss.state != 0) revert SlhSessionExists(id);
+        (bytes32 fpk, uint256 tree, uint256 leaf) = slhEngine.forsInternal(bytes32(pk[0:32]), bytes32(pk[32:64]), mp, sigHead);
+        ss.seed = bytes32(pk[0:32]);
+        ss.root = bytes32(pk[32:64]);
+        ss.htHash = htHash;
+        ss.forsPk = fpk;
+        ss.idxTree = uint64(tree);
+        ss.idxLeaf = uint8(leaf);
+        ss.state = 1;
+        emit SlhBegun(id);
+    }
+
+    /// Part 2: the hypertree from the committed FORS public key; the verdict is stored.
+    function slhFinish(bytes32 id, bytes calldata sigHt) external returns (bool valid) {
+        SlhSession storage ss = _slh[id];
+        if (ss.state == 0) revert SlhSessionNotBegun(id);
+        if (ss.state != 1) revert SlhSessionFinished(id);
+        if (keccak256(sigHt) != ss.htHash) revert SlhHypertreeMismatch(id);
+        bytes32 root = slhEngine.ht(ss.seed, ss.forsPk, SLHDSA.Pos(0, ss.idxTree, ss.idxLeaf), sigHt, 0, 8);
+        valid = root == ss.root;
+        ss.state = valid ? 3 : 2;
+        emit SlhVerified(id, valid);
+    }
+
+    /// (finished, valid) of a session.
+    function slhResult(bytes32 id) external view returns (bool finished, bool valid) {
+        uint8 st = _slh[id].state;
+        return (st >= 2, st == 3);
     }
 
     function _key(bytes32 keyId) internal view returns (MLDSA87.Key memory key) {

@@ -3,6 +3,7 @@ pragma solidity ^0.8.30;
 
 import {MldsaVectors} from "./MldsaVectors.sol";
 import {PQCVerifier} from "../src/PQCVerifier.sol";
+import {SLHDSAEngine} from "../src/SLHDSAEngine.sol";
 
 /// The ML-DSA-87 registration session, one step per test transaction: what the contract
 /// computes and deploys must equal the reference expansion of tools/mldsa-vectors.js
@@ -13,7 +14,7 @@ contract PQCVerifierTest is MldsaVectors {
 
     function setUp() public override {
         super.setUp();
-        v = new PQCVerifier();
+        v = new PQCVerifier(new SLHDSAEngine());
     }
 
     function _begin(string memory j) internal returns (bytes32 id) {
@@ -92,5 +93,53 @@ contract PQCVerifierTest is MldsaVectors {
         v.mldsaExpandRow(id, 5);
         vm.expectRevert(abi.encodeWithSelector(PQCVerifier.MldsaRowDone.selector, id, uint256(5)));
         v.mldsaExpandRow(id, 5);
+    }
+}
+
+/// The SLH-DSA session through the real contract, both transactions' work in one test
+/// transaction (aegis's short messages keep the sum under the cap).
+contract PQCVerifierSlhTest is MldsaVectors {
+    PQCVerifier internal v;
+
+    function setUp() public override {
+        super.setUp();
+        v = new PQCVerifier(new SLHDSAEngine());
+    }
+
+    function _session(string memory name) internal returns (bytes32 id, bool valid) {
+        string memory j = vm.readFile(string.concat("vectors/slh/", name, ".json"));
+        bytes memory pk = vm.parseJsonBytes(j, ".pk");
+        bytes memory ht = vm.parseJsonBytes(j, ".sigHt");
+        uint256 g = gasleft();
+        id = v.slhBegin(pk, vm.parseJsonBytes(j, ".msg"), vm.parseJsonBytes(j, ".ctx"), vm.parseJsonBytes(j, ".sigHead"), keccak256(ht));
+        emit log_named_uint("slhBegin gas", g - gasleft());
+        g = gasleft();
+        valid = v.slhFinish(id, ht);
+        emit log_named_uint("slhFinish gas", g - gasleft());
+        (bool fin, bool ok) = v.slhResult(id);
+        assertTrue(fin && ok == valid, "result stored");
+        assertTrue(valid == vm.parseJsonBool(j, ".ok"), string.concat(name, ": verdict"));
+    }
+
+    function test_slh_session_valid() public {
+        _session("aegis-0");
+    }
+
+    function test_slh_session_tampered_ht() public {
+        _session("aegis-1-sig-ht");
+    }
+
+    function test_slh_refusals() public {
+        string memory j = vm.readFile("vectors/slh/aegis-0.json");
+        bytes memory pk = vm.parseJsonBytes(j, ".pk");
+        bytes memory ht = vm.parseJsonBytes(j, ".sigHt");
+        vm.expectRevert(abi.encodeWithSelector(PQCVerifier.SlhSessionNotBegun.selector, bytes32(uint256(1))));
+        v.slhFinish(bytes32(uint256(1)), ht);
+        vm.expectRevert(abi.encodeWithSelector(PQCVerifier.SlhBadLength.selector, "pk", uint256(63)));
+        v.slhBegin(new bytes(63), "", "", "", bytes32(0));
+        bytes32 id = v.slhBegin(pk, vm.parseJsonBytes(j, ".msg"), vm.parseJsonBytes(j, ".ctx"), vm.parseJsonBytes(j, ".sigHead"), keccak256(ht));
+        ht[5] ^= 0x01;
+        vm.expectRevert(abi.encodeWithSelector(PQCVerifier.SlhHypertreeMismatch.selector, id));
+        v.slhFinish(id, ht);
     }
 }

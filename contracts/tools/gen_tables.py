@@ -87,7 +87,9 @@ def sha512():
     K, _ = sha512_consts()
     # Two 64-bit lanes per word, at bits 0 and 128 (the gaps take the carries), so one
     # compression body runs two independent messages at the cost of one.
-    M = "0x" + ("0" * 16 + "f" * 16) * 2
+    # The lane mask (two lanes) lives in scratch word 0x00 (the caller stores it): a PUSH24
+    # per use would make the body too large for a contract (EIP-170).
+    M = "mload(0)"
     D = "0x10000000000000001"
     o = []
     # message schedule: w[0..15] already loaded big-endian into words at w

@@ -19,6 +19,10 @@ node tools/slh-vectors.js aegis "$work/aegis-slh"
 acvp=../tests/vectors/acvp
 node tools/mldsa-vectors.js acvp "$acvp/ML-DSA-87-sigVer.json"
 node tools/slh-vectors.js acvp "$acvp/SLH-DSA-SHA2-256s-sigGen.json"
+node tools/chain-vectors.js "$bin" "$work/chain"
+node tools/mldsa-vectors.js chain vectors/chain.json
+att=../tests/vectors/attestation
+node tools/tdx-vectors.js "$att/tdx_v4_dcapqvl" "$att/dstack_getquote_tdx_v4" "$att/tdx_v5_td15_dcapqvl"
 export PATH="$PWD/node_modules/@foundry-rs/forge-linux-amd64/bin:$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin:$PATH"
 export FOUNDRY_GAS_LIMIT=16777216
 forge test --enable-tx-gas-limit --summary "$@"

@@ -208,5 +208,14 @@ function aegis(dir) {
     console.log('mldsa-vectors: ' + cases.length + ' aegis cases, 8 variants each');
 }
 
+// The expansions of the chain test's keys (vectors/chain.json): key-seq1, key-seq2, key-oracle.
+function chain(file) {
+    const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const [name, field] of [['seq1', 'mldsa1'], ['seq2', 'mldsa2'], ['oracle', 'oraclePk']]) {
+        writeCase('key-' + name, Buffer.from(c[field].slice(2), 'hex'), {});
+    }
+    console.log('mldsa-vectors: 3 chain keys');
+}
+
 fs.mkdirSync(OUT, { recursive: true });
-({ acvp, aegis })[process.argv[2]](process.argv[3]);
+({ acvp, aegis, chain })[process.argv[2]](process.argv[3]);

@@ -105,10 +105,11 @@ contract QRMSOracle {
     function submitAssessment(bytes calldata enc, bytes calldata sig) external {
         Assessment memory a = decode(enc);
         if (!oracleKey[a.keyId]) revert OracleKeyUnknown(a.keyId);
-        if (!pqc.mldsaVerify(a.keyId, enc, "aegis-risk-v1", sig)) revert AssessmentBadSignature(a.keyId);
         bytes32 sk = keccak256(bytes(a.source));
         uint64 last = _lastSeq[sk];
+        // the order before the (costly) signature: a replay is refused cheaply either way
         if (last != 0 && a.seq <= last - 1) revert SequenceNotIncreasing(a.source, a.seq, last - 1);
+        if (!pqc.mldsaVerify(a.keyId, enc, "aegis-risk-v1", sig)) revert AssessmentBadSignature(a.keyId);
         _lastSeq[sk] = a.seq + 1;
 
         uint8 old = level;

@@ -32,18 +32,21 @@ contract PQCVerifierTestable is PQCVerifier {
 }
 
 contract SequencerAttestationTestable is SequencerAttestation {
-    bytes32 public bound;
+    bytes32 public bound0;
+    bytes32 public bound1;
 
     constructor(PQCVerifier v, QRMSOracle o, TdxQuote t, uint64 cid, bool sim, address gov)
         SequencerAttestation(v, o, t, cid, sim, gov)
     {}
 
-    function setBound(bytes32 b) external {
-        bound = b;
+    function setBound(bytes32 b0, bytes32 b1) external {
+        bound0 = b0;
+        bound1 = b1;
     }
 
-    function _boundHash(bytes32 ksHash) internal view override returns (bytes32) {
-        return bound != 0 ? bound : ksHash;
+    function _expectedReportData(bytes32 ksHash) internal view override returns (bytes32, bytes32) {
+        if (bound0 == 0 && bound1 == 0) return keySetReportData(ksHash);
+        return (bound0, bound1);
     }
 }
 

@@ -8,6 +8,13 @@ interface Vm {
     function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
     function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
     function parseJsonBool(string calldata json, string calldata key) external pure returns (bool);
+    function parseJsonAddress(string calldata json, string calldata key) external pure returns (address);
+    function parseJsonBytes32Array(string calldata json, string calldata key) external pure returns (bytes32[] memory);
+    function deployCode(string calldata artifactPath, bytes calldata constructorArgs) external returns (address);
+    function parseBytes(string calldata s) external pure returns (bytes memory);
+    function parseUint(string calldata s) external pure returns (uint256);
+    function parseAddress(string calldata s) external pure returns (address);
+    function store(address target, bytes32 slot, bytes32 value) external;
     function parseJsonString(string calldata json, string calldata key) external pure returns (string memory);
     function expectRevert(bytes4 revertData) external;
     function expectRevert(bytes calldata revertData) external;

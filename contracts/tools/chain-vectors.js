@@ -133,4 +133,15 @@ for (const [seq, score] of [[1, 5000], [2, 6500], [3, 9500]]) {
 }
 fs.mkdirSync(path.join(__dirname, '..', 'vectors'), { recursive: true });
 fs.writeFileSync(path.join(__dirname, '..', 'vectors', 'chain.json'), JSON.stringify(out));
+// ... and every leaf in its own small file (vectors/chain/<key path with dots>), so a test
+// reads only what it uses (forge returns a whole file into the test's memory).
+const flat = path.join(__dirname, '..', 'vectors', 'chain');
+fs.mkdirSync(flat, { recursive: true });
+(function walk(v, key) {
+    if (v !== null && typeof v === 'object') {
+        for (const k of Object.keys(v)) walk(v[k], key ? key + '.' + k : k);
+    } else {
+        fs.writeFileSync(path.join(flat, key), String(v));
+    }
+})(out, '');
 console.log('chain-vectors: key sets, 5 batches, hand-over, seal, 3 assessments');

@@ -26,3 +26,5 @@ node tools/tdx-vectors.js "$att/tdx_v4_dcapqvl" "$att/dstack_getquote_tdx_v4" "$
 export PATH="$PWD/node_modules/@foundry-rs/forge-linux-amd64/bin:$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin:$PATH"
 export FOUNDRY_GAS_LIMIT=16777216
 forge test --enable-tx-gas-limit --summary "$@"
+# the same contracts in real transactions on anvil (Osaka, cap enforced by the node)
+node tools/anvil-e2e.js "$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"

@@ -15,23 +15,35 @@ def rol(v, n):
 
 
 def keccak():
+    """Round body: theta's D in stack variables, chi row by row from stack copies of B."""
     o = []
     A = lambda x, y: f"add(s, {32 * (x + 5 * y)})"
     B = lambda x, y: f"add(b, {32 * (x + 5 * y)})"
-    # theta: column parities, then D[x] = C[x-1] ^ rol(C[x+1], 1), kept in scratch d
+    o.append("let d0, d1, d2, d3, d4")
+    o.append("{")
     for x in range(5):
-        terms = [f"mload({A(x, y)})" for y in range(5)]
-        o.append(f"mstore(add(d, {32 * x}), xor(xor(xor({terms[0]}, {terms[1]}), xor({terms[2]}, {terms[3]})), {terms[4]}))")
+        t = [f"mload({A(x, y)})" for y in range(5)]
+        o.append(f"    let c{x} := xor(xor(xor({t[0]}, {t[1]}), xor({t[2]}, {t[3]})), {t[4]})")
     for x in range(5):
-        o.append(f"{{ let c := mload(add(d, {32 * ((x + 1) % 5)})) mstore(add(d, {160 + 32 * x}), xor(mload(add(d, {32 * ((x - 1) % 5)})), {rol('c', 1)})) }}")
-    # rho + pi: B[y][2x+3y] = rol(A[x][y] ^ D[x], r[x][y])
-    for x in range(5):
-        for y in range(5):
-            o.append(f"{{ let v := xor(mload({A(x, y)}), mload(add(d, {160 + 32 * x}))) mstore({B(y, (2 * x + 3 * y) % 5)}, {rol('v', ROT[x][y])}) }}")
-    # chi: A[x][y] = B[x][y] ^ (~B[x+1][y] & B[x+2][y])
-    for y in range(5):
-        for x in range(5):
-            o.append(f"mstore({A(x, y)}, xor(mload({B(x, y)}), and(not(mload({B((x + 1) % 5, y)})), mload({B((x + 2) % 5, y)}))))")
+        o.append(f"    d{x} := xor(c{(x - 1) % 5}, {rol(f'c{(x + 1) % 5}', 1)})")
+    o.append("}")
+    # rho, pi and chi fused, one output row at a time into the other buffer (b):
+    # B[X][Y] = rol(A[x][y] ^ D[x], r[x][y]) with X = y, Y = 2x + 3y, i.e. x = 3 (Y - 3X), y = X
+    for Y in range(5):
+        o.append("{")
+        for X in range(5):
+            x, y = (3 * (Y - 3 * X)) % 5, X
+            o.append(f"    let b{X} := xor(mload({A(x, y)}), d{x})")
+            if ROT[x][y]:
+                o.append(f"    b{X} := {rol(f'b{X}', ROT[x][y])}")
+        for X in range(5):
+            v = f"xor(b{X}, and(not(b{(X + 1) % 5}), b{(X + 2) % 5}))"
+            if X == 0 and Y == 0:
+                v = f"xor({v}, mload(rc))"
+            o.append(f"    mstore({B(X, Y)}, {v})")
+        o.append("}")
+    # the output buffer becomes the state
+    o.append("{ let t := s s := b b := t }")
     print("\n".join("                " + l for l in o))
 
 

@@ -43,22 +43,41 @@ library MLDSA87 {
         }
     }
 
-    /// NTT (FIPS 204 Algorithm 41) in place; inputs below 2^40, outputs below 2^45, not reduced.
+    /// NTT (FIPS 204 Algorithm 41) in place, two layers per pass (each group of four
+    /// coefficients is loaded once for four butterflies); inputs below 2^40, outputs
+    /// below 2^45, not reduced (every product goes through mulmod; a - t is a + q - t).
     function ntt(uint256 p, uint256 zt) internal pure {
         assembly ("memory-safe") {
-            let m := 0
-            for { let len := 128 } gt(len, 0) { len := shr(1, len) } {
+            for { let lg := 0 } lt(lg, 8) { lg := add(lg, 2) } {
+                let len := shr(lg, 128) // the first layer's distance; the second's is len / 2
+                let hB := shl(4, len) // (len / 2) * 32 bytes
                 let lenB := shl(5, len)
-                for { let start := 0 } lt(start, 256) { start := add(start, shl(1, len)) } {
-                    m := add(m, 1)
-                    let z := mload(add(zt, shl(5, m)))
-                    let j := add(p, shl(5, start))
-                    for { let end := add(j, lenB) } lt(j, end) { j := add(j, 32) } {
-                        let jb := add(j, lenB)
-                        let t := mulmod(z, mload(jb), 8380417)
-                        let a := mload(j)
-                        mstore(jb, sub(add(a, 8380417), t))
-                        mstore(j, add(a, t))
+                let nb := shl(lg, 1)
+                for { let k := 0 } lt(k, nb) { k := add(k, 1) } {
+                    let z1 := mload(add(zt, shl(5, add(nb, k))))
+                    let z2 := add(zt, shl(6, add(nb, k))) // zetas[2 nb + 2k] and [.. + 1]
+                    let z2a := mload(z2)
+                    let z2b := mload(add(z2, 32))
+                    let j := add(p, shl(6, mul(k, len)))
+                    for { let end := add(j, hB) } lt(j, end) { j := add(j, 32) } {
+                        let a0 := mload(j)
+                        let a1 := mload(add(j, hB))
+                        let a2 := mulmod(z1, mload(add(j, lenB)), 8380417)
+                        let a3 := mulmod(z1, mload(add(add(j, lenB), hB)), 8380417)
+                        // layer 1: (a0, a2), (a1, a3) by z1
+                        let t := a2
+                        a2 := sub(add(a0, 8380417), t)
+                        a0 := add(a0, t)
+                        t := a3
+                        a3 := sub(add(a1, 8380417), t)
+                        a1 := add(a1, t)
+                        // layer 2: (a0, a1) by z2a, (a2, a3) by z2b
+                        t := mulmod(z2a, a1, 8380417)
+                        mstore(add(j, hB), sub(add(a0, 8380417), t))
+                        mstore(j, add(a0, t))
+                        t := mulmod(z2b, a3, 8380417)
+                        mstore(add(add(j, lenB), hB), sub(add(a2, 8380417), t))
+                        mstore(add(j, lenB), add(a2, t))
                     }
                 }
             }
@@ -66,23 +85,33 @@ library MLDSA87 {
     }
 
     /// Inverse NTT (FIPS 204 Algorithm 42) without the final scaling by 256^-1 (the caller
-    /// folds it in); inputs below 2^40.
+    /// folds it in), two layers per pass; inputs below 2^40.
     function invNttNoScale(uint256 p, uint256 zt) internal pure {
         assembly ("memory-safe") {
-            let m := 256
-            for { let len := 1 } lt(len, 256) { len := shl(1, len) } {
+            // t - u + 2^20 q stays positive: every value here is below 2^36
+            for { let len := 1 } lt(len, 256) { len := shl(2, len) } {
                 let lenB := shl(5, len)
-                for { let start := 0 } lt(start, 256) { start := add(start, shl(1, len)) } {
-                    m := sub(m, 1)
-                    let z := sub(8380417, mload(add(zt, shl(5, m))))
-                    let j := add(p, shl(5, start))
+                let nb := div(128, len) // blocks of the first layer
+                for { let bb := 0 } lt(bb, shr(1, nb)) { bb := add(bb, 1) } {
+                    let za := sub(8380417, mload(add(zt, shl(5, sub(sub(shl(1, nb), 1), shl(1, bb))))))
+                    let zb := sub(8380417, mload(add(zt, shl(5, sub(sub(shl(1, nb), 2), shl(1, bb))))))
+                    let zc := sub(8380417, mload(add(zt, shl(5, sub(sub(nb, 1), bb)))))
+                    let j := add(p, shl(7, mul(bb, len)))
                     for { let end := add(j, lenB) } lt(j, end) { j := add(j, 32) } {
-                        let jb := add(j, lenB)
-                        let t := mload(j)
-                        let u := mload(jb)
-                        mstore(j, add(t, u))
-                        // t - u + 2^20 q stays positive: every value here is below 2^36
-                        mstore(jb, mulmod(z, sub(add(t, 0x7fe00100000), u), 8380417))
+                        let a0 := mload(j)
+                        let a1 := mload(add(j, lenB))
+                        let a2 := mload(add(j, shl(1, lenB)))
+                        let a3 := mload(add(j, mul(3, lenB)))
+                        let t := a0
+                        a0 := add(t, a1)
+                        a1 := mulmod(za, sub(add(t, 0x7fe00100000), a1), 8380417)
+                        t := a2
+                        a2 := add(t, a3)
+                        a3 := mulmod(zb, sub(add(t, 0x7fe00100000), a3), 8380417)
+                        mstore(j, add(a0, a2))
+                        mstore(add(j, shl(1, lenB)), mulmod(zc, sub(add(a0, 0x7fe00100000), a2), 8380417))
+                        mstore(add(j, lenB), add(a1, a3))
+                        mstore(add(j, mul(3, lenB)), mulmod(zc, sub(add(a1, 0x7fe00100000), a3), 8380417))
                     }
                 }
             }

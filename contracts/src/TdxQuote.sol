@@ -85,7 +85,12 @@ contract TdxQuote {
     }
 
     function _certSig(bytes calldata d, uint256 c0, uint256 tEnd, uint256 index, bytes32[2] memory issuer) internal view {
-        (bytes32 sr, bytes32 ss) = _sigValue(d, _skip(d, tEnd, 0x30, index, "signatureAlgorithm"), d.length, index);
+        (uint256 a0, uint256 aEnd) = _enter(d, tEnd, 0x30, index, "signatureAlgorithm");
+        // ecdsa-with-SHA256 (1.2.840.10045.4.3.2), no parameters
+        if (aEnd - a0 != 10 || keccak256(d[a0:aEnd]) != keccak256(hex"06082a8648ce3d040302")) {
+            revert CertMalformed(index, "signatureAlgorithm (ecdsa-with-SHA256 expected)");
+        }
+        (bytes32 sr, bytes32 ss) = _sigValue(d, aEnd, d.length, index);
         if (!_p256(sha256(d[c0:tEnd]), sr, ss, issuer[0], issuer[1])) revert CertSignatureInvalid(index);
     }
 

@@ -97,10 +97,12 @@ contract TdxQuote {
     function _sigValue(bytes calldata d, uint256 p, uint256 cEnd, uint256 index) internal pure returns (bytes32 sr, bytes32 ss) {
         (uint256 b0, uint256 bEnd) = _enter(d, p, 0x03, index, "signatureValue");
         if (bEnd != cEnd || d[b0] != 0) revert CertMalformed(index, "signatureValue");
-        (uint256 s0,) = _enter(d, b0 + 1, 0x30, index, "ECDSA-Sig-Value");
+        (uint256 s0, uint256 sEnd) = _enter(d, b0 + 1, 0x30, index, "ECDSA-Sig-Value");
+        if (sEnd != bEnd) revert CertMalformed(index, "ECDSA-Sig-Value length");
         uint256 q1;
         (sr, q1) = _int(d, s0, index);
-        (ss,) = _int(d, q1, index);
+        (ss, q1) = _int(d, q1, index);
+        if (q1 != sEnd) revert CertMalformed(index, "ECDSA-Sig-Value length");
     }
 
     /// subjectPublicKeyInfo after [0] version, serial, signature, issuer, validity, subject.

@@ -102,3 +102,70 @@ contract MldsaFuzzTest is MldsaVectors {
         assertTrue(!h.verify(key, m, c, sig), "tampered signature accepted");
     }
 }
+
+/// Every single byte of both PCK certificates and of the signed part of the quote, flipped
+/// in its low bit, one after the other: each copy is refused (the fuzzer samples; this
+/// covers all positions, in chunks that fit a test transaction).
+contract TdxEveryByteTest is TestBase {
+    TdxQuote internal tdx;
+
+    function setUp() public {
+        tdx = new TdxQuote();
+    }
+
+    function _run(uint256 from, uint256 to) internal view {
+        string memory j = vm.readFile("vectors/tdx/tdx_v4_dcapqvl.json");
+        bytes memory q = vm.parseJsonBytes(j, ".quote");
+        bytes[] memory chain = new bytes[](2);
+        chain[0] = vm.parseJsonBytes(j, ".chain[0]");
+        chain[1] = vm.parseJsonBytes(j, ".chain[1]");
+        uint256 authLen = uint8(q[1218]) | (uint256(uint8(q[1219])) << 8);
+        // positions: the leaf, then the intermediate, then the quote's signed bytes
+        uint256 n0 = chain[0].length;
+        uint256 n1 = chain[1].length;
+        for (uint256 i = from; i < to; i++) {
+            bytes memory b;
+            uint256 pos;
+            if (i < n0) {
+                b = chain[0];
+                pos = i;
+            } else if (i < n0 + n1) {
+                b = chain[1];
+                pos = i - n0;
+            } else {
+                uint256 k = i - n0 - n1;
+                if (k >= 632 + 582 + authLen) return;
+                pos = k < 632 ? k : (k < 1214 ? k + 4 : k - 1214 + 1220);
+                if (pos >= 766 && pos <= 769) continue; // certification data size: unsigned, unused
+                b = q;
+            }
+            b[pos] ^= 0x01;
+            try tdx.verify(q, chain) returns (TdxQuote.Result memory) {
+                revert AssertionFailed(string.concat("accepted with byte ", vm.toString(i), " flipped"));
+            } catch {}
+            b[pos] ^= 0x01;
+        }
+    }
+    function test_bytes_0() public view { _run(0, 150); }
+    function test_bytes_150() public view { _run(150, 300); }
+    function test_bytes_300() public view { _run(300, 450); }
+    function test_bytes_450() public view { _run(450, 600); }
+    function test_bytes_600() public view { _run(600, 750); }
+    function test_bytes_750() public view { _run(750, 900); }
+    function test_bytes_900() public view { _run(900, 1050); }
+    function test_bytes_1050() public view { _run(1050, 1200); }
+    function test_bytes_1200() public view { _run(1200, 1350); }
+    function test_bytes_1350() public view { _run(1350, 1500); }
+    function test_bytes_1500() public view { _run(1500, 1650); }
+    function test_bytes_1650() public view { _run(1650, 1800); }
+    function test_bytes_1800() public view { _run(1800, 1950); }
+    function test_bytes_1950() public view { _run(1950, 2100); }
+    function test_bytes_2100() public view { _run(2100, 2250); }
+    function test_bytes_2250() public view { _run(2250, 2400); }
+    function test_bytes_2400() public view { _run(2400, 2550); }
+    function test_bytes_2550() public view { _run(2550, 2700); }
+    function test_bytes_2700() public view { _run(2700, 2850); }
+    function test_bytes_2850() public view { _run(2850, 3000); }
+    function test_bytes_3000() public view { _run(3000, 3150); }
+    function test_bytes_3150() public view { _run(3150, 3300); }
+}

@@ -298,8 +298,11 @@ static void *sealer_main(void *arg)
         if (p->stop)
             break;
         pthread_mutex_unlock(&p->lock);
-        aegisd_pipeline_poll_risk_file(p);
-        rotate_if_due(p);
+        if (!p->cl) {
+            /* a cluster changes risk and keys only through its log */
+            aegisd_pipeline_poll_risk_file(p);
+            rotate_if_due(p);
+        }
         checkpoint_if_due(p);
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
@@ -539,6 +542,8 @@ static void metrics_cb(void *arg, aegis_buf *out)
         (unsigned long long)aegis_core_degraded_batches(p->core),
         p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
+    if (p->cl)
+        aegisd_cluster_metrics(p, out);
 }
 
 aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
@@ -560,9 +565,23 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->interval_ms = d->cfg.batch_interval_ms ? d->cfg.batch_interval_ms : 1000;
     p->max_batch = d->cfg.batch_max;
 
-    aegis_err err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
+    aegis_err err = AEGIS_OK;
+    if (d->cfg.cluster_nats_urls.n > 0) {
+        err = aegisd_cluster_prepare(p, detail);
+        if (err)
+            goto fail;
+    }
+    err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
     if (err)
         goto fail;
+    if (p->cl) {
+        /* the replicated log is the source of truth: state is rebuilt by
+         * applying it, the local store is this worker's cache */
+        err = aegisd_cluster_start(p, detail);
+        if (err)
+            goto fail;
+        goto rpc;
+    }
     err = restore(p, detail);
     if (err)
         goto fail;
@@ -576,6 +595,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         *detail = "cannot start the submission pipeline";
         goto fail;
     }
+rpc:
     err = aegisd_pipeline_register(p);
     if (!err)
         err = aegisd_pipeline_register_assets(p);
@@ -585,12 +605,12 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         *detail = "cannot register pipeline methods";
         goto fail;
     }
-    if (pthread_create(&p->cutter, NULL, cutter_main, p) != 0) {
+    if (!p->cl && pthread_create(&p->cutter, NULL, cutter_main, p) != 0) {
         *detail = "cannot start the batch cutter";
         err = AEGIS_ERR_INTERNAL;
         goto fail;
     }
-    p->cutter_started = true;
+    p->cutter_started = !p->cl;
     if (pthread_create(&p->sealer, NULL, sealer_main, p) != 0) {
         *detail = "cannot start the sealer";
         err = AEGIS_ERR_INTERNAL;
@@ -641,6 +661,7 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    aegisd_cluster_stop(p);
     /* a last try for registry changes a failed write left unpersisted */
     if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
         AEGIS_LOGW(MOD, "registry changes not persisted at shutdown", NULL);
@@ -661,4 +682,6 @@ void aegisd_pipeline_status(struct aegisd *d, json_t *out)
     pthread_mutex_lock(&p->lock);
     json_object_set_new(out, "last_batch", json_integer((json_int_t)p->last_batch));
     pthread_mutex_unlock(&p->lock);
+    if (p->cl)
+        aegisd_cluster_status(p, out);
 }

@@ -226,6 +226,18 @@ static void *cutter_main(void *arg)
     return NULL;
 }
 
+/* Insert-only, as every signed record. A cluster worker rebuilds its state
+ * from the replicated log at start, so it signs again what its cache already
+ * holds from an earlier run (the same batches, new signatures): it replaces
+ * its own cached copy. */
+static aegis_err persist_record(struct aegisd_pipeline *p, const char *coll, uint64_t key, const char *json)
+{
+    aegis_err err = aegis_store_insert(p->d->store, coll, key, (const uint8_t *)json, strlen(json));
+    if (err == AEGIS_ERR_EXISTS && p->cl)
+        err = aegis_store_put(p->d->store, coll, key, (const uint8_t *)json, strlen(json));
+    return err;
+}
+
 /* A checkpoint when due (interval or risk level change): make (slow, SLH-DSA)
  * -> persist insert-only -> commit. */
 static void checkpoint_if_due(struct aegisd_pipeline *p)
@@ -240,7 +252,7 @@ static void checkpoint_if_due(struct aegisd_pipeline *p)
             AEGIS_LOGE(MOD, "checkpoint failed", "err=%s", aegis_err_name(err));
         return;
     }
-    err = aegis_store_insert(p->d->store, "checkpoint", number + 1, (const uint8_t *)json, strlen(json));
+    err = persist_record(p, "checkpoint", number + 1, json);
     if (!err)
         err = aegis_core_checkpoint_commit(p->core, json, strlen(json));
     else
@@ -313,7 +325,7 @@ static void *sealer_main(void *arg)
         uint64_t number = 0;
         aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
         if (!err && json) {
-            err = aegis_store_insert(p->d->store, "seal", number, (const uint8_t *)json, strlen(json));
+            err = persist_record(p, "seal", number, json);
             if (!err)
                 err = aegis_core_seal_commit(p->core, json, strlen(json));
             if (err) {

@@ -145,6 +145,20 @@ static void publish_own(struct aegisd_cluster *k, uint64_t n)
     aegis_free(val);
 }
 
+static bool same_cached_hash(struct aegisd_pipeline *p, uint64_t number, const uint8_t hash[32])
+{
+    uint8_t *val = NULL, h[32];
+    size_t len = 0;
+    bool same = false;
+    if (aegis_store_get(p->d->store, "batch", number, &val, &len) != AEGIS_OK)
+        return false;
+    json_t *j = json_loadb((const char *)val, len, 0, NULL);
+    same = j && aegis_chain_get_hex(j, "hash", h, 32) == AEGIS_OK && memcmp(h, hash, 32) == 0;
+    json_decref(j);
+    aegis_free(val);
+    return same;
+}
+
 static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 {
     struct aegisd_pipeline *p = k->p;
@@ -183,14 +197,19 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     }
     err = aegis_store_insert(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
     if (err == AEGIS_ERR_EXISTS) {
-        /* this worker's cache from an earlier run: the stream rebuilt the
-         * same chain, keep the stored copy (same header, its own signatures) */
-        err = AEGIS_OK;
+        /* this worker's cache from an earlier run, rebuilt from the log:
+         * the same header, new signatures (the seals re-signed to match).
+         * A different header would be a second content for a number this
+         * worker published before (a reset log): refused, nothing released. */
+        err = same_cached_hash(p, b->number, b->hash)
+                  ? aegis_store_put(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len)
+                  : AEGIS_ERR_CLUSTER_GENESIS;
     }
     if (err) {
         aegis_core_abort_batch(p->core, b);
         aegis_core_batch_free(b);
-        AEGIS_LOGE(MOD, "batch not persisted locally: worker stops applying", "number=%lld", (long long)number);
+        AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "
+                   "worker stops cutting", "number=%lld err=%s", (long long)number, aegis_err_name(err));
         (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
         return;
     }

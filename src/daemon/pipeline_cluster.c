@@ -70,7 +70,8 @@ struct aegisd_cluster {
 
     bool leader;
     uint64_t lease_rev;
-    char holder[136];
+    char holder[136];          /* the lease holder now ("" between holders) */
+    char last_leader[136];     /* the last holder seen */
 
     /* metrics */
     uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
@@ -434,6 +435,18 @@ static void become_leader(struct aegisd_cluster *k)
         publish_own(k, n);
 }
 
+/* The lease holder seen (caller holds p->lock): a change from one worker to
+ * another is a failover, seen the same by every worker. */
+static void note_holder(struct aegisd_cluster *k, const char *holder)
+{
+    snprintf(k->holder, sizeof(k->holder), "%s", holder);
+    if (!holder[0])
+        return;
+    if (k->last_leader[0] && strcmp(k->last_leader, holder) != 0)
+        k->failovers++;
+    snprintf(k->last_leader, sizeof(k->last_leader), "%s", holder);
+}
+
 static void lease_step(struct aegisd_cluster *k)
 {
     struct aegisd_pipeline *p = k->p;
@@ -450,17 +463,14 @@ static void lease_step(struct aegisd_cluster *k)
     if (aegis_cluster_lease_holder(k->c, holder, sizeof(holder)) != AEGIS_OK)
         return;
     pthread_mutex_lock(&p->lock);
-    bool had = k->holder[0] != 0;
-    snprintf(k->holder, sizeof(k->holder), "%s", holder);
+    note_holder(k, holder);
     bool ready = k->caught_up;
     pthread_mutex_unlock(&p->lock);
     if (holder[0] || !ready)
         return;
     if (aegis_cluster_lease_take(k->c, &k->lease_rev) == AEGIS_OK) {
         pthread_mutex_lock(&p->lock);
-        if (had)
-            k->failovers++;
-        snprintf(k->holder, sizeof(k->holder), "%s", k->worker);
+        note_holder(k, k->worker);
         pthread_mutex_unlock(&p->lock);
         become_leader(k);
     }

@@ -75,6 +75,8 @@ struct aegisd_cluster {
 
     /* metrics */
     uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
+    uint64_t append_n, append_ns, append_max_ns;   /* envelope appends: JetStream's acknowledgement */
+    uint64_t apply_wait_ns;                        /* then the wait for this worker's applier */
 };
 
 static uint64_t now_ms(void)
@@ -807,14 +809,23 @@ aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t 
     aegis_hex_encode(id, h, 32);
     uint64_t seq = 0;
     bool dup = false;
+    uint64_t t0 = aegis_now_ns();
     aegis_err err = aegis_cluster_append(k->c, AEGIS_CLUSTER_ENV, NULL, env, len, id, &seq, &dup);
     aegis_free(env);
+    uint64_t t1 = aegis_now_ns();
     if (err) {
         *detail = "the replicated log did not acknowledge the envelope (no JetStream quorum): not accepted, retry";
         return err;
     }
     struct cl_result r;
     err = wait_applied(k, seq, &r);
+    pthread_mutex_lock(&p->lock);
+    k->append_n++;
+    k->append_ns += t1 - t0;
+    if (t1 - t0 > k->append_max_ns)
+        k->append_max_ns = t1 - t0;
+    k->apply_wait_ns += aegis_now_ns() - t1;
+    pthread_mutex_unlock(&p->lock);
     if (err) {
         *detail = "accepted by the replicated log, but this worker has not applied it yet: query aegis_getReceipt";
         return err;
@@ -924,7 +935,15 @@ void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out)
     pthread_mutex_lock(&p->lock);
     uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
                      k->grants, k->coattests, k->leader ? 1u : 0u };
+    uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
     pthread_mutex_unlock(&p->lock);
+    if (aegis_buf_printf(out,
+        "# HELP aegis_cluster_append_seconds Envelope appends: time to JetStream's publish acknowledgement.\n"
+        "# TYPE aegis_cluster_append_seconds summary\naegis_cluster_append_seconds_sum %.6f\naegis_cluster_append_seconds_count %llu\n"
+        "# HELP aegis_cluster_append_max_seconds Slowest envelope append acknowledged.\n# TYPE aegis_cluster_append_max_seconds gauge\naegis_cluster_append_max_seconds %.6f\n"
+        "# HELP aegis_cluster_apply_wait_seconds_sum After the acknowledgement, waiting for this worker's applier to admit.\n# TYPE aegis_cluster_apply_wait_seconds_sum counter\naegis_cluster_apply_wait_seconds_sum %.6f\n",
+        (double)ans / 1e9, (unsigned long long)an, (double)amax / 1e9, (double)aw / 1e9) != AEGIS_OK)
+        return;
     if (aegis_buf_printf(out,
         "# HELP aegis_cluster_log_applied Last replicated-log sequence applied by this worker.\n# TYPE aegis_cluster_log_applied gauge\naegis_cluster_log_applied %llu\n"
         "# HELP aegis_cluster_last_final Highest batch co-attested by attest_quorum workers.\n# TYPE aegis_cluster_last_final gauge\naegis_cluster_last_final %llu\n"

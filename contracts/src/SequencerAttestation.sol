@@ -140,8 +140,9 @@ contract SequencerAttestation {
         _store(_epoch(keySet), ks);
     }
 
-    /// The first key set from aegis's sim backend: only on a sim deployment; insecure.
-    function registerGenesisSim(bytes calldata keySet) external {
+    /// The first key set from aegis's sim backend: only on a sim deployment, only by the
+    /// governance (there is no quote to prove anything); insecure.
+    function registerGenesisSim(bytes calldata keySet) external onlyGovernance {
         if (!allowSim) revert SimModeDisabled();
         if (hasKeySet) revert GenesisDone();
         KeySet memory ks = _parse(keySet);

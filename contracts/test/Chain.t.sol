@@ -75,7 +75,11 @@ abstract contract ChainBase is TestBase {
     }
 
     function _genesis() internal {
-        sa.registerGenesisSim(_b(".keySet1"));
+        bytes memory ks = _b(".keySet1");
+        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.NotGovernance.selector, address(this)));
+        sa.registerGenesisSim(ks);
+        vm.prank(GOV);
+        sa.registerGenesisSim(ks);
     }
 
     /// Batches 0 .. n-1 by ECDSA (cheap), at level normal.
@@ -218,6 +222,7 @@ contract SequencerAttestationTest is ChainBase {
             abi.encode(v, oracle, tdx, uint64(7), false, GOV)));
         bytes memory ks = _b(".keySet1");
         vm.expectRevert(SequencerAttestation.SimModeDisabled.selector);
+        vm.prank(GOV);
         prod.registerGenesisSim(ks);
     }
 

@@ -119,6 +119,11 @@ typedef struct aegis_rpc_opts {
     size_t max_body;           /* bytes; larger bodies get HTTP 413 */
     unsigned max_connections;  /* MHD_OPTION_CONNECTION_LIMIT */
     unsigned timeout_ms;       /* idle connection timeout (rounded up to seconds) */
+    unsigned read_timeout_ms;  /* a request's header + body must arrive within this
+                                * (bytes arriving do not extend it); 0: no limit */
+    unsigned max_per_address;  /* connections from one client address; 0: no limit */
+    unsigned reserved_connections; /* kept free for new clients: past max_connections
+                                    * minus this, the longest-reading connections close */
     unsigned threads;          /* polling threads (thread pool size) */
     unsigned max_batch;        /* entries per JSON-RPC batch */
     unsigned request_time_ms;  /* time limit for one request (batch entries past it fail) */
@@ -127,8 +132,9 @@ typedef struct aegis_rpc_opts {
     const char *version;       /* for aegis_build_info (copied) */
 } aegis_rpc_opts;
 
-/* Fill opts with defaults (127.0.0.1:8545, 1 MiB, 1024 conns, 10 s, 2
- * threads, batch 100, 30 s request time, 5 s drain). */
+/* Fill opts with defaults (127.0.0.1:8545, 1 MiB, 1024 conns, 10 s idle,
+ * 10 s read deadline, 128 per address, 64 reserved, 2 threads, batch 100,
+ * 30 s request time, 5 s drain). */
 void aegis_rpc_opts_default(aegis_rpc_opts *opts);
 
 /* Create a server (not yet listening). The built-in method

@@ -57,6 +57,17 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "Concurrent HTTP connections accepted.", OFF(rpc_max_connections), NULL },
     { "rpc", "timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
       "Idle timeout per connection, milliseconds.", OFF(rpc_timeout_ms), NULL },
+    { "rpc", "read_timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
+      "A request's header and body must arrive within this many milliseconds of the "
+      "connection's accept (or the previous reply); bytes arriving do not extend it.",
+      OFF(rpc_read_timeout_ms), NULL },
+    { "rpc", "max_connections_per_address", AEGIS__CFG_U64, "128", 0, 65536, NULL,
+      "Concurrent HTTP connections from one client address (0: no limit).",
+      OFF(rpc_max_per_address), NULL },
+    { "rpc", "reserved_connections", AEGIS__CFG_U64, "64", 0, 65536, NULL,
+      "Connection slots kept free for new clients: past max_connections minus this, "
+      "the connections that have been reading their request longest are closed.",
+      OFF(rpc_reserved_connections), NULL },
     { "rpc", "threads", AEGIS__CFG_U64, "8", 1, 64, NULL,
       "HTTP worker threads.", OFF(rpc_threads), NULL },
     { "rpc", "max_batch", AEGIS__CFG_U64, "100", 1, 10000, NULL,

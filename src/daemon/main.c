@@ -159,6 +159,9 @@ static int start_rpc(struct aegisd *d, size_t *n_started)
     o.max_body = c->rpc_max_body;
     o.max_connections = (unsigned)c->rpc_max_connections;
     o.timeout_ms = (unsigned)c->rpc_timeout_ms;
+    o.read_timeout_ms = (unsigned)c->rpc_read_timeout_ms;
+    o.max_per_address = (unsigned)c->rpc_max_per_address;
+    o.reserved_connections = (unsigned)c->rpc_reserved_connections;
     o.threads = (unsigned)c->rpc_threads;
     o.max_batch = (unsigned)c->rpc_max_batch;
     if (aegis_rpc_server_new(&d->rpc, &o) != AEGIS_OK) {

@@ -8,6 +8,7 @@
  * errmap.c   the one aegis_err -> JSON-RPC code table
  * metrics.c  per-method counters and histograms, Prometheus rendering
  * health.c   the health-component registry and /healthz
+ * conn_guard.c read deadline and room for new clients (slow clients)
  */
 #ifndef AEGIS_RPC_INT_H
 #define AEGIS_RPC_INT_H
@@ -50,6 +51,21 @@ struct aegis__metrics_src {
 #define AEGIS__HTTP_CODES 11
 extern const unsigned aegis__http_codes[AEGIS__HTTP_CODES];
 
+/* conn_guard.c: every open connection, oldest read phase first. */
+struct aegis__conn;
+struct aegis__conn_guard {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;             /* wakes the guard thread */
+    struct aegis__conn *head, *tail; /* under lock */
+    unsigned n_open, n_shut;         /* under lock */
+    unsigned high_water;             /* max_connections - reserved */
+    uint64_t read_timeout_ns;        /* 0: no read deadline */
+    bool stopping;                   /* under lock */
+    bool started;
+    pthread_t thread;
+    atomic_uint_fast64_t closed_deadline, closed_pressure;
+};
+
 struct aegis_rpc_server {
     aegis_rpc_opts opts;
     char *host;
@@ -79,6 +95,8 @@ struct aegis_rpc_server {
     uint64_t defer_wake_ns;          /* under defer_lock: when it wakes next */
     pthread_t defer_reaper;
     bool defer_reaper_started;
+
+    struct aegis__conn_guard guard;
 
     void *mhd;               /* struct MHD_Daemon * */
     uint16_t port;
@@ -124,6 +142,21 @@ aegis_err aegis__defer_start(aegis_rpc_server *srv);
 unsigned aegis__defer_shutdown(aegis_rpc_server *srv);
 /* After shutdown: join the deadline thread. */
 void aegis__defer_join(aegis_rpc_server *srv);
+
+/* conn_guard.c */
+void aegis__guard_init(struct aegis__conn_guard *g, const aegis_rpc_opts *o);
+void aegis__guard_destroy(struct aegis__conn_guard *g);
+/* Start / stop (join) the guard thread. Errors: NOMEM. */
+aegis_err aegis__guard_start(struct aegis__conn_guard *g);
+void aegis__guard_stop(struct aegis__conn_guard *g);
+/* A connection opened (its read phase starts) / closed (NULL-safe). NULL
+ * when out of memory: the connection is then unguarded. */
+struct aegis__conn *aegis__guard_open(struct aegis__conn_guard *g, int fd);
+void aegis__guard_close(struct aegis__conn_guard *g, struct aegis__conn *e);
+/* The request's header and body are in / the next request's read phase
+ * starts (keep-alive). NULL-safe. */
+void aegis__guard_read_done(struct aegis__conn_guard *g, struct aegis__conn *e);
+void aegis__guard_read_again(struct aegis__conn_guard *g, struct aegis__conn *e);
 
 /* dispatch.c */
 /* aegis_rpc_handle_body with a deferral slot (NULL: no deferral). When the

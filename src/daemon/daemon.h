@@ -42,7 +42,7 @@ struct aegisd_component {
 extern const struct aegisd_component aegisd_components[];
 extern const size_t aegisd_n_components;
 
-/* node.c: aegis_status, eth_chainId, aegis_submitEnvelope, aegis_getEnvelope. */
+/* node.c: aegis_status, eth_chainId, aegis_getEnvelope. */
 aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
 
 /* pipeline.c: the sequencer: encrypted submission, batches, receipts. */

@@ -641,6 +641,7 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    aegisd_pipeline_wait_stop(p);
     /* a last try for registry changes a failed write left unpersisted */
     if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
         AEGIS_LOGW(MOD, "registry changes not persisted at shutdown", NULL);

@@ -52,6 +52,13 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+
+    /* hostile clients (pipeline_rpc.c, pipeline_wait.c) */
+    aegis_rpc_budget *refused;          /* refused envelope bytes per address per minute */
+    struct aegisd_waiter *waiters;      /* deferred aegis_waitBatch calls, under lock */
+    pthread_t waiter_thread;            /* answers them (pipeline_wait.c) */
+    uint64_t waiter_wake_ns;            /* when it wakes next, under lock */
+    bool waiter_started;
 };
 
 /* pipeline.c */
@@ -72,5 +79,14 @@ aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);
+/* A persisted batch as JSON, with its seal membership when sealed. */
+aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret);
+
+/* pipeline_wait.c: aegis_waitBatch, deferred (no server thread waits) */
+aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail);
+aegis_err aegisd_pipeline_wait_start(struct aegisd_pipeline *p);
+/* After p->stop is set and published broadcast: join the thread (it
+ * answered every waiter with null) and free the refusal budget. */
+void aegisd_pipeline_wait_stop(struct aegisd_pipeline *p);
 
 #endif

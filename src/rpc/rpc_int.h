@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "aegis/rpc.h"
 
@@ -112,6 +113,7 @@ struct aegis_rpc_server {
 struct aegis__rpc_defer_slot {
     aegis_rpc_server *srv;
     void *conn;                         /* struct MHD_Connection * */
+    char peer[64];                      /* the client's address key (aegis_rpc_call.peer), or "" */
     /* filled by dispatch before the handler runs */
     json_t *id;                         /* borrowed request id */
     struct aegis__method_stats *stats;
@@ -157,6 +159,9 @@ void aegis__guard_close(struct aegis__conn_guard *g, struct aegis__conn *e);
  * starts (keep-alive). NULL-safe. */
 void aegis__guard_read_done(struct aegis__conn_guard *g, struct aegis__conn *e);
 void aegis__guard_read_again(struct aegis__conn_guard *g, struct aegis__conn *e);
+
+/* budget.c: the address key of a client (IPv4 dotted, IPv6 /64 prefix). */
+void aegis__rpc_peer_key(const struct sockaddr *sa, char out[64]);
 
 /* dispatch.c */
 /* aegis_rpc_handle_body with a deferral slot (NULL: no deferral). When the

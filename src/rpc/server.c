@@ -282,6 +282,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     aegis_rpc_http_reply r;
     struct aegis__rpc_defer_slot slot = { .srv = srv, .conn = c };
+    if (ci)
+        aegis__rpc_peer_key(ci->client_addr, slot.peer);
     if (aegis__rpc_handle_http_ex(srv, method, url, ct, (const char *)rq->body.data, rq->body.len,
                                   rq->too_big, loopback, &slot, &r) != AEGIS_OK)
         return MHD_NO;

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -258,11 +259,269 @@ static void test_per_address_cap(void **state)
     daemon_cleanup(&d);
 }
 
+/* ---- disk filling ---- */
+
+/* POST a JSON-RPC body from a chosen loopback source address; returns the
+ * parsed reply (NULL on any failure). */
+static json_t *post_from(const struct daemon *d, uint32_t src_addr, const char *body)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in src = { .sin_family = AF_INET };
+    src.sin_addr.s_addr = htonl(src_addr);
+    struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons((uint16_t)d->port) };
+    dst.sin_addr.s_addr = htonl(0x7f000001u);
+    json_t *reply = NULL;
+    char head[256];
+    size_t len = strlen(body);
+    int hl = snprintf(head, sizeof(head),
+                      "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                      "Content-Length: %zu\r\nConnection: close\r\n\r\n", len);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&src, sizeof(src)) != 0 ||
+        connect(fd, (struct sockaddr *)&dst, sizeof(dst)) != 0)
+        goto out;
+    if (send(fd, head, (size_t)hl, MSG_NOSIGNAL) != hl)
+        goto out;
+    for (size_t off = 0; off < len;) {
+        ssize_t n = send(fd, body + off, len - off, MSG_NOSIGNAL);
+        if (n <= 0)
+            goto out;
+        off += (size_t)n;
+    }
+    size_t cap = 1 << 16, got = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (got + 1 >= cap)
+            buf = realloc(buf, cap *= 2);
+        ssize_t n = recv(fd, buf + got, cap - got - 1, 0);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    buf[got] = '\0';
+    char *js = strstr(buf, "\r\n\r\n");
+    if (js)
+        reply = json_loads(js + 4, 0, NULL);
+    free(buf);
+out:
+    if (fd >= 0)
+        close(fd);
+    return reply;
+}
+
+static const char *err_name(json_t *reply)
+{
+    return json_string_value(json_object_get(json_object_get(json_object_get(reply, "error"), "data"), "name"));
+}
+
+static long long dir_bytes;
+static int add_size(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F)
+        dir_bytes += sb->st_size;
+    return 0;
+}
+
+static long long data_dir_size(const struct daemon *d)
+{
+    dir_bytes = 0;
+    nftw(d->data_dir, add_size, 16, FTW_PHYS);
+    return dir_bytes;
+}
+
+static long long envelope_count(const struct daemon *d)
+{
+    json_t *r = rpc_call(d, "aegis_status", NULL);
+    long long n = json_integer_value(json_object_get(json_object_get(json_object_get(r, "result"), "store"), "envelopes"));
+    json_decref(r);
+    return n;
+}
+
+/* A sendEncryptedTransaction body for an envelope of total size len: a
+ * well-formed header for the node's current epoch and key id (when
+ * key_id_hex is given; else bad magic), then random bytes - which never
+ * decrypt. */
+static char *envelope_body(size_t len, uint64_t epoch, const char *key_id_hex, unsigned salt)
+{
+    uint8_t *e = malloc(len);
+    for (size_t i = 0; i < len; i++)
+        e[i] = (uint8_t)(rand() ^ salt);
+    if (key_id_hex) {
+        memcpy(e, "AEGE", 4);
+        e[4] = 1;
+        e[5] = 0;
+        e[6] = 1;
+        for (int i = 0; i < 8; i++)
+            e[7 + i] = (uint8_t)(epoch >> (56 - 8 * i));
+        for (int i = 0; i < 32; i++)
+            sscanf(key_id_hex + 2 + 2 * i, "%2hhx", &e[15 + i]);
+        uint32_t n = (uint32_t)(len - 1679);   /* ciphertext length = total - overhead */
+        e[1659] = (uint8_t)(n >> 24);
+        e[1660] = (uint8_t)(n >> 16);
+        e[1661] = (uint8_t)(n >> 8);
+        e[1662] = (uint8_t)n;
+    } else {
+        memcpy(e, "NOPE", 4);
+    }
+    char *body = malloc(2 * len + 128);
+    char *p = body + sprintf(body, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"0x");
+    for (size_t i = 0; i < len; i++)
+        p += sprintf(p, "%02x", e[i]);
+    strcpy(p, "\"]}");
+    free(e);
+    return body;
+}
+
+static void key_of(const struct daemon *d, uint64_t *epoch, char key_id[67])
+{
+    json_t *r = rpc_call(d, "aegis_getEncryptionKey", NULL);
+    json_t *res = json_object_get(r, "result");
+    *epoch = (uint64_t)json_integer_value(json_object_get(res, "epoch"));
+    snprintf(key_id, 67, "%s", json_string_value(json_object_get(res, "key_id")));
+    json_decref(r);
+}
+
+/* 2,000 invalid 1.7 KB envelopes (bad magic) and 20 for an unknown epoch:
+ * refused before anything is written, so the data directory does not grow
+ * and the log holds none of them. (Before: every one was written first and
+ * kept forever - 20,000 grew the directory by 73 MB.) */
+static void test_invalid_envelopes_cost_no_disk(void **state)
+{
+    (void)state;
+    struct daemon d;
+    daemon_init(&d, "[rpc]\nrefused_bytes_per_minute = 0\n");
+    assert_true(daemon_start(&d));
+    uint64_t epoch;
+    char kid[67];
+    key_of(&d, &epoch, kid);
+    long long size0 = data_dir_size(&d), n0 = envelope_count(&d);
+    for (unsigned i = 0; i < 2000; i++) {
+        char *b = envelope_body(1700, 0, NULL, i);
+        json_t *r = post_from(&d, 0x7f000001u, b);
+        assert_string_equal(err_name(r), "AEGIS_ERR_ENV_BAD_MAGIC");
+        json_decref(r);
+        free(b);
+    }
+    for (unsigned i = 0; i < 20; i++) {
+        char *b = envelope_body(1700, epoch + 5, kid, i);
+        json_t *r = post_from(&d, 0x7f000001u, b);
+        assert_string_equal(err_name(r), "AEGIS_ERR_CORE_KEY_EPOCH");
+        json_decref(r);
+        free(b);
+    }
+    long long size1 = data_dir_size(&d), n1 = envelope_count(&d);
+    print_message("    2,020 invalid envelopes (3.4 MB): data dir %lld -> %lld bytes, log %lld -> %lld\n", size0,
+                  size1, n0, n1);
+    assert_int_equal(n1, n0);
+    assert_true(size1 - size0 < 64 * 1024);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
+/* Send n undecryptable envelopes of 120 KB; each must be refused as such. */
+static void send_undecryptable(const struct daemon *d, uint64_t epoch, const char *kid, unsigned n, unsigned salt)
+{
+    for (unsigned i = 0; i < n; i++) {
+        char *b = envelope_body(120 * 1024, epoch, kid, salt + i);
+        json_t *r = post_from(d, 0x7f000001u, b);
+        assert_string_equal(err_name(r), "AEGIS_ERR_ENV_DECRYPT");
+        json_decref(r);
+        free(b);
+    }
+}
+
+/* Undecryptable 120 KB envelopes (right header, random ciphertext) cannot
+ * be told apart without the key, so each is logged and refused by the core
+ * - and then only its hash and reason stay. 300 of them (36 MB) leave the
+ * store (after the daemon's closing checkpoint folds the WAL in) larger by
+ * under 1 MB. While it runs, the WAL adds at most its bound (the store's
+ * hard checkpoint threshold, ~33 MB, whatever the clients send). Before:
+ * 31 MB per 150, kept forever. */
+static void test_undecryptable_envelopes_keep_only_hash(void **state)
+{
+    (void)state;
+    struct daemon d;
+    daemon_init(&d, "[rpc]\nrefused_bytes_per_minute = 0\n");
+    assert_true(daemon_start(&d));
+    uint64_t epoch;
+    char kid[67];
+    key_of(&d, &epoch, kid);
+    long long size0 = data_dir_size(&d), n0 = envelope_count(&d);
+    send_undecryptable(&d, epoch, kid, 300, 0);
+    /* the rejections are recorded (and the bytes dropped) by the writer,
+     * just after the replies: wait for the last one */
+    char p[32];
+    snprintf(p, sizeof(p), "[%lld]", n0 + 300);
+    json_t *r = NULL;
+    for (int i = 0; i < 100; i++) {
+        json_decref(r);
+        r = rpc_call(&d, "aegis_getEnvelope", p);
+        if (strcmp(json_string_value(json_object_get(json_object_get(r, "result"), "status")), "rejected") == 0)
+            break;
+        usleep(50 * 1000);
+    }
+    json_t *res = json_object_get(r, "result");
+    assert_string_equal(json_string_value(json_object_get(res, "status")), "rejected");
+    assert_string_equal(json_string_value(json_object_get(res, "data")), "0x");
+    assert_non_null(json_string_value(json_object_get(res, "reason")));
+    json_decref(r);
+    long long running = data_dir_size(&d), n1 = envelope_count(&d);
+    assert_int_equal(n1, n0 + 300);   /* hash and reason of each */
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    long long stopped = data_dir_size(&d);
+    print_message("    300 undecryptable envelopes (36 MB): data dir %lld -> %lld (running, WAL included) "
+                  "-> %lld bytes (stopped)\n", size0, running, stopped);
+    assert_true(stopped - size0 < 1024 * 1024);
+    assert_true(running - size0 < 34 * 1024 * 1024);
+    daemon_cleanup(&d);
+}
+
+/* One address may have at most rpc.refused_bytes_per_minute refused; past
+ * it, its submissions are turned away before anything is decoded or
+ * written. Another address is not affected. */
+static void test_refused_bytes_budget(void **state)
+{
+    (void)state;
+    struct daemon d;
+    daemon_init(&d, "[rpc]\nrefused_bytes_per_minute = 1000000\n");
+    assert_true(daemon_start(&d));
+    uint64_t epoch;
+    char kid[67];
+    key_of(&d, &epoch, kid);
+    unsigned decrypt = 0, budget = 0;
+    for (unsigned i = 0; i < 20; i++) {
+        char *b = envelope_body(120 * 1024, epoch, kid, i);
+        json_t *r = post_from(&d, 0x7f000002u, b);   /* 127.0.0.2 */
+        const char *name = err_name(r);
+        assert_non_null(name);
+        if (strcmp(name, "AEGIS_ERR_ENV_DECRYPT") == 0)
+            decrypt++;
+        else if (strcmp(name, "AEGIS_ERR_RPC_REFUSED_BUDGET") == 0)
+            budget++;
+        json_decref(r);
+        free(b);
+    }
+    print_message("    127.0.0.2: %u refused as undecryptable, then %u turned away\n", decrypt, budget);
+    assert_int_equal(decrypt, 9);     /* 9 x 122,880 B reach 1,000,000 B */
+    assert_int_equal(budget, 11);
+    char *b = envelope_body(120 * 1024, epoch, kid, 99);
+    json_t *r = post_from(&d, 0x7f000003u, b);    /* 127.0.0.3 */
+    assert_string_equal(err_name(r), "AEGIS_ERR_ENV_DECRYPT");
+    json_decref(r);
+    free(b);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_slow_connections, harness_reap_all),
         cmocka_unit_test_teardown(test_per_address_cap, harness_reap_all),
+        cmocka_unit_test_teardown(test_invalid_envelopes_cost_no_disk, harness_reap_all),
+        cmocka_unit_test_teardown(test_undecryptable_envelopes_keep_only_hash, harness_reap_all),
+        cmocka_unit_test_teardown(test_refused_bytes_budget, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

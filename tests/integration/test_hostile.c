@@ -18,6 +18,7 @@
 #include <ftw.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -514,6 +515,110 @@ static void test_refused_bytes_budget(void **state)
     daemon_cleanup(&d);
 }
 
+/* ---- long-polls ---- */
+
+struct poll_arg {
+    const struct daemon *d;
+    const char *params;
+    uint64_t took_ms;
+    json_t *reply;
+};
+
+static void *poll_main(void *p)
+{
+    struct poll_arg *a = p;
+    char body[256];
+    snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"aegis_waitBatch\",\"params\":%s}",
+             a->params);
+    uint64_t t0 = now_ms();
+    aegis_http_response r = { 0 };
+    if (aegis_http_post_json(a->d->url, body, strlen(body), 20000, &r) == AEGIS_OK && r.status == 200)
+        a->reply = json_loadb(r.body, r.len, 0, NULL);
+    a->took_ms = now_ms() - t0;
+    aegis_http_response_clear(&r);
+    return NULL;
+}
+
+/* Submit one real transaction with the CLI (its output in files of its own). */
+static bool cli_submit(const struct daemon *d)
+{
+    struct daemon c = *d;
+    char key[320];
+    snprintf(key, sizeof(key), "%.250s/sender.key", d->dir);
+    FILE *f = fopen(key, "w");
+    assert_non_null(f);
+    fputs("secp256k1 4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n", f);
+    fclose(f);
+    chmod(key, 0600);
+    snprintf(c.out, sizeof(c.out), "%.250s/cli.out", d->dir);
+    snprintf(c.err, sizeof(c.err), "%.250s/cli.err", d->dir);
+    const char *args[] = { "submit", "--rpc", d->url, "--key", key, "--to", "0x5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+                           "--allow-sim", NULL };
+    return run_aegis(&c, args) == 0;
+}
+
+/* Six long-polls on a server with two threads: every other call still
+ * answers at once (before: the polls held both threads for their whole
+ * timeout), each poll answers null after its timeout, a poll inside a
+ * JSON-RPC batch array does not wait, and a waiting poll gets the next batch
+ * as soon as it is published. */
+static void test_long_polls_hold_no_thread(void **state)
+{
+    (void)state;
+    struct daemon d;
+    daemon_init(&d, "[rpc]\nthreads = 2\n");
+    assert_true(daemon_start(&d));
+    enum { POLLS = 6 };
+    struct poll_arg pa[POLLS];
+    pthread_t th[POLLS];
+    for (int i = 0; i < POLLS; i++) {
+        pa[i] = (struct poll_arg){ .d = &d, .params = "[1000000, 3000]" };
+        assert_int_equal(pthread_create(&th[i], NULL, poll_main, &pa[i]), 0);
+    }
+    usleep(500 * 1000);
+    uint64_t t0 = now_ms();
+    json_t *r = rpc_call(&d, "eth_chainId", NULL);
+    uint64_t took = now_ms() - t0;
+    assert_non_null(json_object_get(r, "result"));
+    json_decref(r);
+    print_message("    eth_chainId with %d long-polls on 2 threads: %llu ms\n", POLLS, (unsigned long long)took);
+    assert_true(took < 1000);
+    /* inside a batch array a poll cannot be deferred: it answers at once */
+    const char *b = "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_waitBatch\",\"params\":[1000000, 30000]}]";
+    t0 = now_ms();
+    assert_int_equal(rpc_post(&d, "application/json", b, strlen(b), &r), 200);
+    assert_true(now_ms() - t0 < 1000);
+    assert_true(json_is_null(json_object_get(json_array_get(r, 0), "result")));
+    json_decref(r);
+    for (int i = 0; i < POLLS; i++) {
+        pthread_join(th[i], NULL);
+        assert_non_null(pa[i].reply);
+        assert_true(json_is_null(json_object_get(pa[i].reply, "result")));
+        assert_true(pa[i].took_ms >= 2900 && pa[i].took_ms < 6000);
+        json_decref(pa[i].reply);
+    }
+
+    /* a waiting poll is answered by the next published batch */
+    r = rpc_call(&d, "aegis_status", NULL);
+    json_int_t last = json_integer_value(json_object_get(json_object_get(r, "result"), "last_batch"));
+    json_decref(r);
+    char params[64];
+    snprintf(params, sizeof(params), "[%lld, 20000]", (long long)last);
+    struct poll_arg w = { .d = &d, .params = params };
+    pthread_t wt;
+    assert_int_equal(pthread_create(&wt, NULL, poll_main, &w), 0);
+    usleep(200 * 1000);
+    assert_true(cli_submit(&d));
+    pthread_join(wt, NULL);
+    json_t *batch = json_object_get(w.reply, "result");
+    assert_true(json_is_object(batch));
+    print_message("    poll after batch %lld answered in %llu ms\n", (long long)last, (unsigned long long)w.took_ms);
+    assert_true(w.took_ms < 15000);
+    json_decref(w.reply);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -522,6 +627,7 @@ int main(void)
         cmocka_unit_test_teardown(test_invalid_envelopes_cost_no_disk, harness_reap_all),
         cmocka_unit_test_teardown(test_undecryptable_envelopes_keep_only_hash, harness_reap_all),
         cmocka_unit_test_teardown(test_refused_bytes_budget, harness_reap_all),
+        cmocka_unit_test_teardown(test_long_polls_hold_no_thread, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -226,6 +226,11 @@ const char *const aegis__cfg_sections[][2] = {
 const size_t aegis__cfg_sections_len = sizeof(aegis__cfg_sections) / sizeof(aegis__cfg_sections[0]);
 
 const char *const aegis__cfg_rules[] = {
+    "Relative paths in a config file (`node.data_dir`, `tee.configfs_root`, `tee.dstack_socket`, "
+    "`logging.file`, `quantum.risk_file`, `quantum.oracle_keys`, `assets.admin_keys`) are relative to "
+    "the folder of that file, defaults included (`./var` next to the file); paths on the command line "
+    "(`--data-dir`, `--oracle-key`) are relative to the working directory. `aegisd --check-config` reads "
+    "every key file the config names and names the one that fails.",
     "`quantum.risk_emergency` must be greater than `quantum.risk_scheduled`.",
     "`worker.min_workers` must not exceed `worker.max_workers` (both 1..10).",
     "A worker count the deployment cannot provide is an error: `storage.backend = \"memory\"` keeps "

@@ -352,6 +352,68 @@ static void test_disk_full_at_runtime(void **state)
     daemon_cleanup(&d);
 }
 
+/* Issue 12: `--check-config` reads every file the config names and names
+ * the one that fails (it used to say "config OK" for a missing oracle key,
+ * and the daemon then failed without the path); relative paths are
+ * relative to the config file's folder, whatever the working directory. */
+static void test_check_config_reads_files(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, "[quantum]\noracle_keys = [\"/nonexistent.pub\"]\n");
+    const char *args[] = { "--check-config", d.config, NULL };
+    assert_int_equal(run_aegisd(&d, args), 1);
+    const char *err = slurp(d.err);
+    assert_non_null(strstr(err, "quantum.oracle_keys[0] = \"/nonexistent.pub\""));
+    assert_null(strstr(err, "config OK"));
+    /* the daemon refuses likewise, naming the path */
+    const char *run[] = { "--config", d.config, "--data-dir", d.data_dir, NULL };
+    assert_int_equal(run_aegisd(&d, run), 1);
+    assert_non_null(strstr(slurp(d.err), "/nonexistent.pub"));
+
+    /* a key next to the config, named relative to it; and a file that is not a key */
+    char keys[400], cfg[400];
+    snprintf(keys, sizeof(keys), "%.250s/keys", d.dir);
+    assert_int_equal(mkdir(keys, 0700), 0);
+    snprintf(keys, sizeof(keys), "%.250s/keys/oracle", d.dir);
+    const char *kg[] = { "keygen", "--type", "ml-dsa-87", "--out", keys, NULL };
+    assert_int_equal(run_aegis(&d, kg), 0);
+    snprintf(cfg, sizeof(cfg), "%.250s/rel.toml", d.dir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs("[quantum]\noracle_keys = [\"keys/oracle.pub\"]\n", f);
+    fclose(f);
+    const char *ok[] = { "--check-config", cfg, NULL };
+    assert_int_equal(run_aegisd(&d, ok), 0);
+    assert_non_null(strstr(slurp(d.out), "keys/oracle.pub"));
+    f = fopen(cfg, "w");
+    fputs("[assets]\nadmin_keys = [\"rel.toml\"]\n", f);
+    fclose(f);
+    assert_int_equal(run_aegisd(&d, ok), 1);
+    assert_non_null(strstr(slurp(d.err), "assets.admin_keys[0]"));
+    daemon_cleanup(&d);
+}
+
+/* Issue 12: the data directory is 0700 and the store's files 0600. */
+static void test_data_files_private(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, NULL);
+    assert_true(daemon_start(&d));
+    char p[400];
+    struct stat st;
+    assert_int_equal(stat(d.data_dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    const char *files[] = { "aegis.db", "aegis.db-wal", "aegis.db-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%.300s/%s", d.data_dir, files[i]);
+        assert_int_equal(stat(p, &st), 0);
+        print_message("    %s %o\n", files[i], st.st_mode & 0777);
+        assert_int_equal(st.st_mode & 077, 0);
+    }
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +424,8 @@ int main(void)
         cmocka_unit_test_teardown(test_unusable_data_dir_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_bad_config_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_check_config_ok, harness_reap_all),
+        cmocka_unit_test_teardown(test_check_config_reads_files, harness_reap_all),
+        cmocka_unit_test_teardown(test_data_files_private, harness_reap_all),
         cmocka_unit_test_teardown(test_disk_full_at_runtime, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,9 @@ aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);
 /* A persisted batch as JSON, with its seal membership when sealed. */
 aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret);
 
+/* pipeline_metrics.c: risk, key epoch, refusals on /metrics */
+aegis_err aegisd_pipeline_metrics_register(struct aegisd_pipeline *p);
+
 /* pipeline_wait.c: aegis_waitBatch, deferred (no server thread waits) */
 aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail);
 aegis_err aegisd_pipeline_wait_start(struct aegisd_pipeline *p);

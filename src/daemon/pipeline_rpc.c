@@ -509,6 +509,8 @@ aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p)
     if (!err)
         err = aegisd_pipeline_wait_start(p);
     if (!err)
+        err = aegisd_pipeline_metrics_register(p);
+    if (!err)
         err = aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
     return err;
 }

@@ -111,6 +111,7 @@ aegis_err aegis__metrics_render(aegis_rpc_server *srv, char **ret, size_t *ret_l
     aegis__buf_put(&b, "# HELP aegis_uptime_seconds Seconds since the RPC server was created.\n"
                        "# TYPE aegis_uptime_seconds gauge\naegis_uptime_seconds %.3f\n",
                    (double)(aegis_now_ns() - srv->created_ns) / 1e9);
+    aegis__metrics_process(&b);
 
     aegis__buf_put(&b, "# HELP aegis_rpc_requests_total JSON-RPC calls by method and outcome.\n"
                        "# TYPE aegis_rpc_requests_total counter\n");

@@ -189,6 +189,9 @@ void aegis__metrics_count_status(aegis_rpc_server *srv, unsigned status);
 aegis_err aegis__metrics_render(aegis_rpc_server *srv, char **ret, size_t *ret_len);
 void aegis__buf_put(aegis_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* metrics_process.c: process_* metrics from /proc */
+void aegis__metrics_process(aegis_buf *b);
+
 /* health.c */
 /* Render /healthz; returns the HTTP status. */
 unsigned aegis__health_render(aegis_rpc_server *srv, char **ret, size_t *ret_len);

@@ -560,13 +560,16 @@ static bool cli_submit(const struct daemon *d)
 /* Six long-polls on a server with two threads: every other call still
  * answers at once (before: the polls held both threads for their whole
  * timeout), each poll answers null after its timeout, a poll inside a
- * JSON-RPC batch array does not wait, and a waiting poll gets the next batch
- * as soon as it is published. */
+ * JSON-RPC batch array does not wait, a waiting poll gets the next batch
+ * as soon as it is published, and the read deadline (1 s here) does not cut
+ * a poll whose request is in. */
 static void test_long_polls_hold_no_thread(void **state)
 {
     (void)state;
     struct daemon d;
-    daemon_init(&d, "[rpc]\nthreads = 2\n");
+    /* a read deadline shorter than the polls: a deferred call has its
+     * request in, so the deadline must not cut it */
+    daemon_init(&d, "[rpc]\nthreads = 2\nread_timeout_ms = 1000\n");
     assert_true(daemon_start(&d));
     enum { POLLS = 6 };
     struct poll_arg pa[POLLS];

@@ -61,7 +61,11 @@ struct aegisd_cluster {
     uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
     uint64_t last_cut_ts;
     uint64_t my_cut_seq;       /* the cut this leader appended last */
-    bool caught_up;
+    uint64_t my_cut_number;    /* ... and the batch number it named */
+    unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
+    uint64_t no_lead_until;    /* aegis_now_ns(): after giving the lease up, leave it to others */
+    bool caught_up;            /* the applier reached the log's end as of start */
+    bool pub_caught_up;        /* the watcher reached the publications' end as of start */
     struct cl_result *ring;
     struct cl_batch *b;        /* index number - 1 */
     size_t cap_b;
@@ -162,7 +166,8 @@ static bool same_cached_hash(struct aegisd_pipeline *p, uint64_t number, const u
     return same;
 }
 
-static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+/* Returns the batch's timestamp when a batch was cut, else 0. */
+static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 {
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_cut cut;
@@ -173,18 +178,18 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
         k->garbage++;
         pthread_mutex_unlock(&p->lock);
         AEGIS_LOGW(MOD, "malformed cut record skipped", "seq=%llu", (unsigned long long)m->seq);
-        return;
+        return 0;
     }
     /* every well-formed cut record moves the fence, also one that cuts nothing */
     k->last_cut_seq = m->seq;
     uint64_t expect = p->last_batch + 1;
     pthread_mutex_unlock(&p->lock);
     if (number == 0)
-        return;   /* the genesis marker */
+        return 0;   /* the genesis marker */
     if (number != expect) {
         AEGIS_LOGW(MOD, "cut record for another number skipped", "seq=%llu number=%llu expected=%llu",
                    (unsigned long long)m->seq, (unsigned long long)number, (unsigned long long)expect);
-        return;
+        return 0;
     }
     /* the cut record's timestamp, never this machine's clock */
     aegis_core_batch *b = NULL;
@@ -192,7 +197,7 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     if (err || !b) {
         if (err)
             AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
-        return;
+        return 0;
     }
     err = aegis_store_insert(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
     if (err == AEGIS_ERR_EXISTS) {
@@ -210,7 +215,7 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
         AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "
                    "worker stops cutting", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
         (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
-        return;
+        return 0;
     }
     pthread_mutex_lock(&p->lock);
     if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
@@ -238,6 +243,25 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
                (unsigned long long)m->seq);
     aegis_core_batch_free(b);
+    return ts;
+}
+
+/* A rotation due after this record (an emergency assessment, an interval in
+ * batches) happens here, at this log position, on every worker alike: the
+ * SLH-DSA window is closed under the old key, then the derived key set
+ * takes over from the next batch (aegis_keyset_derive_next). */
+static void after_record(struct aegisd_cluster *k, uint64_t ts)
+{
+    struct aegisd_pipeline *p = k->p;
+    for (int i = 0; i < 3 && aegis_core_rotation_due(p->core, ts); i++) {
+        aegisd_pipeline_rotate_at(p, ts);
+        if (aegis_core_rotation_due(p->core, ts))
+            (void)aegisd_pipeline_seal(p, true);
+    }
+    /* a due checkpoint (every checkpoint_interval batches, a level change, a
+     * new key epoch) too: the next header names it, so its content and time
+     * must be the same on every worker */
+    aegisd_pipeline_checkpoint_at(p, ts);
 }
 
 static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
@@ -251,6 +275,7 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     case AEGIS_CLUSTER_CTL:
         if (strcmp(m->tail, "risk") == 0) {
             res.err = aegis_core_submit_risk(p->core, (const char *)m->data, m->len, m->ts_ms, &res.json);
+            after_record(k, m->ts_ms);
         } else {
             res.err = AEGIS_ERR_CLUSTER_RECORD;
             pthread_mutex_lock(&p->lock);
@@ -259,9 +284,12 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
             AEGIS_LOGW(MOD, "unknown control record skipped", "seq=%llu kind=%s", (unsigned long long)m->seq, m->tail);
         }
         break;
-    case AEGIS_CLUSTER_CUT:
-        apply_cut(k, m);
+    case AEGIS_CLUSTER_CUT: {
+        uint64_t ts = apply_cut(k, m);
+        if (ts)
+            after_record(k, ts);
         break;
+    }
     default:
         pthread_mutex_lock(&p->lock);
         k->garbage++;
@@ -289,7 +317,7 @@ static void *applier_main(void *arg)
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_sub *sub = NULL;
     uint64_t target = 0;
-    if (aegis_cluster_log_last(k->c, &target) != AEGIS_OK)
+    if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
     while (!stopping(p)) {
         if (!sub) {
@@ -301,15 +329,19 @@ static void *applier_main(void *arg)
         }
         aegis_cluster_msg m;
         aegis_err err = aegis_cluster_next(sub, 100, &m);
-        if (err == AEGIS_ERR_TIMEOUT) {
+        /* caught up: everything the stream held when this worker started is
+         * applied (under load the stream never goes quiet) */
+        if (!k->caught_up && (k->applied >= target || err == AEGIS_ERR_TIMEOUT)) {
             pthread_mutex_lock(&p->lock);
-            if (!k->caught_up && k->applied >= target) {
+            if (k->applied >= target) {
                 k->caught_up = true;
                 (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_OK, "applying the replicated log");
+                AEGIS_LOGI(MOD, "caught up with the replicated log", "applied=%llu", (unsigned long long)k->applied);
             }
             pthread_mutex_unlock(&p->lock);
-            continue;
         }
+        if (err == AEGIS_ERR_TIMEOUT)
+            continue;
         if (err) {
             aegis_cluster_sub_free(sub);
             sub = NULL;
@@ -360,8 +392,17 @@ static void *watcher_main(void *arg)
     struct aegisd_cluster *k = arg;
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_sub *sub = NULL;
-    uint64_t next = 1;
+    uint64_t next = 1, target = 0;
+    if (aegis_cluster_last_seq(k->c, true, &target) != AEGIS_OK)
+        target = 0;
     while (!stopping(p)) {
+        if (next > target && !k->pub_caught_up) {
+            /* a leader must know what is published before it completes
+             * what is not (become_leader) */
+            pthread_mutex_lock(&p->lock);
+            k->pub_caught_up = true;
+            pthread_mutex_unlock(&p->lock);
+        }
         if (!sub && aegis_cluster_sub_new(&sub, k->c, true, next) != AEGIS_OK) {
             struct timespec ts = { 0, 200 * 1000000L };
             nanosleep(&ts, NULL);
@@ -466,7 +507,7 @@ static void lease_step(struct aegisd_cluster *k)
         return;
     pthread_mutex_lock(&p->lock);
     note_holder(k, holder);
-    bool ready = k->caught_up;
+    bool ready = k->caught_up && k->pub_caught_up && aegis_now_ns() >= k->no_lead_until;
     pthread_mutex_unlock(&p->lock);
     if (holder[0] || !ready)
         return;
@@ -488,10 +529,34 @@ static void cut_step(struct aegisd_cluster *k, bool force)
     pthread_mutex_lock(&p->lock);
     bool ok = k->leader && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
     uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
+    bool step_down = false;
+    if (ok && k->my_cut_seq && number <= k->my_cut_number) {
+        /* our last cut record was applied and made no batch here (nothing
+         * cuttable, or this worker cannot persist): retry only on the tick,
+         * and give the lease up when it keeps failing */
+        if (!force)
+            ok = false;
+        else if (++k->cut_failures >= 3 && pending > 0)
+            step_down = true;
+    } else if (ok) {
+        k->cut_failures = 0;
+    }
+    if (step_down) {
+        k->leader = false;
+        k->cut_failures = 0;
+        k->no_lead_until = aegis_now_ns() + 10 * k->lease_ms * 1000000ull;
+        ok = false;
+    }
     uint64_t ts = now_ms();
     if (ts < k->last_cut_ts)
         ts = k->last_cut_ts;
     pthread_mutex_unlock(&p->lock);
+    if (step_down) {
+        AEGIS_LOGE(MOD, "this worker's cuts make no batch: giving the lease up", "number=%llu",
+                   (unsigned long long)number);
+        aegis_cluster_lease_release(k->c, k->lease_rev);
+        return;
+    }
     if (!ok)
         return;
     char rec[AEGIS_CLUSTER_CUT_MAX];
@@ -503,6 +568,7 @@ static void cut_step(struct aegisd_cluster *k, bool force)
     pthread_mutex_lock(&p->lock);
     if (!err) {
         k->my_cut_seq = seq;
+        k->my_cut_number = number;
         k->last_cut_ts = ts;
     } else if (err == AEGIS_ERR_CLUSTER_FENCED) {
         k->fenced++;
@@ -659,7 +725,14 @@ aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
     struct stat st;
     snprintf(path, sizeof(path), "%s/keyset.sealed", cfg->data_dir);
     uint8_t genesis[32];
-    err = aegis_cluster_genesis_get(k->c, genesis);
+    /* a JetStream that just formed (or lost a server) may not answer yet */
+    for (int i = 0; i < 40; i++) {
+        err = aegis_cluster_genesis_get(k->c, genesis);
+        if (err == AEGIS_OK || err == AEGIS_ERR_NOT_FOUND)
+            break;
+        struct timespec ts = { 0, 250 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
     if (err == AEGIS_ERR_NOT_FOUND || stat(path, &st) == 0)
         return AEGIS_OK;
     if (err) {
@@ -913,7 +986,7 @@ void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
     struct aegisd_cluster *k = p->cl;
     struct members_ctx mc = { json_array() };
     uint64_t last = 0;
-    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_log_last(k->c, &last) != AEGIS_OK)
+    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
         json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
     pthread_mutex_lock(&p->lock);
     json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",

@@ -4,7 +4,11 @@
 set -eu
 cd "$(dirname "$0")/.."
 stamp=node_modules/.aegis-lock
-if [ -f "$stamp" ] && cmp -s package-lock.json "$stamp"; then
+# up to date: the lockfile installed last time, and its packages still on disk
+if [ -f "$stamp" ] && cmp -s package-lock.json "$stamp" &&
+   [ -x node_modules/@foundry-rs/forge-linux-amd64/bin/forge ] &&
+   [ -x node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil ] &&
+   [ -f node_modules/solc/soljson.js ] && [ -f node_modules/js-sha3/package.json ]; then
     exit 0
 fi
 echo "contracts: npm ci (forge, anvil, solc from package-lock.json)"

@@ -22,7 +22,7 @@ import {TdxQuote} from "./TdxQuote.sol";
 /// a deployment made with allowSim = false refuses them.
 ///
 /// submitBatch takes aegis's ABI batch header (544 bytes, 17 words), recomputes its hash,
-/// checks chain id, numbering and parent, and accepts the batch by secp256k1 ECDSA while
+/// checks chain id, numbering (from 1) and parent (zero for batch 1), and accepts the batch by secp256k1 ECDSA while
 /// QRMSOracle's level is below emergency, or by post-quantum proof: the ML-DSA-87
 /// signature (any level), or at emergency also an SLH-DSA epoch seal holding the batch.
 contract SequencerAttestation {
@@ -60,7 +60,7 @@ contract SequencerAttestation {
 
     mapping(bytes32 => Seal) public seals; // Merkle root of batch hashes => window
 
-    uint64 public nextNumber;
+    uint64 public nextNumber = 1; // aegis numbers batches from 1 (docs/internals/batch.md)
     bytes32 public headHash;
 
     uint8 public constant PROOF_ECDSA = 1;
@@ -334,8 +334,8 @@ contract SequencerAttestation {
         return ecrecover(h, uint8(sig[64]) + 27, bytes32(sig[0:32]), bytes32(sig[32:64]));
     }
 
-    /// (number, hash) of the chain head; number is -1 (all ones) before batch 0.
+    /// (number, hash) of the chain head; (0, 0) before batch 1 (aegis never uses number 0).
     function head() external view returns (uint64 number, bytes32 hash) {
-        return (nextNumber == 0 ? type(uint64).max : nextNumber - 1, headHash);
+        return (nextNumber - 1, headHash);
     }
 }

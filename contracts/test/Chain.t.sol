@@ -82,7 +82,7 @@ abstract contract ChainBase is TestBase {
         sa.registerGenesisSim(ks);
     }
 
-    /// Batches 0 .. n-1 by ECDSA (cheap), at level normal.
+    /// Batches 1 .. n by ECDSA (cheap), at level normal.
     function _ecdsaUpTo(uint256 n) internal {
         for (uint256 i = 0; i < n; i++) {
             (bytes memory h, bytes memory e,) = _batch(i);
@@ -237,8 +237,8 @@ contract SequencerAttestationTest is ChainBase {
             sa.submitBatch(h, e, "");
         }
         (uint64 n, bytes32 hh) = sa.head();
-        assertEq(n, 3, "head number");
-        assertEq(hh, bytes32(_b(".batches[3].hash")), "head hash = batch 3's hash");
+        assertEq(n, 4, "head number");
+        assertEq(hh, bytes32(_b(".batches[3].hash")), "head hash = batch 4's hash");
     }
 
     function test_mldsa_batch_accepted() public {
@@ -248,7 +248,7 @@ contract SequencerAttestationTest is ChainBase {
         sa.submitBatch(h, "", m);
         emit log_named_uint("submitBatch (ML-DSA-87) gas", g - gasleft());
         (uint64 n,) = sa.head();
-        assertEq(n, 0, "batch 0 accepted");
+        assertEq(n, 1, "batch 1 accepted");
     }
 
     function test_mldsa_tampered_refused() public {
@@ -272,7 +272,9 @@ contract SequencerAttestationTest is ChainBase {
         _genesis();
         (bytes memory h0, bytes memory e0,) = _batch(0);
         (bytes memory h1, bytes memory e1,) = _batch(1);
-        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.WrongBatchNumber.selector, uint64(0), uint64(1)));
+        (uint64 n0,) = sa.head();
+        assertEq(n0, 0, "no batch yet");
+        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.WrongBatchNumber.selector, uint64(1), uint64(2)));
         sa.submitBatch(h1, e1, "");
         bytes memory bad = bytes.concat(h0);
         bad[63] = 0x09; // chain id
@@ -322,7 +324,7 @@ contract SequencerAttestationTest is ChainBase {
         bytes memory m = _b(".batch4.mldsa");
         sa.submitBatch(h4, "", m);
         (uint64 n,) = sa.head();
-        assertEq(n, 4, "batch 4 under epoch 2");
+        assertEq(n, 5, "batch 5 under epoch 2");
     }
 
     function _path(uint256 i) internal view returns (bytes32[] memory p) {
@@ -339,16 +341,16 @@ contract SequencerAttestationTest is ChainBase {
         bytes32 root = bytes32(_b(".seal.root"));
         bytes32 sid = v.slhSessionId(slh, _b(".seal.digest"), "aegis-seal-v1", headH, htH);
         vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.SealNotVerified.selector, sid));
-        sa.registerSeal(1, slh, 0, 4, root, headH, htH);
+        sa.registerSeal(1, slh, 1, 4, root, headH, htH);
         v.setSlhVerdict(sid, true); // the session itself: PQCVerifierSlhTest / SealSession
-        sa.registerSeal(1, slh, 0, 4, root, headH, htH);
+        sa.registerSeal(1, slh, 1, 4, root, headH, htH);
         _emergency();
         for (uint256 i = 0; i < 4; i++) {
             bytes32[] memory path = _path(i);
             sa.submitBatchSealed(_b(string.concat(".batches[", vm.toString(i), "].header")), root, path);
         }
         (uint64 n, bytes32 hh) = sa.head();
-        assertTrue(n == 3 && hh == bytes32(_b(".batches[3].hash")), "sealed batches 0..3 accepted");
+        assertTrue(n == 4 && hh == bytes32(_b(".batches[3].hash")), "sealed batches 1..4 accepted");
     }
 
     function test_seal_wrong_path_refused() public {
@@ -358,11 +360,11 @@ contract SequencerAttestationTest is ChainBase {
         bytes32 htH = keccak256(_b(".seal.sigHt"));
         bytes32 root = bytes32(_b(".seal.root"));
         v.setSlhVerdict(v.slhSessionId(slh, _b(".seal.digest"), "aegis-seal-v1", headH, htH), true);
-        sa.registerSeal(1, slh, 0, 4, root, headH, htH);
+        sa.registerSeal(1, slh, 1, 4, root, headH, htH);
         _emergency();
         bytes32[] memory path = _path(1);
         bytes memory h0 = _b(".batches[0].header");
-        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.NotInSeal.selector, root, uint64(0)));
+        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.NotInSeal.selector, root, uint64(1)));
         sa.submitBatchSealed(h0, root, path);
     }
 

@@ -3,9 +3,9 @@
 // loopback, every step a real transaction, each checked to have used less than 2^24 gas.
 //   node tools/anvil-e2e.js ANVIL_BIN      (after tools/chain-vectors.js; uses out/ from forge build)
 // Flow: deploy; the ML-DSA-87 registration sessions (begin + 8 rows) of the sequencer's
-// and the oracle's keys; the sim genesis; batch 0 by ECDSA and 1 by ML-DSA; an assessment
-// at 9500 (emergency); batch 2 by ECDSA refused, then accepted by ML-DSA; the epoch seal's
-// SLH-DSA session (2 txs); batch 3 by its seal path; the head equals batch 3's hash.
+// and the oracle's keys; the sim genesis; batch 1 by ECDSA and 2 by ML-DSA; an assessment
+// at 9500 (emergency); batch 3 by ECDSA refused, then accepted by ML-DSA; the epoch seal's
+// SLH-DSA session (2 txs); batch 4 by its seal path; the head equals batch 4's hash.
 // Prints one line per transaction with its gas; exits non-zero on any failure.
 'use strict';
 const fs = require('fs');
@@ -134,13 +134,13 @@ async function main() {
         await send('registerGenesisSim', sa, call('registerGenesisSim(bytes)', ['bytes'], [V.keySet1]));
         const submit = 'submitBatch(bytes,bytes,bytes)';
         const b = V.batches;
-        await send('submitBatch 0 (ECDSA)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[0].header, b[0].ecdsa, '0x']));
-        await send('submitBatch 1 (ML-DSA-87)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[1].header, '0x', b[1].mldsa]));
+        await send('submitBatch 1 (ECDSA)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[0].header, b[0].ecdsa, '0x']));
+        await send('submitBatch 3 (ML-DSA-87)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[1].header, '0x', b[1].mldsa]));
         await send('submitAssessment 9500 (emergency)', oracle, call('submitAssessment(bytes,bytes)', ['bytes', 'bytes'], [V.risk[2].enc, V.risk[2].sig]));
         const lvl = parseInt(await view(oracle, '0x' + sel('level()')), 16);
         if (lvl !== 2) throw new Error('oracle level ' + lvl + ', expected emergency');
-        await send('submitBatch 2 (ECDSA)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[2].header, b[2].ecdsa, '0x']), 'EcdsaRefusedAtEmergency()');
-        await send('submitBatch 2 (ML-DSA-87)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[2].header, '0x', b[2].mldsa]));
+        await send('submitBatch 3 (ECDSA)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[2].header, b[2].ecdsa, '0x']), 'EcdsaRefusedAtEmergency()');
+        await send('submitBatch 3 (ML-DSA-87)', sa, call(submit, ['bytes', 'bytes', 'bytes'], [b[2].header, '0x', b[2].mldsa]));
         const htHash = '0x' + keccak256(Buffer.from(strip(V.seal.sigHt), 'hex'));
         const headHash = '0x' + keccak256(Buffer.from(strip(V.seal.sigHead), 'hex'));
         await send('slhBegin (epoch seal)', pqc, call('slhBegin(bytes,bytes,bytes,bytes,bytes32)', ['bytes', 'bytes', 'bytes', 'bytes', 'bytes32'],
@@ -150,12 +150,12 @@ async function main() {
         await send('slhFinish (epoch seal)', pqc, call('slhFinish(bytes32,bytes)', ['bytes32', 'bytes'], ['0x' + sid, V.seal.sigHt]));
         await send('registerSeal', sa, call('registerSeal(uint64,bytes,uint64,uint64,bytes32,bytes32,bytes32)',
                                             ['uint256', 'bytes', 'uint256', 'uint256', 'bytes32', 'bytes32', 'bytes32'],
-                                            [1, V.slhPk, 0, 4, V.seal.root, headHash, htHash]));
-        await send('submitBatchSealed 3', sa, call('submitBatchSealed(bytes,bytes32,bytes32[])', ['bytes', 'bytes32', 'bytes32[]'],
+                                            [1, V.slhPk, 1, 4, V.seal.root, headHash, htHash]));
+        await send('submitBatchSealed 4', sa, call('submitBatchSealed(bytes,bytes32,bytes32[])', ['bytes', 'bytes32', 'bytes32[]'],
                                                    [b[3].header, V.seal.root, V.seal.paths[3]]));
         const head = strip(await view(sa, '0x' + sel('head()')));
-        if (parseInt(head.slice(0, 64), 16) !== 3 || '0x' + head.slice(64) !== b[3].hash) throw new Error('head is not batch 3: ' + head);
-        console.log(`anvil-e2e: head = batch 3 ${b[3].hash}; largest transaction ${maxGas} gas (cap ${CAP}), total ${total}`);
+        if (parseInt(head.slice(0, 64), 16) !== 4 || '0x' + head.slice(64) !== b[3].hash) throw new Error('head is not batch 4: ' + head);
+        console.log(`anvil-e2e: head = batch 4 ${b[3].hash}; largest transaction ${maxGas} gas (cap ${CAP}), total ${total}`);
     } finally {
         anvil.kill();
     }

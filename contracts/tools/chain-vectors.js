@@ -101,26 +101,27 @@ Object.assign(out, { chainId: CHAIN_ID, mldsa1: hex(k1), mldsa2: hex(k2), slhPk:
                      keySet1: hex(ks1), keySet2: hex(ks2), keySet1Hash: hex(sha(ks1)), keySet2Hash: hex(sha(ks2)),
                      ecdsaAddress: '0x' + kk(secp.subarray(1)).subarray(12).toString('hex') });
 
-// batches 0..3 (epoch 1), each signed by ECDSA (over keccak(header) = the hash) and ML-DSA
+// batches 1..4 (aegis numbers from 1; epoch 1) in batches[0..3], each signed by ECDSA
+// (over keccak(header) = the hash) and ML-DSA
 let parent = Buffer.alloc(32);
 out.batches = [];
 const hashes = [];
-for (let n = 0; n < 4; n++) {
+for (let n = 1; n <= 4; n++) {
     const h = header({ number: n, parent, txCount: n + 1, txRoot: crypto.randomBytes(32), score: 1000, level: 0, algs: 7, epoch: 1 });
     const hash = kk(h);
     out.batches.push({ header: hex(h), hash: hex(hash), ecdsa: hex(sign('secp', h)), mldsa: hex(sign('seq1', hash, 'aegis-batch-v1')) });
     hashes.push(hash);
     parent = hash;
 }
-// batch 4 under epoch 2, after the hand-over at batch 4
-const rec = Buffer.concat([Buffer.from('AEGH'), Buffer.from([1]), u64(1), u64(2), sha(ks1), sha(ks2), u64(4), Buffer.from([2]), u64(1700000004000)]);
+// batch 5 (batch4 below) under epoch 2, after the hand-over at batch 5
+const rec = Buffer.concat([Buffer.from('AEGH'), Buffer.from([1]), u64(1), u64(2), sha(ks1), sha(ks2), u64(5), Buffer.from([2]), u64(1700000005000)]);
 out.handover = { record: hex(rec), sig: hex(sign('seq1', rec, 'aegis-handover-v1')), badSig: hex(sign('seq2', rec, 'aegis-handover-v1')) };
-const h4 = header({ number: 4, parent, txCount: 1, txRoot: crypto.randomBytes(32), score: 9500, level: 2, algs: 3, epoch: 2 });
+const h4 = header({ number: 5, parent, txCount: 1, txRoot: crypto.randomBytes(32), score: 9500, level: 2, algs: 3, epoch: 2 });
 out.batch4 = { header: hex(h4), hash: hex(kk(h4)), mldsa: hex(sign('seq2', kk(h4), 'aegis-batch-v1')), mldsaOld: hex(sign('seq1', kk(h4), 'aegis-batch-v1')) };
 
-// the epoch seal over batches 0..3
+// the epoch seal over batches 1..4
 const m = merkle(hashes);
-const digest = kk(Buffer.concat([Buffer.from('AEGIS-EPOCH-SEAL-V1'.padEnd(32, '\0')), word(CHAIN_ID), word(0), word(4), m.root]));
+const digest = kk(Buffer.concat([Buffer.from('AEGIS-EPOCH-SEAL-V1'.padEnd(32, '\0')), word(CHAIN_ID), word(1), word(4), m.root]));
 const sealSig = sign('slh', digest, 'aegis-seal-v1');
 out.seal = { root: hex(m.root), paths: m.paths, digest: hex(digest), sigHead: hex(sealSig.subarray(0, 10592)), sigHt: hex(sealSig.subarray(10592)) };
 

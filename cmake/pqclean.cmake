@@ -102,6 +102,19 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   aegis_pq_avx2_copy(${_src}/pq_mldsa_avx2.c ${_pq_mldsa} PQCLEAN_MLDSA87_CLEAN_ AEGIS_MLDSA87_AVX2_
                      ${AEGIS_PQCLEAN_DIR}/mldsa87_avx2_rename.h)
 endif()
+# Our vectorised ML-KEM-1024 and the four-way Keccak (src/crypto/mlkem_avx2_*.c,
+# keccak4x_*.c): AVX2 (and AVX-512VL for one Keccak variant) per file, used
+# only after aegis__cpu() has seen the CPU support it.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  set_source_files_properties(${_src}/mlkem_avx2_poly.c ${_src}/mlkem_avx2_kem.c ${_src}/keccak4x_avx2.c
+    PROPERTIES COMPILE_OPTIONS "-isystem;${_pq}/common;-mavx2;-mbmi2;-O3")
+  set_source_files_properties(${_src}/keccak4x_avx512.c
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mavx512f;-mavx512vl;-O3")
+endif()
+# The bit-for-bit tests of the vector ML-KEM call PQClean's portable routines.
+set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/unit/test_crypto_mlkem.c
+                            ${CMAKE_SOURCE_DIR}/fuzz/fuzz_mlkem.c PROPERTIES
+  COMPILE_OPTIONS "-isystem;${_pq_mlkem};-isystem;${_pq}/common")
 set_source_files_properties(${_src}/mlkem.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq_mlkem};-isystem;${_pq}/common")
 set_source_files_properties(${_src}/pq_slh256s.c PROPERTIES
@@ -127,4 +140,13 @@ foreach(f ${_acvp_files})
     set(_to 900)
   endif()
   set_tests_properties(acvp_${n} PROPERTIES LABELS vectors TIMEOUT ${_to})
+  # Once per code path (the default run takes the best the CPU has): the
+  # vector ML-KEM / ML-DSA code must give the portable code's answers.
+  if(n MATCHES "ML-KEM|ML-DSA")
+    foreach(_path portable avx2)
+      add_test(NAME acvp_${n}_${_path} COMMAND $<TARGET_FILE:aegis> acvp ${f})
+      set_tests_properties(acvp_${n}_${_path} PROPERTIES LABELS vectors TIMEOUT ${_to}
+                           ENVIRONMENT AEGIS_CPU=${_path})
+    endforeach()
+  endif()
 endforeach()

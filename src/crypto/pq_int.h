@@ -14,6 +14,19 @@
 
 #include "aegis/crypto.h"
 
+/* What the vector code may use (cpu.c): CPUID read once per process, capped
+ * by the environment variable AEGIS_CPU=portable|avx2|avx512 (tests run the
+ * known-answer files once per path). avx2 means AVX2+BMI2 with OS support;
+ * avx512 adds AVX-512F+VL with the ZMM state enabled by the OS. */
+enum aegis__cpu_level { AEGIS_CPU_PORTABLE = 0, AEGIS_CPU_AVX2 = 1, AEGIS_CPU_AVX512 = 2 };
+struct aegis__cpu {
+    enum aegis__cpu_level level;     /* after the AEGIS_CPU cap */
+    enum aegis__cpu_level hw_level;  /* what the CPU has */
+    bool sha_ni;                     /* SHA + SSSE3 + SSE4.1 (off when capped to portable) */
+};
+const struct aegis__cpu *aegis__cpu(void);
+const char *aegis__cpu_level_name(enum aegis__cpu_level l);
+
 /* Bytes of stack below the caller's frame that aegis__pq_scrub_stack() wipes:
  * enough for the deepest PQClean call chain we make (ML-DSA-87 signing holds
  * the 8x7 matrix, ~57 KiB, in our own frame, which we wipe separately). */

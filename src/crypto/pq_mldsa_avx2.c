@@ -27,7 +27,7 @@
 
 const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void)
 {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi2") ? &aegis__mldsa87_avx2_ops : NULL;
+    return aegis__cpu()->level >= AEGIS_CPU_AVX2 ? &aegis__mldsa87_avx2_ops : NULL;
 }
 
 #else

@@ -1,0 +1,291 @@
+/*
+ * mlkem_avx2_kem.c - ML-KEM-1024 (FIPS 203) on the AVX2 polynomial layer
+ * (mlkem_avx2_poly.c) and the four-way Keccak: matrix expansion runs four
+ * SHAKE128 streams at once, noise sampling four SHAKE256 PRF calls at once.
+ * The single hashes G, H and J use PQClean's fips202.
+ *
+ * The results equal PQClean's kem.c / indcpa.c byte for byte (the same
+ * streams, the same arithmetic); mlkem.c picks this path when the CPU has
+ * AVX2 and AEGIS_CPU allows it, and keeps PQClean as the portable path and
+ * the reference the tests compare with.
+ *
+ * Decapsulation works on a prepared key (struct aegis__mlkem_prepared):
+ * the decoded NTT-form secret, t-hat, the expanded A^T and H(ek) are
+ * computed once per key, so a decapsulation does no SHAKE128 at all.
+ *
+ * Constant time: the only branches on data are in rejection sampling, on
+ * the public matrix seed's output. The re-encryption check compares the
+ * whole ciphertext with OR-accumulated XOR and selects the shared secret
+ * with a mask. Secrets on our stack are wiped before returning; the
+ * fips202 frames below ours by aegis__pq_scrub_stack().
+ */
+#include <string.h>
+
+#include "mlkem_int.h"
+
+#if defined(__x86_64__) && defined(__AVX2__)
+#include <immintrin.h>
+
+#include "fips202.h"
+
+#define Q 3329
+#define SHAKE128_RATE_B 168
+#define SHAKE256_RATE_B 136
+#define POLYBYTES 384
+#define POLYVECBYTES (AEGIS_MLKEM_K * POLYBYTES)
+#define EKBYTES (POLYVECBYTES + 32)
+#define CTBYTES (AEGIS_MLKEM_K * 352 + 160)
+#define DK_EK_OFF POLYVECBYTES
+#define DK_H_OFF (DK_EK_OFF + EKBYTES)
+#define DK_Z_OFF (DK_H_OFF + 32)
+/* three SHAKE128 blocks give 336 candidates for 256 coefficients (the
+ * expected need is 315); more blocks only when a stream runs short */
+#define MATRIX_BLOCKS 3
+
+typedef void (*permute4_fn)(uint64_t s[100]);
+
+static permute4_fn permute4(void)
+{
+    return aegis__cpu()->level >= AEGIS_CPU_AVX512 ? aegis__keccakx4_permute_avx512 : aegis__keccakx4_permute_avx2;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return v;   /* x86-64: little-endian */
+}
+
+/* four SHAKE inputs of len < rate bytes each, padded (0x1F ... 0x80) */
+static void absorb4(uint64_t s[100], const uint8_t in[4][40], size_t len, size_t rate)
+{
+    uint8_t blk[SHAKE128_RATE_B];
+    memset(s, 0, 800);
+    for (int k = 0; k < 4; k++) {
+        memset(blk, 0, rate);
+        memcpy(blk, in[k], len);
+        blk[len] ^= 0x1F;
+        blk[rate - 1] ^= 0x80;
+        for (size_t i = 0; i < rate / 8; i++)
+            s[4 * i + k] = load64(blk + 8 * i);
+    }
+    aegis_memzero(blk, sizeof(blk));
+}
+
+/* one permutation, then rate bytes of each instance to out[k] */
+static void squeeze4(uint64_t s[100], uint8_t *const out[4], size_t rate, permute4_fn perm)
+{
+    perm(s);
+    for (int k = 0; k < 4; k++)
+        for (size_t i = 0; i < rate / 8; i++)
+            memcpy(out[k] + 8 * i, &s[4 * i + k], 8);
+}
+
+unsigned aegis__mlkem_avx2_rej(int16_t *r, unsigned len, const uint8_t *buf, unsigned buflen)
+{
+    unsigned ctr = 0, pos = 0;
+    while (ctr < len && pos + 3 <= buflen) {
+        uint16_t v0 = (uint16_t)((buf[pos] | (uint16_t)buf[pos + 1] << 8) & 0xFFF);
+        uint16_t v1 = (uint16_t)((buf[pos + 1] >> 4 | (uint16_t)buf[pos + 2] << 4) & 0xFFF);
+        pos += 3;
+        if (v0 < Q)
+            r[ctr++] = (int16_t)v0;
+        if (ctr < len && v1 < Q)
+            r[ctr++] = (int16_t)v1;
+    }
+    return ctr;
+}
+
+void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
+                                  int transposed)
+{
+    permute4_fn perm = permute4();
+    _Alignas(32) uint64_t s[100];
+    uint8_t in[4][40];
+    _Alignas(32) uint8_t buf[4][MATRIX_BLOCKS * SHAKE128_RATE_B];
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        for (int j = 0; j < 4; j++) {
+            memcpy(in[j], rho, 32);
+            in[j][32] = (uint8_t)(transposed ? i : j);
+            in[j][33] = (uint8_t)(transposed ? j : i);
+        }
+        absorb4(s, in, 34, SHAKE128_RATE_B);
+        for (int b = 0; b < MATRIX_BLOCKS; b++) {
+            uint8_t *out[4] = {buf[0] + b * SHAKE128_RATE_B, buf[1] + b * SHAKE128_RATE_B,
+                               buf[2] + b * SHAKE128_RATE_B, buf[3] + b * SHAKE128_RATE_B};
+            squeeze4(s, out, SHAKE128_RATE_B, perm);
+        }
+        unsigned ctr[4];
+        for (int j = 0; j < 4; j++)
+            ctr[j] = aegis__mlkem_avx2_rej(a[i][j], 256, buf[j], sizeof(buf[j]));
+        /* rare: another block for all four streams until each has 256 */
+        while (ctr[0] < 256 || ctr[1] < 256 || ctr[2] < 256 || ctr[3] < 256) {
+            uint8_t *out[4] = {buf[0], buf[1], buf[2], buf[3]};
+            squeeze4(s, out, SHAKE128_RATE_B, perm);
+            for (int j = 0; j < 4; j++)
+                ctr[j] += aegis__mlkem_avx2_rej(a[i][j] + ctr[j], 256 - ctr[j], buf[j], SHAKE128_RATE_B);
+        }
+    }
+}
+
+/* PRF_eta(seed, n+k) for k = 0..3 and CBD_2 of each (secret: wiped) */
+void aegis__mlkem_avx2_noise4(int16_t r[4][256], const uint8_t seed[32], uint8_t n)
+{
+    _Alignas(32) uint64_t s[100];
+    uint8_t in[4][40];
+    _Alignas(32) uint8_t buf[4][SHAKE256_RATE_B];
+    for (int k = 0; k < 4; k++) {
+        memcpy(in[k], seed, 32);
+        in[k][32] = (uint8_t)(n + k);
+    }
+    absorb4(s, in, 33, SHAKE256_RATE_B);
+    uint8_t *out[4] = {buf[0], buf[1], buf[2], buf[3]};
+    squeeze4(s, out, SHAKE256_RATE_B, permute4());
+    for (int k = 0; k < 4; k++)
+        aegis__mlkem_avx2_cbd2(r[k], buf[k]);
+    aegis_memzero(s, sizeof(s));
+    aegis_memzero(in, sizeof(in));
+    aegis_memzero(buf, sizeof(buf));
+}
+
+/* K-PKE.Encrypt (FIPS 203 Alg. 14) on decoded t-hat and expanded A^T */
+static void pke_enc(uint8_t ct[CTBYTES], const uint8_t m[32], const int16_t (*t)[256],
+                    const int16_t (*at)[AEGIS_MLKEM_K][256], const uint8_t coins[32])
+{
+    _Alignas(32) int16_t r[4][256], e1[4][256], e2[4][256], u[4][256], v[256], k[256];
+    aegis__mlkem_avx2_noise4(r, coins, 0);
+    aegis__mlkem_avx2_noise4(e1, coins, 4);
+    aegis__mlkem_avx2_noise4(e2, coins, 8);   /* e2 is nonce 8; 9-11 are discarded */
+    for (int i = 0; i < AEGIS_MLKEM_K; i++)
+        aegis__mlkem_avx2_ntt(r[i]);
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        aegis__mlkem_avx2_basemul_acc(u[i], at[i], (const int16_t (*)[256])r);
+        aegis__mlkem_avx2_invntt(u[i]);
+        aegis__mlkem_avx2_add_reduce(u[i], u[i], e1[i]);
+        aegis__mlkem_avx2_compress11(ct + 352 * i, u[i]);
+    }
+    aegis__mlkem_avx2_basemul_acc(v, t, (const int16_t (*)[256])r);
+    aegis__mlkem_avx2_invntt(v);
+    aegis__mlkem_avx2_frommsg(k, m);
+    aegis__mlkem_avx2_add3_reduce(v, v, e2[0], k);
+    aegis__mlkem_avx2_compress5(ct + 352 * AEGIS_MLKEM_K, v);
+    aegis_memzero(r, sizeof(r));
+    aegis_memzero(e1, sizeof(e1));
+    aegis_memzero(e2, sizeof(e2));
+    aegis_memzero(u, sizeof(u));
+    aegis_memzero(v, sizeof(v));
+    aegis_memzero(k, sizeof(k));
+}
+
+void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32])
+{
+    uint8_t buf[64], in[33];
+    _Alignas(32) int16_t a[4][4][256], s[4][256], e[4][256], t[4][256];
+    memcpy(in, d, 32);
+    in[32] = AEGIS_MLKEM_K;
+    sha3_512(buf, in, sizeof(in));   /* (rho, sigma) = G(d || k) */
+    aegis__mlkem_avx2_gen_matrix(a, buf, 0);
+    aegis__mlkem_avx2_noise4(s, buf + 32, 0);
+    aegis__mlkem_avx2_noise4(e, buf + 32, 4);
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        aegis__mlkem_avx2_ntt(s[i]);
+        aegis__mlkem_avx2_ntt(e[i]);
+    }
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        aegis__mlkem_avx2_basemul_acc(t[i], (const int16_t (*)[256])a[i], (const int16_t (*)[256])s);
+        aegis__mlkem_avx2_tomont(t[i]);
+        aegis__mlkem_avx2_add_reduce(t[i], t[i], e[i]);
+        aegis__mlkem_avx2_tobytes(ek + POLYBYTES * i, t[i]);
+        aegis__mlkem_avx2_tobytes(dk + POLYBYTES * i, s[i]);
+    }
+    memcpy(ek + POLYVECBYTES, buf, 32);
+    memcpy(dk + DK_EK_OFF, ek, EKBYTES);
+    sha3_256(dk + DK_H_OFF, ek, EKBYTES);
+    memcpy(dk + DK_Z_OFF, z, 32);
+    aegis_memzero(buf, sizeof(buf));
+    aegis_memzero(in, sizeof(in));
+    aegis_memzero(s, sizeof(s));
+    aegis_memzero(e, sizeof(e));
+    aegis__pq_scrub_stack();
+}
+
+void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const uint8_t m[32])
+{
+    uint8_t buf[64], kr[64];
+    _Alignas(32) int16_t t[4][256], at[4][4][256];
+    memcpy(buf, m, 32);
+    sha3_256(buf + 32, ek, EKBYTES);
+    sha3_512(kr, buf, sizeof(buf));   /* (K, r) = G(m || H(ek)) */
+    for (int i = 0; i < AEGIS_MLKEM_K; i++)
+        aegis__mlkem_avx2_frombytes(t[i], ek + POLYBYTES * i);
+    aegis__mlkem_avx2_gen_matrix(at, ek + POLYVECBYTES, 1);
+    pke_enc(ct, m, (const int16_t (*)[256])t, (const int16_t (*)[4][256])at, kr + 32);
+    memcpy(ss, kr, 32);
+    aegis_memzero(buf, sizeof(buf));
+    aegis_memzero(kr, sizeof(kr));
+    aegis__pq_scrub_stack();
+}
+
+void aegis__mlkem_avx2_prepare(struct aegis__mlkem_prepared *p, const uint8_t *dk)
+{
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        aegis__mlkem_avx2_frombytes(p->s[i], dk + POLYBYTES * i);
+        aegis__mlkem_avx2_frombytes(p->t[i], dk + DK_EK_OFF + POLYBYTES * i);
+    }
+    aegis__mlkem_avx2_gen_matrix(p->at, dk + DK_EK_OFF + POLYVECBYTES, 1);
+    memcpy(p->h, dk + DK_H_OFF, 32);
+    memcpy(p->z, dk + DK_Z_OFF, 32);
+}
+
+/* 0 if equal, 1 if not, without a data-dependent branch */
+static uint64_t ct_differs(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    __m256i acc = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        acc = _mm256_or_si256(acc, _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(a + i)),
+                                                     _mm256_loadu_si256((const __m256i *)(b + i))));
+    uint64_t d = (uint64_t)_mm256_extract_epi64(acc, 0) | (uint64_t)_mm256_extract_epi64(acc, 1) |
+                 (uint64_t)_mm256_extract_epi64(acc, 2) | (uint64_t)_mm256_extract_epi64(acc, 3);
+    for (; i < n; i++)
+        d |= (uint64_t)(a[i] ^ b[i]);
+    return (d | (0 - d)) >> 63;
+}
+
+/* ML-KEM.Decaps_internal (FIPS 203 Alg. 18) with implicit rejection */
+void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p)
+{
+    _Alignas(32) int16_t u[4][256], v[256], mp[256];
+    uint8_t buf[64], kr[64], cmp[CTBYTES], jin[32 + CTBYTES], rej[32];
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        aegis__mlkem_avx2_decompress11(u[i], ct + 352 * i);   /* reads stay inside ct */
+        aegis__mlkem_avx2_ntt(u[i]);
+    }
+    aegis__mlkem_avx2_decompress5(v, ct + 352 * AEGIS_MLKEM_K);
+    aegis__mlkem_avx2_basemul_acc(mp, p->s, (const int16_t (*)[256])u);
+    aegis__mlkem_avx2_invntt(mp);
+    aegis__mlkem_avx2_sub_reduce(mp, v, mp);
+    aegis__mlkem_avx2_tomsg(buf, mp);          /* m' */
+    memcpy(buf + 32, p->h, 32);
+    sha3_512(kr, buf, sizeof(buf));            /* (K', r') = G(m' || h) */
+    pke_enc(cmp, buf, p->t, p->at, kr + 32);
+    memcpy(jin, p->z, 32);
+    memcpy(jin + 32, ct, CTBYTES);
+    shake256(rej, 32, jin, sizeof(jin));       /* K-bar = J(z || c) */
+    uint8_t ok = (uint8_t)(ct_differs(ct, cmp, CTBYTES) ^ 1);
+    uint8_t mask = (uint8_t)(0 - ok);
+    __asm__("" : "+r"(mask));                  /* keep the select branch-free */
+    for (int i = 0; i < 32; i++)
+        ss[i] = (uint8_t)(rej[i] ^ (mask & (rej[i] ^ kr[i])));
+    aegis_memzero(u, sizeof(u));
+    aegis_memzero(v, sizeof(v));
+    aegis_memzero(mp, sizeof(mp));
+    aegis_memzero(buf, sizeof(buf));
+    aegis_memzero(kr, sizeof(kr));
+    aegis_memzero(cmp, sizeof(cmp));
+    aegis_memzero(jin, 32);
+    aegis_memzero(rej, sizeof(rej));
+    aegis__pq_scrub_stack();
+}
+
+#endif

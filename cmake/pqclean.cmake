@@ -107,7 +107,7 @@ endif()
 # only after aegis__cpu() has seen the CPU support it.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   set_source_files_properties(${_src}/mlkem_avx2_poly.c ${_src}/mlkem_avx2_kem.c ${_src}/keccak4x_avx2.c
-    PROPERTIES COMPILE_OPTIONS "-isystem;${_pq}/common;-mavx2;-mbmi2;-O3")
+    PROPERTIES COMPILE_OPTIONS "-isystem;${_pq}/common;-mavx2;-mbmi2;-mpopcnt;-O3")
   set_source_files_properties(${_src}/keccak4x_avx512.c
     PROPERTIES COMPILE_OPTIONS "-mavx2;-mavx512f;-mavx512vl;-O3")
 endif()
@@ -121,7 +121,7 @@ set_source_files_properties(${_src}/pq_slh256s.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq_slh_s};-isystem;${_pq}/common;-O3")
 set_source_files_properties(${_src}/pq_slh256f.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq_slh_f};-isystem;${_pq}/common;-O3")
-set_source_files_properties(${_src}/pq_sha2.c ${_src}/pq_glue.c PROPERTIES
+set_source_files_properties(${_src}/pq_sha2.c ${_src}/pq_glue.c ${_src}/pq_sha3.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq}/common;-O3")
 
 # ACVP vectors: one ctest case per file, run through the CLI (NIST files in

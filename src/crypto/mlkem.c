@@ -53,6 +53,10 @@ static bool use_vector(void)
 
 aegis_err aegis_mlkem1024_check_ek(const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES])
 {
+#ifdef AEGIS_MLKEM_VECTOR
+    if (use_vector())
+        return aegis__mlkem_avx2_ek_in_range(ek) ? AEGIS_OK : AEGIS_ERR_MLKEM_EK_CHECK;
+#endif
     /* Two 12-bit little-endian coefficients per 3 bytes (ByteDecode12). */
     for (size_t i = 0; i < KYBER_POLYVECBYTES; i += 3) {
         uint16_t a = (uint16_t)(ek[i] | ((ek[i + 1] & 0x0f) << 8));

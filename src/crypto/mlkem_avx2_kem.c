@@ -2,7 +2,7 @@
  * mlkem_avx2_kem.c - ML-KEM-1024 (FIPS 203) on the AVX2 polynomial layer
  * (mlkem_avx2_poly.c) and the four-way Keccak: matrix expansion runs four
  * SHAKE128 streams at once, noise sampling four SHAKE256 PRF calls at once.
- * The single hashes G, H and J use PQClean's fips202.
+ * The single hashes G, H and J go through OpenSSL (pq_sha3.c).
  *
  * The results equal PQClean's kem.c / indcpa.c byte for byte (the same
  * streams, the same arithmetic); mlkem.c picks this path when the CPU has
@@ -26,7 +26,6 @@
 #if defined(__x86_64__) && defined(__AVX2__)
 #include <immintrin.h>
 
-#include "fips202.h"
 
 #define Q 3329
 #define SHAKE128_RATE_B 168
@@ -81,9 +80,116 @@ static void squeeze4(uint64_t s[100], uint8_t *const out[4], size_t rate, permut
             memcpy(out[k] + 8 * i, &s[4 * i + k], 8);
 }
 
+/* rej_idx[m]: the positions of the set bits of m, packed one per byte (low first) */
+static const uint64_t rej_idx[256] = {
+    0x0000000000000000, 0x0000000000000000, 0x0000000000000001, 0x0000000000000100,
+    0x0000000000000002, 0x0000000000000200, 0x0000000000000201, 0x0000000000020100,
+    0x0000000000000003, 0x0000000000000300, 0x0000000000000301, 0x0000000000030100,
+    0x0000000000000302, 0x0000000000030200, 0x0000000000030201, 0x0000000003020100,
+    0x0000000000000004, 0x0000000000000400, 0x0000000000000401, 0x0000000000040100,
+    0x0000000000000402, 0x0000000000040200, 0x0000000000040201, 0x0000000004020100,
+    0x0000000000000403, 0x0000000000040300, 0x0000000000040301, 0x0000000004030100,
+    0x0000000000040302, 0x0000000004030200, 0x0000000004030201, 0x0000000403020100,
+    0x0000000000000005, 0x0000000000000500, 0x0000000000000501, 0x0000000000050100,
+    0x0000000000000502, 0x0000000000050200, 0x0000000000050201, 0x0000000005020100,
+    0x0000000000000503, 0x0000000000050300, 0x0000000000050301, 0x0000000005030100,
+    0x0000000000050302, 0x0000000005030200, 0x0000000005030201, 0x0000000503020100,
+    0x0000000000000504, 0x0000000000050400, 0x0000000000050401, 0x0000000005040100,
+    0x0000000000050402, 0x0000000005040200, 0x0000000005040201, 0x0000000504020100,
+    0x0000000000050403, 0x0000000005040300, 0x0000000005040301, 0x0000000504030100,
+    0x0000000005040302, 0x0000000504030200, 0x0000000504030201, 0x0000050403020100,
+    0x0000000000000006, 0x0000000000000600, 0x0000000000000601, 0x0000000000060100,
+    0x0000000000000602, 0x0000000000060200, 0x0000000000060201, 0x0000000006020100,
+    0x0000000000000603, 0x0000000000060300, 0x0000000000060301, 0x0000000006030100,
+    0x0000000000060302, 0x0000000006030200, 0x0000000006030201, 0x0000000603020100,
+    0x0000000000000604, 0x0000000000060400, 0x0000000000060401, 0x0000000006040100,
+    0x0000000000060402, 0x0000000006040200, 0x0000000006040201, 0x0000000604020100,
+    0x0000000000060403, 0x0000000006040300, 0x0000000006040301, 0x0000000604030100,
+    0x0000000006040302, 0x0000000604030200, 0x0000000604030201, 0x0000060403020100,
+    0x0000000000000605, 0x0000000000060500, 0x0000000000060501, 0x0000000006050100,
+    0x0000000000060502, 0x0000000006050200, 0x0000000006050201, 0x0000000605020100,
+    0x0000000000060503, 0x0000000006050300, 0x0000000006050301, 0x0000000605030100,
+    0x0000000006050302, 0x0000000605030200, 0x0000000605030201, 0x0000060503020100,
+    0x0000000000060504, 0x0000000006050400, 0x0000000006050401, 0x0000000605040100,
+    0x0000000006050402, 0x0000000605040200, 0x0000000605040201, 0x0000060504020100,
+    0x0000000006050403, 0x0000000605040300, 0x0000000605040301, 0x0000060504030100,
+    0x0000000605040302, 0x0000060504030200, 0x0000060504030201, 0x0006050403020100,
+    0x0000000000000007, 0x0000000000000700, 0x0000000000000701, 0x0000000000070100,
+    0x0000000000000702, 0x0000000000070200, 0x0000000000070201, 0x0000000007020100,
+    0x0000000000000703, 0x0000000000070300, 0x0000000000070301, 0x0000000007030100,
+    0x0000000000070302, 0x0000000007030200, 0x0000000007030201, 0x0000000703020100,
+    0x0000000000000704, 0x0000000000070400, 0x0000000000070401, 0x0000000007040100,
+    0x0000000000070402, 0x0000000007040200, 0x0000000007040201, 0x0000000704020100,
+    0x0000000000070403, 0x0000000007040300, 0x0000000007040301, 0x0000000704030100,
+    0x0000000007040302, 0x0000000704030200, 0x0000000704030201, 0x0000070403020100,
+    0x0000000000000705, 0x0000000000070500, 0x0000000000070501, 0x0000000007050100,
+    0x0000000000070502, 0x0000000007050200, 0x0000000007050201, 0x0000000705020100,
+    0x0000000000070503, 0x0000000007050300, 0x0000000007050301, 0x0000000705030100,
+    0x0000000007050302, 0x0000000705030200, 0x0000000705030201, 0x0000070503020100,
+    0x0000000000070504, 0x0000000007050400, 0x0000000007050401, 0x0000000705040100,
+    0x0000000007050402, 0x0000000705040200, 0x0000000705040201, 0x0000070504020100,
+    0x0000000007050403, 0x0000000705040300, 0x0000000705040301, 0x0000070504030100,
+    0x0000000705040302, 0x0000070504030200, 0x0000070504030201, 0x0007050403020100,
+    0x0000000000000706, 0x0000000000070600, 0x0000000000070601, 0x0000000007060100,
+    0x0000000000070602, 0x0000000007060200, 0x0000000007060201, 0x0000000706020100,
+    0x0000000000070603, 0x0000000007060300, 0x0000000007060301, 0x0000000706030100,
+    0x0000000007060302, 0x0000000706030200, 0x0000000706030201, 0x0000070603020100,
+    0x0000000000070604, 0x0000000007060400, 0x0000000007060401, 0x0000000706040100,
+    0x0000000007060402, 0x0000000706040200, 0x0000000706040201, 0x0000070604020100,
+    0x0000000007060403, 0x0000000706040300, 0x0000000706040301, 0x0000070604030100,
+    0x0000000706040302, 0x0000070604030200, 0x0000070604030201, 0x0007060403020100,
+    0x0000000000070605, 0x0000000007060500, 0x0000000007060501, 0x0000000706050100,
+    0x0000000007060502, 0x0000000706050200, 0x0000000706050201, 0x0000070605020100,
+    0x0000000007060503, 0x0000000706050300, 0x0000000706050301, 0x0000070605030100,
+    0x0000000706050302, 0x0000070605030200, 0x0000070605030201, 0x0007060503020100,
+    0x0000000007060504, 0x0000000706050400, 0x0000000706050401, 0x0000070605040100,
+    0x0000000706050402, 0x0000070605040200, 0x0000070605040201, 0x0007060504020100,
+    0x0000000706050403, 0x0000070605040300, 0x0000070605040301, 0x0007060504030100,
+    0x0000070605040302, 0x0007060504030200, 0x0007060504030201, 0x0706050403020100,
+};
+
+/* ByteDecode12 of 24 bytes: sixteen 12-bit candidates in order */
+static inline __m256i decode16(const uint8_t *p)
+{
+    const __m256i perm = _mm256_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0);
+    const __m256i shuf = _mm256_setr_epi8(0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
+                                          0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11);
+    __m128i lo = _mm_loadu_si128((const __m128i *)p);
+    __m128i hi = _mm_loadl_epi64((const __m128i *)(p + 16));
+    __m256i x = _mm256_shuffle_epi8(_mm256_permutevar8x32_epi32(_mm256_set_m128i(hi, lo), perm), shuf);
+    return _mm256_blend_epi16(_mm256_and_si256(x, _mm256_set1_epi16(0xFFF)), _mm256_srli_epi16(x, 4), 0xAA);
+}
+
+/* left-pack the int16 lanes of x selected by mask (8 bits) */
+static inline __m128i pack8(__m128i x, unsigned mask)
+{
+    __m128i idx = _mm_cvtsi64_si128((long long)rej_idx[mask]);
+    idx = _mm_unpacklo_epi8(idx, idx);                           /* k k: lane k's two bytes */
+    idx = _mm_add_epi8(_mm_add_epi8(idx, idx), _mm_set1_epi16(0x0100));   /* 2k, 2k+1 */
+    return _mm_shuffle_epi8(x, idx);
+}
+
+/* Sixteen candidates per 24 bytes: compare with q, turn the comparison
+ * into two 8-bit masks, left-pack each half through a table of lane
+ * positions. The output may be overwritten up to 16 entries past ctr, so
+ * the vector loop stops 16 short of len and the scalar loop (PQClean's, the
+ * same order) finishes. The bytes are the public matrix seed's SHAKE128
+ * output: branching and indexing on them leaks nothing secret. */
 unsigned aegis__mlkem_avx2_rej(int16_t *r, unsigned len, const uint8_t *buf, unsigned buflen)
 {
     unsigned ctr = 0, pos = 0;
+    const __m256i q = _mm256_set1_epi16(Q);
+    while (ctr + 16 <= len && pos + 24 <= buflen) {
+        __m256i v = decode16(buf + pos);
+        __m256i ok = _mm256_cmpgt_epi16(q, v);
+        unsigned bits = (unsigned)_mm256_movemask_epi8(_mm256_packs_epi16(ok, _mm256_setzero_si256()));
+        unsigned mlo = bits & 0xFF, mhi = (bits >> 16) & 0xFF;
+        _mm_storeu_si128((__m128i *)(r + ctr), pack8(_mm256_castsi256_si128(v), mlo));
+        ctr += (unsigned)__builtin_popcount(mlo);
+        _mm_storeu_si128((__m128i *)(r + ctr), pack8(_mm256_extracti128_si256(v, 1), mhi));
+        ctr += (unsigned)__builtin_popcount(mhi);
+        pos += 24;
+    }
     while (ctr < len && pos + 3 <= buflen) {
         uint16_t v0 = (uint16_t)((buf[pos] | (uint16_t)buf[pos + 1] << 8) & 0xFFF);
         uint16_t v1 = (uint16_t)((buf[pos + 1] >> 4 | (uint16_t)buf[pos + 2] << 4) & 0xFFF);
@@ -94,6 +200,15 @@ unsigned aegis__mlkem_avx2_rej(int16_t *r, unsigned len, const uint8_t *buf, uns
             r[ctr++] = (int16_t)v1;
     }
     return ctr;
+}
+
+bool aegis__mlkem_avx2_ek_in_range(const uint8_t *ek)
+{
+    __m256i bad = _mm256_setzero_si256();
+    const __m256i qm1 = _mm256_set1_epi16(Q - 1);
+    for (unsigned pos = 0; pos < POLYVECBYTES; pos += 24)
+        bad = _mm256_or_si256(bad, _mm256_cmpgt_epi16(decode16(ek + pos), qm1));
+    return _mm256_testz_si256(bad, bad);
 }
 
 void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
@@ -183,7 +298,7 @@ void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], co
     _Alignas(32) int16_t a[4][4][256], s[4][256], e[4][256], t[4][256];
     memcpy(in, d, 32);
     in[32] = AEGIS_MLKEM_K;
-    sha3_512(buf, in, sizeof(in));   /* (rho, sigma) = G(d || k) */
+    aegis__sha3_512(buf, in, sizeof(in));   /* (rho, sigma) = G(d || k) */
     aegis__mlkem_avx2_gen_matrix(a, buf, 0);
     aegis__mlkem_avx2_noise4(s, buf + 32, 0);
     aegis__mlkem_avx2_noise4(e, buf + 32, 4);
@@ -200,7 +315,7 @@ void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], co
     }
     memcpy(ek + POLYVECBYTES, buf, 32);
     memcpy(dk + DK_EK_OFF, ek, EKBYTES);
-    sha3_256(dk + DK_H_OFF, ek, EKBYTES);
+    aegis__sha3_256(dk + DK_H_OFF, ek, EKBYTES);
     memcpy(dk + DK_Z_OFF, z, 32);
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(in, sizeof(in));
@@ -214,8 +329,8 @@ void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const
     uint8_t buf[64], kr[64];
     _Alignas(32) int16_t t[4][256], at[4][4][256];
     memcpy(buf, m, 32);
-    sha3_256(buf + 32, ek, EKBYTES);
-    sha3_512(kr, buf, sizeof(buf));   /* (K, r) = G(m || H(ek)) */
+    aegis__sha3_256(buf + 32, ek, EKBYTES);
+    aegis__sha3_512(kr, buf, sizeof(buf));   /* (K, r) = G(m || H(ek)) */
     for (int i = 0; i < AEGIS_MLKEM_K; i++)
         aegis__mlkem_avx2_frombytes(t[i], ek + POLYBYTES * i);
     aegis__mlkem_avx2_gen_matrix(at, ek + POLYVECBYTES, 1);
@@ -256,7 +371,7 @@ static uint64_t ct_differs(const uint8_t *a, const uint8_t *b, size_t n)
 void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p)
 {
     _Alignas(32) int16_t u[4][256], v[256], mp[256];
-    uint8_t buf[64], kr[64], cmp[CTBYTES], jin[32 + CTBYTES], rej[32];
+    uint8_t buf[64], kr[64], cmp[CTBYTES], rej[32];
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
         aegis__mlkem_avx2_decompress11(u[i], ct + 352 * i);   /* reads stay inside ct */
         aegis__mlkem_avx2_ntt(u[i]);
@@ -267,11 +382,9 @@ void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis
     aegis__mlkem_avx2_sub_reduce(mp, v, mp);
     aegis__mlkem_avx2_tomsg(buf, mp);          /* m' */
     memcpy(buf + 32, p->h, 32);
-    sha3_512(kr, buf, sizeof(buf));            /* (K', r') = G(m' || h) */
+    aegis__sha3_512(kr, buf, sizeof(buf));            /* (K', r') = G(m' || h) */
     pke_enc(cmp, buf, p->t, p->at, kr + 32);
-    memcpy(jin, p->z, 32);
-    memcpy(jin + 32, ct, CTBYTES);
-    shake256(rej, 32, jin, sizeof(jin));       /* K-bar = J(z || c) */
+    aegis__shake256_2(rej, 32, p->z, 32, ct, CTBYTES);   /* K-bar = J(z || c) */
     uint8_t ok = (uint8_t)(ct_differs(ct, cmp, CTBYTES) ^ 1);
     uint8_t mask = (uint8_t)(0 - ok);
     __asm__("" : "+r"(mask));                  /* keep the select branch-free */
@@ -283,7 +396,6 @@ void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(kr, sizeof(kr));
     aegis_memzero(cmp, sizeof(cmp));
-    aegis_memzero(jin, 32);
     aegis_memzero(rej, sizeof(rej));
     aegis__pq_scrub_stack();
 }

@@ -11,6 +11,7 @@
 #ifndef AEGIS_MLKEM_INT_H
 #define AEGIS_MLKEM_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "aegis/util.h"
@@ -54,6 +55,8 @@ void aegis__mlkem_avx2_cbd2(int16_t r[256], const uint8_t buf[128]);         /* 
 /* sampling and the scheme (mlkem_avx2_kem.c) */
 /* rej_uniform: coefficients < q from 12-bit pairs; returns how many */
 unsigned aegis__mlkem_avx2_rej(int16_t *r, unsigned len, const uint8_t *buf, unsigned buflen);
+/* FIPS 203 7.2 modulus check: every 12-bit coefficient of t-hat < q */
+bool aegis__mlkem_avx2_ek_in_range(const uint8_t *ek);
 void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
                                   int transposed);                           /* gen_matrix */
 /* poly_getnoise_eta1 for nonces n..n+3 */

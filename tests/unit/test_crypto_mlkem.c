@@ -249,6 +249,57 @@ static void test_sampling(void **state)
     assert_int_equal(out[1], 2);
 }
 
+/* PQClean's rej_uniform (static there), the reference for the vector one */
+static unsigned rej_ref(int16_t *r, unsigned len, const uint8_t *buf, unsigned buflen)
+{
+    unsigned ctr = 0, pos = 0;
+    while (ctr < len && pos + 3 <= buflen) {
+        uint16_t v0 = (uint16_t)((buf[pos] | (uint16_t)buf[pos + 1] << 8) & 0xFFF);
+        uint16_t v1 = (uint16_t)((buf[pos + 1] >> 4 | (uint16_t)buf[pos + 2] << 4) & 0xFFF);
+        pos += 3;
+        if (v0 < Q)
+            r[ctr++] = (int16_t)v0;
+        if (ctr < len && v1 < Q)
+            r[ctr++] = (int16_t)v1;
+    }
+    return ctr;
+}
+
+static void test_rej_and_ek_check(void **state)
+{
+    need_avx2(state);
+    for (int n = 0; n < 2000; n++) {
+        uint8_t buf[600];
+        int16_t r1[300], r2[300 + 16];
+        unsigned buflen = (unsigned)(rnd64() % sizeof(buf)), len = (unsigned)(rnd64() % 300);
+        rnd_bytes(buf, sizeof(buf));
+        if (n & 1)   /* mostly large candidates: many rejections */
+            for (unsigned i = 1; i < buflen; i += 3)
+                buf[i] |= 0xC0;
+        unsigned c1 = rej_ref(r1, len, buf, buflen), c2 = aegis__mlkem_avx2_rej(r2, len, buf, buflen);
+        assert_int_equal(c1, c2);
+        assert_memory_equal(r1, r2, c1 * sizeof(int16_t));
+    }
+    uint8_t ek[AEGIS_MLKEM1024_EK_BYTES], dk[AEGIS_MLKEM1024_DK_BYTES];
+    assert_int_equal(aegis_mlkem1024_keygen(ek, dk), AEGIS_OK);
+    assert_true(aegis__mlkem_avx2_ek_in_range(ek));
+    for (int n = 0; n < 200; n++) {   /* one coefficient >= q anywhere */
+        uint8_t bad[AEGIS_MLKEM1024_EK_BYTES];
+        memcpy(bad, ek, sizeof(bad));
+        unsigned c = (unsigned)(rnd64() % 1024), v = Q + (unsigned)(rnd64() % (4096 - Q));
+        uint8_t *p = bad + 3 * (c / 2);
+        if (c & 1) {
+            p[1] = (uint8_t)((p[1] & 0x0f) | (v << 4));
+            p[2] = (uint8_t)(v >> 4);
+        } else {
+            p[0] = (uint8_t)v;
+            p[1] = (uint8_t)((p[1] & 0xf0) | (v >> 8));
+        }
+        assert_false(aegis__mlkem_avx2_ek_in_range(bad));
+        assert_int_equal(aegis_mlkem1024_check_ek(bad), AEGIS_ERR_MLKEM_EK_CHECK);
+    }
+}
+
 static void test_keccak_avx512_matches_avx2(void **state)
 {
     need_avx2(state);
@@ -352,6 +403,7 @@ int main(void)
         cmocka_unit_test(test_encode_compress),
         cmocka_unit_test(test_compress_exhaustive),
         cmocka_unit_test(test_sampling),
+        cmocka_unit_test(test_rej_and_ek_check),
         cmocka_unit_test(test_keccak_avx512_matches_avx2),
         cmocka_unit_test(test_kem_against_pqclean),
         cmocka_unit_test(test_prepared_key),

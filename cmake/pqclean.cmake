@@ -107,6 +107,7 @@ endif()
 # only after aegis__cpu() has seen the CPU support it.
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   set_source_files_properties(${_src}/mlkem_avx2_poly.c ${_src}/mlkem_avx2_kem.c ${_src}/keccak4x_avx2.c
+                              ${_src}/keccak4x.c
     PROPERTIES COMPILE_OPTIONS "-isystem;${_pq}/common;-mavx2;-mbmi2;-mpopcnt;-O3")
   set_source_files_properties(${_src}/keccak4x_avx512.c
     PROPERTIES COMPILE_OPTIONS "-mavx2;-mavx512f;-mavx512vl;-O3")

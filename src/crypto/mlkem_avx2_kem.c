@@ -28,8 +28,6 @@
 
 
 #define Q 3329
-#define SHAKE128_RATE_B 168
-#define SHAKE256_RATE_B 136
 #define POLYBYTES 384
 #define POLYVECBYTES (AEGIS_MLKEM_K * POLYBYTES)
 #define EKBYTES (POLYVECBYTES + 32)
@@ -40,45 +38,6 @@
 /* three SHAKE128 blocks give 336 candidates for 256 coefficients (the
  * expected need is 315); more blocks only when a stream runs short */
 #define MATRIX_BLOCKS 3
-
-typedef void (*permute4_fn)(uint64_t s[100]);
-
-static permute4_fn permute4(void)
-{
-    return aegis__cpu()->level >= AEGIS_CPU_AVX512 ? aegis__keccakx4_permute_avx512 : aegis__keccakx4_permute_avx2;
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return v;   /* x86-64: little-endian */
-}
-
-/* four SHAKE inputs of len < rate bytes each, padded (0x1F ... 0x80) */
-static void absorb4(uint64_t s[100], const uint8_t in[4][40], size_t len, size_t rate)
-{
-    uint8_t blk[SHAKE128_RATE_B];
-    memset(s, 0, 800);
-    for (int k = 0; k < 4; k++) {
-        memset(blk, 0, rate);
-        memcpy(blk, in[k], len);
-        blk[len] ^= 0x1F;
-        blk[rate - 1] ^= 0x80;
-        for (size_t i = 0; i < rate / 8; i++)
-            s[4 * i + k] = load64(blk + 8 * i);
-    }
-    aegis_memzero(blk, sizeof(blk));
-}
-
-/* one permutation, then rate bytes of each instance to out[k] */
-static void squeeze4(uint64_t s[100], uint8_t *const out[4], size_t rate, permute4_fn perm)
-{
-    perm(s);
-    for (int k = 0; k < 4; k++)
-        for (size_t i = 0; i < rate / 8; i++)
-            memcpy(out[k] + 8 * i, &s[4 * i + k], 8);
-}
 
 /* rej_idx[m]: the positions of the set bits of m, packed one per byte (low first) */
 static const uint64_t rej_idx[256] = {
@@ -214,31 +173,27 @@ bool aegis__mlkem_avx2_ek_in_range(const uint8_t *ek)
 void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
                                   int transposed)
 {
-    permute4_fn perm = permute4();
-    _Alignas(32) uint64_t s[100];
-    uint8_t in[4][40];
-    _Alignas(32) uint8_t buf[4][MATRIX_BLOCKS * SHAKE128_RATE_B];
+    aegis__keccakx4 st;
+    uint8_t in[4][34];
+    _Alignas(32) uint8_t buf[4][MATRIX_BLOCKS * AEGIS_SHAKE128_RATE];
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
         for (int j = 0; j < 4; j++) {
             memcpy(in[j], rho, 32);
             in[j][32] = (uint8_t)(transposed ? i : j);
             in[j][33] = (uint8_t)(transposed ? j : i);
         }
-        absorb4(s, in, 34, SHAKE128_RATE_B);
-        for (int b = 0; b < MATRIX_BLOCKS; b++) {
-            uint8_t *out[4] = {buf[0] + b * SHAKE128_RATE_B, buf[1] + b * SHAKE128_RATE_B,
-                               buf[2] + b * SHAKE128_RATE_B, buf[3] + b * SHAKE128_RATE_B};
-            squeeze4(s, out, SHAKE128_RATE_B, perm);
-        }
+        aegis__keccakx4_absorb(&st, inp, 34, AEGIS_SHAKE128_RATE, 0x1F);
+        aegis__keccakx4_squeeze(&st, out, MATRIX_BLOCKS, AEGIS_SHAKE128_RATE);
         unsigned ctr[4];
         for (int j = 0; j < 4; j++)
             ctr[j] = aegis__mlkem_avx2_rej(a[i][j], 256, buf[j], sizeof(buf[j]));
         /* rare: another block for all four streams until each has 256 */
         while (ctr[0] < 256 || ctr[1] < 256 || ctr[2] < 256 || ctr[3] < 256) {
-            uint8_t *out[4] = {buf[0], buf[1], buf[2], buf[3]};
-            squeeze4(s, out, SHAKE128_RATE_B, perm);
+            aegis__keccakx4_squeeze(&st, out, 1, AEGIS_SHAKE128_RATE);
             for (int j = 0; j < 4; j++)
-                ctr[j] += aegis__mlkem_avx2_rej(a[i][j] + ctr[j], 256 - ctr[j], buf[j], SHAKE128_RATE_B);
+                ctr[j] += aegis__mlkem_avx2_rej(a[i][j] + ctr[j], 256 - ctr[j], buf[j], AEGIS_SHAKE128_RATE);
         }
     }
 }
@@ -246,19 +201,20 @@ void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], 
 /* PRF_eta(seed, n+k) for k = 0..3 and CBD_2 of each (secret: wiped) */
 void aegis__mlkem_avx2_noise4(int16_t r[4][256], const uint8_t seed[32], uint8_t n)
 {
-    _Alignas(32) uint64_t s[100];
-    uint8_t in[4][40];
-    _Alignas(32) uint8_t buf[4][SHAKE256_RATE_B];
+    aegis__keccakx4 st;
+    uint8_t in[4][33];
+    _Alignas(32) uint8_t buf[4][AEGIS_SHAKE256_RATE];
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
     for (int k = 0; k < 4; k++) {
         memcpy(in[k], seed, 32);
         in[k][32] = (uint8_t)(n + k);
     }
-    absorb4(s, in, 33, SHAKE256_RATE_B);
-    uint8_t *out[4] = {buf[0], buf[1], buf[2], buf[3]};
-    squeeze4(s, out, SHAKE256_RATE_B, permute4());
+    aegis__keccakx4_absorb(&st, inp, 33, AEGIS_SHAKE256_RATE, 0x1F);
+    aegis__keccakx4_squeeze(&st, out, 1, AEGIS_SHAKE256_RATE);
     for (int k = 0; k < 4; k++)
         aegis__mlkem_avx2_cbd2(r[k], buf[k]);
-    aegis_memzero(s, sizeof(s));
+    aegis__keccakx4_clear(&st);
     aegis_memzero(in, sizeof(in));
     aegis_memzero(buf, sizeof(buf));
 }

@@ -12,6 +12,7 @@
 #define AEGIS_MLKEM_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "aegis/util.h"
@@ -66,9 +67,6 @@ void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const
 void aegis__mlkem_avx2_prepare(struct aegis__mlkem_prepared *p, const uint8_t *dk);
 void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p);
 
-/* four Keccak-f[1600] permutations at once, s[4 * lane + instance]
- * (keccak4x_avx2.c, keccak4x_avx512.c; the latter leaves with vzeroupper) */
-void aegis__keccakx4_permute_avx2(uint64_t s[100]);
-void aegis__keccakx4_permute_avx512(uint64_t s[100]);
+#include "keccak4x.h"
 
 #endif

@@ -5,7 +5,9 @@
  * name is renamed by a header generated at configure time
  * (<build>/_pqclean/mldsa87_avx2_rename.h, forced in with -include), so
  * these objects coexist with the portable ones in aegis_pqclean. The compiler
- * vectorises the NTT and pointwise loops (about a quarter off signing time);
+ * vectorises the NTT and pointwise loops (about a quarter off signing time),
+ * and the SHAKE expansions (ExpandA, ExpandS, ExpandMask) run four streams
+ * at once on our four-way Keccak (keccak4x.c);
  * the arithmetic is integer and exact, so results are identical (compared in
  * test_crypto_pq). Upstream code is compiled with -w here, as in
  * aegis_pqclean; our core is also compiled warning-clean as the generic copy.
@@ -21,6 +23,110 @@
 #include "reduce.c"
 #include "rounding.c"
 #include "symmetric-shake.c"
+
+#include "keccak4x.h"
+
+/* The SHAKE expansions four streams at once (keccak4x.c), giving exactly
+ * PQClean's polyvec_matrix_expand / polyvec{l,k}_uniform_eta /
+ * polyvecl_uniform_gamma1 (the same streams, PQClean's own rejection and
+ * unpacking): ExpandA's 56 SHAKE128 streams were most of verification. */
+static void x4_expand_a(polyvecl mat[K], const uint8_t rho[SEEDBYTES])
+{
+    aegis__keccakx4 st;
+    uint8_t in[4][SEEDBYTES + 2];
+    uint8_t buf[4][POLY_UNIFORM_NBLOCKS * STREAM128_BLOCKBYTES];
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
+    _Static_assert((K * L) % 4 == 0, "whole batches");
+    _Static_assert(sizeof(buf[0]) % 3 == 0 && STREAM128_BLOCKBYTES % 3 == 0, "no candidate spans a block");
+    for (unsigned t = 0; t < K * L; t += 4) {
+        poly *a[4];
+        unsigned ctr[4];
+        for (unsigned k = 0; k < 4; k++) {
+            unsigned i = (t + k) / L, j = (t + k) % L;
+            uint16_t nonce = (uint16_t)((i << 8) + j);
+            memcpy(in[k], rho, SEEDBYTES);
+            in[k][SEEDBYTES] = (uint8_t)nonce;
+            in[k][SEEDBYTES + 1] = (uint8_t)(nonce >> 8);
+            a[k] = &mat[i].vec[j];
+        }
+        aegis__keccakx4_absorb(&st, inp, SEEDBYTES + 2, STREAM128_BLOCKBYTES, 0x1F);
+        aegis__keccakx4_squeeze(&st, out, POLY_UNIFORM_NBLOCKS, STREAM128_BLOCKBYTES);
+        for (unsigned k = 0; k < 4; k++)
+            ctr[k] = rej_uniform(a[k]->coeffs, N, buf[k], sizeof(buf[k]));
+        while (ctr[0] < N || ctr[1] < N || ctr[2] < N || ctr[3] < N) {
+            aegis__keccakx4_squeeze(&st, out, 1, STREAM128_BLOCKBYTES);
+            for (unsigned k = 0; k < 4; k++)
+                ctr[k] += rej_uniform(a[k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM128_BLOCKBYTES);
+        }
+    }
+}
+
+/* s1 (nonces 0..L-1) and s2 (L..L+K-1) from rho' (secret: wiped) */
+static void x4_expand_s(polyvecl *s1, polyveck *s2, const uint8_t rhoprime[CRHBYTES])
+{
+    aegis__keccakx4 st;
+    uint8_t in[4][CRHBYTES + 2];
+    uint8_t buf[4][STREAM256_BLOCKBYTES];
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
+    poly *p[L + K];
+    for (unsigned i = 0; i < L; i++)
+        p[i] = &s1->vec[i];
+    for (unsigned i = 0; i < K; i++)
+        p[L + i] = &s2->vec[i];
+    _Static_assert(POLY_UNIFORM_ETA_NBLOCKS == 1, "one block first");
+    for (unsigned t = 0; t < L + K; t += 4) {
+        unsigned ctr[4];
+        for (unsigned k = 0; k < 4; k++) {
+            memcpy(in[k], rhoprime, CRHBYTES);
+            in[k][CRHBYTES] = (uint8_t)(t + k);   /* the last batch's spare lane is discarded */
+            in[k][CRHBYTES + 1] = 0;
+        }
+        aegis__keccakx4_absorb(&st, inp, CRHBYTES + 2, STREAM256_BLOCKBYTES, 0x1F);
+        aegis__keccakx4_squeeze(&st, out, 1, STREAM256_BLOCKBYTES);
+        for (unsigned k = 0; k < 4; k++)
+            ctr[k] = t + k < L + K ? rej_eta(p[t + k]->coeffs, N, buf[k], STREAM256_BLOCKBYTES) : N;
+        while (ctr[0] < N || ctr[1] < N || ctr[2] < N || ctr[3] < N) {
+            aegis__keccakx4_squeeze(&st, out, 1, STREAM256_BLOCKBYTES);
+            for (unsigned k = 0; k < 4; k++)
+                if (ctr[k] < N)
+                    ctr[k] += rej_eta(p[t + k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM256_BLOCKBYTES);
+        }
+    }
+    aegis__keccakx4_clear(&st);
+    aegis_memzero(in, sizeof(in));
+    aegis_memzero(buf, sizeof(buf));
+}
+
+/* y = ExpandMask(rho', kappa = L * nonce): L streams, the last batch one short */
+static void x4_expand_mask(polyvecl *y, const uint8_t rhoprime[CRHBYTES], uint16_t nonce)
+{
+    aegis__keccakx4 st;
+    uint8_t in[4][CRHBYTES + 2];
+    uint8_t buf[4][POLY_UNIFORM_GAMMA1_NBLOCKS * STREAM256_BLOCKBYTES];
+    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
+    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
+    for (unsigned t = 0; t < L; t += 4) {
+        for (unsigned k = 0; k < 4; k++) {
+            uint16_t n = (uint16_t)(L * nonce + t + k);
+            memcpy(in[k], rhoprime, CRHBYTES);
+            in[k][CRHBYTES] = (uint8_t)n;
+            in[k][CRHBYTES + 1] = (uint8_t)(n >> 8);
+        }
+        aegis__keccakx4_absorb(&st, inp, CRHBYTES + 2, STREAM256_BLOCKBYTES, 0x1F);
+        aegis__keccakx4_squeeze(&st, out, POLY_UNIFORM_GAMMA1_NBLOCKS, STREAM256_BLOCKBYTES);
+        for (unsigned k = 0; k < 4 && t + k < L; k++)
+            PQCLEAN_MLDSA87_CLEAN_polyz_unpack(&y->vec[t + k], buf[k]);
+    }
+    aegis__keccakx4_clear(&st);
+    aegis_memzero(in, sizeof(in));
+    aegis_memzero(buf, sizeof(buf));
+}
+
+#define MLDSA_EXPAND_A(mat, rho) x4_expand_a(mat, rho)
+#define MLDSA_EXPAND_S(s1, s2, rhoprime) x4_expand_s(s1, s2, rhoprime)
+#define MLDSA_EXPAND_MASK(y, rhoprime, nonce) x4_expand_mask(y, rhoprime, nonce)
 
 #define MLDSA_OPS aegis__mldsa87_avx2_ops
 #include "pq_mldsa_core.h"

@@ -20,6 +20,18 @@
 
 #define MLDSA(x) PQCLEAN_MLDSA87_CLEAN_##x
 
+/* The SHAKE expansions, one stream after another unless the including file
+ * supplies a faster equal version (pq_mldsa_avx2.c: four streams at once). */
+#ifndef MLDSA_EXPAND_A
+#define MLDSA_EXPAND_A(mat, rho) MLDSA(polyvec_matrix_expand)(mat, rho)
+#define MLDSA_EXPAND_S(s1, s2, rhoprime)            \
+    do {                                            \
+        MLDSA(polyvecl_uniform_eta)(s1, rhoprime, 0); \
+        MLDSA(polyveck_uniform_eta)(s2, rhoprime, L); \
+    } while (0)
+#define MLDSA_EXPAND_MASK(y, rhoprime, nonce) MLDSA(polyvecl_uniform_gamma1)(y, rhoprime, nonce)
+#endif
+
 _Static_assert(AEGIS_MLDSA87_PK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_PUBLICKEYBYTES, "pk size");
 _Static_assert(AEGIS_MLDSA87_SK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_SECRETKEYBYTES, "sk size");
 _Static_assert(AEGIS_MLDSA87_SIG_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_BYTES, "sig size");
@@ -59,9 +71,8 @@ static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])
     shake256(seedbuf, sizeof(seedbuf), seedbuf, SEEDBYTES + 2);
     const uint8_t *rho = seedbuf, *rhoprime = seedbuf + SEEDBYTES, *key = rhoprime + CRHBYTES;
 
-    MLDSA(polyvec_matrix_expand)(mat, rho);
-    MLDSA(polyvecl_uniform_eta)(&s1, rhoprime, 0);
-    MLDSA(polyveck_uniform_eta)(&s2, rhoprime, L);
+    MLDSA_EXPAND_A(mat, rho);
+    MLDSA_EXPAND_S(&s1, &s2, rhoprime);
 
     s1hat = s1;
     MLDSA(polyvecl_ntt)(&s1hat);
@@ -101,7 +112,7 @@ static void mldsa_prepare(void *out, const uint8_t *sk)
     struct mldsa_prepared *p = out;
     uint8_t rho[SEEDBYTES];
     MLDSA(unpack_sk)(rho, p->tr, p->key, &p->t0, &p->s1, &p->s2, sk);
-    MLDSA(polyvec_matrix_expand)(p->mat, rho);
+    MLDSA_EXPAND_A(p->mat, rho);
     MLDSA(polyvecl_ntt)(&p->s1);
     MLDSA(polyveck_ntt)(&p->s2);
     MLDSA(polyveck_ntt)(&p->t0);
@@ -132,7 +143,7 @@ static bool mldsa_sign_prepared(uint8_t *sig, const uint8_t mu[CRHBYTES], const 
     for (;;) {
         if (abandon && atomic_load_explicit(abandon, memory_order_relaxed))
             goto out;
-        MLDSA(polyvecl_uniform_gamma1)(&y, rhoprime, nonce++);
+        MLDSA_EXPAND_MASK(&y, rhoprime, nonce++);
         z = y;
         MLDSA(polyvecl_ntt)(&z);
         MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, p->mat, &z);
@@ -224,7 +235,7 @@ static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], cons
         return false;
 
     MLDSA(poly_challenge)(&cp, c);
-    MLDSA(polyvec_matrix_expand)(mat, rho);
+    MLDSA_EXPAND_A(mat, rho);
     MLDSA(polyvecl_ntt)(&z);
     MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, mat, &z);
     MLDSA(poly_ntt)(&cp);

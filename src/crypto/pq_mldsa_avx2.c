@@ -16,9 +16,35 @@
 
 #if defined(__x86_64__) && defined(AEGIS_PQ_AVX2_BUILD)
 
+/* PQClean's C NTT is compiled here under other names (unused), and every
+ * call in poly.c / polyvec.c goes to the AVX2 versions instead
+ * (pq_mldsa_avx2_ntt.h, equal bit for bit). */
+#undef PQCLEAN_MLDSA87_CLEAN_ntt
+#undef PQCLEAN_MLDSA87_CLEAN_invntt_tomont
+#define PQCLEAN_MLDSA87_CLEAN_ntt AEGIS_MLDSA87_AVX2_ntt_c
+#define PQCLEAN_MLDSA87_CLEAN_invntt_tomont AEGIS_MLDSA87_AVX2_invntt_tomont_c
 #include "ntt.c"
+#include "reduce.h"
+#include <stdbool.h>
+void aegis__mldsa87_avx2_ntt(int32_t a[N]);
+void aegis__mldsa87_avx2_invntt(int32_t a[N]);
+void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32_t b[N]);
+#include "pq_mldsa_avx2_ntt.h"
+#undef PQCLEAN_MLDSA87_CLEAN_ntt
+#undef PQCLEAN_MLDSA87_CLEAN_invntt_tomont
+#define PQCLEAN_MLDSA87_CLEAN_ntt aegis__mldsa87_avx2_ntt
+#define PQCLEAN_MLDSA87_CLEAN_invntt_tomont aegis__mldsa87_avx2_invntt
+#undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
+#define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery AEGIS_MLDSA87_AVX2_poly_pointwise_montgomery_c
 #include "packing.c"
 #include "poly.c"
+#undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
+#define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery aegis__mldsa87_avx2_poly_pointwise
+void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b);
+void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b)
+{
+    aegis__mldsa87_avx2_pointwise(c->coeffs, a->coeffs, b->coeffs);
+}
 #include "polyvec.c"
 #include "reduce.c"
 #include "rounding.c"

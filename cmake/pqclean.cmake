@@ -96,7 +96,7 @@ function(aegis_pq_avx2_copy src dir from to header)
   file(CONFIGURE OUTPUT ${header} CONTENT "${_ren}")
   set_source_files_properties(${src} PROPERTIES
     COMPILE_DEFINITIONS AEGIS_PQ_AVX2_BUILD
-    COMPILE_OPTIONS "-isystem;${dir};-isystem;${_pq}/common;-include;${header};-mavx2;-mbmi2;-O3;-w")
+    COMPILE_OPTIONS "-isystem;${dir};-isystem;${_pq}/common;-include;${header};-mavx2;-mbmi2;-mpopcnt;-O3;-w")
 endfunction()
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   aegis_pq_avx2_copy(${_src}/pq_mldsa_avx2.c ${_pq_mldsa} PQCLEAN_MLDSA87_CLEAN_ AEGIS_MLDSA87_AVX2_

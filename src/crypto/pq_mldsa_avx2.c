@@ -52,6 +52,35 @@ void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b)
 
 #include "keccak4x.h"
 
+#include "pq_rej_idx.h"
+
+/* PQClean's rej_uniform eight candidates at a time: three bytes to a dword
+ * (permute + byte shuffle), mask to 23 bits, compare with q, and move the
+ * accepted ones to the front with a permute from the position table; the
+ * vector loop stops 8 short of len (it stores 8 at a time) and PQClean's
+ * scalar loop finishes, in the same order. Public data (ExpandA). */
+unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
+unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen)
+{
+    const __m256i perm = _mm256_setr_epi32(0, 1, 2, 0, 3, 4, 5, 0);
+    const __m256i shuf = _mm256_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1,
+                                          0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+    const __m256i mask = _mm256_set1_epi32(0x7FFFFF), q = _mm256_set1_epi32(Q);
+    unsigned ctr = 0, pos = 0;
+    while (ctr + 8 <= len && pos + 24 <= buflen) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(buf + pos));
+        __m128i hi = _mm_loadl_epi64((const __m128i *)(buf + pos + 16));
+        __m256i v = _mm256_permutevar8x32_epi32(_mm256_set_m128i(hi, lo), perm);
+        v = _mm256_and_si256(_mm256_shuffle_epi8(v, shuf), mask);
+        unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(q, v)));
+        __m256i idx = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)rej_idx[m]));
+        _mm256_storeu_si256((__m256i *)(a + ctr), _mm256_permutevar8x32_epi32(v, idx));
+        ctr += (unsigned)__builtin_popcount(m);
+        pos += 24;
+    }
+    return ctr + rej_uniform(a + ctr, len - ctr, buf + pos, buflen - pos);
+}
+
 /* The SHAKE expansions four streams at once (keccak4x.c), giving exactly
  * PQClean's polyvec_matrix_expand / polyvec{l,k}_uniform_eta /
  * polyvecl_uniform_gamma1 (the same streams, PQClean's own rejection and
@@ -79,11 +108,11 @@ static void x4_expand_a(polyvecl mat[K], const uint8_t rho[SEEDBYTES])
         aegis__keccakx4_absorb(&st, inp, SEEDBYTES + 2, STREAM128_BLOCKBYTES, 0x1F);
         aegis__keccakx4_squeeze(&st, out, POLY_UNIFORM_NBLOCKS, STREAM128_BLOCKBYTES);
         for (unsigned k = 0; k < 4; k++)
-            ctr[k] = rej_uniform(a[k]->coeffs, N, buf[k], sizeof(buf[k]));
+            ctr[k] = aegis__mldsa87_avx2_rej(a[k]->coeffs, N, buf[k], sizeof(buf[k]));
         while (ctr[0] < N || ctr[1] < N || ctr[2] < N || ctr[3] < N) {
             aegis__keccakx4_squeeze(&st, out, 1, STREAM128_BLOCKBYTES);
             for (unsigned k = 0; k < 4; k++)
-                ctr[k] += rej_uniform(a[k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM128_BLOCKBYTES);
+                ctr[k] += aegis__mldsa87_avx2_rej(a[k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM128_BLOCKBYTES);
         }
     }
 }

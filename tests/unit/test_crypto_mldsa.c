@@ -21,6 +21,7 @@ int32_t PQCLEAN_MLDSA87_CLEAN_montgomery_reduce(int64_t a);
 void aegis__mldsa87_avx2_ntt(int32_t a[256]);
 void aegis__mldsa87_avx2_invntt(int32_t a[256]);
 void aegis__mldsa87_avx2_pointwise(int32_t c[256], const int32_t a[256], const int32_t b[256]);
+unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
 
 #define Q 8380417
 
@@ -69,6 +70,41 @@ static void test_ntt(void **state)
     }
 }
 
+/* PQClean's rej_uniform (static there), the reference */
+static unsigned rej_ref(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen)
+{
+    unsigned ctr = 0, pos = 0;
+    while (ctr < len && pos + 3 <= buflen) {
+        uint32_t t = buf[pos] | (uint32_t)buf[pos + 1] << 8 | (uint32_t)buf[pos + 2] << 16;
+        pos += 3;
+        t &= 0x7FFFFF;
+        if (t < Q)
+            a[ctr++] = (int32_t)t;
+    }
+    return ctr;
+}
+
+static void test_rej(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 3000; n++) {
+        uint8_t buf[900];
+        int32_t r1[300], r2[300 + 8];
+        unsigned buflen = (unsigned)(rnd64() % sizeof(buf)), len = (unsigned)(rnd64() % 300);
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = (uint8_t)rnd64();
+        if (n & 1)   /* many candidates >= q (0x7FE001..0x7FFFFF) */
+            for (unsigned i = 2; i < buflen; i += 3) {
+                buf[i] |= 0x7F;
+                buf[i - 1] |= (n & 2) ? 0xE0 : 0;
+            }
+        unsigned c1 = rej_ref(r1, len, buf, buflen), c2 = aegis__mldsa87_avx2_rej(r2, len, buf, buflen);
+        assert_int_equal(c1, c2);
+        assert_memory_equal(r1, r2, c1 * sizeof(int32_t));
+    }
+}
+
 static void test_core_matches_generic(void **state)
 {
     (void)state;
@@ -102,6 +138,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ntt),
+        cmocka_unit_test(test_rej),
         cmocka_unit_test(test_core_matches_generic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,21 +43,13 @@ const struct aegis__mldsa_ops *aegis__mldsa87_ops(void)
 static void compute_mu(uint8_t mu[CRHBYTES], const uint8_t tr[TRBYTES],
                        const uint8_t *pre, size_t pre_len, const uint8_t *msg, size_t msg_len)
 {
-    shake256incctx st;
-    shake256_inc_init(&st);
-    shake256_inc_absorb(&st, tr, TRBYTES);
-    if (pre_len)
-        shake256_inc_absorb(&st, pre, pre_len);
-    if (msg_len)
-        shake256_inc_absorb(&st, msg, msg_len);
-    shake256_inc_finalize(&st);
-    shake256_inc_squeeze(mu, CRHBYTES, &st);
-    shake256_inc_ctx_release(&st);
+    const struct aegis__piece pc[3] = {{tr, TRBYTES}, {pre, pre_len}, {msg, msg_len}};
+    aegis__shake256_pieces(mu, CRHBYTES, pc, 3);
 }
 
 static void pk_tr(uint8_t tr[TRBYTES], const uint8_t *pk)
 {
-    shake256(tr, TRBYTES, pk, AEGIS_MLDSA87_PK_BYTES);
+    aegis__shake256_2(tr, TRBYTES, pk, AEGIS_MLDSA87_PK_BYTES, NULL, 0);
 }
 
 /* ---------------- public API ---------------- */

@@ -76,6 +76,12 @@ const struct aegis__mldsa_ops *aegis__mldsa87_ops(void);
 void aegis__sha3_256(uint8_t out[32], const uint8_t *in, size_t len);
 void aegis__sha3_512(uint8_t out[64], const uint8_t *in, size_t len);
 void aegis__shake256_2(uint8_t *out, size_t outlen, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+struct aegis__piece {
+    const uint8_t *p;
+    size_t n;
+};
+/* SHAKE256(piece_0 || piece_1 || ...), outlen bytes (empty pieces allowed) */
+void aegis__shake256_pieces(uint8_t *out, size_t outlen, const struct aegis__piece *pc, size_t count);
 
 /* Two SHA-256 compressions at once with SHA-NI (pq_sha256x2.c): s0/s1 are
  * chaining values a..h (host-endian words), updated in place by one 64-byte

@@ -38,23 +38,10 @@ _Static_assert(AEGIS_MLDSA87_SIG_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_BYTES, "s
 _Static_assert(AEGIS_MLDSA87_MU_BYTES == CRHBYTES, "mu size");
 _Static_assert(AEGIS_MLDSA87_TR_BYTES == TRBYTES, "tr size");
 
-struct piece {
-    const uint8_t *p;
-    size_t n;
-};
-
-/* out = SHAKE256(piece_0 || piece_1 || ..., outlen) */
-static void shake256_pieces(uint8_t *out, size_t outlen, const struct piece *pc, size_t count)
-{
-    shake256incctx st;
-    shake256_inc_init(&st);
-    for (size_t i = 0; i < count; i++)
-        if (pc[i].n)
-            shake256_inc_absorb(&st, pc[i].p, pc[i].n);
-    shake256_inc_finalize(&st);
-    shake256_inc_squeeze(out, outlen, &st);
-    shake256_inc_ctx_release(&st);
-}
+/* the hashes on OpenSSL (pq_sha3.c) */
+#define piece aegis__piece
+#define shake256_pieces aegis__shake256_pieces
+#define shake256(out, outlen, in, inlen) aegis__shake256_2(out, outlen, in, inlen, NULL, 0)
 
 /* Algorithm 6, ML-DSA.KeyGen_internal(xi). */
 static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])

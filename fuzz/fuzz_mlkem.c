@@ -54,6 +54,8 @@ static void ciphertext(const uint8_t *data, size_t size)
     PQCLEAN_MLKEM1024_CLEAN_crypto_kem_dec(s1, ct, dk);
     aegis__mlkem_avx2_dec(s2, ct, &prep);
     SAME(s1, s2, 32);
+    aegis__mlkem_avx2_dec_dk(s2, ct, dk);
+    SAME(s1, s2, 32);
 }
 
 static void arithmetic(const uint8_t *data, size_t size)

@@ -16,7 +16,7 @@
 
 #if defined(__x86_64__) && defined(__AVX2__)
 
-static void permute(aegis__keccakx4 *st)
+void aegis__keccakx4_permute(aegis__keccakx4 *st)
 {
     if (aegis__cpu()->level >= AEGIS_CPU_AVX512)
         aegis__keccakx4_permute_avx512(st->s);
@@ -41,7 +41,7 @@ void aegis__keccakx4_absorb(aegis__keccakx4 *st, const uint8_t *const in[4], siz
         for (int k = 0; k < 4; k++)
             for (size_t i = 0; i < rate / 8; i++)
                 st->s[4 * i + k] ^= load64(in[k] + off + 8 * i);
-        permute(st);
+        aegis__keccakx4_permute(st);
     }
     for (int k = 0; k < 4; k++) {   /* the last, padded block */
         memset(blk, 0, rate);
@@ -57,7 +57,7 @@ void aegis__keccakx4_absorb(aegis__keccakx4 *st, const uint8_t *const in[4], siz
 void aegis__keccakx4_squeeze(aegis__keccakx4 *st, uint8_t *const out[4], size_t nblocks, size_t rate)
 {
     for (size_t b = 0; b < nblocks; b++) {
-        permute(st);
+        aegis__keccakx4_permute(st);
         for (int k = 0; k < 4; k++)
             for (size_t i = 0; i < rate / 8; i++)
                 memcpy(out[k] + b * rate + 8 * i, &st->s[4 * i + k], 8);

@@ -24,6 +24,8 @@ void aegis__keccakx4_absorb(aegis__keccakx4 *st, const uint8_t *const in[4], siz
                             uint8_t domain);
 void aegis__keccakx4_squeeze(aegis__keccakx4 *st, uint8_t *const out[4], size_t nblocks, size_t rate);
 void aegis__keccakx4_clear(aegis__keccakx4 *st);
+/* one four-way permutation of st (AVX-512VL or AVX2, as aegis__cpu() allows) */
+void aegis__keccakx4_permute(aegis__keccakx4 *st);
 /* the permutations (keccak4x_avx2.c, keccak4x_avx512.c; the latter leaves with vzeroupper) */
 void aegis__keccakx4_permute_avx2(uint64_t s[100]);
 void aegis__keccakx4_permute_avx512(uint64_t s[100]);

@@ -153,10 +153,7 @@ aegis_err aegis_mlkem1024_decaps_checked(uint8_t ss[static AEGIS_MLKEM_SS_BYTES]
     uint8_t k[KYBER_SSBYTES];
 #ifdef AEGIS_MLKEM_VECTOR
     if (use_vector()) {
-        struct aegis__mlkem_prepared p;   /* 12 KiB: prepared per call here */
-        aegis__mlkem_avx2_prepare(&p, dk);
-        aegis__mlkem_avx2_dec(k, ct, &p);
-        aegis_memzero(&p, sizeof(p));
+        aegis__mlkem_avx2_dec_dk(k, ct, dk);
         memcpy(ss, k, sizeof(k));
         aegis_memzero(k, sizeof(k));
         return AEGIS_OK;

@@ -132,6 +132,120 @@ void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], 
     }
 }
 
+/* One long hash (H(ek) in encapsulation, J(z || c) in decapsulation with a
+ * raw key: 12 permutations each, one after another) would cost as much as
+ * the whole matrix on a single lane. So it takes lane 0 of the four-way
+ * permutation while lanes 1-3 expand matrix streams, and lane 0 joins the
+ * matrix once the hash is done: ~16 four-way permutations instead of 12
+ * plus 12 single ones. Each lane is a small state machine; a matrix stream
+ * yields one SHAKE128 block per permutation into rejection sampling (168
+ * bytes hold whole 3-byte groups, so sampling per block equals PQClean's
+ * three blocks at once). The hash is SHA3-256 (domain 0x06) or SHAKE256
+ * (0x1F) at rate 136 with a 32-byte result. The matrix streams branch on
+ * public data only; the hash lane's schedule depends only on its length. */
+struct lane_hash {
+    const uint8_t *in;
+    size_t len;
+    uint8_t domain;
+    uint8_t *out;   /* 32 bytes */
+};
+
+static void lane_load(aegis__keccakx4 *st, unsigned k, const uint8_t *blk, size_t words)
+{
+    for (size_t i = 0; i < words; i++) {
+        uint64_t w;
+        memcpy(&w, blk + 8 * i, 8);
+        st->s[4 * i + k] ^= w;
+    }
+}
+
+static void lane_zero(aegis__keccakx4 *st, unsigned k)
+{
+    for (unsigned i = 0; i < 25; i++)
+        st->s[4 * i + k] = 0;
+}
+
+/* absorb the padded seed of matrix stream j into lane k */
+static void lane_start_matrix(aegis__keccakx4 *st, unsigned k, const uint8_t rho[32], unsigned j, int transposed)
+{
+    uint8_t blk[AEGIS_SHAKE128_RATE] = {0};
+    unsigned i = j / AEGIS_MLKEM_K, c = j % AEGIS_MLKEM_K;
+    memcpy(blk, rho, 32);
+    blk[32] = (uint8_t)(transposed ? i : c);
+    blk[33] = (uint8_t)(transposed ? c : i);
+    blk[34] = 0x1F;
+    blk[AEGIS_SHAKE128_RATE - 1] = 0x80;
+    lane_zero(st, k);
+    lane_load(st, k, blk, AEGIS_SHAKE128_RATE / 8);
+}
+
+/* block b of the hash input (the last one padded) into lane 0 */
+static void lane_hash_block(aegis__keccakx4 *st, const struct lane_hash *h, size_t b)
+{
+    uint8_t blk[AEGIS_SHAKE256_RATE] = {0};
+    size_t off = b * AEGIS_SHAKE256_RATE, n = h->len - off < AEGIS_SHAKE256_RATE ? h->len - off : AEGIS_SHAKE256_RATE;
+    memcpy(blk, h->in + off, n);
+    if (off + AEGIS_SHAKE256_RATE > h->len) {   /* last block: len % rate < rate bytes, then padding */
+        blk[n] ^= h->domain;
+        blk[AEGIS_SHAKE256_RATE - 1] ^= 0x80;
+    }
+    lane_load(st, 0, blk, AEGIS_SHAKE256_RATE / 8);
+    aegis_memzero(blk, sizeof(blk));
+}
+
+static void gen_matrix_with_hash(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
+                                 int transposed, const struct lane_hash *h)
+{
+    enum { IDLE, MATRIX, HASH } kind[4];
+    unsigned job[4] = {0}, ctr[4] = {0}, next = 0;
+    const size_t hash_blocks = h->len / AEGIS_SHAKE256_RATE + 1;
+    size_t hashed = 0;
+    aegis__keccakx4 st;
+    memset(st.s, 0, sizeof(st.s));
+    kind[0] = HASH;
+    lane_hash_block(&st, h, hashed++);
+    for (unsigned k = 1; k < 4; k++) {
+        kind[k] = MATRIX;
+        job[k] = next++;
+        lane_start_matrix(&st, k, rho, job[k], transposed);
+    }
+    for (;;) {
+        bool busy = false;
+        for (unsigned k = 0; k < 4; k++)
+            busy |= kind[k] != IDLE;
+        if (!busy)
+            break;
+        aegis__keccakx4_permute(&st);
+        for (unsigned k = 0; k < 4; k++) {
+            if (kind[k] == HASH) {
+                if (hashed < hash_blocks) {
+                    lane_hash_block(&st, h, hashed++);
+                    continue;
+                }
+                for (unsigned i = 0; i < 4; i++)   /* 32 bytes out */
+                    memcpy(h->out + 8 * i, &st.s[4 * i], 8);
+                kind[k] = IDLE;
+            } else if (kind[k] == MATRIX) {
+                uint8_t blk[AEGIS_SHAKE128_RATE];
+                for (unsigned i = 0; i < AEGIS_SHAKE128_RATE / 8; i++)
+                    memcpy(blk + 8 * i, &st.s[4 * i + k], 8);
+                int16_t *poly = a[job[k] / AEGIS_MLKEM_K][job[k] % AEGIS_MLKEM_K];
+                ctr[k] += aegis__mlkem_avx2_rej(poly + ctr[k], 256 - ctr[k], blk, AEGIS_SHAKE128_RATE);
+                if (ctr[k] < 256)
+                    continue;
+                kind[k] = IDLE;
+            }
+            if (next < AEGIS_MLKEM_K * AEGIS_MLKEM_K) {   /* this lane takes the next stream */
+                kind[k] = MATRIX;
+                job[k] = next++;
+                ctr[k] = 0;
+                lane_start_matrix(&st, k, rho, job[k], transposed);
+            }
+        }
+    }
+    aegis__keccakx4_clear(&st);
+}
+
 /* PRF_eta(seed, n+k) for k = 0..3 and CBD_2 of each (secret: wiped) */
 void aegis__mlkem_avx2_noise4(int16_t r[4][256], const uint8_t seed[32], uint8_t n)
 {
@@ -219,11 +333,12 @@ void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const
     uint8_t buf[64], kr[64];
     _Alignas(32) int16_t t[4][256], at[4][4][256];
     memcpy(buf, m, 32);
-    aegis__sha3_256(buf + 32, ek, EKBYTES);
+    /* H(ek) into buf + 32 while A^T is expanded (both public) */
+    const struct lane_hash h = {ek, EKBYTES, 0x06, buf + 32};
+    gen_matrix_with_hash(at, ek + POLYVECBYTES, 1, &h);
     aegis__sha3_512(kr, buf, sizeof(buf));   /* (K, r) = G(m || H(ek)) */
     for (int i = 0; i < AEGIS_MLKEM_K; i++)
         aegis__mlkem_avx2_frombytes(t[i], ek + POLYBYTES * i);
-    aegis__mlkem_avx2_gen_matrix(at, ek + POLYVECBYTES, 1);
     pke_enc(ct, m, (const int16_t (*)[256])t, (const int16_t (*)[4][256])at, kr + 32);
     memcpy(ss, kr, 32);
     aegis_memzero(buf, sizeof(buf));
@@ -257,11 +372,13 @@ static uint64_t ct_differs(const uint8_t *a, const uint8_t *b, size_t n)
     return (d | (0 - d)) >> 63;
 }
 
-/* ML-KEM.Decaps_internal (FIPS 203 Alg. 18) with implicit rejection */
-void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p)
+/* ML-KEM.Decaps_internal (FIPS 203 Alg. 18) with implicit rejection;
+ * rej = J(z || c), computed by the caller */
+static void dec_core(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p,
+                     const uint8_t rej[32])
 {
     _Alignas(32) int16_t u[4][256], v[256], mp[256];
-    uint8_t buf[64], kr[64], cmp[CTBYTES], rej[32];
+    uint8_t buf[64], kr[64], cmp[CTBYTES];
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
         aegis__mlkem_avx2_decompress11(u[i], ct + 352 * i);   /* reads stay inside ct */
         aegis__mlkem_avx2_ntt(u[i]);
@@ -274,7 +391,6 @@ void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis
     memcpy(buf + 32, p->h, 32);
     aegis__sha3_512(kr, buf, sizeof(buf));            /* (K', r') = G(m' || h) */
     pke_enc(cmp, buf, p->t, p->at, kr + 32);
-    aegis__shake256_2(rej, 32, p->z, 32, ct, CTBYTES);   /* K-bar = J(z || c) */
     uint8_t ok = (uint8_t)(ct_differs(ct, cmp, CTBYTES) ^ 1);
     uint8_t mask = (uint8_t)(0 - ok);
     __asm__("" : "+r"(mask));                  /* keep the select branch-free */
@@ -286,6 +402,36 @@ void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(kr, sizeof(kr));
     aegis_memzero(cmp, sizeof(cmp));
+    aegis__pq_scrub_stack();
+}
+
+void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p)
+{
+    uint8_t rej[32];
+    aegis__shake256_2(rej, 32, p->z, 32, ct, CTBYTES);   /* K-bar = J(z || c) */
+    dec_core(ss, ct, p, rej);
+    aegis_memzero(rej, sizeof(rej));
+}
+
+/* decapsulation with a raw dk: J(z || c) runs on lane 0 while A^T is
+ * expanded. The prepared key lives on this stack frame and is wiped. */
+void aegis__mlkem_avx2_dec_dk(uint8_t ss[32], const uint8_t *ct, const uint8_t *dk)
+{
+    struct aegis__mlkem_prepared p;
+    uint8_t jin[32 + CTBYTES], rej[32];
+    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
+        aegis__mlkem_avx2_frombytes(p.s[i], dk + POLYBYTES * i);
+        aegis__mlkem_avx2_frombytes(p.t[i], dk + DK_EK_OFF + POLYBYTES * i);
+    }
+    memcpy(p.h, dk + DK_H_OFF, 32);
+    memcpy(p.z, dk + DK_Z_OFF, 32);
+    memcpy(jin, p.z, 32);
+    memcpy(jin + 32, ct, CTBYTES);
+    const struct lane_hash h = {jin, sizeof(jin), 0x1F, rej};
+    gen_matrix_with_hash(p.at, dk + DK_EK_OFF + POLYVECBYTES, 1, &h);
+    dec_core(ss, ct, &p, rej);
+    aegis_memzero(&p, sizeof(p));
+    aegis_memzero(jin, 32);
     aegis_memzero(rej, sizeof(rej));
     aegis__pq_scrub_stack();
 }

@@ -66,6 +66,8 @@ void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], co
 void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const uint8_t m[32]);
 void aegis__mlkem_avx2_prepare(struct aegis__mlkem_prepared *p, const uint8_t *dk);
 void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p);
+/* the same from a raw dk (the key expanded on this call) */
+void aegis__mlkem_avx2_dec_dk(uint8_t ss[32], const uint8_t *ct, const uint8_t *dk);
 
 #include "keccak4x.h"
 

@@ -9,7 +9,8 @@
  * base multiplication, reductions, encode/decode, compression, messages,
  * CBD), noise sampling from a secret seed, encapsulation with a secret m,
  * decapsulation with a secret prepared key on a valid and a tampered
- * ciphertext (implicit rejection), and preparation of a secret dk. Not
+ * ciphertext (implicit rejection), prepared and raw, and preparation of a
+ * secret dk. Not
  * marked: the matrix seed rho, which is public (part of ek) and which
  * rejection sampling branches on by design.
  * Runs on the AVX2 path (valgrind does not emulate AVX-512).
@@ -87,8 +88,10 @@ int main(void)
     SECRET(dk + AEGIS_MLKEM1024_DK_BYTES - 32, 32);   /* z */
     aegis__mlkem_avx2_prepare(&prep, dk);
     aegis__mlkem_avx2_dec(ss, ct, &prep);
+    aegis__mlkem_avx2_dec_dk(ss, ct, dk);
     ct[100] ^= 1;
     aegis__mlkem_avx2_dec(ss, ct, &prep);
+    aegis__mlkem_avx2_dec_dk(ss, ct, dk);
     PUBLIC(ss, sizeof(ss));
     printf("ct_mlkem: done (memcheck reports any secret-dependent branch or index above)\n");
     return 0;

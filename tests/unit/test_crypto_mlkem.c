@@ -344,6 +344,8 @@ static void test_kem_against_pqclean(void **state)
             PQCLEAN_MLKEM1024_CLEAN_crypto_kem_dec(ss1, ct1, dk1);
             aegis__mlkem_avx2_dec(ss2, ct1, &prep);
             assert_memory_equal(ss1, ss2, 32);
+            aegis__mlkem_avx2_dec_dk(ss2, ct1, dk1);
+            assert_memory_equal(ss1, ss2, 32);
         }
     }
 }

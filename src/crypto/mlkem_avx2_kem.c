@@ -16,8 +16,9 @@
  * Constant time: the only branches on data are in rejection sampling, on
  * the public matrix seed's output. The re-encryption check compares the
  * whole ciphertext with OR-accumulated XOR and selects the shared secret
- * with a mask. Secrets on our stack are wiped before returning; the
- * fips202 frames below ours by aegis__pq_scrub_stack().
+ * with a mask. Secrets in our arrays are wiped where they live; what the
+ * leaf routines below a function may have spilled, by
+ * aegis__pq_scrub_stack_small() at that function's end.
  */
 #include <string.h>
 
@@ -294,6 +295,7 @@ static void pke_enc(uint8_t ct[CTBYTES], const uint8_t m[32], const int16_t (*t)
     aegis_memzero(u, sizeof(u));
     aegis_memzero(v, sizeof(v));
     aegis_memzero(k, sizeof(k));
+    aegis__pq_scrub_stack_small();
 }
 
 void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32])
@@ -325,7 +327,7 @@ void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], co
     aegis_memzero(in, sizeof(in));
     aegis_memzero(s, sizeof(s));
     aegis_memzero(e, sizeof(e));
-    aegis__pq_scrub_stack();
+    aegis__pq_scrub_stack_small();
 }
 
 void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const uint8_t m[32])
@@ -343,7 +345,7 @@ void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const
     memcpy(ss, kr, 32);
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(kr, sizeof(kr));
-    aegis__pq_scrub_stack();
+    aegis__pq_scrub_stack_small();
 }
 
 void aegis__mlkem_avx2_prepare(struct aegis__mlkem_prepared *p, const uint8_t *dk)
@@ -402,7 +404,7 @@ static void dec_core(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlke
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(kr, sizeof(kr));
     aegis_memzero(cmp, sizeof(cmp));
-    aegis__pq_scrub_stack();
+    aegis__pq_scrub_stack_small();
 }
 
 void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p)
@@ -433,7 +435,7 @@ void aegis__mlkem_avx2_dec_dk(uint8_t ss[32], const uint8_t *ct, const uint8_t *
     aegis_memzero(&p, sizeof(p));
     aegis_memzero(jin, 32);
     aegis_memzero(rej, sizeof(rej));
-    aegis__pq_scrub_stack();
+    aegis__pq_scrub_stack_small();
 }
 
 #endif

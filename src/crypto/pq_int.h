@@ -35,6 +35,11 @@ const char *aegis__cpu_level_name(enum aegis__cpu_level l);
 /* Wipe the stack area PQClean's callees just used (their frames lie below the
  * calling function's). Call right after a PQClean call that handled secrets. */
 void aegis__pq_scrub_stack(void);
+/* The same for our own vector code, whose callees are leaf routines with
+ * frames well under this (their large arrays are wiped where they live):
+ * called at the end of each function whose callees touched secrets. */
+#define AEGIS_PQ_SCRUB_SMALL_BYTES (4 * 1024)
+void aegis__pq_scrub_stack_small(void);
 
 /* ML-DSA-87 cores (pq_mldsa_core.h): FIPS 204 Alg. 6 from xi, Alg. 7 from mu
  * on (rnd: 32 bytes), Alg. 8 from mu on. Two builds of the same code: generic,

@@ -69,4 +69,108 @@ void aegis__keccakx4_clear(aegis__keccakx4 *st)
     aegis_memzero(st->s, sizeof(st->s));
 }
 
+/* ---- the job scheduler: independent sponges of any lengths on four lanes ----
+ * A lane absorbs its job's input one block per step (the last block padded),
+ * then either reads the hash output or hands one squeezed block per step to
+ * take(). When a job is done the lane is zeroed and takes the next job in
+ * array order; the loop ends when all lanes are idle. The schedule depends
+ * on input lengths and on what take() returns (rejection sampling on public
+ * streams), never on secret data. */
+struct lane {
+    struct aegis__x4_job *job;   /* NULL: idle */
+    size_t absorbed;             /* input bytes absorbed (blocks, last padded) */
+    bool squeezing;
+};
+
+static void lane_xor(aegis__keccakx4 *st, unsigned k, const uint8_t *blk, size_t words)
+{
+    for (size_t i = 0; i < words; i++)
+        st->s[4 * i + k] ^= load64(blk + 8 * i);
+}
+
+/* n bytes (a multiple of 8: rates and hash outputs here are) of lane k.
+ * GCC 12 vectorises the copy and then misreads the destination's size
+ * after inlining (-Wstringop-overflow false positive): silenced here only. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+static inline void lane_read(const aegis__keccakx4 *st, unsigned k, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n / 8; i++) {
+        uint64_t w = st->s[4 * i + k];
+        memcpy(out, &w, 8);
+        out += 8;
+    }
+}
+#pragma GCC diagnostic pop
+
+/* one block of the job's input into lane k (the last one padded) */
+static void lane_absorb_block(aegis__keccakx4 *st, unsigned k, struct lane *l)
+{
+    const struct aegis__x4_job *j = l->job;
+    size_t n = j->len - l->absorbed;
+    if (n >= j->rate) {   /* a whole block straight from the input */
+        lane_xor(st, k, j->in + l->absorbed, j->rate / 8);
+        l->absorbed += j->rate;
+        return;
+    }
+    uint8_t blk[AEGIS_KECCAK_MAX_RATE];   /* the last block, padded */
+    memset(blk, 0, j->rate);
+    memcpy(blk, j->in + l->absorbed, n);
+    blk[n] ^= j->domain;
+    blk[j->rate - 1] ^= 0x80;
+    l->absorbed = j->len + 1;   /* past the end: all in */
+    lane_xor(st, k, blk, j->rate / 8);
+    aegis_memzero(blk, j->rate);
+}
+
+static void lane_take_next(aegis__keccakx4 *st, unsigned k, struct lane *l, struct aegis__x4_job *jobs,
+                           size_t n, size_t *next)
+{
+    for (unsigned i = 0; i < 25; i++)
+        st->s[4 * i + k] = 0;
+    l->job = NULL;
+    if (*next >= n)
+        return;
+    l->job = &jobs[(*next)++];
+    l->absorbed = 0;
+    l->squeezing = false;
+    lane_absorb_block(st, k, l);
+}
+
+void aegis__keccakx4_run(struct aegis__x4_job *jobs, size_t n)
+{
+    aegis__keccakx4 st;
+    struct lane lanes[4];
+    size_t next = 0;
+    memset(st.s, 0, sizeof(st.s));
+    for (unsigned k = 0; k < 4; k++)
+        lane_take_next(&st, k, &lanes[k], jobs, n, &next);
+    while (lanes[0].job || lanes[1].job || lanes[2].job || lanes[3].job) {
+        aegis__keccakx4_permute(&st);
+        for (unsigned k = 0; k < 4; k++) {
+            struct lane *l = &lanes[k];
+            struct aegis__x4_job *j = l->job;
+            if (!j)
+                continue;
+            if (!l->squeezing && l->absorbed <= j->len) {   /* more input */
+                lane_absorb_block(&st, k, l);
+                continue;
+            }
+            l->squeezing = true;
+            bool done;
+            if (j->take) {
+                uint8_t blk[AEGIS_KECCAK_MAX_RATE];
+                lane_read(&st, k, blk, j->rate);
+                done = j->take(j->ctx, blk, j->rate);
+            } else {
+                lane_read(&st, k, j->out, j->outlen);
+                done = true;
+            }
+            if (done)
+                lane_take_next(&st, k, l, jobs, n, &next);
+        }
+    }
+    aegis__keccakx4_clear(&st);
+}
+
 #endif

@@ -7,6 +7,7 @@
 #ifndef AEGIS_KECCAK4X_H
 #define AEGIS_KECCAK4X_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,6 +27,24 @@ void aegis__keccakx4_squeeze(aegis__keccakx4 *st, uint8_t *const out[4], size_t 
 void aegis__keccakx4_clear(aegis__keccakx4 *st);
 /* one four-way permutation of st (AVX-512VL or AVX2, as aegis__cpu() allows) */
 void aegis__keccakx4_permute(aegis__keccakx4 *st);
+/* Independent sponges of any input lengths, four at a time
+ * (aegis__keccakx4_run): lanes take jobs in array order, so put a long job
+ * first to overlap it with the short ones. A job absorbs in (len bytes,
+ * padded with domain, at rate bytes per block), then either writes
+ * outlen <= rate bytes to out (take == NULL) or hands each squeezed block
+ * to take(ctx, block, rate) until that returns true. */
+struct aegis__x4_job {
+    const uint8_t *in;
+    size_t len;
+    size_t rate;
+    uint8_t domain;
+    uint8_t *out;
+    size_t outlen;
+    bool (*take)(void *ctx, const uint8_t *block, size_t rate);
+    void *ctx;
+};
+void aegis__keccakx4_run(struct aegis__x4_job *jobs, size_t n);
+
 /* the permutations (keccak4x_avx2.c, keccak4x_avx512.c; the latter leaves with vzeroupper) */
 void aegis__keccakx4_permute_avx2(uint64_t s[100]);
 void aegis__keccakx4_permute_avx512(uint64_t s[100]);

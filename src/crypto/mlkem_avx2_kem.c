@@ -36,9 +36,6 @@
 #define DK_EK_OFF POLYVECBYTES
 #define DK_H_OFF (DK_EK_OFF + EKBYTES)
 #define DK_Z_OFF (DK_H_OFF + 32)
-/* three SHAKE128 blocks give 336 candidates for 256 coefficients (the
- * expected need is 315); more blocks only when a stream runs short */
-#define MATRIX_BLOCKS 3
 
 #include "pq_rej_idx.h"
 
@@ -105,146 +102,60 @@ bool aegis__mlkem_avx2_ek_in_range(const uint8_t *ek)
     return _mm256_testz_si256(bad, bad);
 }
 
-void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
-                                  int transposed)
+/* One matrix stream's rejection sampling, a SHAKE128 block at a time (168
+ * bytes hold whole 3-byte groups, so per block equals PQClean's three
+ * blocks at once) */
+struct rej_ctx {
+    int16_t *poly;
+    unsigned ctr;
+};
+
+static bool take_rej(void *ctx, const uint8_t *block, size_t rate)
 {
-    aegis__keccakx4 st;
-    uint8_t in[4][34];
-    _Alignas(32) uint8_t buf[4][MATRIX_BLOCKS * AEGIS_SHAKE128_RATE];
-    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
-    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
-    for (int i = 0; i < AEGIS_MLKEM_K; i++) {
-        for (int j = 0; j < 4; j++) {
-            memcpy(in[j], rho, 32);
-            in[j][32] = (uint8_t)(transposed ? i : j);
-            in[j][33] = (uint8_t)(transposed ? j : i);
-        }
-        aegis__keccakx4_absorb(&st, inp, 34, AEGIS_SHAKE128_RATE, 0x1F);
-        aegis__keccakx4_squeeze(&st, out, MATRIX_BLOCKS, AEGIS_SHAKE128_RATE);
-        unsigned ctr[4];
-        for (int j = 0; j < 4; j++)
-            ctr[j] = aegis__mlkem_avx2_rej(a[i][j], 256, buf[j], sizeof(buf[j]));
-        /* rare: another block for all four streams until each has 256 */
-        while (ctr[0] < 256 || ctr[1] < 256 || ctr[2] < 256 || ctr[3] < 256) {
-            aegis__keccakx4_squeeze(&st, out, 1, AEGIS_SHAKE128_RATE);
-            for (int j = 0; j < 4; j++)
-                ctr[j] += aegis__mlkem_avx2_rej(a[i][j] + ctr[j], 256 - ctr[j], buf[j], AEGIS_SHAKE128_RATE);
-        }
-    }
+    struct rej_ctx *c = ctx;
+    c->ctr += aegis__mlkem_avx2_rej(c->poly + c->ctr, 256 - c->ctr, block, (unsigned)rate);
+    return c->ctr >= 256;
 }
 
-/* One long hash (H(ek) in encapsulation, J(z || c) in decapsulation with a
- * raw key: 12 permutations each, one after another) would cost as much as
- * the whole matrix on a single lane. So it takes lane 0 of the four-way
- * permutation while lanes 1-3 expand matrix streams, and lane 0 joins the
- * matrix once the hash is done: ~16 four-way permutations instead of 12
- * plus 12 single ones. Each lane is a small state machine; a matrix stream
- * yields one SHAKE128 block per permutation into rejection sampling (168
- * bytes hold whole 3-byte groups, so sampling per block equals PQClean's
- * three blocks at once). The hash is SHA3-256 (domain 0x06) or SHAKE256
- * (0x1F) at rate 136 with a 32-byte result. The matrix streams branch on
- * public data only; the hash lane's schedule depends only on its length. */
+/* The 16 streams of A (or A^T) as jobs of the four-way scheduler
+ * (keccak4x.c), after an optional long hash (H(ek) in encapsulation,
+ * J(z || c) in raw-key decapsulation: 12 permutations one after another),
+ * which then runs on one lane while the others expand the matrix: ~16
+ * four-way permutations instead of 12 plus 12 single ones. */
 struct lane_hash {
     const uint8_t *in;
     size_t len;
-    uint8_t domain;
-    uint8_t *out;   /* 32 bytes */
+    uint8_t domain;   /* 0x06 SHA3-256, 0x1F SHAKE256; rate 136, 32 bytes out */
+    uint8_t *out;
 };
-
-static void lane_load(aegis__keccakx4 *st, unsigned k, const uint8_t *blk, size_t words)
-{
-    for (size_t i = 0; i < words; i++) {
-        uint64_t w;
-        memcpy(&w, blk + 8 * i, 8);
-        st->s[4 * i + k] ^= w;
-    }
-}
-
-static void lane_zero(aegis__keccakx4 *st, unsigned k)
-{
-    for (unsigned i = 0; i < 25; i++)
-        st->s[4 * i + k] = 0;
-}
-
-/* absorb the padded seed of matrix stream j into lane k */
-static void lane_start_matrix(aegis__keccakx4 *st, unsigned k, const uint8_t rho[32], unsigned j, int transposed)
-{
-    uint8_t blk[AEGIS_SHAKE128_RATE] = {0};
-    unsigned i = j / AEGIS_MLKEM_K, c = j % AEGIS_MLKEM_K;
-    memcpy(blk, rho, 32);
-    blk[32] = (uint8_t)(transposed ? i : c);
-    blk[33] = (uint8_t)(transposed ? c : i);
-    blk[34] = 0x1F;
-    blk[AEGIS_SHAKE128_RATE - 1] = 0x80;
-    lane_zero(st, k);
-    lane_load(st, k, blk, AEGIS_SHAKE128_RATE / 8);
-}
-
-/* block b of the hash input (the last one padded) into lane 0 */
-static void lane_hash_block(aegis__keccakx4 *st, const struct lane_hash *h, size_t b)
-{
-    uint8_t blk[AEGIS_SHAKE256_RATE] = {0};
-    size_t off = b * AEGIS_SHAKE256_RATE, n = h->len - off < AEGIS_SHAKE256_RATE ? h->len - off : AEGIS_SHAKE256_RATE;
-    memcpy(blk, h->in + off, n);
-    if (off + AEGIS_SHAKE256_RATE > h->len) {   /* last block: len % rate < rate bytes, then padding */
-        blk[n] ^= h->domain;
-        blk[AEGIS_SHAKE256_RATE - 1] ^= 0x80;
-    }
-    lane_load(st, 0, blk, AEGIS_SHAKE256_RATE / 8);
-    aegis_memzero(blk, sizeof(blk));
-}
 
 static void gen_matrix_with_hash(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
                                  int transposed, const struct lane_hash *h)
 {
-    enum { IDLE, MATRIX, HASH } kind[4];
-    unsigned job[4] = {0}, ctr[4] = {0}, next = 0;
-    const size_t hash_blocks = h->len / AEGIS_SHAKE256_RATE + 1;
-    size_t hashed = 0;
-    aegis__keccakx4 st;
-    memset(st.s, 0, sizeof(st.s));
-    kind[0] = HASH;
-    lane_hash_block(&st, h, hashed++);
-    for (unsigned k = 1; k < 4; k++) {
-        kind[k] = MATRIX;
-        job[k] = next++;
-        lane_start_matrix(&st, k, rho, job[k], transposed);
+    enum { NS = AEGIS_MLKEM_K * AEGIS_MLKEM_K };
+    struct aegis__x4_job jobs[NS + 1];
+    struct rej_ctx ctx[NS];
+    uint8_t seeds[NS][34];
+    size_t n = 0;
+    if (h)
+        jobs[n++] = (struct aegis__x4_job){.in = h->in, .len = h->len, .rate = AEGIS_SHAKE256_RATE,
+                                           .domain = h->domain, .out = h->out, .outlen = 32};
+    for (unsigned j = 0; j < NS; j++) {
+        unsigned i = j / AEGIS_MLKEM_K, c = j % AEGIS_MLKEM_K;
+        memcpy(seeds[j], rho, 32);
+        seeds[j][32] = (uint8_t)(transposed ? i : c);
+        seeds[j][33] = (uint8_t)(transposed ? c : i);
+        ctx[j] = (struct rej_ctx){a[i][c], 0};
+        jobs[n++] = (struct aegis__x4_job){.in = seeds[j], .len = 34, .rate = AEGIS_SHAKE128_RATE,
+                                           .domain = 0x1F, .take = take_rej, .ctx = &ctx[j]};
     }
-    for (;;) {
-        bool busy = false;
-        for (unsigned k = 0; k < 4; k++)
-            busy |= kind[k] != IDLE;
-        if (!busy)
-            break;
-        aegis__keccakx4_permute(&st);
-        for (unsigned k = 0; k < 4; k++) {
-            if (kind[k] == HASH) {
-                if (hashed < hash_blocks) {
-                    lane_hash_block(&st, h, hashed++);
-                    continue;
-                }
-                for (unsigned i = 0; i < 4; i++)   /* 32 bytes out */
-                    memcpy(h->out + 8 * i, &st.s[4 * i], 8);
-                kind[k] = IDLE;
-            } else if (kind[k] == MATRIX) {
-                uint8_t blk[AEGIS_SHAKE128_RATE];
-                for (unsigned i = 0; i < AEGIS_SHAKE128_RATE / 8; i++)
-                    memcpy(blk + 8 * i, &st.s[4 * i + k], 8);
-                int16_t *poly = a[job[k] / AEGIS_MLKEM_K][job[k] % AEGIS_MLKEM_K];
-                ctr[k] += aegis__mlkem_avx2_rej(poly + ctr[k], 256 - ctr[k], blk, AEGIS_SHAKE128_RATE);
-                if (ctr[k] < 256)
-                    continue;
-                kind[k] = IDLE;
-            }
-            if (next < AEGIS_MLKEM_K * AEGIS_MLKEM_K) {   /* this lane takes the next stream */
-                kind[k] = MATRIX;
-                job[k] = next++;
-                ctr[k] = 0;
-                lane_start_matrix(&st, k, rho, job[k], transposed);
-            }
-        }
-    }
-    aegis__keccakx4_clear(&st);
+    aegis__keccakx4_run(jobs, n);
+}
+
+void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
+                                  int transposed)
+{
+    gen_matrix_with_hash(a, rho, transposed, NULL);
 }
 
 /* PRF_eta(seed, n+k) for k = 0..3 and CBD_2 of each (secret: wiped) */

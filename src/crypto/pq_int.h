@@ -50,6 +50,9 @@ struct aegis__mldsa_ops {
     void (*keygen)(uint8_t *pk, uint8_t *sk, const uint8_t *xi);
     void (*sign_mu)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const uint8_t *sk);
     bool (*verify_mu)(const uint8_t *sig, const uint8_t *mu, const uint8_t *pk);
+    /* the same from M' = pre || msg (mu = H(H(pk) || M') computed inside) */
+    bool (*verify_msg)(const uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                       size_t msg_len, const uint8_t *pk);
     /* a key with the message-independent work done once (aegis_mldsa87_key) */
     size_t prepared_size;
     void (*prepare)(void *out, const uint8_t *sk);

@@ -85,36 +85,49 @@ unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, u
  * PQClean's polyvec_matrix_expand / polyvec{l,k}_uniform_eta /
  * polyvecl_uniform_gamma1 (the same streams, PQClean's own rejection and
  * unpacking): ExpandA's 56 SHAKE128 streams were most of verification. */
+struct rej_ctx {
+    int32_t *coeffs;
+    unsigned ctr;
+};
+
+static bool take_rej(void *ctx, const uint8_t *block, size_t rate)
+{
+    struct rej_ctx *c = ctx;
+    c->ctr += aegis__mldsa87_avx2_rej(c->coeffs + c->ctr, N - c->ctr, block, (unsigned)rate);
+    return c->ctr >= N;
+}
+
+/* ExpandA's K*L SHAKE128 streams as jobs of the four-way scheduler, a block
+ * at a time (168 and PQClean's 840 bytes both hold whole 3-byte groups, so
+ * sampling per block equals PQClean's); with tr != NULL, tr = H(pk, 64)
+ * (20 permutations one after another) goes first and runs on one lane
+ * alongside the streams. */
+static void x4_expand_a_tr(polyvecl mat[K], const uint8_t rho[SEEDBYTES], uint8_t *tr, const uint8_t *pk)
+{
+    struct aegis__x4_job jobs[K * L + 1];
+    struct rej_ctx ctx[K * L];
+    uint8_t seeds[K * L][SEEDBYTES + 2];
+    size_t n = 0;
+    _Static_assert(STREAM128_BLOCKBYTES % 3 == 0, "no candidate spans a block");
+    if (tr)
+        jobs[n++] = (struct aegis__x4_job){.in = pk, .len = AEGIS_MLDSA87_PK_BYTES, .rate = STREAM256_BLOCKBYTES,
+                                           .domain = 0x1F, .out = tr, .outlen = TRBYTES};
+    for (unsigned t = 0; t < K * L; t++) {
+        unsigned i = t / L, j = t % L;
+        uint16_t nonce = (uint16_t)((i << 8) + j);
+        memcpy(seeds[t], rho, SEEDBYTES);
+        seeds[t][SEEDBYTES] = (uint8_t)nonce;
+        seeds[t][SEEDBYTES + 1] = (uint8_t)(nonce >> 8);
+        ctx[t] = (struct rej_ctx){mat[i].vec[j].coeffs, 0};
+        jobs[n++] = (struct aegis__x4_job){.in = seeds[t], .len = SEEDBYTES + 2, .rate = STREAM128_BLOCKBYTES,
+                                           .domain = 0x1F, .take = take_rej, .ctx = &ctx[t]};
+    }
+    aegis__keccakx4_run(jobs, n);
+}
+
 static void x4_expand_a(polyvecl mat[K], const uint8_t rho[SEEDBYTES])
 {
-    aegis__keccakx4 st;
-    uint8_t in[4][SEEDBYTES + 2];
-    uint8_t buf[4][POLY_UNIFORM_NBLOCKS * STREAM128_BLOCKBYTES];
-    const uint8_t *const inp[4] = {in[0], in[1], in[2], in[3]};
-    uint8_t *const out[4] = {buf[0], buf[1], buf[2], buf[3]};
-    _Static_assert((K * L) % 4 == 0, "whole batches");
-    _Static_assert(sizeof(buf[0]) % 3 == 0 && STREAM128_BLOCKBYTES % 3 == 0, "no candidate spans a block");
-    for (unsigned t = 0; t < K * L; t += 4) {
-        poly *a[4];
-        unsigned ctr[4];
-        for (unsigned k = 0; k < 4; k++) {
-            unsigned i = (t + k) / L, j = (t + k) % L;
-            uint16_t nonce = (uint16_t)((i << 8) + j);
-            memcpy(in[k], rho, SEEDBYTES);
-            in[k][SEEDBYTES] = (uint8_t)nonce;
-            in[k][SEEDBYTES + 1] = (uint8_t)(nonce >> 8);
-            a[k] = &mat[i].vec[j];
-        }
-        aegis__keccakx4_absorb(&st, inp, SEEDBYTES + 2, STREAM128_BLOCKBYTES, 0x1F);
-        aegis__keccakx4_squeeze(&st, out, POLY_UNIFORM_NBLOCKS, STREAM128_BLOCKBYTES);
-        for (unsigned k = 0; k < 4; k++)
-            ctr[k] = aegis__mldsa87_avx2_rej(a[k]->coeffs, N, buf[k], sizeof(buf[k]));
-        while (ctr[0] < N || ctr[1] < N || ctr[2] < N || ctr[3] < N) {
-            aegis__keccakx4_squeeze(&st, out, 1, STREAM128_BLOCKBYTES);
-            for (unsigned k = 0; k < 4; k++)
-                ctr[k] += aegis__mldsa87_avx2_rej(a[k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM128_BLOCKBYTES);
-        }
-    }
+    x4_expand_a_tr(mat, rho, NULL, NULL);
 }
 
 /* s1 (nonces 0..L-1) and s2 (L..L+K-1) from rho' (secret: wiped) */
@@ -182,6 +195,7 @@ static void x4_expand_mask(polyvecl *y, const uint8_t rhoprime[CRHBYTES], uint16
 #define MLDSA_EXPAND_A(mat, rho) x4_expand_a(mat, rho)
 #define MLDSA_EXPAND_S(s1, s2, rhoprime) x4_expand_s(s1, s2, rhoprime)
 #define MLDSA_EXPAND_MASK(y, rhoprime, nonce) x4_expand_mask(y, rhoprime, nonce)
+#define MLDSA_EXPAND_A_TR(mat, rho, tr, pk) x4_expand_a_tr(mat, rho, tr, pk)
 
 #define MLDSA_OPS aegis__mldsa87_avx2_ops
 #include "pq_mldsa_core.h"

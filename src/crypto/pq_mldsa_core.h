@@ -30,6 +30,12 @@
         MLDSA(polyveck_uniform_eta)(s2, rhoprime, L); \
     } while (0)
 #define MLDSA_EXPAND_MASK(y, rhoprime, nonce) MLDSA(polyvecl_uniform_gamma1)(y, rhoprime, nonce)
+/* ExpandA and tr = H(pk, 64) */
+#define MLDSA_EXPAND_A_TR(mat, rho, tr, pk)                          \
+    do {                                                             \
+        MLDSA_EXPAND_A(mat, rho);                                    \
+        shake256(tr, TRBYTES, pk, AEGIS_MLDSA87_PK_BYTES);           \
+    } while (0)
 #endif
 
 _Static_assert(AEGIS_MLDSA87_PK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_PUBLICKEYBYTES, "pk size");
@@ -206,9 +212,14 @@ static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_
 }
 
 /* Algorithm 8 from mu on. */
-static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t *pk)
+/* Algorithm 8 with mu given (mu_in), or with mu = H(tr || pre || msg)
+ * computed here: then tr = H(pk) is hashed together with ExpandA
+ * (MLDSA_EXPAND_A_TR: on one lane of the four-way Keccak in the AVX2 core) */
+static bool verify_common(const uint8_t *sig, const uint8_t *mu_in, const uint8_t *pre, size_t pre_len,
+                          const uint8_t *msg, size_t msg_len, const uint8_t *pk)
 {
     uint8_t buf[K * POLYW1_PACKEDBYTES];
+    uint8_t mu[CRHBYTES];
     uint8_t rho[SEEDBYTES];
     uint8_t c[CTILDEBYTES], c2[CTILDEBYTES];
     poly cp;
@@ -222,7 +233,15 @@ static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], cons
         return false;
 
     MLDSA(poly_challenge)(&cp, c);
-    MLDSA_EXPAND_A(mat, rho);
+    if (mu_in) {
+        MLDSA_EXPAND_A(mat, rho);
+        memcpy(mu, mu_in, CRHBYTES);
+    } else {
+        uint8_t tr[TRBYTES];
+        MLDSA_EXPAND_A_TR(mat, rho, tr, pk);
+        const struct piece mpc[] = { { tr, TRBYTES }, { pre, pre_len }, { msg, msg_len } };
+        shake256_pieces(mu, CRHBYTES, mpc, 3);
+    }
     MLDSA(polyvecl_ntt)(&z);
     MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, mat, &z);
     MLDSA(poly_ntt)(&cp);
@@ -241,10 +260,22 @@ static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], cons
     return aegis_ct_eq(c, c2, CTILDEBYTES);
 }
 
+static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t *pk)
+{
+    return verify_common(sig, mu, NULL, 0, NULL, 0, pk);
+}
+
+static bool mldsa_verify_msg(const uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                             size_t msg_len, const uint8_t *pk)
+{
+    return verify_common(sig, NULL, pre, pre_len, msg, msg_len, pk);
+}
+
 const struct aegis__mldsa_ops MLDSA_OPS = {
     .keygen = mldsa_keygen,
     .sign_mu = mldsa_sign_mu,
     .verify_mu = mldsa_verify_mu,
+    .verify_msg = mldsa_verify_msg,
     .prepared_size = sizeof(struct mldsa_prepared),
     .prepare = mldsa_prepare,
     .sign_prepared = mldsa_sign_prepared,

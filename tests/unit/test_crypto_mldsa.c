@@ -129,6 +129,18 @@ static void test_core_matches_generic(void **state)
         v->sign_mu(s2, mu, rnd, sk1);
         assert_memory_equal(s1, s2, sizeof(s1));
         assert_true(v->verify_mu(s1, mu, pk1));
+        {   /* from the message: mu = H(H(pk) || pre || msg) inside, tr hashed beside ExpandA */
+            static const uint8_t pre[2] = {0, 0};
+            uint8_t tr[64], mu2[64], sig[AEGIS_MLDSA87_SIG_BYTES];
+            aegis__shake256_2(tr, 64, pk1, sizeof(pk1), NULL, 0);
+            const struct aegis__piece pc[3] = {{tr, 64}, {pre, 2}, {xi, 32}};
+            aegis__shake256_pieces(mu2, 64, pc, 3);
+            g->sign_mu(sig, mu2, rnd, sk1);
+            assert_true(g->verify_msg(sig, pre, 2, xi, 32, pk1));
+            assert_true(v->verify_msg(sig, pre, 2, xi, 32, pk1));
+            assert_false(v->verify_msg(sig, pre, 2, xi, 31, pk1));
+            assert_false(g->verify_msg(sig, pre, 2, xi, 31, pk1));
+        }
         s1[n * 37 % sizeof(s1)] ^= 1;
         assert_int_equal(g->verify_mu(s1, mu, pk1), v->verify_mu(s1, mu, pk1));
     }

@@ -72,8 +72,9 @@ void aegis__keccakx4_clear(aegis__keccakx4 *st)
 /* ---- the job scheduler: independent sponges of any lengths on four lanes ----
  * A lane absorbs its job's input one block per step (the last block padded),
  * then either reads the hash output or hands one squeezed block per step to
- * take(). When a job is done the lane is zeroed and takes the next job in
- * array order; the loop ends when all lanes are idle. The schedule depends
+ * take(). When a job is done the lane is zeroed and takes the first job not
+ * yet taken whose dependency (after) is done; the loop ends when all lanes
+ * are idle. The schedule depends
  * on input lengths and on what take() returns (rejection sampling on public
  * streams), never on secret data. */
 struct lane {
@@ -123,28 +124,42 @@ static void lane_absorb_block(aegis__keccakx4 *st, unsigned k, struct lane *l)
     aegis_memzero(blk, j->rate);
 }
 
+/* lane k takes the first job not yet taken whose dependency is done (or
+ * stays idle) */
 static void lane_take_next(aegis__keccakx4 *st, unsigned k, struct lane *l, struct aegis__x4_job *jobs,
-                           size_t n, size_t *next)
+                           size_t n, size_t *first)
 {
     for (unsigned i = 0; i < 25; i++)
         st->s[4 * i + k] = 0;
     l->job = NULL;
-    if (*next >= n)
+    while (*first < n && jobs[*first].taken)
+        (*first)++;
+    for (size_t i = *first; i < n; i++) {
+        if (jobs[i].taken || (jobs[i].after && !jobs[i].after->done))
+            continue;
+        jobs[i].taken = true;
+        l->job = &jobs[i];
+        l->absorbed = 0;
+        l->squeezing = false;
+        lane_absorb_block(st, k, l);
         return;
-    l->job = &jobs[(*next)++];
-    l->absorbed = 0;
-    l->squeezing = false;
-    lane_absorb_block(st, k, l);
+    }
 }
 
 void aegis__keccakx4_run(struct aegis__x4_job *jobs, size_t n)
 {
     aegis__keccakx4 st;
     struct lane lanes[4];
-    size_t next = 0;
+    uint8_t blk[AEGIS_KECCAK_MAX_RATE];   /* the block handed to take(); wiped at the end */
+    size_t first = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].after && jobs[i].after >= &jobs[i])
+            aegis_misuse("aegis__keccakx4_run: a job may only wait for an earlier one");
+        jobs[i].taken = jobs[i].done = false;
+    }
     memset(st.s, 0, sizeof(st.s));
     for (unsigned k = 0; k < 4; k++)
-        lane_take_next(&st, k, &lanes[k], jobs, n, &next);
+        lane_take_next(&st, k, &lanes[k], jobs, n, &first);
     while (lanes[0].job || lanes[1].job || lanes[2].job || lanes[3].job) {
         aegis__keccakx4_permute(&st);
         for (unsigned k = 0; k < 4; k++) {
@@ -159,18 +174,23 @@ void aegis__keccakx4_run(struct aegis__x4_job *jobs, size_t n)
             l->squeezing = true;
             bool done;
             if (j->take) {
-                uint8_t blk[AEGIS_KECCAK_MAX_RATE];
                 lane_read(&st, k, blk, j->rate);
                 done = j->take(j->ctx, blk, j->rate);
             } else {
                 lane_read(&st, k, j->out, j->outlen);
                 done = true;
             }
-            if (done)
-                lane_take_next(&st, k, l, jobs, n, &next);
+            if (done) {
+                j->done = true;
+                lane_take_next(&st, k, l, jobs, n, &first);
+            }
         }
+        for (unsigned k = 0; k < 4; k++)   /* idle lanes: a dependency may have finished */
+            if (!lanes[k].job)
+                lane_take_next(&st, k, &lanes[k], jobs, n, &first);
     }
     aegis__keccakx4_clear(&st);
+    aegis_memzero(blk, sizeof(blk));
 }
 
 #endif

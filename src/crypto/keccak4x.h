@@ -28,8 +28,9 @@ void aegis__keccakx4_clear(aegis__keccakx4 *st);
 /* one four-way permutation of st (AVX-512VL or AVX2, as aegis__cpu() allows) */
 void aegis__keccakx4_permute(aegis__keccakx4 *st);
 /* Independent sponges of any input lengths, four at a time
- * (aegis__keccakx4_run): lanes take jobs in array order, so put a long job
- * first to overlap it with the short ones. A job absorbs in (len bytes,
+ * (aegis__keccakx4_run): a free lane takes the first job not yet taken
+ * whose dependency is done, so put a long job first to overlap it with
+ * the short ones. A job absorbs in (len bytes,
  * padded with domain, at rate bytes per block), then either writes
  * outlen <= rate bytes to out (take == NULL) or hands each squeezed block
  * to take(ctx, block, rate) until that returns true. */
@@ -42,6 +43,10 @@ struct aegis__x4_job {
     size_t outlen;
     bool (*take)(void *ctx, const uint8_t *block, size_t rate);
     void *ctx;
+    /* optional: start only once that (earlier) job is done, e.g. when its
+     * output is this job's input */
+    const struct aegis__x4_job *after;
+    bool taken, done;   /* the scheduler's */
 };
 void aegis__keccakx4_run(struct aegis__x4_job *jobs, size_t n);
 

@@ -179,34 +179,115 @@ void aegis__mlkem_avx2_noise4(int16_t r[4][256], const uint8_t seed[32], uint8_t
     aegis_memzero(buf, sizeof(buf));
 }
 
-/* K-PKE.Encrypt (FIPS 203 Alg. 14) on decoded t-hat and expanded A^T */
+/* the noise of one K-PKE.Encrypt: r (nonces 0-3), e1 (4-7), e2 (8) */
+struct pke_noise {
+    _Alignas(32) int16_t r[4][256];
+    _Alignas(32) int16_t e1[4][256];
+    _Alignas(32) int16_t e2[256];
+};
+
+/* K-PKE.Encrypt (FIPS 203 Alg. 14) on decoded t-hat, expanded A^T and
+ * sampled noise (wiped here) */
 static void pke_enc(uint8_t ct[CTBYTES], const uint8_t m[32], const int16_t (*t)[256],
-                    const int16_t (*at)[AEGIS_MLKEM_K][256], const uint8_t coins[32])
+                    const int16_t (*at)[AEGIS_MLKEM_K][256], struct pke_noise *nz)
 {
-    _Alignas(32) int16_t r[4][256], e1[4][256], e2[4][256], u[4][256], v[256], k[256];
-    aegis__mlkem_avx2_noise4(r, coins, 0);
-    aegis__mlkem_avx2_noise4(e1, coins, 4);
-    aegis__mlkem_avx2_noise4(e2, coins, 8);   /* e2 is nonce 8; 9-11 are discarded */
+    _Alignas(32) int16_t u[4][256], v[256], k[256];
     for (int i = 0; i < AEGIS_MLKEM_K; i++)
-        aegis__mlkem_avx2_ntt(r[i]);
+        aegis__mlkem_avx2_ntt(nz->r[i]);
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
-        aegis__mlkem_avx2_basemul_acc(u[i], at[i], (const int16_t (*)[256])r);
+        aegis__mlkem_avx2_basemul_acc(u[i], at[i], (const int16_t (*)[256])nz->r);
         aegis__mlkem_avx2_invntt(u[i]);
-        aegis__mlkem_avx2_add_reduce(u[i], u[i], e1[i]);
+        aegis__mlkem_avx2_add_reduce(u[i], u[i], nz->e1[i]);
         aegis__mlkem_avx2_compress11(ct + 352 * i, u[i]);
     }
-    aegis__mlkem_avx2_basemul_acc(v, t, (const int16_t (*)[256])r);
+    aegis__mlkem_avx2_basemul_acc(v, t, (const int16_t (*)[256])nz->r);
     aegis__mlkem_avx2_invntt(v);
     aegis__mlkem_avx2_frommsg(k, m);
-    aegis__mlkem_avx2_add3_reduce(v, v, e2[0], k);
+    aegis__mlkem_avx2_add3_reduce(v, v, nz->e2, k);
     aegis__mlkem_avx2_compress5(ct + 352 * AEGIS_MLKEM_K, v);
-    aegis_memzero(r, sizeof(r));
-    aegis_memzero(e1, sizeof(e1));
-    aegis_memzero(e2, sizeof(e2));
+    aegis_memzero(nz, sizeof(*nz));
     aegis_memzero(u, sizeof(u));
     aegis_memzero(v, sizeof(v));
     aegis_memzero(k, sizeof(k));
     aegis__pq_scrub_stack_small();
+}
+
+/* G's output to kr, and the nine PRF seeds kr+32 || nonce for the noise */
+struct g_ctx {
+    uint8_t *kr;
+    uint8_t (*seeds)[33];
+};
+
+static bool take_g(void *ctx, const uint8_t *block, size_t rate)
+{
+    struct g_ctx *g = ctx;
+    (void)rate;
+    memcpy(g->kr, block, 64);
+    for (int k = 0; k < 9; k++) {
+        memcpy(g->seeds[k], g->kr + 32, 32);
+        g->seeds[k][32] = (uint8_t)k;
+    }
+    return true;
+}
+
+static bool take_cbd(void *ctx, const uint8_t *block, size_t rate)
+{
+    (void)rate;
+    aegis__mlkem_avx2_cbd2(ctx, block);
+    return true;
+}
+
+/* All the Keccak work around one K-PKE.Encrypt in one run of the four-way
+ * scheduler: an optional long hash (12 permutations: H(ek) into gin + 32,
+ * or J(z || c)), the 16 streams of A^T (if at), G(gin) -> kr (after the
+ * hash when the hash feeds gin), and the nine noise PRFs once G is done.
+ * Lanes take whatever is ready, so the hash overlaps the matrix and the
+ * noise follows G at once. */
+struct kem_work {
+    const struct lane_hash *h;
+    bool g_after_h;
+    int16_t (*at)[AEGIS_MLKEM_K][256];
+    const uint8_t *rho;
+    const uint8_t *gin;   /* 64 bytes */
+    uint8_t *kr;          /* 64 bytes out: (K, r) */
+    struct pke_noise *nz;
+};
+
+static void run_kem_work(const struct kem_work *w)
+{
+    enum { NS = AEGIS_MLKEM_K * AEGIS_MLKEM_K };
+    struct aegis__x4_job jobs[1 + 1 + 9 + NS];
+    struct rej_ctx rctx[NS];
+    uint8_t seeds[NS][34], nseeds[9][33];
+    struct g_ctx g = {w->kr, nseeds};
+    struct aegis__x4_job *hj = NULL, *gj;
+    size_t n = 0;
+    if (w->h) {
+        hj = &jobs[n];
+        jobs[n++] = (struct aegis__x4_job){.in = w->h->in, .len = w->h->len, .rate = AEGIS_SHAKE256_RATE,
+                                           .domain = w->h->domain, .out = w->h->out, .outlen = 32};
+    }
+    gj = &jobs[n];
+    jobs[n++] = (struct aegis__x4_job){.in = w->gin, .len = 64, .rate = 72, .domain = 0x06, .take = take_g,
+                                       .ctx = &g, .after = w->g_after_h ? hj : NULL};
+    for (int k = 0; k < 9; k++) {
+        int16_t *poly = k < 4 ? w->nz->r[k] : k < 8 ? w->nz->e1[k - 4] : w->nz->e2;
+        jobs[n++] = (struct aegis__x4_job){.in = nseeds[k], .len = 33, .rate = AEGIS_SHAKE256_RATE,
+                                           .domain = 0x1F, .take = take_cbd, .ctx = poly, .after = gj};
+    }
+    if (w->at) {
+        for (unsigned j = 0; j < NS; j++) {
+            unsigned i = j / AEGIS_MLKEM_K, c = j % AEGIS_MLKEM_K;
+            memcpy(seeds[j], w->rho, 32);
+            seeds[j][32] = (uint8_t)i;   /* A^T: transposed */
+            seeds[j][33] = (uint8_t)c;
+            rctx[j] = (struct rej_ctx){w->at[i][c], 0};
+            jobs[n++] = (struct aegis__x4_job){.in = seeds[j], .len = 34, .rate = AEGIS_SHAKE128_RATE,
+                                               .domain = 0x1F, .take = take_rej, .ctx = &rctx[j]};
+        }
+    }
+    aegis__keccakx4_run(jobs, n);
+    aegis_memzero(nseeds, sizeof(nseeds));
 }
 
 void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32])
@@ -245,14 +326,16 @@ void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const
 {
     uint8_t buf[64], kr[64];
     _Alignas(32) int16_t t[4][256], at[4][4][256];
+    struct pke_noise nz;
     memcpy(buf, m, 32);
-    /* H(ek) into buf + 32 while A^T is expanded (both public) */
+    /* H(ek) -> buf + 32 beside A^T; then (K, r) = G(m || H(ek)); then the noise */
     const struct lane_hash h = {ek, EKBYTES, 0x06, buf + 32};
-    gen_matrix_with_hash(at, ek + POLYVECBYTES, 1, &h);
-    aegis__sha3_512(kr, buf, sizeof(buf));   /* (K, r) = G(m || H(ek)) */
+    const struct kem_work w = {.h = &h, .g_after_h = true, .at = at, .rho = ek + POLYVECBYTES, .gin = buf,
+                               .kr = kr, .nz = &nz};
+    run_kem_work(&w);
     for (int i = 0; i < AEGIS_MLKEM_K; i++)
         aegis__mlkem_avx2_frombytes(t[i], ek + POLYBYTES * i);
-    pke_enc(ct, m, (const int16_t (*)[256])t, (const int16_t (*)[4][256])at, kr + 32);
+    pke_enc(ct, m, (const int16_t (*)[256])t, (const int16_t (*)[4][256])at, &nz);
     memcpy(ss, kr, 32);
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(kr, sizeof(kr));
@@ -285,68 +368,74 @@ static uint64_t ct_differs(const uint8_t *a, const uint8_t *b, size_t n)
     return (d | (0 - d)) >> 63;
 }
 
-/* ML-KEM.Decaps_internal (FIPS 203 Alg. 18) with implicit rejection;
- * rej = J(z || c), computed by the caller */
-static void dec_core(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p,
-                     const uint8_t rej[32])
+/* K-PKE.Decrypt (FIPS 203 Alg. 15): m' from c and the NTT-form secret */
+static void pke_dec(uint8_t m[32], const uint8_t *ct, const int16_t (*s)[256])
 {
     _Alignas(32) int16_t u[4][256], v[256], mp[256];
-    uint8_t buf[64], kr[64], cmp[CTBYTES];
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
         aegis__mlkem_avx2_decompress11(u[i], ct + 352 * i);   /* reads stay inside ct */
         aegis__mlkem_avx2_ntt(u[i]);
     }
     aegis__mlkem_avx2_decompress5(v, ct + 352 * AEGIS_MLKEM_K);
-    aegis__mlkem_avx2_basemul_acc(mp, p->s, (const int16_t (*)[256])u);
+    aegis__mlkem_avx2_basemul_acc(mp, s, (const int16_t (*)[256])u);
     aegis__mlkem_avx2_invntt(mp);
     aegis__mlkem_avx2_sub_reduce(mp, v, mp);
-    aegis__mlkem_avx2_tomsg(buf, mp);          /* m' */
-    memcpy(buf + 32, p->h, 32);
-    aegis__sha3_512(kr, buf, sizeof(buf));            /* (K', r') = G(m' || h) */
-    pke_enc(cmp, buf, p->t, p->at, kr + 32);
+    aegis__mlkem_avx2_tomsg(m, mp);
+    aegis_memzero(u, sizeof(u));
+    aegis_memzero(v, sizeof(v));
+    aegis_memzero(mp, sizeof(mp));
+    aegis__pq_scrub_stack_small();
+}
+
+/* ML-KEM.Decaps_internal (FIPS 203 Alg. 18) with implicit rejection. With
+ * a prepared key (at == NULL) the four-way run is J(z || c) beside G and the
+ * noise; with a raw key (at given) it also expands A^T into at. */
+static void decaps(uint8_t ss[32], const uint8_t *ct, const int16_t (*s)[256], const int16_t (*t)[256],
+                   const int16_t (*at_prep)[AEGIS_MLKEM_K][256], int16_t (*at_fill)[AEGIS_MLKEM_K][256],
+                   const uint8_t *rho, const uint8_t h[32], const uint8_t z[32])
+{
+    uint8_t buf[64], kr[64], cmp[CTBYTES], jin[32 + CTBYTES], rej[32];
+    struct pke_noise nz;
+    pke_dec(buf, ct, s);                       /* m' */
+    memcpy(buf + 32, h, 32);
+    memcpy(jin, z, 32);
+    memcpy(jin + 32, ct, CTBYTES);
+    const struct lane_hash jh = {jin, sizeof(jin), 0x1F, rej};   /* K-bar = J(z || c) */
+    const struct kem_work w = {.h = &jh, .g_after_h = false, .at = at_fill, .rho = rho, .gin = buf,
+                               .kr = kr, .nz = &nz};   /* (K', r') = G(m' || h) */
+    run_kem_work(&w);
+    pke_enc(cmp, buf, t, at_fill ? (const int16_t (*)[AEGIS_MLKEM_K][256])at_fill : at_prep, &nz);
     uint8_t ok = (uint8_t)(ct_differs(ct, cmp, CTBYTES) ^ 1);
     uint8_t mask = (uint8_t)(0 - ok);
     __asm__("" : "+r"(mask));                  /* keep the select branch-free */
     for (int i = 0; i < 32; i++)
         ss[i] = (uint8_t)(rej[i] ^ (mask & (rej[i] ^ kr[i])));
-    aegis_memzero(u, sizeof(u));
-    aegis_memzero(v, sizeof(v));
-    aegis_memzero(mp, sizeof(mp));
     aegis_memzero(buf, sizeof(buf));
     aegis_memzero(kr, sizeof(kr));
     aegis_memzero(cmp, sizeof(cmp));
+    aegis_memzero(jin, 32);
+    aegis_memzero(rej, sizeof(rej));
     aegis__pq_scrub_stack_small();
 }
 
 void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p)
 {
-    uint8_t rej[32];
-    aegis__shake256_2(rej, 32, p->z, 32, ct, CTBYTES);   /* K-bar = J(z || c) */
-    dec_core(ss, ct, p, rej);
-    aegis_memzero(rej, sizeof(rej));
+    decaps(ss, ct, p->s, p->t, p->at, NULL, NULL, p->h, p->z);
 }
 
-/* decapsulation with a raw dk: J(z || c) runs on lane 0 while A^T is
- * expanded. The prepared key lives on this stack frame and is wiped. */
+/* decapsulation with a raw dk: the key is decoded here (the secret part
+ * on this frame, wiped) and A^T expanded in the same four-way run as J, G
+ * and the noise */
 void aegis__mlkem_avx2_dec_dk(uint8_t ss[32], const uint8_t *ct, const uint8_t *dk)
 {
-    struct aegis__mlkem_prepared p;
-    uint8_t jin[32 + CTBYTES], rej[32];
+    _Alignas(32) int16_t s[4][256], t[4][256], at[4][4][256];
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
-        aegis__mlkem_avx2_frombytes(p.s[i], dk + POLYBYTES * i);
-        aegis__mlkem_avx2_frombytes(p.t[i], dk + DK_EK_OFF + POLYBYTES * i);
+        aegis__mlkem_avx2_frombytes(s[i], dk + POLYBYTES * i);
+        aegis__mlkem_avx2_frombytes(t[i], dk + DK_EK_OFF + POLYBYTES * i);
     }
-    memcpy(p.h, dk + DK_H_OFF, 32);
-    memcpy(p.z, dk + DK_Z_OFF, 32);
-    memcpy(jin, p.z, 32);
-    memcpy(jin + 32, ct, CTBYTES);
-    const struct lane_hash h = {jin, sizeof(jin), 0x1F, rej};
-    gen_matrix_with_hash(p.at, dk + DK_EK_OFF + POLYVECBYTES, 1, &h);
-    dec_core(ss, ct, &p, rej);
-    aegis_memzero(&p, sizeof(p));
-    aegis_memzero(jin, 32);
-    aegis_memzero(rej, sizeof(rej));
-    aegis__pq_scrub_stack_small();
+    decaps(ss, ct, (const int16_t (*)[256])s, (const int16_t (*)[256])t, NULL, at,
+           dk + DK_EK_OFF + POLYVECBYTES, dk + DK_H_OFF, dk + DK_Z_OFF);
+    aegis_memzero(s, sizeof(s));
 }
 
 #endif

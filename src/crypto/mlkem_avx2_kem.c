@@ -290,16 +290,57 @@ static void run_kem_work(const struct kem_work *w)
     aegis_memzero(nseeds, sizeof(nseeds));
 }
 
+/* keygen's G(d || k) -> (rho, sigma), then the seeds of the matrix
+ * streams (rho || j || i) and of the noise PRFs (sigma || nonce) */
+struct kg_ctx {
+    uint8_t *rs;              /* 64 bytes: rho || sigma */
+    uint8_t (*mseeds)[34];
+    uint8_t (*nseeds)[33];
+};
+
+static bool take_kg(void *ctx, const uint8_t *block, size_t rate)
+{
+    struct kg_ctx *g = ctx;
+    (void)rate;
+    memcpy(g->rs, block, 64);
+    for (unsigned j = 0; j < AEGIS_MLKEM_K * AEGIS_MLKEM_K; j++) {
+        memcpy(g->mseeds[j], g->rs, 32);
+        g->mseeds[j][32] = (uint8_t)(j % AEGIS_MLKEM_K);   /* A (not transposed): x = column */
+        g->mseeds[j][33] = (uint8_t)(j / AEGIS_MLKEM_K);
+    }
+    for (unsigned k = 0; k < 2 * AEGIS_MLKEM_K; k++) {
+        memcpy(g->nseeds[k], g->rs + 32, 32);
+        g->nseeds[k][32] = (uint8_t)k;
+    }
+    return true;
+}
+
+/* K-PKE.KeyGen + ML-KEM.KeyGen_internal (FIPS 203 Alg. 13, 16). The
+ * Keccak work is two runs of the four-way scheduler: G, then A's 16 streams
+ * and the 8 noise PRFs as soon as G is done; at the end H(ek). */
 void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32])
 {
-    uint8_t buf[64], in[33];
-    _Alignas(32) int16_t a[4][4][256], s[4][256], e[4][256], t[4][256];
+    enum { NS = AEGIS_MLKEM_K * AEGIS_MLKEM_K, NN = 2 * AEGIS_MLKEM_K };
+    uint8_t rs[64], in[33], mseeds[NS][34], nseeds[NN][33];
+    _Alignas(32) int16_t a[4][4][256], se[NN][256], t[4][256];
+    int16_t (*s)[256] = se, (*e)[256] = se + AEGIS_MLKEM_K;
+    struct aegis__x4_job jobs[1 + NN + NS];
+    struct rej_ctx rctx[NS];
+    struct kg_ctx g = {rs, mseeds, nseeds};
+    size_t n = 0;
     memcpy(in, d, 32);
     in[32] = AEGIS_MLKEM_K;
-    aegis__sha3_512(buf, in, sizeof(in));   /* (rho, sigma) = G(d || k) */
-    aegis__mlkem_avx2_gen_matrix(a, buf, 0);
-    aegis__mlkem_avx2_noise4(s, buf + 32, 0);
-    aegis__mlkem_avx2_noise4(e, buf + 32, 4);
+    jobs[n++] = (struct aegis__x4_job){.in = in, .len = sizeof(in), .rate = 72, .domain = 0x06,
+                                       .take = take_kg, .ctx = &g};   /* (rho, sigma) = G(d || k) */
+    for (unsigned k = 0; k < NN; k++)
+        jobs[n++] = (struct aegis__x4_job){.in = nseeds[k], .len = 33, .rate = AEGIS_SHAKE256_RATE,
+                                           .domain = 0x1F, .take = take_cbd, .ctx = se[k], .after = &jobs[0]};
+    for (unsigned j = 0; j < NS; j++) {
+        rctx[j] = (struct rej_ctx){a[j / AEGIS_MLKEM_K][j % AEGIS_MLKEM_K], 0};
+        jobs[n++] = (struct aegis__x4_job){.in = mseeds[j], .len = 34, .rate = AEGIS_SHAKE128_RATE,
+                                           .domain = 0x1F, .take = take_rej, .ctx = &rctx[j], .after = &jobs[0]};
+    }
+    aegis__keccakx4_run(jobs, n);
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {
         aegis__mlkem_avx2_ntt(s[i]);
         aegis__mlkem_avx2_ntt(e[i]);
@@ -311,14 +352,16 @@ void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], co
         aegis__mlkem_avx2_tobytes(ek + POLYBYTES * i, t[i]);
         aegis__mlkem_avx2_tobytes(dk + POLYBYTES * i, s[i]);
     }
-    memcpy(ek + POLYVECBYTES, buf, 32);
+    memcpy(ek + POLYVECBYTES, rs, 32);
     memcpy(dk + DK_EK_OFF, ek, EKBYTES);
-    aegis__sha3_256(dk + DK_H_OFF, ek, EKBYTES);
+    struct aegis__x4_job hj = {.in = ek, .len = EKBYTES, .rate = AEGIS_SHAKE256_RATE, .domain = 0x06,
+                               .out = dk + DK_H_OFF, .outlen = 32};   /* H(ek) */
+    aegis__keccakx4_run(&hj, 1);
     memcpy(dk + DK_Z_OFF, z, 32);
-    aegis_memzero(buf, sizeof(buf));
+    aegis_memzero(rs, sizeof(rs));
     aegis_memzero(in, sizeof(in));
-    aegis_memzero(s, sizeof(s));
-    aegis_memzero(e, sizeof(e));
+    aegis_memzero(nseeds, sizeof(nseeds));
+    aegis_memzero(se, sizeof(se));
     aegis__pq_scrub_stack_small();
 }
 

@@ -79,10 +79,8 @@ aegis_err aegis__mldsa87_signing_rnd(uint8_t rnd[32], bool deterministic);
 const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void);
 const struct aegis__mldsa_ops *aegis__mldsa87_ops(void);
 
-/* SHA3-256, SHA3-512 and SHAKE256(a || b) on OpenSSL (pq_sha3.c), with
- * PQClean's fips202 as the fallback should OpenSSL fail: never an error. */
-void aegis__sha3_256(uint8_t out[32], const uint8_t *in, size_t len);
-void aegis__sha3_512(uint8_t out[64], const uint8_t *in, size_t len);
+/* SHAKE256(a || b) and over pieces on OpenSSL (pq_sha3.c), with PQClean's
+ * fips202 as the fallback should OpenSSL fail: never an error. */
 void aegis__shake256_2(uint8_t *out, size_t outlen, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
 struct aegis__piece {
     const uint8_t *p;

@@ -81,11 +81,12 @@ aegis_err aegis_mlkem1024_keygen_dz(uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES],
     uint8_t coins[2 * KYBER_SYMBYTES];
     memcpy(coins, d, KYBER_SYMBYTES);
     memcpy(coins + KYBER_SYMBYTES, z, KYBER_SYMBYTES);
-    if (use_vector())
+    if (use_vector()) {
         aegis__mlkem_avx2_keypair(ek, dk, d, z);
-    else
+    } else {
         PQCLEAN_MLKEM1024_CLEAN_crypto_kem_keypair_derand(ek, dk, coins);
-    aegis__pq_scrub_stack();
+        aegis__pq_scrub_stack();
+    }
     aegis_memzero(coins, sizeof(coins));
     return AEGIS_OK;
 }
@@ -101,6 +102,21 @@ aegis_err aegis_mlkem1024_keygen(uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES],
     return err;
 }
 
+/* Encaps_internal on an ek that passed the 7.2 check. The vector code
+ * scrubs what its own callees leave; PQClean's frames get the 32 KiB scrub. */
+static void encaps_checked(uint8_t *ct, uint8_t *ss, const uint8_t *ek, const uint8_t *m)
+{
+    uint8_t k[KYBER_SSBYTES];
+    if (use_vector()) {
+        aegis__mlkem_avx2_enc(ct, k, ek, m);
+    } else {
+        PQCLEAN_MLKEM1024_CLEAN_crypto_kem_enc_derand(ct, k, ek, m);
+        aegis__pq_scrub_stack();
+    }
+    memcpy(ss, k, sizeof(k));
+    aegis_memzero(k, sizeof(k));
+}
+
 aegis_err aegis_mlkem1024_encaps_m(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
                                    uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
                                    const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES],
@@ -109,14 +125,7 @@ aegis_err aegis_mlkem1024_encaps_m(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
     aegis_err err = aegis_mlkem1024_check_ek(ek);
     if (err != AEGIS_OK)
         return err;
-    uint8_t k[KYBER_SSBYTES];
-    if (use_vector())
-        aegis__mlkem_avx2_enc(ct, k, ek, m);
-    else
-        PQCLEAN_MLKEM1024_CLEAN_crypto_kem_enc_derand(ct, k, ek, m);
-    aegis__pq_scrub_stack();
-    memcpy(ss, k, sizeof(k));
-    aegis_memzero(k, sizeof(k));
+    encaps_checked(ct, ss, ek, m);
     return AEGIS_OK;
 }
 
@@ -125,13 +134,13 @@ aegis_err aegis_mlkem1024_encaps(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
                                  const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES])
 {
     uint8_t m[KYBER_SYMBYTES];
-    /* encaps_m runs the 7.2 check; check first anyway so a bad key costs no
-     * randomness and reports the key error even if the source is failing. */
+    /* the 7.2 check first, so a bad key costs no randomness and reports the
+     * key error even if the source is failing */
     aegis_err err = aegis_mlkem1024_check_ek(ek);
     if (err == AEGIS_OK)
         err = aegis_random_bytes(m, sizeof(m));
     if (err == AEGIS_OK)
-        err = aegis_mlkem1024_encaps_m(ct, ss, ek, m);
+        encaps_checked(ct, ss, ek, m);
     aegis_memzero(m, sizeof(m));
     return err;
 }

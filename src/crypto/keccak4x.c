@@ -92,8 +92,10 @@ static void lane_xor(aegis__keccakx4 *st, unsigned k, const uint8_t *blk, size_t
 /* n bytes (a multiple of 8: rates and hash outputs here are) of lane k.
  * GCC 12 vectorises the copy and then misreads the destination's size
  * after inlining (-Wstringop-overflow false positive): silenced here only. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
 static inline void lane_read(const aegis__keccakx4 *st, unsigned k, uint8_t *out, size_t n)
 {
     for (size_t i = 0; i < n / 8; i++) {
@@ -102,7 +104,9 @@ static inline void lane_read(const aegis__keccakx4 *st, unsigned k, uint8_t *out
         out += 8;
     }
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 /* one block of the job's input into lane k (the last one padded) */
 static void lane_absorb_block(aegis__keccakx4 *st, unsigned k, struct lane *l)

@@ -1,8 +1,9 @@
 /*
  * mlkem_avx2_kem.c - ML-KEM-1024 (FIPS 203) on the AVX2 polynomial layer
- * (mlkem_avx2_poly.c) and the four-way Keccak: matrix expansion runs four
- * SHAKE128 streams at once, noise sampling four SHAKE256 PRF calls at once.
- * The single hashes G, H and J go through OpenSSL (pq_sha3.c).
+ * (mlkem_avx2_poly.c) and the four-way Keccak (keccak4x.c): all the Keccak
+ * work of an operation - G, H or J, the matrix streams, the noise PRFs - is
+ * one run of the four-lane job scheduler, each job starting as soon as its
+ * input exists.
  *
  * The results equal PQClean's kem.c / indcpa.c byte for byte (the same
  * streams, the same arithmetic); mlkem.c picks this path when the CPU has
@@ -14,7 +15,8 @@
  * computed once per key, so a decapsulation does no SHAKE128 at all.
  *
  * Constant time: the only branches on data are in rejection sampling, on
- * the public matrix seed's output. The re-encryption check compares the
+ * the public matrix seed's output, and the scheduler's, which follow those
+ * and the (public) input lengths. The re-encryption check compares the
  * whole ciphertext with OR-accumulated XOR and selects the shared secret
  * with a mask. Secrets in our arrays are wiped where they live; what the
  * leaf routines below a function may have spilled, by
@@ -26,7 +28,6 @@
 
 #if defined(__x86_64__) && defined(__AVX2__)
 #include <immintrin.h>
-
 
 #define Q 3329
 #define POLYBYTES 384

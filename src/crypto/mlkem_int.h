@@ -60,7 +60,8 @@ unsigned aegis__mlkem_avx2_rej(int16_t *r, unsigned len, const uint8_t *buf, uns
 bool aegis__mlkem_avx2_ek_in_range(const uint8_t *ek);
 void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], const uint8_t rho[32],
                                   int transposed);                           /* gen_matrix */
-/* poly_getnoise_eta1 for nonces n..n+3 */
+/* poly_getnoise_eta1 for nonces n..n+3 (the scheme samples its noise as scheduler
+ * jobs, the same PRF and CBD; this batch form serves tests and the fuzzer) */
 void aegis__mlkem_avx2_noise4(int16_t r[4][256], const uint8_t seed[32], uint8_t n);
 void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32]);
 void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const uint8_t m[32]);

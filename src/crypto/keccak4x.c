@@ -112,20 +112,23 @@ static inline void lane_read(const aegis__keccakx4 *st, unsigned k, uint8_t *out
 static void lane_absorb_block(aegis__keccakx4 *st, unsigned k, struct lane *l)
 {
     const struct aegis__x4_job *j = l->job;
+    const uint8_t *in = j->in + l->absorbed;
     size_t n = j->len - l->absorbed;
     if (n >= j->rate) {   /* a whole block straight from the input */
-        lane_xor(st, k, j->in + l->absorbed, j->rate / 8);
+        lane_xor(st, k, in, j->rate / 8);
         l->absorbed += j->rate;
         return;
     }
-    uint8_t blk[AEGIS_KECCAK_MAX_RATE];   /* the last block, padded */
-    memset(blk, 0, j->rate);
-    memcpy(blk, j->in + l->absorbed, n);
-    blk[n] ^= j->domain;
-    blk[j->rate - 1] ^= 0x80;
+    /* the last block, padded, without a buffer: whole words, then the
+     * partial word with the domain byte after it, then the final 0x80 */
+    size_t w = n / 8, r = n % 8;
+    lane_xor(st, k, in, w);
+    uint64_t t = (uint64_t)j->domain << (8 * r);
+    for (size_t i = 0; i < r; i++)
+        t |= (uint64_t)in[8 * w + i] << (8 * i);
+    st->s[4 * w + k] ^= t;
+    st->s[4 * (j->rate / 8 - 1) + k] ^= 0x80ull << 56;
     l->absorbed = j->len + 1;   /* past the end: all in */
-    lane_xor(st, k, blk, j->rate / 8);
-    aegis_memzero(blk, j->rate);
 }
 
 /* lane k takes the first job not yet taken whose dependency is done (or

@@ -73,9 +73,14 @@ unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, u
         __m256i v = _mm256_permutevar8x32_epi32(_mm256_set_m128i(hi, lo), perm);
         v = _mm256_and_si256(_mm256_shuffle_epi8(v, shuf), mask);
         unsigned m = (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpgt_epi32(q, v)));
-        __m256i idx = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)rej_idx[m]));
-        _mm256_storeu_si256((__m256i *)(a + ctr), _mm256_permutevar8x32_epi32(v, idx));
-        ctr += (unsigned)__builtin_popcount(m);
+        if (m == 0xFF) {   /* all eight below q: the usual case (q is just under 2^23) */
+            _mm256_storeu_si256((__m256i *)(a + ctr), v);
+            ctr += 8;
+        } else {
+            __m256i idx = _mm256_cvtepu8_epi32(_mm_cvtsi64_si128((long long)rej_idx[m]));
+            _mm256_storeu_si256((__m256i *)(a + ctr), _mm256_permutevar8x32_epi32(v, idx));
+            ctr += (unsigned)__builtin_popcount(m);
+        }
         pos += 24;
     }
     return ctr + rej_uniform(a + ctr, len - ctr, buf + pos, buflen - pos);

@@ -96,6 +96,25 @@ void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b);
 
 /* Recovery: feed every persisted batch (in order) before replaying envelopes. */
 aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+/* (AEGIS_ERR_CORE_FORK when the batch under the mark's number is not the one signed) */
+
+/* ---- the sealed high-water mark (docs/internals/crash-safety.md) ---- */
+/* What this core has released, kept in data_dir/hwm.sealed and written
+ * before each batch and each receipt group leaves the core. */
+#define AEGIS_CORE_MARK_MAX_BATCH (64u << 20)
+typedef struct aegis_core_mark_info {
+    bool found;              /* a mark was read at start */
+    uint64_t batch;          /* last batch number signed and released */
+    uint8_t hash[32];
+    uint64_t acked_env;      /* highest envelope id a receipt acknowledged */
+} aegis_core_mark_info;
+void aegis_core_mark_get(aegis_core *core, aegis_core_mark_info *ret);
+/* After every persisted batch was restored and the envelope log replayed
+ * (env_last: the log's highest id): AEGIS_ERR_CORE_STORE_BEHIND when the
+ * store lost batches or acknowledged envelopes the mark records (nothing
+ * may be cut then). When only the last signed batch never reached the
+ * store, the next aegis_core_cut_batch offers that same batch again. */
+aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, const char **detail) AEGIS_WUR;
 
 /* Envelopes evicted or expired since the last call (host records status). */
 size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);

@@ -92,10 +92,9 @@ static void on_ingest_group(void *arg, size_t admitted, size_t rejected, aegis_e
 {
     struct aegisd_pipeline *p = arg;
     (void)rejected;
-    if (store_err) {
-        (void)aegis_rpc_health_set(p->d->rpc, "store", AEGIS_HEALTH_DEGRADED, aegis_strerror(store_err));
+    aegisd_pipeline_store_written(p, store_err);
+    if (store_err)
         return;
-    }
     if (!admitted)
         return;
     if (aegis_core_pending_count(p->core) >= p->max_batch) {
@@ -303,8 +302,10 @@ static void *sealer_main(void *arg)
         checkpoint_if_due(p);
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
-        if (++tick % 10 == 0)
+        if (++tick % 10 == 0) {
             (void)aegisd_pipeline_persist_registry(p, NULL);
+            aegisd_pipeline_store_probe(p, false);
+        }
         bool force = aegis_now_ns() - idle_since > max_idle_ns;
         char *json = NULL;
         uint64_t number = 0;
@@ -346,6 +347,8 @@ static int restore_batch_cb(void *arg, uint64_t key, const uint8_t *val, size_t 
     aegis_err err = aegis_core_restore_batch(p->core, (const char *)val, len);
     if (!err)
         err = aegisd_pipeline_index_batch(p, (const char *)val, len);
+    if (err == AEGIS_ERR_CORE_FORK)
+        p->restore_err = err;
     if (err) {
         AEGIS_LOGE(MOD, "persisted batch refused", "number=%llu err=%s", (unsigned long long)key,
                    aegis_err_name(err));
@@ -412,6 +415,8 @@ static int replay_cb(void *arg, const aegis_store_env *env)
         rc->included++;
         return 0;
     }
+    if (!aegisd_pipeline_envelope_intact(p, env))
+        return 0;   /* corrupted: stays "pending" in the log, never "rejected" */
     const char *reason = NULL;
     aegis_err err = aegis_core_submit(p->core, env->data, env->len, env->id, aegis_wall_ms(), true, NULL, &reason);
     if (err) {
@@ -438,6 +443,12 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
     if (!err)
         err = aegis_store_range(p->d->store, "batch", 1, UINT64_MAX, restore_batch_cb, p);
     if (!err && aegis_store_last(p->d->store, "batch", &last) == AEGIS_OK && last != p->last_batch) {
+        if (p->restore_err == AEGIS_ERR_CORE_FORK) {
+            AEGIS_LOGE(MOD, "the store's batch differs from the one this sequencer signed", "number=%llu",
+                       (unsigned long long)p->last_batch + 1);
+            *detail = "the store holds another batch under a number this sequencer signed (hwm.sealed)";
+            return p->restore_err;
+        }
         *detail = "persisted batches do not continue the chain, or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
@@ -488,6 +499,9 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         return err;
     }
     record_dropped(p);
+    err = aegisd_pipeline_finish_restore(p, detail);
+    if (err)
+        return err;
     AEGIS_LOGI(MOD, "restored", "batches=%llu seals=%zu replayed=%llu included=%llu rejected=%llu",
                (unsigned long long)(p->last_batch - before), p->n_seals, (unsigned long long)rc.replayed,
                (unsigned long long)rc.included, (unsigned long long)rc.rejected);
@@ -532,11 +546,13 @@ static void metrics_cb(void *arg, aegis_buf *out)
         "# HELP aegis_envelope_commits_total Envelope-log commits (one fsync each) made by submissions.\n# TYPE aegis_envelope_commits_total counter\naegis_envelope_commits_total %llu\n"
         "# HELP aegis_ingest_queued Submissions accepted and not yet answered.\n# TYPE aegis_ingest_queued gauge\naegis_ingest_queued %zu\n"
         "# HELP aegis_batches_degraded_total Batches produced without the backup TEE attestation.\n# TYPE aegis_batches_degraded_total counter\naegis_batches_degraded_total %llu\n"
+        "# HELP aegis_envelopes_corrupted_total Logged envelopes whose bytes do not match their hash (never replayed, never rejected).\n# TYPE aegis_envelopes_corrupted_total counter\naegis_envelopes_corrupted_total %llu\n"
         "# HELP aegis_tee_insecure 1 when the primary TEE is the simulator (no hardware protection).\n# TYPE aegis_tee_insecure gauge\naegis_tee_insecure %d\n",
         (unsigned long long)last, (unsigned long long)batches, (unsigned long long)fails,
         aegis_core_pending_count(p->core), (unsigned long long)is.groups, (unsigned long long)is.admitted,
         (unsigned long long)is.rejected, (unsigned long long)is.appends, is.in_flight,
         (unsigned long long)aegis_core_degraded_batches(p->core),
+        (unsigned long long)__atomic_load_n(&p->corrupted, __ATOMIC_RELAXED),
         p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
 }
@@ -560,7 +576,9 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->interval_ms = d->cfg.batch_interval_ms ? d->cfg.batch_interval_ms : 1000;
     p->max_batch = d->cfg.batch_max;
 
-    aegis_err err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
+    aegis_err err = aegisd_pipeline_check_keys(d, detail);
+    if (!err)
+        err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
     if (err)
         goto fail;
     err = restore(p, detail);
@@ -597,6 +615,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         goto fail;
     }
     p->sealer_started = true;
+    aegisd_pipeline_store_probe(p, true);   /* a read-only store shows at once */
     (void)aegis_rpc_health_set(d->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
     (void)aegis_rpc_health_set(d->rpc, "tee", AEGIS_HEALTH_OK,
                                strcmp(d->cfg.tee_primary, "sim") == 0 ? "sim: INSECURE, no hardware protection"

@@ -52,11 +52,27 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+    uint64_t corrupted;        /* envelopes whose bytes do not match their hash */
+    bool store_bad;            /* /healthz "store" is not OK (atomic) */
+    aegis_err restore_err;     /* why a persisted batch was refused at restore */
 };
 
 /* pipeline.c */
 aegis_err aegisd_pipeline_index_batch(struct aegisd_pipeline *p, const char *json, size_t len);
 void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64_t first, uint64_t count);
+
+/* pipeline_guard.c */
+/* Before the core opens: refuse to make new keys over a used store. */
+aegis_err aegisd_pipeline_check_keys(struct aegisd *d, const char **detail);
+/* After restore: the sealed high-water mark against the store. */
+aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char **detail);
+/* An envelope read back matches its hash (else: logged, counted, false). */
+bool aegisd_pipeline_envelope_intact(struct aegisd_pipeline *p, const aegis_store_env *env);
+/* /healthz "store" after a write with outcome err. */
+void aegisd_pipeline_store_written(struct aegisd_pipeline *p, aegis_err err);
+/* A small write tells whether the store takes writes (always, or only
+ * while it is reported unhealthy). */
+void aegisd_pipeline_store_probe(struct aegisd_pipeline *p, bool always);
 
 /* pipeline_risk.c */
 void aegisd_pipeline_poll_risk_file(struct aegisd_pipeline *p);

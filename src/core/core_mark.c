@@ -1,0 +1,344 @@
+/*
+ * core_mark.c - the sealed high-water mark: what this core has released.
+ *
+ * The host's store is not trusted to say where the chain ends (a dropped
+ * WAL or an old aegis.db put back would make the core sign a published
+ * batch number again with other contents, and forget acknowledged
+ * envelopes). So the core keeps its own record, data_dir/hwm.sealed:
+ *
+ *   - the last batch number it signed and released, with its hash, and the
+ *     batch itself until the host has persisted it (so a crash between the
+ *     mark and the store's insert re-offers that same batch: no number is
+ *     ever signed with two contents);
+ *   - the highest envelope id a receipt acknowledged.
+ *
+ * The file is rewritten (aegis_file_write_atomic: fsync'd temp file,
+ * rename, directory fsync) BEFORE the batch or the receipt group leaves
+ * the core, under one lock (one writer; the temp name is per process).
+ * Sealed with AES-256-GCM under aegis_tee_derive_key(AEGIS_MARK_LABEL), like
+ * keyset.sealed: the host cannot forge or edit it. It can still put back
+ * an older copy of it together with an older store; what closes that is
+ * outside one machine (docs/internals/crash-safety.md).
+ *
+ * File: "AEGH" | version (1) | nonce (12) | AEAD(payload) | tag (16), the
+ * 17-byte header as associated data. Payload: be64 batch | hash (32) |
+ * be64 acked_env | be64 json_len | json.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core_int.h"
+
+void aegis__core_pending_clear(struct core_pending *p);
+
+#define MARK_MAGIC   "AEGH"
+#define MARK_VERSION 1
+#define MARK_HDR     (4 + 1 + AEGIS_AEAD_NONCE_BYTES)
+#define MARK_FIXED   (8 + 32 + 8 + 8)
+#define MARK_LABEL   "aegis/hwm/v1"
+#define MARK_MAX     (AEGIS_CORE_MARK_MAX_BATCH + MARK_HDR + MARK_FIXED + AEGIS_AEAD_TAG_BYTES)
+
+/* Compose and write the mark from the fields (caller holds mark.lock). */
+static aegis_err mark_write_locked(aegis_core *core)
+{
+    struct core_mark *m = &core->mark;
+    if (!m->path)
+        return AEGIS_OK;
+    size_t plen = MARK_FIXED + m->batch_json_len, total = MARK_HDR + plen + AEGIS_AEAD_TAG_BYTES;
+    uint8_t *pt = aegis_malloc(plen), *out = aegis_malloc(total);
+    uint8_t key[32];
+    aegis_err err = AEGIS_ERR_NOMEM;
+    if (!pt || !out)
+        goto out;
+    aegis_put_be64(pt, m->batch);
+    memcpy(pt + 8, m->hash, 32);
+    aegis_put_be64(pt + 40, m->acked_env);
+    aegis_put_be64(pt + 48, m->batch_json_len);
+    if (m->batch_json_len)
+        memcpy(pt + MARK_FIXED, m->batch_json, m->batch_json_len);
+    memcpy(out, MARK_MAGIC, 4);
+    out[4] = MARK_VERSION;
+    err = aegis_tee_derive_key(core->tee, MARK_LABEL, key);
+    if (!err)
+        err = aegis_tee_random(core->tee, out + 5, AEGIS_AEAD_NONCE_BYTES);
+    if (!err)
+        err = aegis_aead_seal(out + MARK_HDR, out + MARK_HDR + plen, key, out + 5, out, MARK_HDR, pt, plen);
+    aegis_memzero(key, sizeof(key));
+    if (!err)
+        err = aegis_file_write_atomic(m->path, out, total, 0600);
+    if (err)
+        err = AEGIS_ERR_CORE_MARK;
+out:
+    aegis_free(pt);
+    aegis_free(out);
+    return err;
+}
+
+static aegis_err mark_read(aegis_core *core, const uint8_t *in, size_t len)
+{
+    struct core_mark *m = &core->mark;
+    if (len < MARK_HDR + MARK_FIXED + AEGIS_AEAD_TAG_BYTES || memcmp(in, MARK_MAGIC, 4) != 0 ||
+        in[4] != MARK_VERSION)
+        return AEGIS_ERR_CORE_MARK;
+    size_t plen = len - MARK_HDR - AEGIS_AEAD_TAG_BYTES;
+    uint8_t *pt = aegis_malloc(plen);
+    uint8_t key[32];
+    if (!pt)
+        return AEGIS_ERR_NOMEM;
+    aegis_err err = aegis_tee_derive_key(core->tee, MARK_LABEL, key);
+    if (!err)
+        err = aegis_aead_open(pt, key, in + 5, in, MARK_HDR, in + MARK_HDR, plen, in + MARK_HDR + plen);
+    aegis_memzero(key, sizeof(key));
+    uint64_t jlen = err ? 0 : aegis_get_be64(pt + 48);
+    if (err || jlen != plen - MARK_FIXED) {
+        aegis_free(pt);
+        return err == AEGIS_ERR_NOMEM ? err : AEGIS_ERR_CORE_MARK;
+    }
+    m->batch = aegis_get_be64(pt);
+    memcpy(m->hash, pt + 8, 32);
+    m->acked_env = aegis_get_be64(pt + 40);
+    if (jlen) {
+        m->batch_json = aegis_malloc(jlen);
+        if (!m->batch_json) {
+            aegis_free(pt);
+            return AEGIS_ERR_NOMEM;
+        }
+        memcpy(m->batch_json, pt + MARK_FIXED, jlen);
+        m->batch_json_len = jlen;
+    }
+    aegis_free(pt);
+    m->found = true;
+    return AEGIS_OK;
+}
+
+aegis_err aegis__core_mark_open(aegis_core *core, const char *data_dir, const char **detail)
+{
+    struct core_mark *m = &core->mark;
+    pthread_mutex_init(&m->lock, NULL);
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/hwm.sealed", data_dir) >= (int)sizeof(path)) {
+        *detail = "data dir path too long";
+        return AEGIS_ERR_INVAL;
+    }
+    m->path = aegis_strdup(path);
+    if (!m->path) {
+        *detail = "out of memory";
+        return AEGIS_ERR_NOMEM;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return AEGIS_OK;   /* a fresh data dir, or one from before the mark */
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    aegis_err err = aegis_file_read(path, MARK_MAX, &buf, &n);
+    if (!err)
+        err = mark_read(core, buf, n);
+    aegis_free(buf);
+    if (err)
+        *detail = "cannot read or unseal hwm.sealed (modified file or another TEE's key)";
+    return err == AEGIS_ERR_NOMEM ? err : err ? AEGIS_ERR_CORE_MARK : AEGIS_OK;
+}
+
+void aegis__core_mark_free(aegis_core *core)
+{
+    struct core_mark *m = &core->mark;
+    if (!m->path)
+        return;
+    aegis_free(m->path);
+    aegis_free(m->batch_json);
+    pthread_mutex_destroy(&m->lock);
+    memset(m, 0, sizeof(*m));
+}
+
+aegis_err aegis__core_mark_batch(aegis_core *core, uint64_t number, const uint8_t hash[32], const char *json,
+                                 size_t len)
+{
+    struct core_mark *m = &core->mark;
+    if (len > AEGIS_CORE_MARK_MAX_BATCH)
+        return AEGIS_ERR_TOO_BIG;
+    char *copy = aegis_malloc(len ? len : 1);
+    if (!copy)
+        return AEGIS_ERR_NOMEM;
+    memcpy(copy, json, len);
+    pthread_mutex_lock(&m->lock);
+    aegis_free(m->batch_json);
+    m->batch = number;
+    memcpy(m->hash, hash, 32);
+    m->batch_json = copy;
+    m->batch_json_len = len;
+    aegis_err err = mark_write_locked(core);
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
+void aegis__core_mark_persisted(aegis_core *core, uint64_t number)
+{
+    struct core_mark *m = &core->mark;
+    pthread_mutex_lock(&m->lock);
+    if (m->batch == number && m->batch_json) {
+        /* the next write drops it; until then the copy on disk is harmless */
+        aegis_free(m->batch_json);
+        m->batch_json = NULL;
+        m->batch_json_len = 0;
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
+aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n)
+{
+    struct core_mark *m = &core->mark;
+    uint64_t hi = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].envelope_id > hi)
+            hi = r[i].envelope_id;
+    aegis_err err = AEGIS_OK;
+    pthread_mutex_lock(&m->lock);
+    if (hi > m->acked_env) {
+        uint64_t before = m->acked_env;
+        m->acked_env = hi;
+        err = mark_write_locked(core);
+        if (err)
+            m->acked_env = before;   /* not released: not acknowledged */
+    }
+    pthread_mutex_unlock(&m->lock);
+    return err;
+}
+
+void aegis_core_mark_get(aegis_core *core, aegis_core_mark_info *ret)
+{
+    struct core_mark *m = &core->mark;
+    memset(ret, 0, sizeof(*ret));
+    if (!m->path)
+        return;
+    pthread_mutex_lock(&m->lock);
+    ret->found = m->found;
+    ret->batch = m->batch;
+    memcpy(ret->hash, m->hash, 32);
+    ret->acked_env = m->acked_env;
+    pthread_mutex_unlock(&m->lock);
+}
+
+aegis_err aegis__core_mark_check_next(aegis_core *core, uint64_t number)
+{
+    struct core_mark *m = &core->mark;
+    if (!m->path)
+        return AEGIS_OK;
+    pthread_mutex_lock(&m->lock);
+    bool ok = number > m->batch;
+    pthread_mutex_unlock(&m->lock);
+    return ok ? AEGIS_OK : AEGIS_ERR_CORE_STORE_BEHIND;
+}
+
+aegis_err aegis__core_mark_check_restored(aegis_core *core, uint64_t number, const uint8_t hash[32])
+{
+    struct core_mark *m = &core->mark;
+    if (!m->path)
+        return AEGIS_OK;
+    pthread_mutex_lock(&m->lock);
+    bool ok = number != m->batch || aegis_ct_eq(hash, m->hash, 32);
+    pthread_mutex_unlock(&m->lock);
+    return ok ? AEGIS_OK : AEGIS_ERR_CORE_FORK;
+}
+
+/* The batch the mark holds becomes the pending one again, not yet offered
+ * (caller holds core->lock and mark.lock; core->next_number == m->batch).
+ * It must continue the restored chain and be the one the mark names. */
+static aegis_err rearm_pending(aegis_core *core)
+{
+    struct core_mark *m = &core->mark;
+    struct core_pending *p = &core->pending;
+    json_error_t jerr;
+    json_t *j = json_loadb(m->batch_json, m->batch_json_len, 0, &jerr);
+    aegis_chain_batch cb;
+    aegis_err err = j ? aegis_chain_batch_from_json(j, &cb, NULL) : AEGIS_ERR_CHAIN_FORMAT;
+    json_decref(j);
+    if (err)
+        return AEGIS_ERR_CORE_MARK;
+    err = AEGIS_ERR_CORE_MARK;
+    uint8_t hash[32];
+    size_t n = cb.n_txs;
+    if (n == 0 || cb.h.number != m->batch || !aegis_ct_eq(cb.h.parent_hash, core->parent_hash, 32) ||
+        aegis_batch_header_hash(&cb.h, hash) || !aegis_ct_eq(hash, m->hash, 32) ||
+        !aegis_ct_eq(cb.hash, m->hash, 32))
+        goto out;
+    err = AEGIS_ERR_NOMEM;
+    p->senders = aegis_malloc(n * 20);
+    p->nonces = aegis_malloc(n * sizeof(uint64_t));
+    p->tx_hashes = aegis_malloc(n * 32);
+    p->mig_groups = aegis_calloc(n, sizeof(uint64_t));
+    p->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
+    p->json = aegis_malloc(m->batch_json_len);
+    if (!p->senders || !p->nonces || !p->tx_hashes || !p->mig_groups || !p->envelope_ids || !p->json) {
+        aegis__core_pending_clear(p);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memcpy(p->senders[i], cb.txs[i].sender, 20);
+        p->nonces[i] = cb.txs[i].nonce;
+        memcpy(p->tx_hashes[i], cb.txs[i].hash, 32);
+        p->envelope_ids[i] = cb.txs[i].envelope_id;
+        /* replayed into the pool like any pending envelope: its class there */
+        const struct aegis_mempool_tx *t = aegis_mempool_get(core->mp, cb.txs[i].hash);
+        if (t && t->cls.migration)
+            p->mig_groups[i] = t->cls.migration_group ? t->cls.migration_group : t->declared_group;
+    }
+    memcpy(p->json, m->batch_json, m->batch_json_len);
+    p->json_len = m->batch_json_len;
+    p->n = n;
+    p->number = cb.h.number;
+    memcpy(p->hash, m->hash, 32);
+    p->timestamp_ms = cb.h.timestamp_ms;
+    p->offered = false;
+    p->marked = true;
+    p->active = true;
+    err = AEGIS_OK;
+out:
+    aegis_chain_batch_clear(&cb);
+    return err;
+}
+
+aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, const char **detail)
+{
+    struct core_mark *m = &core->mark;
+    if (!m->path)
+        return AEGIS_OK;
+    aegis_err err = AEGIS_OK;
+    pthread_mutex_lock(&core->lock);
+    pthread_mutex_lock(&m->lock);
+    uint64_t last = core->next_number - 1;
+    if (m->batch > last) {
+        if (m->batch == last + 1 && m->batch_json && !core->pending.active) {
+            /* signed and marked, then the process stopped before the store
+             * had it: the next cut offers exactly that batch */
+            err = rearm_pending(core);
+            if (err)
+                *detail = "the batch kept in hwm.sealed does not continue the store's chain";
+        } else {
+            err = AEGIS_ERR_CORE_STORE_BEHIND;
+            *detail = "the store's batches end before the last batch this sequencer signed (hwm.sealed)";
+        }
+    }
+    if (!err && env_last < m->acked_env) {
+        err = AEGIS_ERR_CORE_STORE_BEHIND;
+        *detail = "the envelope log ends before the last envelope this sequencer acknowledged (hwm.sealed)";
+    }
+    if (!err && (m->batch < last || !m->found)) {
+        /* a data dir from before the mark, or a mark older than the store
+         * (put back by the host): it follows the verified chain from now */
+        m->batch = last;
+        memcpy(m->hash, core->parent_hash, 32);
+        aegis_free(m->batch_json);
+        m->batch_json = NULL;
+        m->batch_json_len = 0;
+        err = mark_write_locked(core);
+        if (err)
+            *detail = "cannot write hwm.sealed";
+        else
+            m->found = true;
+    }
+    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_unlock(&core->lock);
+    return err;
+}

@@ -114,7 +114,8 @@ void aegis_core_mark_get(aegis_core *core, aegis_core_mark_info *ret);
  * store lost batches or acknowledged envelopes the mark records (nothing
  * may be cut then). When only the last signed batch never reached the
  * store, the next aegis_core_cut_batch offers that same batch again. */
-aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, const char **detail) AEGIS_WUR;
+aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, bool accept_env_loss,
+                                    const char **detail) AEGIS_WUR;
 
 /* Envelopes evicted or expired since the last call (host records status). */
 size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);

@@ -144,6 +144,9 @@ aegis_err aegis_store_range(aegis_store *st, const char *coll, uint64_t from, ui
                             aegis_store_rec_cb cb, void *arg) AEGIS_WUR;
 
 /* ---- small metadata (string key -> blob) ---- */
+/* Meta key: "1" once the operator accepted lost acknowledged envelopes
+ * (aegis recover --accept-lost-envelopes); aegisd clears it at start. */
+#define AEGIS_RECOVER_ACCEPT_KEY "recover_accept_lost_envelopes"
 aegis_err aegis_store_meta_put(aegis_store *st, const char *key, const uint8_t *val, size_t len) AEGIS_WUR;
 aegis_err aegis_store_meta_get(aegis_store *st, const char *key, uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
 

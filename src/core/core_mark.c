@@ -299,7 +299,7 @@ out:
     return err;
 }
 
-aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, const char **detail)
+aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, bool accept_env_loss, const char **detail)
 {
     struct core_mark *m = &core->mark;
     if (!m->path)
@@ -320,9 +320,21 @@ aegis_err aegis_core_restore_finish(aegis_core *core, uint64_t env_last, const c
             *detail = "the store's batches end before the last batch this sequencer signed (hwm.sealed)";
         }
     }
+    bool lower_acked = false;
+    if (!err && env_last < m->acked_env && accept_env_loss) {
+        /* the operator accepted the loss (aegis recover --accept-lost-envelopes):
+         * the mark follows the log, so the next ids are acknowledged anew */
+        m->acked_env = env_last;
+        lower_acked = true;
+    }
     if (!err && env_last < m->acked_env) {
         err = AEGIS_ERR_CORE_STORE_BEHIND;
         *detail = "the envelope log ends before the last envelope this sequencer acknowledged (hwm.sealed)";
+    }
+    if (!err && lower_acked && !(m->batch < last || !m->found)) {
+        err = mark_write_locked(core);
+        if (err)
+            *detail = "cannot write hwm.sealed";
     }
     if (!err && (m->batch < last || !m->found)) {
         /* a data dir from before the mark, or a mark older than the store

@@ -55,7 +55,19 @@ aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char *
         AEGIS_LOGW(MOD, "sealed high-water mark older than the store (put back?): following the store",
                    "mark_batch=%llu store_last_batch=%llu", (unsigned long long)m.batch,
                    (unsigned long long)p->last_batch);
-    err = aegis_core_restore_finish(p->core, env_last, detail);
+    /* the operator's one-shot consent to lost envelopes (aegis recover) */
+    uint8_t *flag = NULL;
+    size_t flag_len = 0;
+    bool accept = aegis_store_meta_get(p->d->store, AEGIS_RECOVER_ACCEPT_KEY, &flag, &flag_len) == AEGIS_OK &&
+                  flag_len == 1 && flag[0] == '1';
+    aegis_free(flag);
+    if (accept && env_last < m.acked_env)
+        AEGIS_LOGW(MOD, "ACKNOWLEDGED ENVELOPES LOST: accepted by the operator (aegis recover --accept-lost-envelopes)",
+                   "first_lost=%llu last_lost=%llu", (unsigned long long)env_last + 1,
+                   (unsigned long long)m.acked_env);
+    err = aegis_core_restore_finish(p->core, env_last, accept, detail);
+    if (!err && accept && aegis_store_meta_put(p->d->store, AEGIS_RECOVER_ACCEPT_KEY, (const uint8_t *)"0", 1) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "cannot clear the recover consent flag", NULL);
     if (err == AEGIS_ERR_CORE_STORE_BEHIND || err == AEGIS_ERR_CORE_MARK) {
         char hex[65];
         aegis_hex_encode(hex, m.hash, 32);

@@ -1,0 +1,203 @@
+/* test_rollback.c - a host that loses or rolls back the store never makes
+ * aegisd sign a published batch number again (issue 12): an old aegis.db
+ * put back after a SIGKILL under load is refused against the sealed
+ * high-water mark, `aegis recover` brings the store back up to it from the
+ * batches exported before, and the chain then continues where it was; a
+ * missing keyset.sealed over a used store (pending envelopes only, or
+ * batches) is refused before anything is written. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+static const char *CONF = "[batch]\nmax = 10\ninterval_ms = 100\n";
+
+static void new_port(struct daemon *d)
+{
+    d->port = free_port();
+    snprintf(d->url, sizeof(d->url), "http://127.0.0.1:%d", d->port);
+}
+
+static void sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    assert_int_equal(system(cmd), 0);
+}
+
+static uint64_t last_batch(const struct daemon *d)
+{
+    json_t *r = rpc_call(d, "aegis_status", NULL);
+    uint64_t n = (uint64_t)json_integer_value(json_object_get(json_object_get(r, "result"), "last_batch"));
+    json_decref(r);
+    return n;
+}
+
+/* count encrypted txs from fresh senders; with wait, until all are included */
+static int load(const struct daemon *d, struct daemon *cli, const char *count, const char *timeout)
+{
+    const char *args[] = { "loadgen", "--rpc", d->url, "--count", count, "--senders", "8", "--concurrency", "4",
+                           "--timeout", timeout, "--allow-sim", NULL };
+    return run_aegis(cli, args);
+}
+
+/* Every published batch in [from, to] as one JSON array file. */
+static void export_batches(const struct daemon *d, uint64_t from, uint64_t to, const char *path)
+{
+    json_t *all = json_array();
+    for (uint64_t f = from; f <= to; f += 100) {
+        uint64_t t = f + 99 < to ? f + 99 : to;
+        char p[64];
+        snprintf(p, sizeof(p), "[%llu, %llu]", (unsigned long long)f, (unsigned long long)t);
+        json_t *r = rpc_call(d, "aegis_getBatches", p);
+        json_t *res = json_object_get(r, "result");
+        assert_int_equal(json_array_size(res), t - f + 1);
+        json_array_extend(all, res);
+        json_decref(r);
+    }
+    assert_int_equal(json_dump_file(all, path, JSON_COMPACT), 0);
+    json_decref(all);
+}
+
+static char *batch_hash(const struct daemon *d, uint64_t n)
+{
+    char p[32];
+    snprintf(p, sizeof(p), "[%llu]", (unsigned long long)n);
+    json_t *r = rpc_call(d, "aegis_getBatch", p);
+    const char *h = json_string_value(json_object_get(json_object_get(r, "result"), "hash"));
+    char *out = h ? strdup(h) : NULL;
+    json_decref(r);
+    assert_non_null(out);
+    return out;
+}
+
+static void test_old_db_put_back_is_refused_then_recovered(void **state)
+{
+    (void)state;
+    struct daemon d, c;
+    daemon_init(&d, CONF);
+    daemon_init(&c, NULL);
+    assert_true(daemon_start(&d));
+    assert_int_equal(load(&d, &c, "120", "60"), 0);
+    uint64_t last1 = last_batch(&d);
+    assert_true(last1 > 0);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    /* the operator's "backup" */
+    sh("cp '%s/aegis.db' '%s/old.db'", d.data_dir, d.dir);
+
+    new_port(&d);
+    assert_true(daemon_start(&d));
+    assert_int_equal(load(&d, &c, "200", "60"), 0);
+    uint64_t last2 = last_batch(&d);
+    assert_true(last2 > last1);
+    char *hash2 = batch_hash(&d, last2);
+    char exported[400];
+    snprintf(exported, sizeof(exported), "%s/published.json", d.dir);
+    export_batches(&d, last1 + 1, last2, exported);
+    assert_int_equal(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
+
+    /* the host puts the old database back (and loses the WAL) */
+    sh("cp '%s/old.db' '%s/aegis.db' && rm -f '%s/aegis.db-wal' '%s/aegis.db-shm'", d.dir, d.data_dir, d.data_dir,
+       d.data_dir);
+    new_port(&d);
+    assert_false(daemon_start(&d));   /* refused: today's code started at last1 and signed last1+1 again */
+    const char *err = slurp(d.err);
+    assert_non_null(strstr(err, "AEGIS_ERR_CORE_STORE_BEHIND"));
+    char want[160];
+    snprintf(want, sizeof(want), "the store ends at batch %llu", (unsigned long long)last1);
+    assert_non_null(strstr(err, want));
+    snprintf(want, sizeof(want), "this sequencer has signed batch %llu", (unsigned long long)last2);
+    assert_non_null(strstr(err, want));
+    /* refused again: nothing was signed meanwhile */
+    new_port(&d);
+    assert_false(daemon_start(&d));
+
+    /* the operator's path: the published batches back, the lost pending
+     * envelopes accepted as lost */
+    const char *rec[] = { "recover", "--data-dir", d.data_dir, "--accept-lost-envelopes", exported, NULL };
+    int rc = run_aegis(&c, rec);
+    if (rc != 0)
+        fprintf(stderr, "%s\n%s\n", slurp(c.out), slurp(c.err));
+    assert_int_equal(rc, 0);
+    snprintf(want, sizeof(want), "now end at %llu", (unsigned long long)last2);
+    assert_non_null(strstr(slurp(c.out), want));
+
+    new_port(&d);
+    assert_true(daemon_start(&d));
+    assert_int_equal(last_batch(&d), last2);
+    char *h = batch_hash(&d, last2);
+    assert_string_equal(h, hash2);   /* one hash per number */
+    free(h);
+    assert_int_equal(load(&d, &c, "30", "60"), 0);
+    uint64_t last3 = last_batch(&d);
+    assert_true(last3 > last2);
+    char p[32];
+    snprintf(p, sizeof(p), "[%llu]", (unsigned long long)(last2 + 1));
+    json_t *r = rpc_call(&d, "aegis_getBatch", p);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_object_get(r, "result"), "header"), "parent_hash")),
+                        hash2);
+    json_decref(r);
+    free(hash2);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
+/* keyset.sealed gone, the store not empty: refuse, and write no new key. */
+static void missing_keyset_refused(const char *toml, const char *timeout, int want_load_rc0)
+{
+    struct daemon d, c;
+    daemon_init(&d, toml);
+    daemon_init(&c, NULL);
+    assert_true(daemon_start(&d));
+    int rc = load(&d, &c, "40", timeout);
+    if (want_load_rc0)
+        assert_int_equal(rc, 0);
+    assert_int_equal(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
+    char ks[400];
+    snprintf(ks, sizeof(ks), "%s/keyset.sealed", d.data_dir);
+    assert_int_equal(unlink(ks), 0);
+    new_port(&d);
+    assert_false(daemon_start(&d));
+    assert_non_null(strstr(slurp(d.err), "keyset.sealed is missing"));
+    struct stat st;
+    assert_int_not_equal(stat(ks, &st), 0);   /* nothing written */
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
+static void test_missing_keyset_with_pending_envelopes(void **state)
+{
+    (void)state;
+    /* no batch is ever cut: every acknowledged envelope is pending */
+    missing_keyset_refused("[batch]\nmax = 1000\ninterval_ms = 3600000\n", "2", 0);
+}
+
+static void test_missing_keyset_with_batches(void **state)
+{
+    (void)state;
+    missing_keyset_refused(CONF, "60", 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_old_db_put_back_is_refused_then_recovered, harness_reap_all),
+        cmocka_unit_test_teardown(test_missing_keyset_with_pending_envelopes, harness_reap_all),
+        cmocka_unit_test_teardown(test_missing_keyset_with_batches, harness_reap_all),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -4,7 +4,8 @@
  * high-water mark, `aegis recover` brings the store back up to it from the
  * batches exported before, and the chain then continues where it was; a
  * missing keyset.sealed over a used store (pending envelopes only, or
- * batches) is refused before anything is written. */
+ * batches) is refused before anything is written; /healthz leaves "storage
+ * full" once writes succeed again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -192,12 +194,66 @@ static void test_missing_keyset_with_batches(void **state)
     missing_keyset_refused(CONF, "60", 1);
 }
 
+static int healthz(const struct daemon *d)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "%s/healthz", d->url);
+    aegis_http_response hr = { 0 };
+    int status = aegis_http_get(url, 5000, &hr) == AEGIS_OK ? hr.status : -1;
+    aegis_http_response_clear(&hr);
+    return status;
+}
+
+/* A disk-full episode: degraded while writes fail, healthy again (200) once
+ * they succeed. Needs a small tmpfs: root with mount(2); skipped otherwise. */
+static void test_healthz_recovers_after_disk_full(void **state)
+{
+    (void)state;
+    struct daemon d, c;
+    daemon_init(&d, CONF);
+    daemon_init(&c, NULL);
+    char mnt[300];
+    snprintf(mnt, sizeof(mnt), "%.250s/small", d.dir);
+    assert_int_equal(mkdir(mnt, 0700), 0);
+    if (geteuid() != 0 || mount("tmpfs", mnt, "tmpfs", 0, "size=4m,mode=0700") != 0) {
+        daemon_cleanup(&c);
+        daemon_cleanup(&d);
+        skip();
+    }
+    snprintf(d.data_dir, sizeof(d.data_dir), "%s/data", mnt);
+    assert_true(daemon_start(&d));
+    assert_int_equal(healthz(&d), 200);
+    /* fill the disk, then submit: the writes fail */
+    char filler[400];
+    snprintf(filler, sizeof(filler), "%s/filler", mnt);
+    sh("dd if=/dev/zero of='%s' bs=64k 2>/dev/null || true", filler);
+    int degraded = 200;
+    for (int i = 0; i < 10 && degraded == 200; i++) {
+        (void)load(&d, &c, "50", "2");
+        degraded = healthz(&d);
+    }
+    assert_true(degraded == 206 || degraded == 503);
+    /* space again: healthy within a few seconds, and submissions go through */
+    assert_int_equal(unlink(filler), 0);
+    int status = 0;
+    for (int i = 0; i < 50 && (status = healthz(&d)) != 200; i++)
+        usleep(100000);
+    assert_int_equal(status, 200);
+    assert_int_equal(load(&d, &c, "10", "30"), 0);
+    assert_int_equal(healthz(&d), 200);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    umount(mnt);
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_old_db_put_back_is_refused_then_recovered, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_pending_envelopes, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_batches, harness_reap_all),
+        cmocka_unit_test_teardown(test_healthz_recovers_after_disk_full, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

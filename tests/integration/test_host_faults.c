@@ -1,11 +1,12 @@
-/* test_rollback.c - a host that loses or rolls back the store never makes
+/* test_host_faults.c - a host that loses or rolls back the store never makes
  * aegisd sign a published batch number again (issue 12): an old aegis.db
  * put back after a SIGKILL under load is refused against the sealed
  * high-water mark, `aegis recover` brings the store back up to it from the
  * batches exported before, and the chain then continues where it was; a
  * missing keyset.sealed over a used store (pending envelopes only, or
  * batches) is refused before anything is written; /healthz leaves "storage
- * full" once writes succeed again. */
+ * full" once writes succeed again; an envelope whose bytes no longer match
+ * its hash is "corrupted" (logged, counted), never replayed or "rejected". */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "harness.h"
 
@@ -247,6 +249,73 @@ static void test_healthz_recovers_after_disk_full(void **state)
     daemon_cleanup(&d);
 }
 
+/* Flip one byte of envelope id's data in the database file. */
+static void flip_envelope_byte(const char *data_dir, int64_t id)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/aegis.db", data_dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT data FROM envelopes WHERE id = ?1", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_int64(s, 1, id);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int n = sqlite3_column_bytes(s, 0);
+    assert_true(n > 100);
+    unsigned char *b = malloc((size_t)n);
+    memcpy(b, sqlite3_column_blob(s, 0), (size_t)n);
+    sqlite3_finalize(s);
+    b[n / 2] ^= 0x01;
+    assert_int_equal(sqlite3_prepare_v2(db, "UPDATE envelopes SET data = ?1 WHERE id = ?2", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_blob(s, 1, b, n, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, id);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    free(b);
+}
+
+static void test_corrupted_envelope_is_not_rejected(void **state)
+{
+    (void)state;
+    struct daemon d, c;
+    daemon_init(&d, "[batch]\nmax = 1000\ninterval_ms = 3600000\n");
+    daemon_init(&c, NULL);
+    assert_true(daemon_start(&d));
+    (void)load(&d, &c, "12", "2");   /* acknowledged, pending: no batch is cut */
+    assert_int_equal(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
+    flip_envelope_byte(d.data_dir, 5);
+    new_port(&d);
+    assert_false(daemon_start(&d));   /* up, but not healthy: the store's integrity is degraded */
+    assert_true(d.pid > 0);
+    char url[128];
+    snprintf(url, sizeof(url), "%s/healthz", d.url);
+    aegis_http_response hr = { 0 };
+    assert_int_equal(aegis_http_get(url, 5000, &hr), AEGIS_OK);
+    assert_int_equal(hr.status, 206);
+    aegis_http_response_clear(&hr);
+    const char *err = slurp(d.err);
+    assert_non_null(strstr(err, "CORRUPTED envelope"));
+    assert_non_null(strstr(err, "id=5 "));
+    json_t *r = rpc_call(&d, "aegis_getEnvelope", "[5]");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "result"), "status")), "pending");
+    json_decref(r);
+    r = rpc_call(&d, "aegis_getEnvelope", "[6]");   /* its neighbours were replayed as usual */
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "result"), "status")), "pending");
+    json_decref(r);
+    snprintf(url, sizeof(url), "%s/metrics", d.url);
+    assert_int_equal(aegis_http_get(url, 5000, &hr), AEGIS_OK);
+    assert_non_null(strstr((const char *)hr.body, "aegis_envelopes_corrupted_total 1\n"));
+    aegis_http_response_clear(&hr);
+    r = rpc_call(&d, "aegis_status", NULL);
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(json_object_get(r, "result"), "core"),
+                                                        "mempool")), 11);
+    json_decref(r);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -254,6 +323,7 @@ int main(void)
         cmocka_unit_test_teardown(test_missing_keyset_with_pending_envelopes, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_batches, harness_reap_all),
         cmocka_unit_test_teardown(test_healthz_recovers_after_disk_full, harness_reap_all),
+        cmocka_unit_test_teardown(test_corrupted_envelope_is_not_rejected, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

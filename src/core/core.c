@@ -126,6 +126,7 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
         goto fail_msg;
     pthread_mutex_init(&core->lock, NULL);
     pthread_mutex_init(&core->seal_lock, NULL);
+    pthread_mutex_init(&core->snap_lock, NULL);
     pthread_rwlock_init(&core->ks_lock, NULL);
     core->chain_id = cfg->chain_id;
     core->max_batch = cfg->batch_max;
@@ -243,6 +244,8 @@ void aegis_core_free(aegis_core *core)
     aegis_free(core->dropped);
     pthread_mutex_destroy(&core->lock);
     pthread_mutex_destroy(&core->seal_lock);
+    pthread_mutex_destroy(&core->snap_lock);
+    aegis_free(core->snap);
     pthread_rwlock_destroy(&core->ks_lock);
     aegis_free(core);
 }

@@ -89,6 +89,9 @@ struct aegis_core {
     uint8_t risk_level;
     struct core_pending pending;
     struct core_mark mark;
+    pthread_mutex_t snap_lock;   /* one writer of restore.sealed (core_snapshot.c) */
+    uint8_t *snap;               /* an opened restart snapshot, until applied */
+    size_t snap_len;
 
     /* SLH-DSA epoch seals: hashes of committed, unsealed batches */
     uint64_t seal_first;         /* batch number of unsealed[0] */

@@ -163,9 +163,13 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
     err = aegis_core_commit_batch(p->core, b);
     if (err)
         AEGIS_LOGE(MOD, "commit failed", "number=%llu err=%s", (unsigned long long)b->number, aegis_err_name(err));
-    if (aegis_store_env_set_status(p->d->store, b->envelope_ids, b->n, AEGIS_ENV_INCLUDED, NULL) != AEGIS_OK)
+    if (aegis_store_env_set_status(p->d->store, b->envelope_ids, b->n, AEGIS_ENV_INCLUDED, NULL) != AEGIS_OK) {
         AEGIS_LOGW(MOD, "cannot mark envelopes included (restart repairs it)", "number=%llu",
                    (unsigned long long)b->number);
+        p->snapshot_blocked = true;   /* the repair needs the full walk */
+    } else {
+        aegisd_pipeline_snapshot_save(p, false);
+    }
     pthread_mutex_lock(&p->lock);
     p->batches++;
     pthread_cond_broadcast(&p->published);
@@ -440,8 +444,16 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         return AEGIS_ERR_CORE_RESTORE;
     }
     last = 0;
+    /* the restart snapshot stands for batches 1..S (verified when saved) */
+    uint64_t from = 1;
     if (!err)
-        err = aegis_store_range(p->d->store, "batch", 1, UINT64_MAX, restore_batch_cb, p);
+        err = aegisd_pipeline_snapshot_restore(p, &from);
+    if (err == AEGIS_ERR_CORE_FORK) {
+        *detail = "the store holds another batch under a number this sequencer signed (hwm.sealed)";
+        return err;
+    }
+    if (!err)
+        err = aegis_store_range(p->d->store, "batch", from, UINT64_MAX, restore_batch_cb, p);
     if (!err && aegis_store_last(p->d->store, "batch", &last) == AEGIS_OK && last != p->last_batch) {
         if (p->restore_err == AEGIS_ERR_CORE_FORK) {
             AEGIS_LOGE(MOD, "the store's batch differs from the one this sequencer signed", "number=%llu",
@@ -452,14 +464,16 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         *detail = "persisted batches do not continue the chain, or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
+    uint64_t seals_before = p->snap.next_seal ? p->snap.next_seal - 1 : 0;   /* spans: the indexer */
     if (!err)
-        err = aegis_store_range(p->d->store, "seal", 1, UINT64_MAX, restore_seal_cb, p);
-    if (!err && aegis_store_last(p->d->store, "seal", &last) == AEGIS_OK && last != p->n_seals) {
+        err = aegis_store_range(p->d->store, "seal", seals_before + 1, UINT64_MAX, restore_seal_cb, p);
+    if (!err && aegis_store_last(p->d->store, "seal", &last) == AEGIS_OK && last != seals_before + p->n_seals) {
         *detail = "persisted seals do not continue each other or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
+    p->n_checkpoints = p->snap.checkpoints;   /* covered by the snapshot */
     if (!err)
-        err = aegis_store_range(p->d->store, "checkpoint", 1, UINT64_MAX, restore_ckpt_cb, p);
+        err = aegis_store_range(p->d->store, "checkpoint", p->snap.checkpoints + 1, UINT64_MAX, restore_ckpt_cb, p);
     if (!err && aegis_store_last(p->d->store, "checkpoint", &last) == AEGIS_OK && last != p->n_checkpoints) {
         *detail = "persisted checkpoints do not continue each other or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
@@ -493,7 +507,7 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         }
     }
     struct replay_ctx rc = { .p = p };
-    err = aegis_store_env_range(p->d->store, 1, UINT64_MAX, replay_cb, &rc);
+    err = aegis_store_env_range_pending(p->d->store, 1, UINT64_MAX, replay_cb, &rc);
     if (err) {
         *detail = "cannot replay the envelope log";
         return err;
@@ -584,6 +598,8 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     err = restore(p, detail);
     if (err)
         goto fail;
+    if (aegisd_pipeline_index_start(p) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "cannot start the receipt indexer: old receipts read unknown until restart", NULL);
     aegis_ingest_opts io = {
         .commit_interval_us = d->cfg.storage_ingest_interval_us ? d->cfg.storage_ingest_interval_us
                                                                 : AEGIS_INGEST_NO_PACING,
@@ -660,6 +676,9 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    aegisd_pipeline_index_join(p);
+    if (p->started)
+        aegisd_pipeline_snapshot_save(p, true);
     /* a last try for registry changes a failed write left unpersisted */
     if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
         AEGIS_LOGW(MOD, "registry changes not persisted at shutdown", NULL);
@@ -679,5 +698,6 @@ void aegisd_pipeline_status(struct aegisd *d, json_t *out)
     }
     pthread_mutex_lock(&p->lock);
     json_object_set_new(out, "last_batch", json_integer((json_int_t)p->last_batch));
+    json_object_set_new(out, "index_loading", json_boolean(p->indexing));
     pthread_mutex_unlock(&p->lock);
 }

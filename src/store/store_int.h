@@ -58,6 +58,10 @@ struct aegis_store_ops {
      * cb returning non-zero stops the scan. *ret_n = how many were visited. */
     aegis_err (*env_scan)(void *ctx, uint64_t from, uint64_t to, size_t max,
                           aegis__env_scan_cb cb, void *arg, size_t *ret_n);
+    /* optional: env_scan of "pending" envelopes only (an index finds them;
+     * without it the generic code filters env_scan) */
+    aegis_err (*env_scan_pending)(void *ctx, uint64_t from, uint64_t to, size_t max,
+                                  aegis__env_scan_cb cb, void *arg, size_t *ret_n);
     /* required: all ids must exist, else AEGIS_ERR_NOT_FOUND and nothing
      * changes. reason is NULL unless status is REJECTED. */
     aegis_err (*env_set_status)(void *ctx, const uint64_t *ids, size_t n,

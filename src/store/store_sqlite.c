@@ -72,6 +72,9 @@ static const char *const stmt_sql[SQ__COUNT] = {
     [SQ_ENV_GET] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes WHERE id = ?1",
     [SQ_ENV_SCAN] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
                     " WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
+    /* the partial index envelopes_pending finds them */
+    [SQ_ENV_SCAN_PENDING] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
+                            " WHERE status = 0 AND id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
     [SQ_ENV_SET_STATUS] = "UPDATE envelopes SET status = ?1, reason = ?2 WHERE id = ?3",
     /* ids are dense (insert-only, rolled-back rowids were never visible) */
     [SQ_ENV_COUNT] = "SELECT coalesce(max(id), 0) FROM envelopes",
@@ -508,6 +511,7 @@ const struct aegis_store_ops aegis__store_sqlite_ops = {
     .env_get = aegis__sq_env_get,
     .env_find = aegis__sq_env_find,
     .env_scan = aegis__sq_env_scan,
+    .env_scan_pending = aegis__sq_env_scan_pending,
     .env_set_status = aegis__sq_env_set_status,
     .env_count = aegis__sq_env_count,
     .rec_put = aegis__sq_rec_put,

@@ -76,6 +76,17 @@ int aegis_store_schema_version(const aegis_store *st);
  * "degraded"). Resets to AEGIS_OK on the next successful write. */
 aegis_err aegis_store_health(const aegis_store *st);
 
+/* A structural integrity check of the whole store (sqlite: PRAGMA
+ * quick_check, which reads every page). Open runs it itself on a file of
+ * up to AEGIS_STORE_QUICK_CHECK_AT_OPEN bytes (refusing a damaged one with
+ * AEGIS_ERR_STORE_CORRUPT); on a larger one it would cost seconds at
+ * start, so open leaves it to this call, which the caller runs off the
+ * start path. AEGIS_OK when it already ran or found nothing;
+ * AEGIS_ERR_STORE_CORRUPT when the file is damaged. Thread-safe (its own
+ * connection). */
+#define AEGIS_STORE_QUICK_CHECK_AT_OPEN (256ull << 20)
+aegis_err aegis_store_quick_check(aegis_store *st) AEGIS_WUR;
+
 /* (added) Limits enforced by every backend: AEGIS_ERR_TOO_BIG past them. */
 #define AEGIS_STORE_MAX_VALUE    (64u << 20)  /* envelope / record / meta blob */
 #define AEGIS_STORE_MAX_REASON   1024         /* rejection reason, bytes */

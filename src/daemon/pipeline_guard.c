@@ -109,7 +109,8 @@ static void store_health_set(struct aegisd_pipeline *p, aegis_err err)
         (void)aegis_rpc_health_set(p->d->rpc, "store", AEGIS_HEALTH_OK, aegis_store_backend_name(p->d->store));
     else
         (void)aegis_rpc_health_set(p->d->rpc, "store",
-                                   err == AEGIS_ERR_STORE_READONLY ? AEGIS_HEALTH_DOWN : AEGIS_HEALTH_DEGRADED,
+                                   err == AEGIS_ERR_STORE_READONLY || err == AEGIS_ERR_STORE_CORRUPT
+                                       ? AEGIS_HEALTH_DOWN : AEGIS_HEALTH_DEGRADED,
                                    aegis_strerror(err));
 }
 

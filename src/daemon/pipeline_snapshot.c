@@ -87,7 +87,14 @@ static void *indexer_main(void *arg)
 {
     struct aegisd_pipeline *p = arg;
     uint64_t t0 = aegis_now_ns();
-    aegis_err err = aegis_store_range(p->d->store, "batch", 1, p->snap.batch, index_cb, p);
+    /* a large store's integrity check, which open left to us */
+    aegis_err err = aegis_store_quick_check(p->d->store);
+    if (err) {
+        AEGIS_LOGE(MOD, "STORE CORRUPT: the database fails its integrity check (restore it from a copy)", "err=%s",
+                   aegis_err_name(err));
+        (void)aegis_rpc_health_set(p->d->rpc, "store_integrity", AEGIS_HEALTH_DOWN, aegis_strerror(err));
+    }
+    err = p->snap.batch ? aegis_store_range(p->d->store, "batch", 1, p->snap.batch, index_cb, p) : AEGIS_OK;
     if (!err && p->snap.next_seal > 1)
         err = aegis_store_range(p->d->store, "seal", 1, p->snap.next_seal - 1, seal_span_cb, p);
     pthread_mutex_lock(&p->lock);
@@ -96,7 +103,7 @@ static void *indexer_main(void *arg)
     pthread_mutex_unlock(&p->lock);
     if (err)
         AEGIS_LOGE(MOD, "receipt index of the snapshot's batches incomplete", "err=%s", aegis_err_name(err));
-    else if (!stopped)
+    else if (!stopped && p->snap.batch)
         AEGIS_LOGI(MOD, "receipt index loaded", "batches=%llu ms=%llu", (unsigned long long)p->snap.batch,
                    (unsigned long long)((aegis_now_ns() - t0) / 1000000));
     return NULL;
@@ -104,9 +111,7 @@ static void *indexer_main(void *arg)
 
 aegis_err aegisd_pipeline_index_start(struct aegisd_pipeline *p)
 {
-    if (p->snap.batch == 0)
-        return AEGIS_OK;
-    p->indexing = true;
+    p->indexing = p->snap.batch > 0;
     if (pthread_create(&p->indexer, NULL, indexer_main, p) != 0) {
         p->indexing = false;
         return AEGIS_ERR_INTERNAL;

@@ -143,6 +143,11 @@ aegis_err aegis_store_health(const aegis_store *st)
     return __atomic_load_n(&st->last_write, __ATOMIC_RELAXED);
 }
 
+aegis_err aegis_store_quick_check(aegis_store *st)
+{
+    return st->ops->quick_check ? st->ops->quick_check(st->ctx) : AEGIS_OK;
+}
+
 aegis_err aegis__store_test_exec(aegis_store *st, const char *cmd)
 {
     return st->ops->test_exec ? st->ops->test_exec(st->ctx, cmd) : AEGIS_ERR_UNSUPPORTED;

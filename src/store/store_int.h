@@ -80,6 +80,11 @@ struct aegis_store_ops {
     aegis_err (*meta_put)(void *ctx, const char *key, const uint8_t *val, size_t len);
     aegis_err (*meta_get)(void *ctx, const char *key, uint8_t **ret_val, size_t *ret_len);
 
+    /* optional: a structural integrity check of the whole store (sqlite:
+     * PRAGMA quick_check) if open did not already run it; AEGIS_OK when
+     * absent */
+    aegis_err (*quick_check)(void *ctx);
+
     /* optional, tests only: run backend-specific SQL/commands on the write
      * path (e.g. PRAGMA max_page_count to simulate a full disk). */
     aegis_err (*test_exec)(void *ctx, const char *cmd);

@@ -72,6 +72,8 @@ struct aegis__sq_ctx {
     struct aegis__sq_conn r;      /* reader */
     bool read_only;
     int schema_version;
+    bool checked;                 /* quick_check ran at open */
+    char path[4096];              /* the database file (deferred quick_check) */
 
     /* group commit (store_sqlite_gc.c) */
     pthread_mutex_t q_mu;

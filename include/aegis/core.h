@@ -103,7 +103,7 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
  * before each batch and each receipt group leaves the core. */
 #define AEGIS_CORE_MARK_MAX_BATCH (64u << 20)
 typedef struct aegis_core_mark_info {
-    bool found;              /* a mark was read at start */
+    bool found;              /* a mark was read at start or written since */
     uint64_t batch;          /* last batch number signed and released */
     uint8_t hash[32];
     uint64_t acked_env;      /* highest envelope id a receipt acknowledged */

@@ -42,8 +42,10 @@ struct core_pending {
  * replace, fsync'd) before each batch and each receipt group leaves. */
 struct core_mark {
     pthread_mutex_t lock;         /* one writer of the file; guards the fields */
-    char *path;                   /* NULL: no data dir, nothing kept (tests) */
-    bool found;                   /* a mark was read at start */
+    char *path, *path_b;          /* the two files that take turns; NULL: nothing kept */
+    int fd[2];                    /* opened at the first write (-1 until then) */
+    uint64_t seq;                 /* sequence of the newest record written or read */
+    bool found;                   /* a mark was read at start or written since */
     uint64_t batch;               /* last batch number signed and released */
     uint8_t hash[32];             /* its hash */
     uint64_t acked_env;           /* highest envelope id acknowledged by a receipt */

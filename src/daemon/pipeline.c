@@ -353,6 +353,8 @@ static int restore_batch_cb(void *arg, uint64_t key, const uint8_t *val, size_t 
         err = aegisd_pipeline_index_batch(p, (const char *)val, len);
     if (err == AEGIS_ERR_CORE_FORK)
         p->restore_err = err;
+    if (!err)
+        p->restored++;
     if (err) {
         AEGIS_LOGE(MOD, "persisted batch refused", "number=%llu err=%s", (unsigned long long)key,
                    aegis_err_name(err));
@@ -435,7 +437,6 @@ static int replay_cb(void *arg, const aegis_store_env *env)
 
 static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
 {
-    uint64_t before = p->last_batch;
     uint64_t last = 0;
     /* key epochs first: every batch is checked under its epoch's key */
     aegis_err err = aegis_store_range(p->d->store, "handover", 2, UINT64_MAX, restore_handover_cb, p);
@@ -516,8 +517,8 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
     err = aegisd_pipeline_finish_restore(p, detail);
     if (err)
         return err;
-    AEGIS_LOGI(MOD, "restored", "batches=%llu seals=%zu replayed=%llu included=%llu rejected=%llu",
-               (unsigned long long)(p->last_batch - before), p->n_seals, (unsigned long long)rc.replayed,
+    AEGIS_LOGI(MOD, "restored", "batches=%llu snapshot=%llu seals=%zu replayed=%llu included=%llu rejected=%llu",
+               (unsigned long long)p->restored, (unsigned long long)p->snap.batch, p->n_seals, (unsigned long long)rc.replayed,
                (unsigned long long)rc.included, (unsigned long long)rc.rejected);
     return AEGIS_OK;
 }

@@ -55,6 +55,7 @@ struct aegisd_pipeline {
     uint64_t corrupted;        /* envelopes whose bytes do not match their hash */
     bool store_bad;            /* /healthz "store" is not OK (atomic) */
     aegis_err restore_err;     /* why a persisted batch was refused at restore */
+    uint64_t restored;         /* batches verified at restore */
 
     /* the restart snapshot (pipeline_snapshot.c) */
     aegis_core_snapshot_info snap;  /* applied at start (batch 0: none) */

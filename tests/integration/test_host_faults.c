@@ -6,7 +6,10 @@
  * missing keyset.sealed over a used store (pending envelopes only, or
  * batches) is refused before anything is written; /healthz leaves "storage
  * full" once writes succeed again; an envelope whose bytes no longer match
- * its hash is "corrupted" (logged, counted), never replayed or "rejected". */
+ * its hash is "corrupted" (logged, counted), never replayed or "rejected";
+ * a restart from the core's sealed snapshot verifies no old batch again,
+ * serves old receipts once its background index is loaded, and continues
+ * the chain; another node's snapshot does not unseal (the full walk). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -316,6 +319,103 @@ static void test_corrupted_envelope_is_not_rejected(void **state)
     daemon_cleanup(&d);
 }
 
+static char *tx_of_batch(const struct daemon *d, uint64_t n)
+{
+    char p[32];
+    snprintf(p, sizeof(p), "[%llu]", (unsigned long long)n);
+    json_t *r = rpc_call(d, "aegis_getBatch", p);
+    const char *h = json_string_value(json_object_get(
+        json_array_get(json_object_get(json_object_get(r, "result"), "txs"), 0), "hash"));
+    char *out = h ? strdup(h) : NULL;
+    json_decref(r);
+    assert_non_null(out);
+    return out;
+}
+
+static void test_restart_from_snapshot(void **state)
+{
+    (void)state;
+    struct daemon d, e, c;
+    daemon_init(&d, CONF);
+    daemon_init(&c, NULL);
+    assert_true(daemon_start(&d));
+    assert_int_equal(load(&d, &c, "150", "60"), 0);
+    uint64_t last1 = last_batch(&d);
+    char *tx1 = tx_of_batch(&d, 1), *hash_last = batch_hash(&d, last1);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);   /* saves the snapshot */
+    char path[400];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/restore.sealed", d.data_dir);
+    assert_int_equal(stat(path, &st), 0);
+
+    new_port(&d);
+    assert_true(daemon_start(&d));
+    assert_non_null(strstr(slurp(d.err), "msg=\"restored\" batches=0 "));   /* none verified again */
+    assert_int_equal(last_batch(&d), last1);
+    /* batch 1's receipt: "not ready" while the index loads, then included */
+    char p[96];
+    snprintf(p, sizeof(p), "[\"%s\"]", tx1);
+    const char *status = NULL;
+    json_t *r = NULL;
+    for (int i = 0; i < 200; i++) {
+        json_decref(r);
+        r = rpc_call(&d, "aegis_getReceipt", p);
+        json_t *res = json_object_get(r, "result");
+        if (res) {
+            status = json_string_value(json_object_get(res, "status"));
+            break;
+        }
+        assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(r, "error"), "data"),
+                                                              "name")),
+                            "AEGIS_ERR_NOT_READY");
+        usleep(50000);
+    }
+    assert_non_null(status);
+    assert_string_equal(status, "included");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(r, "result"), "batch")), 1);
+    json_decref(r);
+    bool loading = true;
+    for (int i = 0; i < 200 && loading; i++) {   /* the rest of the index follows */
+        r = rpc_call(&d, "aegis_status", NULL);
+        loading = json_is_true(json_object_get(json_object_get(r, "result"), "index_loading"));
+        json_decref(r);
+        if (loading)
+            usleep(50000);
+    }
+    assert_false(loading);
+    /* the chain continues from the snapshot's tip */
+    assert_int_equal(load(&d, &c, "30", "60"), 0);
+    uint64_t last2 = last_batch(&d);
+    assert_true(last2 > last1);
+    snprintf(p, sizeof(p), "[%llu]", (unsigned long long)(last1 + 1));
+    r = rpc_call(&d, "aegis_getBatch", p);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(r, "result"), "header"),
+                                                          "parent_hash")),
+                        hash_last);
+    json_decref(r);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+
+    /* another node's snapshot in its place: does not unseal, every batch is verified */
+    daemon_init(&e, CONF);
+    assert_true(daemon_start(&e));
+    assert_int_equal(load(&e, &c, "20", "60"), 0);
+    assert_int_equal(daemon_stop(&e, SIGTERM), 0);
+    sh("cp '%s/restore.sealed' '%s/restore.sealed'", e.data_dir, d.data_dir);
+    new_port(&d);
+    assert_true(daemon_start(&d));
+    assert_non_null(strstr(slurp(d.err), "restart snapshot does not unseal"));
+    char want[64];
+    snprintf(want, sizeof(want), "msg=\"restored\" batches=%llu ", (unsigned long long)last2);
+    assert_non_null(strstr(slurp(d.err), want));
+    assert_int_equal(last_batch(&d), last2);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    free(tx1);
+    free(hash_last);
+    daemon_cleanup(&e);
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -324,6 +424,7 @@ int main(void)
         cmocka_unit_test_teardown(test_missing_keyset_with_batches, harness_reap_all),
         cmocka_unit_test_teardown(test_healthz_recovers_after_disk_full, harness_reap_all),
         cmocka_unit_test_teardown(test_corrupted_envelope_is_not_rejected, harness_reap_all),
+        cmocka_unit_test_teardown(test_restart_from_snapshot, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -192,11 +192,17 @@ static aegis_err mark_read_file(aegis_core *core, const char *path, struct mark_
     return err == AEGIS_ERR_NOMEM ? err : err ? AEGIS_ERR_CORE_MARK : AEGIS_OK;
 }
 
-aegis_err aegis__core_mark_open(aegis_core *core, const char *data_dir, const char **detail)
+aegis_err aegis__core_mark_open(aegis_core *core, const aegis_config *cfg, const char *data_dir,
+                                const char **detail)
 {
     struct core_mark *m = &core->mark;
     pthread_mutex_init(&m->lock, NULL);
     m->fd[0] = m->fd[1] = -1;
+    /* A cluster worker rebuilds its chain from the replicated log after a
+     * restart, signing the same headers again; the log's fenced cut
+     * records are what keeps a number to one content there. No mark. */
+    if (cfg->cluster_nats_urls.n > 0)
+        return AEGIS_OK;
     char path[4096], path_b[4096];
     if (snprintf(path, sizeof(path), "%s/hwm.sealed", data_dir) >= (int)sizeof(path) ||
         snprintf(path_b, sizeof(path_b), "%s/hwm-b.sealed", data_dir) >= (int)sizeof(path_b)) {

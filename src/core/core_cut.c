@@ -158,12 +158,13 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
     out->number = h->number;
     memcpy(out->hash, cb.hash, 32);
     out->n = n;
-    p->json = aegis_malloc(out->json_len ? out->json_len : 1);
+    p->json = aegis_malloc(out->json_len + 1);   /* NUL-terminated like out->json */
     p->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
     err = AEGIS_ERR_NOMEM;
     if (!p->json || !p->envelope_ids)
         goto fail;
     memcpy(p->json, out->json, out->json_len);
+    p->json[out->json_len] = '\0';
     p->json_len = out->json_len;
     memcpy(p->envelope_ids, out->envelope_ids, n * sizeof(uint64_t));
     p->offered = true;
@@ -196,7 +197,7 @@ static aegis_err offer_pending(aegis_core *core, aegis_core_batch **ret)
     struct core_pending *p = &core->pending;
     aegis_core_batch *out = aegis_calloc(1, sizeof(*out));
     if (out) {
-        out->json = aegis_malloc(p->json_len ? p->json_len : 1);
+        out->json = aegis_malloc(p->json_len + 1);
         out->envelope_ids = aegis_malloc(p->n ? p->n * sizeof(uint64_t) : 1);
     }
     if (!out || !out->json || !out->envelope_ids) {
@@ -204,6 +205,7 @@ static aegis_err offer_pending(aegis_core *core, aegis_core_batch **ret)
         return AEGIS_ERR_NOMEM;
     }
     memcpy(out->json, p->json, p->json_len);
+    out->json[p->json_len] = '\0';
     out->json_len = p->json_len;
     memcpy(out->envelope_ids, p->envelope_ids, p->n * sizeof(uint64_t));
     out->n = p->n;

@@ -378,7 +378,7 @@ static aegis_err rearm_pending(aegis_core *core)
     p->tx_hashes = aegis_malloc(n * 32);
     p->mig_groups = aegis_calloc(n, sizeof(uint64_t));
     p->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
-    p->json = aegis_malloc(m->batch_json_len);
+    p->json = aegis_malloc(m->batch_json_len + 1);
     if (!p->senders || !p->nonces || !p->tx_hashes || !p->mig_groups || !p->envelope_ids || !p->json) {
         aegis__core_pending_clear(p);
         goto out;
@@ -394,6 +394,7 @@ static aegis_err rearm_pending(aegis_core *core)
             p->mig_groups[i] = t->cls.migration_group ? t->cls.migration_group : t->declared_group;
     }
     memcpy(p->json, m->batch_json, m->batch_json_len);
+    p->json[m->batch_json_len] = '\0';
     p->json_len = m->batch_json_len;
     p->n = n;
     p->number = cb.h.number;

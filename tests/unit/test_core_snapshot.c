@@ -94,7 +94,7 @@ static void test_snapshot_roundtrip(void **state)
     assert_int_equal(aegis_core_snapshot_apply(fx->core, c.json[3], c.len[3], &info), AEGIS_ERR_NOT_FOUND);
     assert_int_equal(aegis_core_snapshot_open(fx->core, &s), AEGIS_OK);
     /* batch 4 with one byte of its hash changed is not it either */
-    char *bad = strdup(c.json[3]);
+    char *bad = strndup(c.json[3], c.len[3]);
     char *h = strstr(bad, "\"hash\":\"0x");
     assert_non_null(h);
     h[10] = h[10] == '0' ? '1' : '0';

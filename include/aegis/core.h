@@ -50,6 +50,15 @@ typedef struct aegis_core_receipt {
 /* Envelope hash used by the host for the durable log and receipts. */
 void aegis_core_envelope_hash(const uint8_t *env, size_t len, uint8_t out[static 32]);
 
+/* The checks that need no secret, for the host to make BEFORE it writes an
+ * envelope: framing (aegis_envelope_parse), the key epoch (the current one,
+ * or the previous one inside its grace window: the rule of
+ * aegis_core_submit) and the recipient key id of that epoch. No decryption.
+ * Errors: AEGIS_ERR_ENV_* (framing, _WRONG_RECIPIENT), AEGIS_ERR_CORE_KEY_EPOCH;
+ * *reason gets static (or per-thread) text. */
+aegis_err aegis_core_envelope_check(aegis_core *core, const uint8_t *env, size_t len, uint64_t now_ms,
+                                    const char **reason) AEGIS_WUR;
+
 /* Decrypt, decode, validate, classify and admit an envelope the host has
  * already made durable under env_id. On rejection returns the specific
  * error; *reason gets static text. replay = true during restart recovery

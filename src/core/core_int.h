@@ -172,7 +172,7 @@ size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const 
 /* core_risk.c: under core->lock */
 aegis_err aegis__core_risk_init(aegis_core *core, const aegis_config *cfg, const char **detail);
 void aegis__core_risk_free(aegis_core *core);
-void aegis__core_risk_events(aegis_core *core);
+void aegis__core_risk_events(aegis_core *core, uint64_t now_ms);   /* now_ms: the assessment's time */
 
 /* core_assets.c: under core->lock unless noted */
 aegis_err aegis__core_assets_init(aegis_core *core, const aegis_config *cfg, const char **detail);

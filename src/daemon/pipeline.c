@@ -587,7 +587,7 @@ static void metrics_cb(void *arg, aegis_buf *out)
         "# HELP aegis_mempool_size Transactions waiting in the mempool.\n# TYPE aegis_mempool_size gauge\naegis_mempool_size %zu\n"
         "# HELP aegis_receipt_groups_total ML-DSA-87 signatures over receipt groups.\n# TYPE aegis_receipt_groups_total counter\naegis_receipt_groups_total %llu\n"
         "# HELP aegis_receipts_signed_total Receipts signed.\n# TYPE aegis_receipts_signed_total counter\naegis_receipts_signed_total %llu\n"
-        "# HELP aegis_envelopes_rejected_total Envelopes durable but rejected at admission.\n# TYPE aegis_envelopes_rejected_total counter\naegis_envelopes_rejected_total %llu\n"
+        "# HELP aegis_envelopes_rejected_total Envelopes logged and then rejected at admission, any reason (decryption, decoding, policy).\n# TYPE aegis_envelopes_rejected_total counter\naegis_envelopes_rejected_total %llu\n"
         "# HELP aegis_envelope_commits_total Envelope-log commits (one fsync each) made by submissions.\n# TYPE aegis_envelope_commits_total counter\naegis_envelope_commits_total %llu\n"
         "# HELP aegis_ingest_queued Submissions accepted and not yet answered.\n# TYPE aegis_ingest_queued gauge\naegis_ingest_queued %zu\n"
         "# HELP aegis_batches_degraded_total Batches produced without the backup TEE attestation.\n# TYPE aegis_batches_degraded_total counter\naegis_batches_degraded_total %llu\n"
@@ -727,6 +727,7 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    aegisd_pipeline_wait_stop(p);
     aegisd_pipeline_index_join(p);
     if (p->started && !p->cl)
         aegisd_pipeline_snapshot_save(p, true);

@@ -68,6 +68,13 @@ struct aegisd_pipeline {
     pthread_t indexer;
     bool indexer_started;
 
+    /* hostile clients (pipeline_rpc.c, pipeline_wait.c) */
+    aegis_rpc_budget *refused;          /* refused envelope bytes per address per minute */
+    struct aegisd_waiter *waiters;      /* deferred aegis_waitBatch calls, under lock */
+    pthread_t waiter_thread;            /* answers them (pipeline_wait.c) */
+    uint64_t waiter_wake_ns;            /* when it wakes next, under lock */
+    bool waiter_started;
+
     /* cluster mode (pipeline_cluster.c): the log is the JetStream stream;
      * NULL on a single node */
     struct aegisd_cluster *cl;
@@ -135,5 +142,17 @@ void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);
+/* A persisted batch as JSON, with its seal membership when sealed. */
+aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret);
+
+/* pipeline_metrics.c: risk, key epoch, refusals on /metrics */
+aegis_err aegisd_pipeline_metrics_register(struct aegisd_pipeline *p);
+
+/* pipeline_wait.c: aegis_waitBatch, deferred (no server thread waits) */
+aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail);
+aegis_err aegisd_pipeline_wait_start(struct aegisd_pipeline *p);
+/* After p->stop is set and published broadcast: join the thread (it
+ * answered every waiter with null) and free the refusal budget. */
+void aegisd_pipeline_wait_stop(struct aegisd_pipeline *p);
 
 #endif

@@ -1,7 +1,8 @@
 /* test_host_faults.c - a host that loses or rolls back the store never makes
  * aegisd sign a published batch number again (issue 12): an old aegis.db
  * put back after a SIGKILL under load is refused against the sealed
- * high-water mark, `aegis recover` brings the store back up to it from the
+ * high-water mark (so is a store whose WAL was deleted after the kill),
+ * `aegis recover` brings the store back up to it from the
  * batches exported before, and the chain then continues where it was; a
  * missing keyset.sealed over a used store (pending envelopes only, or
  * batches) is refused before anything is written; /healthz leaves "storage
@@ -159,6 +160,57 @@ static void test_old_db_put_back_is_refused_then_recovered(void **state)
     json_decref(r);
     free(hash2);
     assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
+static int64_t sql_int(const char *data_dir, const char *sql)
+{
+    char path[400];
+    snprintf(path, sizeof(path), "%s/aegis.db", data_dir);
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    int64_t v = 0;   /* no such table: even the schema was only in the WAL */
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* SIGKILL under load, then the WAL deleted: whatever batches it held are
+ * gone from the store, and aegisd must refuse rather than sign them again.
+ * (Should the checkpointer have copied everything already, nothing is lost
+ * and it must start, continuing under the same hashes.) */
+static void test_dropped_wal_is_refused(void **state)
+{
+    (void)state;
+    struct daemon d, c;
+    daemon_init(&d, CONF);
+    daemon_init(&c, NULL);
+    assert_true(daemon_start(&d));
+    assert_int_equal(load(&d, &c, "150", "60"), 0);
+    assert_int_equal(load(&d, &c, "30", "60"), 0);
+    uint64_t last = last_batch(&d);
+    char *hash_first = batch_hash(&d, 1);
+    assert_int_equal(daemon_stop(&d, SIGKILL), 128 + SIGKILL);
+    sh("rm -f '%s/aegis.db-wal' '%s/aegis.db-shm'", d.data_dir, d.data_dir);
+    int64_t kept = sql_int(d.data_dir, "SELECT coalesce(max(key), 0) FROM records WHERE coll = 'batch'");
+    print_message("    batches published %llu, left in the store without its WAL %lld\n", (unsigned long long)last,
+                  (long long)kept);
+    new_port(&d);
+    if ((uint64_t)kept < last) {
+        assert_false(daemon_start(&d));
+        assert_non_null(strstr(slurp(d.err), "AEGIS_ERR_CORE_STORE_BEHIND"));
+    } else {
+        assert_true(daemon_start(&d));
+        char *h = batch_hash(&d, 1);
+        assert_string_equal(h, hash_first);
+        free(h);
+        assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    }
+    free(hash_first);
     daemon_cleanup(&c);
     daemon_cleanup(&d);
 }
@@ -420,6 +472,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_old_db_put_back_is_refused_then_recovered, harness_reap_all),
+        cmocka_unit_test_teardown(test_dropped_wal_is_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_pending_envelopes, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_batches, harness_reap_all),
         cmocka_unit_test_teardown(test_healthz_recovers_after_disk_full, harness_reap_all),

@@ -46,6 +46,7 @@ typedef struct aegis_config {
     char *storage_backend;      /* "sqlite" (default) | "memory" */
     uint64_t storage_group_commit_us; /* group-commit window, default 200 */
     uint64_t storage_ingest_interval_us; /* submission commit pacing, default 1000 */
+    uint64_t storage_ingest_open_threads; /* threads opening envelopes, 0 = one per online CPU */
 
     /* [tee] */
     char *tee_primary;          /* "sim" (default) | "tdx" | "dstack" */

@@ -58,6 +58,25 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
                             uint64_t now_ms, bool replay, aegis_core_receipt *ret,
                             const char **reason) AEGIS_WUR;
 
+/* The same in two steps, so the expensive part runs on many threads while
+ * admission stays in log order on one:
+ * aegis_core_open: hash, decrypt, decode, recover the sender, verify a PQC
+ * witness. Stateless (reads only the key sets): safe on any number of
+ * threads at once. *ret is an opaque handle holding the plaintext inside
+ * the core; a refused envelope still gets one, carrying the refusal for
+ * aegis_core_admit to report, so the outcomes in log order are exactly
+ * aegis_core_submit's. Errors: AEGIS_ERR_NOMEM only (no handle).
+ * aegis_core_admit: admission (serialised; call in log order). Takes
+ * ownership of o and frees it in every case; same results as
+ * aegis_core_submit. aegis_core_opened_free: for a handle never admitted
+ * (wipes the plaintext); NULL is fine. */
+typedef struct aegis_core_opened aegis_core_opened;
+aegis_err aegis_core_open(aegis_core *core, const uint8_t *env, size_t len, uint64_t now_ms,
+                          aegis_core_opened **ret) AEGIS_WUR;
+aegis_err aegis_core_admit(aegis_core *core, aegis_core_opened *o, uint64_t env_id, uint64_t now_ms, bool replay,
+                           aegis_core_receipt *ret, const char **reason) AEGIS_WUR;
+void aegis_core_opened_free(aegis_core_opened *o);
+
 /* Sign n receipts at once: one ML-DSA-87 signature over the keccak Merkle
  * root of the receipt hashes (amortised under load). Returns a JSON array
  * text of signed receipts, one per input, in order. */

@@ -74,6 +74,11 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "(a full group of 256 goes at once), and the group shares one fsync and one receipt signature. "
       "0: commit as soon as anything is queued.",
       OFF(storage_ingest_interval_us), NULL },
+    { "storage", "ingest_open_threads", AEGIS__CFG_U64, "0", 0, 256, NULL,
+      "Submissions: threads that open envelopes (decrypt, decode, recover senders), one group at a time; "
+      "admission stays in log order on one thread, so the results do not depend on it. "
+      "0: one per online CPU.",
+      OFF(storage_ingest_open_threads), NULL },
 
     /* [tee] */
     { "tee", "primary", AEGIS__CFG_STR, "sim", 1, 32, "sim|tdx|dstack",

@@ -54,6 +54,10 @@ void aegisd_pipeline_closing(struct aegisd *d);
 /* Add "core" and "last_batch" to an aegis_status result. */
 void aegisd_pipeline_status(struct aegisd *d, json_t *out);
 
+/* proc.c: CPUs online (at least 1); process_cpu_seconds_total on /metrics. */
+long aegisd_online_cpus(void);
+aegis_err aegisd_proc_metrics_register(struct aegisd *d);
+
 /* listen.c: split "HOST:PORT" / "[V6]:PORT". */
 aegis_err aegisd_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);
 

@@ -230,6 +230,8 @@ aegis_err aegisd_node_start(struct aegisd *d, const char **detail)
         return err;
     }
     err = aegis_rpc_add_metrics_source(d->rpc, store_metrics, d);
+    if (!err)
+        err = aegisd_proc_metrics_register(d);
     if (err) {
         *detail = "cannot register store metrics";
         return err;

@@ -569,6 +569,8 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     aegis_ingest_opts io = {
         .commit_interval_us = d->cfg.storage_ingest_interval_us ? d->cfg.storage_ingest_interval_us
                                                                 : AEGIS_INGEST_NO_PACING,
+        .open_threads = d->cfg.storage_ingest_open_threads ? d->cfg.storage_ingest_open_threads
+                                                           : (size_t)aegisd_online_cpus(),
         .on_group = on_ingest_group, .on_group_arg = p,
     };
     err = aegis_ingest_new(&p->ingest, p->core, d->store, &io);

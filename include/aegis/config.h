@@ -70,6 +70,8 @@ typedef struct aegis_config {
     uint64_t batch_seal_every;  /* epoch mode: seal after this many batches, default 20 */
     uint64_t batch_max_wait;    /* hybrid aging bound in batches, default 10 */
     uint64_t checkpoint_interval; /* batches, default 100 */
+    uint64_t batch_seal_interval_ms;      /* epoch mode: at most one seal per this, default 1000 */
+    uint64_t checkpoint_min_interval_ms;  /* at most one interval checkpoint per this, default 10000 */
 
     /* [logging] */
     char *log_level;            /* "info" */

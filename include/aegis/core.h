@@ -120,9 +120,11 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
 size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);
 
 /* ---- SLH-DSA epoch seal ---- */
-/* In epoch mode, seal the batches not yet sealed (off the hot path; one
- * caller at a time). Returns the seal record JSON or *ret_json = NULL when
- * nothing is pending. Nothing changes until the host persists the record and
+#define AEGIS_CORE_SEAL_MAX 65536   /* most batches under one seal */
+/* In epoch mode, seal every batch not yet sealed (up to AEGIS_CORE_SEAL_MAX;
+ * off the hot path; one caller at a time) once seal_every of them wait, or
+ * any number when force. Returns the seal record JSON or *ret_json = NULL
+ * when nothing is due. Nothing changes until the host persists the record and
  * hands it back to aegis_core_seal_commit. */
 aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number,
                                   char **ret_json) AEGIS_WUR;
@@ -142,6 +144,9 @@ aegis_err aegis_core_restore_risk(aegis_core *core, const char *json, size_t len
 /* ---- checkpoints ---- */
 /* Due every checkpoint_interval batches and after every risk level change. */
 bool aegis_core_checkpoint_due(aegis_core *core);
+/* Due for a reason other than the batch count (a risk level change, a key
+ * rotation, a rollback): the host should not defer it. */
+bool aegis_core_checkpoint_urgent(aegis_core *core);
 /* Build, sign (ML-DSA-87 + SLH-DSA) and attest the next checkpoint; slow
  * (SLH-DSA), call off the hot path. *ret_json = NULL when none can be made.
  * The host persists it, then commits (or aborts). */

@@ -228,10 +228,13 @@ static void *cutter_main(void *arg)
 
 /* A checkpoint when due (interval or risk level change): make (slow, SLH-DSA)
  * -> persist insert-only -> commit. */
-static void checkpoint_if_due(struct aegisd_pipeline *p)
+static void checkpoint_if_due(struct aegisd_pipeline *p, struct aegisd_cadence *cad)
 {
-    if (!aegis_core_checkpoint_due(p->core))
+    if (!aegis_core_checkpoint_due(p->core) ||
+        !aegisd_cadence_checkpoint(cad, aegis_now_ns(), aegis_core_checkpoint_urgent(p->core)))
         return;
+    cad->last_ckpt_ns = aegis_now_ns();
+    cad->have_ckpt = true;
     char *json = NULL;
     uint64_t number = 0;
     aegis_err err = aegis_core_checkpoint_make(p->core, aegis_wall_ms(), &number, &json);
@@ -282,13 +285,13 @@ static void rotate_if_due(struct aegisd_pipeline *p)
     aegis_free(json);
 }
 
-/* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
- * one when it has waited for a few intervals. */
+/* SLH-DSA epoch seals and checkpoints, off the hot path, on the cadence of
+ * pipeline_cadence.c. */
 static void *sealer_main(void *arg)
 {
     struct aegisd_pipeline *p = arg;
-    uint64_t idle_since = aegis_now_ns();
-    const uint64_t max_idle_ns = 5ull * p->interval_ms * 1000000ull;
+    struct aegisd_cadence cad;
+    aegisd_cadence_init(&cad, &p->d->cfg, aegis_now_ns());
     unsigned tick = 0;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
@@ -300,15 +303,17 @@ static void *sealer_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         aegisd_pipeline_poll_risk_file(p);
         rotate_if_due(p);
-        checkpoint_if_due(p);
+        checkpoint_if_due(p, &cad);
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
         if (++tick % 10 == 0)
             (void)aegisd_pipeline_persist_registry(p, NULL);
-        bool force = aegis_now_ns() - idle_since > max_idle_ns;
+        bool force = false;
         char *json = NULL;
         uint64_t number = 0;
-        aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
+        aegis_err err = AEGIS_OK;
+        if (aegisd_cadence_seal(&cad, aegis_now_ns(), &force))
+            err = aegis_core_seal_pending(p->core, force, &number, &json);
         if (!err && json) {
             err = aegis_store_insert(p->d->store, "seal", number, (const uint8_t *)json, strlen(json));
             if (!err)
@@ -325,12 +330,12 @@ static void *sealer_main(void *arg)
                 json_decref(j);
                 AEGIS_LOGI(MOD, "seal", "seal=%llu", (unsigned long long)number);
             }
-            idle_since = aegis_now_ns();
+            cad.last_seal_ns = aegis_now_ns();
         } else if (err) {
             AEGIS_LOGE(MOD, "seal failed", "err=%s", aegis_err_name(err));
         }
         if (!json && force)
-            idle_since = aegis_now_ns();
+            cad.last_seal_ns = aegis_now_ns();
         aegis_free(json);
         pthread_mutex_lock(&p->lock);
     }

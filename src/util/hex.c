@@ -41,8 +41,13 @@ static aegis_err decode_into(const char *h, size_t hlen, uint8_t *out)
 
 aegis_err aegis_hex_decode_alloc(const char *s, size_t max, uint8_t **ret, size_t *ret_len)
 {
-    const char *h = skip_prefix(s);
-    size_t hlen = strlen(h);
+    return aegis_hex_decode_allocn(s, strlen(s), max, ret, ret_len);
+}
+
+aegis_err aegis_hex_decode_allocn(const char *s, size_t slen, size_t max, uint8_t **ret, size_t *ret_len)
+{
+    const char *h = slen >= 2 ? skip_prefix(s) : s;
+    size_t hlen = slen - (size_t)(h - s);
     if (hlen % 2)
         return AEGIS_ERR_BAD_HEX;
     if (hlen / 2 > max)

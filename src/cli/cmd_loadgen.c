@@ -73,6 +73,7 @@ typedef struct lg {
     size_t n_lat;
     pthread_mutex_t lock;
     uint64_t sent, acked, included, failed, retries, batches;
+    uint64_t twice;           /* a tx of ours seen in a second batch: must stay 0 */
     uint64_t ticket, t0;
     int stop;
     char first_err[256];
@@ -453,6 +454,8 @@ static void mark_batch(lg *g, const json_t *b)
         if (s < 0)
             continue;
         uint64_t j = (uint64_t)nonce * g->senders + (uint64_t)s;
+        if (j < g->count && g->jobs[j].state == JOB_INCLUDED && aegis_ct_eq(g->jobs[j].hash, hash, 32))
+            g->twice++;
         if (j < g->count && g->jobs[j].state != JOB_INCLUDED && g->jobs[j].state != JOB_NEW &&
             aegis_ct_eq(g->jobs[j].hash, hash, 32)) {
             if (g->jobs[j].state == JOB_FAILED)
@@ -713,7 +716,9 @@ join:
                (unsigned long long)g->retries, p50, p99);
         if (g->first_err[0])
             fprintf(stderr, PROG ": first failure: %s\n", g->first_err);
-        rc = g->included == g->count ? 0 : 1;
+        if (g->twice)
+            fprintf(stderr, PROG ": %llu transactions were included twice\n", (unsigned long long)g->twice);
+        rc = g->included == g->count && !g->twice ? 0 : 1;
     }
 out:
     aegis_free(wk);

@@ -304,6 +304,7 @@ static void *sealer_main(void *arg)
     struct aegisd_pipeline *p = arg;
     struct aegisd_cadence cad;
     aegisd_cadence_init(&cad, &p->d->cfg, aegis_now_ns());
+    aegisd_cadence_background();
     unsigned tick = 0;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {

@@ -13,7 +13,25 @@
  *
  * Pure functions of the clock and the previous times, so the rules read in
  * one place and the sequencer loop only calls them. */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "aegis/log.h"
 #include "pipeline_int.h"
+
+/* The sealer's signatures (SLH-DSA on two threads for ~75 ms, checkpoints)
+ * are background work: on a busy machine they should wait for submissions,
+ * not the other way round. Linux nice values are per thread and the helper
+ * thread SLH-DSA signing starts inherits the value, so lowering the sealer
+ * thread's priority covers all of it. Under saturation the sealer then gets
+ * a smaller share of a CPU, which lengthens a signature (S below) - the
+ * time-to-seal bound in docs/internals/pipeline.md counts with that. */
+void aegisd_cadence_background(void)
+{
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AEGISD_SEALER_NICE) != 0)
+        AEGIS_LOGW("pipeline", "cannot lower the sealer's priority", NULL);
+}
 
 bool aegisd_cadence_seal(const struct aegisd_cadence *c, uint64_t now_ns, bool *ret_force)
 {

@@ -69,6 +69,10 @@ struct aegisd_cadence {
     bool have_ckpt;            /* one was made by this process */
 };
 void aegisd_cadence_init(struct aegisd_cadence *c, const aegis_config *cfg, uint64_t now_ns);
+/* Called on the sealer thread: nice AEGISD_SEALER_NICE for it and the
+ * threads it starts. */
+#define AEGISD_SEALER_NICE 10
+void aegisd_cadence_background(void);
 /* Ask the core for a seal now? *ret_force: even a partial window. */
 bool aegisd_cadence_seal(const struct aegisd_cadence *c, uint64_t now_ns, bool *ret_force);
 /* Make a due checkpoint now? urgent: the core needs it regardless of time. */

@@ -38,6 +38,7 @@
 #define LG_MAX_COUNT    10000000ull
 #define LG_MAX_SENDERS  100000ull
 #define LG_MAX_CONC     256ull
+#define LG_MAX_PRESEAL  500000ull   /* every request is held in memory (~7.6 KB each) */
 
 enum { JOB_NEW, JOB_SENT, JOB_ACKED, JOB_INCLUDED, JOB_FAILED };
 
@@ -402,7 +403,11 @@ static void *worker(void *arg)
     bool have_root = false;
     aegis_http_conn *conn = NULL;
     if (g->preseal && aegis_http_conn_open(&conn, g->url) != AEGIS_OK) {
-        job_failed(g, wk->w, "cannot open a connection");
+        pthread_mutex_lock(&g->lock);
+        if (!g->first_err[0])
+            snprintf(g->first_err, sizeof(g->first_err), "cannot open a connection to %.200s", g->url);
+        pthread_mutex_unlock(&g->lock);
+        __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     uint64_t per_sender = (g->count + g->senders - 1) / g->senders;
@@ -542,6 +547,10 @@ static int parse_args(lg *g, int argc, char **argv)
     if (g->senders == 0 || g->senders > LG_MAX_SENDERS || g->conc == 0 || g->conc > LG_MAX_CONC) {
         fprintf(stderr, PROG ": --senders must be 1..%llu and --concurrency 1..%llu\n", LG_MAX_SENDERS,
                 LG_MAX_CONC);
+        return 2;
+    }
+    if (g->preseal && g->count > LG_MAX_PRESEAL) {
+        fprintf(stderr, PROG ": --preseal holds every request in memory: --count at most %llu\n", LG_MAX_PRESEAL);
         return 2;
     }
     if (g->conc > g->senders)

@@ -74,8 +74,8 @@ aegis_err aegis_cluster_append_cut(aegis_cluster *c, const void *data, size_t le
  * worker's subject; msg_id optional (de-duplication). */
 aegis_err aegis_cluster_publish(aegis_cluster *c, aegis_cluster_kind kind, const void *data, size_t len,
                                 const char *msg_id) AEGIS_WUR;
-/* Last sequence of the log stream (0 when empty). */
-aegis_err aegis_cluster_log_last(aegis_cluster *c, uint64_t *ret_seq) AEGIS_WUR;
+/* Last sequence of the log stream, or of the publications stream (0 when empty). */
+aegis_err aegis_cluster_last_seq(aegis_cluster *c, bool publications, uint64_t *ret_seq) AEGIS_WUR;
 
 /* ---- reading a stream in order ---- */
 typedef struct aegis_cluster_sub aegis_cluster_sub;
@@ -126,6 +126,31 @@ aegis_err aegis_cluster_join_request(aegis_cluster *c, const char *req, size_t l
  * returns NULL to stay silent. One member of the queue group answers. */
 typedef char *(*aegis_cluster_join_fn)(void *arg, const char *req, size_t len);
 aegis_err aegis_cluster_join_serve(aegis_cluster *c, aegis_cluster_join_fn fn, void *arg) AEGIS_WUR;
+
+/* ---- the records (records.c; docs/internals/cluster.md) ----
+ * Strict parsers of what other workers (or anyone who reaches NATS) put on
+ * our subjects: a malformed message is skipped and counted, never applied. */
+typedef struct aegis_cluster_cut {
+    uint64_t number;         /* 0: the genesis marker */
+    uint64_t ts_ms;          /* the batch timestamp every worker uses */
+    char leader[129];
+} aegis_cluster_cut;
+#define AEGIS_CLUSTER_CUT_MAX 300
+/* {"type":"cut","number":N,"ts":T,"leader":"w1"}; returns the length written
+ * (0 when it does not fit). */
+size_t aegis_cluster_cut_encode(char *out, size_t cap, const aegis_cluster_cut *c);
+aegis_err aegis_cluster_cut_parse(const uint8_t *d, size_t n, aegis_cluster_cut *ret) AEGIS_WUR;
+/* A co-attestation's routing fields (the attestation itself is verified by
+ * aegis verify --quorum); worker must equal the subject's worker. */
+typedef struct aegis_cluster_coatt {
+    uint64_t number;
+    uint8_t hash[32];
+    char worker[129];
+} aegis_cluster_coatt;
+aegis_err aegis_cluster_coattest_parse(const uint8_t *d, size_t n, const char *subject_worker,
+                                       aegis_cluster_coatt *ret) AEGIS_WUR;
+/* A published batch's number and hash (the batch JSON, docs/internals/verify.md). */
+aegis_err aegis_cluster_batch_parse(const uint8_t *d, size_t n, uint64_t *ret_number, uint8_t ret_hash[static 32]) AEGIS_WUR;
 
 /* Connection state for health: true when connected. */
 bool aegis_cluster_connected(aegis_cluster *c);

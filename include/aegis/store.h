@@ -118,7 +118,9 @@ aegis_err aegis_store_env_find(aegis_store *st, const uint8_t hash[static 32], u
 typedef int (*aegis_store_env_cb)(void *arg, const aegis_store_env *env);
 aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
                                 aegis_store_env_cb cb, void *arg) AEGIS_WUR;
-/* Set status (and reason for REJECTED) of several envelopes in one durable write. */
+/* Set status (and reason for REJECTED) of several envelopes in one durable
+ * write. REJECTED also drops the envelope's bytes: the row keeps its id,
+ * hash, time and reason, and reads back with len 0. */
 aegis_err aegis_store_env_set_status(aegis_store *st, const uint64_t *ids, size_t n,
                                      aegis_env_status status, const char *reason) AEGIS_WUR;
 aegis_err aegis_store_env_count(aegis_store *st, uint64_t *ret_count) AEGIS_WUR;

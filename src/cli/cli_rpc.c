@@ -54,7 +54,8 @@ int aegis_cli_rpc_call(const char *url, const char *method, json_t *params, json
     json_error_t jerr;
     reply = json_loadb(resp.body, resp.len, 0, &jerr);
     if (!json_is_object(reply)) {
-        fprintf(stderr, "aegis: %s: HTTP %d with a non-JSON-RPC body\n", url, resp.status);
+        fprintf(stderr, "aegis: %s: HTTP %d with a non-JSON-RPC body: this does not look like an Aegis node "
+                        "(check --rpc / $AEGIS_RPC)\n", url, resp.status);
         goto out;
     }
     json_t *e = json_object_get(reply, "error");
@@ -67,6 +68,10 @@ int aegis_cli_rpc_call(const char *url, const char *method, json_t *params, json
         fprintf(stderr, "aegis: %s failed: %s (code %d%s%s)\n", method,
                 json_string_value(json_object_get(e, "message")) ?: "error", code,
                 name ? ", " : "", name ? name : "");
+        /* an aegis_* method unknown, and no Aegis error name: another kind of node */
+        if (code == -32601 && strncmp(method, "aegis_", 6) == 0 && !name)
+            fprintf(stderr, "aegis: %s does not look like an Aegis node: it has no %s (an Ethereum "
+                            "client or another JSON-RPC service? check --rpc / $AEGIS_RPC)\n", url, method);
         goto out;
     }
     json_t *res = json_object_get(reply, "result");

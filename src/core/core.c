@@ -300,7 +300,9 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                           /* since: below */
                           "algorithms", alg_names(aegis__core_algorithm_set(core)),
                           "admitted_total", (json_int_t)core->admitted_total,
-                          "rejected_total", (json_int_t)core->rejected_total,
+                          /* only policy refusals (mempool, asset registry) after a
+                           * successful decrypt and decode: not the log's rejections */
+                          "policy_rejected_total", (json_int_t)core->rejected_total,
                           "slh_mode", core->slh_every ? "every" : "epoch",
                           "attest_mode", core->attest_per_batch ? "per-batch" : "key-binding");
     if (j) {

@@ -123,6 +123,8 @@ struct aegis_core {
     aegis_keyset *next_ks;        /* the next epoch, until its hand-over is persisted */
     uint64_t rotate_batch;        /* first batch of the next epoch */
     uint8_t rotate_reason;
+    uint64_t rotate_ts;           /* when the rotation began (its grace window starts there) */
+    bool derive_keys;             /* cluster: the next epoch is derived, the same on every worker */
     char *data_dir;
 
     /* per-asset migrations (core_migrate.c) */
@@ -143,7 +145,7 @@ size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const 
 /* core_risk.c: under core->lock */
 aegis_err aegis__core_risk_init(aegis_core *core, const aegis_config *cfg, const char **detail);
 void aegis__core_risk_free(aegis_core *core);
-void aegis__core_risk_events(aegis_core *core);
+void aegis__core_risk_events(aegis_core *core, uint64_t now_ms);   /* now_ms: the assessment's time */
 
 /* core_assets.c: under core->lock unless noted */
 aegis_err aegis__core_assets_init(aegis_core *core, const aegis_config *cfg, const char **detail);

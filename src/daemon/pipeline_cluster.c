@@ -61,7 +61,11 @@ struct aegisd_cluster {
     uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
     uint64_t last_cut_ts;
     uint64_t my_cut_seq;       /* the cut this leader appended last */
-    bool caught_up;
+    uint64_t my_cut_number;    /* ... and the batch number it named */
+    unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
+    uint64_t no_lead_until;    /* aegis_now_ns(): after giving the lease up, leave it to others */
+    bool caught_up;            /* the applier reached the log's end as of start */
+    bool pub_caught_up;        /* the watcher reached the publications' end as of start */
     struct cl_result *ring;
     struct cl_batch *b;        /* index number - 1 */
     size_t cap_b;
@@ -70,10 +74,13 @@ struct aegisd_cluster {
 
     bool leader;
     uint64_t lease_rev;
-    char holder[136];
+    char holder[136];          /* the lease holder now ("" between holders) */
+    char last_leader[136];     /* the last holder seen */
 
     /* metrics */
     uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
+    uint64_t append_n, append_ns, append_max_ns;   /* envelope appends: JetStream's acknowledgement */
+    uint64_t apply_wait_ns;                        /* then the wait for this worker's applier */
 };
 
 static uint64_t now_ms(void)
@@ -159,41 +166,38 @@ static bool same_cached_hash(struct aegisd_pipeline *p, uint64_t number, const u
     return same;
 }
 
-static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+/* Returns the batch's timestamp when a batch was cut, else 0. */
+static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 {
     struct aegisd_pipeline *p = k->p;
-    json_t *j = json_loadb((const char *)m->data, m->len, 0, NULL);
-    json_int_t number = json_integer_value(json_object_get(j, "number"));
-    json_int_t ts = json_integer_value(json_object_get(j, "ts"));
-    const char *type = json_string_value(json_object_get(j, "type"));
-    bool ok = j && type && strcmp(type, "cut") == 0 && number >= 0 && json_is_integer(json_object_get(j, "number"));
-    json_decref(j);
+    aegis_cluster_cut cut;
+    bool ok = aegis_cluster_cut_parse(m->data, m->len, &cut) == AEGIS_OK;
+    uint64_t number = cut.number, ts = cut.ts_ms;
     pthread_mutex_lock(&p->lock);
     if (!ok) {
         k->garbage++;
         pthread_mutex_unlock(&p->lock);
         AEGIS_LOGW(MOD, "malformed cut record skipped", "seq=%llu", (unsigned long long)m->seq);
-        return;
+        return 0;
     }
     /* every well-formed cut record moves the fence, also one that cuts nothing */
     k->last_cut_seq = m->seq;
     uint64_t expect = p->last_batch + 1;
     pthread_mutex_unlock(&p->lock);
     if (number == 0)
-        return;   /* the genesis marker */
-    if ((uint64_t)number != expect) {
-        AEGIS_LOGW(MOD, "cut record for another number skipped", "seq=%llu number=%lld expected=%llu",
-                   (unsigned long long)m->seq, (long long)number, (unsigned long long)expect);
-        return;
+        return 0;   /* the genesis marker */
+    if (number != expect) {
+        AEGIS_LOGW(MOD, "cut record for another number skipped", "seq=%llu number=%llu expected=%llu",
+                   (unsigned long long)m->seq, (unsigned long long)number, (unsigned long long)expect);
+        return 0;
     }
     /* the cut record's timestamp, never this machine's clock */
-    uint64_t when = ts > 0 ? (uint64_t)ts : m->ts_ms;
     aegis_core_batch *b = NULL;
-    aegis_err err = aegis_core_cut_batch(p->core, when, true, &b);
+    aegis_err err = aegis_core_cut_batch(p->core, ts, true, &b);
     if (err || !b) {
         if (err)
-            AEGIS_LOGE(MOD, "cut failed", "number=%lld err=%s", (long long)number, aegis_err_name(err));
-        return;
+            AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
+        return 0;
     }
     err = aegis_store_insert(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
     if (err == AEGIS_ERR_EXISTS) {
@@ -209,9 +213,9 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
         aegis_core_abort_batch(p->core, b);
         aegis_core_batch_free(b);
         AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "
-                   "worker stops cutting", "number=%lld err=%s", (long long)number, aegis_err_name(err));
+                   "worker stops cutting", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
         (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
-        return;
+        return 0;
     }
     pthread_mutex_lock(&p->lock);
     if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
@@ -239,6 +243,25 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
                (unsigned long long)m->seq);
     aegis_core_batch_free(b);
+    return ts;
+}
+
+/* A rotation due after this record (an emergency assessment, an interval in
+ * batches) happens here, at this log position, on every worker alike: the
+ * SLH-DSA window is closed under the old key, then the derived key set
+ * takes over from the next batch (aegis_keyset_derive_next). */
+static void after_record(struct aegisd_cluster *k, uint64_t ts)
+{
+    struct aegisd_pipeline *p = k->p;
+    for (int i = 0; i < 3 && aegis_core_rotation_due(p->core, ts); i++) {
+        aegisd_pipeline_rotate_at(p, ts);
+        if (aegis_core_rotation_due(p->core, ts))
+            (void)aegisd_pipeline_seal(p, true);
+    }
+    /* a due checkpoint (every checkpoint_interval batches, a level change, a
+     * new key epoch) too: the next header names it, so its content and time
+     * must be the same on every worker */
+    aegisd_pipeline_checkpoint_at(p, ts);
 }
 
 static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
@@ -252,6 +275,7 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     case AEGIS_CLUSTER_CTL:
         if (strcmp(m->tail, "risk") == 0) {
             res.err = aegis_core_submit_risk(p->core, (const char *)m->data, m->len, m->ts_ms, &res.json);
+            after_record(k, m->ts_ms);
         } else {
             res.err = AEGIS_ERR_CLUSTER_RECORD;
             pthread_mutex_lock(&p->lock);
@@ -260,9 +284,12 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
             AEGIS_LOGW(MOD, "unknown control record skipped", "seq=%llu kind=%s", (unsigned long long)m->seq, m->tail);
         }
         break;
-    case AEGIS_CLUSTER_CUT:
-        apply_cut(k, m);
+    case AEGIS_CLUSTER_CUT: {
+        uint64_t ts = apply_cut(k, m);
+        if (ts)
+            after_record(k, ts);
         break;
+    }
     default:
         pthread_mutex_lock(&p->lock);
         k->garbage++;
@@ -290,7 +317,7 @@ static void *applier_main(void *arg)
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_sub *sub = NULL;
     uint64_t target = 0;
-    if (aegis_cluster_log_last(k->c, &target) != AEGIS_OK)
+    if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
     while (!stopping(p)) {
         if (!sub) {
@@ -302,15 +329,19 @@ static void *applier_main(void *arg)
         }
         aegis_cluster_msg m;
         aegis_err err = aegis_cluster_next(sub, 100, &m);
-        if (err == AEGIS_ERR_TIMEOUT) {
+        /* caught up: everything the stream held when this worker started is
+         * applied (under load the stream never goes quiet) */
+        if (!k->caught_up && (k->applied >= target || err == AEGIS_ERR_TIMEOUT)) {
             pthread_mutex_lock(&p->lock);
-            if (!k->caught_up && k->applied >= target) {
+            if (k->applied >= target) {
                 k->caught_up = true;
                 (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_OK, "applying the replicated log");
+                AEGIS_LOGI(MOD, "caught up with the replicated log", "applied=%llu", (unsigned long long)k->applied);
             }
             pthread_mutex_unlock(&p->lock);
-            continue;
         }
+        if (err == AEGIS_ERR_TIMEOUT)
+            continue;
         if (err) {
             aegis_cluster_sub_free(sub);
             sub = NULL;
@@ -328,17 +359,16 @@ static void *applier_main(void *arg)
 
 static void count_coattest(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 {
-    json_t *j = json_loadb((const char *)m->data, m->len, 0, NULL);
-    const char *w = json_string_value(json_object_get(j, "worker"));
-    json_int_t n = json_integer_value(json_object_get(j, "number"));
-    const char *type = json_string_value(json_object_get(j, "type"));
+    aegis_cluster_coatt ca;
+    bool ok = aegis_cluster_coattest_parse(m->data, m->len, m->tail, &ca) == AEGIS_OK;
+    json_t *j = ok ? json_loadb((const char *)m->data, m->len, 0, NULL) : NULL;
     pthread_mutex_lock(&k->p->lock);
-    struct cl_batch *b = (j && w && type && strcmp(type, "coattest") == 0 && strcmp(w, m->tail) == 0 && n > 0)
-                             ? slot(k, (uint64_t)n) : NULL;
+    struct cl_batch *b = j ? slot(k, ca.number) : NULL;
     if (!b) {
         k->garbage++;
         pthread_mutex_unlock(&k->p->lock);
         json_decref(j);
+        AEGIS_LOGW(MOD, "malformed co-attestation skipped", "seq=%llu", (unsigned long long)m->seq);
         return;
     }
     if (!b->coatts)
@@ -347,12 +377,12 @@ static void count_coattest(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     size_t i;
     json_t *v;
     json_array_foreach(b->coatts, i, v)
-        if (strcmp(json_string_value(json_object_get(v, "worker")), w) == 0)
+        if (strcmp(json_string_value(json_object_get(v, "worker")), ca.worker) == 0)
             seen = true;
     if (!seen && b->coatts)
         json_array_append(b->coatts, j);
-    if (json_array_size(b->coatts) >= k->quorum && (uint64_t)n > k->last_final)
-        k->last_final = (uint64_t)n;
+    if (json_array_size(b->coatts) >= k->quorum && ca.number > k->last_final)
+        k->last_final = ca.number;
     pthread_mutex_unlock(&k->p->lock);
     json_decref(j);
 }
@@ -362,8 +392,17 @@ static void *watcher_main(void *arg)
     struct aegisd_cluster *k = arg;
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_sub *sub = NULL;
-    uint64_t next = 1;
+    uint64_t next = 1, target = 0;
+    if (aegis_cluster_last_seq(k->c, true, &target) != AEGIS_OK)
+        target = 0;
     while (!stopping(p)) {
+        if (next > target && !k->pub_caught_up) {
+            /* a leader must know what is published before it completes
+             * what is not (become_leader) */
+            pthread_mutex_lock(&p->lock);
+            k->pub_caught_up = true;
+            pthread_mutex_unlock(&p->lock);
+        }
         if (!sub && aegis_cluster_sub_new(&sub, k->c, true, next) != AEGIS_OK) {
             struct timespec ts = { 0, 200 * 1000000L };
             nanosleep(&ts, NULL);
@@ -382,27 +421,26 @@ static void *watcher_main(void *arg)
             continue;
         next = m.seq + 1;
         if (m.kind == AEGIS_CLUSTER_BATCH) {
-            json_t *j = json_loadb((const char *)m.data, m.len, 0, NULL);
-            json_int_t n = json_integer_value(json_object_get(j, "number"));
+            uint64_t n = 0;
             uint8_t h[32];
-            bool ok = j && n > 0 && aegis_chain_get_hex(j, "hash", h, 32) == AEGIS_OK;
-            json_decref(j);
+            bool ok = aegis_cluster_batch_parse(m.data, m.len, &n, h) == AEGIS_OK;
             pthread_mutex_lock(&p->lock);
-            struct cl_batch *b = ok ? slot(k, (uint64_t)n) : NULL;
+            struct cl_batch *b = ok ? slot(k, n) : NULL;
             if (!b) {
                 k->garbage++;
             } else if (!b->has_pub) {
                 memcpy(b->pub, h, 32);
                 b->has_pub = true;
-                if ((uint64_t)n > k->pub_max)
-                    k->pub_max = (uint64_t)n;
-                judge(k, (uint64_t)n);
+                if (n > k->pub_max)
+                    k->pub_max = n;
+                judge(k, n);
             } else if (memcmp(b->pub, h, 32) != 0) {
                 /* one number published with two contents: never by honest workers */
                 k->dissents++;
                 (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
                                            "a batch number was published with two contents");
-                AEGIS_LOGE(MOD, "batch number published twice with different contents", "number=%lld", (long long)n);
+                AEGIS_LOGE(MOD, "batch number published twice with different contents", "number=%llu",
+                           (unsigned long long)n);
             }
             pthread_mutex_unlock(&p->lock);
         } else if (m.kind == AEGIS_CLUSTER_COATTEST) {
@@ -440,6 +478,18 @@ static void become_leader(struct aegisd_cluster *k)
         publish_own(k, n);
 }
 
+/* The lease holder seen (caller holds p->lock): a change from one worker to
+ * another is a failover, seen the same by every worker. */
+static void note_holder(struct aegisd_cluster *k, const char *holder)
+{
+    snprintf(k->holder, sizeof(k->holder), "%s", holder);
+    if (!holder[0])
+        return;
+    if (k->last_leader[0] && strcmp(k->last_leader, holder) != 0)
+        k->failovers++;
+    snprintf(k->last_leader, sizeof(k->last_leader), "%s", holder);
+}
+
 static void lease_step(struct aegisd_cluster *k)
 {
     struct aegisd_pipeline *p = k->p;
@@ -456,17 +506,14 @@ static void lease_step(struct aegisd_cluster *k)
     if (aegis_cluster_lease_holder(k->c, holder, sizeof(holder)) != AEGIS_OK)
         return;
     pthread_mutex_lock(&p->lock);
-    bool had = k->holder[0] != 0;
-    snprintf(k->holder, sizeof(k->holder), "%s", holder);
-    bool ready = k->caught_up;
+    note_holder(k, holder);
+    bool ready = k->caught_up && k->pub_caught_up && aegis_now_ns() >= k->no_lead_until;
     pthread_mutex_unlock(&p->lock);
     if (holder[0] || !ready)
         return;
     if (aegis_cluster_lease_take(k->c, &k->lease_rev) == AEGIS_OK) {
         pthread_mutex_lock(&p->lock);
-        if (had)
-            k->failovers++;
-        snprintf(k->holder, sizeof(k->holder), "%s", k->worker);
+        note_holder(k, k->worker);
         pthread_mutex_unlock(&p->lock);
         become_leader(k);
     }
@@ -482,20 +529,46 @@ static void cut_step(struct aegisd_cluster *k, bool force)
     pthread_mutex_lock(&p->lock);
     bool ok = k->leader && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
     uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
+    bool step_down = false;
+    if (ok && k->my_cut_seq && number <= k->my_cut_number) {
+        /* our last cut record was applied and made no batch here (nothing
+         * cuttable, or this worker cannot persist): retry only on the tick,
+         * and give the lease up when it keeps failing */
+        if (!force)
+            ok = false;
+        else if (++k->cut_failures >= 3 && pending > 0)
+            step_down = true;
+    } else if (ok) {
+        k->cut_failures = 0;
+    }
+    if (step_down) {
+        k->leader = false;
+        k->cut_failures = 0;
+        k->no_lead_until = aegis_now_ns() + 10 * k->lease_ms * 1000000ull;
+        ok = false;
+    }
     uint64_t ts = now_ms();
     if (ts < k->last_cut_ts)
         ts = k->last_cut_ts;
     pthread_mutex_unlock(&p->lock);
+    if (step_down) {
+        AEGIS_LOGE(MOD, "this worker's cuts make no batch: giving the lease up", "number=%llu",
+                   (unsigned long long)number);
+        aegis_cluster_lease_release(k->c, k->lease_rev);
+        return;
+    }
     if (!ok)
         return;
-    char rec[200];
-    snprintf(rec, sizeof(rec), "{\"type\":\"cut\",\"number\":%llu,\"ts\":%llu,\"leader\":\"%s\"}",
-             (unsigned long long)number, (unsigned long long)ts, k->worker);
+    char rec[AEGIS_CLUSTER_CUT_MAX];
+    aegis_cluster_cut cut = { .number = number, .ts_ms = ts };
+    snprintf(cut.leader, sizeof(cut.leader), "%s", k->worker);
+    size_t rlen = aegis_cluster_cut_encode(rec, sizeof(rec), &cut);
     uint64_t seq = 0;
-    aegis_err err = aegis_cluster_append_cut(k->c, rec, strlen(rec), expect, &seq);
+    aegis_err err = rlen ? aegis_cluster_append_cut(k->c, rec, rlen, expect, &seq) : AEGIS_ERR_INVAL;
     pthread_mutex_lock(&p->lock);
     if (!err) {
         k->my_cut_seq = seq;
+        k->my_cut_number = number;
         k->last_cut_ts = ts;
     } else if (err == AEGIS_ERR_CLUSTER_FENCED) {
         k->fenced++;
@@ -652,7 +725,14 @@ aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
     struct stat st;
     snprintf(path, sizeof(path), "%s/keyset.sealed", cfg->data_dir);
     uint8_t genesis[32];
-    err = aegis_cluster_genesis_get(k->c, genesis);
+    /* a JetStream that just formed (or lost a server) may not answer yet */
+    for (int i = 0; i < 40; i++) {
+        err = aegis_cluster_genesis_get(k->c, genesis);
+        if (err == AEGIS_OK || err == AEGIS_ERR_NOT_FOUND)
+            break;
+        struct timespec ts = { 0, 250 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
     if (err == AEGIS_ERR_NOT_FOUND || stat(path, &st) == 0)
         return AEGIS_OK;
     if (err) {
@@ -701,8 +781,10 @@ aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
     if (err == AEGIS_OK) {
         /* this worker founded the cluster: the first cut record (number 0)
          * gives every later cut an expected predecessor to be fenced on */
-        const char *g = "{\"type\":\"cut\",\"number\":0}";
-        err = aegis_cluster_append_cut(k->c, g, strlen(g), 0, NULL);
+        char g[AEGIS_CLUSTER_CUT_MAX];
+        aegis_cluster_cut genesis = { .number = 0 };
+        size_t glen = aegis_cluster_cut_encode(g, sizeof(g), &genesis);
+        err = aegis_cluster_append_cut(k->c, g, glen, 0, NULL);
         if (err) {
             *detail = "cannot append the genesis cut record";
             return err;
@@ -800,14 +882,23 @@ aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t 
     aegis_hex_encode(id, h, 32);
     uint64_t seq = 0;
     bool dup = false;
+    uint64_t t0 = aegis_now_ns();
     aegis_err err = aegis_cluster_append(k->c, AEGIS_CLUSTER_ENV, NULL, env, len, id, &seq, &dup);
     aegis_free(env);
+    uint64_t t1 = aegis_now_ns();
     if (err) {
         *detail = "the replicated log did not acknowledge the envelope (no JetStream quorum): not accepted, retry";
         return err;
     }
     struct cl_result r;
     err = wait_applied(k, seq, &r);
+    pthread_mutex_lock(&p->lock);
+    k->append_n++;
+    k->append_ns += t1 - t0;
+    if (t1 - t0 > k->append_max_ns)
+        k->append_max_ns = t1 - t0;
+    k->apply_wait_ns += aegis_now_ns() - t1;
+    pthread_mutex_unlock(&p->lock);
     if (err) {
         *detail = "accepted by the replicated log, but this worker has not applied it yet: query aegis_getReceipt";
         return err;
@@ -895,7 +986,7 @@ void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
     struct aegisd_cluster *k = p->cl;
     struct members_ctx mc = { json_array() };
     uint64_t last = 0;
-    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_log_last(k->c, &last) != AEGIS_OK)
+    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
         json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
     pthread_mutex_lock(&p->lock);
     json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
@@ -917,7 +1008,15 @@ void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out)
     pthread_mutex_lock(&p->lock);
     uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
                      k->grants, k->coattests, k->leader ? 1u : 0u };
+    uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
     pthread_mutex_unlock(&p->lock);
+    if (aegis_buf_printf(out,
+        "# HELP aegis_cluster_append_seconds Envelope appends: time to JetStream's publish acknowledgement.\n"
+        "# TYPE aegis_cluster_append_seconds summary\naegis_cluster_append_seconds_sum %.6f\naegis_cluster_append_seconds_count %llu\n"
+        "# HELP aegis_cluster_append_max_seconds Slowest envelope append acknowledged.\n# TYPE aegis_cluster_append_max_seconds gauge\naegis_cluster_append_max_seconds %.6f\n"
+        "# HELP aegis_cluster_apply_wait_seconds_sum After the acknowledgement, waiting for this worker's applier to admit.\n# TYPE aegis_cluster_apply_wait_seconds_sum counter\naegis_cluster_apply_wait_seconds_sum %.6f\n",
+        (double)ans / 1e9, (unsigned long long)an, (double)amax / 1e9, (double)aw / 1e9) != AEGIS_OK)
+        return;
     if (aegis_buf_printf(out,
         "# HELP aegis_cluster_log_applied Last replicated-log sequence applied by this worker.\n# TYPE aegis_cluster_log_applied gauge\naegis_cluster_log_applied %llu\n"
         "# HELP aegis_cluster_last_final Highest batch co-attested by attest_quorum workers.\n# TYPE aegis_cluster_last_final gauge\naegis_cluster_last_final %llu\n"

@@ -39,6 +39,8 @@ struct aegisd_pipeline {
     uint64_t n_handovers;      /* key hand-overs restored*/
     uint64_t n_decisions;      /* risk decisions recorded */
     pthread_mutex_t reg_lock;  /* one writer of audit records + registry blob */
+    pthread_mutex_t seal_mu;   /* one SLH-DSA sealer at a time (the sealer thread; a cluster's
+                                * applier closing the window before a rotation) */
     struct orphan_span { uint64_t first, last; } *orphans;  /* batches orphaned by rollbacks */
     size_t n_orphans;
 
@@ -53,6 +55,13 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+
+    /* hostile clients (pipeline_rpc.c, pipeline_wait.c) */
+    aegis_rpc_budget *refused;          /* refused envelope bytes per address per minute */
+    struct aegisd_waiter *waiters;      /* deferred aegis_waitBatch calls, under lock */
+    pthread_t waiter_thread;            /* answers them (pipeline_wait.c) */
+    uint64_t waiter_wake_ns;            /* when it wakes next, under lock */
+    bool waiter_started;
 
     /* cluster mode (pipeline_cluster.c): the log is the JetStream stream;
      * NULL on a single node */
@@ -94,6 +103,15 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
 bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number);
 aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 
+/* pipeline.c: seal what is pending (force: also a partial window) and
+ * persist it; true when a seal was made. Takes seal_mu. */
+bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force);
+/* persist and commit a due key rotation at now_ms (a cluster: the applied
+ * record's time). */
+void aegisd_pipeline_rotate_at(struct aegisd_pipeline *p, uint64_t now_ms);
+/* make, persist and commit a due checkpoint stamped now_ms */
+void aegisd_pipeline_checkpoint_at(struct aegisd_pipeline *p, uint64_t now_ms);
+
 /* pipeline_cluster.c: the same sequencer on the replicated log */
 aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail);   /* before the core: join */
 aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail);
@@ -108,5 +126,17 @@ void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);
+/* A persisted batch as JSON, with its seal membership when sealed. */
+aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret);
+
+/* pipeline_metrics.c: risk, key epoch, refusals on /metrics */
+aegis_err aegisd_pipeline_metrics_register(struct aegisd_pipeline *p);
+
+/* pipeline_wait.c: aegis_waitBatch, deferred (no server thread waits) */
+aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail);
+aegis_err aegisd_pipeline_wait_start(struct aegisd_pipeline *p);
+/* After p->stop is set and published broadcast: join the thread (it
+ * answered every waiter with null) and free the refusal budget. */
+void aegisd_pipeline_wait_stop(struct aegisd_pipeline *p);
 
 #endif

@@ -71,8 +71,8 @@ static bool id_is_valid(const json_t *id)
 }
 
 static json_t *invoke(const struct aegis__method_slot *slot, json_t *id, bool notification, json_t *params,
-                      const char *str, size_t str_len, bool loopback, aegis_rpc_server *srv, uint64_t start_ns,
-                      struct aegis__rpc_defer_slot *dslot, bool *oom);
+                      const char *str, size_t str_len, bool loopback, const char *peer, aegis_rpc_server *srv,
+                      uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom);
 
 /*
  * Process one request object. Returns the reply object (new reference),
@@ -80,8 +80,8 @@ static json_t *invoke(const struct aegis__method_slot *slot, json_t *id, bool no
  * (slot->d set; slot is NULL for batch entries) - or when out of memory,
  * which *oom reports.
  */
-static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, uint64_t start_ns,
-                           struct aegis__rpc_defer_slot *dslot, bool *oom)
+static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, const char *peer,
+                           uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom)
 {
     json_t *id = NULL, *reply = NULL;
     const char *detail = NULL;
@@ -128,7 +128,7 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, ui
         err = AEGIS_ERR_RPC_METHOD_NOT_FOUND;
         goto fail;
     }
-    return invoke(slot, id, notification, params, NULL, 0, loopback, srv, start_ns, dslot, oom);
+    return invoke(slot, id, notification, params, NULL, 0, loopback, peer, srv, start_ns, dslot, oom);
 
 fail:
     if (err == AEGIS_ERR_RPC_METHOD_NOT_FOUND && notification)
@@ -145,8 +145,8 @@ fail:
  * params[0]. Same checks, metrics, deferral and reply either way.
  */
 static json_t *invoke(const struct aegis__method_slot *slot, json_t *id, bool notification, json_t *params,
-                      const char *str, size_t str_len, bool loopback, aegis_rpc_server *srv, uint64_t start_ns,
-                      struct aegis__rpc_defer_slot *dslot, bool *oom)
+                      const char *str, size_t str_len, bool loopback, const char *peer, aegis_rpc_server *srv,
+                      uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom)
 {
     json_t *reply = NULL, *result = NULL;
     const char *detail = NULL;
@@ -156,6 +156,7 @@ static json_t *invoke(const struct aegis__method_slot *slot, json_t *id, bool no
         .ctx = slot->ctx,
         .method = slot->m->name,
         .peer_is_loopback = loopback,
+        .peer = peer,
         .start_ns = start_ns,
         .deadline_ns = start_ns + (uint64_t)srv->opts.request_time_ms * 1000000ull,
     };
@@ -207,8 +208,8 @@ fail:
 
 /* The string fast path (fastpath.c): the reply, or NULL with *taken =
  * false when the body is not for it (then nothing happened). */
-static json_t *process_fast(aegis_rpc_server *srv, const char *body, size_t len, bool loopback, uint64_t start_ns,
-                            struct aegis__rpc_defer_slot *dslot, bool *taken, bool *oom)
+static json_t *process_fast(aegis_rpc_server *srv, const char *body, size_t len, bool loopback, const char *peer,
+                            uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *taken, bool *oom)
 {
     struct aegis__rpc_fast f;
     *taken = false;
@@ -239,7 +240,7 @@ static json_t *process_fast(aegis_rpc_server *srv, const char *body, size_t len,
         return NULL;
     }
     *taken = true;
-    json_t *reply = invoke(slot, id, false, NULL, f.str, f.str_len, loopback, srv, start_ns, dslot, oom);
+    json_t *reply = invoke(slot, id, false, NULL, f.str, f.str_len, loopback, peer, srv, start_ns, dslot, oom);
     /* a deferred call copied the id (aegis_rpc_defer keeps its text) */
     json_decref(id);
     return reply;
@@ -260,9 +261,10 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
     aegis_err err = AEGIS_OK;
     bool oom = false;
     json_error_t jerr;
+    const char *peer = slot && slot->peer[0] ? slot->peer : NULL;
 
     bool taken = false;
-    reply = process_fast(srv, body, len, peer_is_loopback, start_ns, slot, &taken, &oom);
+    reply = process_fast(srv, body, len, peer_is_loopback, peer, start_ns, slot, &taken, &oom);
     if (taken) {
         if (oom)
             err = AEGIS_ERR_NOMEM;
@@ -292,7 +294,7 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
-            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, start_ns, NULL,
+            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, peer, start_ns, NULL,
                                     &oom);
             if (oom) {
                 err = AEGIS_ERR_NOMEM;
@@ -309,7 +311,7 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
         }
         goto out;
     }
-    reply = process_one(srv, doc, peer_is_loopback, start_ns, slot, &oom);
+    reply = process_one(srv, doc, peer_is_loopback, peer, start_ns, slot, &oom);
     if (oom)
         err = AEGIS_ERR_NOMEM;
 

@@ -72,7 +72,10 @@ static const char *const stmt_sql[SQ__COUNT] = {
     [SQ_ENV_GET] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes WHERE id = ?1",
     [SQ_ENV_SCAN] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
                     " WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
-    [SQ_ENV_SET_STATUS] = "UPDATE envelopes SET status = ?1, reason = ?2 WHERE id = ?3",
+    /* a rejected envelope keeps its hash and reason, not its bytes (issue 12:
+     * refused envelopes must not fill the disk) */
+    [SQ_ENV_SET_STATUS] = "UPDATE envelopes SET status = ?1, reason = ?2,"
+                          " data = CASE WHEN ?1 = 2 THEN x'' ELSE data END WHERE id = ?3",
     /* ids are dense (insert-only, rolled-back rowids were never visible) */
     [SQ_ENV_COUNT] = "SELECT coalesce(max(id), 0) FROM envelopes",
     [SQ_REC_PUT] = "INSERT INTO records(coll, key, val) VALUES(?1, ?2, ?3)"

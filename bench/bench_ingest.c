@@ -513,7 +513,7 @@ static int loadgen(const char *bindir, const char *tmp, const char *url, size_t 
     snprintf(out, sizeof(out), "%s/loadgen.out", tmp);
     snprintf(n, sizeof(n), "%zu", count);
     snprintf(rt, sizeof(rt), "%.0f", rate);
-    char *argv[] = { exe, "loadgen", "--rpc", (char *)url, "--count", n, "--senders", "256", "--concurrency", "256",
+    char *argv[] = { exe, "loadgen", "--rpc", (char *)url, "--count", n, "--senders", "256", "--concurrency", "96",
                      "--preseal", "--allow-sim", rate > 0 ? "--rate" : NULL, rt, NULL };
     pid_t pid = spawn(argv, out);
     if (pid < 0)
@@ -578,7 +578,7 @@ static int http_runs(struct fixture *fx, const char *config, size_t count)
         goto out;
     }
     printf("  over HTTP: aegisd on %s (seals, checkpoints, per-batch attestation as configured), "
-           "aegis loadgen --preseal, 256 keep-alive connections, %zu envelopes\n", config, count);
+           "aegis loadgen --preseal, 96 keep-alive connections (under rpc.max_connections_per_address), %zu envelopes\n", config, count);
     if (crypto_only(fx, &ns) || loadgen(bindir, tmp, url, count, 0, &sat))
         goto out;
     double cr = 1e9 / ns, cr_wall = 1e9 / last_wall_mean_ns;

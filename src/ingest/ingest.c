@@ -40,6 +40,7 @@ struct item {
 struct rejection {
     uint64_t id;
     const char *reason;        /* static text from the core */
+    struct item *it;           /* answered once the rejection is recorded */
 };
 
 struct queue {
@@ -157,6 +158,11 @@ static void record_rejections(aegis_ingest *ig, const struct rejection *r, size_
     if (!done)
         lost = n;
     aegis_free(done);
+    /* Answer only now: a client that reads aegis_getReceipt after its
+     * refusal must find "rejected", never the log's "pending". */
+    for (size_t i = 0; i < n; i++)
+        if (r[i].it)
+            complete(ig, r[i].it, NULL);
     if (lost) {
         pthread_mutex_lock(&ig->mu);
         ig->st.unrecorded += lost;
@@ -303,7 +309,7 @@ static void pass_rejections(aegis_ingest *ig, const struct rejection *rej, size_
 }
 
 /* Admit a group in log order: the admitted join the signer, the rejected
- * are completed at once. */
+ * are answered once their rejection is recorded (record_rejections). */
 static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group, size_t n,
                         struct rejection *rej)
 {
@@ -315,8 +321,7 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
                                     &reason);
         if (it->err) {
             it->detail = reason ? reason : aegis_strerror(it->err);
-            rej[n_rej++] = (struct rejection){ it->id, it->detail };
-            complete(ig, it, NULL);
+            rej[n_rej++] = (struct rejection){ it->id, it->detail, it };
             continue;
         }
         if (sg->n == 0)

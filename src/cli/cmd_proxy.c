@@ -17,7 +17,6 @@
 #include "aegis/cli.h"
 #include "aegis/util.h"
 #include "cli_chain.h"
-#include "cli_proxy.h"
 
 #define PROG "aegis proxy"
 #define MAX_BODY (1u << 20)
@@ -56,7 +55,7 @@ struct conn {
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
-    aegis_cli_proxy *p = cls;
+    aegis_client_proxy *p = cls;
     (void)version;
     struct conn *cn = *con_cls;
     if (!cn) {
@@ -81,7 +80,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         status = 405;
         text = strdup("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32600,\"message\":\"use POST\"}}");
     } else {
-        text = aegis_cli_proxy_handle(p, (const char *)cn->body.data, cn->body.len);
+        text = aegis_client_proxy_handle(p, (const char *)cn->body.data, cn->body.len);
     }
     if (!text)
         return MHD_NO;
@@ -114,7 +113,7 @@ static int proxy_main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
-    aegis_cli_proxy_opts o = { 0 };
+    aegis_client_proxy_opts o = { 0 };
     const char *listen = "127.0.0.1:8546";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -167,7 +166,7 @@ static int proxy_main(int argc, char **argv)
     }
 
     char why[512];
-    aegis_cli_proxy *p = aegis_cli_proxy_new(&o, why, sizeof(why));
+    aegis_client_proxy *p = aegis_client_proxy_new(&o, why, sizeof(why));
     if (!p) {
         fprintf(stderr, PROG ": %s\n", why);
         return 1;
@@ -178,7 +177,7 @@ static int proxy_main(int argc, char **argv)
         MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_END);
     if (!d) {
         fprintf(stderr, PROG ": cannot listen on %s\n", listen);
-        aegis_cli_proxy_free(p);
+        aegis_client_proxy_free(p);
         return 1;
     }
     signal(SIGINT, on_signal);
@@ -194,7 +193,7 @@ static int proxy_main(int argc, char **argv)
     while (!stop_flag)
         pause();
     MHD_stop_daemon(d);
-    aegis_cli_proxy_free(p);
+    aegis_client_proxy_free(p);
     return 0;
 }
 

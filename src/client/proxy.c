@@ -1,5 +1,5 @@
 /*
- * cli_proxy.c - the encrypting wallet proxy (cli_proxy.h, docs/wallets.md).
+ * proxy.c - the encrypting wallet proxy (aegis/client.h, docs/wallets.md).
  *
  * Runs on the user's side: the plaintext transaction exists only here and,
  * sealed, inside the sequencer's TEE. Local methods:
@@ -33,8 +33,7 @@
 
 #include "aegis/http.h"
 #include "aegis/tx.h"
-#include "cli_chain.h"
-#include "cli_proxy.h"
+#include "aegis/client.h"
 
 #define MAX_SENT   4096            /* transactions remembered (oldest dropped) */
 #define MAX_BODY   (1u << 20)
@@ -55,7 +54,7 @@ typedef struct sent_tx {
     json_t *receipt;           /* built once the inclusion verified, else NULL */
 } sent_tx;
 
-struct aegis_cli_proxy {
+struct aegis_client_proxy {
     char *seq_url, *up_url;
     bool allow_sim;
     uint64_t key_max_age_ns;
@@ -63,7 +62,7 @@ struct aegis_cli_proxy {
     uint64_t chain_id;
 
     pthread_mutex_t mu;        /* everything below */
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     bool have_ks;
     uint64_t ks_at_ns;
     sent_tx *sent;             /* ring of MAX_SENT */
@@ -90,7 +89,7 @@ static json_t *err_aegis(int code, const char *prefix, aegis_err err, const char
 
 static char *hex0x(const uint8_t *p, size_t n)
 {
-    return aegis_cli_hex(p, n);
+    return aegis_client_hex(p, n);
 }
 
 static json_t *jhex(const uint8_t *p, size_t n)
@@ -128,7 +127,7 @@ static json_t *jqty256(const aegis_u256 *a)
 /* ---- outgoing calls ---- */
 
 /* The upstream's reply to one request object, verbatim (id kept). */
-static json_t *forward(aegis_cli_proxy *p, const json_t *req)
+static json_t *forward(aegis_client_proxy *p, const json_t *req)
 {
     if (!p->up_url) {
         const char *m = json_string_value(json_object_get(req, "method"));
@@ -159,7 +158,7 @@ static json_t *forward(aegis_cli_proxy *p, const json_t *req)
 }
 
 /* A method's result from the upstream, or NULL (no upstream, error, null). */
-static json_t *upstream_result(aegis_cli_proxy *p, const char *method, json_t *params)
+static json_t *upstream_result(aegis_client_proxy *p, const char *method, json_t *params)
 {
     if (!p->up_url)
         return NULL;
@@ -176,7 +175,7 @@ static json_t *upstream_result(aegis_cli_proxy *p, const char *method, json_t *p
 }
 
 /* The cached key set, fetched again when stale or when `refresh`. */
-static json_t *get_keyset(aegis_cli_proxy *p, bool refresh, aegis_cli_keyset *out)
+static json_t *get_keyset(aegis_client_proxy *p, bool refresh, aegis_client_keyset *out)
 {
     pthread_mutex_lock(&p->mu);
     bool fresh = p->have_ks && !refresh && aegis_now_ns() - p->ks_at_ns < p->key_max_age_ns;
@@ -189,18 +188,18 @@ static json_t *get_keyset(aegis_cli_proxy *p, bool refresh, aegis_cli_keyset *ou
     }
     pthread_mutex_unlock(&p->mu);
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
-    if (aegis_cli_call(p->seq_url, "aegis_getEncryptionKey", NULL, p->timeout_ms, &res, &e) != 0)
+    aegis_client_rpc_err e;
+    if (aegis_client_call(p->seq_url, "aegis_getEncryptionKey", NULL, p->timeout_ms, &res, &e) != 0)
         return err_obj(E_UNAVAIL, e.code ? e.message : "sequencer unavailable", e.aegis_code, e.name);
-    aegis_cli_keyset k;
+    aegis_client_keyset k;
     const char *why = NULL;
-    aegis_err err = aegis_cli_keyset_load(res, p->allow_sim, &k, &why);
+    aegis_err err = aegis_client_keyset_load(res, p->allow_sim, &k, &why);
     json_decref(res);
     if (err)
         return err_aegis(E_UNAVAIL, "the sequencer's key is not acceptable", err, why);
     pthread_mutex_lock(&p->mu);
     if (p->have_ks)
-        aegis_cli_keyset_clear(&p->ks);
+        aegis_client_keyset_clear(&p->ks);
     p->ks = k;
     p->have_ks = true;
     p->ks_at_ns = aegis_now_ns();
@@ -213,7 +212,7 @@ static json_t *get_keyset(aegis_cli_proxy *p, bool refresh, aegis_cli_keyset *ou
 
 /* ---- remembered transactions ---- */
 
-static sent_tx *find_sent(aegis_cli_proxy *p, const uint8_t hash[32])
+static sent_tx *find_sent(aegis_client_proxy *p, const uint8_t hash[32])
 {
     for (size_t i = 0; i < p->n_sent; i++)
         if (memcmp(p->sent[i].hash, hash, 32) == 0)
@@ -221,7 +220,7 @@ static sent_tx *find_sent(aegis_cli_proxy *p, const uint8_t hash[32])
     return NULL;
 }
 
-static void remember(aegis_cli_proxy *p, const aegis_tx *tx, const aegis_cli_receipt *r, json_t *txj)
+static void remember(aegis_client_proxy *p, const aegis_tx *tx, const aegis_client_receipt *r, json_t *txj)
 {
     pthread_mutex_lock(&p->mu);
     sent_tx *s = find_sent(p, tx->hash);
@@ -290,14 +289,14 @@ static json_t *tx_json(const aegis_tx *tx)
 
 /* ---- eth_sendRawTransaction ---- */
 
-static json_t *send_raw(aegis_cli_proxy *p, json_t *params, json_t **ret)
+static json_t *send_raw(aegis_client_proxy *p, json_t *params, json_t **ret)
 {
     const char *hex = json_string_value(json_array_get(params, 0));
     uint8_t *raw = NULL, *env = NULL;
     size_t raw_len = 0, env_len = 0;
     char *env_hex = NULL;
     json_t *e = NULL, *res = NULL;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     memset(&ks, 0, sizeof(ks));
     if (!json_is_array(params) || json_array_size(params) != 1 || !hex ||
         aegis_hex_decode_alloc(hex, AEGIS_ENVELOPE_MAX_PLAINTEXT, &raw, &raw_len) != AEGIS_OK || raw_len == 0)
@@ -326,14 +325,14 @@ static json_t *send_raw(aegis_cli_proxy *p, json_t *params, json_t **ret)
         aegis_free(env_hex);
         env = NULL;
         env_hex = NULL;
-        err = aegis_cli_seal(&ks, raw, raw_len, &env, &env_len);
+        err = aegis_client_seal(&ks, raw, raw_len, &env, &env_len);
         if (err) {
             e = err_aegis(E_UNAVAIL, "cannot encrypt to the sequencer's key", err, NULL);
             goto out;
         }
-        json_t *pp = (env_hex = aegis_cli_hex(env, env_len)) ? json_pack("[s]", env_hex) : NULL;
-        aegis_cli_rpc_err re;
-        int rc = pp ? aegis_cli_call(p->seq_url, "aegis_sendEncryptedTransaction", pp, p->timeout_ms, &res, &re) : -1;
+        json_t *pp = (env_hex = aegis_client_hex(env, env_len)) ? json_pack("[s]", env_hex) : NULL;
+        aegis_client_rpc_err re;
+        int rc = pp ? aegis_client_call(p->seq_url, "aegis_sendEncryptedTransaction", pp, p->timeout_ms, &res, &re) : -1;
         json_decref(pp);
         if (rc == 0)
             break;
@@ -351,11 +350,11 @@ static json_t *send_raw(aegis_cli_proxy *p, json_t *params, json_t **ret)
         }
         goto out;
     }
-    aegis_cli_receipt rc;
+    aegis_client_receipt rc;
     const char *why = NULL;
-    err = aegis_cli_receipt_parse(res, &rc, &why);
+    err = aegis_client_receipt_parse(res, &rc, &why);
     if (!err)
-        err = aegis_cli_receipt_verify(&rc, &ks.pub, env, env_len, tx.hash, &why);
+        err = aegis_client_receipt_verify(&rc, &ks.pub, env, env_len, tx.hash, &why);
     if (err) {
         e = err_aegis(E_UNAVAIL, "the sequencer's receipt does not verify", err, why);
         goto out;
@@ -373,16 +372,16 @@ out:
 /* ---- receipts from Aegis data ---- */
 
 /* Fetch and verify batch st->batch and the inclusion; build the receipt. */
-static json_t *aegis_receipt(aegis_cli_proxy *p, const sent_tx *s, const aegis_cli_txstatus *st, json_t **ret)
+static json_t *aegis_receipt(aegis_client_proxy *p, const sent_tx *s, const aegis_client_txstatus *st, json_t **ret)
 {
     json_t *params = json_pack("[I]", (json_int_t)st->batch), *res = NULL, *e = NULL;
-    aegis_cli_rpc_err re;
+    aegis_client_rpc_err re;
     aegis_chain_batch b;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     memset(&b, 0, sizeof(b));
     memset(&ks, 0, sizeof(ks));
     const char *why = NULL;
-    int rc = aegis_cli_call(p->seq_url, "aegis_getBatch", params, p->timeout_ms, &res, &re);
+    int rc = aegis_client_call(p->seq_url, "aegis_getBatch", params, p->timeout_ms, &res, &re);
     json_decref(params);
     if (rc != 0)
         return err_obj(E_UNAVAIL, re.message, re.aegis_code, re.name);
@@ -390,22 +389,22 @@ static json_t *aegis_receipt(aegis_cli_proxy *p, const sent_tx *s, const aegis_c
     if (!err) {
         /* the key set of the batch's epoch, verified against its attestation */
         json_t *kp = json_pack("[I]", (json_int_t)b.h.key_epoch), *kr = NULL;
-        if (aegis_cli_call(p->seq_url, "aegis_getKeySet", kp, p->timeout_ms, &kr, &re) != 0) {
+        if (aegis_client_call(p->seq_url, "aegis_getKeySet", kp, p->timeout_ms, &kr, &re) != 0) {
             json_decref(kp);
             e = err_obj(E_UNAVAIL, re.message, re.aegis_code, re.name);
             goto out;
         }
         json_decref(kp);
-        err = aegis_cli_keyset_load(kr, p->allow_sim, &ks, &why);
+        err = aegis_client_keyset_load(kr, p->allow_sim, &ks, &why);
         json_decref(kr);
     }
     aegis_chain_verify_opts opts = { .allow_sim = p->allow_sim };
     if (!err)
         err = aegis_chain_verify_batch(&b, &ks.pub, &ks.att, NULL, NULL, &opts, &why);
     if (!err)
-        err = aegis_cli_batch_check_extra(&b, &ks.pub, &why);
+        err = aegis_client_batch_check_extra(&b, &ks.pub, &why);
     if (!err)
-        err = aegis_cli_inclusion_verify(st, s->hash, &b, &why);
+        err = aegis_client_inclusion_verify(st, s->hash, &b, &why);
     if (err) {
         e = err_aegis(E_UNAVAIL, "the sequencer's batch does not prove the inclusion", err, why);
         goto out;
@@ -438,13 +437,13 @@ static json_t *aegis_receipt(aegis_cli_proxy *p, const sent_tx *s, const aegis_c
     *ret = r;
 out:
     aegis_chain_batch_clear(&b);
-    aegis_cli_keyset_clear(&ks);
+    aegis_client_keyset_clear(&ks);
     json_decref(res);
     return e;
 }
 
 /* Our own transaction's state: *ret gets the receipt (or null while pending). */
-static json_t *own_receipt(aegis_cli_proxy *p, const uint8_t hash[32], json_t **ret)
+static json_t *own_receipt(aegis_client_proxy *p, const uint8_t hash[32], json_t **ret)
 {
     pthread_mutex_lock(&p->mu);
     sent_tx *s = find_sent(p, hash), copy;
@@ -463,15 +462,15 @@ static json_t *own_receipt(aegis_cli_proxy *p, const uint8_t hash[32], json_t **
     json_t *e = NULL, *res = NULL, *r = NULL;
     char *h = hex0x(hash, 32);
     json_t *params = json_pack("[s]", h);
-    aegis_cli_rpc_err re;
-    int rc = aegis_cli_call(p->seq_url, "aegis_getReceipt", params, p->timeout_ms, &res, &re);
+    aegis_client_rpc_err re;
+    int rc = aegis_client_call(p->seq_url, "aegis_getReceipt", params, p->timeout_ms, &res, &re);
     json_decref(params);
     aegis_free(h);
-    aegis_cli_txstatus st;
+    aegis_client_txstatus st;
     const char *why = NULL;
     if (rc != 0) {
         e = err_obj(E_UNAVAIL, re.message, re.aegis_code, re.name);
-    } else if (aegis_cli_txstatus_parse(res, &st, &why) != AEGIS_OK) {
+    } else if (aegis_client_txstatus_parse(res, &st, &why) != AEGIS_OK) {
         e = err_obj(E_UNAVAIL, "the sequencer's status reply is malformed", 0, NULL);
     } else if (strcmp(st.status, "included") == 0) {
         e = aegis_receipt(p, &copy, &st, &r);
@@ -499,7 +498,7 @@ static json_t *own_receipt(aegis_cli_proxy *p, const uint8_t hash[32], json_t **
     return NULL;
 }
 
-static json_t *get_receipt(aegis_cli_proxy *p, const json_t *req, json_t *params, json_t **ret)
+static json_t *get_receipt(aegis_client_proxy *p, const json_t *req, json_t *params, json_t **ret)
 {
     uint8_t h[32];
     const char *hex = json_string_value(json_array_get(params, 0));
@@ -519,7 +518,7 @@ static json_t *get_receipt(aegis_cli_proxy *p, const json_t *req, json_t *params
     return e;
 }
 
-static json_t *get_tx(aegis_cli_proxy *p, json_t *params, json_t **ret)
+static json_t *get_tx(aegis_client_proxy *p, json_t *params, json_t **ret)
 {
     uint8_t h[32];
     const char *hex = json_string_value(json_array_get(params, 0));
@@ -542,7 +541,7 @@ static json_t *get_tx(aegis_cli_proxy *p, json_t *params, json_t **ret)
     return NULL;
 }
 
-static json_t *tx_count(aegis_cli_proxy *p, json_t *params, json_t **ret)
+static json_t *tx_count(aegis_client_proxy *p, json_t *params, json_t **ret)
 {
     uint8_t a[20];
     const char *addr = json_string_value(json_array_get(params, 0));
@@ -570,7 +569,7 @@ static json_t *tx_count(aegis_cli_proxy *p, json_t *params, json_t **ret)
     return NULL;
 }
 
-static json_t *block_number(aegis_cli_proxy *p, json_t *params, json_t **ret)
+static json_t *block_number(aegis_client_proxy *p, json_t *params, json_t **ret)
 {
     uint64_t n = 0;
     json_t *up = upstream_result(p, "eth_blockNumber", params);
@@ -581,7 +580,7 @@ static json_t *block_number(aegis_cli_proxy *p, json_t *params, json_t **ret)
      * must move as batches are cut, or a wallet waiting for a confirmation
      * (polling on new blocks) never looks again. */
     json_t *st = NULL;
-    if (aegis_cli_call(p->seq_url, "aegis_status", NULL, p->timeout_ms, &st, NULL) == 0) {
+    if (aegis_client_call(p->seq_url, "aegis_status", NULL, p->timeout_ms, &st, NULL) == 0) {
         json_t *lb = json_object_get(st, "last_batch");
         if (json_is_integer(lb) && json_integer_value(lb) > 0 && (uint64_t)json_integer_value(lb) > n)
             n = (uint64_t)json_integer_value(lb);
@@ -612,7 +611,7 @@ static json_t *reply(const json_t *id, json_t *result, json_t *error)
     return r;
 }
 
-static json_t *handle_one(aegis_cli_proxy *p, json_t *req)
+static json_t *handle_one(aegis_client_proxy *p, json_t *req)
 {
     const json_t *id = json_object_get(req, "id");
     const char *m = json_string_value(json_object_get(req, "method"));
@@ -655,7 +654,7 @@ static json_t *handle_one(aegis_cli_proxy *p, json_t *req)
     return reply(id, res, e);
 }
 
-char *aegis_cli_proxy_handle(aegis_cli_proxy *p, const char *body, size_t len)
+char *aegis_client_proxy_handle(aegis_client_proxy *p, const char *body, size_t len)
 {
     json_t *req = len <= MAX_BODY ? json_loadb(body, len, JSON_REJECT_DUPLICATES, NULL) : NULL, *out = NULL;
     if (!req) {
@@ -684,9 +683,9 @@ char *aegis_cli_proxy_handle(aegis_cli_proxy *p, const char *body, size_t len)
 
 /* ---- life ---- */
 
-aegis_cli_proxy *aegis_cli_proxy_new(const aegis_cli_proxy_opts *o, char *why, size_t why_len)
+aegis_client_proxy *aegis_client_proxy_new(const aegis_client_proxy_opts *o, char *why, size_t why_len)
 {
-    aegis_cli_proxy *p = aegis_calloc(1, sizeof(*p));
+    aegis_client_proxy *p = aegis_calloc(1, sizeof(*p));
     if (!p) {
         snprintf(why, why_len, "out of memory");
         return NULL;
@@ -705,19 +704,23 @@ aegis_cli_proxy *aegis_cli_proxy_new(const aegis_cli_proxy_opts *o, char *why, s
     }
     if (!p->chain_id) {
         json_t *res = NULL;
-        aegis_cli_rpc_err e;
-        if (aegis_cli_call(p->seq_url, "eth_chainId", NULL, p->timeout_ms, &res, &e) != 0) {
+        aegis_client_rpc_err e;
+        if (aegis_client_call(p->seq_url, "eth_chainId", NULL, p->timeout_ms, &res, &e) != 0) {
             snprintf(why, why_len, "sequencer %s: eth_chainId: %s", p->seq_url, e.message);
             goto fail;
         }
-        int bad = aegis_cli_parse_u64(json_string_value(res), &p->chain_id);
+        const char *cs = json_string_value(res);
+        char *end = NULL;
+        int bad = !cs || strncmp(cs, "0x", 2) != 0;
+        if (!bad)
+            p->chain_id = strtoull(cs + 2, &end, 16), bad = !end || *end;
         json_decref(res);
         if (bad || !p->chain_id) {
             snprintf(why, why_len, "sequencer %s: eth_chainId is not a chain id", p->seq_url);
             goto fail;
         }
     }
-    aegis_cli_keyset k;
+    aegis_client_keyset k;
     json_t *e = get_keyset(p, true, &k);
     if (e) {
         snprintf(why, why_len, "sequencer %s: %s", p->seq_url, json_string_value(json_object_get(e, "message")));
@@ -726,16 +729,16 @@ aegis_cli_proxy *aegis_cli_proxy_new(const aegis_cli_proxy_opts *o, char *why, s
     }
     return p;
 fail:
-    aegis_cli_proxy_free(p);
+    aegis_client_proxy_free(p);
     return NULL;
 }
 
-void aegis_cli_proxy_free(aegis_cli_proxy *p)
+void aegis_client_proxy_free(aegis_client_proxy *p)
 {
     if (!p)
         return;
     if (p->have_ks)
-        aegis_cli_keyset_clear(&p->ks);
+        aegis_client_keyset_clear(&p->ks);
     for (size_t i = 0; p->sent && i < MAX_SENT; i++) {
         json_decref(p->sent[i].tx);
         json_decref(p->sent[i].receipt);

@@ -88,11 +88,8 @@ char *aegis_client_hex(const uint8_t *p, size_t n)
 
 static aegis_err get_u64(const json_t *o, const char *key, uint64_t *out)
 {
-    json_t *v = json_object_get(o, key);
-    if (!json_is_integer(v) || json_integer_value(v) < 0)
-        return AEGIS_ERR_CHAIN_FORMAT;
-    *out = (uint64_t)json_integer_value(v);
-    return AEGIS_OK;
+    /* integers up to 2^53 - 1, decimal strings above (aegis/json.h) */
+    return aegis_json_u64(json_object_get(o, key), UINT64_MAX, out) ? AEGIS_OK : AEGIS_ERR_CHAIN_FORMAT;
 }
 
 static aegis_err get_path(const json_t *arr, uint8_t (*path)[32], size_t *len)

@@ -95,6 +95,22 @@ test('the sender signs through an ethers/viem-style signer', async () => {
   await c.waitForInclusion(sent.txHash, { timeoutMs: 30000 });
 });
 
+test('a nonce above 2^53 arrives exactly (a decimal string), and its batch verifies', async () => {
+  const c = new AegisClient(d.url, { allowSim: true });
+  const nonce = (1n << 60n) + 1n; // not representable as a double
+  const raw = signedTx(['--key', '0x' + '56'.repeat(32), '--to', TO, '--nonce', nonce.toString()]);
+  const sent = await c.sendRawTransaction(raw);
+  assert.equal(sent.receipt.nonce, nonce);
+  const inc = await c.waitForInclusion(sent.txHash, { timeoutMs: 30000 });
+  const text = await (await fetch(d.url, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'aegis_getBatch', params: [Number(inc.batch)] }) })).text();
+  assert.ok(text.includes(`"nonce":"${nonce}"`), 'the batch lists the nonce as a decimal string');
+  const { execFileSync } = await import('node:child_process');
+  const { BIN } = await import('./daemon.js');
+  const out = execFileSync(`${BIN}/aegis`, ['verify', '--rpc', d.url, '--all', '--allow-sim'], { encoding: 'utf8' });
+  assert.match(out, / 0 failed/);
+});
+
 test("the node's refusals arrive as structured errors, and read rejected at once", async () => {
   const c = new AegisClient(d.url, { allowSim: true });
   const wrongChain = signedTx(['--key', KEY, '--to', TO, '--nonce', '5', '--chain-id', '5']);

@@ -180,6 +180,8 @@ typedef struct aegis_client_proxy_opts {
     uint64_t key_max_age_ms;   /* refetch the key set after this long (0: 30 s) */
     int timeout_ms;            /* per outgoing call (0: 30 s) */
     uint64_t chain_id;         /* 0: ask the sequencer (eth_chainId) at start */
+    bool lazy;                 /* contact the sequencer only when a call needs it
+                                  (chain_id must be given; tests and fuzzers) */
 } aegis_client_proxy_opts;
 
 /* Create the proxy: checks that the sequencer answers and that its key set

@@ -720,6 +720,13 @@ aegis_client_proxy *aegis_client_proxy_new(const aegis_client_proxy_opts *o, cha
             goto fail;
         }
     }
+    if (o->lazy) {
+        if (!p->chain_id) {
+            snprintf(why, why_len, "a lazy proxy needs the chain id");
+            goto fail;
+        }
+        return p;
+    }
     aegis_client_keyset k;
     json_t *e = get_keyset(p, true, &k);
     if (e) {

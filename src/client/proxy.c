@@ -21,8 +21,9 @@
  * or receipt does not verify, -32601 a method that needs --upstream.
  *
  * The key set is cached for key_max_age_ms and fetched again when the
- * sequencer reports an unknown epoch or another recipient (a rotation),
- * then the transaction is sealed again once.
+ * sequencer reports an unknown epoch, another recipient or an epoch whose
+ * grace window ended (a rotation), then the transaction is sealed again
+ * once; a receipt signed by a newer epoch is checked under that epoch's key.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -337,7 +338,8 @@ static json_t *send_raw(aegis_client_proxy *p, json_t *params, json_t **ret)
         if (rc == 0)
             break;
         if (rc == 1 && attempt == 0 &&
-            (strcmp(re.name, "AEGIS_ERR_ENV_UNKNOWN_EPOCH") == 0 || strcmp(re.name, "AEGIS_ERR_ENV_WRONG_RECIPIENT") == 0))
+            (strcmp(re.name, "AEGIS_ERR_ENV_UNKNOWN_EPOCH") == 0 || strcmp(re.name, "AEGIS_ERR_ENV_WRONG_RECIPIENT") == 0 ||
+             strcmp(re.name, "AEGIS_ERR_RISK_EPOCH_EXPIRED") == 0))
             continue;   /* the key rotated under us: fetch it, seal again */
         if (rc == 1) {
             char m[400];
@@ -353,6 +355,15 @@ static json_t *send_raw(aegis_client_proxy *p, json_t *params, json_t **ret)
     aegis_client_receipt rc;
     const char *why = NULL;
     err = aegis_client_receipt_parse(res, &rc, &why);
+    if (!err && rc.key_epoch != ks.pub.epoch) {
+        /* sealed to the previous epoch inside its grace window: the receipt
+         * is signed by the current one, which we fetch (and then use) */
+        json_t *ke = get_keyset(p, true, &ks);
+        if (ke) {
+            e = ke;
+            goto out;
+        }
+    }
     if (!err)
         err = aegis_client_receipt_verify(&rc, &ks.pub, env, env_len, tx.hash, &why);
     if (err) {

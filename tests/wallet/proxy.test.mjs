@@ -66,7 +66,11 @@ async function assertVerified(txHash) {
 }
 
 before(async () => {
-  await d.start(`[node]\nchain_id = ${CHAIN}\n`);
+  // a risk oracle, so the test can move the sequencer to a new key epoch;
+  // no grace window: envelopes to the old epoch are refused at once
+  await run(join(BIN, 'aegis'), ['keygen', '--type', 'ml-dsa-87', '--out', join(d.dir, 'oracle')]);
+  await d.start(`[node]\nchain_id = ${CHAIN}\n[quantum]\noracle_keys = ["${join(d.dir, 'oracle.pub')}"]\n` +
+                `key_grace_s = 0\n`);
   const ap = await freePort();
   anvilUrl = `http://127.0.0.1:${ap}`;
   await start(ANVIL, ['--port', String(ap), '--host', '127.0.0.1', '--chain-id', String(CHAIN)], /Listening on/);
@@ -158,6 +162,29 @@ test('bad input gets wallet-shaped errors', async () => {
   // forwarded as is: the upstream's own answer
   r = await rpc(proxyUrl, 'eth_gasPrice');
   assert.match(r.result, /^0x[0-9a-f]+$/);
+});
+
+test('the key epoch changing between two sends: the proxy fetches the new key and seals again', async () => {
+  const provider = new ethers.JsonRpcProvider(proxyUrl, CHAIN, { staticNetwork: true });
+  provider.pollingInterval = 100;
+  const wallet = new ethers.Wallet(KEY0, provider);
+  const before = await rpc(d.url, 'aegis_status');
+  const epoch0 = before.result.core.key_epoch;
+  // the proxy has the current key cached (30 s): rotate under it
+  await run(join(BIN, 'aegis'), ['risk', 'submit', '--rpc', d.url, '--key', join(d.dir, 'oracle.key'), '--score', '9500']);
+  let after;
+  for (let i = 0; i < 200; i++) {   // the rotation lands with the level change's checkpoint
+    after = await rpc(d.url, 'aegis_status');
+    if (after.result.core.key_epoch > epoch0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(after.result.core.key_epoch > epoch0, 'the emergency level started a new key epoch');
+  const resp = await wallet.sendTransaction({ to: TO, value: 3n });
+  const receipt = await resp.wait(1, 60000);
+  assert.equal(receipt.status, 1);
+  await assertVerified(resp.hash);
+  const mine = await rpc(proxyUrl, 'eth_getTransactionReceipt', [resp.hash]);
+  assert.equal(mine.result.aegis.keyEpoch, after.result.core.key_epoch);
 });
 
 test('the sequencer going away is an error, never a silent drop', async () => {

@@ -46,7 +46,8 @@ export interface TxSigner<T> {
 /** A u64 parameter: a JSON number while exact, else a decimal string. */
 const qty = (n: bigint): number | string => (n <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString());
 
-const UNKNOWN_EPOCH = 'AEGIS_ERR_ENV_UNKNOWN_EPOCH';
+/** Refusals that mean "your key is stale": fetch it again and re-seal once. */
+const STALE_KEY = ['AEGIS_ERR_ENV_UNKNOWN_EPOCH', 'AEGIS_ERR_ENV_WRONG_RECIPIENT', 'AEGIS_ERR_RISK_EPOCH_EXPIRED'];
 
 export class AegisClient {
   readonly url: string;
@@ -109,7 +110,7 @@ export class AegisClient {
       try {
         res = await this.call('aegis_sendEncryptedTransaction', [toHex(envelope)]);
       } catch (e) {
-        if (attempt === 0 && e instanceof AegisRpcError && e.code === UNKNOWN_EPOCH) {
+        if (attempt === 0 && e instanceof AegisRpcError && STALE_KEY.includes(e.code)) {
           await this.getKeySet(true);
           continue;
         }

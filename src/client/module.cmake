@@ -21,7 +21,11 @@ target_include_directories(aegis_client_shared PUBLIC ${CMAKE_SOURCE_DIR}/includ
 target_compile_options(aegis_client_shared PRIVATE ${AEGIS_WARN})
 target_link_libraries(aegis_client_shared PRIVATE aegis_chain aegis_envelope aegis_keys aegis_tx aegis_rpc
   aegis_batch aegis_crypto aegis_util PkgConfig::JANSSON)
-target_link_options(aegis_client_shared PRIVATE -Wl,--version-script=${_client_dir}/client.map -Wl,--no-undefined)
+target_link_options(aegis_client_shared PRIVATE -Wl,--version-script=${_client_dir}/client.map)
+if(NOT AEGIS_SANITIZE AND NOT AEGIS_FUZZ)
+  # sanitizer runtimes are not linked into shared objects: their symbols stay undefined there
+  target_link_options(aegis_client_shared PRIVATE -Wl,--no-undefined)
+endif()
 
 set(_mri "CREATE ${CMAKE_BINARY_DIR}/lib/libaegis-client.a\n")
 foreach(t ${_client_deps})

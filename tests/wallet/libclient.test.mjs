@@ -59,9 +59,10 @@ test('docs/examples/aegis_client_submit.c builds with pkg-config (shared and sta
   const src = join(ROOT, 'docs', 'examples', 'aegis_client_submit.c');
   const shared = join(tmp, 'submit-shared');
   const stat = join(tmp, 'submit-static');
-  await run('cc', ['-Wall', '-Wextra', '-Werror', src, ...(await pc('--cflags', '--libs')), '-o', shared]);
+  const extra = (process.env.AEGIS_CC_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  await run('cc', [...extra, '-Wall', '-Wextra', '-Werror', src, ...(await pc('--cflags', '--libs')), '-o', shared]);
   const staticLibs = (await pc('--libs', '--static')).filter((x) => x !== '-laegis-client');
-  await run('cc', ['-Wall', '-Wextra', '-Werror', src, ...(await pc('--cflags')), join(prefix, 'lib', 'libaegis-client.a'),
+  await run('cc', [...extra, '-Wall', '-Wextra', '-Werror', src, ...(await pc('--cflags')), join(prefix, 'lib', 'libaegis-client.a'),
                    ...staticLibs, '-o', stat]);
   const { stdout: ldd } = await run('ldd', [stat]);
   assert.doesNotMatch(ldd, /aegis-client/);

@@ -180,7 +180,14 @@ test('the key epoch changing between two sends: the proxy fetches the new key an
   }
   assert.ok(after.result.core.key_epoch > epoch0, 'the emergency level started a new key epoch');
   const resp = await wallet.sendTransaction({ to: TO, value: 3n });
-  const receipt = await resp.wait(1, 60000);
+  let st;
+  for (let i = 0; i < 600; i++) {   // the sequencer's own status, up to 60 s
+    st = (await rpc(d.url, 'aegis_getReceipt', [resp.hash])).result;
+    if (st.status !== 'pending') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(st.status, 'included', JSON.stringify(st));
+  const receipt = await provider.getTransactionReceipt(resp.hash);
   assert.equal(receipt.status, 1);
   await assertVerified(resp.hash);
   const mine = await rpc(proxyUrl, 'eth_getTransactionReceipt', [resp.hash]);

@@ -48,13 +48,14 @@ typedef struct vctx {
     aegis_chain_batch parent;
     bool has_parent;
     unsigned passed, failed;
+    uint64_t quorum;              /* --quorum K: co-attestations required (0: none) */
 } vctx;
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: aegis verify --rpc URL (--all | --from N --to M) [--allow-sim] [--require-slh]\n"
-        "                    [--collateral P] [--at SECONDS] [--policy FILE]\n"
+        "                    [--collateral P] [--at SECONDS] [--policy FILE] [--quorum K]\n"
         "       aegis verify FILE [--keyset FILE] [--allow-sim] [--require-slh]\n\n"
         "Verify published batches offline: header hash, Merkle root, every signature\n"
         "against the attested key set of the batch's epoch, the SLH-DSA signature or\n"
@@ -71,6 +72,9 @@ static void usage(FILE *f)
         "  --at SECONDS     verify quotes at this Unix time (default: now)\n"
         "  --policy FILE    attestation policy JSON (measurements, TCB statuses, dstack app_id /\n"
         "                   compose_hash; docs/internals/attestation.md)\n"
+        "  --quorum K       a cluster's batches: require K co-attestations by distinct workers,\n"
+        "                   each a valid attestation (under --policy / --allow-sim) binding the\n"
+        "                   worker, the number and the hash (docs/internals/cluster.md)\n"
         "Primary and backup attestations must both verify and bind the same value. An\n"
         "attestation carrying a dstack event log must replay to its quote's RTMR0-3; its\n"
         "app id and compose hash are checked against the policy and printed.\n"
@@ -272,6 +276,17 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
         snprintf(line, sizeof(line), "FAIL: %s (%s)", why, aegis_err_name(err));
         goto fail;
     }
+    if (v->quorum) {
+        /* a cluster's batch: K distinct workers recomputed it and attested */
+        const char *cwhy = NULL;
+        size_t got = aegis_chain_count_coattests(json_object_get(bj, "coattestations"), b.h.number, b.hash,
+                                                 &v->opts, &cwhy);
+        if (got < v->quorum) {
+            snprintf(line, sizeof(line), "FAIL: co-attested by %zu of the %llu workers required%s%s", got,
+                     (unsigned long long)v->quorum, cwhy ? ": " : "", cwhy ? cwhy : "");
+            goto fail;
+        }
+    }
     sealed = b.sig_slh || (b.has_seal && seal);
     ok = true;
     char apps[512], okline[600];
@@ -444,6 +459,9 @@ static int verify_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--policy") == 0 && val) {
             v->opts.policy_file = val;
+            i++;
+        } else if (strcmp(a, "--quorum") == 0 && val && aegis_cli_parse_u64(val, &v->quorum) == 0 &&
+                   v->quorum >= 1 && v->quorum <= 10) {
             i++;
         } else if (a[0] != '-' && !file) {
             file = a;

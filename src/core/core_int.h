@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "aegis/assets.h"
+#include "aegis/attest.h"
 #include "aegis/batch.h"
 #include "aegis/json.h"
 #include "aegis/checkpoint.h"
@@ -107,6 +108,10 @@ struct aegis_core {
      * holds ks_lock for reading; the switch to a new epoch holds it for
      * writing (and core->lock). */
     pthread_rwlock_t ks_lock;
+
+    /* cluster (core_cluster.c): who may receive the key set */
+    aegis_attest_policy cluster_pol;
+    bool cluster_allow_sim;
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */
     struct core_epoch {
         aegis_keyset_pub pub;
@@ -118,6 +123,8 @@ struct aegis_core {
     aegis_keyset *next_ks;        /* the next epoch, until its hand-over is persisted */
     uint64_t rotate_batch;        /* first batch of the next epoch */
     uint8_t rotate_reason;
+    uint64_t rotate_ts;           /* when the rotation began (its grace window starts there) */
+    bool derive_keys;             /* cluster: the next epoch is derived, the same on every worker */
     char *data_dir;
 
     /* per-asset migrations (core_migrate.c) */
@@ -131,6 +138,7 @@ uint8_t aegis__core_algorithm_set(const aegis_core *core);
 void aegis__core_push_dropped(aegis_core *core, uint64_t env_id);
 void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l);
 
+aegis_err aegis__core_cluster_init(aegis_core *core, const aegis_config *cfg) AEGIS_WUR;
 size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const char *data_dir,
                                aegis_tee_option *opts);
 

@@ -226,21 +226,33 @@ static void *cutter_main(void *arg)
     return NULL;
 }
 
+/* Insert-only, as every signed record. A cluster worker rebuilds its state
+ * from the replicated log at start, so it signs again what its cache already
+ * holds from an earlier run (the same batches, new signatures): it replaces
+ * its own cached copy. */
+static aegis_err persist_record(struct aegisd_pipeline *p, const char *coll, uint64_t key, const char *json)
+{
+    aegis_err err = aegis_store_insert(p->d->store, coll, key, (const uint8_t *)json, strlen(json));
+    if (err == AEGIS_ERR_EXISTS && p->cl)
+        err = aegis_store_put(p->d->store, coll, key, (const uint8_t *)json, strlen(json));
+    return err;
+}
+
 /* A checkpoint when due (interval or risk level change): make (slow, SLH-DSA)
  * -> persist insert-only -> commit. */
-static void checkpoint_if_due(struct aegisd_pipeline *p)
+void aegisd_pipeline_checkpoint_at(struct aegisd_pipeline *p, uint64_t now_ms)
 {
     if (!aegis_core_checkpoint_due(p->core))
         return;
     char *json = NULL;
     uint64_t number = 0;
-    aegis_err err = aegis_core_checkpoint_make(p->core, aegis_wall_ms(), &number, &json);
+    aegis_err err = aegis_core_checkpoint_make(p->core, now_ms, &number, &json);
     if (err || !json) {
         if (err)
             AEGIS_LOGE(MOD, "checkpoint failed", "err=%s", aegis_err_name(err));
         return;
     }
-    err = aegis_store_insert(p->d->store, "checkpoint", number + 1, (const uint8_t *)json, strlen(json));
+    err = persist_record(p, "checkpoint", number + 1, json);
     if (!err)
         err = aegis_core_checkpoint_commit(p->core, json, strlen(json));
     else
@@ -259,17 +271,17 @@ static void checkpoint_if_due(struct aegisd_pipeline *p)
 
 /* A key rotation when due: prepare (new key set, hand-over signed by old
  * and new keys) -> persist the hand-over insert-only -> commit the switch. */
-static void rotate_if_due(struct aegisd_pipeline *p)
+void aegisd_pipeline_rotate_at(struct aegisd_pipeline *p, uint64_t now_ms)
 {
     char *json = NULL;
     uint64_t epoch = 0;
-    aegis_err err = aegis_core_rotate_prepare(p->core, aegis_wall_ms(), &epoch, &json);
+    aegis_err err = aegis_core_rotate_prepare(p->core, now_ms, &epoch, &json);
     if (err || !json) {
         if (err)
             AEGIS_LOGE(MOD, "key rotation failed", "err=%s", aegis_err_name(err));
         return;
     }
-    err = aegis_store_insert(p->d->store, "handover", epoch, (const uint8_t *)json, strlen(json));
+    err = persist_record(p, "handover", epoch, json);
     if (!err)
         err = aegis_core_rotate_commit(p->core, epoch);
     else
@@ -280,6 +292,42 @@ static void rotate_if_due(struct aegisd_pipeline *p)
     else
         AEGIS_LOGW(MOD, "key epoch rotated", "epoch=%llu", (unsigned long long)epoch);
     aegis_free(json);
+}
+
+static void rotate_if_due(struct aegisd_pipeline *p)
+{
+    aegisd_pipeline_rotate_at(p, aegis_wall_ms());
+}
+
+bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force)
+{
+    char *json = NULL;
+    uint64_t number = 0;
+    pthread_mutex_lock(&p->seal_mu);
+    aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
+    if (!err && json) {
+        err = persist_record(p, "seal", number, json);
+        if (!err)
+            err = aegis_core_seal_commit(p->core, json, strlen(json));
+        if (err) {
+            AEGIS_LOGE(MOD, "seal not persisted", "seal=%llu err=%s", (unsigned long long)number,
+                       aegis_err_name(err));
+        } else {
+            json_t *j = json_loads(json, 0, NULL);
+            pthread_mutex_lock(&p->lock);
+            aegisd_pipeline_add_seal(p, number, (uint64_t)json_integer_value(json_object_get(j, "first")),
+                                     (uint64_t)json_integer_value(json_object_get(j, "count")));
+            pthread_mutex_unlock(&p->lock);
+            json_decref(j);
+            AEGIS_LOGI(MOD, "seal", "seal=%llu", (unsigned long long)number);
+        }
+    } else if (err) {
+        AEGIS_LOGE(MOD, "seal failed", "err=%s", aegis_err_name(err));
+    }
+    pthread_mutex_unlock(&p->seal_mu);
+    bool made = json != NULL;
+    aegis_free(json);
+    return made;
 }
 
 /* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
@@ -298,40 +346,21 @@ static void *sealer_main(void *arg)
         if (p->stop)
             break;
         pthread_mutex_unlock(&p->lock);
-        aegisd_pipeline_poll_risk_file(p);
-        rotate_if_due(p);
-        checkpoint_if_due(p);
+        if (!p->cl) {
+            /* a cluster changes risk and keys, and checkpoints, only at
+             * positions of its log (pipeline_cluster.c): the checkpoint
+             * is named by the next batch header, the same on every worker */
+            aegisd_pipeline_poll_risk_file(p);
+            rotate_if_due(p);
+            aegisd_pipeline_checkpoint_at(p, aegis_wall_ms());
+        }
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
         if (++tick % 10 == 0)
             (void)aegisd_pipeline_persist_registry(p, NULL);
         bool force = aegis_now_ns() - idle_since > max_idle_ns;
-        char *json = NULL;
-        uint64_t number = 0;
-        aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
-        if (!err && json) {
-            err = aegis_store_insert(p->d->store, "seal", number, (const uint8_t *)json, strlen(json));
-            if (!err)
-                err = aegis_core_seal_commit(p->core, json, strlen(json));
-            if (err) {
-                AEGIS_LOGE(MOD, "seal not persisted", "seal=%llu err=%s", (unsigned long long)number,
-                           aegis_err_name(err));
-            } else {
-                json_t *j = json_loads(json, 0, NULL);
-                pthread_mutex_lock(&p->lock);
-                aegisd_pipeline_add_seal(p, number, (uint64_t)json_integer_value(json_object_get(j, "first")),
-                                         (uint64_t)json_integer_value(json_object_get(j, "count")));
-                pthread_mutex_unlock(&p->lock);
-                json_decref(j);
-                AEGIS_LOGI(MOD, "seal", "seal=%llu", (unsigned long long)number);
-            }
+        if (aegisd_pipeline_seal(p, force) || force)
             idle_since = aegis_now_ns();
-        } else if (err) {
-            AEGIS_LOGE(MOD, "seal failed", "err=%s", aegis_err_name(err));
-        }
-        if (!json && force)
-            idle_since = aegis_now_ns();
-        aegis_free(json);
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
@@ -506,6 +535,7 @@ static void pipeline_free(struct aegisd_pipeline *p)
     aegis_free(p->seals);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->reg_lock);
+    pthread_mutex_destroy(&p->seal_mu);
     aegis_free(p->orphans);
     pthread_cond_destroy(&p->published);
     pthread_cond_destroy(&p->wake);
@@ -539,6 +569,8 @@ static void metrics_cb(void *arg, aegis_buf *out)
         (unsigned long long)aegis_core_degraded_batches(p->core),
         p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
+    if (p->cl)
+        aegisd_cluster_metrics(p, out);
 }
 
 aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
@@ -551,6 +583,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->d = d;
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->reg_lock, NULL);
+    pthread_mutex_init(&p->seal_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -560,9 +593,23 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->interval_ms = d->cfg.batch_interval_ms ? d->cfg.batch_interval_ms : 1000;
     p->max_batch = d->cfg.batch_max;
 
-    aegis_err err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
+    aegis_err err = AEGIS_OK;
+    if (d->cfg.cluster_nats_urls.n > 0) {
+        err = aegisd_cluster_prepare(p, detail);
+        if (err)
+            goto fail;
+    }
+    err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
     if (err)
         goto fail;
+    if (p->cl) {
+        /* the replicated log is the source of truth: state is rebuilt by
+         * applying it, the local store is this worker's cache */
+        err = aegisd_cluster_start(p, detail);
+        if (err)
+            goto fail;
+        goto rpc;
+    }
     err = restore(p, detail);
     if (err)
         goto fail;
@@ -576,6 +623,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         *detail = "cannot start the submission pipeline";
         goto fail;
     }
+rpc:
     err = aegisd_pipeline_register(p);
     if (!err)
         err = aegisd_pipeline_register_assets(p);
@@ -585,12 +633,12 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         *detail = "cannot register pipeline methods";
         goto fail;
     }
-    if (pthread_create(&p->cutter, NULL, cutter_main, p) != 0) {
+    if (!p->cl && pthread_create(&p->cutter, NULL, cutter_main, p) != 0) {
         *detail = "cannot start the batch cutter";
         err = AEGIS_ERR_INTERNAL;
         goto fail;
     }
-    p->cutter_started = true;
+    p->cutter_started = !p->cl;
     if (pthread_create(&p->sealer, NULL, sealer_main, p) != 0) {
         *detail = "cannot start the sealer";
         err = AEGIS_ERR_INTERNAL;
@@ -641,6 +689,7 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    aegisd_cluster_stop(p);
     /* a last try for registry changes a failed write left unpersisted */
     if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
         AEGIS_LOGW(MOD, "registry changes not persisted at shutdown", NULL);
@@ -661,4 +710,6 @@ void aegisd_pipeline_status(struct aegisd *d, json_t *out)
     pthread_mutex_lock(&p->lock);
     json_object_set_new(out, "last_batch", json_integer((json_int_t)p->last_batch));
     pthread_mutex_unlock(&p->lock);
+    if (p->cl)
+        aegisd_cluster_status(p, out);
 }

@@ -6,6 +6,7 @@
 #ifndef AEGISD_PIPELINE_INT_H
 #define AEGISD_PIPELINE_INT_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -38,6 +39,8 @@ struct aegisd_pipeline {
     uint64_t n_handovers;      /* key hand-overs restored*/
     uint64_t n_decisions;      /* risk decisions recorded */
     pthread_mutex_t reg_lock;  /* one writer of audit records + registry blob */
+    pthread_mutex_t seal_mu;   /* one SLH-DSA sealer at a time (the sealer thread; a cluster's
+                                * applier closing the window before a rotation) */
     struct orphan_span { uint64_t first, last; } *orphans;  /* batches orphaned by rollbacks */
     size_t n_orphans;
 
@@ -52,6 +55,10 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+
+    /* cluster mode (pipeline_cluster.c): the log is the JetStream stream;
+     * NULL on a single node */
+    struct aegisd_cluster *cl;
 };
 
 /* pipeline.c */
@@ -69,6 +76,27 @@ aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *
 aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char **detail);
 bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number);
 aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
+
+/* pipeline.c: seal what is pending (force: also a partial window) and
+ * persist it; true when a seal was made. Takes seal_mu. */
+bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force);
+/* persist and commit a due key rotation at now_ms (a cluster: the applied
+ * record's time). */
+void aegisd_pipeline_rotate_at(struct aegisd_pipeline *p, uint64_t now_ms);
+/* make, persist and commit a due checkpoint stamped now_ms */
+void aegisd_pipeline_checkpoint_at(struct aegisd_pipeline *p, uint64_t now_ms);
+
+/* pipeline_cluster.c: the same sequencer on the replicated log */
+aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail);   /* before the core: join */
+aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail);
+void aegisd_cluster_stop(struct aegisd_pipeline *p);
+aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t len, json_t **ret,
+                                const char **detail);
+aegis_err aegisd_cluster_submit_risk(struct aegisd_pipeline *p, const char *json, size_t len, json_t **ret,
+                                     const char **detail);
+void aegisd_cluster_batch_extras(struct aegisd_pipeline *p, uint64_t number, json_t *batch);
+void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out);
+void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);

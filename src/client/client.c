@@ -183,7 +183,7 @@ aegis_err aegis_client_keyset_fetch(const char *url, uint64_t epoch, bool allow_
     json_t *res = NULL, *params = NULL;
     aegis_client_rpc_err e;
     const char *method = epoch ? "aegis_getKeySet" : "aegis_getEncryptionKey";
-    if (epoch && !(params = json_pack("[I]", (json_int_t)epoch)))
+    if (epoch && !(params = json_pack("[o]", aegis_json_u64_new(epoch))))
         return AEGIS_ERR_NOMEM;
     int rc = aegis_client_call(url, method, params, timeout_ms ? timeout_ms : 30000, &res, &e);
     json_decref(params);

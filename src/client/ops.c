@@ -51,7 +51,7 @@ aegis_err aegis_client_verify_inclusion(const char *url, const aegis_client_keys
                                         const aegis_client_txstatus *st, const uint8_t tx_hash[static 32],
                                         aegis_chain_batch *ret_batch, const char **why)
 {
-    json_t *params = json_pack("[I]", (json_int_t)st->batch), *res = NULL;
+    json_t *params = json_pack("[o]", aegis_json_u64_new(st->batch)), *res = NULL;
     aegis_client_rpc_err e;
     aegis_chain_batch b;
     aegis_client_keyset other;

@@ -385,7 +385,7 @@ out:
 /* Fetch and verify batch st->batch and the inclusion; build the receipt. */
 static json_t *aegis_receipt(aegis_client_proxy *p, const sent_tx *s, const aegis_client_txstatus *st, json_t **ret)
 {
-    json_t *params = json_pack("[I]", (json_int_t)st->batch), *res = NULL, *e = NULL;
+    json_t *params = json_pack("[o]", aegis_json_u64_new(st->batch)), *res = NULL, *e = NULL;
     aegis_client_rpc_err re;
     aegis_chain_batch b;
     aegis_client_keyset ks;
@@ -399,7 +399,7 @@ static json_t *aegis_receipt(aegis_client_proxy *p, const sent_tx *s, const aegi
     aegis_err err = aegis_chain_batch_from_json(res, &b, &why);
     if (!err) {
         /* the key set of the batch's epoch, verified against its attestation */
-        json_t *kp = json_pack("[I]", (json_int_t)b.h.key_epoch), *kr = NULL;
+        json_t *kp = json_pack("[o]", aegis_json_u64_new(b.h.key_epoch)), *kr = NULL;
         if (aegis_client_call(p->seq_url, "aegis_getKeySet", kp, p->timeout_ms, &kr, &re) != 0) {
             json_decref(kp);
             e = err_obj(E_UNAVAIL, re.message, re.aegis_code, re.name);

@@ -30,6 +30,15 @@ test('the sim attestation is refused unless allowSim', async () => {
   assert.equal(k.attestation.insecure, true);
 });
 
+test('u64 params may be decimal strings (aegis_getKeySet, aegis_getBatch)', async () => {
+  const c = new AegisClient(d.url, { allowSim: true });
+  const k = await c.call('aegis_getKeySet', ['1']);
+  assert.equal(k.epoch, 1);
+  await assert.rejects(c.call('aegis_getKeySet', ['01']), (e: unknown) => e instanceof AegisRpcError && e.rpcCode === -32602);
+  await assert.rejects(c.call('aegis_getKeySet', ['18446744073709551616']), (e: unknown) => e instanceof AegisRpcError);
+  await assert.rejects(c.call('aegis_getKeySet', ['99']), (e: unknown) => e instanceof AegisRpcError && e.code === 'AEGIS_ERR_NOT_FOUND');
+});
+
 test('a tampered key set is refused', async () => {
   const j = await new AegisClient(d.url).call('aegis_getEncryptionKey');
   const { loadKeySet } = await import('../src/index.js');

@@ -33,6 +33,7 @@
 #include <jansson.h>
 
 #include "aegis/http.h"
+#include "aegis/rlp.h"
 #include "aegis/tx.h"
 #include "aegis/client.h"
 
@@ -247,6 +248,31 @@ static void remember(aegis_client_proxy *p, const aegis_tx *tx, const aegis_clie
     pthread_mutex_unlock(&p->mu);
 }
 
+/* [{address, storageKeys[]}] from the access list item the decoder checked
+ * (canonical, addresses 20 bytes, keys 32); [] if it cannot be listed. */
+static json_t *access_list_json(const aegis_tx *tx)
+{
+    json_t *out = json_array();
+    aegis_rlp_item list, entry, parts[2], key;
+    if (!out || !tx->access_list_rlp || aegis_rlp_decode(tx->access_list_rlp, tx->access_list_rlp_len, &list) ||
+        !list.is_list)
+        return out;
+    aegis_rlp_iter it, kit;
+    aegis_rlp_iter_init(&it, &list);
+    while (aegis_rlp_iter_more(&it)) {
+        if (aegis_rlp_iter_next(&it, &entry) || aegis_rlp_split(&entry, parts, 2) || parts[0].len != 20 ||
+            !parts[1].is_list)
+            break;
+        json_t *keys = json_array();
+        aegis_rlp_iter_init(&kit, &parts[1]);
+        while (keys && aegis_rlp_iter_more(&kit) && aegis_rlp_iter_next(&kit, &key) == AEGIS_OK && key.len == 32)
+            json_array_append_new(keys, jhex(key.payload, 32));
+        json_array_append_new(out, json_pack("{s:o, s:o}", "address", jhex(parts[0].payload, 20), "storageKeys",
+                                             keys ? keys : json_array()));
+    }
+    return out;
+}
+
 /* eth_getTransactionByHash shape of a decoded transaction. */
 static json_t *tx_json(const aegis_tx *tx)
 {
@@ -269,8 +295,7 @@ static json_t *tx_json(const aegis_tx *tx)
     if (tx->eip155)
         json_object_set_new(j, "chainId", jqty(tx->chain_id));
     if (tx->type != AEGIS_TX_TYPE_LEGACY) {
-        /* the access list is not decoded here: only an empty one is listed */
-        json_object_set_new(j, "accessList", json_array());
+        json_object_set_new(j, "accessList", access_list_json(tx));
         json_object_set_new(j, "yParity", jqty(tx->y_parity));
     }
     json_object_set_new(j, "v", jqty256(&tx->v));

@@ -121,12 +121,19 @@ test('ethers v6 through the proxy ends in a verified batch', async () => {
   const st = await assertVerified(resp.hash);
   assert.equal(receipt.blockHash, st.batch_hash);
   assert.equal(receipt.from, wallet.address);
+  // an access list comes back as sent
+  const al = [{ address: TO, storageKeys: ['0x' + '00'.repeat(31) + '01', '0x' + 'ab'.repeat(32)] }];
+  const r2 = await wallet.sendTransaction({ to: TO, value: 1n, accessList: al });
+  await r2.wait(1, 60000);
+  const tx = await rpc(proxyUrl, 'eth_getTransactionByHash', [r2.hash]);
+  assert.deepEqual(tx.result.accessList, al);
+  await assertVerified(r2.hash);
 });
 
 test('ethers signer + the TypeScript client, straight to the sequencer', async () => {
   const c = new AegisClient(d.url, { allowSim: true });
   const wallet = new ethers.Wallet(KEY1);
-  const sent = await c.sendTransaction(wallet, { to: TO, value: 5n, nonce: 1, chainId: CHAIN, gasLimit: 21000,
+  const sent = await c.sendTransaction(wallet, { to: TO, value: 5n, nonce: 2, chainId: CHAIN, gasLimit: 21000,
                                                  maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n });
   const inc = await c.waitForInclusion(sent.txHash, { timeoutMs: 30000 });
   assert.ok(inc.batch >= 1n);
@@ -148,7 +155,7 @@ test('bad input gets wallet-shaped errors', async () => {
   assert.match(r.error.message, /chain id/);
   assert.equal(r.error.data.name, 'AEGIS_ERR_TX_CHAIN_ID');
   // a replay of a transaction the sequencer already holds: refused by the sequencer
-  const signed = await other.signTransaction({ to: TO, value: 3n, nonce: 2, chainId: CHAIN, gasLimit: 21000,
+  const signed = await other.signTransaction({ to: TO, value: 3n, nonce: 3, chainId: CHAIN, gasLimit: 21000,
                                                maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1n });
   r = await rpc(proxyUrl, 'eth_sendRawTransaction', [signed]);
   assert.ok(r.result, JSON.stringify(r));

@@ -90,7 +90,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_NO;
     }
     MHD_add_response_header(r, "Content-Type", "application/json");
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
     enum MHD_Result ret = MHD_queue_response(c, status, r);
     MHD_destroy_response(r);
     return ret;

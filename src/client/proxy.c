@@ -325,8 +325,10 @@ static json_t *send_raw(aegis_client_proxy *p, json_t *params, json_t **ret)
     aegis_client_keyset ks;
     memset(&ks, 0, sizeof(ks));
     if (!json_is_array(params) || json_array_size(params) != 1 || !hex ||
-        aegis_hex_decode_alloc(hex, AEGIS_ENVELOPE_MAX_PLAINTEXT, &raw, &raw_len) != AEGIS_OK || raw_len == 0)
+        aegis_hex_decode_alloc(hex, AEGIS_ENVELOPE_MAX_PLAINTEXT, &raw, &raw_len) != AEGIS_OK || raw_len == 0) {
+        aegis_free(raw);   /* "0x" decodes to an empty allocation */
         return err_obj(E_PARAMS, "invalid raw transaction: params must be [\"0x<signed transaction>\"]", 0, NULL);
+    }
     aegis_tx_config cfg;
     aegis_tx tx;
     const char *msg = NULL;

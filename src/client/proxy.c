@@ -607,6 +607,14 @@ static json_t *tx_count(aegis_client_proxy *p, json_t *params, json_t **ret)
     return NULL;
 }
 
+/* eth_blockNumber: the upstream's or the sequencer's last batch number,
+ * and at least one more than the batch of any receipt this proxy built.
+ * Wallets (ethers' wait(), viem's waitForTransactionReceipt) count
+ * confirmations as blockNumber - receipt.blockNumber + 1 and look again only
+ * when the number changes, while Aegis cuts a batch only when there is
+ * something to cut: so the number moves on once one of our transactions is
+ * included (checked here for the latest few still open), and a receipt
+ * always has at least one confirmation. It never decreases. */
 static json_t *block_number(aegis_client_proxy *p, json_t *params, json_t **ret)
 {
     uint64_t n = 0;
@@ -614,9 +622,6 @@ static json_t *block_number(aegis_client_proxy *p, json_t *params, json_t **ret)
     if (up && json_is_string(up))
         n = strtoull(json_string_value(up) + 2, NULL, 16);
     json_decref(up);
-    /* Aegis's batches are the blocks the proxy's receipts name: the number
-     * must move as batches are cut, or a wallet waiting for a confirmation
-     * (polling on new blocks) never looks again. */
     json_t *st = NULL;
     if (aegis_client_call(p->seq_url, "aegis_status", NULL, p->timeout_ms, &st, NULL) == 0) {
         json_t *lb = json_object_get(st, "last_batch");
@@ -624,9 +629,24 @@ static json_t *block_number(aegis_client_proxy *p, json_t *params, json_t **ret)
             n = (uint64_t)json_integer_value(lb);
     }
     json_decref(st);
+    /* the most recent of our transactions still without a receipt */
+    uint8_t open[8][32];
+    size_t n_open = 0;
     pthread_mutex_lock(&p->mu);
-    if (p->max_block > n)
-        n = p->max_block;
+    for (size_t k = 0; k < p->n_sent && n_open < 8; k++) {
+        const sent_tx *s = &p->sent[(p->next_sent + MAX_SENT - 1 - k) % MAX_SENT];
+        if (!s->receipt && s->tx)
+            memcpy(open[n_open++], s->hash, 32);
+    }
+    pthread_mutex_unlock(&p->mu);
+    for (size_t k = 0; k < n_open; k++) {
+        json_t *r = NULL, *e = own_receipt(p, open[k], &r);   /* builds it once included */
+        json_decref(r);
+        json_decref(e);
+    }
+    pthread_mutex_lock(&p->mu);
+    if (p->max_block && p->max_block + 1 > n)
+        n = p->max_block + 1;
     pthread_mutex_unlock(&p->mu);
     *ret = jqty(n);
     return NULL;

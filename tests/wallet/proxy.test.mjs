@@ -123,6 +123,9 @@ test('ethers v6 through the proxy ends in a verified batch', async () => {
   assert.equal(receipt.from, wallet.address);
   // an access list comes back as sent
   const al = [{ address: TO, storageKeys: ['0x' + '00'.repeat(31) + '01', '0x' + 'ab'.repeat(32)] }];
+  // ethers caches identical calls for 250 ms (eth_getTransactionCount too): on a chain whose blocks
+  // come faster than that, a second send right away would reuse the nonce
+  await new Promise((r) => setTimeout(r, 300));
   const r2 = await wallet.sendTransaction({ to: TO, value: 1n, accessList: al });
   await r2.wait(1, 60000);
   const tx = await rpc(proxyUrl, 'eth_getTransactionByHash', [r2.hash]);
@@ -177,6 +180,8 @@ test('the key epoch changing between two sends: the proxy fetches the new key an
   const wallet = new ethers.Wallet(KEY0, provider);
   const before = await rpc(d.url, 'aegis_status');
   const epoch0 = before.result.core.key_epoch;
+  const ts = new AegisClient(d.url, { allowSim: true });
+  const cached = await ts.getKeySet();   // the TypeScript client caches the key too
   // the proxy has the current key cached (30 s): rotate under it
   await run(join(BIN, 'aegis'), ['risk', 'submit', '--rpc', d.url, '--key', join(d.dir, 'oracle.key'), '--score', '9500']);
   let after;
@@ -199,6 +204,13 @@ test('the key epoch changing between two sends: the proxy fetches the new key an
   await assertVerified(resp.hash);
   const mine = await rpc(proxyUrl, 'eth_getTransactionReceipt', [resp.hash]);
   assert.equal(mine.result.aegis.keyEpoch, after.result.core.key_epoch);
+  // the TypeScript client with its stale key: refused once, fetches the new key, re-seals
+  const sent = await ts.sendTransaction(new ethers.Wallet(KEY1), { to: TO, value: 4n, nonce: 4, chainId: CHAIN,
+    gasLimit: 21000, maxFeePerGas: 2_000_000_000n, maxPriorityFeePerGas: 1_000_000_000n });
+  assert.equal(sent.keySet.epoch, BigInt(after.result.core.key_epoch));
+  assert.ok(sent.keySet.epoch > cached.epoch);
+  await ts.waitForInclusion(sent.txHash, { timeoutMs: 60000 });
+  await assertVerified(sent.txHash);
 });
 
 test('the sequencer going away is an error, never a silent drop', async () => {

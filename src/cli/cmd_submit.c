@@ -299,6 +299,13 @@ static int submit_main(int argc, char **argv)
     aegis_client_receipt rcpt;
     const char *why = NULL;
     err = aegis_client_receipt_parse(res, &rcpt, &why);
+    if (!err && rcpt.key_epoch != ks.pub.epoch) {
+        /* the key rotated after we fetched it (sealed inside the old epoch's
+         * grace window): the receipt is signed by the new epoch's key */
+        aegis_client_keyset_clear(&ks);
+        if (aegis_cli_keyset_fetch(PROG, url, rcpt.key_epoch, o.allow_sim, &ks, NULL) != 0)
+            goto out;
+    }
     if (!err)
         err = aegis_client_receipt_verify(&rcpt, &ks.pub, env, env_len, have_hash ? tx.hash : NULL, &why);
     if (err) {

@@ -71,7 +71,9 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
                            const aegis_ingest_opts *opts) AEGIS_WUR;
 
 /* Queue one envelope. Takes ownership of env (allocated with aegis_malloc)
- * in every case. AEGIS_OK: done() will be called exactly once. Otherwise
+ * in every case. First aegis_core_envelope_check: an envelope it refuses is
+ * never written, and done() reports the refusal at once, on the calling
+ * thread. AEGIS_OK: done() will be called exactly once. Otherwise
  * done() is never called: AEGIS_ERR_INGEST_BUSY (queue full, retry),
  * AEGIS_ERR_INGEST_CLOSED (shutting down), AEGIS_ERR_INVAL. */
 aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_ingest_done_fn done,
@@ -87,6 +89,7 @@ aegis_err aegis_ingest_submit_wait(aegis_ingest *ig, uint8_t *env, size_t len, u
 typedef struct aegis_ingest_stats {
     uint64_t submitted;        /* accepted by aegis_ingest_submit */
     uint64_t admitted, rejected, duplicates, failed;
+    uint64_t refused;          /* failed aegis_core_envelope_check: never written */
     uint64_t unrecorded;       /* rejections the log could not record (replayed
                                 * and rejected again after a restart) */
     uint64_t groups;           /* receipt signatures */

@@ -43,6 +43,13 @@ int aegis_cli_rpc_call(const char *url, const char *method, json_t *params, json
             *ret_error_code = e.code;
         fprintf(stderr, "aegis: %s failed: %s (code %d%s%s)\n", method, e.message, e.code, e.name[0] ? ", " : "",
                 e.name);
+        /* an aegis_* method unknown, and no Aegis error name: another kind of node */
+        if (e.code == -32601 && strncmp(method, "aegis_", 6) == 0 && !e.name[0])
+            fprintf(stderr, "aegis: %s does not look like an Aegis node: it has no %s (an Ethereum "
+                            "client or another JSON-RPC service? check --rpc / $AEGIS_RPC)\n", url, method);
+    } else if (strncmp(e.message, "HTTP ", 5) == 0) {
+        fprintf(stderr, "aegis: %s: %s: this does not look like an Aegis node (check --rpc / $AEGIS_RPC)\n", url,
+                e.message);
     } else {
         fprintf(stderr, "aegis: %s\n", e.message);
     }

@@ -13,6 +13,7 @@
 #include "aegis/cli.h"
 #include "aegis/tx.h"
 #include "cli_chain.h"
+#include "cli_keys.h"
 #include "cli_rpc.h"
 
 #define PROG "aegis submit"
@@ -96,42 +97,6 @@ static int parse_args(submit_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* secp256k1 secret from a key file: "secp256k1 <hex>" or bare hex. */
-static int read_secret(const char *path, uint8_t sk[32])
-{
-    const char *type = NULL;
-    uint8_t *key = NULL;
-    size_t len = 0;
-    aegis_err err = aegis_keyfile_read(path, true, &type, &key, &len);
-    if (err == AEGIS_OK) {
-        int ok = strcmp(type, "secp256k1") == 0 && len == 32;
-        if (ok)
-            memcpy(sk, key, 32);
-        aegis_free_secret(key, len);
-        if (!ok)
-            fprintf(stderr, PROG ": %s: not a secp256k1 secret key (type %s)\n", path, type);
-        return ok ? 0 : -1;
-    }
-    if (err == AEGIS_ERR_KEYS_FILE_MODE) {
-        fprintf(stderr, PROG ": %s: group/other can read this secret key; chmod 600 it\n", path);
-        return -1;
-    }
-    if (aegis_file_read(path, 256, &key, &len) == AEGIS_OK) {
-        char buf[80];
-        size_t n = 0;
-        for (size_t i = 0; i < len && n < sizeof(buf) - 1; i++)
-            if (key[i] != '\n' && key[i] != '\r' && key[i] != ' ')
-                buf[n++] = (char)key[i];
-        buf[n] = '\0';
-        err = aegis_hex_decode_exact(buf, sk, 32);
-        aegis_memzero(buf, sizeof(buf));
-        aegis_free_secret(key, len);
-        if (err == AEGIS_OK)
-            return 0;
-    }
-    fprintf(stderr, PROG ": %s: cannot read a secp256k1 secret key\n", path);
-    return -1;
-}
 
 static int node_chain_id(const char *url, uint64_t *out)
 {
@@ -172,7 +137,7 @@ static int build_tx(const submit_opts *o, uint8_t **raw, size_t *len)
     }
     p.data = data;
     p.gas_limit = o->has_gas ? o->gas : aegis_tx_intrinsic_gas(p.is_create, data, p.data_len, 0, 0);
-    if (read_secret(o->key_file, sk) != 0)
+    if (aegis_cli_secp256k1_secret(PROG, o->key_file, sk) != 0)
         goto out;
     aegis_err err = aegis_tx_build(&p, sk, raw, len);
     aegis_memzero(sk, sizeof(sk));

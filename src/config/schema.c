@@ -57,6 +57,22 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "Concurrent HTTP connections accepted.", OFF(rpc_max_connections), NULL },
     { "rpc", "timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
       "Idle timeout per connection, milliseconds.", OFF(rpc_timeout_ms), NULL },
+    { "rpc", "read_timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
+      "A request's header and body must arrive within this many milliseconds of the "
+      "connection's accept (or the previous reply); bytes arriving do not extend it.",
+      OFF(rpc_read_timeout_ms), NULL },
+    { "rpc", "max_connections_per_address", AEGIS__CFG_U64, "128", 0, 65536, NULL,
+      "Concurrent HTTP connections from one client address (0: no limit).",
+      OFF(rpc_max_per_address), NULL },
+    { "rpc", "reserved_connections", AEGIS__CFG_U64, "64", 0, 65536, NULL,
+      "Connection slots kept free for new clients: past max_connections minus this, "
+      "the connections that have been reading their request longest are closed.",
+      OFF(rpc_reserved_connections), NULL },
+    { "rpc", "refused_bytes_per_minute", AEGIS__CFG_U64, "8388608", 0, (uint64_t)INT64_MAX, NULL,
+      "Envelope bytes one client address may have refused (malformed, wrong epoch or key, "
+      "undecryptable, invalid) per minute before its submissions are turned away for the "
+      "rest of the minute (AEGIS_ERR_RPC_REFUSED_BUDGET); 0: no limit.",
+      OFF(rpc_refused_bytes_per_minute), NULL },
     { "rpc", "threads", AEGIS__CFG_U64, "8", 1, 64, NULL,
       "HTTP worker threads.", OFF(rpc_threads), NULL },
     { "rpc", "max_batch", AEGIS__CFG_U64, "100", 1, 10000, NULL,
@@ -250,6 +266,11 @@ const char *const aegis__cfg_sections[][2] = {
 const size_t aegis__cfg_sections_len = sizeof(aegis__cfg_sections) / sizeof(aegis__cfg_sections[0]);
 
 const char *const aegis__cfg_rules[] = {
+    "Relative paths in a config file (`node.data_dir`, `tee.configfs_root`, `tee.dstack_socket`, "
+    "`logging.file`, `quantum.risk_file`, `quantum.oracle_keys`, `assets.admin_keys`) are relative to "
+    "the folder of that file, defaults included (`./var` next to the file); paths on the command line "
+    "(`--data-dir`, `--oracle-key`) are relative to the working directory. `aegisd --check-config` reads "
+    "every key file the config names and names the one that fails.",
     "`quantum.risk_emergency` must be greater than `quantum.risk_scheduled`.",
     "`worker.min_workers` must not exceed `worker.max_workers` (both 1..10).",
     "A worker count the deployment cannot provide is an error: `storage.backend = \"memory\"` keeps "

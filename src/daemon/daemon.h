@@ -10,7 +10,9 @@
 #ifndef AEGISD_DAEMON_H
 #define AEGISD_DAEMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aegis/config.h"
 #include "aegis/rpc.h"
@@ -42,7 +44,7 @@ struct aegisd_component {
 extern const struct aegisd_component aegisd_components[];
 extern const size_t aegisd_n_components;
 
-/* node.c: aegis_status, eth_chainId, aegis_submitEnvelope, aegis_getEnvelope. */
+/* node.c: aegis_status, eth_chainId, aegis_getEnvelope. */
 aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
 
 /* pipeline.c: the sequencer: encrypted submission, batches, receipts. */
@@ -53,6 +55,11 @@ void aegisd_pipeline_stop(struct aegisd *d);
 void aegisd_pipeline_closing(struct aegisd *d);
 /* Add "core" and "last_batch" to an aegis_status result. */
 void aegisd_pipeline_status(struct aegisd *d, json_t *out);
+
+/* check_files.c: read every file the config names (key files as keys,
+ * folders of files to be created, TEE devices of the selected backends);
+ * each failure is printed to err with its config key and path. */
+bool aegisd_check_files(const aegis_config *c, FILE *err);
 
 /* listen.c: split "HOST:PORT" / "[V6]:PORT". */
 aegis_err aegisd_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);

@@ -494,6 +494,16 @@ aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_
     if (!(it = aegis_calloc(1, sizeof(*it))))
         goto fail;
     *it = (struct item){ .env = env, .len = len, .done = done, .arg = arg };
+    /* framing, epoch and key id before anything is written: refused here,
+     * an envelope costs no disk (aegis_core_envelope_check) */
+    if ((it->err = aegis_core_envelope_check(ig->core, env, len, aegis_wall_ms(), &it->detail)) != AEGIS_OK) {
+        atomic_fetch_add_explicit(&ig->in_flight, 1, memory_order_relaxed);
+        pthread_mutex_lock(&ig->mu);
+        ig->st.refused++;
+        pthread_mutex_unlock(&ig->mu);
+        complete(ig, it, NULL);
+        return AEGIS_OK;
+    }
     pthread_mutex_lock(&ig->mu);
     if (ig->stopping)
         err = AEGIS_ERR_INGEST_CLOSED;

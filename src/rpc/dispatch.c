@@ -75,8 +75,8 @@ static bool id_is_valid(const json_t *id)
  * (slot->d set; slot is NULL for batch entries) - or when out of memory,
  * which *oom reports.
  */
-static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, uint64_t start_ns,
-                           struct aegis__rpc_defer_slot *dslot, bool *oom)
+static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, const char *peer,
+                           uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom)
 {
     json_t *id = NULL, *reply = NULL, *result = NULL;
     const char *detail = NULL;
@@ -129,6 +129,7 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, ui
         .ctx = slot->ctx,
         .method = slot->m->name,
         .peer_is_loopback = loopback,
+        .peer = peer,
         .start_ns = start_ns,
         .deadline_ns = start_ns + (uint64_t)srv->opts.request_time_ms * 1000000ull,
     };
@@ -194,6 +195,7 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
     aegis_err err = AEGIS_OK;
     bool oom = false;
     json_error_t jerr;
+    const char *peer = slot && slot->peer[0] ? slot->peer : NULL;
 
     doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
@@ -219,7 +221,7 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
             goto out;
         }
         for (size_t i = 0; i < n; i++) {
-            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, start_ns, NULL,
+            json_t *r = process_one(srv, json_array_get(doc, i), peer_is_loopback, peer, start_ns, NULL,
                                     &oom);
             if (oom) {
                 err = AEGIS_ERR_NOMEM;
@@ -236,7 +238,7 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
         }
         goto out;
     }
-    reply = process_one(srv, doc, peer_is_loopback, start_ns, slot, &oom);
+    reply = process_one(srv, doc, peer_is_loopback, peer, start_ns, slot, &oom);
     if (oom)
         err = AEGIS_ERR_NOMEM;
 

@@ -51,6 +51,7 @@ static int setup(void **state)
     o.port = 0;
     o.max_body = 2048;
     o.max_connections = 600;
+    o.max_per_address = 0; /* 500 idle connections from one address below */
     o.timeout_ms = 5000;
     if (aegis_rpc_server_new(&f.srv, &o) || aegis_rpc_add_methods(f.srv, methods, 2, NULL))
         return -1;

@@ -54,6 +54,8 @@ typedef struct aegis_config {
     char *tee_attest_mode;      /* "per-batch" (default) | "key-binding" */
     char *tee_configfs_root;    /* default "/sys/kernel/config/tsm/report" */
     char *tee_dstack_socket;    /* default "/var/run/dstack.sock" */
+    char *tee_on_primary_failure; /* "halt" (default) | "backup" */
+    char *tee_sim_fault_file;   /* TEST ONLY: sim primary quotes fail while it exists; "" off */
 
     /* [mempool] */
     uint64_t mempool_capacity;  /* default 10000 */
@@ -76,7 +78,7 @@ typedef struct aegis_config {
     char *log_file;             /* "" = stderr */
 
     /* [phala] */
-    char *phala_network;        /* "mainnet" | "testnet" | "local"; presence of [phala] enables dstack backup */
+    char *phala_network;        /* "mainnet" | "testnet" | "local": informational (status, logs); presence of [phala] enables dstack backup */
     bool phala_enabled;         /* true when a [phala] section was given */
 
     /* [worker] */

@@ -98,8 +98,11 @@ size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const 
 static aegis_err open_tee(aegis_core *core, const aegis_config *cfg, const char *data_dir,
                           const char **detail)
 {
-    aegis_tee_option opts[2];
+    aegis_tee_option opts[3];
     size_t n = aegis__core_tee_options(cfg->tee_primary, cfg, data_dir, opts);
+    /* TEST ONLY: the sim primary's fault injection (tee.sim_fault_file) */
+    if (strcmp(cfg->tee_primary, "sim") == 0 && cfg->tee_sim_fault_file && cfg->tee_sim_fault_file[0])
+        opts[n++] = (aegis_tee_option){ "fault_file", cfg->tee_sim_fault_file };
     aegis_err err = aegis_tee_open(cfg->tee_primary, opts, n, &core->tee);
     if (err) {
         *detail = err == AEGIS_ERR_NOT_FOUND ? "tee.primary names a backend not built in"

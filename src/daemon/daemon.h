@@ -10,6 +10,7 @@
 #ifndef AEGISD_DAEMON_H
 #define AEGISD_DAEMON_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "aegis/config.h"
@@ -53,6 +54,10 @@ void aegisd_pipeline_stop(struct aegisd *d);
 void aegisd_pipeline_closing(struct aegisd *d);
 /* Add "core" and "last_batch" to an aegis_status result. */
 void aegisd_pipeline_status(struct aegisd *d, json_t *out);
+
+/* tee_health.c: the config warnings aegisd logs at start; to_stderr prints
+ * them instead ("aegisd: warning: ...", for --check-config). */
+void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr);
 
 /* listen.c: split "HOST:PORT" / "[V6]:PORT". */
 aegis_err aegisd_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);

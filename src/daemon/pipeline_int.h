@@ -52,6 +52,7 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+    bool primary_failed_seen;  /* cutter thread: the "tee" health last set (tee_health.c) */
 };
 
 /* pipeline.c */
@@ -69,6 +70,11 @@ aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *
 aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char **detail);
 bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number);
 aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
+
+/* tee_health.c: /healthz "tee" and "tee_backup" after a cut attempt */
+void aegisd_pipeline_tee_health(struct aegisd_pipeline *p);
+/* ... and the metrics aegis_batches_failover_total, aegis_tee_primary_failed */
+aegis_err aegisd_pipeline_tee_register(struct aegisd_pipeline *p);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);

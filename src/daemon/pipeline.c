@@ -138,7 +138,7 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
 {
     aegis_core_batch *b = NULL;
     aegis_err err = aegis_core_cut_batch(p->core, aegis_wall_ms(), force, &b);
-    aegisd_pipeline_tee_health(p);
+    aegisd_pipeline_tee_health(p, !err && b);
     if (err || !b) {
         if (err && err != AEGIS_ERR_CORE_CUT_PENDING)
             AEGIS_LOGE(MOD, "cut failed", "err=%s", aegis_err_name(err));

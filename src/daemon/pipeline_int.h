@@ -52,7 +52,9 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
-    bool primary_failed_seen;  /* cutter thread: the "tee" health last set (tee_health.c) */
+    /* cutter thread (tee_health.c): what the TEE health and log last said */
+    bool primary_failed_seen, backup_failing;
+    uint64_t degraded_seen;
 };
 
 /* pipeline.c */
@@ -71,8 +73,9 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
 bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number);
 aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 
-/* tee_health.c: /healthz "tee" and "tee_backup" after a cut attempt */
-void aegisd_pipeline_tee_health(struct aegisd_pipeline *p);
+/* tee_health.c: /healthz "tee" and "tee_backup" (and their log lines)
+ * after a cut attempt; cut: a batch was produced */
+void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut);
 /* ... and the metrics aegis_batches_failover_total, aegis_tee_primary_failed */
 aegis_err aegisd_pipeline_tee_register(struct aegisd_pipeline *p);
 

@@ -40,32 +40,42 @@ void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr)
  * A primary that attests again returns "tee" to ok. The backup's own
  * degradation ("tee_backup") stays sticky since start (core_attest.c).
  */
-void aegisd_pipeline_tee_health(struct aegisd_pipeline *p)
+void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut)
 {
     const aegis_config *c = &p->d->cfg;
     bool failed = aegis_core_primary_failed(p->core);
     bool failover = c->tee_on_primary_failure && strcmp(c->tee_on_primary_failure, "backup") == 0;
-    if (failed == p->primary_failed_seen)
-        goto backup;
-    p->primary_failed_seen = failed;
-    if (failed && failover) {
-        AEGIS_LOGE("tee", "primary TEE failed: batches are attested by the backup TEE alone (failover)",
-                   "primary=%s backup=%s", c->tee_primary, c->tee_backup);
-        (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_DEGRADED,
-                                   "primary TEE failed: batches attested by the backup TEE alone (failover)");
-    } else if (failed) {
-        AEGIS_LOGE("tee", "primary TEE failed: batch production halted until it attests again",
-                   "primary=%s on_primary_failure=halt", c->tee_primary);
-        (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_DOWN,
-                                   "primary TEE failed: batch production halted (tee.on_primary_failure = halt)");
-    } else {
-        AEGIS_LOGI("tee", "primary TEE attests again", "primary=%s", c->tee_primary);
-        (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_OK,
-                                   strcmp(c->tee_primary, "sim") == 0 ? "sim: INSECURE, no hardware protection"
-                                                                       : c->tee_primary);
+    if (failed != p->primary_failed_seen) {
+        p->primary_failed_seen = failed;
+        if (failed && failover) {
+            AEGIS_LOGE("tee", "primary TEE failed: batches are attested by the backup TEE alone (failover)",
+                       "primary=%s backup=%s", c->tee_primary, c->tee_backup);
+            (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_DEGRADED,
+                                       "primary TEE failed: batches attested by the backup TEE alone (failover)");
+        } else if (failed) {
+            AEGIS_LOGE("tee", "primary TEE failed: batch production halted until it attests again",
+                       "primary=%s on_primary_failure=halt", c->tee_primary);
+            (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_DOWN,
+                                       "primary TEE failed: batch production halted (tee.on_primary_failure = halt)");
+        } else {
+            AEGIS_LOGI("tee", "primary TEE attests again", "primary=%s", c->tee_primary);
+            (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_OK,
+                                       strcmp(c->tee_primary, "sim") == 0 ? "sim: INSECURE, no hardware protection"
+                                                                           : c->tee_primary);
+        }
     }
-backup:
-    if (aegis_core_is_degraded(p->core))
+    /* The backup: logged on each change, health sticky since start. */
+    uint64_t degraded = aegis_core_degraded_batches(p->core);
+    if (degraded > p->degraded_seen && !p->backup_failing) {
+        p->backup_failing = true;
+        AEGIS_LOGW("tee", "backup TEE did not attest: batches are produced without its attestation (degraded)",
+                   "backup=%s degraded_total=%llu", c->tee_backup, (unsigned long long)degraded);
+    } else if (degraded == p->degraded_seen && cut && p->backup_failing) {
+        p->backup_failing = false;
+        AEGIS_LOGI("tee", "backup TEE attests again", "backup=%s", c->tee_backup);
+    }
+    p->degraded_seen = degraded;
+    if (degraded)
         (void)aegis_rpc_health_set(p->d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
                                    "batches produced without the backup TEE attestation");
 }

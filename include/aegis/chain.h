@@ -30,7 +30,8 @@
 #define AEGIS_CHAIN_BATCH_CTX    "aegis-batch-v1"
 #define AEGIS_CHAIN_SEAL_CTX     "aegis-seal-v1"
 #define AEGIS_CHAIN_RECEIPT_CTX  "aegis-receipt-v1"
-/* report_data = tag (zero-padded to 32 bytes) || 32-byte value */
+/* report_data = tag (zero-padded to 24 bytes) || attestation statement
+ * (8 bytes, below; zero in checkpoint records) || 32-byte value */
 #define AEGIS_CHAIN_TAG_BATCH    "AEGIS-BATCH-V1"
 #define AEGIS_CHAIN_TAG_KEYSET   "AEGIS-KEYSET-V1"
 #define AEGIS_CHAIN_MAX_TXS      1000

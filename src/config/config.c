@@ -278,6 +278,8 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         FAIL("tee", "require_backup", "is true but no tee.backup is configured");
     if (eq(c->tee_on_primary_failure, "backup") && (!c->tee_backup || !c->tee_backup[0]))
         FAIL("tee", "on_primary_failure", "is \"backup\" but no tee.backup is configured");
+    if (c->tee_sim_fault_file && c->tee_sim_fault_file[0] && !eq(c->tee_primary, "sim"))
+        FAIL("tee", "sim_fault_file", "is a test-only knob of the sim backend: needs tee.primary = \"sim\"");
     if (eq(c->mode, "asset") && !c->enable_asset_protection)
         FAIL("intelligence", "mode", "\"asset\" needs enable_asset_protection = true");
     if (eq(c->mode, "migration") && !c->enable_migration)

@@ -230,7 +230,8 @@ const char *const aegis__cfg_rules[] = {
     "by the `tdx` or `dstack` backends. `\"TDX\"` or `\"SGX\"` with `tee.primary = \"sim\"` is allowed "
     "(development) and reported as a warning.",
     "`tee.backup` must differ from `tee.primary`; `tee.require_backup = true` and "
-    "`tee.on_primary_failure = \"backup\"` need a `tee.backup`.",
+    "`tee.on_primary_failure = \"backup\"` need a `tee.backup`; `tee.sim_fault_file` needs "
+    "`tee.primary = \"sim\"`.",
     "Warnings (logged at start and printed by `--check-config`): `tee.primary = \"dstack\"` with no "
     "`tee.backup` is the spec's legacy Phala-only mode, deprecated; `tee.sim_fault_file` set; "
     "`on_primary_failure = \"backup\"` in key-binding mode (batches reuse the key-set quotes).",

@@ -73,6 +73,13 @@ static void test_fault_file_warned(void **state)
     assert_int_equal(load(&c, "[tee]\nsim_fault_file = \"/tmp/x\"\n", &msg), AEGIS_OK);
     assert_true(find_warning(&c, "TEST ONLY") >= 0);
     aegis_config_clear(&c);
+    /* a knob of the sim backend only */
+    assert_int_equal(load(&c, "[worker]\nenclave_type = \"TDX\"\n[tee]\nprimary = \"tdx\"\n"
+                              "sim_fault_file = \"/tmp/x\"\n",
+                          &msg),
+                     AEGIS_ERR_CONFIG_CONFLICT);
+    assert_non_null(strstr(msg, "tee.sim_fault_file"));
+    aegis_free(msg);
 }
 
 static void test_legacy_phala_only(void **state)

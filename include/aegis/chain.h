@@ -245,6 +245,10 @@ aegis_err aegis_chain_verify_batch(const aegis_chain_batch *b, const aegis_keyse
                                    const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
 aegis_err aegis_chain_verify_seal(const aegis_chain_seal *s, const aegis_keyset_pub *pub,
                                   const char **why) AEGIS_WUR;
+/* The value a cluster co-attestation binds (tag AEGIS-COATTEST-V1):
+ * SHA-256(worker || 0x00 || number u64 BE || batch hash). */
+void aegis_chain_coattest_value(uint8_t out[static 32], const char *worker, uint64_t number,
+                                const uint8_t hash[static 32]);
 aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
                                     const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
 

@@ -56,6 +56,7 @@ typedef struct aegis_config {
     char *tee_dstack_socket;    /* default "/var/run/dstack.sock" */
     char *tee_on_primary_failure; /* "halt" (default) | "backup" */
     char *tee_sim_fault_file;   /* TEST ONLY: sim primary quotes fail while it exists; "" off */
+    char *tee_sim_measurement;  /* sim only: a fixed fake measurement (hex, 48 bytes), "" = computed */
 
     /* [mempool] */
     uint64_t mempool_capacity;  /* default 10000 */
@@ -86,6 +87,19 @@ typedef struct aegis_config {
     char *enclave_type;         /* "TDX" | "SGX" | "SIM" */
     uint64_t min_workers;       /* 1..10 */
     uint64_t max_workers;       /* 1..10, >= min_workers */
+
+    /* [cluster] (docs/internals/cluster.md): empty nats_urls = single node */
+    aegis_strlist cluster_nats_urls;   /* nats://HOST:PORT of the JetStream cluster */
+    char *cluster_stream;              /* the replicated log (envelopes, control, cut records) */
+    char *cluster_batch_stream;        /* published batches, co-attestations, dissents */
+    char *cluster_bucket;              /* KV bucket: leader lease, genesis key set hash */
+    uint64_t cluster_replicas;         /* JetStream replicas of the streams and the bucket */
+    uint64_t cluster_lease_ms;         /* leader lease lifetime */
+    uint64_t cluster_heartbeat_ms;     /* lease renewal and member heartbeat */
+    uint64_t cluster_attest_quorum;    /* workers agreeing for a final batch (0: majority of min_workers) */
+    char *cluster_user;                /* NATS user ("" = none) */
+    char *cluster_password_file;       /* file holding the NATS password */
+    aegis_strlist cluster_measurements; /* hex TEE measurements allowed to receive the key set ("" = own) */
 
     /* [quantum] */
     aegis_strlist signature_algorithms; /* "ML-DSA-87", "SLH-DSA-256s" */

@@ -232,4 +232,44 @@ aegis_err aegis_core_asset_data_get(aegis_core *core, const char *id, const uint
 aegis_err aegis_core_restore_registry(aegis_core *core, const char *audit_jsonl, size_t audit_len,
                                       const uint8_t *blob, size_t blob_len, const char **detail) AEGIS_WUR;
 
+/* ---- cluster (docs/internals/cluster.md) ----
+ * Key hand-over to attested workers and co-attestation of batches. The host
+ * carries only the JSON records below: public keys, quotes, and the key set
+ * wrapped to a joiner's transport key that never leaves the joiner's core.
+ *
+ * Measurement policy: a worker's attestation must verify (sim only when this
+ * worker runs on sim) and its measurement (TDX MRTD; the sim's fake one) must
+ * be in cluster.allowed_measurements, or equal this worker's own when that
+ * list is empty. */
+#define AEGIS_CORE_TAG_JOIN     "AEGIS-JOIN-V1"
+#define AEGIS_CORE_TAG_GRANT    "AEGIS-GRANT-V1"
+#define AEGIS_CORE_TAG_COATTEST "AEGIS-COATTEST-V1"
+
+typedef struct aegis_core_joiner aegis_core_joiner;
+/* A worker without a key set: open its TEE, make a transport key pair inside
+ * it and the join request {"type":"join","worker","transport","attestation"}
+ * (*ret_request, aegis_free) whose attestation binds the transport key and
+ * the worker id. */
+aegis_err aegis_core_join_new(aegis_core_joiner **ret, const aegis_config *cfg, const char *data_dir,
+                              char **ret_request, const char **detail) AEGIS_WUR;
+/* A grant answering the request: the granter's attestation is checked under
+ * the measurement policy, the key set unwrapped with the transport key, its
+ * hash compared with genesis (the cluster's, from the host: a mismatch is
+ * refused), and the key set sealed to data_dir/keyset.sealed under this
+ * worker's TEE. Then aegis_core_new loads it. */
+aegis_err aegis_core_join_finish(aegis_core_joiner *j, const char *grant, size_t len,
+                                 const uint8_t genesis[static 32], const char **detail) AEGIS_WUR;
+void aegis_core_join_free(aegis_core_joiner *j);
+/* Answer a join request (a member holding the key set): verify the joiner's
+ * attestation under the policy (AEGIS_ERR_CLUSTER_JOIN_REFUSED, *detail
+ * names why), wrap the key set to its transport key and attest the grant. */
+aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len, char **ret_grant,
+                               char *ret_worker, size_t worker_cap, const char **detail) AEGIS_WUR;
+/* SHA-256 of the current public key set (the cluster's genesis value). */
+void aegis_core_keyset_hash(aegis_core *core, uint8_t out[static 32]);
+/* A co-attestation: {"type":"coattest","worker","number","hash","attestation"}
+ * whose attestation binds SHA-256(worker || 0 || number u64 BE || hash). */
+aegis_err aegis_core_coattest(aegis_core *core, const char *worker, uint64_t number, const uint8_t hash[static 32],
+                              char **ret_json) AEGIS_WUR;
+
 #endif

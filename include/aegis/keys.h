@@ -88,6 +88,17 @@ aegis_err aegis_keyset_unseal(aegis_tee *tee, const uint8_t *in, size_t len, aeg
 aegis_err aegis_keyset_save(const aegis_keyset *ks, aegis_tee *tee, const char *path) AEGIS_WUR;
 aegis_err aegis_keyset_load(aegis_tee *tee, const char *path, aegis_keyset **ret) AEGIS_WUR;
 
+/* ---- hand-over to another attested worker (cluster join) ----
+ * wrap: the key set's secrets (epoch u64 BE || secrets) sealed as an
+ * envelope to rcpt (a joiner's transport keys, held in its TEE); only the
+ * holder of the matching transport secret keys can unwrap. *ret for
+ * aegis_free. unwrap: AEGIS_ERR_KEYS_WRAP (framing, recipient, decryption),
+ * or the same checks as unseal (AEGIS_ERR_KEYS_INCONSISTENT, ML-KEM checks). */
+aegis_err aegis_keyset_wrap(const aegis_keyset *ks, const aegis_envelope_pub *rcpt, uint8_t **ret,
+                            size_t *ret_len) AEGIS_WUR;
+aegis_err aegis_keyset_unwrap(const aegis_keyset *transport, const uint8_t *in, size_t len,
+                              aegis_keyset **ret) AEGIS_WUR;
+
 /* ---- single-key files (CLI) ----
  * Text, one line: "<type> <lowercase hex>\n", type one of ml-dsa-87,
  * slh-dsa-sha2-256s, secp256k1, ml-kem-1024, x25519, keyset (public only).

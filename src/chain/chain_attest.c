@@ -210,3 +210,17 @@ aegis_err aegis_chain_attest_app(const aegis_chain_attest *a, aegis_chain_app_in
     *ret = info;
     return AEGIS_OK;
 }
+
+void aegis_chain_coattest_value(uint8_t out[static 32], const char *worker, uint64_t number,
+                                const uint8_t hash[static 32])
+{
+    size_t wl = strlen(worker);
+    uint8_t buf[256 + 1 + 8 + 32];
+    if (wl > 256)
+        wl = 256;   /* worker ids are at most 128 bytes (config) */
+    memcpy(buf, worker, wl);
+    buf[wl] = 0;
+    aegis_put_be64(buf + wl + 1, number);
+    memcpy(buf + wl + 9, hash, 32);
+    aegis_sha256(out, buf, wl + 41);
+}

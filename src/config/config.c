@@ -260,12 +260,34 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         FAIL("quantum", "risk_emergency", "must be greater than quantum.risk_scheduled");
     if (c->min_workers > c->max_workers)
         FAIL("worker", "min_workers", "must not exceed worker.max_workers");
-    if (eq(c->storage_backend, "memory") && (c->min_workers > 1 || c->max_workers > 1))
+    bool cluster = c->cluster_nats_urls.n > 0;
+    if (eq(c->storage_backend, "memory") && (cluster || c->min_workers > 1 || c->max_workers > 1))
         FAIL("worker", c->min_workers > 1 ? "min_workers" : "max_workers",
-             "storage.backend \"memory\" can provide only one worker (set min_workers = max_workers = 1)");
-    if (eq(c->enclave_type, "SIM") && (c->min_workers > 1 || c->max_workers > 1))
-        FAIL("worker", c->min_workers > 1 ? "min_workers" : "max_workers",
-             "enclave_type \"SIM\" can provide only one worker (set min_workers = max_workers = 1)");
+             "storage.backend \"memory\" can provide only one worker and no cluster "
+             "(set min_workers = max_workers = 1)");
+    if (cluster && c->min_workers > 1 && c->min_workers < 3 && c->cluster_replicas < 3)
+        FAIL("cluster", "replicas", "must be 3 or more when several workers must be up");
+    if (c->cluster_attest_quorum > c->max_workers)
+        FAIL("cluster", "attest_quorum", "must not exceed worker.max_workers");
+    if (c->cluster_heartbeat_ms * 3 > c->cluster_lease_ms)
+        FAIL("cluster", "heartbeat_ms", "must be at most cluster.lease_ms / 3");
+    if (c->cluster_user && c->cluster_user[0] && (!c->cluster_password_file || !c->cluster_password_file[0]))
+        FAIL("cluster", "password_file", "is required when cluster.user is set");
+    for (size_t i = 0; i < c->cluster_nats_urls.n; i++)
+        if (strncmp(c->cluster_nats_urls.items[i], "nats://", 7) != 0)
+            FAIL("cluster", "nats_urls", "entries must start with nats://");
+    for (size_t i = 0; i < c->cluster_measurements.n; i++) {
+        uint8_t m[48];
+        if (aegis_hex_decode_exact(c->cluster_measurements.items[i], m, sizeof(m)) != AEGIS_OK)
+            FAIL("cluster", "allowed_measurements", "entries must be 96 hex digits (a SHA-384 measurement)");
+    }
+    if (c->tee_sim_measurement && c->tee_sim_measurement[0]) {
+        uint8_t m[48];
+        if (!eq(c->tee_primary, "sim"))
+            FAIL("tee", "sim_measurement", "applies only to tee.primary = \"sim\"");
+        if (aegis_hex_decode_exact(c->tee_sim_measurement, m, sizeof(m)) != AEGIS_OK)
+            FAIL("tee", "sim_measurement", "must be 96 hex digits");
+    }
     if (eq(c->enclave_type, "SIM") && !eq(c->tee_primary, "sim"))
         FAIL("worker", "enclave_type", "\"SIM\" requires tee.primary = \"sim\"");
     if (eq(c->enclave_type, "SGX") && (eq(c->tee_primary, "tdx") || eq(c->tee_primary, "dstack")))
@@ -351,6 +373,15 @@ size_t aegis_config_warnings(const aegis_config *cfg, const char **out, size_t m
     if ((eq(cfg->enclave_type, "TDX") || eq(cfg->enclave_type, "SGX")) && eq(cfg->tee_primary, "sim"))
         WARN("worker.enclave_type names a hardware enclave but tee.primary is \"sim\": "
              "attestation is simulated");
+    if (cfg->cluster_nats_urls.n == 0 && cfg->min_workers > 1)
+        WARN("worker.min_workers > 1 but no [cluster] (cluster.nats_urls): this node runs alone and "
+             "reports degraded (/healthz 206) until it runs as a cluster");
+    if (cfg->cluster_nats_urls.n > 0 && (!cfg->cluster_user || !cfg->cluster_user[0]))
+        WARN("cluster.user is empty: the nats-servers must be open to anyone on their network "
+             "(loopback tests only; production servers accept only the workers)");
+    if (cfg->cluster_nats_urls.n > 0 && eq(cfg->tee_primary, "sim"))
+        WARN("cluster workers on the sim TEE: the key set is handed to any process that asks "
+             "with an allowed fake measurement (INSECURE)");
     if (eq(cfg->storage_backend, "memory"))
         WARN("storage.backend is \"memory\": the envelope log is lost on exit");
     if (cfg->phala_enabled && eq(cfg->tee_backup, "dstack") && !cfg->tee_require_backup)

@@ -83,6 +83,8 @@ size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const 
     size_t n = 0;
     if (strcmp(name, "sim") == 0) {
         opts[n++] = (aegis_tee_option){ "data_dir", data_dir };
+        if (cfg->tee_sim_measurement && cfg->tee_sim_measurement[0] && strcmp(cfg->tee_primary, "sim") == 0)
+            opts[n++] = (aegis_tee_option){ "measurement", cfg->tee_sim_measurement };
     } else if (strcmp(name, "dstack") == 0) {
         if (cfg->tee_dstack_socket && cfg->tee_dstack_socket[0])
             opts[n++] = (aegis_tee_option){ "socket", cfg->tee_dstack_socket };
@@ -157,6 +159,11 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     err = aegis__core_rotate_init(core, cfg, data_dir);
     if (err)
         goto fail_msg;
+    err = aegis__core_cluster_init(core, cfg);
+    if (err) {
+        d = "cannot read the cluster's measurement policy";
+        goto fail_msg;
+    }
 
     aegis_tx_config_default(&core->txcfg);
     core->txcfg.chain_id = cfg->chain_id;

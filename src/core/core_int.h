@@ -5,6 +5,7 @@
 #include <pthread.h>
 
 #include "aegis/assets.h"
+#include "aegis/attest.h"
 #include "aegis/batch.h"
 #include "aegis/json.h"
 #include "aegis/checkpoint.h"
@@ -110,6 +111,10 @@ struct aegis_core {
      * holds ks_lock for reading; the switch to a new epoch holds it for
      * writing (and core->lock). */
     pthread_rwlock_t ks_lock;
+
+    /* cluster (core_cluster.c): who may receive the key set */
+    aegis_attest_policy cluster_pol;
+    bool cluster_allow_sim;
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */
     struct core_epoch {
         aegis_keyset_pub pub;
@@ -134,6 +139,7 @@ uint8_t aegis__core_algorithm_set(const aegis_core *core);
 void aegis__core_push_dropped(aegis_core *core, uint64_t env_id);
 void aegis__core_drop_list(aegis_core *core, struct aegis_mempool_txlist *l);
 
+aegis_err aegis__core_cluster_init(aegis_core *core, const aegis_config *cfg) AEGIS_WUR;
 size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const char *data_dir,
                                aegis_tee_option *opts);
 

@@ -326,3 +326,60 @@ aegis_err aegis_keyset_load(aegis_tee *tee, const char *path, aegis_keyset **ret
     aegis_free(buf);
     return err;
 }
+
+/* ---------------- hand-over to an attested worker ---------------- */
+
+#define WRAP_PT_BYTES (8 + SECRETS_BYTES)
+
+aegis_err aegis_keyset_wrap(const aegis_keyset *ks, const aegis_envelope_pub *rcpt, uint8_t **ret, size_t *ret_len)
+{
+    size_t cap = aegis_envelope_sealed_size(WRAP_PT_BYTES), n = 0;
+    uint8_t *pt = aegis_malloc(WRAP_PT_BYTES);
+    uint8_t *out = aegis_malloc(cap);
+    aegis_err err = AEGIS_ERR_NOMEM;
+    if (!pt || !out)
+        goto out;
+    aegis_put_be64(pt, ks->pub.epoch);
+    memcpy(pt + 8, &ks->s, SECRETS_BYTES);
+    err = aegis_envelope_seal(out, cap, &n, rcpt, pt, WRAP_PT_BYTES);
+out:
+    if (pt)
+        aegis_free_secret(pt, WRAP_PT_BYTES);
+    if (err != AEGIS_OK) {
+        aegis_free(out);
+        return err;
+    }
+    *ret = out;
+    *ret_len = n;
+    return AEGIS_OK;
+}
+
+aegis_err aegis_keyset_unwrap(const aegis_keyset *transport, const uint8_t *in, size_t len, aegis_keyset **ret)
+{
+    aegis_envelope_view v;
+    if (aegis_envelope_parse(&v, in, len) != AEGIS_OK || v.ct_len != WRAP_PT_BYTES)
+        return AEGIS_ERR_KEYS_WRAP;
+    uint8_t *pt = aegis_malloc(WRAP_PT_BYTES);
+    aegis_keyset *ks = ks_alloc();
+    aegis_err err = AEGIS_ERR_NOMEM;
+    if (!pt || !ks)
+        goto out;
+    aegis_envelope_keys keys;
+    aegis_keyset_envelope_keys(transport, &keys);
+    err = aegis_envelope_open(pt, WRAP_PT_BYTES, &v, &keys);
+    if (err != AEGIS_OK) {
+        err = AEGIS_ERR_KEYS_WRAP;
+        goto out;
+    }
+    memcpy(&ks->s, pt + 8, SECRETS_BYTES);
+    err = ks_complete(ks, aegis_get_be64(pt));
+out:
+    if (pt)
+        aegis_free_secret(pt, WRAP_PT_BYTES);
+    if (err != AEGIS_OK) {
+        aegis_keyset_free(ks);
+        return err;
+    }
+    *ret = ks;
+    return AEGIS_OK;
+}

@@ -57,7 +57,8 @@ struct sim_ctx {
     char fault_file[4096];
 };
 
-static const char *const sim_known_opts[] = { "data_dir", "config_text", "binary", "fault_file", NULL };
+static const char *const sim_known_opts[] = { "data_dir", "config_text", "binary", "measurement", "fault_file",
+                                              NULL };
 
 /* Read or create the secret file. */
 static aegis_err load_secret(struct sim_ctx *c, const char *dir)
@@ -209,7 +210,12 @@ static aegis_err sim_init(void *ctx, const aegis_tee_option *opts, size_t n)
     /* best effort: keep the secret out of swap */
     c->locked = mlock(c, sizeof(*c)) == 0;
     aegis_err err = load_secret(c, dir);
-    if (err == AEGIS_OK)
+    /* a fixed fake measurement (tests of a cluster's measurement policy) */
+    const char *fixed = aegis__tee_option(opts, n, "measurement");
+    if (err == AEGIS_OK && fixed && *fixed)
+        err = aegis_hex_decode_exact(fixed, c->measurement, sizeof(c->measurement)) == AEGIS_OK ? AEGIS_OK
+                                                                                          : AEGIS_ERR_INVAL;
+    else if (err == AEGIS_OK)
         err = measure(c, binary ? binary : "/proc/self/exe", config ? config : "");
     if (err == AEGIS_OK)
         err = make_quote_key(c);

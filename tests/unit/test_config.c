@@ -339,7 +339,17 @@ static void test_contradictions(void **state)
         "t.toml:3:1:", "worker.min_workers");
     bad("[worker]\nenclave_type = \"TDX\"\nmax_workers = 4\n[storage]\nbackend = \"memory\"\n", CON, "t.toml:3:1:",
         "worker.max_workers");
-    bad("[worker]\nmin_workers = 3\nmax_workers = 10\n", CON, "t.toml:2:1:", "enclave_type \"SIM\"");
+    bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nattest_quorum = 4\n[worker]\nmin_workers = 3\nmax_workers = 3\n",
+        CON, NULL, "cluster.attest_quorum");
+    bad("[cluster]\nnats_urls = [\"127.0.0.1:4222\"]\n", CON, NULL, "cluster.nats_urls");
+    bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nlease_ms = 300\nheartbeat_ms = 200\n", CON, NULL,
+        "cluster.heartbeat_ms");
+    bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nuser = \"w\"\n", CON, NULL, "cluster.password_file");
+    bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nallowed_measurements = [\"abcd\"]\n", CON, NULL,
+        "cluster.allowed_measurements");
+    bad("[tee]\nsim_measurement = \"00\"\n", CON, NULL, "tee.sim_measurement");
+    bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\n[storage]\nbackend = \"memory\"\n", CON, NULL,
+        "storage.backend \"memory\"");
     bad("[worker]\nenclave_type = \"SIM\"\n[tee]\nprimary = \"tdx\"\n", CON, "t.toml:2:1:", "worker.enclave_type");
     bad("[worker]\nenclave_type = \"SGX\"\n[tee]\nprimary = \"tdx\"\n", CON, NULL, "worker.enclave_type");
     bad("[worker]\nenclave_type = \"SGX\"\n[tee]\nprimary = \"dstack\"\n", CON, NULL, "worker.enclave_type");
@@ -370,7 +380,9 @@ static void test_contradictions(void **state)
     char *msg = NULL;
     assert_int_equal(aegis_config_load_buffer(&c, "t", ok, strlen(ok), &msg), AEGIS_OK);
     const char *w[4];
-    assert_int_equal(aegis_config_warnings(&c, w, 4), 0);
+    /* several workers without a [cluster]: loads (the spec's phala.toml does), warns */
+    assert_int_equal(aegis_config_warnings(&c, w, 4), 1);
+    assert_non_null(strstr(w[0], "no [cluster]"));
     aegis_config_clear(&c);
     /* [phala] with dstack as primary does not pick dstack as backup too */
     const char *ph = "[phala]\nnetwork = \"local\"\n[worker]\nenclave_type = \"TDX\"\n[tee]\nprimary = \"dstack\"\n";
@@ -423,9 +435,11 @@ static void test_set_and_validate(void **state)
     assert_int_equal(aegis_config_validate(&c, &msg), AEGIS_ERR_CONFIG_CONFLICT);
     assert_non_null(strstr(msg, "quantum.risk_emergency"));
     assert_int_equal(aegis_config_set(&c, "quantum", "risk_scheduled", "100", &msg), AEGIS_OK);
+    assert_int_equal(aegis_config_set(&c, "cluster", "attest_quorum", "3", &msg), AEGIS_OK);
     assert_int_equal(aegis_config_set(&c, "worker", "max_workers", "2", &msg), AEGIS_OK);
     assert_int_equal(aegis_config_validate(&c, &msg), AEGIS_ERR_CONFIG_CONFLICT);
-    assert_non_null(strstr(msg, "worker.max_workers"));
+    assert_non_null(strstr(msg, "cluster.attest_quorum"));
+    assert_int_equal(aegis_config_set(&c, "cluster", "attest_quorum", "2", &msg), AEGIS_OK);
     assert_int_equal(aegis_config_set(&c, "worker", "enclave_type", "TDX", &msg), AEGIS_OK);
     assert_int_equal(aegis_config_validate(&c, &msg), AEGIS_OK);
     /* direct edits that break a field's own range are caught too */

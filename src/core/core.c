@@ -316,6 +316,8 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                                                  : json_null());
         json_object_set_new(j, "tee_backup", json_string(core->backup ? aegis_tee_name(core->backup) : ""));
         json_object_set_new(j, "degraded_batches", json_integer((json_int_t)core->degraded_batches));
+        json_object_set_new(j, "tee_primary_failed", json_boolean(aegis_core_primary_failed(core)));
+        json_object_set_new(j, "failover_batches", json_integer((json_int_t)aegis_core_failover_batches(core)));
     }
     pthread_mutex_unlock(&core->lock);
     return dump_json(j, ret_json);

@@ -326,6 +326,11 @@ static void test_failover(void **state)
     assert_true(strtoull(metric(&D, "aegis_batches_failover_total", m, sizeof(m)), NULL, 10) >= 1);
     assert_string_equal(metric(&D, "aegis_tee_primary_failed", m, sizeof(m)), "1");
     assert_non_null(strstr(slurp(D.err), "attested by the backup TEE alone"));
+    json_t *status = rpc_call(&D, "aegis_status", "[]");
+    json_t *core = json_object_get(json_object_get(status, "result"), "core");
+    assert_true(json_is_true(json_object_get(core, "tee_primary_failed")));
+    assert_true(json_integer_value(json_object_get(core, "failover_batches")) >= 1);
+    json_decref(status);
 
     /* offline verification: accepted and marked, refused with --require-primary */
     assert_int_equal(cli(&D, "verify", "--rpc", D.url, "--all", "--allow-sim", NULL), 0);

@@ -26,6 +26,13 @@ run: deps build
 	@mkdir -p var
 	$(BUILD)/bin/aegisd --config $(CONFIG)
 
+# 3 nats-servers (one JetStream cluster) + 3 aegisd workers on loopback, data
+# under ./var/cluster/; prints each worker's RPC URL and the leader; Ctrl-C
+# stops them all. CLUSTER_ARGS: e.g. "--workers 5 --auth".
+.PHONY: cluster
+cluster: deps build
+	@./scripts/aegis-cluster start --dir var/cluster $(CLUSTER_ARGS)
+
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 

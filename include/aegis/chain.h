@@ -245,10 +245,20 @@ aegis_err aegis_chain_verify_batch(const aegis_chain_batch *b, const aegis_keyse
                                    const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
 aegis_err aegis_chain_verify_seal(const aegis_chain_seal *s, const aegis_keyset_pub *pub,
                                   const char **why) AEGIS_WUR;
-/* The value a cluster co-attestation binds (tag AEGIS-COATTEST-V1):
- * SHA-256(worker || 0x00 || number u64 BE || batch hash). */
+/* ---- cluster co-attestations (docs/internals/cluster.md) ----
+ * A co-attestation {"type":"coattest","worker","number","hash","attestation"}
+ * is a worker's TEE attestation binding (tag AEGIS-COATTEST-V1) the value
+ * SHA-256(worker || 0x00 || number u64 BE || batch hash): that worker
+ * recomputed the batch from the replicated log and got the same hash. */
+#define AEGIS_CHAIN_TAG_COATTEST "AEGIS-COATTEST-V1"
 void aegis_chain_coattest_value(uint8_t out[static 32], const char *worker, uint64_t number,
                                 const uint8_t hash[static 32]);
+/* Count the valid co-attestations of b in arr (a JSON array, NULL = none):
+ * each must name b's number and hash, each worker counts once, and each
+ * attestation must verify under opts (sim only with allow_sim). *ret_why
+ * (optional) names the first invalid one's fault. */
+size_t aegis_chain_count_coattests(const json_t *arr, uint64_t number, const uint8_t hash[static 32],
+                                   const aegis_chain_verify_opts *opts, const char **ret_why);
 aegis_err aegis_chain_verify_attest(const aegis_chain_attest *a, const uint8_t expect_rd[static 64],
                                     const aegis_chain_verify_opts *opts, const char **why) AEGIS_WUR;
 

@@ -243,7 +243,7 @@ aegis_err aegis_core_restore_registry(aegis_core *core, const char *audit_jsonl,
  * list is empty. */
 #define AEGIS_CORE_TAG_JOIN     "AEGIS-JOIN-V1"
 #define AEGIS_CORE_TAG_GRANT    "AEGIS-GRANT-V1"
-#define AEGIS_CORE_TAG_COATTEST "AEGIS-COATTEST-V1"
+#define AEGIS_CORE_TAG_COATTEST AEGIS_CHAIN_TAG_COATTEST   /* aegis/chain.h */
 
 typedef struct aegis_core_joiner aegis_core_joiner;
 /* A worker without a key set: open its TEE, make a transport key pair inside

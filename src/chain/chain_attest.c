@@ -224,3 +224,47 @@ void aegis_chain_coattest_value(uint8_t out[static 32], const char *worker, uint
     memcpy(buf + wl + 9, hash, 32);
     aegis_sha256(out, buf, wl + 41);
 }
+
+size_t aegis_chain_count_coattests(const json_t *arr, uint64_t number, const uint8_t hash[static 32],
+                                   const aegis_chain_verify_opts *opts, const char **ret_why)
+{
+    const char *first_why = NULL;
+    const char *seen[64];
+    size_t n_seen = 0, i;
+    json_t *c;
+    if (!json_is_array(arr))
+        return 0;
+    json_array_foreach(arr, i, c) {
+        const char *worker = json_string_value(json_object_get(c, "worker"));
+        json_int_t num = json_integer_value(json_object_get(c, "number"));
+        uint8_t h[32], value[32], rd[64];
+        const char *why = NULL;
+        aegis_chain_attest a;
+        memset(&a, 0, sizeof(a));
+        if (!worker || !worker[0] || strlen(worker) > 128 || num <= 0 || (uint64_t)num != number ||
+            aegis_chain_get_hex(c, "hash", h, 32) != AEGIS_OK || !aegis_ct_eq(h, hash, 32)) {
+            why = "co-attestation names another batch or is malformed";
+        } else if (aegis_chain_attest_from_json(json_object_get(c, "attestation"), &a) != AEGIS_OK) {
+            why = "co-attestation's attestation record malformed";
+        } else {
+            aegis_chain_coattest_value(value, worker, number, hash);
+            aegis_chain_report_data(rd, AEGIS_CHAIN_TAG_COATTEST, value);
+            if (aegis_chain_verify_attest(&a, rd, opts, &why) != AEGIS_OK && !why)
+                why = "co-attestation does not verify";
+        }
+        aegis_chain_attest_clear(&a);
+        if (why) {
+            if (!first_why)
+                first_why = why;
+            continue;
+        }
+        bool dup = false;
+        for (size_t k = 0; k < n_seen; k++)
+            dup = dup || strcmp(seen[k], worker) == 0;
+        if (!dup && n_seen < sizeof(seen) / sizeof(seen[0]))
+            seen[n_seen++] = worker;
+    }
+    if (ret_why)
+        *ret_why = first_why;
+    return n_seen;
+}

@@ -44,6 +44,26 @@ static void print_human(json_t *r)
         printf(" %s", json_string_value(json_array_get(algs, i)));
     printf("\nworkers     %lld..%lld (%s)\n", num(cfg, "min_workers"), num(cfg, "max_workers"),
            str(cfg, "enclave_type"));
+    json_t *cl = json_object_get(r, "cluster");
+    if (json_is_object(cl)) {   /* a cluster worker (docs/internals/cluster.md) */
+        json_t *members = json_object_get(cl, "members");
+        printf("cluster     worker %s, leader %s%s, %zu live member%s, quorum %lld\n", str(cl, "worker"),
+               str(cl, "leader")[0] ? str(cl, "leader") : "(none)",
+               json_is_true(json_object_get(cl, "leading")) ? " (this worker)" : "", json_array_size(members),
+               json_array_size(members) == 1 ? "" : "s", num(cl, "attest_quorum"));
+        size_t i;
+        json_t *m;
+        json_array_foreach(members, i, m)
+            printf("  member    %s: applied %lld, last batch %lld, heartbeat %lld ms ago%s\n", str(m, "worker"),
+                   num(m, "applied"), num(m, "last_batch"), num(m, "heartbeat_age_ms"),
+                   json_is_true(json_object_get(m, "leader")) ? ", leader" : "");
+        printf("log         applied %lld of %lld (lag %lld)%s, last final batch %lld\n", num(cl, "log_applied"),
+               num(cl, "log_last"), num(cl, "lag"), json_is_true(json_object_get(cl, "caught_up")) ? "" : " catching up",
+               num(cl, "last_final"));
+        printf("events      %lld failovers, %lld fenced appends, %lld dissents, %lld skipped messages, "
+               "%lld refused joins\n", num(cl, "failovers"), num(cl, "fenced_appends"), num(cl, "dissents"),
+               num(cl, "skipped_messages"), num(cl, "refused_joins"));
+    }
     json_t *core = json_object_get(r, "core");
     if (core) {   /* the sequencer's live state */
         json_t *risk = json_object_get(core, "risk"), *ck = json_object_get(core, "checkpoint");

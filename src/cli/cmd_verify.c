@@ -48,13 +48,14 @@ typedef struct vctx {
     aegis_chain_batch parent;
     bool has_parent;
     unsigned passed, failed;
+    uint64_t quorum;              /* --quorum K: co-attestations required (0: none) */
 } vctx;
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: aegis verify --rpc URL (--all | --from N --to M) [--allow-sim] [--require-slh]\n"
-        "                    [--collateral P] [--at SECONDS] [--policy FILE]\n"
+        "                    [--collateral P] [--at SECONDS] [--policy FILE] [--quorum K]\n"
         "                    [--require-backup] [--require-primary]\n"
         "       aegis verify FILE [--keyset FILE] [--allow-sim] [--require-slh]\n\n"
         "Verify published batches offline: header hash, Merkle root, every signature\n"
@@ -76,6 +77,9 @@ static void usage(FILE *f)
         "                   docs/internals/attestation-batches.md)\n"
         "  --require-backup   fail batches without a verified backup (e.g. dstack) attestation\n"
         "  --require-primary  fail batches the backup TEE attested alone (primary failover)\n"
+        "  --quorum K       a cluster's batches: require K co-attestations by distinct workers,\n"
+        "                   each a valid attestation (under --policy / --allow-sim) binding the\n"
+        "                   worker, the number and the hash (docs/internals/cluster.md)\n"
         "Each batch's quotes state the attestation policy it was cut under (primary and\n"
         "backup backends, backup attested or not, failover); the records present must be\n"
         "exactly those, so a removed backup attestation fails.\n"
@@ -296,6 +300,17 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
         snprintf(line, sizeof(line), "FAIL: %s (%s)", why, aegis_err_name(err));
         goto fail;
     }
+    if (v->quorum) {
+        /* a cluster's batch: K distinct workers recomputed it and attested */
+        const char *cwhy = NULL;
+        size_t got = aegis_chain_count_coattests(json_object_get(bj, "coattestations"), b.h.number, b.hash,
+                                                 &v->opts, &cwhy);
+        if (got < v->quorum) {
+            snprintf(line, sizeof(line), "FAIL: co-attested by %zu of the %llu workers required%s%s", got,
+                     (unsigned long long)v->quorum, cwhy ? ": " : "", cwhy ? cwhy : "");
+            goto fail;
+        }
+    }
     sealed = b.sig_slh || (b.has_seal && seal);
     ok = true;
     char apps[512], okline[700];
@@ -473,6 +488,9 @@ static int verify_main(int argc, char **argv)
             i++;
         } else if (strcmp(a, "--policy") == 0 && val) {
             policy_path = val;
+            i++;
+        } else if (strcmp(a, "--quorum") == 0 && val && aegis_cli_parse_u64(val, &v->quorum) == 0 &&
+                   v->quorum >= 1 && v->quorum <= 10) {
             i++;
         } else if (a[0] != '-' && !file) {
             file = a;

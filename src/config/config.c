@@ -273,6 +273,11 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         FAIL("cluster", "heartbeat_ms", "must be at most cluster.lease_ms / 3");
     if (c->cluster_user && c->cluster_user[0] && (!c->cluster_password_file || !c->cluster_password_file[0]))
         FAIL("cluster", "password_file", "is required when cluster.user is set");
+    if (cluster)
+        for (const char *w = c->worker_id; w && *w; w++)
+            if ((unsigned char)*w <= ' ' || (unsigned char)*w >= 0x7f || strchr(".*>\"\\", *w))
+                FAIL("worker", "id", "a cluster worker's id names NATS subjects: printable ASCII without "
+                     "spaces, '.', '*', '>', quotes or backslashes");
     for (size_t i = 0; i < c->cluster_nats_urls.n; i++)
         if (strncmp(c->cluster_nats_urls.items[i], "nats://", 7) != 0)
             FAIL("cluster", "nats_urls", "entries must start with nats://");

@@ -190,7 +190,7 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       OFF(cluster_user), NULL },
     { "cluster", "password_file", AEGIS__CFG_STR, "", 0, STRMAX, NULL,
       "File holding the NATS password (mode 0600).", OFF(cluster_password_file), NULL },
-    { "cluster", "allowed_measurements", AEGIS__CFG_LIST, "", 0, 64, NULL,
+    { "cluster", "allowed_measurements", AEGIS__CFG_LIST, "", 0, 16, NULL,
       "TEE measurements (hex) of workers allowed to receive the key set; empty = this worker's own.",
       OFF(cluster_measurements), NULL },
 

@@ -115,13 +115,6 @@ static aegis_err dump(json_t *o, char **ret)
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
-static char *hex_alloc(const uint8_t *b, size_t n)
-{
-    char *s = aegis_malloc(2 * n + 1);
-    if (s)
-        aegis_hex_encode(s, b, n);
-    return s;
-}
 
 aegis_err aegis_core_join_new(aegis_core_joiner **ret, const aegis_config *cfg, const char *data_dir,
                               char **ret_request, const char **detail)
@@ -129,7 +122,6 @@ aegis_err aegis_core_join_new(aegis_core_joiner **ret, const aegis_config *cfg, 
     *detail = "out of memory";
     aegis_core_joiner *j = aegis_calloc(1, sizeof(*j));
     json_t *req = NULL, *att = NULL;
-    char *hex = NULL;
     if (!j)
         return AEGIS_ERR_NOMEM;
     aegis_err err = AEGIS_ERR_INVAL;
@@ -165,25 +157,23 @@ aegis_err aegis_core_join_new(aegis_core_joiner **ret, const aegis_config *cfg, 
         goto fail;
     }
     err = AEGIS_ERR_NOMEM;
-    hex = hex_alloc(pub, sizeof(pub));
     req = json_object();
-    if (!hex || !req || json_object_set_new(req, "type", json_string("join")) ||
+    if (!req || json_object_set_new(req, "type", json_string("join")) ||
         json_object_set_new(req, "worker", json_string(j->worker)) ||
-        json_object_set_new(req, "transport", json_string(hex)) || json_object_set(req, "attestation", att))
+        json_object_set_new(req, "transport", aegis_json_hex(pub, sizeof(pub))) ||
+        json_object_set(req, "attestation", att))
         goto fail;
     err = dump(req, ret_request);
     req = NULL;
     if (err)
         goto fail;
     json_decref(att);
-    aegis_free(hex);
     *ret = j;
     *detail = NULL;
     return AEGIS_OK;
 fail:
     json_decref(req);
     json_decref(att);
-    aegis_free(hex);
     aegis_core_join_free(j);
     return err;
 }
@@ -256,7 +246,6 @@ aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len
     json_t *r = json_loadb(request, len, 0, NULL), *att = NULL, *g = NULL;
     uint8_t *tpub = NULL, *wrapped = NULL;
     size_t tlen = 0, wlen = 0;
-    char *whex = NULL, *khex = NULL;
     aegis_keyset_pub tp;
     aegis_err err = AEGIS_ERR_CLUSTER_RECORD;
     *detail = "join request malformed";
@@ -295,13 +284,11 @@ aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len
     }
     err = AEGIS_ERR_NOMEM;
     *detail = "out of memory";
-    whex = hex_alloc(wrapped, wlen);
-    khex = hex_alloc(khash, 32);
     g = json_object();
-    if (!whex || !khex || !g || json_object_set_new(g, "type", json_string("grant")) ||
+    if (!g || json_object_set_new(g, "type", json_string("grant")) ||
         json_object_set_new(g, "worker", json_string(worker)) ||
-        json_object_set_new(g, "keyset_hash", json_string(khex)) ||
-        json_object_set_new(g, "wrapped", json_string(whex)) || json_object_set(g, "attestation", att))
+        json_object_set_new(g, "keyset_hash", aegis_json_hex(khash, 32)) ||
+        json_object_set_new(g, "wrapped", aegis_json_hex(wrapped, wlen)) || json_object_set(g, "attestation", att))
         goto out;
     err = dump(g, ret_grant);
     g = NULL;
@@ -311,8 +298,6 @@ out:
     json_decref(att);
     aegis_free(tpub);
     aegis_free(wrapped);
-    aegis_free(whex);
-    aegis_free(khex);
     if (!err)
         *detail = NULL;
     return err;
@@ -329,14 +314,12 @@ aegis_err aegis_core_coattest(aegis_core *core, const char *worker, uint64_t num
                               char **ret_json)
 {
     uint8_t value[32];
-    char hex[65];
     json_t *att = NULL;
     aegis_chain_coattest_value(value, worker, number, hash);
     aegis_err err = attest_json(core->tee, AEGIS_CORE_TAG_COATTEST, value, &att);
     if (err)
         return err;
-    aegis_hex_encode(hex, hash, 32);
-    json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:o}", "type", "coattest", "worker", worker, "number",
-                          (json_int_t)number, "hash", hex, "attestation", att);
+    json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o}", "type", "coattest", "worker", worker, "number",
+                          (json_int_t)number, "hash", aegis_json_hex(hash, 32), "attestation", att);
     return dump(o, ret_json);
 }

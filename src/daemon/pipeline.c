@@ -224,6 +224,18 @@ static void *cutter_main(void *arg)
     return NULL;
 }
 
+/* Insert-only, as every signed record. A cluster worker rebuilds its state
+ * from the replicated log at start, so it signs again what its cache already
+ * holds from an earlier run (the same batches, new signatures): it replaces
+ * its own cached copy. */
+static aegis_err persist_record(struct aegisd_pipeline *p, const char *coll, uint64_t key, const char *json)
+{
+    aegis_err err = aegis_store_insert(p->d->store, coll, key, (const uint8_t *)json, strlen(json));
+    if (err == AEGIS_ERR_EXISTS && p->cl)
+        err = aegis_store_put(p->d->store, coll, key, (const uint8_t *)json, strlen(json));
+    return err;
+}
+
 /* A checkpoint when due (interval or risk level change): make (slow, SLH-DSA)
  * -> persist insert-only -> commit. */
 static void checkpoint_if_due(struct aegisd_pipeline *p)
@@ -238,7 +250,7 @@ static void checkpoint_if_due(struct aegisd_pipeline *p)
             AEGIS_LOGE(MOD, "checkpoint failed", "err=%s", aegis_err_name(err));
         return;
     }
-    err = aegis_store_insert(p->d->store, "checkpoint", number + 1, (const uint8_t *)json, strlen(json));
+    err = persist_record(p, "checkpoint", number + 1, json);
     if (!err)
         err = aegis_core_checkpoint_commit(p->core, json, strlen(json));
     else
@@ -296,8 +308,11 @@ static void *sealer_main(void *arg)
         if (p->stop)
             break;
         pthread_mutex_unlock(&p->lock);
-        aegisd_pipeline_poll_risk_file(p);
-        rotate_if_due(p);
+        if (!p->cl) {
+            /* a cluster changes risk and keys only through its log */
+            aegisd_pipeline_poll_risk_file(p);
+            rotate_if_due(p);
+        }
         checkpoint_if_due(p);
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
@@ -308,7 +323,7 @@ static void *sealer_main(void *arg)
         uint64_t number = 0;
         aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
         if (!err && json) {
-            err = aegis_store_insert(p->d->store, "seal", number, (const uint8_t *)json, strlen(json));
+            err = persist_record(p, "seal", number, json);
             if (!err)
                 err = aegis_core_seal_commit(p->core, json, strlen(json));
             if (err) {
@@ -537,6 +552,8 @@ static void metrics_cb(void *arg, aegis_buf *out)
         (unsigned long long)aegis_core_degraded_batches(p->core),
         p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
+    if (p->cl)
+        aegisd_cluster_metrics(p, out);
 }
 
 aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
@@ -558,9 +575,23 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->interval_ms = d->cfg.batch_interval_ms ? d->cfg.batch_interval_ms : 1000;
     p->max_batch = d->cfg.batch_max;
 
-    aegis_err err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
+    aegis_err err = AEGIS_OK;
+    if (d->cfg.cluster_nats_urls.n > 0) {
+        err = aegisd_cluster_prepare(p, detail);
+        if (err)
+            goto fail;
+    }
+    err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
     if (err)
         goto fail;
+    if (p->cl) {
+        /* the replicated log is the source of truth: state is rebuilt by
+         * applying it, the local store is this worker's cache */
+        err = aegisd_cluster_start(p, detail);
+        if (err)
+            goto fail;
+        goto rpc;
+    }
     err = restore(p, detail);
     if (err)
         goto fail;
@@ -574,6 +605,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         *detail = "cannot start the submission pipeline";
         goto fail;
     }
+rpc:
     err = aegisd_pipeline_register(p);
     if (!err)
         err = aegisd_pipeline_register_assets(p);
@@ -585,12 +617,12 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         *detail = "cannot register pipeline methods";
         goto fail;
     }
-    if (pthread_create(&p->cutter, NULL, cutter_main, p) != 0) {
+    if (!p->cl && pthread_create(&p->cutter, NULL, cutter_main, p) != 0) {
         *detail = "cannot start the batch cutter";
         err = AEGIS_ERR_INTERNAL;
         goto fail;
     }
-    p->cutter_started = true;
+    p->cutter_started = !p->cl;
     if (pthread_create(&p->sealer, NULL, sealer_main, p) != 0) {
         *detail = "cannot start the sealer";
         err = AEGIS_ERR_INTERNAL;
@@ -641,6 +673,7 @@ void aegisd_pipeline_stop(struct aegisd *d)
         pthread_join(p->cutter, NULL);
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
+    aegisd_cluster_stop(p);
     /* a last try for registry changes a failed write left unpersisted */
     if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
         AEGIS_LOGW(MOD, "registry changes not persisted at shutdown", NULL);
@@ -661,4 +694,6 @@ void aegisd_pipeline_status(struct aegisd *d, json_t *out)
     pthread_mutex_lock(&p->lock);
     json_object_set_new(out, "last_batch", json_integer((json_int_t)p->last_batch));
     pthread_mutex_unlock(&p->lock);
+    if (p->cl)
+        aegisd_cluster_status(p, out);
 }

@@ -6,6 +6,7 @@
 #ifndef AEGISD_PIPELINE_INT_H
 #define AEGISD_PIPELINE_INT_H
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -55,6 +56,10 @@ struct aegisd_pipeline {
     /* cutter thread (tee_health.c): what the TEE health and log last said */
     bool primary_failed_seen, backup_failing;
     uint64_t degraded_seen;
+
+    /* cluster mode (pipeline_cluster.c): the log is the JetStream stream;
+     * NULL on a single node */
+    struct aegisd_cluster *cl;
 };
 
 /* pipeline.c */
@@ -78,6 +83,17 @@ aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut);
 /* ... and the metrics aegis_batches_failover_total, aegis_tee_primary_failed */
 aegis_err aegisd_pipeline_tee_register(struct aegisd_pipeline *p);
+/* pipeline_cluster.c: the same sequencer on the replicated log */
+aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail);   /* before the core: join */
+aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail);
+void aegisd_cluster_stop(struct aegisd_pipeline *p);
+aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t len, json_t **ret,
+                                const char **detail);
+aegis_err aegisd_cluster_submit_risk(struct aegisd_pipeline *p, const char *json, size_t len, json_t **ret,
+                                     const char **detail);
+void aegisd_cluster_batch_extras(struct aegisd_pipeline *p, uint64_t number, json_t *batch);
+void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out);
+void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out);
 
 /* pipeline_rpc.c */
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p);

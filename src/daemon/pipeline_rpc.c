@@ -96,6 +96,8 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
         *detail = "empty envelope";
         return AEGIS_ERR_ENV_TRUNCATED;
     }
+    if (p->cl)
+        return aegisd_cluster_submit(p, env, len, ret, detail);   /* takes env */
     /* durable append, admission and a signed receipt, grouped with the
      * submissions around it (aegis/ingest.h); nothing is acknowledged that
      * is not in the log. Deferred when the server allows it: the HTTP
@@ -150,6 +152,8 @@ static aegis_err load_batch(struct aegisd_pipeline *p, uint64_t number, json_t *
     pthread_mutex_unlock(&p->lock);
     if (aegisd_pipeline_is_orphaned(p, number))
         json_object_set_new(j, "orphaned", json_true());
+    if (p->cl)
+        aegisd_cluster_batch_extras(p, number, j);
     *ret = j;
     return AEGIS_OK;
 }
@@ -367,7 +371,8 @@ static aegis_err m_submit_risk(const aegis_rpc_call *call, json_t *params, json_
     if (!s)
         return AEGIS_ERR_NOMEM;
     json_t *dec = NULL;
-    aegis_err err = aegisd_pipeline_submit_risk(p, s, strlen(s), &dec, detail);
+    aegis_err err = p->cl ? aegisd_cluster_submit_risk(p, s, strlen(s), &dec, detail)
+                          : aegisd_pipeline_submit_risk(p, s, strlen(s), &dec, detail);
     free(s);
     if (err) {
         json_decref(dec);

@@ -1,0 +1,962 @@
+/* pipeline_cluster.c - the sequencer as a cluster worker (docs/internals/cluster.md).
+ *
+ * The log backend is the JetStream stream instead of the local envelope log:
+ *
+ *   applier   reads the log in stream order from sequence 1 and applies each
+ *             record to the core with the stream's timestamp: envelopes are
+ *             admitted, risk assessments decided, cut records cut (and the
+ *             batch persisted, indexed, committed). Every worker does the
+ *             same, so every worker holds the same state at the same position.
+ *   leader    holds the lease (KV create-if-absent, renewed by revision,
+ *             expiring by itself); cuts by appending a cut record with the
+ *             expected last cut sequence (the fence) and publishes the batches
+ *             its applier cut; a new leader publishes what is missing.
+ *   watcher   reads the publications: compares each published batch with its
+ *             own, co-attests it or dissents; counts co-attestations to
+ *             finality (cluster.attest_quorum).
+ * Host side of the TEE boundary: envelopes stay ciphertext, the core cuts.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "aegis/chain.h"
+#include "aegis/cluster.h"
+#include "aegis/json.h"
+#include "aegis/log.h"
+#include "pipeline_int.h"
+
+#define MOD "cluster"
+#define RING 16384
+#define SUBMIT_WAIT_MS 10000
+
+struct cl_result {
+    uint64_t seq;
+    aegis_err err;
+    const char *reason;       /* static */
+    aegis_core_receipt r;
+    char *json;               /* risk decision (aegis_free) */
+};
+
+struct cl_batch {             /* per batch number */
+    uint8_t own[32], pub[32];
+    bool has_own, has_pub, judged;
+    json_t *coatts;           /* array of co-attestation records */
+};
+
+struct aegisd_cluster {
+    aegis_cluster *c;
+    struct aegisd_pipeline *p;
+    char worker[129];
+    uint64_t quorum;
+    uint64_t heartbeat_ms, lease_ms;
+    pthread_t applier, leader_thr, watcher;
+    bool applier_started, leader_started, watcher_started;
+
+    /* under p->lock */
+    pthread_cond_t applied_cv;
+    uint64_t applied;          /* last applied log sequence */
+    uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
+    uint64_t last_cut_ts;
+    uint64_t my_cut_seq;       /* the cut this leader appended last */
+    bool caught_up;
+    struct cl_result *ring;
+    struct cl_batch *b;        /* index number - 1 */
+    size_t cap_b;
+    uint64_t pub_max;          /* highest number published (seen) */
+    uint64_t last_final;
+
+    bool leader;
+    uint64_t lease_rev;
+    char holder[136];          /* the lease holder now ("" between holders) */
+    char last_leader[136];     /* the last holder seen */
+
+    /* metrics */
+    uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
+    uint64_t append_n, append_ns, append_max_ns;   /* envelope appends: JetStream's acknowledgement */
+    uint64_t apply_wait_ns;                        /* then the wait for this worker's applier */
+};
+
+static uint64_t now_ms(void)
+{
+    return aegis_wall_ms();
+}
+
+static struct cl_batch *slot(struct aegisd_cluster *k, uint64_t n)
+{
+    if (n == 0)
+        return NULL;
+    if (n > k->cap_b) {
+        size_t ncap = k->cap_b ? k->cap_b * 2 : 1024;
+        while (ncap < n)
+            ncap *= 2;
+        struct cl_batch *nb = aegis_realloc(k->b, ncap * sizeof(*nb));
+        if (!nb)
+            return NULL;
+        memset(nb + k->cap_b, 0, (ncap - k->cap_b) * sizeof(*nb));
+        k->b = nb;
+        k->cap_b = ncap;
+    }
+    return &k->b[n - 1];
+}
+
+/* ---- co-attestation (caller holds p->lock) ---- */
+
+static void judge(struct aegisd_cluster *k, uint64_t n)
+{
+    struct cl_batch *b = slot(k, n);
+    if (!b || !b->has_own || !b->has_pub || b->judged)
+        return;
+    b->judged = true;
+    char *rec = NULL;
+    if (memcmp(b->own, b->pub, 32) == 0) {
+        if (aegis_core_coattest(k->p->core, k->worker, n, b->own, &rec) == AEGIS_OK) {
+            if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_COATTEST, rec, strlen(rec), NULL) == AEGIS_OK)
+                k->coattests++;
+            aegis_free(rec);
+        }
+        return;
+    }
+    char mine[65], theirs[65], buf[600];
+    aegis_hex_encode(mine, b->own, 32);
+    aegis_hex_encode(theirs, b->pub, 32);
+    snprintf(buf, sizeof(buf), "{\"type\":\"dissent\",\"worker\":\"%s\",\"number\":%llu,\"mine\":\"%s\",\"published\":\"%s\"}",
+             k->worker, (unsigned long long)n, mine, theirs);
+    if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_DISSENT, buf, strlen(buf), NULL) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "dissent not published", NULL);
+    k->dissents++;
+    (void)aegis_rpc_health_set(k->p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+                               "a worker computed a different batch (dissent)");
+    AEGIS_LOGE(MOD, "dissent: the published batch differs from this worker's", "number=%llu mine=0x%s published=0x%s",
+               (unsigned long long)n, mine, theirs);
+}
+
+/* ---- applying the log ---- */
+
+static void publish_own(struct aegisd_cluster *k, uint64_t n)
+{
+    uint8_t *val = NULL;
+    size_t len = 0;
+    char id[40];
+    if (aegis_store_get(k->p->d->store, "batch", n, &val, &len) != AEGIS_OK)
+        return;
+    snprintf(id, sizeof(id), "batch-%llu", (unsigned long long)n);
+    if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_BATCH, val, len, id) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "batch not published (retried by the next leader)", "number=%llu", (unsigned long long)n);
+    aegis_free(val);
+}
+
+static bool same_cached_hash(struct aegisd_pipeline *p, uint64_t number, const uint8_t hash[32])
+{
+    uint8_t *val = NULL, h[32];
+    size_t len = 0;
+    bool same = false;
+    if (aegis_store_get(p->d->store, "batch", number, &val, &len) != AEGIS_OK)
+        return false;
+    json_t *j = json_loadb((const char *)val, len, 0, NULL);
+    same = j && aegis_chain_get_hex(j, "hash", h, 32) == AEGIS_OK && memcmp(h, hash, 32) == 0;
+    json_decref(j);
+    aegis_free(val);
+    return same;
+}
+
+static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+{
+    struct aegisd_pipeline *p = k->p;
+    aegis_cluster_cut cut;
+    bool ok = aegis_cluster_cut_parse(m->data, m->len, &cut) == AEGIS_OK;
+    uint64_t number = cut.number, ts = cut.ts_ms;
+    pthread_mutex_lock(&p->lock);
+    if (!ok) {
+        k->garbage++;
+        pthread_mutex_unlock(&p->lock);
+        AEGIS_LOGW(MOD, "malformed cut record skipped", "seq=%llu", (unsigned long long)m->seq);
+        return;
+    }
+    /* every well-formed cut record moves the fence, also one that cuts nothing */
+    k->last_cut_seq = m->seq;
+    uint64_t expect = p->last_batch + 1;
+    pthread_mutex_unlock(&p->lock);
+    if (number == 0)
+        return;   /* the genesis marker */
+    if (number != expect) {
+        AEGIS_LOGW(MOD, "cut record for another number skipped", "seq=%llu number=%llu expected=%llu",
+                   (unsigned long long)m->seq, (unsigned long long)number, (unsigned long long)expect);
+        return;
+    }
+    /* the cut record's timestamp, never this machine's clock */
+    aegis_core_batch *b = NULL;
+    aegis_err err = aegis_core_cut_batch(p->core, ts, true, &b);
+    if (err || !b) {
+        if (err)
+            AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
+        return;
+    }
+    err = aegis_store_insert(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
+    if (err == AEGIS_ERR_EXISTS) {
+        /* this worker's cache from an earlier run, rebuilt from the log:
+         * the same header, new signatures (the seals re-signed to match).
+         * A different header would be a second content for a number this
+         * worker published before (a reset log): refused, nothing released. */
+        err = same_cached_hash(p, b->number, b->hash)
+                  ? aegis_store_put(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len)
+                  : AEGIS_ERR_CLUSTER_GENESIS;
+    }
+    if (err) {
+        aegis_core_abort_batch(p->core, b);
+        aegis_core_batch_free(b);
+        AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "
+                   "worker stops cutting", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
+        (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
+        return;
+    }
+    pthread_mutex_lock(&p->lock);
+    if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "cannot index batch", "number=%llu", (unsigned long long)b->number);
+    pthread_mutex_unlock(&p->lock);
+    if (aegis_core_commit_batch(p->core, b) != AEGIS_OK)
+        AEGIS_LOGE(MOD, "commit failed", "number=%llu", (unsigned long long)b->number);
+    pthread_mutex_lock(&p->lock);
+    p->batches++;
+    struct cl_batch *cb = slot(k, b->number);
+    if (cb) {
+        memcpy(cb->own, b->hash, 32);
+        cb->has_own = true;
+    }
+    bool publish = k->leader;
+    pthread_cond_broadcast(&p->published);
+    pthread_mutex_unlock(&p->lock);
+    if (publish)
+        publish_own(k, b->number);
+    pthread_mutex_lock(&p->lock);
+    judge(k, b->number);
+    pthread_mutex_unlock(&p->lock);
+    char hex[65];
+    aegis_hex_encode(hex, b->hash, 32);
+    AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
+               (unsigned long long)m->seq);
+    aegis_core_batch_free(b);
+}
+
+static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+{
+    struct aegisd_pipeline *p = k->p;
+    struct cl_result res = { .seq = m->seq };
+    switch (m->kind) {
+    case AEGIS_CLUSTER_ENV:
+        res.err = aegis_core_submit(p->core, m->data, m->len, m->seq, m->ts_ms, false, &res.r, &res.reason);
+        break;
+    case AEGIS_CLUSTER_CTL:
+        if (strcmp(m->tail, "risk") == 0) {
+            res.err = aegis_core_submit_risk(p->core, (const char *)m->data, m->len, m->ts_ms, &res.json);
+        } else {
+            res.err = AEGIS_ERR_CLUSTER_RECORD;
+            pthread_mutex_lock(&p->lock);
+            k->garbage++;
+            pthread_mutex_unlock(&p->lock);
+            AEGIS_LOGW(MOD, "unknown control record skipped", "seq=%llu kind=%s", (unsigned long long)m->seq, m->tail);
+        }
+        break;
+    case AEGIS_CLUSTER_CUT:
+        apply_cut(k, m);
+        break;
+    default:
+        pthread_mutex_lock(&p->lock);
+        k->garbage++;
+        pthread_mutex_unlock(&p->lock);
+        AEGIS_LOGW(MOD, "message on an unknown subject skipped", "seq=%llu", (unsigned long long)m->seq);
+        break;
+    }
+    pthread_mutex_lock(&p->lock);
+    struct cl_result *slotp = &k->ring[m->seq % RING];
+    aegis_free(slotp->json);
+    *slotp = res;
+    k->applied = m->seq;
+    pthread_cond_broadcast(&k->applied_cv);
+    pthread_mutex_unlock(&p->lock);
+}
+
+static bool stopping(struct aegisd_pipeline *p)
+{
+    return __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+}
+
+static void *applier_main(void *arg)
+{
+    struct aegisd_cluster *k = arg;
+    struct aegisd_pipeline *p = k->p;
+    aegis_cluster_sub *sub = NULL;
+    uint64_t target = 0;
+    if (aegis_cluster_log_last(k->c, &target) != AEGIS_OK)
+        target = 0;   /* caught up once the stream answers with nothing new */
+    while (!stopping(p)) {
+        if (!sub) {
+            if (aegis_cluster_sub_new(&sub, k->c, false, k->applied + 1) != AEGIS_OK) {
+                struct timespec ts = { 0, 200 * 1000000L };
+                nanosleep(&ts, NULL);
+                continue;
+            }
+        }
+        aegis_cluster_msg m;
+        aegis_err err = aegis_cluster_next(sub, 100, &m);
+        if (err == AEGIS_ERR_TIMEOUT) {
+            pthread_mutex_lock(&p->lock);
+            if (!k->caught_up && k->applied >= target) {
+                k->caught_up = true;
+                (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_OK, "applying the replicated log");
+            }
+            pthread_mutex_unlock(&p->lock);
+            continue;
+        }
+        if (err) {
+            aegis_cluster_sub_free(sub);
+            sub = NULL;
+            continue;
+        }
+        if (m.seq <= k->applied)
+            continue;   /* redelivered after a consumer reset */
+        apply(k, &m);
+    }
+    aegis_cluster_sub_free(sub);
+    return NULL;
+}
+
+/* ---- the publications ---- */
+
+static void count_coattest(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+{
+    aegis_cluster_coatt ca;
+    bool ok = aegis_cluster_coattest_parse(m->data, m->len, m->tail, &ca) == AEGIS_OK;
+    json_t *j = ok ? json_loadb((const char *)m->data, m->len, 0, NULL) : NULL;
+    pthread_mutex_lock(&k->p->lock);
+    struct cl_batch *b = j ? slot(k, ca.number) : NULL;
+    if (!b) {
+        k->garbage++;
+        pthread_mutex_unlock(&k->p->lock);
+        json_decref(j);
+        AEGIS_LOGW(MOD, "malformed co-attestation skipped", "seq=%llu", (unsigned long long)m->seq);
+        return;
+    }
+    if (!b->coatts)
+        b->coatts = json_array();
+    bool seen = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(b->coatts, i, v)
+        if (strcmp(json_string_value(json_object_get(v, "worker")), ca.worker) == 0)
+            seen = true;
+    if (!seen && b->coatts)
+        json_array_append(b->coatts, j);
+    if (json_array_size(b->coatts) >= k->quorum && ca.number > k->last_final)
+        k->last_final = ca.number;
+    pthread_mutex_unlock(&k->p->lock);
+    json_decref(j);
+}
+
+static void *watcher_main(void *arg)
+{
+    struct aegisd_cluster *k = arg;
+    struct aegisd_pipeline *p = k->p;
+    aegis_cluster_sub *sub = NULL;
+    uint64_t next = 1;
+    while (!stopping(p)) {
+        if (!sub && aegis_cluster_sub_new(&sub, k->c, true, next) != AEGIS_OK) {
+            struct timespec ts = { 0, 200 * 1000000L };
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        aegis_cluster_msg m;
+        aegis_err err = aegis_cluster_next(sub, 100, &m);
+        if (err == AEGIS_ERR_TIMEOUT)
+            continue;
+        if (err) {
+            aegis_cluster_sub_free(sub);
+            sub = NULL;
+            continue;
+        }
+        if (m.seq < next)
+            continue;
+        next = m.seq + 1;
+        if (m.kind == AEGIS_CLUSTER_BATCH) {
+            uint64_t n = 0;
+            uint8_t h[32];
+            bool ok = aegis_cluster_batch_parse(m.data, m.len, &n, h) == AEGIS_OK;
+            pthread_mutex_lock(&p->lock);
+            struct cl_batch *b = ok ? slot(k, n) : NULL;
+            if (!b) {
+                k->garbage++;
+            } else if (!b->has_pub) {
+                memcpy(b->pub, h, 32);
+                b->has_pub = true;
+                if (n > k->pub_max)
+                    k->pub_max = n;
+                judge(k, n);
+            } else if (memcmp(b->pub, h, 32) != 0) {
+                /* one number published with two contents: never by honest workers */
+                k->dissents++;
+                (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+                                           "a batch number was published with two contents");
+                AEGIS_LOGE(MOD, "batch number published twice with different contents", "number=%llu",
+                           (unsigned long long)n);
+            }
+            pthread_mutex_unlock(&p->lock);
+        } else if (m.kind == AEGIS_CLUSTER_COATTEST) {
+            count_coattest(k, &m);
+        } else if (m.kind == AEGIS_CLUSTER_DISSENT) {
+            pthread_mutex_lock(&p->lock);
+            k->dissents++;
+            pthread_mutex_unlock(&p->lock);
+            (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+                                       "a worker dissented from a published batch");
+            AEGIS_LOGW(MOD, "dissent published", "worker=%s", m.tail);
+        } else {
+            pthread_mutex_lock(&p->lock);
+            k->garbage++;
+            pthread_mutex_unlock(&p->lock);
+            AEGIS_LOGW(MOD, "unknown publication skipped", "seq=%llu", (unsigned long long)m.seq);
+        }
+    }
+    aegis_cluster_sub_free(sub);
+    return NULL;
+}
+
+/* ---- the leader ---- */
+
+static void become_leader(struct aegisd_cluster *k)
+{
+    struct aegisd_pipeline *p = k->p;
+    pthread_mutex_lock(&p->lock);
+    k->leader = true;
+    uint64_t from = k->pub_max + 1, to = p->last_batch;
+    pthread_mutex_unlock(&p->lock);
+    AEGIS_LOGW(MOD, "leading", "worker=%s", k->worker);
+    /* complete what the previous leader cut but did not publish */
+    for (uint64_t n = from; n <= to; n++)
+        publish_own(k, n);
+}
+
+/* The lease holder seen (caller holds p->lock): a change from one worker to
+ * another is a failover, seen the same by every worker. */
+static void note_holder(struct aegisd_cluster *k, const char *holder)
+{
+    snprintf(k->holder, sizeof(k->holder), "%s", holder);
+    if (!holder[0])
+        return;
+    if (k->last_leader[0] && strcmp(k->last_leader, holder) != 0)
+        k->failovers++;
+    snprintf(k->last_leader, sizeof(k->last_leader), "%s", holder);
+}
+
+static void lease_step(struct aegisd_cluster *k)
+{
+    struct aegisd_pipeline *p = k->p;
+    if (k->leader) {
+        if (aegis_cluster_lease_renew(k->c, &k->lease_rev) != AEGIS_OK) {
+            pthread_mutex_lock(&p->lock);
+            k->leader = false;
+            pthread_mutex_unlock(&p->lock);
+            AEGIS_LOGW(MOD, "lease lost: following", "worker=%s", k->worker);
+        }
+        return;
+    }
+    char holder[136] = "";
+    if (aegis_cluster_lease_holder(k->c, holder, sizeof(holder)) != AEGIS_OK)
+        return;
+    pthread_mutex_lock(&p->lock);
+    note_holder(k, holder);
+    bool ready = k->caught_up;
+    pthread_mutex_unlock(&p->lock);
+    if (holder[0] || !ready)
+        return;
+    if (aegis_cluster_lease_take(k->c, &k->lease_rev) == AEGIS_OK) {
+        pthread_mutex_lock(&p->lock);
+        note_holder(k, k->worker);
+        pthread_mutex_unlock(&p->lock);
+        become_leader(k);
+    }
+}
+
+/* Append the next cut record when the mempool has work (fenced). */
+static void cut_step(struct aegisd_cluster *k, bool force)
+{
+    struct aegisd_pipeline *p = k->p;
+    size_t pending = aegis_core_pending_count(p->core);
+    if (!pending || (!force && pending < p->max_batch))
+        return;
+    pthread_mutex_lock(&p->lock);
+    bool ok = k->leader && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
+    uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
+    uint64_t ts = now_ms();
+    if (ts < k->last_cut_ts)
+        ts = k->last_cut_ts;
+    pthread_mutex_unlock(&p->lock);
+    if (!ok)
+        return;
+    char rec[AEGIS_CLUSTER_CUT_MAX];
+    aegis_cluster_cut cut = { .number = number, .ts_ms = ts };
+    snprintf(cut.leader, sizeof(cut.leader), "%s", k->worker);
+    size_t rlen = aegis_cluster_cut_encode(rec, sizeof(rec), &cut);
+    uint64_t seq = 0;
+    aegis_err err = rlen ? aegis_cluster_append_cut(k->c, rec, rlen, expect, &seq) : AEGIS_ERR_INVAL;
+    pthread_mutex_lock(&p->lock);
+    if (!err) {
+        k->my_cut_seq = seq;
+        k->last_cut_ts = ts;
+    } else if (err == AEGIS_ERR_CLUSTER_FENCED) {
+        k->fenced++;
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (err == AEGIS_ERR_CLUSTER_FENCED)
+        AEGIS_LOGW(MOD, "cut record fenced (another cut is newer): nothing signed", "number=%llu",
+                   (unsigned long long)number);
+}
+
+static void heartbeat(struct aegisd_cluster *k)
+{
+    struct aegisd_pipeline *p = k->p;
+    char hb[256];
+    pthread_mutex_lock(&p->lock);
+    snprintf(hb, sizeof(hb), "{\"applied\":%llu,\"last_batch\":%llu,\"leader\":%s,\"ts\":%llu}",
+             (unsigned long long)k->applied, (unsigned long long)p->last_batch, k->leader ? "true" : "false",
+             (unsigned long long)now_ms());
+    pthread_mutex_unlock(&p->lock);
+    if (aegis_cluster_heartbeat(k->c, hb) != AEGIS_OK)
+        AEGIS_LOGD(MOD, "heartbeat not written", NULL);
+}
+
+struct live_count {
+    size_t n;
+};
+static void count_member(void *arg, const char *worker, const char *json)
+{
+    (void)worker;
+    (void)json;
+    ((struct live_count *)arg)->n++;
+}
+
+static void *leader_main(void *arg)
+{
+    struct aegisd_cluster *k = arg;
+    struct aegisd_pipeline *p = k->p;
+    uint64_t next_tick = aegis_now_ns() + p->interval_ms * 1000000ull;
+    uint64_t next_hb = 0;
+    unsigned beat = 0;
+    while (!stopping(p)) {
+        uint64_t t = aegis_now_ns();
+        if (t >= next_hb) {
+            lease_step(k);
+            heartbeat(k);
+            if (++beat % 8 == 0) {
+                struct live_count lc = { 0 };
+                if (aegis_cluster_members(k->c, count_member, &lc) == AEGIS_OK)
+                    (void)aegis_rpc_health_set(p->d->rpc, "cluster_workers",
+                                               lc.n >= p->d->cfg.min_workers ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
+                                               lc.n >= p->d->cfg.min_workers ? "enough live workers"
+                                                                             : "fewer live workers than worker.min_workers");
+            }
+            (void)aegis_rpc_health_set(p->d->rpc, "cluster_nats",
+                                       aegis_cluster_connected(k->c) ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
+                                       aegis_cluster_connected(k->c) ? "connected" : "reconnecting to NATS");
+            next_hb = t + k->heartbeat_ms * 1000000ull;
+        }
+        bool tick = t >= next_tick;
+        cut_step(k, tick);
+        if (tick)
+            next_tick = t + p->interval_ms * 1000000ull;
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
+/* ---- join service ---- */
+
+static char *on_join(void *arg, const char *req, size_t len)
+{
+    struct aegisd_cluster *k = arg;
+    char *grant = NULL, who[136] = "?";
+    const char *why = NULL;
+    aegis_err err = aegis_core_key_grant(k->p->core, req, len, &grant, who, sizeof(who), &why);
+    pthread_mutex_lock(&k->p->lock);
+    if (err)
+        k->refused_joins++;
+    else
+        k->grants++;
+    pthread_mutex_unlock(&k->p->lock);
+    if (!err) {
+        AEGIS_LOGW(MOD, "key set granted to an attested worker", "worker=%s", who);
+        return grant;
+    }
+    AEGIS_LOGE(MOD, "join refused", "worker=%s err=%s why=\"%s\"", who, aegis_err_name(err), why ? why : "");
+    json_t *o = json_pack("{s:s, s:s, s:s}", "type", "refused", "error", aegis_err_name(err), "reason",
+                          why ? why : aegis_strerror(err));
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    char *r = s ? aegis_strdup(s) : NULL;
+    free(s);
+    return r;
+}
+
+/* ---- start / stop ---- */
+
+static aegis_err read_password(const char *path, char *out, size_t cap)
+{
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    out[0] = 0;
+    if (!path || !path[0])
+        return AEGIS_OK;
+    if (aegis_file_read(path, cap - 1, &buf, &n) != AEGIS_OK)
+        return AEGIS_ERR_IO;
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+        n--;
+    memcpy(out, buf, n);
+    out[n] = 0;
+    aegis_free_secret(buf, n);
+    return AEGIS_OK;
+}
+
+aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
+{
+    const aegis_config *cfg = &p->d->cfg;
+    struct aegisd_cluster *k = aegis_calloc(1, sizeof(*k));
+    if (!k || !(k->ring = aegis_calloc(RING, sizeof(*k->ring)))) {
+        aegis_free(k);
+        *detail = "out of memory";
+        return AEGIS_ERR_NOMEM;
+    }
+    p->cl = k;
+    k->p = p;
+    snprintf(k->worker, sizeof(k->worker), "%s", cfg->worker_id);
+    k->heartbeat_ms = cfg->cluster_heartbeat_ms;
+    k->lease_ms = cfg->cluster_lease_ms;
+    k->quorum = cfg->cluster_attest_quorum ? cfg->cluster_attest_quorum : cfg->min_workers / 2 + 1;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&k->applied_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    char pw[256];
+    if (read_password(cfg->cluster_password_file, pw, sizeof(pw)) != AEGIS_OK) {
+        *detail = "cannot read cluster.password_file";
+        return AEGIS_ERR_IO;
+    }
+    aegis_cluster_opts o = {
+        .urls = (const char *const *)cfg->cluster_nats_urls.items, .n_urls = cfg->cluster_nats_urls.n,
+        .user = cfg->cluster_user, .password = pw, .stream = cfg->cluster_stream,
+        .batch_stream = cfg->cluster_batch_stream, .bucket = cfg->cluster_bucket,
+        .replicas = (int)cfg->cluster_replicas, .lease_ms = cfg->cluster_lease_ms, .worker = k->worker,
+    };
+    aegis_err err = aegis_cluster_open(&k->c, &o, detail);
+    aegis_memzero(pw, sizeof(pw));
+    if (err)
+        return err;
+    /* No key set here yet: ask a member for the cluster's, sealed to this
+     * worker's attested transport key. The first worker makes it. */
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/keyset.sealed", cfg->data_dir);
+    uint8_t genesis[32];
+    err = aegis_cluster_genesis_get(k->c, genesis);
+    if (err == AEGIS_ERR_NOT_FOUND || stat(path, &st) == 0)
+        return AEGIS_OK;
+    if (err) {
+        *detail = "cannot read the cluster's genesis key set hash";
+        return err;
+    }
+    aegis_core_joiner *j = NULL;
+    char *req = NULL;
+    err = aegis_core_join_new(&j, cfg, cfg->data_dir, &req, detail);
+    if (err)
+        return err;
+    AEGIS_LOGI(MOD, "joining: asking a member for the key set", "worker=%s", k->worker);
+    err = AEGIS_ERR_CLUSTER_NO_GRANT;
+    *detail = "no member granted the key set within 30 s";
+    for (int tries = 0; tries < 15 && err == AEGIS_ERR_CLUSTER_NO_GRANT; tries++) {
+        char *reply = NULL;
+        size_t rlen = 0;
+        if (aegis_cluster_join_request(k->c, req, strlen(req), 2000, &reply, &rlen) != AEGIS_OK)
+            continue;
+        json_t *r = json_loadb(reply, rlen, 0, NULL);
+        const char *type = json_string_value(json_object_get(r, "type"));
+        if (type && strcmp(type, "refused") == 0) {
+            AEGIS_LOGE(MOD, "join refused by the cluster", "reason=\"%s\"",
+                       json_string_value(json_object_get(r, "reason")) ?: "");
+            *detail = "the cluster refused this worker: its attestation does not meet the measurement policy";
+            err = AEGIS_ERR_CLUSTER_JOIN_REFUSED;
+        } else {
+            err = aegis_core_join_finish(j, reply, rlen, genesis, detail);
+        }
+        json_decref(r);
+        aegis_free(reply);
+    }
+    aegis_free(req);
+    aegis_core_join_free(j);
+    if (!err)
+        AEGIS_LOGW(MOD, "key set received and sealed", "worker=%s", k->worker);
+    return err;
+}
+
+aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
+{
+    struct aegisd_cluster *k = p->cl;
+    uint8_t mine[32], cur[32];
+    aegis_core_keyset_hash(p->core, mine);
+    aegis_err err = aegis_cluster_genesis_set(k->c, mine, cur);
+    if (err == AEGIS_OK) {
+        /* this worker founded the cluster: the first cut record (number 0)
+         * gives every later cut an expected predecessor to be fenced on */
+        char g[AEGIS_CLUSTER_CUT_MAX];
+        aegis_cluster_cut genesis = { .number = 0 };
+        size_t glen = aegis_cluster_cut_encode(g, sizeof(g), &genesis);
+        err = aegis_cluster_append_cut(k->c, g, glen, 0, NULL);
+        if (err) {
+            *detail = "cannot append the genesis cut record";
+            return err;
+        }
+        AEGIS_LOGW(MOD, "cluster founded with this worker's key set", "worker=%s", k->worker);
+    } else if (err == AEGIS_ERR_EXISTS) {
+        if (memcmp(mine, cur, 32) != 0) {
+            *detail = "this worker's key set is not the cluster's (remove keyset.sealed to join as a new worker)";
+            return AEGIS_ERR_CLUSTER_GENESIS;
+        }
+    } else {
+        *detail = "cannot read or set the cluster's genesis key set hash";
+        return err;
+    }
+    (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_DEGRADED, "catching up with the replicated log");
+    if (aegis_cluster_join_serve(k->c, on_join, k) != AEGIS_OK) {
+        *detail = "cannot serve join requests";
+        return AEGIS_ERR_CLUSTER_CONNECT;
+    }
+    if (pthread_create(&k->applier, NULL, applier_main, k) != 0)
+        goto fail;
+    k->applier_started = true;
+    if (pthread_create(&k->watcher, NULL, watcher_main, k) != 0)
+        goto fail;
+    k->watcher_started = true;
+    if (pthread_create(&k->leader_thr, NULL, leader_main, k) != 0)
+        goto fail;
+    k->leader_started = true;
+    return AEGIS_OK;
+fail:
+    *detail = "cannot start the cluster threads";
+    return AEGIS_ERR_INTERNAL;
+}
+
+/* After p->stop is set: join the threads, give the lease up, free. */
+void aegisd_cluster_stop(struct aegisd_pipeline *p)
+{
+    struct aegisd_cluster *k = p->cl;
+    if (!k)
+        return;
+    pthread_mutex_lock(&p->lock);
+    pthread_cond_broadcast(&k->applied_cv);
+    pthread_mutex_unlock(&p->lock);
+    if (k->leader_started)
+        pthread_join(k->leader_thr, NULL);
+    if (k->applier_started)
+        pthread_join(k->applier, NULL);
+    if (k->watcher_started)
+        pthread_join(k->watcher, NULL);
+    if (k->c && k->leader)
+        aegis_cluster_lease_release(k->c, k->lease_rev);
+    aegis_cluster_free(k->c);
+    for (size_t i = 0; i < RING; i++)
+        aegis_free(k->ring[i].json);
+    aegis_free(k->ring);
+    for (size_t i = 0; i < k->cap_b; i++)
+        json_decref(k->b[i].coatts);
+    aegis_free(k->b);
+    pthread_cond_destroy(&k->applied_cv);
+    aegis_free(k);
+    p->cl = NULL;
+}
+
+/* ---- submissions ---- */
+
+/* Wait (RPC thread) until the applier has applied seq; copy its result. */
+static aegis_err wait_applied(struct aegisd_cluster *k, uint64_t seq, struct cl_result *out)
+{
+    struct aegisd_pipeline *p = k->p;
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += SUBMIT_WAIT_MS / 1000;
+    pthread_mutex_lock(&p->lock);
+    while (k->applied < seq && !p->stop)
+        if (pthread_cond_timedwait(&k->applied_cv, &p->lock, &dl) != 0)
+            break;
+    aegis_err err = AEGIS_ERR_CLUSTER_CATCHING_UP;
+    struct cl_result *r = &k->ring[seq % RING];
+    if (k->applied >= seq && r->seq == seq) {
+        *out = *r;
+        out->json = r->json ? aegis_strdup(r->json) : NULL;
+        err = AEGIS_OK;
+    }
+    pthread_mutex_unlock(&p->lock);
+    return err;
+}
+
+aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t len, json_t **ret,
+                                const char **detail)
+{
+    struct aegisd_cluster *k = p->cl;
+    uint8_t h[32];
+    char id[65];
+    aegis_core_envelope_hash(env, len, h);
+    aegis_hex_encode(id, h, 32);
+    uint64_t seq = 0;
+    bool dup = false;
+    uint64_t t0 = aegis_now_ns();
+    aegis_err err = aegis_cluster_append(k->c, AEGIS_CLUSTER_ENV, NULL, env, len, id, &seq, &dup);
+    aegis_free(env);
+    uint64_t t1 = aegis_now_ns();
+    if (err) {
+        *detail = "the replicated log did not acknowledge the envelope (no JetStream quorum): not accepted, retry";
+        return err;
+    }
+    struct cl_result r;
+    err = wait_applied(k, seq, &r);
+    pthread_mutex_lock(&p->lock);
+    k->append_n++;
+    k->append_ns += t1 - t0;
+    if (t1 - t0 > k->append_max_ns)
+        k->append_max_ns = t1 - t0;
+    k->apply_wait_ns += aegis_now_ns() - t1;
+    pthread_mutex_unlock(&p->lock);
+    if (err) {
+        *detail = "accepted by the replicated log, but this worker has not applied it yet: query aegis_getReceipt";
+        return err;
+    }
+    aegis_free(r.json);
+    if (r.err) {
+        *detail = r.reason;
+        return r.err;
+    }
+    char **arr = NULL;
+    err = aegis_core_sign_receipts(p->core, &r.r, 1, &arr);
+    if (err) {
+        *detail = "admitted, but the receipt could not be signed; query aegis_getReceipt";
+        return err;
+    }
+    *ret = json_loads(arr[0], 0, NULL);
+    aegis_free(arr[0]);
+    aegis_free(arr);
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+aegis_err aegisd_cluster_submit_risk(struct aegisd_pipeline *p, const char *json, size_t len, json_t **ret,
+                                     const char **detail)
+{
+    struct aegisd_cluster *k = p->cl;
+    uint8_t h[32];
+    char id[65];
+    aegis_sha256(h, json, len);
+    aegis_hex_encode(id, h, 32);
+    uint64_t seq = 0;
+    aegis_err err = aegis_cluster_append(k->c, AEGIS_CLUSTER_CTL, "risk", json, len, id, &seq, NULL);
+    if (err) {
+        *detail = "the replicated log did not acknowledge the assessment (no JetStream quorum): retry";
+        return err;
+    }
+    struct cl_result r;
+    err = wait_applied(k, seq, &r);
+    if (err) {
+        *detail = "accepted by the replicated log, not applied here yet";
+        return err;
+    }
+    *ret = r.json ? json_loads(r.json, 0, NULL) : json_object();
+    aegis_free(r.json);
+    if (r.err) {
+        json_decref(*ret);
+        *ret = NULL;
+        *detail = "assessment refused";
+        return r.err;
+    }
+    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+/* ---- reads ---- */
+
+void aegisd_cluster_batch_extras(struct aegisd_pipeline *p, uint64_t number, json_t *batch)
+{
+    struct aegisd_cluster *k = p->cl;
+    pthread_mutex_lock(&p->lock);
+    struct cl_batch *b = number <= k->cap_b ? slot(k, number) : NULL;
+    if (b && b->coatts)
+        json_object_set_new(batch, "coattestations", json_deep_copy(b->coatts));
+    pthread_mutex_unlock(&p->lock);
+}
+
+struct members_ctx {
+    json_t *arr;
+};
+static void add_member(void *arg, const char *worker, const char *json)
+{
+    struct members_ctx *mc = arg;
+    json_t *o = json_loads(json ? json : "{}", 0, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_object();
+    }
+    json_object_set_new(o, "worker", json_string(worker));
+    json_t *ts = json_object_get(o, "ts");
+    if (json_is_integer(ts))
+        json_object_set_new(o, "heartbeat_age_ms", json_integer((json_int_t)(now_ms() - (uint64_t)json_integer_value(ts))));
+    json_array_append_new(mc->arr, o);
+}
+
+void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
+{
+    struct aegisd_cluster *k = p->cl;
+    struct members_ctx mc = { json_array() };
+    uint64_t last = 0;
+    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_log_last(k->c, &last) != AEGIS_OK)
+        json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
+    pthread_mutex_lock(&p->lock);
+    json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+                          "worker", k->worker, "leader", k->leader ? k->worker : k->holder, "leading", k->leader,
+                          "members", mc.arr, "log_applied", (json_int_t)k->applied, "log_last", (json_int_t)last,
+                          "lag", (json_int_t)(last > k->applied ? last - k->applied : 0),
+                          "last_final", (json_int_t)k->last_final, "attest_quorum", (json_int_t)k->quorum,
+                          "failovers", (json_int_t)k->failovers, "fenced_appends", (json_int_t)k->fenced,
+                          "dissents", (json_int_t)k->dissents, "skipped_messages", (json_int_t)k->garbage,
+                          "refused_joins", (json_int_t)k->refused_joins, "caught_up", k->caught_up);
+    pthread_mutex_unlock(&p->lock);
+    if (o)
+        json_object_set_new(out, "cluster", o);
+}
+
+void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out)
+{
+    struct aegisd_cluster *k = p->cl;
+    pthread_mutex_lock(&p->lock);
+    uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
+                     k->grants, k->coattests, k->leader ? 1u : 0u };
+    uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
+    pthread_mutex_unlock(&p->lock);
+    if (aegis_buf_printf(out,
+        "# HELP aegis_cluster_append_seconds Envelope appends: time to JetStream's publish acknowledgement.\n"
+        "# TYPE aegis_cluster_append_seconds summary\naegis_cluster_append_seconds_sum %.6f\naegis_cluster_append_seconds_count %llu\n"
+        "# HELP aegis_cluster_append_max_seconds Slowest envelope append acknowledged.\n# TYPE aegis_cluster_append_max_seconds gauge\naegis_cluster_append_max_seconds %.6f\n"
+        "# HELP aegis_cluster_apply_wait_seconds_sum After the acknowledgement, waiting for this worker's applier to admit.\n# TYPE aegis_cluster_apply_wait_seconds_sum counter\naegis_cluster_apply_wait_seconds_sum %.6f\n",
+        (double)ans / 1e9, (unsigned long long)an, (double)amax / 1e9, (double)aw / 1e9) != AEGIS_OK)
+        return;
+    if (aegis_buf_printf(out,
+        "# HELP aegis_cluster_log_applied Last replicated-log sequence applied by this worker.\n# TYPE aegis_cluster_log_applied gauge\naegis_cluster_log_applied %llu\n"
+        "# HELP aegis_cluster_last_final Highest batch co-attested by attest_quorum workers.\n# TYPE aegis_cluster_last_final gauge\naegis_cluster_last_final %llu\n"
+        "# HELP aegis_cluster_failovers_total Leader changes this worker saw.\n# TYPE aegis_cluster_failovers_total counter\naegis_cluster_failovers_total %llu\n"
+        "# HELP aegis_cluster_fenced_appends_total Cut records refused by the fence.\n# TYPE aegis_cluster_fenced_appends_total counter\naegis_cluster_fenced_appends_total %llu\n"
+        "# HELP aegis_cluster_dissents_total Dissents (a worker computed another batch).\n# TYPE aegis_cluster_dissents_total counter\naegis_cluster_dissents_total %llu\n"
+        "# HELP aegis_cluster_skipped_messages_total Malformed or unknown cluster messages skipped.\n# TYPE aegis_cluster_skipped_messages_total counter\naegis_cluster_skipped_messages_total %llu\n"
+        "# HELP aegis_cluster_joins_refused_total Join requests refused by the measurement policy.\n# TYPE aegis_cluster_joins_refused_total counter\naegis_cluster_joins_refused_total %llu\n"
+        "# HELP aegis_cluster_grants_total Key sets granted to attested workers.\n# TYPE aegis_cluster_grants_total counter\naegis_cluster_grants_total %llu\n"
+        "# HELP aegis_cluster_coattestations_total Co-attestations this worker published.\n# TYPE aegis_cluster_coattestations_total counter\naegis_cluster_coattestations_total %llu\n"
+        "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n",
+        (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3],
+        (unsigned long long)v[4], (unsigned long long)v[5], (unsigned long long)v[6], (unsigned long long)v[7],
+        (unsigned long long)v[8], (unsigned long long)v[9]) != AEGIS_OK)
+        return;   /* the scrape shows what fitted */
+}

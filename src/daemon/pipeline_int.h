@@ -53,7 +53,8 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
-    /* cutter thread (tee_health.c): what the TEE health and log last said */
+    /* the thread that cuts (cutter, or the cluster's applier; tee_health.c):
+     * what the TEE health and log last said */
     bool primary_failed_seen, backup_failing;
     uint64_t degraded_seen;
 

@@ -6,8 +6,8 @@
  * (aegis_chain_verify_pair).
  *
  * Invariants checked:
- *   - a policy either loads (every owned pointer set as its flags say) or
- *     fails with static text;
+ *   - a policy either loads (flat: one policy; sectioned: one per platform,
+ *     the defaults where the file has no section) or fails with static text;
  *   - a statement that decodes re-encodes to exactly the same 8 bytes;
  *   - the pair check never accepts a pair whose records contradict the
  *     statement: a statement saying the backup attested with no backup
@@ -64,7 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *why = NULL;
     aegis_err err = aegis_chain_policy_load_json((const char *)data, size, &pol, &why);
     if (err == AEGIS_OK) {
-        if (!pol.all || pol.has_tdx != (pol.tdx != NULL) || pol.has_dstack != (pol.dstack != NULL))
+        /* sectioned: every platform has a policy; flat: one for all */
+        if (!pol.all || (pol.tdx == NULL) != (pol.dstack == NULL) || (pol.has_tdx && !pol.tdx) ||
+            (pol.has_dstack && !pol.dstack))
             abort();
         aegis_chain_verify_opts o = { 0 };
         aegis_chain_policy_apply(&pol, &o);

@@ -201,10 +201,10 @@ typedef struct aegis_chain_verify_opts {
  */
 typedef struct aegis_chain_policy {
     bool require_backup, require_primary;
-    bool has_tdx, has_dstack;
-    struct aegis_attest_policy *all;     /* flat file or "sim" section (owned) */
-    struct aegis_attest_policy *tdx;     /* owned, NULL unless has_tdx */
-    struct aegis_attest_policy *dstack;  /* owned, NULL unless has_dstack */
+    bool has_tdx, has_dstack;            /* the file had that section */
+    struct aegis_attest_policy *all;     /* flat file, or the "sim" section (owned) */
+    struct aegis_attest_policy *tdx;     /* sectioned file: its section or the defaults; flat: NULL */
+    struct aegis_attest_policy *dstack;  /* likewise */
 } aegis_chain_policy;
 /* Load path into a zeroed *ret (free with aegis_chain_policy_clear, also
  * after a failure). AEGIS_ERR_POLICY_MALFORMED (*why names the part),

@@ -52,6 +52,14 @@ out:
     return err;
 }
 
+static aegis_attest_policy *default_policy(void)
+{
+    aegis_attest_policy *p = aegis_malloc(sizeof(*p));
+    if (p)
+        aegis_attest_policy_init(p);
+    return p;
+}
+
 aegis_err aegis_chain_policy_load_json(const char *json, size_t len, aegis_chain_policy *ret, const char **why)
 {
     json_error_t jerr;
@@ -76,7 +84,10 @@ aegis_err aegis_chain_policy_load_json(const char *json, size_t len, aegis_chain
                 *why = "require_backup / require_primary must be true or false";
                 goto out;
             }
-            *(key[8] == 'b' ? &ret->require_backup : &ret->require_primary) = json_is_true(v);
+            if (strcmp(key, "require_backup") == 0)
+                ret->require_backup = json_is_true(v);
+            else
+                ret->require_primary = json_is_true(v);
             continue;
         }
         if (!is_section_key(key) || !json_is_object(v)) {
@@ -95,16 +106,15 @@ aegis_err aegis_chain_policy_load_json(const char *json, size_t len, aegis_chain
     }
     ret->has_tdx = ret->tdx != NULL;
     ret->has_dstack = ret->dstack != NULL;
+    /* a platform without a section gets the defaults, never another's */
+    err = AEGIS_ERR_NOMEM;
+    if ((!ret->all && !(ret->all = default_policy())) || (!ret->tdx && !(ret->tdx = default_policy())) ||
+        (!ret->dstack && !(ret->dstack = default_policy())))
+        goto out;
     err = AEGIS_OK;
 out:
-    if (!err) {
+    if (!err)
         *why = NULL;
-        /* a sectioned file without "sim": the defaults for other platforms */
-        if (!ret->all && (ret->all = aegis_malloc(sizeof(*ret->all))) != NULL)
-            aegis_attest_policy_init(ret->all);
-        if (!ret->all)
-            err = AEGIS_ERR_NOMEM;
-    }
     json_decref(root);
     return err;
 }

@@ -150,6 +150,26 @@ static void test_policy_file_forms(void **state)
     assert_int_equal(p.dstack->app_id.n, 1);
     assert_int_equal(p.dstack->n_os_image, 1);
     assert_int_equal(p.all->mrtd.n, 0);   /* sim: defaults */
+    aegis_chain_policy_clear(&p);
+    /* a sectioned file: a platform without a section gets the defaults, not
+     * another section (here the sim section's MRTD pin must not reach tdx) */
+    const char *only_sim = "{\"require_primary\": true, \"sim\": {\"mrtd\": [\""
+                           "000000000000000000000000000000000000000000000000"
+                           "000000000000000000000000000000000000000000000000\"]}}";
+    assert_int_equal(aegis_chain_policy_load_json(only_sim, strlen(only_sim), &p, &why), AEGIS_OK);
+    assert_false(p.has_tdx || p.has_dstack);
+    assert_true(p.require_primary);
+    assert_int_equal(p.all->mrtd.n, 1);
+    assert_non_null(p.tdx);
+    assert_int_equal(p.tdx->mrtd.n, 0);
+    aegis_chain_verify_opts os = { 0 };
+    aegis_chain_policy_apply(&p, &os);
+    assert_int_equal(verify(&G.tdx, &os), AEGIS_OK);
+    assert_int_equal(verify(&G.dst, &os), AEGIS_OK);
+    aegis_chain_policy_clear(&p);
+    aegis_free(s);
+    s = policy_text(NULL);
+    assert_int_equal(aegis_chain_policy_load_json(s, strlen(s), &p, &why), AEGIS_OK);
     aegis_chain_verify_opts o = { 0 };
     aegis_chain_policy_apply(&p, &o);
     assert_true(o.require_backup);

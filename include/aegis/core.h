@@ -148,6 +148,11 @@ void aegis_core_restore_rollbacks(aegis_core *core, uint64_t count);
 aegis_err aegis_core_rotate_prepare(aegis_core *core, uint64_t now_ms, uint64_t *ret_epoch, char **ret_json) AEGIS_WUR;
 aegis_err aegis_core_rotate_commit(aegis_core *core, uint64_t epoch) AEGIS_WUR;
 void aegis_core_rotate_abort(aegis_core *core);
+/* Whether a rotation is due at now_ms (or under way): a cluster worker asks
+ * after each record it applies and rotates at once, at that log position. In
+ * a cluster the next key set is derived from the current one
+ * (aegis_keyset_derive_next), so every worker rotates to the same keys. */
+bool aegis_core_rotation_due(aegis_core *core, uint64_t now_ms);
 /* At start, every persisted hand-over in order, before the batches. */
 aegis_err aegis_core_restore_handover(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
 /* The published key set of any epoch so far. */
@@ -262,7 +267,9 @@ aegis_err aegis_core_join_finish(aegis_core_joiner *j, const char *grant, size_t
 void aegis_core_join_free(aegis_core_joiner *j);
 /* Answer a join request (a member holding the key set): verify the joiner's
  * attestation under the policy (AEGIS_ERR_CLUSTER_JOIN_REFUSED, *detail
- * names why), wrap the key set to its transport key and attest the grant. */
+ * names why), wrap the genesis key set (epoch 1: the joiner replays the log
+ * and derives later epochs where every member did) to its transport key and
+ * attest the grant. */
 aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len, char **ret_grant,
                                char *ret_worker, size_t worker_cap, const char **detail) AEGIS_WUR;
 /* SHA-256 of the current public key set (the cluster's genesis value). */

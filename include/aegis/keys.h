@@ -99,6 +99,15 @@ aegis_err aegis_keyset_wrap(const aegis_keyset *ks, const aegis_envelope_pub *rc
 aegis_err aegis_keyset_unwrap(const aegis_keyset *transport, const uint8_t *in, size_t len,
                               aegis_keyset **ret) AEGIS_WUR;
 
+/* ---- deterministic successor (a cluster's key rotation) ----
+ * The key set of epoch `epoch` derived from ks's post-quantum secrets
+ * (ML-DSA-87 secret key and ML-KEM-1024 decapsulation key): every worker
+ * holding ks derives the same successor, with no randomness and no message.
+ * HKDF-SHA-256(ikm = SHA-512(mldsa_sk || mlkem_dk), salt "aegis/keyset/next/v1",
+ * info = epoch u64 BE || label) per key; docs/internals/keys.md. A quantum
+ * attacker who recovers ks's classical keys learns nothing of the successor. */
+aegis_err aegis_keyset_derive_next(const aegis_keyset *ks, uint64_t epoch, aegis_keyset **ret) AEGIS_WUR;
+
 /* ---- single-key files (CLI) ----
  * Text, one line: "<type> <lowercase hex>\n", type one of ml-dsa-87,
  * slh-dsa-sha2-256s, secp256k1, ml-kem-1024, x25519, keyset (public only).

@@ -125,18 +125,23 @@ aegis_err aegis_cluster_open(aegis_cluster **ret, const aegis_cluster_opts *o, c
     if (natsConnection_JetStream(&c->js, c->nc, &jo) != NATS_OK)
         goto fail;
     *detail = "cannot create or open the cluster's streams or buckets (is JetStream up with a quorum?)";
-    char subj[80], live[80];
+    char subj[80], qsubj[80], live[80];
     snprintf(subj, sizeof(subj), "%s.>", c->p);
-    err = ensure_stream(c, c->stream, subj, o->replicas);
-    if (!err) {
-        snprintf(subj, sizeof(subj), "%s.>", c->q);
-        err = ensure_stream(c, c->batch_stream, subj, o->replicas);
-    }
-    if (!err)
-        err = ensure_kv(c, &c->kv, o->bucket, o->replicas, 0);
+    snprintf(qsubj, sizeof(qsubj), "%s.>", c->q);
     snprintf(live, sizeof(live), "%s_live", o->bucket);
-    if (!err)
-        err = ensure_kv(c, &c->live, live, o->replicas, (int64_t)o->lease_ms);
+    /* servers that just started elect a JetStream leader first: retry ~15 s */
+    for (int i = 0; i < 30; i++) {
+        err = ensure_stream(c, c->stream, subj, o->replicas);
+        if (!err)
+            err = ensure_stream(c, c->batch_stream, qsubj, o->replicas);
+        if (!err && !c->kv)
+            err = ensure_kv(c, &c->kv, o->bucket, o->replicas, 0);
+        if (!err && !c->live)
+            err = ensure_kv(c, &c->live, live, o->replicas, (int64_t)o->lease_ms);
+        if (!err)
+            break;
+        nats_Sleep(500);
+    }
     if (err)
         goto fail;
     natsOptions_Destroy(no);

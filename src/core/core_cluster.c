@@ -266,13 +266,21 @@ aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len
         goto out;
     aegis_envelope_pub rcpt;
     aegis_keyset_pub_envelope(&rcpt, &tp);
+    /* the genesis key set (epoch 1, keyset.sealed): a joiner replays the log
+     * from its start and derives every later epoch itself, at the same log
+     * positions as every member did (aegis_keyset_derive_next) */
     uint8_t khash[32];
-    pthread_rwlock_rdlock(&core->ks_lock);
-    memcpy(khash, core->keyset_hash, 32);
-    err = aegis_keyset_wrap(core->ks, &rcpt, &wrapped, &wlen);
-    pthread_rwlock_unlock(&core->ks_lock);
+    char path[4200];
+    aegis_keyset *gen = NULL;
+    snprintf(path, sizeof(path), "%s/keyset.sealed", core->data_dir);
+    err = aegis_keyset_load(core->tee, path, &gen);
+    if (!err) {
+        aegis_keyset_pub_hash(khash, aegis_keyset_public(gen));
+        err = aegis_keyset_wrap(gen, &rcpt, &wrapped, &wlen);
+    }
+    aegis_keyset_free(gen);
     if (err) {
-        *detail = "cannot wrap the key set";
+        *detail = "cannot wrap the genesis key set";
         goto out;
     }
     err = worker_value(value, worker, khash, 32, wrapped, wlen);

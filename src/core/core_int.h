@@ -126,6 +126,8 @@ struct aegis_core {
     aegis_keyset *next_ks;        /* the next epoch, until its hand-over is persisted */
     uint64_t rotate_batch;        /* first batch of the next epoch */
     uint8_t rotate_reason;
+    uint64_t rotate_ts;           /* when the rotation began (its grace window starts there) */
+    bool derive_keys;             /* cluster: the next epoch is derived, the same on every worker */
     char *data_dir;
 
     /* per-asset migrations (core_migrate.c) */

@@ -43,6 +43,11 @@ aegis_err aegis__core_rotate_init(aegis_core *core, const aegis_config *cfg, con
     rc.interval_ms = cfg->key_rotation_s * 1000;
     rc.on_emergency = cfg->rotate_on_emergency;
     rc.grace_ms = cfg->key_grace_s * 1000;
+    if (cfg->cluster_nats_urls.n > 0) {
+        /* a cluster rotates at log positions, never by a worker's clock */
+        core->derive_keys = true;
+        rc.interval_ms = 0;
+    }
     aegis_rotation_init(&core->rot, &rc, core->pub.epoch, core->next_number, aegis_wall_ms());
     core->data_dir = aegis_strdup(data_dir);
     if (!core->data_dir)
@@ -109,6 +114,7 @@ aegis_err aegis_core_rotate_prepare(aegis_core *core, uint64_t now_ms, uint64_t 
         core->rotating = true;   /* the cutter pauses: the hand-over names the next batch */
         core->rotate_batch = core->next_number;
         core->rotate_reason = reason;
+        core->rotate_ts = now_ms;
     }
     uint8_t reason = core->rotate_reason;
     uint64_t epoch = core->pub.epoch + 1;
@@ -124,7 +130,9 @@ aegis_err aegis_core_rotate_prepare(aegis_core *core, uint64_t now_ms, uint64_t 
     char path[4200];
     aegis_handover *h = aegis_calloc(1, sizeof(*h));
     aegis_keyset *next = NULL;
-    aegis_err err = h ? aegis_keyset_generate(epoch, &next) : AEGIS_ERR_NOMEM;
+    aegis_err err = !h ? AEGIS_ERR_NOMEM
+                  : core->derive_keys ? aegis_keyset_derive_next(core->ks, epoch, &next)
+                                      : aegis_keyset_generate(epoch, &next);
     keyset_path(core, epoch, path, sizeof(path));
     if (!err)
         err = aegis_keyset_save(next, core->tee, path);
@@ -188,7 +196,7 @@ aegis_err aegis_core_rotate_commit(aegis_core *core, uint64_t epoch)
     pthread_mutex_lock(&core->lock);
     aegis_err err = AEGIS_ERR_CORE_NOT_PENDING;
     if (core->rotating && core->next_ks && aegis_keyset_epoch(core->next_ks) == epoch) {
-        err = switch_to(core, core->next_ks, core->rotate_batch, aegis_wall_ms());
+        err = switch_to(core, core->next_ks, core->rotate_batch, core->rotate_ts);
         if (!err)
             core->next_ks = NULL;
     }
@@ -252,4 +260,12 @@ aegis_err aegis_core_key_info_epoch(aegis_core *core, uint64_t epoch, char **ret
     *ret_json = s ? aegis_strdup(s) : NULL;
     free(s);
     return *ret_json ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+bool aegis_core_rotation_due(aegis_core *core, uint64_t now_ms)
+{
+    pthread_mutex_lock(&core->lock);
+    bool due = core->rotating || aegis_rotation_due(&core->rot, core->next_number, now_ms) != AEGIS_ROTATE_NONE;
+    pthread_mutex_unlock(&core->lock);
+    return due;
 }

@@ -238,13 +238,13 @@ static aegis_err persist_record(struct aegisd_pipeline *p, const char *coll, uin
 
 /* A checkpoint when due (interval or risk level change): make (slow, SLH-DSA)
  * -> persist insert-only -> commit. */
-static void checkpoint_if_due(struct aegisd_pipeline *p)
+void aegisd_pipeline_checkpoint_at(struct aegisd_pipeline *p, uint64_t now_ms)
 {
     if (!aegis_core_checkpoint_due(p->core))
         return;
     char *json = NULL;
     uint64_t number = 0;
-    aegis_err err = aegis_core_checkpoint_make(p->core, aegis_wall_ms(), &number, &json);
+    aegis_err err = aegis_core_checkpoint_make(p->core, now_ms, &number, &json);
     if (err || !json) {
         if (err)
             AEGIS_LOGE(MOD, "checkpoint failed", "err=%s", aegis_err_name(err));
@@ -269,17 +269,17 @@ static void checkpoint_if_due(struct aegisd_pipeline *p)
 
 /* A key rotation when due: prepare (new key set, hand-over signed by old
  * and new keys) -> persist the hand-over insert-only -> commit the switch. */
-static void rotate_if_due(struct aegisd_pipeline *p)
+void aegisd_pipeline_rotate_at(struct aegisd_pipeline *p, uint64_t now_ms)
 {
     char *json = NULL;
     uint64_t epoch = 0;
-    aegis_err err = aegis_core_rotate_prepare(p->core, aegis_wall_ms(), &epoch, &json);
+    aegis_err err = aegis_core_rotate_prepare(p->core, now_ms, &epoch, &json);
     if (err || !json) {
         if (err)
             AEGIS_LOGE(MOD, "key rotation failed", "err=%s", aegis_err_name(err));
         return;
     }
-    err = aegis_store_insert(p->d->store, "handover", epoch, (const uint8_t *)json, strlen(json));
+    err = persist_record(p, "handover", epoch, json);
     if (!err)
         err = aegis_core_rotate_commit(p->core, epoch);
     else
@@ -290,6 +290,42 @@ static void rotate_if_due(struct aegisd_pipeline *p)
     else
         AEGIS_LOGW(MOD, "key epoch rotated", "epoch=%llu", (unsigned long long)epoch);
     aegis_free(json);
+}
+
+static void rotate_if_due(struct aegisd_pipeline *p)
+{
+    aegisd_pipeline_rotate_at(p, aegis_wall_ms());
+}
+
+bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force)
+{
+    char *json = NULL;
+    uint64_t number = 0;
+    pthread_mutex_lock(&p->seal_mu);
+    aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
+    if (!err && json) {
+        err = persist_record(p, "seal", number, json);
+        if (!err)
+            err = aegis_core_seal_commit(p->core, json, strlen(json));
+        if (err) {
+            AEGIS_LOGE(MOD, "seal not persisted", "seal=%llu err=%s", (unsigned long long)number,
+                       aegis_err_name(err));
+        } else {
+            json_t *j = json_loads(json, 0, NULL);
+            pthread_mutex_lock(&p->lock);
+            aegisd_pipeline_add_seal(p, number, (uint64_t)json_integer_value(json_object_get(j, "first")),
+                                     (uint64_t)json_integer_value(json_object_get(j, "count")));
+            pthread_mutex_unlock(&p->lock);
+            json_decref(j);
+            AEGIS_LOGI(MOD, "seal", "seal=%llu", (unsigned long long)number);
+        }
+    } else if (err) {
+        AEGIS_LOGE(MOD, "seal failed", "err=%s", aegis_err_name(err));
+    }
+    pthread_mutex_unlock(&p->seal_mu);
+    bool made = json != NULL;
+    aegis_free(json);
+    return made;
 }
 
 /* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
@@ -309,42 +345,20 @@ static void *sealer_main(void *arg)
             break;
         pthread_mutex_unlock(&p->lock);
         if (!p->cl) {
-            /* a cluster changes risk and keys only through its log */
+            /* a cluster changes risk and keys, and checkpoints, only at
+             * positions of its log (pipeline_cluster.c): the checkpoint
+             * is named by the next batch header, the same on every worker */
             aegisd_pipeline_poll_risk_file(p);
             rotate_if_due(p);
+            aegisd_pipeline_checkpoint_at(p, aegis_wall_ms());
         }
-        checkpoint_if_due(p);
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
         if (++tick % 10 == 0)
             (void)aegisd_pipeline_persist_registry(p, NULL);
         bool force = aegis_now_ns() - idle_since > max_idle_ns;
-        char *json = NULL;
-        uint64_t number = 0;
-        aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
-        if (!err && json) {
-            err = persist_record(p, "seal", number, json);
-            if (!err)
-                err = aegis_core_seal_commit(p->core, json, strlen(json));
-            if (err) {
-                AEGIS_LOGE(MOD, "seal not persisted", "seal=%llu err=%s", (unsigned long long)number,
-                           aegis_err_name(err));
-            } else {
-                json_t *j = json_loads(json, 0, NULL);
-                pthread_mutex_lock(&p->lock);
-                aegisd_pipeline_add_seal(p, number, (uint64_t)json_integer_value(json_object_get(j, "first")),
-                                         (uint64_t)json_integer_value(json_object_get(j, "count")));
-                pthread_mutex_unlock(&p->lock);
-                json_decref(j);
-                AEGIS_LOGI(MOD, "seal", "seal=%llu", (unsigned long long)number);
-            }
+        if (aegisd_pipeline_seal(p, force) || force)
             idle_since = aegis_now_ns();
-        } else if (err) {
-            AEGIS_LOGE(MOD, "seal failed", "err=%s", aegis_err_name(err));
-        }
-        if (!json && force)
-            idle_since = aegis_now_ns();
-        aegis_free(json);
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
@@ -519,6 +533,7 @@ static void pipeline_free(struct aegisd_pipeline *p)
     aegis_free(p->seals);
     pthread_mutex_destroy(&p->lock);
     pthread_mutex_destroy(&p->reg_lock);
+    pthread_mutex_destroy(&p->seal_mu);
     aegis_free(p->orphans);
     pthread_cond_destroy(&p->published);
     pthread_cond_destroy(&p->wake);
@@ -566,6 +581,7 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     p->d = d;
     pthread_mutex_init(&p->lock, NULL);
     pthread_mutex_init(&p->reg_lock, NULL);
+    pthread_mutex_init(&p->seal_mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

@@ -162,7 +162,8 @@ static bool same_cached_hash(struct aegisd_pipeline *p, uint64_t number, const u
     return same;
 }
 
-static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+/* Returns the batch's timestamp when a batch was cut, else 0. */
+static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 {
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_cut cut;
@@ -173,18 +174,18 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
         k->garbage++;
         pthread_mutex_unlock(&p->lock);
         AEGIS_LOGW(MOD, "malformed cut record skipped", "seq=%llu", (unsigned long long)m->seq);
-        return;
+        return 0;
     }
     /* every well-formed cut record moves the fence, also one that cuts nothing */
     k->last_cut_seq = m->seq;
     uint64_t expect = p->last_batch + 1;
     pthread_mutex_unlock(&p->lock);
     if (number == 0)
-        return;   /* the genesis marker */
+        return 0;   /* the genesis marker */
     if (number != expect) {
         AEGIS_LOGW(MOD, "cut record for another number skipped", "seq=%llu number=%llu expected=%llu",
                    (unsigned long long)m->seq, (unsigned long long)number, (unsigned long long)expect);
-        return;
+        return 0;
     }
     /* the cut record's timestamp, never this machine's clock */
     aegis_core_batch *b = NULL;
@@ -193,7 +194,7 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     if (err || !b) {
         if (err)
             AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
-        return;
+        return 0;
     }
     err = aegis_store_insert(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
     if (err == AEGIS_ERR_EXISTS) {
@@ -211,7 +212,7 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
         AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "
                    "worker stops cutting", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
         (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
-        return;
+        return 0;
     }
     pthread_mutex_lock(&p->lock);
     if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
@@ -239,6 +240,25 @@ static void apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
                (unsigned long long)m->seq);
     aegis_core_batch_free(b);
+    return ts;
+}
+
+/* A rotation due after this record (an emergency assessment, an interval in
+ * batches) happens here, at this log position, on every worker alike: the
+ * SLH-DSA window is closed under the old key, then the derived key set
+ * takes over from the next batch (aegis_keyset_derive_next). */
+static void after_record(struct aegisd_cluster *k, uint64_t ts)
+{
+    struct aegisd_pipeline *p = k->p;
+    for (int i = 0; i < 3 && aegis_core_rotation_due(p->core, ts); i++) {
+        aegisd_pipeline_rotate_at(p, ts);
+        if (aegis_core_rotation_due(p->core, ts))
+            (void)aegisd_pipeline_seal(p, true);
+    }
+    /* a due checkpoint (every checkpoint_interval batches, a level change, a
+     * new key epoch) too: the next header names it, so its content and time
+     * must be the same on every worker */
+    aegisd_pipeline_checkpoint_at(p, ts);
 }
 
 static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
@@ -252,6 +272,7 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     case AEGIS_CLUSTER_CTL:
         if (strcmp(m->tail, "risk") == 0) {
             res.err = aegis_core_submit_risk(p->core, (const char *)m->data, m->len, m->ts_ms, &res.json);
+            after_record(k, m->ts_ms);
         } else {
             res.err = AEGIS_ERR_CLUSTER_RECORD;
             pthread_mutex_lock(&p->lock);
@@ -260,9 +281,12 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
             AEGIS_LOGW(MOD, "unknown control record skipped", "seq=%llu kind=%s", (unsigned long long)m->seq, m->tail);
         }
         break;
-    case AEGIS_CLUSTER_CUT:
-        apply_cut(k, m);
+    case AEGIS_CLUSTER_CUT: {
+        uint64_t ts = apply_cut(k, m);
+        if (ts)
+            after_record(k, ts);
         break;
+    }
     default:
         pthread_mutex_lock(&p->lock);
         k->garbage++;
@@ -660,7 +684,14 @@ aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
     struct stat st;
     snprintf(path, sizeof(path), "%s/keyset.sealed", cfg->data_dir);
     uint8_t genesis[32];
-    err = aegis_cluster_genesis_get(k->c, genesis);
+    /* a JetStream that just formed (or lost a server) may not answer yet */
+    for (int i = 0; i < 40; i++) {
+        err = aegis_cluster_genesis_get(k->c, genesis);
+        if (err == AEGIS_OK || err == AEGIS_ERR_NOT_FOUND)
+            break;
+        struct timespec ts = { 0, 250 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
     if (err == AEGIS_ERR_NOT_FOUND || stat(path, &st) == 0)
         return AEGIS_OK;
     if (err) {

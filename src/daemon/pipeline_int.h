@@ -39,6 +39,8 @@ struct aegisd_pipeline {
     uint64_t n_handovers;      /* key hand-overs restored*/
     uint64_t n_decisions;      /* risk decisions recorded */
     pthread_mutex_t reg_lock;  /* one writer of audit records + registry blob */
+    pthread_mutex_t seal_mu;   /* one SLH-DSA sealer at a time (the sealer thread; a cluster's
+                                * applier closing the window before a rotation) */
     struct orphan_span { uint64_t first, last; } *orphans;  /* batches orphaned by rollbacks */
     size_t n_orphans;
 
@@ -84,6 +86,15 @@ aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut);
 /* ... and the metrics aegis_batches_failover_total, aegis_tee_primary_failed */
 aegis_err aegisd_pipeline_tee_register(struct aegisd_pipeline *p);
+/* pipeline.c: seal what is pending (force: also a partial window) and
+ * persist it; true when a seal was made. Takes seal_mu. */
+bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force);
+/* persist and commit a due key rotation at now_ms (a cluster: the applied
+ * record's time). */
+void aegisd_pipeline_rotate_at(struct aegisd_pipeline *p, uint64_t now_ms);
+/* make, persist and commit a due checkpoint stamped now_ms */
+void aegisd_pipeline_checkpoint_at(struct aegisd_pipeline *p, uint64_t now_ms);
+
 /* pipeline_cluster.c: the same sequencer on the replicated log */
 aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail);   /* before the core: join */
 aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail);

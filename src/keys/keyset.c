@@ -10,6 +10,7 @@
  * with the first 25 bytes as AAD and the key from the TEE's
  * derive_key("aegis/keyset/v1").
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -381,5 +382,74 @@ out:
         return err;
     }
     *ret = ks;
+    return AEGIS_OK;
+}
+
+/* ---------------- deterministic successor ---------------- */
+
+static aegis_err derive(uint8_t *out, size_t n, const uint8_t ikm[64], uint64_t epoch, const char *label)
+{
+    static const char salt[] = "aegis/keyset/next/v1";
+    uint8_t info[8 + 32];
+    size_t ll = strlen(label);
+    if (ll > 32)
+        return AEGIS_ERR_INVAL;
+    aegis_put_be64(info, epoch);
+    memcpy(info + 8, label, ll);
+    aegis_err err = aegis_hkdf_sha256(out, n, ikm, 64, (const uint8_t *)salt, sizeof(salt) - 1, info, 8 + ll);
+    aegis_memzero(info, sizeof(info));
+    return err;
+}
+
+aegis_err aegis_keyset_derive_next(const aegis_keyset *ks, uint64_t epoch, aegis_keyset **ret)
+{
+    struct {
+        uint8_t in[AEGIS_MLDSA87_SK_BYTES + AEGIS_MLKEM1024_DK_BYTES];
+        uint8_t ikm[64];
+        uint8_t mldsa[AEGIS_MLDSA87_SEED_BYTES], slh[96], secp[32], kem[64], pk[AEGIS_SLHDSA_PK_BYTES];
+        uint8_t ek[AEGIS_MLKEM1024_EK_BYTES];
+    } *t = aegis_malloc(sizeof(*t));
+    aegis_keyset *next = ks_alloc();
+    aegis_err err = AEGIS_ERR_NOMEM;
+    if (!t || !next)
+        goto out;
+    memcpy(t->in, ks->s.mldsa_sk, AEGIS_MLDSA87_SK_BYTES);
+    memcpy(t->in + AEGIS_MLDSA87_SK_BYTES, ks->s.mlkem_dk, AEGIS_MLKEM1024_DK_BYTES);
+    aegis_sha512(t->ikm, t->in, sizeof(t->in));
+    err = derive(t->mldsa, sizeof(t->mldsa), t->ikm, epoch, "ml-dsa-87");
+    if (!err)
+        err = aegis_mldsa87_keygen_seed(next->s.mldsa_pk, next->s.mldsa_sk, t->mldsa);
+    if (!err)
+        err = derive(t->slh, sizeof(t->slh), t->ikm, epoch, "slh-dsa-sha2-256s");
+    if (!err)
+        err = aegis_slhdsa_keygen_seeds(AEGIS_SLHDSA_SHA2_256S, t->pk, next->s.slh_sk, t->slh, t->slh + 32,
+                                        t->slh + 64);
+    if (!err)
+        err = derive(t->kem, sizeof(t->kem), t->ikm, epoch, "ml-kem-1024");
+    if (!err)
+        err = aegis_mlkem1024_keygen_dz(t->ek, next->s.mlkem_dk, t->kem, t->kem + 32);
+    if (!err)
+        err = derive(next->s.x25519_sk, 32, t->ikm, epoch, "x25519");
+    /* secp256k1: the first derived scalar that is a valid secret key */
+    for (unsigned i = 0; !err && i < 16; i++) {
+        char label[24];
+        snprintf(label, sizeof(label), "secp256k1/%u", i);
+        err = derive(next->s.secp_sk, 32, t->ikm, epoch, label);
+        uint8_t pk[65];
+        if (!err && aegis_secp256k1_public(pk, next->s.secp_sk) == AEGIS_OK)
+            break;
+        if (!err && i == 15)
+            err = AEGIS_ERR_KEYS_INCONSISTENT;
+    }
+    if (!err)
+        err = ks_complete(next, epoch);
+out:
+    if (t)
+        aegis_free_secret(t, sizeof(*t));
+    if (err) {
+        aegis_keyset_free(next);
+        return err;
+    }
+    *ret = next;
     return AEGIS_OK;
 }

@@ -5,7 +5,13 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
-CONFIG     ?= config/aegis.toml
+# config/local.toml (ignored by git) is yours to edit; config/aegis.toml is
+# the shipped default the tests check. LISTEN=HOST:PORT overrides rpc.listen.
+CONFIG     ?= $(if $(wildcard config/local.toml),config/local.toml,config/aegis.toml)
+LISTEN     ?=
+# A development risk oracle for `aegis risk submit --key var/dev-oracle.key`
+# (made on the first `make run`, trusted only by aegisd started by make run).
+DEV_ORACLE ?= var/dev-oracle
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
@@ -23,8 +29,9 @@ build: $(BUILD)/Makefile
 	cmake --build $(BUILD) -j $(JOBS)
 
 run: deps build
-	@mkdir -p var
-	$(BUILD)/bin/aegisd --config $(CONFIG)
+	@install -d -m 0700 var && chmod 0700 var
+	@test -f $(DEV_ORACLE).pub || $(BUILD)/bin/aegis keygen --type ml-dsa-87 --out $(DEV_ORACLE) >/dev/null
+	$(BUILD)/bin/aegisd --config $(CONFIG) --oracle-key $(DEV_ORACLE).pub $(if $(LISTEN),--listen $(LISTEN))
 
 # 3 nats-servers (one JetStream cluster) + 3 aegisd workers on loopback, data
 # under ./var/cluster/; prints each worker's RPC URL and the leader; Ctrl-C

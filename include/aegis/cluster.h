@@ -74,8 +74,8 @@ aegis_err aegis_cluster_append_cut(aegis_cluster *c, const void *data, size_t le
  * worker's subject; msg_id optional (de-duplication). */
 aegis_err aegis_cluster_publish(aegis_cluster *c, aegis_cluster_kind kind, const void *data, size_t len,
                                 const char *msg_id) AEGIS_WUR;
-/* Last sequence of the log stream (0 when empty). */
-aegis_err aegis_cluster_log_last(aegis_cluster *c, uint64_t *ret_seq) AEGIS_WUR;
+/* Last sequence of the log stream, or of the publications stream (0 when empty). */
+aegis_err aegis_cluster_last_seq(aegis_cluster *c, bool publications, uint64_t *ret_seq) AEGIS_WUR;
 
 /* ---- reading a stream in order ---- */
 typedef struct aegis_cluster_sub aegis_cluster_sub;

@@ -39,6 +39,10 @@ typedef struct aegis_config {
     uint64_t rpc_max_body;      /* bytes, default 1 MiB */
     uint64_t rpc_max_connections; /* default 1024 */
     uint64_t rpc_timeout_ms;    /* per-connection idle timeout, default 10000 */
+    uint64_t rpc_read_timeout_ms; /* header + body deadline per request, default 10000 */
+    uint64_t rpc_max_per_address; /* connections per client address, default 128 (0: none) */
+    uint64_t rpc_reserved_connections; /* slots kept for new clients, default 64 */
+    uint64_t rpc_refused_bytes_per_minute; /* per client address, default 8 MiB (0: none) */
     uint64_t rpc_threads;       /* HTTP worker threads, default 8 (requests block on fsync and signing) */
     uint64_t rpc_max_batch;     /* JSON-RPC batch entries, default 100 */
 
@@ -46,6 +50,7 @@ typedef struct aegis_config {
     char *storage_backend;      /* "sqlite" (default) | "memory" */
     uint64_t storage_group_commit_us; /* group-commit window, default 200 */
     uint64_t storage_ingest_interval_us; /* submission commit pacing, default 1000 */
+    uint64_t storage_ingest_open_threads; /* threads opening envelopes, 0 = one per online CPU */
 
     /* [tee] */
     char *tee_primary;          /* "sim" (default) | "tdx" | "dstack" */
@@ -72,6 +77,8 @@ typedef struct aegis_config {
     uint64_t batch_seal_every;  /* epoch mode: seal after this many batches, default 20 */
     uint64_t batch_max_wait;    /* hybrid aging bound in batches, default 10 */
     uint64_t checkpoint_interval; /* batches, default 100 */
+    uint64_t batch_seal_interval_ms;      /* epoch mode: at most one seal per this, default 1000 */
+    uint64_t checkpoint_min_interval_ms;  /* at most one interval checkpoint per this, default 10000 */
 
     /* [logging] */
     char *log_level;            /* "info" */
@@ -131,7 +138,8 @@ aegis_err aegis_config_defaults(aegis_config *cfg);
 /* Load and validate a TOML file (unknown keys, wrong types, out-of-range
  * values and contradictions are errors). On failure *ret_msg (optional)
  * receives a heap string "FILE:LINE:COL: key: what" that the caller frees
- * with aegis_free; cfg is left cleared. */
+ * with aegis_free; cfg is left cleared. Relative paths in the file are
+ * made relative to its folder (aegis_config_resolve_paths). */
 aegis_err aegis_config_load_file(aegis_config *cfg, const char *path, char **ret_msg);
 /* Same, from a buffer; name is used in messages. */
 aegis_err aegis_config_load_buffer(aegis_config *cfg, const char *name, const char *text,
@@ -139,6 +147,13 @@ aegis_err aegis_config_load_buffer(aegis_config *cfg, const char *name, const ch
 
 /* Re-run cross-field validation (after command-line overrides). */
 aegis_err aegis_config_validate(const aegis_config *cfg, char **ret_msg);
+
+/* Make the relative paths of cfg (node.data_dir, tee.configfs_root,
+ * tee.dstack_socket, logging.file, quantum.risk_file, quantum.oracle_keys,
+ * assets.admin_keys) relative to the folder of config_path, as
+ * aegis_config_load_file does. A config_path without a '/' (a file in the
+ * working directory) changes nothing. Errors: NOMEM. */
+aegis_err aegis_config_resolve_paths(aegis_config *cfg, const char *config_path) __attribute__((warn_unused_result));
 
 /* Set one key from a string, e.g. ("rpc", "listen", "127.0.0.1:9000"). */
 aegis_err aegis_config_set(aegis_config *cfg, const char *section, const char *key,

@@ -8,8 +8,9 @@
  *   writer thread   take every queued envelope (up to max_group), hash
  *                   them, append them to the durable envelope log in ONE
  *                   commit (one fsync), hand the group on;
- *   core thread     aegis_core_submit each (decrypt, validate, admit) in
- *                   log order, then sign the group's receipts with ONE
+ *   core thread     open the group's envelopes (aegis_core_open: decrypt,
+ *                   decode, recover senders) on open_threads threads,
+ *                   then aegis_core_admit each in log order, then sign the group's receipts with ONE
  *                   ML-DSA-87 signature (aegis_core_sign_receipts), then
  *                   complete every submission.
  *
@@ -53,6 +54,7 @@ typedef void (*aegis_ingest_done_fn)(void *arg, const aegis_ingest_result *res);
 typedef void (*aegis_ingest_group_fn)(void *arg, size_t admitted, size_t rejected, aegis_err store_err);
 
 #define AEGIS_INGEST_NO_PACING UINT64_MAX
+#define AEGIS_INGEST_MAX_OPEN_THREADS 256
 
 typedef struct aegis_ingest_opts {
     size_t max_group;          /* envelopes per append and per receipt signature (0: 256) */
@@ -61,6 +63,11 @@ typedef struct aegis_ingest_opts {
                                     * previous one unless a group is full
                                     * (0: 1000; AEGIS_INGEST_NO_PACING: none;
                                     * at most 1 s) */
+    size_t open_threads;       /* threads opening envelopes (decrypt, decode,
+                                * recover senders), the core thread included;
+                                * admission stays in log order on the core
+                                * thread, so results do not depend on it
+                                * (0: 1; at most AEGIS_INGEST_MAX_OPEN_THREADS) */
     aegis_ingest_group_fn on_group;   /* optional */
     void *on_group_arg;
 } aegis_ingest_opts;
@@ -71,7 +78,9 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
                            const aegis_ingest_opts *opts) AEGIS_WUR;
 
 /* Queue one envelope. Takes ownership of env (allocated with aegis_malloc)
- * in every case. AEGIS_OK: done() will be called exactly once. Otherwise
+ * in every case. First aegis_core_envelope_check: an envelope it refuses is
+ * never written, and done() reports the refusal at once, on the calling
+ * thread. AEGIS_OK: done() will be called exactly once. Otherwise
  * done() is never called: AEGIS_ERR_INGEST_BUSY (queue full, retry),
  * AEGIS_ERR_INGEST_CLOSED (shutting down), AEGIS_ERR_INVAL. */
 aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_ingest_done_fn done,
@@ -87,6 +96,7 @@ aegis_err aegis_ingest_submit_wait(aegis_ingest *ig, uint8_t *env, size_t len, u
 typedef struct aegis_ingest_stats {
     uint64_t submitted;        /* accepted by aegis_ingest_submit */
     uint64_t admitted, rejected, duplicates, failed;
+    uint64_t refused;          /* failed aegis_core_envelope_check: never written */
     uint64_t unrecorded;       /* rejections the log could not record (replayed
                                 * and rejected again after a restart) */
     uint64_t groups;           /* receipt signatures */

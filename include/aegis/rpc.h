@@ -52,6 +52,9 @@ typedef struct aegis_rpc_call {
     void *ctx;                 /* the ctx given to aegis_rpc_add_methods */
     const char *method;        /* method name */
     bool peer_is_loopback;     /* request came from 127.0.0.0/8 or ::1 */
+    const char *peer;          /* the client's address key ("192.0.2.7", or the /64
+                                * "2001:db8:1:2::/64" of an IPv6 client), NULL
+                                * for in-process callers (tests, fuzzers) */
     uint64_t start_ns;         /* aegis_now_ns() when the HTTP request was complete */
     uint64_t deadline_ns;      /* handlers doing long work should stop past this */
     struct aegis__rpc_defer_slot *defer; /* internal: set by the server, else NULL */
@@ -103,6 +106,23 @@ void aegis_rpc_finish(aegis_rpc_deferred *d, aegis_err err, json_t *result, cons
  * means null). After this call d is gone. Thread-safe. */
 void aegis_rpc_finish_text(aegis_rpc_deferred *d, const char *result_json, size_t len);
 
+/* ---- per-address budgets (e.g. refused bytes per minute) ----
+ *
+ * What one client address may cost in some unit per window. A fixed
+ * table (max_addrs entries; when it is full the entry with the oldest
+ * window is reused), so memory is bounded whatever the clients do.
+ * Thread-safe. */
+typedef struct aegis_rpc_budget aegis_rpc_budget;
+/* limit per window_ms per address; limit 0 means no limit. Errors: NOMEM, INVAL. */
+aegis_err aegis_rpc_budget_new(aegis_rpc_budget **ret, uint64_t limit, uint64_t window_ms,
+                               size_t max_addrs) AEGIS_WUR;
+void aegis_rpc_budget_free(aegis_rpc_budget *b);
+/* Whether addr is still within its budget at now_ms; when not, *ret_retry_ms
+ * (optional) gets the milliseconds until its window ends. NULL addr: true. */
+bool aegis_rpc_budget_allows(aegis_rpc_budget *b, const char *addr, uint64_t now_ms, uint64_t *ret_retry_ms);
+/* Charge amount to addr's current window. NULL addr: nothing. */
+void aegis_rpc_budget_charge(aegis_rpc_budget *b, const char *addr, uint64_t amount, uint64_t now_ms);
+
 typedef struct aegis_rpc_method {
     const char *name;          /* e.g. "aegis_status" */
     aegis_rpc_handler handler;
@@ -110,6 +130,19 @@ typedef struct aegis_rpc_method {
     unsigned flags;            /* AEGIS_RPC_PUBLIC / ADMIN / WRITE */
     const char *summary;       /* one line for docs and aegis_listMethods */
 } aegis_rpc_method;
+
+/* A fast path for a method whose params are one JSON string (a hex
+ * envelope): the server may hand that string to h as the raw bytes between
+ * its quotes (printable ASCII, no escapes, not NUL-terminated) instead of
+ * parsing the request into a JSON tree and calling the table's handler. It
+ * does so only for a single request of the plainest form (src/rpc/
+ * fastpath.c); every other request, and every malformed one, takes the
+ * table's handler. h must therefore answer exactly as the handler would
+ * for params = [s]; it may defer like any handler. Set before start.
+ * Errors: AEGIS_ERR_NOT_FOUND (no such method), AEGIS_ERR_BUSY (started). */
+typedef aegis_err (*aegis_rpc_str_handler)(const aegis_rpc_call *call, const char *s, size_t len,
+                                           json_t **ret_result, const char **ret_detail);
+aegis_err aegis_rpc_set_str_handler(aegis_rpc_server *srv, const char *method, aegis_rpc_str_handler h) AEGIS_WUR;
 
 /* ---- server ---- */
 
@@ -119,6 +152,11 @@ typedef struct aegis_rpc_opts {
     size_t max_body;           /* bytes; larger bodies get HTTP 413 */
     unsigned max_connections;  /* MHD_OPTION_CONNECTION_LIMIT */
     unsigned timeout_ms;       /* idle connection timeout (rounded up to seconds) */
+    unsigned read_timeout_ms;  /* a request's header + body must arrive within this
+                                * (bytes arriving do not extend it); 0: no limit */
+    unsigned max_per_address;  /* connections from one client address; 0: no limit */
+    unsigned reserved_connections; /* kept free for new clients: past max_connections
+                                    * minus this, the longest-reading connections close */
     unsigned threads;          /* polling threads (thread pool size) */
     unsigned max_batch;        /* entries per JSON-RPC batch */
     unsigned request_time_ms;  /* time limit for one request (batch entries past it fail) */
@@ -127,8 +165,9 @@ typedef struct aegis_rpc_opts {
     const char *version;       /* for aegis_build_info (copied) */
 } aegis_rpc_opts;
 
-/* Fill opts with defaults (127.0.0.1:8545, 1 MiB, 1024 conns, 10 s, 2
- * threads, batch 100, 30 s request time, 5 s drain). */
+/* Fill opts with defaults (127.0.0.1:8545, 1 MiB, 1024 conns, 10 s idle,
+ * 10 s read deadline, 128 per address, 64 reserved, 2 threads, batch 100,
+ * 30 s request time, 5 s drain). */
 void aegis_rpc_opts_default(aegis_rpc_opts *opts);
 
 /* Create a server (not yet listening). The built-in method

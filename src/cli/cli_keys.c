@@ -1,4 +1,4 @@
-/* cli_keys.c - ML-DSA-87 key pairs from key files (cli_keys.h). */
+/* cli_keys.c - key pairs and secrets from key files (cli_keys.h). */
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,4 +52,41 @@ aegis_err aegis_cli_mldsa_keypair(const char *key_path, const char *pub_path, ui
     *ret_sk = sk;
     *ret_pk = pk;
     return AEGIS_OK;
+}
+
+/* secp256k1 secret from a key file: "secp256k1 <hex>" or bare hex. */
+int aegis_cli_secp256k1_secret(const char *prog, const char *path, uint8_t sk[32])
+{
+    const char *type = NULL;
+    uint8_t *key = NULL;
+    size_t len = 0;
+    aegis_err err = aegis_keyfile_read(path, true, &type, &key, &len);
+    if (err == AEGIS_OK) {
+        int ok = strcmp(type, "secp256k1") == 0 && len == 32;
+        if (ok)
+            memcpy(sk, key, 32);
+        aegis_free_secret(key, len);
+        if (!ok)
+            fprintf(stderr, "%s: %s: not a secp256k1 secret key (type %s)\n", prog, path, type);
+        return ok ? 0 : -1;
+    }
+    if (err == AEGIS_ERR_KEYS_FILE_MODE) {
+        fprintf(stderr, "%s: %s: group/other can read this secret key; chmod 600 it\n", prog, path);
+        return -1;
+    }
+    if (aegis_file_read(path, 256, &key, &len) == AEGIS_OK) {
+        char buf[80];
+        size_t n = 0;
+        for (size_t i = 0; i < len && n < sizeof(buf) - 1; i++)
+            if (key[i] != '\n' && key[i] != '\r' && key[i] != ' ')
+                buf[n++] = (char)key[i];
+        buf[n] = '\0';
+        err = aegis_hex_decode_exact(buf, sk, 32);
+        aegis_memzero(buf, sizeof(buf));
+        aegis_free_secret(key, len);
+        if (err == AEGIS_OK)
+            return 0;
+    }
+    fprintf(stderr, "%s: %s: cannot read a secp256k1 secret key\n", prog, path);
+    return -1;
 }

@@ -20,4 +20,11 @@
 aegis_err aegis_cli_mldsa_keypair(const char *key_path, const char *pub_path, uint8_t **ret_sk, uint8_t **ret_pk,
                                   const char **ret_failed);
 
+/* A secp256k1 secret from a key file as `aegis keygen --type secp256k1`
+ * writes it ("secp256k1 <hex>", mode 0600), or a file of bare hex. Shared
+ * by every command taking a secp256k1 key file (submit --key, tx new
+ * --key-file), so they accept the same files. Prints what is wrong to
+ * stderr, prefixed with prog. 0 or -1. */
+int aegis_cli_secp256k1_secret(const char *prog, const char *path, uint8_t sk[32]);
+
 #endif

@@ -13,6 +13,7 @@
 #include "aegis/crypto.h"
 #include "aegis/tx.h"
 #include "aegis/util.h"
+#include "cli_keys.h"
 
 #define MAX_AL 16
 #define MAX_AL_KEYS 64
@@ -55,23 +56,9 @@ static int parse_u64(const char *s, uint64_t *out)
 
 static int read_key(const char *hex, const char *path, uint8_t sk[32])
 {
-    char buf[256];
-    if (path) {
-        FILE *f = fopen(path, "r");
-        if (!f) {
-            fprintf(stderr, "aegis tx: %s: %s\n", path, strerror(errno));
-            return -1;
-        }
-        size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[n] = '\0';
-        while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
-            buf[--n] = '\0';
-        hex = buf;
-    }
-    aegis_err err = hex ? aegis_hex_decode_exact(hex, sk, 32) : AEGIS_ERR_INVAL;
-    aegis_memzero(buf, sizeof(buf));
-    if (err) {
+    if (path)
+        return aegis_cli_secp256k1_secret("aegis tx", path, sk);
+    if (!hex || aegis_hex_decode_exact(hex, sk, 32) != AEGIS_OK) {
         fprintf(stderr, "aegis tx: the key must be 32 bytes of hex (--key or --key-file)\n");
         return -1;
     }

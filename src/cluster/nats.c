@@ -236,11 +236,11 @@ aegis_err aegis_cluster_publish(aegis_cluster *c, aegis_cluster_kind kind, const
     return publish(c, subj, data, len, msg_id, 0, NULL, NULL);
 }
 
-aegis_err aegis_cluster_log_last(aegis_cluster *c, uint64_t *ret_seq)
+aegis_err aegis_cluster_last_seq(aegis_cluster *c, bool publications, uint64_t *ret_seq)
 {
     jsStreamInfo *si = NULL;
     jsErrCode jerr = 0;
-    if (js_GetStreamInfo(&si, c->js, c->stream, NULL, &jerr) != NATS_OK)
+    if (js_GetStreamInfo(&si, c->js, publications ? c->batch_stream : c->stream, NULL, &jerr) != NATS_OK)
         return AEGIS_ERR_CLUSTER_NO_QUORUM;
     *ret_seq = si->State.LastSeq;
     jsStreamInfo_Destroy(si);

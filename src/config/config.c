@@ -616,5 +616,9 @@ aegis_err aegis_config_load_file(aegis_config *cfg, const char *path, char **ret
     }
     err = aegis_config_load_buffer(cfg, path, (const char *)data, len, ret_msg);
     aegis_free(data);
+    if (!err && (err = aegis_config_resolve_paths(cfg, path)) != AEGIS_OK) {
+        set_msg(ret_msg, "%s: out of memory", path);
+        aegis_config_clear(cfg);
+    }
     return err;
 }

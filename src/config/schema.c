@@ -57,6 +57,22 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "Concurrent HTTP connections accepted.", OFF(rpc_max_connections), NULL },
     { "rpc", "timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
       "Idle timeout per connection, milliseconds.", OFF(rpc_timeout_ms), NULL },
+    { "rpc", "read_timeout_ms", AEGIS__CFG_U64, "10000", 100, 600000, NULL,
+      "A request's header and body must arrive within this many milliseconds of the "
+      "connection's accept (or the previous reply); bytes arriving do not extend it.",
+      OFF(rpc_read_timeout_ms), NULL },
+    { "rpc", "max_connections_per_address", AEGIS__CFG_U64, "128", 0, 65536, NULL,
+      "Concurrent HTTP connections from one client address (0: no limit).",
+      OFF(rpc_max_per_address), NULL },
+    { "rpc", "reserved_connections", AEGIS__CFG_U64, "64", 0, 65536, NULL,
+      "Connection slots kept free for new clients: past max_connections minus this, "
+      "the connections that have been reading their request longest are closed.",
+      OFF(rpc_reserved_connections), NULL },
+    { "rpc", "refused_bytes_per_minute", AEGIS__CFG_U64, "8388608", 0, (uint64_t)INT64_MAX, NULL,
+      "Envelope bytes one client address may have refused (malformed, wrong epoch or key, "
+      "undecryptable, invalid) per minute before its submissions are turned away for the "
+      "rest of the minute (AEGIS_ERR_RPC_REFUSED_BUDGET); 0: no limit.",
+      OFF(rpc_refused_bytes_per_minute), NULL },
     { "rpc", "threads", AEGIS__CFG_U64, "8", 1, 64, NULL,
       "HTTP worker threads.", OFF(rpc_threads), NULL },
     { "rpc", "max_batch", AEGIS__CFG_U64, "100", 1, 10000, NULL,
@@ -74,6 +90,11 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "(a full group of 256 goes at once), and the group shares one fsync and one receipt signature. "
       "0: commit as soon as anything is queued.",
       OFF(storage_ingest_interval_us), NULL },
+    { "storage", "ingest_open_threads", AEGIS__CFG_U64, "0", 0, 256, NULL,
+      "Submissions: threads that open envelopes (decrypt, decode, recover senders), one group at a time; "
+      "admission stays in log order on one thread, so the results do not depend on it. "
+      "0: one per online CPU.",
+      OFF(storage_ingest_open_threads), NULL },
 
     /* [tee] */
     { "tee", "primary", AEGIS__CFG_STR, "sim", 1, 32, "sim|tdx|dstack",
@@ -126,12 +147,22 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "SLH-DSA signature on every batch, or a seal every seal_every batches.",
       OFF(batch_slh_mode), NULL },
     { "batch", "seal_every", AEGIS__CFG_U64, "20", 1, 100000, NULL,
-      "Epoch mode: SLH-DSA seal after this many batches.", OFF(batch_seal_every), NULL },
+      "Epoch mode: an SLH-DSA seal once this many batches wait (a slow trickle is sealed at least "
+      "this often; a partial window is sealed after 5 batch intervals without a seal).",
+      OFF(batch_seal_every), NULL },
+    { "batch", "seal_interval_ms", AEGIS__CFG_U64, "1000", 0, 3600000, NULL,
+      "Epoch mode: at most one seal per this many milliseconds; a seal covers every batch since the "
+      "previous one, so under load seals cost less per transaction as the rate rises (0: no limit).",
+      OFF(batch_seal_interval_ms), NULL },
     { "batch", "max_wait", AEGIS__CFG_U64, "10", 1, 1000, NULL,
       "Hybrid ordering aging bound: a transaction waits at most this many batches.",
       OFF(batch_max_wait), NULL },
     { "batch", "checkpoint_interval", AEGIS__CFG_U64, "100", 1, 1000000, NULL,
       "Write a checkpoint every this many batches.", OFF(checkpoint_interval), NULL },
+    { "batch", "checkpoint_min_interval_ms", AEGIS__CFG_U64, "10000", 0, 86400000, NULL,
+      "At most one interval checkpoint per this many milliseconds (risk level changes, key rotations "
+      "and rollbacks checkpoint at once; 0: no limit).",
+      OFF(checkpoint_min_interval_ms), NULL },
 
     /* [logging] */
     { "logging", "level", AEGIS__CFG_STR, "info", 1, 16, "trace|debug|info|warn|error",
@@ -261,6 +292,11 @@ const char *const aegis__cfg_sections[][2] = {
 const size_t aegis__cfg_sections_len = sizeof(aegis__cfg_sections) / sizeof(aegis__cfg_sections[0]);
 
 const char *const aegis__cfg_rules[] = {
+    "Relative paths in a config file (`node.data_dir`, `tee.configfs_root`, `tee.dstack_socket`, "
+    "`logging.file`, `quantum.risk_file`, `quantum.oracle_keys`, `assets.admin_keys`) are relative to "
+    "the folder of that file, defaults included (`./var` next to the file); paths on the command line "
+    "(`--data-dir`, `--oracle-key`) are relative to the working directory. `aegisd --check-config` reads "
+    "every key file the config names and names the one that fails.",
     "`quantum.risk_emergency` must be greater than `quantum.risk_scheduled`.",
     "`worker.min_workers` must not exceed `worker.max_workers` (both 1..10).",
     "A worker count the deployment cannot provide is an error: `storage.backend = \"memory\"` keeps "

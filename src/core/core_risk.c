@@ -17,7 +17,9 @@ aegis_err aegis__core_risk_init(aegis_core *core, const aegis_config *cfg, const
         *detail = "invalid quantum risk configuration";
         return err;
     }
-    rc.start_ms = aegis_wall_ms();
+    /* a cluster's workers start at different times but must checkpoint the
+     * same risk state: its "since" starts at 0 (the cluster's beginning) */
+    rc.start_ms = cfg->cluster_nats_urls.n > 0 ? 0 : aegis_wall_ms();
     err = aegis_risk_monitor_new(&rc, &core->risk);
     if (err) {
         *detail = "cannot create the risk monitor";
@@ -45,7 +47,7 @@ void aegis__core_risk_free(aegis_core *core)
 
 /* Apply what the monitor decided: score, level, and a checkpoint at every
  * level change. Caller holds core->lock. */
-void aegis__core_risk_events(aegis_core *core)
+void aegis__core_risk_events(aegis_core *core, uint64_t now_ms)
 {
     struct aegis_risk_level_event ev[16];
     size_t n;
@@ -64,7 +66,7 @@ void aegis__core_risk_events(aegis_core *core)
         aegis_assets_env env;
         size_t changed = 0;
         aegis__core_assets_env(core, &env);
-        if (aegis_assets_activate(core->reg, &env, core->audit, aegis_wall_ms(), &changed) == AEGIS_OK && changed) {
+        if (aegis_assets_activate(core->reg, &env, core->audit, now_ms, &changed) == AEGIS_OK && changed) {
             core->checkpoint_due = true;
             stricter = true;
         }
@@ -72,7 +74,7 @@ void aegis__core_risk_events(aegis_core *core)
     /* A higher level or a newly active protection applies to what waits in
      * the mempool too, not only to later submissions. */
     if (stricter && core->reg)
-        (void)aegis__core_mempool_recheck(core, aegis_wall_ms());
+        (void)aegis__core_mempool_recheck(core, now_ms);
 }
 
 aegis_err aegis_core_submit_risk(aegis_core *core, const char *json, size_t len, uint64_t now_ms,
@@ -82,7 +84,7 @@ aegis_err aegis_core_submit_risk(aegis_core *core, const char *json, size_t len,
     memset(&d, 0, sizeof(d));
     pthread_mutex_lock(&core->lock);
     aegis_err err = aegis_risk_submit(core->risk, json, len, now_ms, &d);
-    aegis__core_risk_events(core);
+    aegis__core_risk_events(core, now_ms);
     pthread_mutex_unlock(&core->lock);
     if (ret_json) {
         json_t *j = aegis_risk_decision_json(&d);

@@ -48,7 +48,8 @@ aegis_err aegis__core_rotate_init(aegis_core *core, const aegis_config *cfg, con
         core->derive_keys = true;
         rc.interval_ms = 0;
     }
-    aegis_rotation_init(&core->rot, &rc, core->pub.epoch, core->next_number, aegis_wall_ms());
+    aegis_rotation_init(&core->rot, &rc, core->pub.epoch, core->next_number,
+                        core->derive_keys ? 0 : aegis_wall_ms());
     core->data_dir = aegis_strdup(data_dir);
     if (!core->data_dir)
         return AEGIS_ERR_NOMEM;

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aegis/config.h"
 #include "aegis/rpc.h"
@@ -43,7 +44,7 @@ struct aegisd_component {
 extern const struct aegisd_component aegisd_components[];
 extern const size_t aegisd_n_components;
 
-/* node.c: aegis_status, eth_chainId, aegis_submitEnvelope, aegis_getEnvelope. */
+/* node.c: aegis_status, eth_chainId, aegis_getEnvelope. */
 aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
 
 /* pipeline.c: the sequencer: encrypted submission, batches, receipts. */
@@ -58,6 +59,12 @@ void aegisd_pipeline_status(struct aegisd *d, json_t *out);
 /* tee_health.c: the config warnings aegisd logs at start; to_stderr prints
  * them instead ("aegisd: warning: ...", for --check-config). */
 void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr);
+/* proc.c: CPUs online (at least 1). */
+long aegisd_online_cpus(void);
+/* check_files.c: read every file the config names (key files as keys,
+ * folders of files to be created, TEE devices of the selected backends);
+ * each failure is printed to err with its config key and path. */
+bool aegisd_check_files(const aegis_config *c, FILE *err);
 
 /* listen.c: split "HOST:PORT" / "[V6]:PORT". */
 aegis_err aegisd_parse_listen(const char *s, char *host, size_t host_cap, uint16_t *port);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/resource.h>
 
 #include "aegis/log.h"
@@ -26,6 +27,8 @@ static void usage(FILE *f)
         "  --config FILE            load FILE (TOML); without it, built-in defaults\n"
         "  --listen HOST:PORT       override rpc.listen\n"
         "  --data-dir DIR           override node.data_dir\n"
+        "  --oracle-key FILE        also trust this risk oracle public key (repeatable;\n"
+        "                           `make run` passes its development oracle)\n"
         "  --check-config FILE      validate FILE, print the effective config, exit 0/1\n"
         "  --print-default-config   print the defaults as TOML and exit\n"
         "  -h, --help               this text\n"
@@ -37,6 +40,8 @@ struct args {
     const char *config;
     const char *listen;
     const char *data_dir;
+    const char *oracle_keys[8];
+    size_t n_oracle_keys;
     bool check;
     bool print_default;
 };
@@ -44,11 +49,12 @@ struct args {
 /* 0 ok, 1 exit 0 (help/version), 2 usage error. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-    enum { O_CONFIG = 256, O_LISTEN, O_DATA, O_CHECK, O_DEFAULT, O_VERSION };
+    enum { O_CONFIG = 256, O_LISTEN, O_DATA, O_CHECK, O_DEFAULT, O_VERSION, O_ORACLE };
     static const struct option opts[] = {
         { "config", required_argument, NULL, O_CONFIG },
         { "listen", required_argument, NULL, O_LISTEN },
         { "data-dir", required_argument, NULL, O_DATA },
+        { "oracle-key", required_argument, NULL, O_ORACLE },
         { "check-config", required_argument, NULL, O_CHECK },
         { "print-default-config", no_argument, NULL, O_DEFAULT },
         { "help", no_argument, NULL, 'h' },
@@ -62,6 +68,13 @@ static int parse_args(int argc, char **argv, struct args *a)
         case O_CONFIG: a->config = optarg; break;
         case O_LISTEN: a->listen = optarg; break;
         case O_DATA: a->data_dir = optarg; break;
+        case O_ORACLE:
+            if (a->n_oracle_keys == AEGIS_ARRAY_LEN(a->oracle_keys)) {
+                fprintf(stderr, "aegisd: at most %zu --oracle-key options\n", AEGIS_ARRAY_LEN(a->oracle_keys));
+                return 2;
+            }
+            a->oracle_keys[a->n_oracle_keys++] = optarg;
+            break;
         case O_CHECK: a->config = optarg; a->check = true; break;
         case O_DEFAULT: a->print_default = true; break;
         case 'h': usage(stdout); return 1;
@@ -90,6 +103,16 @@ static int load_config(const struct args *a, aegis_config *cfg)
         err = aegis_config_set(cfg, "rpc", "listen", a->listen, &msg);
     if (!err && a->data_dir)
         err = aegis_config_set(cfg, "node", "data_dir", a->data_dir, &msg);
+    for (size_t i = 0; !err && i < a->n_oracle_keys; i++) {
+        if (cfg->oracle_keys.n == AEGIS_CONFIG_MAX_LIST) {
+            err = AEGIS_ERR_CONFIG_RANGE;
+            msg = aegis_strdup("quantum.oracle_keys: too many keys with --oracle-key");
+        } else if (!(cfg->oracle_keys.items[cfg->oracle_keys.n] = aegis_strdup(a->oracle_keys[i]))) {
+            err = AEGIS_ERR_NOMEM;
+        } else {
+            cfg->oracle_keys.n++;
+        }
+    }
     if (!err)
         err = aegis_config_validate(cfg, &msg);
     if (err) {
@@ -159,6 +182,9 @@ static int start_rpc(struct aegisd *d, size_t *n_started)
     o.max_body = c->rpc_max_body;
     o.max_connections = (unsigned)c->rpc_max_connections;
     o.timeout_ms = (unsigned)c->rpc_timeout_ms;
+    o.read_timeout_ms = (unsigned)c->rpc_read_timeout_ms;
+    o.max_per_address = (unsigned)c->rpc_max_per_address;
+    o.reserved_connections = (unsigned)c->rpc_reserved_connections;
     o.threads = (unsigned)c->rpc_threads;
     o.max_batch = (unsigned)c->rpc_max_batch;
     if (aegis_rpc_server_new(&d->rpc, &o) != AEGIS_OK) {
@@ -228,8 +254,17 @@ int main(int argc, char **argv)
         aegis_config_clear(&d.cfg);
         return 0;
     }
+    /* nothing aegisd writes is for anyone else: aegis.db, its WAL, the
+     * sealed keys, logs (docs/internals/daemon.md promises 0700 / 0600) */
+    umask(077);
     if (load_config(&a, &d.cfg) != 0)
         return 1;
+    if (!aegisd_check_files(&d.cfg, stderr)) {
+        fprintf(stderr, "aegisd: %s: config names files that cannot be used (above)\n",
+                a.config ? a.config : "built-in defaults");
+        aegis_config_clear(&d.cfg);
+        return 1;
+    }
     if (a.check) {
         aegis_config_print(&d.cfg, stdout);
         aegisd_config_warnings(&d.cfg, true);

@@ -3,12 +3,12 @@
  *
  *   aegis_status          version, uptime, node id, TEE, store, config summary
  *   eth_chainId           "0x<hex>" of node.chain_id
- *   aegis_submitEnvelope  ["0x<hex>"] -> {id, hash, duplicate}: opaque bytes,
- *                         acknowledged only after the store made them durable
  *   aegis_getEnvelope     [id] -> {id, hash, received_ms, status, data}
  *
- * The envelope bytes are opaque here: the crypto and pipeline components
- * give them meaning. Hash = SHA-256 of the bytes.
+ * Envelopes enter only through aegis_sendEncryptedTransaction (the one
+ * submission pipeline, pipeline_rpc.c); here they are read back. The bytes
+ * are opaque here. A rejected envelope reads back with its hash and
+ * reason and no data.
  */
 #include <stdio.h>
 #include <string.h>
@@ -106,55 +106,6 @@ static void store_health(struct aegisd *d, aegis_err err)
         (void)aegis_rpc_health_set(d->rpc, "store", AEGIS_HEALTH_DEGRADED, aegis_strerror(err));
 }
 
-static aegis_err m_submit(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
-{
-    struct aegisd *d = call->ctx;
-    uint8_t *env = NULL;
-    size_t len = 0;
-    uint8_t hash[32];
-    char hexhash[2 + 64 + 1] = "0x";
-    uint64_t id = 0;
-    bool dup = false;
-
-    if (!json_is_array(params) || json_array_size(params) != 1 ||
-        !json_is_string(json_array_get(params, 0))) {
-        *detail = "params must be [\"0x<hex envelope>\"]";
-        return AEGIS_ERR_RPC_INVALID_PARAMS;
-    }
-    const char *hex = json_string_value(json_array_get(params, 0));
-    if (strncmp(hex, "0x", 2) != 0) {
-        *detail = "params[0] must start with 0x";
-        return AEGIS_ERR_RPC_INVALID_PARAMS;
-    }
-    if (strlen(hex) == 2) {
-        *detail = "params[0]: empty envelope";
-        return AEGIS_ERR_RPC_INVALID_PARAMS;
-    }
-    aegis_err err = aegis_hex_decode_alloc(hex, d->cfg.mempool_max_envelope, &env, &len);
-    if (err) {
-        *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope"
-                                           : "params[0] is not valid hex";
-        return err;
-    }
-    aegis_sha256(hash, env, len);
-    err = aegis_store_env_append(d->store, env, len, hash, &id);
-    if (err == AEGIS_ERR_EXISTS) {
-        dup = true;
-        err = AEGIS_OK;
-    }
-    store_health(d, aegis_store_health(d->store));
-    aegis_free(env);
-    if (err) {
-        /* Nothing was acknowledged: the client gets the store's error. */
-        AEGIS_LOGW("node", "envelope append failed", "err=%s", aegis_err_name(err));
-        *detail = "envelope not persisted";
-        return err;
-    }
-    aegis_hex_encode(hexhash + 2, hash, sizeof(hash));
-    *ret = json_pack("{s:I, s:s, s:b}", "id", (json_int_t)id, "hash", hexhash, "duplicate", dup);
-    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
-}
-
 static aegis_err m_get(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd *d = call->ctx;
@@ -189,8 +140,6 @@ static const aegis_rpc_method node_methods[] = {
     { "aegis_status", m_status, "[]", AEGIS_RPC_PUBLIC,
       "node status: version, uptime, node id, TEE backend, store, config summary" },
     { "eth_chainId", m_chain_id, "[]", AEGIS_RPC_PUBLIC, "chain id as a 0x hex quantity" },
-    { "aegis_submitEnvelope", m_submit, "[\"0x<envelope hex>\"]", AEGIS_RPC_PUBLIC | AEGIS_RPC_WRITE,
-      "durably log an opaque envelope; replies {id, hash, duplicate} after the write" },
     { "aegis_getEnvelope", m_get, "[id]", AEGIS_RPC_PUBLIC,
       "read back a logged envelope by id" },
 };

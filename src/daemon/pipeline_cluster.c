@@ -61,7 +61,11 @@ struct aegisd_cluster {
     uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
     uint64_t last_cut_ts;
     uint64_t my_cut_seq;       /* the cut this leader appended last */
-    bool caught_up;
+    uint64_t my_cut_number;    /* ... and the batch number it named */
+    unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
+    uint64_t no_lead_until;    /* aegis_now_ns(): after giving the lease up, leave it to others */
+    bool caught_up;            /* the applier reached the log's end as of start */
+    bool pub_caught_up;        /* the watcher reached the publications' end as of start */
     struct cl_result *ring;
     struct cl_batch *b;        /* index number - 1 */
     size_t cap_b;
@@ -314,7 +318,7 @@ static void *applier_main(void *arg)
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_sub *sub = NULL;
     uint64_t target = 0;
-    if (aegis_cluster_log_last(k->c, &target) != AEGIS_OK)
+    if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
     while (!stopping(p)) {
         if (!sub) {
@@ -326,15 +330,19 @@ static void *applier_main(void *arg)
         }
         aegis_cluster_msg m;
         aegis_err err = aegis_cluster_next(sub, 100, &m);
-        if (err == AEGIS_ERR_TIMEOUT) {
+        /* caught up: everything the stream held when this worker started is
+         * applied (under load the stream never goes quiet) */
+        if (!k->caught_up && (k->applied >= target || err == AEGIS_ERR_TIMEOUT)) {
             pthread_mutex_lock(&p->lock);
-            if (!k->caught_up && k->applied >= target) {
+            if (k->applied >= target) {
                 k->caught_up = true;
                 (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_OK, "applying the replicated log");
+                AEGIS_LOGI(MOD, "caught up with the replicated log", "applied=%llu", (unsigned long long)k->applied);
             }
             pthread_mutex_unlock(&p->lock);
-            continue;
         }
+        if (err == AEGIS_ERR_TIMEOUT)
+            continue;
         if (err) {
             aegis_cluster_sub_free(sub);
             sub = NULL;
@@ -385,8 +393,17 @@ static void *watcher_main(void *arg)
     struct aegisd_cluster *k = arg;
     struct aegisd_pipeline *p = k->p;
     aegis_cluster_sub *sub = NULL;
-    uint64_t next = 1;
+    uint64_t next = 1, target = 0;
+    if (aegis_cluster_last_seq(k->c, true, &target) != AEGIS_OK)
+        target = 0;
     while (!stopping(p)) {
+        if (next > target && !k->pub_caught_up) {
+            /* a leader must know what is published before it completes
+             * what is not (become_leader) */
+            pthread_mutex_lock(&p->lock);
+            k->pub_caught_up = true;
+            pthread_mutex_unlock(&p->lock);
+        }
         if (!sub && aegis_cluster_sub_new(&sub, k->c, true, next) != AEGIS_OK) {
             struct timespec ts = { 0, 200 * 1000000L };
             nanosleep(&ts, NULL);
@@ -491,7 +508,7 @@ static void lease_step(struct aegisd_cluster *k)
         return;
     pthread_mutex_lock(&p->lock);
     note_holder(k, holder);
-    bool ready = k->caught_up;
+    bool ready = k->caught_up && k->pub_caught_up && aegis_now_ns() >= k->no_lead_until;
     pthread_mutex_unlock(&p->lock);
     if (holder[0] || !ready)
         return;
@@ -513,10 +530,34 @@ static void cut_step(struct aegisd_cluster *k, bool force)
     pthread_mutex_lock(&p->lock);
     bool ok = k->leader && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
     uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
+    bool step_down = false;
+    if (ok && k->my_cut_seq && number <= k->my_cut_number) {
+        /* our last cut record was applied and made no batch here (nothing
+         * cuttable, or this worker cannot persist): retry only on the tick,
+         * and give the lease up when it keeps failing */
+        if (!force)
+            ok = false;
+        else if (++k->cut_failures >= 3 && pending > 0)
+            step_down = true;
+    } else if (ok) {
+        k->cut_failures = 0;
+    }
+    if (step_down) {
+        k->leader = false;
+        k->cut_failures = 0;
+        k->no_lead_until = aegis_now_ns() + 10 * k->lease_ms * 1000000ull;
+        ok = false;
+    }
     uint64_t ts = now_ms();
     if (ts < k->last_cut_ts)
         ts = k->last_cut_ts;
     pthread_mutex_unlock(&p->lock);
+    if (step_down) {
+        AEGIS_LOGE(MOD, "this worker's cuts make no batch: giving the lease up", "number=%llu",
+                   (unsigned long long)number);
+        aegis_cluster_lease_release(k->c, k->lease_rev);
+        return;
+    }
     if (!ok)
         return;
     char rec[AEGIS_CLUSTER_CUT_MAX];
@@ -528,6 +569,7 @@ static void cut_step(struct aegisd_cluster *k, bool force)
     pthread_mutex_lock(&p->lock);
     if (!err) {
         k->my_cut_seq = seq;
+        k->my_cut_number = number;
         k->last_cut_ts = ts;
     } else if (err == AEGIS_ERR_CLUSTER_FENCED) {
         k->fenced++;
@@ -945,7 +987,7 @@ void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
     struct aegisd_cluster *k = p->cl;
     struct members_ctx mc = { json_array() };
     uint64_t last = 0;
-    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_log_last(k->c, &last) != AEGIS_OK)
+    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
         json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
     pthread_mutex_lock(&p->lock);
     json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",

@@ -19,7 +19,6 @@
 #include "pipeline_int.h"
 
 #define MAX_RANGE 100
-#define MAX_WAIT_MS 60000
 
 static aegis_err bad_params(const char **detail, const char *what)
 {
@@ -49,11 +48,11 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
 {
     struct aegisd_pipeline *p = call->ctx;
     json_t *e = json_array_get(params, 0);
-    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(e))
+    uint64_t epoch = 0;   /* an integer, or a decimal string (docs/internals/rpc.md "Numbers") */
+    if (!json_is_array(params) || json_array_size(params) != 1 || !aegis_json_u64(e, UINT64_MAX, &epoch))
         return bad_params(detail, "params must be [epoch]");
     char *s = NULL;
-    aegis_err err = json_integer_value(e) < 1 ? AEGIS_ERR_NOT_FOUND
-                                              : aegis_core_key_info_epoch(p->core, (uint64_t)json_integer_value(e), &s);
+    aegis_err err = epoch < 1 ? AEGIS_ERR_NOT_FOUND : aegis_core_key_info_epoch(p->core, epoch, &s);
     if (!err)
         err = json_text(s, ret);
     aegis_free(s);
@@ -62,33 +61,75 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
     return err;
 }
 
-/* The reply to a deferred aegis_sendEncryptedTransaction (ingest thread). */
-static void send_done(void *arg, const aegis_ingest_result *res)
+/* The refusal budget's clock: monotonic milliseconds. */
+static uint64_t mono_ms(void)
 {
-    aegis_rpc_deferred *dr = arg;
-    if (res->err)
-        aegis_rpc_finish(dr, res->err, NULL, res->detail);
-    else
-        aegis_rpc_finish_text(dr, res->receipt, strlen(res->receipt));
+    return aegis_now_ns() / 1000000ull;
 }
 
-static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+/* Whether a submission's failure is the envelope's own fault (and so costs
+ * its sender refused bytes), not the node's (busy, closing, store, memory). */
+static bool refused_by_content(aegis_err err)
+{
+    switch (err) {
+    case AEGIS_OK:
+    case AEGIS_ERR_INGEST_BUSY:
+    case AEGIS_ERR_INGEST_CLOSED:
+    case AEGIS_ERR_NOMEM:
+    case AEGIS_ERR_INTERNAL:
+        return false;
+    default:
+        return !(err >= 200 && err < 250); /* store errors (err/store.def) */
+    }
+}
+
+/* One deferred aegis_sendEncryptedTransaction: what the reply needs. */
+struct send_ctx {
+    aegis_rpc_deferred *dr;
+    aegis_rpc_budget *refused;
+    size_t len;
+    char peer[64];
+};
+
+/* The reply to a deferred aegis_sendEncryptedTransaction (ingest thread, or
+ * the handler's own when the envelope check refused it at once). */
+static void send_done(void *arg, const aegis_ingest_result *res)
+{
+    struct send_ctx *sc = arg;
+    if (refused_by_content(res->err))
+        aegis_rpc_budget_charge(sc->refused, sc->peer, sc->len, mono_ms());
+    if (res->err)
+        aegis_rpc_finish(sc->dr, res->err, NULL, res->detail);
+    else
+        aegis_rpc_finish_text(sc->dr, res->receipt, strlen(res->receipt));
+    aegis_free(sc);
+}
+
+/* aegis_sendEncryptedTransaction with params[0] as hex_len bytes of text:
+ * from the JSON tree (m_send) or straight from the request body (m_send_str,
+ * the RPC server's string fast path: no JSON tree for the ~7 KB of hex). */
+static aegis_err send_hex(const aegis_rpc_call *call, const char *hex, size_t hex_len, json_t **ret,
+                          const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
     struct aegisd *d = p->d;
-    const char *hex = json_string_value(json_array_get(params, 0));
-    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
-        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
-    if (strncmp(hex, "0x", 2) != 0) {
+    if (hex_len < 2 || strncmp(hex, "0x", 2) != 0) {
         *detail = "envelope must be 0x-prefixed hex";
         return AEGIS_ERR_BAD_HEX;
+    }
+    /* an address whose envelopes were refused too often waits, before we
+     * decode, check or write anything of its */
+    if (!aegis_rpc_budget_allows(p->refused, call->peer, mono_ms(), NULL)) {
+        *detail = "too many refused envelope bytes from this address in the last minute (rpc.refused_bytes_per_minute)";
+        return AEGIS_ERR_RPC_REFUSED_BUDGET;
     }
     uint8_t *env = NULL;
     size_t len = 0;
     char *receipt = NULL;
-    aegis_err err = aegis_hex_decode_alloc(hex, d->cfg.mempool_max_envelope, &env, &len);
+    aegis_err err = aegis_hex_decode_allocn(hex, hex_len, d->cfg.mempool_max_envelope, &env, &len);
     if (err) {
         *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
+        aegis_rpc_budget_charge(p->refused, call->peer, hex_len / 2, mono_ms());
         return err;
     }
     if (len == 0) {
@@ -96,20 +137,43 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
         *detail = "empty envelope";
         return AEGIS_ERR_ENV_TRUNCATED;
     }
-    if (p->cl)
-        return aegisd_cluster_submit(p, env, len, ret, detail);   /* takes env */
+    if (p->cl) {
+        /* the replicated log, too, takes only what could be opened */
+        err = aegis_core_envelope_check(p->core, env, len, aegis_wall_ms(), detail);
+        if (!err)
+            err = aegisd_cluster_submit(p, env, len, ret, detail);   /* takes env */
+        else
+            aegis_free(env);
+        if (refused_by_content(err))
+            aegis_rpc_budget_charge(p->refused, call->peer, len, mono_ms());
+        return err;
+    }
     /* durable append, admission and a signed receipt, grouped with the
      * submissions around it (aegis/ingest.h); nothing is acknowledged that
      * is not in the log. Deferred when the server allows it: the HTTP
      * connection waits suspended, no server thread does. */
     aegis_rpc_deferred *dr = aegis_rpc_defer(call);
-    if (dr) {
-        err = aegis_ingest_submit(p->ingest, env, len, send_done, dr);
-        if (err)
+    struct send_ctx *sc = dr ? aegis_calloc(1, sizeof(*sc)) : NULL;
+    if (sc) {
+        *sc = (struct send_ctx){ .dr = dr, .refused = p->refused, .len = len };
+        if (call->peer)
+            snprintf(sc->peer, sizeof(sc->peer), "%s", call->peer);
+        err = aegis_ingest_submit(p->ingest, env, len, send_done, sc);
+        if (err) {
+            aegis_free(sc);
             aegis_rpc_finish(dr, err, NULL, NULL);
+        }
         return AEGIS_OK;
     }
-    err = aegis_ingest_submit_wait(p->ingest, env, len, NULL, &receipt, detail);
+    if (dr) {
+        aegis_free(env);
+        aegis_rpc_finish(dr, AEGIS_ERR_NOMEM, NULL, NULL);
+        return AEGIS_OK;
+    }
+    uint64_t id = 0;
+    err = aegis_ingest_submit_wait(p->ingest, env, len, &id, &receipt, detail);
+    if (refused_by_content(err))
+        aegis_rpc_budget_charge(p->refused, call->peer, len, mono_ms());
     if (!err) {
         err = json_text(receipt, ret);
         if (err)
@@ -119,8 +183,22 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     return err;
 }
 
+static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    const char *hex = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
+        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
+    /* a string with an escaped NUL ends at it, as it always did */
+    return send_hex(call, hex, strlen(hex), ret, detail);
+}
+
+static aegis_err m_send_str(const aegis_rpc_call *call, const char *s, size_t len, json_t **ret, const char **detail)
+{
+    return send_hex(call, s, len, ret, detail);
+}
+
 /* Load a persisted batch as JSON, with its seal membership when sealed. */
-static aegis_err load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret)
+aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret)
 {
     uint8_t *val = NULL;
     size_t len = 0;
@@ -165,8 +243,9 @@ static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t 
     uint64_t number = 0;
     if (!json_is_array(params) || json_array_size(params) != 1)
         return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
-    if (json_is_integer(a) && json_integer_value(a) > 0) {
-        number = (uint64_t)json_integer_value(a);
+    if ((json_is_integer(a) || (json_is_string(a) && strncmp(json_string_value(a), "0x", 2) != 0)) &&
+        aegis_json_u64(a, UINT64_MAX, &number) && number > 0) {
+        /* a number, or its decimal string */
     } else if (json_is_string(a)) {
         uint8_t h[32];
         if (aegis_hex_decode_exact(json_string_value(a), h, 32))
@@ -181,7 +260,7 @@ static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t 
     } else {
         return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
     }
-    aegis_err err = number ? load_batch(p, number, ret) : AEGIS_ERR_NOT_FOUND;
+    aegis_err err = number ? aegisd_pipeline_load_batch(p, number, ret) : AEGIS_ERR_NOT_FOUND;
     if (err == AEGIS_ERR_NOT_FOUND)
         *detail = "no such batch";
     return err;
@@ -200,7 +279,7 @@ static aegis_err m_get_batches(const aegis_rpc_call *call, json_t *params, json_
     json_t *arr = json_array();
     for (uint64_t n = from; arr && n <= to; n++) {
         json_t *b = NULL;
-        aegis_err err = load_batch(p, n, &b);
+        aegis_err err = aegisd_pipeline_load_batch(p, n, &b);
         if (err == AEGIS_ERR_NOT_FOUND)
             break;
         if (err) {
@@ -211,38 +290,6 @@ static aegis_err m_get_batches(const aegis_rpc_call *call, json_t *params, json_
     }
     *ret = arr;
     return arr ? AEGIS_OK : AEGIS_ERR_NOMEM;
-}
-
-static aegis_err m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
-{
-    struct aegisd_pipeline *p = call->ctx;
-    json_t *a = json_array_get(params, 0), *t = json_array_get(params, 1);
-    if (!json_is_array(params) || json_array_size(params) != 2 || !json_is_integer(a) || !json_is_integer(t) ||
-        json_integer_value(a) < 0 || json_integer_value(t) < 0)
-        return bad_params(detail, "params must be [after_number, timeout_ms]");
-    uint64_t after = (uint64_t)json_integer_value(a);
-    uint64_t ms = (uint64_t)json_integer_value(t);
-    if (ms > MAX_WAIT_MS)
-        ms = MAX_WAIT_MS;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&p->lock);
-    while (p->last_batch <= after && !p->stop && !p->closing)
-        if (pthread_cond_timedwait(&p->published, &p->lock, &ts) != 0)
-            break;
-    bool ready = p->last_batch > after;
-    pthread_mutex_unlock(&p->lock);
-    if (!ready) {
-        *ret = json_null();
-        return AEGIS_OK;
-    }
-    return load_batch(p, after + 1, ret);
 }
 
 static aegis_err m_get_seal(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
@@ -285,7 +332,7 @@ static aegis_err m_get_handover(const aegis_rpc_call *call, json_t *params, json
 static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint32_t pos, json_t **ret)
 {
     json_t *b = NULL;
-    aegis_err err = load_batch(p, number, &b);
+    aegis_err err = aegisd_pipeline_load_batch(p, number, &b);
     if (err)
         return err;
     json_t *txs = json_object_get(b, "txs");
@@ -319,6 +366,18 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
     return err;
 }
 
+/* After a restart from a snapshot the old batches are indexed in the
+ * background: a receipt not found yet may be in one of them. */
+static bool receipt_index_loading(struct aegisd_pipeline *p, const char **detail)
+{
+    pthread_mutex_lock(&p->lock);
+    bool loading = p->indexing;
+    pthread_mutex_unlock(&p->lock);
+    if (loading)
+        *detail = "the receipt index is loading after a restart: retry in a few seconds";
+    return loading;
+}
+
 static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
@@ -344,6 +403,11 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         aegis_err err = aegis_store_env_get(p->d->store, id, &env);
         if (err)
             return err;
+        if (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail)) {
+            aegis_free((void *)env.data);
+            aegis_free((void *)env.reason);
+            return AEGIS_ERR_NOT_READY;
+        }
         const char *st = aegis_env_status_name(env.status);
         if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
             st = "pending";   /* logged, decision in flight */
@@ -357,6 +421,8 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_json_hex(h, 32));
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }
+    if (receipt_index_loading(p, detail))
+        return AEGIS_ERR_NOT_READY;
     *ret = json_pack("{s:s, s:o}", "status", "unknown", "hash", aegis_json_hex(h, 32));
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
@@ -478,7 +544,7 @@ static const aegis_rpc_method methods[] = {
     { "aegis_getBatch", m_get_batch, "[number | \"0x<hash>\"]", AEGIS_RPC_PUBLIC,
       "a published batch with its signatures, attestation and seal membership" },
     { "aegis_getBatches", m_get_batches, "[from, to]", AEGIS_RPC_PUBLIC, "up to 100 published batches" },
-    { "aegis_waitBatch", m_wait_batch, "[after_number, timeout_ms]", AEGIS_RPC_PUBLIC,
+    { "aegis_waitBatch", aegisd_m_wait_batch, "[after_number, timeout_ms]", AEGIS_RPC_PUBLIC,
       "long-poll: the first batch after a number, or null on timeout" },
     { "aegis_getHandover", m_get_handover, "[new_epoch]", AEGIS_RPC_PUBLIC,
       "the key hand-over into an epoch, signed by the old and the new key set" },
@@ -487,5 +553,15 @@ static const aegis_rpc_method methods[] = {
 
 aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p)
 {
-    return aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+    const aegis_config *c = &p->d->cfg;
+    aegis_err err = aegis_rpc_budget_new(&p->refused, c->rpc_refused_bytes_per_minute, 60000, 4096);
+    if (!err)
+        err = aegisd_pipeline_wait_start(p);
+    if (!err)
+        err = aegisd_pipeline_metrics_register(p);
+    if (!err)
+        err = aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+    if (!err)
+        err = aegis_rpc_set_str_handler(p->d->rpc, "aegis_sendEncryptedTransaction", m_send_str);
+    return err;
 }

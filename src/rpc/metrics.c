@@ -111,6 +111,7 @@ aegis_err aegis__metrics_render(aegis_rpc_server *srv, char **ret, size_t *ret_l
     aegis__buf_put(&b, "# HELP aegis_uptime_seconds Seconds since the RPC server was created.\n"
                        "# TYPE aegis_uptime_seconds gauge\naegis_uptime_seconds %.3f\n",
                    (double)(aegis_now_ns() - srv->created_ns) / 1e9);
+    aegis__metrics_process(&b);
 
     aegis__buf_put(&b, "# HELP aegis_rpc_requests_total JSON-RPC calls by method and outcome.\n"
                        "# TYPE aegis_rpc_requests_total counter\n");
@@ -140,6 +141,13 @@ aegis_err aegis__metrics_render(aegis_rpc_server *srv, char **ret, size_t *ret_l
     aegis__buf_put(&b, "# HELP aegis_rpc_connections Open HTTP connections.\n"
                        "# TYPE aegis_rpc_connections gauge\naegis_rpc_connections %u\n",
                    atomic_load(&srv->connections));
+    aegis__buf_put(&b, "# HELP aegis_rpc_connections_closed_total Connections the server closed: "
+                       "read deadline passed, or to keep room for new clients.\n"
+                       "# TYPE aegis_rpc_connections_closed_total counter\n"
+                       "aegis_rpc_connections_closed_total{reason=\"read_deadline\"} %llu\n"
+                       "aegis_rpc_connections_closed_total{reason=\"make_room\"} %llu\n",
+                   (unsigned long long)atomic_load(&srv->guard.closed_deadline),
+                   (unsigned long long)atomic_load(&srv->guard.closed_pressure));
     aegis__buf_put(&b, "# HELP aegis_rpc_connections_total HTTP connections accepted.\n"
                        "# TYPE aegis_rpc_connections_total counter\naegis_rpc_connections_total %llu\n",
                    (unsigned long long)atomic_load(&srv->connections_total));

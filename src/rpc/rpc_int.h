@@ -4,16 +4,19 @@
  * server.c   the aegis_rpc_server object, registries, MHD glue
  * defer.c    deferred replies (aegis_rpc_defer / _finish), suspend/resume
  * dispatch.c body -> JSON-RPC reply (single, batch, notifications)
+ * fastpath.c one-string-parameter requests without a JSON tree
  * route.c    HTTP-level routing (paths, Content-Type, size) without sockets
  * errmap.c   the one aegis_err -> JSON-RPC code table
  * metrics.c  per-method counters and histograms, Prometheus rendering
  * health.c   the health-component registry and /healthz
+ * conn_guard.c read deadline and room for new clients (slow clients)
  */
 #ifndef AEGIS_RPC_INT_H
 #define AEGIS_RPC_INT_H
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <sys/socket.h>
 
 #include "aegis/rpc.h"
 
@@ -32,6 +35,7 @@ struct aegis__method_slot {
     const aegis_rpc_method *m;
     void *ctx;
     struct aegis__method_stats *stats;
+    aegis_rpc_str_handler str_handler;   /* optional fast path (fastpath.c) */
 };
 
 struct aegis__health {
@@ -49,6 +53,21 @@ struct aegis__metrics_src {
 /* HTTP status codes we count (anything else lands in "other"). */
 #define AEGIS__HTTP_CODES 11
 extern const unsigned aegis__http_codes[AEGIS__HTTP_CODES];
+
+/* conn_guard.c: every open connection, oldest read phase first. */
+struct aegis__conn;
+struct aegis__conn_guard {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;             /* wakes the guard thread */
+    struct aegis__conn *head, *tail; /* under lock */
+    unsigned n_open, n_shut;         /* under lock */
+    unsigned high_water;             /* max_connections - reserved */
+    uint64_t read_timeout_ns;        /* 0: no read deadline */
+    bool stopping;                   /* under lock */
+    bool started;
+    pthread_t thread;
+    atomic_uint_fast64_t closed_deadline, closed_pressure;
+};
 
 struct aegis_rpc_server {
     aegis_rpc_opts opts;
@@ -80,6 +99,8 @@ struct aegis_rpc_server {
     pthread_t defer_reaper;
     bool defer_reaper_started;
 
+    struct aegis__conn_guard guard;
+
     void *mhd;               /* struct MHD_Daemon * */
     uint16_t port;
     bool started;
@@ -94,6 +115,7 @@ struct aegis_rpc_server {
 struct aegis__rpc_defer_slot {
     aegis_rpc_server *srv;
     void *conn;                         /* struct MHD_Connection * */
+    char peer[64];                      /* the client's address key (aegis_rpc_call.peer), or "" */
     /* filled by dispatch before the handler runs */
     json_t *id;                         /* borrowed request id */
     struct aegis__method_stats *stats;
@@ -125,6 +147,24 @@ unsigned aegis__defer_shutdown(aegis_rpc_server *srv);
 /* After shutdown: join the deadline thread. */
 void aegis__defer_join(aegis_rpc_server *srv);
 
+/* conn_guard.c */
+void aegis__guard_init(struct aegis__conn_guard *g, const aegis_rpc_opts *o);
+void aegis__guard_destroy(struct aegis__conn_guard *g);
+/* Start / stop (join) the guard thread. Errors: NOMEM. */
+aegis_err aegis__guard_start(struct aegis__conn_guard *g);
+void aegis__guard_stop(struct aegis__conn_guard *g);
+/* A connection opened (its read phase starts) / closed (NULL-safe). NULL
+ * when out of memory: the connection is then unguarded. */
+struct aegis__conn *aegis__guard_open(struct aegis__conn_guard *g, int fd);
+void aegis__guard_close(struct aegis__conn_guard *g, struct aegis__conn *e);
+/* The request's header and body are in / the next request's read phase
+ * starts (keep-alive). NULL-safe. */
+void aegis__guard_read_done(struct aegis__conn_guard *g, struct aegis__conn *e);
+void aegis__guard_read_again(struct aegis__conn_guard *g, struct aegis__conn *e);
+
+/* budget.c: the address key of a client (IPv4 dotted, IPv6 /64 prefix). */
+void aegis__rpc_peer_key(const struct sockaddr *sa, char out[64]);
+
 /* dispatch.c */
 /* aegis_rpc_handle_body with a deferral slot (NULL: no deferral). When the
  * handler deferred, slot->d is set and *ret_body is NULL. */
@@ -145,11 +185,30 @@ json_t *aegis__rpc_error_reply(json_t *id, aegis_err err, const char *detail);
 /* Serialize a reply into an aegis_malloc'd string. */
 aegis_err aegis__rpc_dump(json_t *reply, char **ret, size_t *ret_len);
 
+/* fastpath.c: a single request whose params are one plain string, read
+ * without a JSON tree. Spans point into the body. */
+enum { AEGIS__RPC_ID_INT = 1, AEGIS__RPC_ID_STRING, AEGIS__RPC_ID_NULL };
+struct aegis__rpc_fast {
+    const char *method;
+    size_t method_len;
+    int id_kind;
+    const char *id;            /* integer text, string content, or "null" */
+    size_t id_len;
+    const char *str;           /* params[0] content (no escapes in it) */
+    size_t str_len;
+};
+/* true: body is exactly such a request (see fastpath.c); false: use the
+ * general path, which decides every error. */
+bool aegis__rpc_fast_parse(const char *body, size_t len, struct aegis__rpc_fast *ret);
+
 /* metrics.c */
 void aegis__metrics_observe(struct aegis__method_stats *st, bool ok, uint64_t ns);
 void aegis__metrics_count_status(aegis_rpc_server *srv, unsigned status);
 aegis_err aegis__metrics_render(aegis_rpc_server *srv, char **ret, size_t *ret_len);
 void aegis__buf_put(aegis_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* metrics_process.c: process_* metrics from /proc */
+void aegis__metrics_process(aegis_buf *b);
 
 /* health.c */
 /* Render /healthz; returns the HTTP status. */

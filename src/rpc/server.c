@@ -36,6 +36,9 @@ void aegis_rpc_opts_default(aegis_rpc_opts *o)
     o->max_body = 1024 * 1024;
     o->max_connections = 1024;
     o->timeout_ms = 10000;
+    o->read_timeout_ms = 10000;
+    o->max_per_address = 128;
+    o->reserved_connections = 64;
     o->threads = 2;
     o->max_batch = 100;
     o->request_time_ms = 30000;
@@ -98,6 +101,7 @@ aegis_err aegis_rpc_server_new(aegis_rpc_server **ret, const aegis_rpc_opts *opt
         return AEGIS_ERR_NOMEM;
     pthread_mutex_init(&srv->health_lock, NULL);
     aegis__defer_init(srv);
+    aegis__guard_init(&srv->guard, opts);
     srv->opts = *opts;
     srv->host = aegis_strdup(opts->host);
     srv->version = aegis_strdup(opts->version ? opts->version : AEGIS_VERSION);
@@ -148,7 +152,7 @@ aegis_err aegis_rpc_add_methods(aegis_rpc_server *srv, const aegis_rpc_method *t
                 aegis_free(srv->methods[j].stats);
             return AEGIS_ERR_NOMEM;
         }
-        srv->methods[base + i] = (struct aegis__method_slot){ &tbl[i], ctx, st };
+        srv->methods[base + i] = (struct aegis__method_slot){ .m = &tbl[i], .ctx = ctx, .stats = st };
     }
     srv->n_methods += n;
     return AEGIS_OK;
@@ -223,6 +227,13 @@ static enum MHD_Result send_deferred(aegis_rpc_server *srv, struct MHD_Connectio
     return send_reply(c, &r, false);
 }
 
+/* The guard entry of a connection (conn_guard.c), or NULL. */
+static struct aegis__conn *guard_entry(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
@@ -244,6 +255,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (cl && strtoull(cl, NULL, 10) > srv->opts.max_body) {
             aegis_rpc_http_reply r;
             rq->responded = true;
+            aegis__guard_read_done(&srv->guard, guard_entry(c));
             if (aegis_rpc_handle_http(srv, method, url, NULL, NULL, 0, true, loopback, &r) != AEGIS_OK)
                 return MHD_NO;
             return send_reply(c, &r, true);
@@ -266,9 +278,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     rq->responded = true;
+    aegis__guard_read_done(&srv->guard, guard_entry(c));
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     aegis_rpc_http_reply r;
     struct aegis__rpc_defer_slot slot = { .srv = srv, .conn = c };
+    if (ci)
+        aegis__rpc_peer_key(ci->client_addr, slot.peer);
     if (aegis__rpc_handle_http_ex(srv, method, url, ct, (const char *)rq->body.data, rq->body.len,
                                   rq->too_big, loopback, &slot, &r) != AEGIS_OK)
         return MHD_NO;
@@ -288,6 +303,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct request *rq = *con_cls;
     if (!rq)
         return;
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        aegis__guard_read_again(&srv->guard, guard_entry(c)); /* keep-alive: the next request */
     if (rq->deferred)
         aegis__defer_request_done(srv, rq->deferred);
     aegis_buf_clear(&rq->body);
@@ -303,7 +320,11 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         atomic_fetch_add(&srv->connections, 1);
         atomic_fetch_add(&srv->connections_total, 1);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_ctx = ci ? aegis__guard_open(&srv->guard, ci->connect_fd) : NULL;
     } else {
+        aegis__guard_close(&srv->guard, *socket_ctx);
+        *socket_ctx = NULL;
         atomic_fetch_sub(&srv->connections, 1);
     }
 }
@@ -340,6 +361,13 @@ aegis_err aegis_rpc_server_start(aegis_rpc_server *srv, const char **ret_detail)
             *ret_detail = "cannot start the deferred-call deadline thread";
         return AEGIS_ERR_NOMEM;
     }
+    if (aegis__guard_start(&srv->guard) != AEGIS_OK) {
+        aegis__defer_shutdown(srv);
+        aegis__defer_join(srv);
+        if (ret_detail)
+            *ret_detail = "cannot start the connection guard thread";
+        return AEGIS_ERR_NOMEM;
+    }
     unsigned timeout_s = (srv->opts.timeout_ms + 999) / 1000;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, srv->opts.port, NULL, NULL, on_request, srv,
@@ -347,11 +375,13 @@ aegis_err aegis_rpc_server_start(aegis_rpc_server *srv, const char **ret_detail)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->opts.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)srv->opts.max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)timeout_s,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)srv->opts.max_per_address,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
         MHD_OPTION_END);
     if (!d) {
+        aegis__guard_stop(&srv->guard);
         aegis__defer_shutdown(srv);
         aegis__defer_join(srv);
         detail = "cannot listen (address in use, or not a local address?)";
@@ -408,6 +438,8 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
         }
     }
     aegis__defer_join(srv);
+    /* The guard stops first: MHD_stop_daemon closes the sockets. */
+    aegis__guard_stop(&srv->guard);
     MHD_stop_daemon(d);
     if (ls != MHD_INVALID_SOCKET)
         close(ls);
@@ -426,5 +458,6 @@ void aegis_rpc_server_free(aegis_rpc_server *srv)
     aegis_free(srv->version);
     pthread_mutex_destroy(&srv->health_lock);
     aegis__defer_destroy(srv);
+    aegis__guard_destroy(&srv->guard);
     aegis_free(srv);
 }

@@ -318,6 +318,12 @@ static aegis_err mem_env_set_status(void *ctx, const uint64_t *ids, size_t n,
         e->reason = reasons[i];
         reasons[i] = NULL;
         e->status = status;
+        if (status == AEGIS_ENV_REJECTED) {
+            /* the hash and the reason stay, the bytes go (as in sqlite) */
+            aegis_free(e->data);
+            e->data = NULL;
+            e->len = 0;
+        }
     }
 out:
     pthread_mutex_unlock(&c->mu);

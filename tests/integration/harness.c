@@ -305,7 +305,7 @@ json_t *rpc_call(const struct daemon *d, const char *method, const char *params_
     return reply;
 }
 
-int healthz(const struct daemon *d, char *buf, size_t cap)
+int healthz_get(const struct daemon *d, char *buf, size_t cap)
 {
     char url[128];
     snprintf(url, sizeof(url), "%s/healthz", d->url);

@@ -38,7 +38,7 @@ bool daemon_start(struct daemon *d);
  * that starts degraded). */
 bool daemon_start_min(struct daemon *d, int worst);
 /* GET /healthz: the HTTP status, the body into buf (may be truncated). */
-int healthz(const struct daemon *d, char *buf, size_t cap);
+int healthz_get(const struct daemon *d, char *buf, size_t cap);
 /* Send sig and wait (up to 20 s) for the exit; returns the exit status
  * (0-255), 128+signal if killed, -1 on timeout (then SIGKILLed). */
 int daemon_stop(struct daemon *d, int sig);

@@ -17,6 +17,38 @@
 
 #include "harness.h"
 
+/* A secp256k1 key file for `aegis submit --key` (mode 0600). */
+static void write_key(const struct daemon *d, char *path, size_t cap)
+{
+    snprintf(path, cap, "%.250s/sender.key", d->dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("secp256k1 4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318\n", f);
+    fclose(f);
+    chmod(path, 0600);
+}
+
+/* Submit one real encrypted transaction through the one pipeline (`aegis
+ * submit`): returns its envelope id from the signed receipt, or 0 when the
+ * node refused it (the CLI's stderr is then in <dir>/cli.err). The CLI's
+ * output goes to files of its own: the daemon's captures stay whole. */
+static json_int_t submit_tx(struct daemon *d, const char *key, unsigned nonce, const char *data_hex)
+{
+    struct daemon c = *d;
+    snprintf(c.out, sizeof(c.out), "%.250s/cli.out", d->dir);
+    snprintf(c.err, sizeof(c.err), "%.250s/cli.err", d->dir);
+    char n[16];
+    snprintf(n, sizeof(n), "%u", nonce);
+    const char *args[] = { "submit", "--rpc", d->url, "--key", key, "--to", "0x5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+                           "--nonce", n, "--allow-sim", "--json", data_hex ? "--data" : NULL, data_hex, NULL };
+    if (run_aegis(&c, args) != 0)
+        return 0;
+    json_t *r = json_loads(slurp(c.out), JSON_DISABLE_EOF_CHECK, NULL); /* a summary line follows */
+    json_int_t id = json_integer_value(json_object_get(r, "envelope_id"));
+    json_decref(r);
+    return id;
+}
+
 static void test_sigterm_and_durability(void **state)
 {
     struct daemon d;
@@ -31,14 +63,22 @@ static void test_sigterm_and_durability(void **state)
     assert_non_null(strstr(slurp(d.out), want));
     assert_non_null(strstr(slurp(d.err), "msg=\"listening\" addr=127.0.0.1"));
 
-    const char *envs[] = { "0x01", "0xa1b2c3", "0xdeadbeefcafe" };
+    char key[300];
+    write_key(&d, key, sizeof(key));
     json_int_t ids[3];
     for (int i = 0; i < 3; i++) {
-        char p[64];
-        snprintf(p, sizeof(p), "[\"%s\"]", envs[i]);
-        json_t *r = rpc_call(&d, "aegis_submitEnvelope", p);
-        assert_non_null(json_object_get(r, "result"));
-        ids[i] = json_integer_value(json_object_get(json_object_get(r, "result"), "id"));
+        ids[i] = submit_tx(&d, key, (unsigned)i, NULL);
+        assert_true(ids[i] >= 1);
+    }
+    char envs[3][8192];
+    for (int i = 0; i < 3; i++) {
+        char p[32];
+        snprintf(p, sizeof(p), "[%lld]", (long long)ids[i]);
+        json_t *r = rpc_call(&d, "aegis_getEnvelope", p);
+        const char *data = json_string_value(json_object_get(json_object_get(r, "result"), "data"));
+        assert_non_null(data);
+        assert_true(strlen(data) > 2 && strlen(data) < sizeof(envs[i]));
+        strcpy(envs[i], data);
         json_decref(r);
     }
     assert_int_equal(daemon_stop(&d, SIGTERM), 0);
@@ -258,30 +298,27 @@ static void test_disk_full_at_runtime(void **state)
         daemon_cleanup(&d);
         fail_msg("daemon did not start on the small tmpfs");
     }
-    enum { ENV = 32768, MAXN = 64 };
-    char *params = malloc(2 * ENV + 16);
+    enum { DATA = 16384, MAXN = 96 };
+    char key[300];
+    write_key(&d, key, sizeof(key));
+    char *data = malloc(2 * DATA + 3);
     json_int_t acked[MAXN];
     int n_acked = 0, errors = 0;
     for (int i = 0; i < MAXN && errors < 3; i++) {
-        strcpy(params, "[\"0x");
-        for (int k = 0; k < ENV; k++)
-            sprintf(params + 4 + 2 * k, "%02x", (unsigned)((k * 31 + i * 7 + (k >> 8)) & 0xff));
-        strcpy(params + 4 + 2 * ENV, "\"]");
-        json_t *r = rpc_call(&d, "aegis_submitEnvelope", params);
-        assert_non_null(r);
-        json_t *res = json_object_get(r, "result");
-        if (res) {
-            acked[n_acked++] = json_integer_value(json_object_get(res, "id"));
+        strcpy(data, "0x");
+        for (int k = 0; k < DATA; k++)
+            sprintf(data + 2 + 2 * k, "%02x", (unsigned)((k * 31 + i * 7 + (k >> 8)) & 0xff));
+        json_int_t id = submit_tx(&d, key, (unsigned)n_acked, data);
+        if (id) {
+            acked[n_acked++] = id;
         } else {
-            json_t *e = json_object_get(r, "error");
-            const char *name = json_string_value(json_object_get(json_object_get(e, "data"), "name"));
-            assert_non_null(name);
-            print_message("    submit %d refused: %s\n", i, name);
+            char cerr[320];
+            snprintf(cerr, sizeof(cerr), "%.250s/cli.err", d.dir);
+            print_message("    submit %d refused: %.200s\n", i, slurp(cerr));
             errors++;
         }
-        json_decref(r);
     }
-    free(params);
+    free(data);
     assert_true(errors > 0);
     assert_true(n_acked > 0);
     /* Still serving; /healthz reports the store degraded. */
@@ -315,6 +352,68 @@ static void test_disk_full_at_runtime(void **state)
     daemon_cleanup(&d);
 }
 
+/* Issue 12: `--check-config` reads every file the config names and names
+ * the one that fails (it used to say "config OK" for a missing oracle key,
+ * and the daemon then failed without the path); relative paths are
+ * relative to the config file's folder, whatever the working directory. */
+static void test_check_config_reads_files(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, "[quantum]\noracle_keys = [\"/nonexistent.pub\"]\n");
+    const char *args[] = { "--check-config", d.config, NULL };
+    assert_int_equal(run_aegisd(&d, args), 1);
+    const char *err = slurp(d.err);
+    assert_non_null(strstr(err, "quantum.oracle_keys[0] = \"/nonexistent.pub\""));
+    assert_null(strstr(err, "config OK"));
+    /* the daemon refuses likewise, naming the path */
+    const char *run[] = { "--config", d.config, "--data-dir", d.data_dir, NULL };
+    assert_int_equal(run_aegisd(&d, run), 1);
+    assert_non_null(strstr(slurp(d.err), "/nonexistent.pub"));
+
+    /* a key next to the config, named relative to it; and a file that is not a key */
+    char keys[400], cfg[400];
+    snprintf(keys, sizeof(keys), "%.250s/keys", d.dir);
+    assert_int_equal(mkdir(keys, 0700), 0);
+    snprintf(keys, sizeof(keys), "%.250s/keys/oracle", d.dir);
+    const char *kg[] = { "keygen", "--type", "ml-dsa-87", "--out", keys, NULL };
+    assert_int_equal(run_aegis(&d, kg), 0);
+    snprintf(cfg, sizeof(cfg), "%.250s/rel.toml", d.dir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs("[quantum]\noracle_keys = [\"keys/oracle.pub\"]\n", f);
+    fclose(f);
+    const char *ok[] = { "--check-config", cfg, NULL };
+    assert_int_equal(run_aegisd(&d, ok), 0);
+    assert_non_null(strstr(slurp(d.out), "keys/oracle.pub"));
+    f = fopen(cfg, "w");
+    fputs("[assets]\nadmin_keys = [\"rel.toml\"]\n", f);
+    fclose(f);
+    assert_int_equal(run_aegisd(&d, ok), 1);
+    assert_non_null(strstr(slurp(d.err), "assets.admin_keys[0]"));
+    daemon_cleanup(&d);
+}
+
+/* Issue 12: the data directory is 0700 and the store's files 0600. */
+static void test_data_files_private(void **state)
+{
+    struct daemon d;
+    daemon_init(&d, NULL);
+    assert_true(daemon_start(&d));
+    char p[400];
+    struct stat st;
+    assert_int_equal(stat(d.data_dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    const char *files[] = { "aegis.db", "aegis.db-wal", "aegis.db-shm" };
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof(p), "%.300s/%s", d.data_dir, files[i]);
+        assert_int_equal(stat(p, &st), 0);
+        print_message("    %s %o\n", files[i], st.st_mode & 0777);
+        assert_int_equal(st.st_mode & 077, 0);
+    }
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_cleanup(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +424,8 @@ int main(void)
         cmocka_unit_test_teardown(test_unusable_data_dir_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_bad_config_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_check_config_ok, harness_reap_all),
+        cmocka_unit_test_teardown(test_check_config_reads_files, harness_reap_all),
+        cmocka_unit_test_teardown(test_data_files_private, harness_reap_all),
         cmocka_unit_test_teardown(test_disk_full_at_runtime, harness_reap_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

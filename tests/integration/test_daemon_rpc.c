@@ -22,6 +22,7 @@
 static const char config_toml[] =
     "[node]\nid = \"it-node\"\nchain_id = 31337\n"
     "[rpc]\nmax_body = 65536\nmax_connections = 4096\ntimeout_ms = 30000\nmax_batch = 10\n"
+    "max_connections_per_address = 0\n" /* test_idle_connections holds 2000 from 127.0.0.1 */
     "[mempool]\nmax_envelope = 1024\n";
 
 static struct daemon D;
@@ -67,14 +68,14 @@ static const struct rpc_case cases[] = {
     { "no jsonrpc", "application/json", "{\"id\":1,\"method\":\"aegis_status\"}", 200, -32600 },
     { "scalar request", "application/json", "17", 200, -32600 },
     { "params string", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_status\",\"params\":\"x\"}", 200, -32600 },
-    { "submit no params", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\"}", 200, -32602 },
-    { "submit int param", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":[5]}", 200, -32602 },
-    { "submit object", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":{\"a\":1}}", 200, -32602 },
-    { "submit no 0x", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":[\"abcd\"]}", 200, -32602 },
-    { "submit bad hex", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":[\"0xzz\"]}", 200, -32602 },
-    { "submit odd hex", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":[\"0xabc\"]}", 200, -32602 },
-    { "submit empty", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":[\"0x\"]}", 200, -32602 },
-    { "submit two", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_submitEnvelope\",\"params\":[\"0x00\",\"0x01\"]}", 200, -32602 },
+    { "submit no params", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\"}", 200, -32602 },
+    { "submit int param", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[5]}", 200, -32602 },
+    { "submit object", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":{\"a\":1}}", 200, -32602 },
+    { "submit no 0x", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"abcd\"]}", 200, -32602 },
+    { "submit bad hex", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"0xzz\"]}", 200, -32602 },
+    { "submit odd hex", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"0xabc\"]}", 200, -32602 },
+    { "submit empty", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"0x\"]}", 200, -33000 - AEGIS_ERR_ENV_TRUNCATED },
+    { "submit two", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"0x00\",\"0x01\"]}", 200, -32602 },
     { "get string id", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_getEnvelope\",\"params\":[\"1\"]}", 200, -32602 },
     { "get missing", "application/json", "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_getEnvelope\",\"params\":[999999]}", 200, -33006 },
     { "empty batch", "application/json", "[]", 200, -32600 },
@@ -142,7 +143,7 @@ static void test_batch_mixed(void **state)
                     "{\"jsonrpc\":\"2.0\",\"method\":\"aegis_status\"},"
                     "{\"jsonrpc\":\"2.0\",\"id\":\"two\",\"method\":\"nope\"},"
                     "{\"foo\":1},"
-                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"aegis_submitEnvelope\",\"params\":[7]}]";
+                    "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[7]}]";
     json_t *r = NULL;
     assert_int_equal(rpc_post(&D, "application/json", b, strlen(b), &r), 200);
     assert_true(json_is_array(r));
@@ -168,41 +169,43 @@ static void hexify(char *out, const uint8_t *p, size_t n)
         sprintf(out + 2 + 2 * i, "%02x", p[i]);
 }
 
-static void test_submit_roundtrip(void **state)
+/* Issue 12: aegis_submitEnvelope logged bytes outside the submission
+ * pipeline (answered OK, left the transaction unsequenced until a restart
+ * replayed it). It is gone: one way in, aegis_sendEncryptedTransaction,
+ * which refuses what is not an envelope for this node before writing it. */
+static void test_one_submission_pipeline(void **state)
 {
     uint8_t env[200];
     for (size_t i = 0; i < sizeof(env); i++)
         env[i] = (uint8_t)(i * 7 + 3);
-    char hex[2 + 2 * sizeof(env) + 1], params[600], want_hash[67];
+    char hex[2 + 2 * sizeof(env) + 1], params[600];
     hexify(hex, env, sizeof(env));
     snprintf(params, sizeof(params), "[\"%s\"]", hex);
-    uint8_t h[32];
-    SHA256(env, sizeof(env), h);
-    hexify(want_hash, h, 32);
 
     json_t *r = rpc_call(&D, "aegis_submitEnvelope", params);
-    json_t *res = json_object_get(r, "result");
-    assert_non_null(res);
-    json_int_t id = json_integer_value(json_object_get(res, "id"));
-    assert_true(id >= 1);
-    assert_string_equal(json_string_value(json_object_get(res, "hash")), want_hash);
-    assert_true(json_is_false(json_object_get(res, "duplicate")));
+    json_t *e = json_object_get(r, "error");
+    assert_int_equal(json_integer_value(json_object_get(e, "code")), -32601);
     json_decref(r);
 
-    /* Same bytes again: same id, flagged duplicate, not logged twice. */
-    r = rpc_call(&D, "aegis_submitEnvelope", params);
-    res = json_object_get(r, "result");
-    assert_int_equal(json_integer_value(json_object_get(res, "id")), id);
-    assert_true(json_is_true(json_object_get(res, "duplicate")));
+    r = rpc_call(&D, "aegis_status", NULL);
+    json_int_t before = json_integer_value(json_object_get(json_object_get(json_object_get(r, "result"), "store"),
+                                                           "envelopes"));
     json_decref(r);
-
-    char gp[32];
-    snprintf(gp, sizeof(gp), "[%lld]", (long long)id);
-    r = rpc_call(&D, "aegis_getEnvelope", gp);
-    res = json_object_get(r, "result");
-    assert_string_equal(json_string_value(json_object_get(res, "data")), hex);
-    assert_string_equal(json_string_value(json_object_get(res, "hash")), want_hash);
-    assert_string_equal(json_string_value(json_object_get(res, "status")), "pending");
+    r = rpc_call(&D, "aegis_sendEncryptedTransaction", params);
+    e = json_object_get(r, "error");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(e, "data"), "name")),
+                        "AEGIS_ERR_ENV_BAD_MAGIC");
+    json_decref(r);
+    r = rpc_call(&D, "aegis_status", NULL);
+    json_int_t after = json_integer_value(json_object_get(json_object_get(json_object_get(r, "result"), "store"),
+                                                          "envelopes"));
+    json_decref(r);
+    assert_int_equal(after, before);   /* nothing was written */
+    r = rpc_call(&D, "aegis_listMethods", NULL);
+    json_t *m;
+    size_t i;
+    json_array_foreach(json_object_get(r, "result"), i, m)
+        assert_string_not_equal(json_string_value(json_object_get(m, "name")), "aegis_submitEnvelope");
     json_decref(r);
 }
 
@@ -214,7 +217,7 @@ static void test_envelope_too_big(void **state)
     strcpy(p, "[\"0x");
     memset(p + 4, 'a', 2 * n);
     strcpy(p + 4 + 2 * n, "\"]");
-    json_t *r = rpc_call(&D, "aegis_submitEnvelope", p);
+    json_t *r = rpc_call(&D, "aegis_sendEncryptedTransaction", p);
     json_t *e = json_object_get(r, "error");
     assert_int_equal(json_integer_value(json_object_get(e, "code")), -33000 - AEGIS_ERR_TOO_BIG);
     assert_string_equal(json_string_value(json_object_get(json_object_get(e, "data"), "name")),
@@ -295,16 +298,17 @@ static char *get_metrics(void)
 static void test_metrics(void **state)
 {
     json_decref(rpc_call(&D, "aegis_status", NULL));
-    json_decref(rpc_call(&D, "aegis_submitEnvelope", "[\"0x0102030405\"]"));
+    json_decref(rpc_call(&D, "aegis_sendEncryptedTransaction", "[\"0x0102030405\"]"));
     char *m = get_metrics();
     assert_true(metric(m, "aegis_up") == 1);
     assert_true(metric(m, "aegis_build_info{version=\"" AEGIS_VERSION "\"}") == 1);
     assert_true(metric(m, "aegis_rpc_requests_total{method=\"aegis_status\",outcome=\"ok\"}") >= 1);
-    assert_true(metric(m, "aegis_rpc_requests_total{method=\"aegis_submitEnvelope\",outcome=\"error\"}") >= 1);
+    assert_true(metric(m, "aegis_rpc_requests_total{method=\"aegis_sendEncryptedTransaction\",outcome=\"error\"}") >= 1);
     assert_true(metric(m, "aegis_rpc_request_duration_seconds_count{method=\"aegis_status\"}") >= 1);
     assert_true(metric(m, "aegis_rpc_request_duration_seconds_bucket{method=\"aegis_status\",le=\"+Inf\"}") >= 1);
-    assert_true(metric(m, "aegis_store_append_duration_seconds_count") >= 1);
-    assert_true(metric(m, "aegis_store_append_duration_seconds_bucket{le=\"+Inf\"}") >= 1);
+    /* present (no envelope fits this node's max_envelope, so none was appended) */
+    assert_true(metric(m, "aegis_store_append_duration_seconds_count") >= 0);
+    assert_true(metric(m, "aegis_store_append_duration_seconds_bucket{le=\"+Inf\"}") >= 0);
     assert_true(metric(m, "aegis_http_responses_total{code=\"415\"}") >= 1);
     assert_non_null(strstr(m, "# TYPE aegis_rpc_request_duration_seconds histogram\n"));
     assert_non_null(strstr(m, "# TYPE aegis_store_append_duration_seconds histogram\n"));
@@ -408,7 +412,7 @@ int main(void)
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_status_and_chain),
         cmocka_unit_test(test_batch_mixed),
-        cmocka_unit_test(test_submit_roundtrip),
+        cmocka_unit_test(test_one_submission_pipeline),
         cmocka_unit_test(test_envelope_too_big),
         cmocka_unit_test(test_oversize_body),
         cmocka_unit_test(test_http_paths),

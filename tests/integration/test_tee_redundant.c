@@ -308,7 +308,7 @@ static void test_failover(void **state)
     assert_non_null(json_object_get(att, "primary"));
     assert_non_null(json_object_get(att, "backup"));
     json_decref(att);
-    assert_int_equal(healthz(&D, body, sizeof(body)), 200);
+    assert_int_equal(healthz_get(&D, body, sizeof(body)), 200);
 
     /* a batch cut with its backup: exported, verified; without its backup
      * record it fails (the primary's quote says the backup attested) */
@@ -333,7 +333,7 @@ static void test_failover(void **state)
     assert_null(json_object_get(att, "primary"));
     assert_string_equal(json_string_value(json_object_get(json_object_get(att, "backup"), "backend")), "sim");
     json_decref(att);
-    assert_int_equal(healthz(&D, body, sizeof(body)), 206);
+    assert_int_equal(healthz_get(&D, body, sizeof(body)), 206);
     assert_non_null(strstr(body, "failover"));
     assert_true(strtoull(metric(&D, "aegis_batches_failover_total", m, sizeof(m)), NULL, 10) >= 1);
     assert_string_equal(metric(&D, "aegis_tee_primary_failed", m, sizeof(m)), "1");
@@ -369,7 +369,7 @@ static void test_failover(void **state)
     assert_non_null(json_object_get(att, "primary"));
     assert_non_null(json_object_get(att, "backup"));
     json_decref(att);
-    assert_int_equal(healthz(&D, body, sizeof(body)), 200);
+    assert_int_equal(healthz_get(&D, body, sizeof(body)), 200);
     assert_string_equal(metric(&D, "aegis_tee_primary_failed", m, sizeof(m)), "0");
     assert_int_equal(daemon_stop(&D, SIGTERM), 0);
     daemon_cleanup(&D);
@@ -398,7 +398,7 @@ static void test_halt(void **state)
     /* submissions are acknowledged (durable) but nothing is sequenced */
     assert_int_equal(cli(&D, "loadgen", "--rpc", D.url, "--count", "5", "--allow-sim", "--timeout", "2", NULL), 1);
     int st = -1;
-    for (int i = 0; i < 50 && (st = healthz(&D, body, sizeof(body))) != 503; i++)
+    for (int i = 0; i < 50 && (st = healthz_get(&D, body, sizeof(body))) != 503; i++)
         sleep_ms(100);
     assert_int_equal(st, 503);
     assert_non_null(strstr(body, "halted"));
@@ -412,7 +412,7 @@ static void test_halt(void **state)
     for (int i = 0; i < 100 && (now = last_batch(&D)) == before; i++)
         sleep_ms(100);
     assert_true(now > before);
-    assert_int_equal(healthz(&D, body, sizeof(body)), 200);
+    assert_int_equal(healthz_get(&D, body, sizeof(body)), 200);
     assert_int_equal(cli(&D, "verify", "--rpc", D.url, "--all", "--allow-sim", NULL), 0);
     assert_int_equal(daemon_stop(&D, SIGTERM), 0);
     daemon_cleanup(&D);
@@ -434,7 +434,7 @@ static void test_dstack_backup(void **state)
     agent_start(D.dir);
     /* starts degraded: the agent's quote cannot bind the key set */
     assert_true(daemon_start_min(&D, 206));
-    assert_int_equal(healthz(&D, body, sizeof(body)), 206);
+    assert_int_equal(healthz_get(&D, body, sizeof(body)), 206);
     assert_non_null(strstr(body, "tee_backup"));
     assert_int_equal(cli(&D, "loadgen", "--rpc", D.url, "--count", "20", "--allow-sim", NULL), 0);
     uint64_t last = last_batch(&D);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -135,15 +136,20 @@ static void test_aegis_toml(void **state)
     assert_int_equal(err, AEGIS_OK);
     assert_string_equal(c.storage_backend, "sqlite");
     assert_string_equal(c.tee_primary, "sim");
-    assert_string_equal(c.data_dir, "./var");
+    /* "../var" relative to config/: ./var at the top of the repository */
+    size_t dl = strlen(c.data_dir);
+    assert_true(dl >= 13 && strcmp(c.data_dir + dl - 13, "config/../var") == 0);
     assert_string_equal(c.rpc_listen, "127.0.0.1:8545");
     assert_int_equal(c.min_workers, 1);
     assert_int_equal(c.max_workers, 1);
     assert_false(c.phala_enabled);
     const char *w[4];
     assert_int_equal(aegis_config_warnings(&c, w, 4), 0);
-    /* the shipped default file says exactly what the built-in defaults say */
+    /* the shipped default file says exactly what the built-in defaults say
+     * (its data_dir is the defaults' ./var, written relative to config/) */
     assert_int_equal(aegis_config_defaults(&d), AEGIS_OK);
+    aegis_free(c.data_dir);
+    c.data_dir = aegis_strdup(d.data_dir);
     char *a = NULL, *b = NULL;
     size_t al = 0, bl = 0;
     FILE *fa = open_memstream(&a, &al), *fb = open_memstream(&b, &bl);
@@ -156,6 +162,38 @@ static void test_aegis_toml(void **state)
     free(b);
     aegis_config_clear(&c);
     aegis_config_clear(&d);
+}
+
+/* Issue 12: relative paths in a config file are relative to its folder
+ * (defaults included); absolute ones and a file in the working directory
+ * are left alone. */
+static void test_paths_relative_to_file(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/aegis-cfgpath-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[128];
+    snprintf(path, sizeof(path), "%s/my.toml", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("[quantum]\noracle_keys = [\"keys/oracle.pub\", \"/abs/o.pub\"]\nrisk_file = \"./risk.json\"\n"
+          "[logging]\nfile = \"\"\n", f);
+    fclose(f);
+    aegis_config c;
+    char *msg = NULL, want[200];
+    assert_int_equal(aegis_config_load_file(&c, path, &msg), AEGIS_OK);
+    snprintf(want, sizeof(want), "%s/keys/oracle.pub", dir);
+    assert_string_equal(c.oracle_keys.items[0], want);
+    assert_string_equal(c.oracle_keys.items[1], "/abs/o.pub");
+    snprintf(want, sizeof(want), "%s/risk.json", dir);
+    assert_string_equal(c.risk_file, want);
+    snprintf(want, sizeof(want), "%s/var", dir);
+    assert_string_equal(c.data_dir, want);      /* the default ./var, next to the file */
+    assert_string_equal(c.log_file, "");        /* empty stays empty */
+    assert_string_equal(c.tee_dstack_socket, "/var/run/dstack.sock");
+    aegis_config_clear(&c);
+    unlink(path);
+    rmdir(dir);
 }
 
 /* Printing the effective config gives TOML that loads back to the same. */
@@ -528,6 +566,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_phala_files),
         cmocka_unit_test(test_aegis_toml),
+        cmocka_unit_test(test_paths_relative_to_file),
         cmocka_unit_test(test_print_roundtrip),
         cmocka_unit_test(test_syntax_errors),
         cmocka_unit_test(test_unknown),

@@ -327,6 +327,7 @@ const aegis_eventlog_event *aegis_eventlog_find(const aegis_eventlog *log, const
 /* ------------------------------------------------------------------ */
 
 #define AEGIS_POLICY_MAX_VALUES 16
+#define AEGIS_POLICY_MAX_IMAGES 8
 
 /* An allow-list of byte strings of one length; n == 0 means "any". */
 typedef struct aegis_policy_list {
@@ -353,6 +354,14 @@ typedef struct aegis_attest_policy {
     /* dstack (needs an event log) */
     aegis_policy_list app_id;      /* 20-byte values */
     aegis_policy_list compose_hash;/* 32-byte values */
+    /* OS image (TDX): allowed (MRTD, RTMR0, RTMR1, RTMR2) tuples, the boot
+     * measurements an image (e.g. a dstack OS release) determines; all four
+     * must match one entry. n == 0 means any. */
+    size_t n_os_image;
+    struct aegis_policy_os_image {
+        uint8_t mrtd[48];
+        uint8_t rtmr[3][48];
+    } os_image[AEGIS_POLICY_MAX_IMAGES];
 } aegis_attest_policy;
 
 /* Defaults: accept UpToDate, SWHardeningNeeded, ConfigurationNeeded and
@@ -364,7 +373,8 @@ void aegis_attest_policy_init(aegis_attest_policy *p);
  *   {"accept_tcb_status": ["UpToDate", ...], "allow_debug": false,
  *    "allow_service_td": false, "mrtd": ["hex", ...], "rtmr0".."rtmr3": [...],
  *    "mrenclave": [...], "mrsigner": [...], "isv_prod_id": 0, "min_isv_svn": 0,
- *    "report_data": "hex", "app_id": [...], "compose_hash": [...]}
+ *    "report_data": "hex", "app_id": [...], "compose_hash": [...],
+ *    "os_image": [{"mrtd": "hex", "rtmr0": "hex", "rtmr1": "hex", "rtmr2": "hex"}, ...]}
  * Unknown keys are an error. AEGIS_ERR_POLICY_MALFORMED, AEGIS_ERR_IO.
  */
 aegis_err aegis_attest_policy_load_json(const char *json, size_t len, aegis_attest_policy *ret,

@@ -30,7 +30,8 @@
 #define AEGIS_CHAIN_BATCH_CTX    "aegis-batch-v1"
 #define AEGIS_CHAIN_SEAL_CTX     "aegis-seal-v1"
 #define AEGIS_CHAIN_RECEIPT_CTX  "aegis-receipt-v1"
-/* report_data = tag (zero-padded to 32 bytes) || 32-byte value */
+/* report_data = tag (zero-padded to 24 bytes) || attestation statement
+ * (8 bytes, below; zero in checkpoint records) || 32-byte value */
 #define AEGIS_CHAIN_TAG_BATCH    "AEGIS-BATCH-V1"
 #define AEGIS_CHAIN_TAG_KEYSET   "AEGIS-KEYSET-V1"
 #define AEGIS_CHAIN_MAX_TXS      1000
@@ -99,8 +100,50 @@ aegis_err aegis_chain_attest_from_json(const json_t *j, aegis_chain_attest *a) A
  * (AEGIS_ERR_NOMEM) *dst is zeroed. */
 aegis_err aegis_chain_attest_copy(aegis_chain_attest *dst, const aegis_chain_attest *src) AEGIS_WUR;
 
-/* report_data for a tag and a 32-byte value. */
+/* report_data for a tag and a 32-byte value (statement bytes zero). */
 void aegis_chain_report_data(uint8_t out[static 64], const char *tag, const uint8_t value[static 32]);
+
+/*
+ * The attestation statement (chain_statement.c,
+ * docs/internals/attestation-batches.md): bytes 24..31 of report_data,
+ * between the tag (at most 24 bytes) and the value, say under which
+ * attestation policy the sequencer attested, so every quote carries it and
+ * no host can change it:
+ *   [24] version (1; 0 = no statement: records made before statements)
+ *   [25] primary backend, [26] backup backend (0 none, 1 sim, 2 tdx, 3 dstack)
+ *   [27] flags (AEGIS_CHAIN_STMT_*), [28..31] zero
+ * A batch cut with a backup attestation says so (BACKUP_ATTESTED) in the
+ * very quotes it carries: dropping the backup record leaves a primary quote
+ * that names a backup the batch no longer has, and verification fails.
+ */
+#define AEGIS_CHAIN_STMT_OFF             24
+#define AEGIS_CHAIN_STMT_VERSION         1
+#define AEGIS_CHAIN_STMT_BACKUP_REQUIRED 0x01  /* tee.require_backup */
+#define AEGIS_CHAIN_STMT_BACKUP_ATTESTED 0x02  /* the backup attested this value */
+#define AEGIS_CHAIN_STMT_PRIMARY_FAILED  0x04  /* failover: the backup attested alone */
+#define AEGIS_CHAIN_STMT_FAILOVER        0x08  /* tee.on_primary_failure = "backup" */
+#define AEGIS_CHAIN_STMT_FLAGS           0x0f
+
+typedef struct aegis_chain_statement {
+    uint8_t version;          /* 0: none */
+    char primary[16];         /* backend name, "" = none */
+    char backup[16];
+    uint8_t flags;            /* AEGIS_CHAIN_STMT_* */
+} aegis_chain_statement;
+
+/* report_data = tag || statement || value. AEGIS_ERR_INVAL: a tag longer
+ * than 24 bytes or a backend name without a code. */
+aegis_err aegis_chain_report_data_stmt(uint8_t out[static 64], const char *tag, const uint8_t value[static 32],
+                                       const aegis_chain_statement *st) AEGIS_WUR;
+/* Decode the statement bytes of rd. AEGIS_ERR_CHAIN_ATTEST: unknown
+ * version, backend code or flag, or non-zero reserved bytes. */
+aegis_err aegis_chain_statement_decode(const uint8_t rd[static 64], aegis_chain_statement *ret) AEGIS_WUR;
+/* The report_data a record must carry for tag and value: tag and value
+ * fixed, the statement taken from the record (and decoded into *st when
+ * st is not NULL). AEGIS_ERR_CHAIN_ATTEST when a's report_data binds
+ * another tag or value or its statement is malformed. */
+aegis_err aegis_chain_expect_rd(const aegis_chain_attest *a, const char *tag, const uint8_t value[static 32],
+                                uint8_t out[static 64], aegis_chain_statement *st) AEGIS_WUR;
 
 /* ---- JSON ---- */
 json_t *aegis_chain_batch_to_json(const aegis_chain_batch *b);
@@ -140,7 +183,55 @@ typedef struct aegis_chain_verify_opts {
     int64_t verify_at;        /* verification time, Unix seconds; 0 = the current time */
     const char *policy_file;  /* acceptance policy JSON; NULL = aegis_attest_policy_init defaults */
     const struct aegis_attest_policy *policy; /* optional; preferred over policy_file */
+    /* Each platform its own policy: records of the tdx / dstack backend are
+     * checked against these when set (else policy / policy_file / defaults). */
+    const struct aegis_attest_policy *tdx_policy;
+    const struct aegis_attest_policy *dstack_policy;
+    /* Attestation pair (chain_pair.c): */
+    bool require_backup;      /* every batch must carry a verified backup attestation */
+    bool require_primary;     /* refuse batches the backup attested alone (failover) */
 } aegis_chain_verify_opts;
+
+/*
+ * A verifier's attestation policy file (chain_policy.c): either one flat
+ * aegis_attest_policy JSON object (applies to every platform), or
+ *   { "require_backup": bool, "require_primary": bool,
+ *     "tdx": {policy}, "dstack": {policy}, "sim": {policy} }
+ * with every key optional; a platform without a section gets the defaults.
+ */
+typedef struct aegis_chain_policy {
+    bool require_backup, require_primary;
+    bool has_tdx, has_dstack;            /* the file had that section */
+    struct aegis_attest_policy *all;     /* flat file, or the "sim" section (owned) */
+    struct aegis_attest_policy *tdx;     /* sectioned file: its section or the defaults; flat: NULL */
+    struct aegis_attest_policy *dstack;  /* likewise */
+} aegis_chain_policy;
+/* Load path into a zeroed *ret (free with aegis_chain_policy_clear, also
+ * after a failure). AEGIS_ERR_POLICY_MALFORMED (*why names the part),
+ * AEGIS_ERR_IO, AEGIS_ERR_NOMEM. */
+aegis_err aegis_chain_policy_load_file(const char *path, aegis_chain_policy *ret, const char **why) AEGIS_WUR;
+aegis_err aegis_chain_policy_load_json(const char *json, size_t len, aegis_chain_policy *ret,
+                                       const char **why) AEGIS_WUR;
+void aegis_chain_policy_clear(aegis_chain_policy *p);
+/* Point opts at p's policies and OR in its require flags (p must outlive
+ * the use of opts). */
+void aegis_chain_policy_apply(const aegis_chain_policy *p, aegis_chain_verify_opts *opts);
+
+/*
+ * Cross-validation of a batch's attestation pair (chain_pair.c): the
+ * statement the records carry (identical report_data in both) must match
+ * the records present: a primary unless PRIMARY_FAILED, a backup exactly
+ * when BACKUP_ATTESTED, each of the backend the statement names; then the
+ * verifier's require_backup / require_primary. Records without a statement
+ * (version 0) need a primary and may lack the backup. Called by
+ * aegis_chain_verify_batch after each record verified.
+ * AEGIS_ERR_CHAIN_ATTEST_STATEMENT (records contradict their statement),
+ * AEGIS_ERR_CHAIN_ATTEST_REQUIRED (the verifier requires what the batch was
+ * not cut with), AEGIS_ERR_CHAIN_ATTEST.
+ */
+aegis_err aegis_chain_verify_pair(const aegis_chain_attest *primary, const aegis_chain_attest *backup,
+                                  const aegis_chain_verify_opts *opts, aegis_chain_statement *ret_st,
+                                  const char **why) AEGIS_WUR;
 
 /* Verify one batch against the published key set of its epoch: header
  * encoding and hash, tx hashes and Merkle root, tx count, ML-DSA-87,

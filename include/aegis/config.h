@@ -59,6 +59,8 @@ typedef struct aegis_config {
     char *tee_attest_mode;      /* "per-batch" (default) | "key-binding" */
     char *tee_configfs_root;    /* default "/sys/kernel/config/tsm/report" */
     char *tee_dstack_socket;    /* default "/var/run/dstack.sock" */
+    char *tee_on_primary_failure; /* "halt" (default) | "backup" */
+    char *tee_sim_fault_file;   /* TEST ONLY: sim primary quotes fail while it exists; "" off */
     char *tee_sim_measurement;  /* sim only: a fixed fake measurement (hex, 48 bytes), "" = computed */
 
     /* [mempool] */
@@ -84,7 +86,7 @@ typedef struct aegis_config {
     char *log_file;             /* "" = stderr */
 
     /* [phala] */
-    char *phala_network;        /* "mainnet" | "testnet" | "local"; presence of [phala] enables dstack backup */
+    char *phala_network;        /* "mainnet" | "testnet" | "local": informational (status, logs); presence of [phala] enables dstack backup */
     bool phala_enabled;         /* true when a [phala] section was given */
 
     /* [worker] */

@@ -101,6 +101,12 @@ size_t aegis_core_pending_count(aegis_core *core);
  * TEE's attestation (it failed and tee.require_backup is off). */
 bool aegis_core_is_degraded(aegis_core *core);
 uint64_t aegis_core_degraded_batches(aegis_core *core);
+/* The primary TEE failed its last attestation and has not attested since
+ * (tee.on_primary_failure: "halt" stops batches meanwhile, "backup" lets the
+ * backup attest them alone). Lock-free. */
+bool aegis_core_primary_failed(aegis_core *core);
+/* Batches the backup TEE attested alone since start (failover). */
+uint64_t aegis_core_failover_batches(aegis_core *core);
 
 /* ---- batches ---- */
 typedef struct aegis_core_batch {

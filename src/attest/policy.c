@@ -2,7 +2,8 @@
  * policy.c - the caller's acceptance rules on top of a verified quote:
  * accepted TCB statuses, measurement allow-lists (TDX MRTD/RTMR0-3, SGX
  * MRENCLAVE/MRSIGNER/ISVPRODID/min ISVSVN), debug and MRSERVICETD refusal,
- * expected report_data, and dstack app id / compose hash via the event log.
+ * expected report_data, dstack app id / compose hash via the event log, and
+ * OS images as (MRTD, RTMR0-2) tuples.
  */
 #include <string.h>
 
@@ -32,6 +33,29 @@ static bool load_list(json_t *v, size_t width, aegis_policy_list *l)
             return false;
     }
     l->n = json_array_size(v);
+    return true;
+}
+
+/* "os_image": [{"mrtd", "rtmr0", "rtmr1", "rtmr2"}, ...], every key required. */
+static bool load_os_images(json_t *v, aegis_attest_policy *p)
+{
+    size_t i;
+    json_t *o;
+    if (!json_is_array(v) || json_array_size(v) > AEGIS_POLICY_MAX_IMAGES)
+        return false;
+    json_array_foreach(v, i, o) {
+        static const char *const keys[4] = { "mrtd", "rtmr0", "rtmr1", "rtmr2" };
+        struct aegis_policy_os_image *img = &p->os_image[i];
+        if (!json_is_object(o) || json_object_size(o) != 4)
+            return false;
+        for (int k = 0; k < 4; k++) {
+            json_t *s = json_object_get(o, keys[k]);
+            uint8_t *dst = k == 0 ? img->mrtd : img->rtmr[k - 1];
+            if (!json_is_string(s) || aegis_hex_decode_exact(json_string_value(s), dst, 48) != AEGIS_OK)
+                return false;
+        }
+    }
+    p->n_os_image = json_array_size(v);
     return true;
 }
 
@@ -90,6 +114,8 @@ aegis_err aegis_attest_policy_load_json(const char *json, size_t len, aegis_atte
             ok = load_list(v, 20, &p.app_id);
         } else if (strcmp(key, "compose_hash") == 0) {
             ok = load_list(v, 32, &p.compose_hash);
+        } else if (strcmp(key, "os_image") == 0) {
+            ok = load_os_images(v, &p);
         } else {
             ok = false; /* unknown key: a typo must not silently widen the policy */
         }
@@ -140,6 +166,17 @@ static bool all_zero(const uint8_t *p, size_t n)
     return acc == 0;
 }
 
+static bool os_image_allowed(const aegis_attest_policy *p, const aegis_td_report *r)
+{
+    for (size_t i = 0; i < p->n_os_image; i++) {
+        const struct aegis_policy_os_image *img = &p->os_image[i];
+        if (memcmp(img->mrtd, r->mr_td, 48) == 0 && memcmp(img->rtmr[0], r->rtmr[0], 48) == 0 &&
+            memcmp(img->rtmr[1], r->rtmr[1], 48) == 0 && memcmp(img->rtmr[2], r->rtmr[2], 48) == 0)
+            return true;
+    }
+    return false;
+}
+
 #define REJECT(code, text)      \
     do {                        \
         if (reterr_msg)         \
@@ -173,6 +210,8 @@ aegis_err aegis_attest_policy_check(const aegis_attest_policy *p, const aegis_at
             REJECT(AEGIS_ERR_POLICY_MEASUREMENT, "ISVSVN below min_isv_svn");
         if (p->app_id.n || p->compose_hash.n)
             REJECT(AEGIS_ERR_POLICY_APP, "app_id/compose_hash need a TDX quote and event log");
+        if (p->n_os_image)
+            REJECT(AEGIS_ERR_POLICY_MEASUREMENT, "os_image needs a TDX quote");
         report_data = r->report_data;
     } else {
         const aegis_td_report *r = &q->td;
@@ -185,6 +224,8 @@ aegis_err aegis_attest_policy_check(const aegis_attest_policy *p, const aegis_at
         for (int i = 0; i < 4; i++)
             if (!in_list(&p->rtmr[i], r->rtmr[i], 48))
                 REJECT(AEGIS_ERR_POLICY_MEASUREMENT, "RTMR not allowed");
+        if (p->n_os_image && !os_image_allowed(p, r))
+            REJECT(AEGIS_ERR_POLICY_MEASUREMENT, "OS image (MRTD, RTMR0-2) not in the policy's os_image list");
         if (log) {
             aegis_err err = aegis_eventlog_check(log, r, reterr_msg);
             if (err != AEGIS_OK)

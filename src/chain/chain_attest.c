@@ -12,8 +12,10 @@
  *   - tdx / dstack: a TDX DCAP quote that verifies against the collateral
  *     (opts->collateral_cache or opts->collateral_dir) at opts->verify_at,
  *     and passes the policy (opts->policy, opts->policy_file or the
- *     defaults): TCB status accepted, measurements (MRTD, RTMR0-3) in the
- *     allow-lists, no debug TD, no unexpected MRSERVICETD;
+ *     defaults; opts->tdx_policy / opts->dstack_policy for records of that
+ *     backend: each platform its own policy): TCB status accepted,
+ *     measurements (MRTD, RTMR0-3, OS image) in the allow-lists, no debug
+ *     TD, no unexpected MRSERVICETD;
  *   - an event log carried by the record (record format 1.1; tdx/dstack
  *     only) parses, replays to exactly the quote's RTMR0-3, and its RTMR3
  *     runtime events satisfy the policy's app_id / compose_hash lists
@@ -43,9 +45,19 @@ static bool in_list(const aegis_policy_list *l, const uint8_t *v, size_t n)
     return false;
 }
 
-/* The policy to apply: preloaded, from a file, or the defaults. */
-static aegis_err load_policy(const aegis_chain_verify_opts *opts, aegis_attest_policy *pol, const char **why)
+/* The policy to apply to a record of this backend: the platform's own when
+ * the verifier gave one, else the common one (preloaded, from a file), else
+ * the defaults. */
+static aegis_err load_policy(const aegis_chain_verify_opts *opts, const char *backend, aegis_attest_policy *pol,
+                             const char **why)
 {
+    const aegis_attest_policy *own = strcmp(backend, "tdx") == 0      ? opts->tdx_policy
+                                     : strcmp(backend, "dstack") == 0 ? opts->dstack_policy
+                                                                      : NULL;
+    if (own) {
+        *pol = *own;
+        return AEGIS_OK;
+    }
     if (opts->policy) {
         *pol = *opts->policy;
         return AEGIS_OK;
@@ -75,7 +87,7 @@ static aegis_err verify_sim(const aegis_chain_attest *a, const uint8_t expect_rd
         return AEGIS_ERR_CHAIN_ATTEST;
     }
     aegis_attest_policy pol;
-    aegis_err err = load_policy(opts, &pol, why);
+    aegis_err err = load_policy(opts, a->backend, &pol, why);
     if (err)
         return err;
     if (!in_list(&pol.mrtd, meas, sizeof(meas))) {
@@ -125,7 +137,7 @@ static aegis_err verify_dcap(const aegis_chain_attest *a, const uint8_t expect_r
         goto out;
     }
     aegis_attest_policy pol;
-    if ((err = load_policy(opts, &pol, why)) != AEGIS_OK)
+    if ((err = load_policy(opts, a->backend, &pol, why)) != AEGIS_OK)
         goto out;
     pol.check_report_data = true;   /* the quote itself must bind the value */
     memcpy(pol.report_data, expect_rd, 64);

@@ -137,36 +137,33 @@ aegis_err aegis_chain_verify_batch(const aegis_chain_batch *b, const aegis_keyse
 
     /* Attestation: per-batch binds the batch hash; key-binding binds the key
      * set hash (the key set's own attestation), batches inheriting trust
-     * through their signatures. */
-    uint8_t rd[64];
+     * through their signatures. Each record present is verified against its
+     * platform's policy, then the pair against the statement its quotes
+     * carry (chain_pair.c). */
+    uint8_t rd[64], kh[32];
     const aegis_chain_attest *atts[2] = { &b->primary, &b->backup };
-    if (!b->primary.backend[0]) {
-        *why = "batch carries no primary attestation";
-        return AEGIS_ERR_CHAIN_ATTEST;
-    }
+    aegis_keyset_pub_hash(kh, pub);
     for (int i = 0; i < 2; i++) {
         const aegis_chain_attest *a = atts[i];
         if (!a->backend[0])
             continue;
-        if (strcmp(a->mode, "per-batch") == 0) {
-            aegis_chain_report_data(rd, AEGIS_CHAIN_TAG_BATCH, b->hash);
-        } else if (strcmp(a->mode, "key-binding") == 0) {
-            uint8_t kh[32];
-            aegis_keyset_pub_hash(kh, pub);
-            aegis_chain_report_data(rd, AEGIS_CHAIN_TAG_KEYSET, kh);
-        } else {
+        bool per_batch = strcmp(a->mode, "per-batch") == 0;
+        if (!per_batch && strcmp(a->mode, "key-binding") != 0) {
             *why = "unknown attestation mode";
+            return AEGIS_ERR_CHAIN_ATTEST;
+        }
+        if (aegis_chain_expect_rd(a, per_batch ? AEGIS_CHAIN_TAG_BATCH : AEGIS_CHAIN_TAG_KEYSET,
+                                  per_batch ? b->hash : kh, rd, NULL) != AEGIS_OK) {
+            *why = "attestation report_data does not bind the expected value";
             return AEGIS_ERR_CHAIN_ATTEST;
         }
         err = aegis_chain_verify_attest(a, rd, opts, why);
         if (err)
             return err;
     }
-    /* Cross-validation: both attestations must bind the same value. */
-    if (b->backup.backend[0] && !aegis_ct_eq(b->primary.report_data, b->backup.report_data, 64)) {
-        *why = "primary and backup attestations bind different values";
-        return AEGIS_ERR_CHAIN_ATTEST;
-    }
+    err = aegis_chain_verify_pair(&b->primary, &b->backup, opts, NULL, why);
+    if (err)
+        return err;
     /* Key-binding: the batch must carry the very attestation published with
      * its key set, when the caller has it. */
     if (keyset_att && keyset_att->backend[0] && strcmp(b->primary.mode, "key-binding") == 0 &&

@@ -56,6 +56,7 @@ static void usage(FILE *f)
     fprintf(f,
         "Usage: aegis verify --rpc URL (--all | --from N --to M) [--allow-sim] [--require-slh]\n"
         "                    [--collateral P] [--at SECONDS] [--policy FILE] [--quorum K]\n"
+        "                    [--require-backup] [--require-primary]\n"
         "       aegis verify FILE [--keyset FILE] [--allow-sim] [--require-slh]\n\n"
         "Verify published batches offline: header hash, Merkle root, every signature\n"
         "against the attested key set of the batch's epoch, the SLH-DSA signature or\n"
@@ -70,11 +71,18 @@ static void usage(FILE *f)
         "  --require-slh    fail batches not yet covered by SLH-DSA (signature or seal)\n"
         "  --collateral P   Intel DCAP collateral (JSON file or directory) for tdx/dstack quotes\n"
         "  --at SECONDS     verify quotes at this Unix time (default: now)\n"
-        "  --policy FILE    attestation policy JSON (measurements, TCB statuses, dstack app_id /\n"
-        "                   compose_hash; docs/internals/attestation.md)\n"
+        "  --policy FILE    attestation policy JSON: one policy for every platform, or one per\n"
+        "                   platform {\"tdx\": {..}, \"dstack\": {..}, \"require_backup\": true}\n"
+        "                   (measurements, OS images, TCB statuses, dstack app_id / compose_hash;\n"
+        "                   docs/internals/attestation-batches.md)\n"
+        "  --require-backup   fail batches without a verified backup (e.g. dstack) attestation\n"
+        "  --require-primary  fail batches the backup TEE attested alone (primary failover)\n"
         "  --quorum K       a cluster's batches: require K co-attestations by distinct workers,\n"
         "                   each a valid attestation (under --policy / --allow-sim) binding the\n"
         "                   worker, the number and the hash (docs/internals/cluster.md)\n"
+        "Each batch's quotes state the attestation policy it was cut under (primary and\n"
+        "backup backends, backup attested or not, failover); the records present must be\n"
+        "exactly those, so a removed backup attestation fails.\n"
         "Primary and backup attestations must both verify and bind the same value. An\n"
         "attestation carrying a dstack event log must replay to its quote's RTMR0-3; its\n"
         "app id and compose hash are checked against the policy and printed.\n"
@@ -206,6 +214,22 @@ static void app_suffix(const aegis_chain_batch *b, char *out, size_t cap)
     }
 }
 
+/* What an accepted batch's attestation pair says beyond "ok": a batch cut
+ * without its backup, or attested by the backup alone. */
+static const char *pair_note(const aegis_chain_batch *b)
+{
+    aegis_chain_statement st;
+    aegis_chain_verify_opts lax = { 0 };
+    const char *why = NULL;
+    if (aegis_chain_verify_pair(&b->primary, &b->backup, &lax, &st, &why) != AEGIS_OK || st.version == 0)
+        return "";
+    if (st.flags & AEGIS_CHAIN_STMT_PRIMARY_FAILED)
+        return " [failover: attested by the backup TEE alone]";
+    if (st.backup[0] && !(st.flags & AEGIS_CHAIN_STMT_BACKUP_ATTESTED))
+        return " [degraded: cut without its backup attestation]";
+    return "";
+}
+
 static void print_line(uint64_t number, const uint8_t *hash, const char *result)
 {
     char h[67] = "?";
@@ -289,9 +313,10 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
     }
     sealed = b.sig_slh || (b.has_seal && seal);
     ok = true;
-    char apps[512], okline[600];
+    char apps[512], okline[700];
     app_suffix(&b, apps, sizeof(apps));
-    snprintf(okline, sizeof(okline), "%s%s", sealed ? "ok" : "ok (no SLH-DSA signature or seal yet)", apps);
+    snprintf(okline, sizeof(okline), "%s%s%s", sealed ? "ok" : "ok (no SLH-DSA signature or seal yet)",
+             pair_note(&b), apps);
     print_line(number, b.hash, okline);
     goto out;
 fail:
@@ -428,7 +453,7 @@ static int verify_main(int argc, char **argv)
         if (strcmp(argv[i], "--rpc") == 0 || strncmp(argv[i], "--rpc=", 6) == 0)
             has_rpc = true;
     const char *url = aegis_cli_rpc_url(&argc, argv);
-    const char *file = NULL, *keyset = NULL;
+    const char *file = NULL, *keyset = NULL, *policy_path = NULL;
     bool all = false, has_from = false, has_to = false;
     uint64_t from = 0, to = 0, at = 0;
     vctx *v = aegis_calloc(1, sizeof(*v));
@@ -442,6 +467,10 @@ static int verify_main(int argc, char **argv)
             v->opts.allow_sim = true;
         } else if (strcmp(a, "--require-slh") == 0) {
             v->opts.require_slh = true;
+        } else if (strcmp(a, "--require-backup") == 0) {
+            v->opts.require_backup = true;
+        } else if (strcmp(a, "--require-primary") == 0) {
+            v->opts.require_primary = true;
         } else if (strcmp(a, "--from") == 0 && val && aegis_cli_parse_u64(val, &from) == 0) {
             has_from = true;
             i++;
@@ -458,7 +487,7 @@ static int verify_main(int argc, char **argv)
             v->opts.verify_at = (int64_t)at;
             i++;
         } else if (strcmp(a, "--policy") == 0 && val) {
-            v->opts.policy_file = val;
+            policy_path = val;
             i++;
         } else if (strcmp(a, "--quorum") == 0 && val && aegis_cli_parse_u64(val, &v->quorum) == 0 &&
                    v->quorum >= 1 && v->quorum <= 10) {
@@ -472,6 +501,20 @@ static int verify_main(int argc, char **argv)
         }
     }
     int rc = 2;
+    aegis_chain_policy pol;
+    memset(&pol, 0, sizeof(pol));
+    if (policy_path) {
+        const char *why = NULL;
+        aegis_err err = aegis_chain_policy_load_file(policy_path, &pol, &why);
+        if (err) {
+            fprintf(stderr, "aegis verify: %s: %s (%s)\n", policy_path, why ? why : aegis_strerror(err),
+                    aegis_err_name(err));
+            aegis_chain_policy_clear(&pol);
+            aegis_free(v);
+            return 2;
+        }
+        aegis_chain_policy_apply(&pol, &v->opts);
+    }
     if (file && (all || has_from || has_to || has_rpc)) {
         fprintf(stderr, "aegis verify: give either FILE or --rpc with --all / --from --to\n");
     } else if (file) {
@@ -486,6 +529,7 @@ static int verify_main(int argc, char **argv)
     }
     vctx_clear(v);
     aegis_free(v);
+    aegis_chain_policy_clear(&pol);
     return rc;
 }
 

@@ -164,7 +164,11 @@ aegis_err aegis_client_keyset_load(const json_t *j, bool allow_sim, aegis_client
         goto fail;
     }
     uint8_t rd[64];
-    aegis_chain_report_data(rd, AEGIS_CHAIN_TAG_KEYSET, k.hash);
+    /* tag and key set hash fixed; the attestation statement is the record's */
+    if (aegis_chain_expect_rd(&k.att, AEGIS_CHAIN_TAG_KEYSET, k.hash, rd, NULL) != AEGIS_OK) {
+        *why = "key set attestation does not bind this key set";
+        goto fail;
+    }
     aegis_chain_verify_opts opts = { .allow_sim = allow_sim };
     err = aegis_chain_verify_attest(&k.att, rd, &opts, why);
     if (err)

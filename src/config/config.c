@@ -303,6 +303,10 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         FAIL("tee", "backup", "must differ from tee.primary (only sim may back up sim)");
     if (c->tee_require_backup && (!c->tee_backup || !c->tee_backup[0]))
         FAIL("tee", "require_backup", "is true but no tee.backup is configured");
+    if (eq(c->tee_on_primary_failure, "backup") && (!c->tee_backup || !c->tee_backup[0]))
+        FAIL("tee", "on_primary_failure", "is \"backup\" but no tee.backup is configured");
+    if (c->tee_sim_fault_file && c->tee_sim_fault_file[0] && !eq(c->tee_primary, "sim"))
+        FAIL("tee", "sim_fault_file", "is a test-only knob of the sim backend: needs tee.primary = \"sim\"");
     if (eq(c->mode, "asset") && !c->enable_asset_protection)
         FAIL("intelligence", "mode", "\"asset\" needs enable_asset_protection = true");
     if (eq(c->mode, "migration") && !c->enable_migration)
@@ -387,6 +391,15 @@ size_t aegis_config_warnings(const aegis_config *cfg, const char **out, size_t m
         WARN("storage.backend is \"memory\": the envelope log is lost on exit");
     if (cfg->phala_enabled && eq(cfg->tee_backup, "dstack") && !cfg->tee_require_backup)
         WARN("[phala] present: dstack is the TEE backup; a failing backup only degrades health");
+    if (eq(cfg->tee_primary, "dstack") && (!cfg->tee_backup || !cfg->tee_backup[0]))
+        WARN("DEPRECATED: tee.primary = \"dstack\" with no tee.backup is the legacy Phala-only mode; "
+             "batches carry one dstack attestation and nothing cross-validates it. Run a tdx primary "
+             "with backup = \"dstack\" (docs/internals/attestation-batches.md)");
+    if (cfg->tee_sim_fault_file && cfg->tee_sim_fault_file[0])
+        WARN("TEST ONLY: tee.sim_fault_file is set: primary quotes fail while that file exists");
+    if (eq(cfg->tee_on_primary_failure, "backup") && eq(cfg->tee_attest_mode, "key-binding"))
+        WARN("tee.on_primary_failure = \"backup\" has no effect on batches in key-binding mode: they "
+             "reuse the key set's quotes, and key sets always need the primary");
 #undef WARN
     return n;
 }

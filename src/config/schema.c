@@ -112,6 +112,15 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "configfs-tsm report directory (tdx backend).", OFF(tee_configfs_root), NULL },
     { "tee", "dstack_socket", AEGIS__CFG_STR, "/var/run/dstack.sock", 1, STRMAX, NULL,
       "dstack guest-agent socket (dstack backend).", OFF(tee_dstack_socket), NULL },
+    { "tee", "on_primary_failure", AEGIS__CFG_STR, "halt", 1, 16, "halt|backup",
+      "When the primary TEE fails to attest a batch while running: halt (no batch until it attests "
+      "again; /healthz 503) or backup (the backup TEE attests batches alone, marked in their quotes; "
+      "/healthz 206). Key sets always need the primary.",
+      OFF(tee_on_primary_failure), NULL },
+    { "tee", "sim_fault_file", AEGIS__CFG_STR, "", 0, STRMAX, NULL,
+      "TEST ONLY (sim primary): while this file exists every primary quote fails, to exercise "
+      "on_primary_failure. \"\" = off; logged as a warning when set.",
+      OFF(tee_sim_fault_file), NULL },
     { "tee", "sim_measurement", AEGIS__CFG_STR, "", 0, 96, NULL,
       "sim backend only (INSECURE, tests): a fixed fake measurement, 96 hex digits; \"\" = computed.",
       OFF(tee_sim_measurement), NULL },
@@ -165,7 +174,9 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
 
     /* [phala] (spec) */
     { "phala", "network", AEGIS__CFG_STR, "mainnet", 1, 16, "mainnet|testnet|local",
-      "Phala network. Present [phala] section: run on Phala Cloud, dstack as TEE backup.",
+      "Phala network the deployment runs on. Informational: reported in the start-up log and "
+      "aegis_status; it selects nothing (the dstack agent at tee.dstack_socket is the network's "
+      "interface). A present [phala] section makes dstack the TEE backup.",
       OFF(phala_network), NULL },
 
     /* [worker] (spec) */
@@ -294,7 +305,12 @@ const char *const aegis__cfg_rules[] = {
     "`worker.enclave_type = \"SIM\"` requires `tee.primary = \"sim\"`; `\"SGX\"` cannot be attested "
     "by the `tdx` or `dstack` backends. `\"TDX\"` or `\"SGX\"` with `tee.primary = \"sim\"` is allowed "
     "(development) and reported as a warning.",
-    "`tee.backup` must differ from `tee.primary`; `tee.require_backup = true` needs a `tee.backup`.",
+    "`tee.backup` must differ from `tee.primary`; `tee.require_backup = true` and "
+    "`tee.on_primary_failure = \"backup\"` need a `tee.backup`; `tee.sim_fault_file` needs "
+    "`tee.primary = \"sim\"`.",
+    "Warnings (logged at start and printed by `--check-config`): `tee.primary = \"dstack\"` with no "
+    "`tee.backup` is the spec's legacy Phala-only mode, deprecated; `tee.sim_fault_file` set; "
+    "`on_primary_failure = \"backup\"` in key-binding mode (batches reuse the key-set quotes).",
     "`intelligence.mode = \"asset\"` needs `enable_asset_protection = true`; `mode = \"migration\"` "
     "needs `enable_migration = true`.",
     "`quantum.signature_algorithms` lists each algorithm once (`SLH-DSA-256s` and "

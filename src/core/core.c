@@ -106,8 +106,11 @@ size_t aegis__core_tee_options(const char *name, const aegis_config *cfg, const 
 static aegis_err open_tee(aegis_core *core, const aegis_config *cfg, const char *data_dir,
                           const char **detail)
 {
-    aegis_tee_option opts[2];
+    aegis_tee_option opts[3];
     size_t n = aegis__core_tee_options(cfg->tee_primary, cfg, data_dir, opts);
+    /* TEST ONLY: the sim primary's fault injection (tee.sim_fault_file) */
+    if (strcmp(cfg->tee_primary, "sim") == 0 && cfg->tee_sim_fault_file && cfg->tee_sim_fault_file[0])
+        opts[n++] = (aegis_tee_option){ "fault_file", cfg->tee_sim_fault_file };
     aegis_err err = aegis_tee_open(cfg->tee_primary, opts, n, &core->tee);
     if (err) {
         *detail = err == AEGIS_ERR_NOT_FOUND ? "tee.primary names a backend not built in"
@@ -329,6 +332,8 @@ aegis_err aegis_core_status(aegis_core *core, char **ret_json)
                                                  : json_null());
         json_object_set_new(j, "tee_backup", json_string(core->backup ? aegis_tee_name(core->backup) : ""));
         json_object_set_new(j, "degraded_batches", json_integer((json_int_t)core->degraded_batches));
+        json_object_set_new(j, "tee_primary_failed", json_boolean(aegis_core_primary_failed(core)));
+        json_object_set_new(j, "failover_batches", json_integer((json_int_t)aegis_core_failover_batches(core)));
     }
     pthread_mutex_unlock(&core->lock);
     return dump_json(j, ret_json);

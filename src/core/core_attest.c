@@ -6,11 +6,33 @@
 #include "core_attest.h"
 #include "core_int.h"
 
+/* The statement every quote of this core carries (aegis/chain.h): which
+ * backends, under which policy, and what happened to this value. */
+static void statement(const aegis_core *core, uint8_t flags, aegis_chain_statement *st)
+{
+    memset(st, 0, sizeof(*st));
+    st->version = AEGIS_CHAIN_STMT_VERSION;
+    snprintf(st->primary, sizeof(st->primary), "%s", aegis_tee_name(core->tee));
+    if (core->backup)
+        snprintf(st->backup, sizeof(st->backup), "%s", aegis_tee_name(core->backup));
+    st->flags = flags;
+    if (core->backup && core->require_backup)
+        st->flags |= AEGIS_CHAIN_STMT_BACKUP_REQUIRED;
+    if (core->backup && core->failover)
+        st->flags |= AEGIS_CHAIN_STMT_FAILOVER;
+}
+
+/* st NULL: no statement (checkpoint records). */
 static aegis_err attest_with(aegis_tee *tee, const char *tag, const uint8_t value[static 32],
-                             aegis_chain_attest *out)
+                             const aegis_chain_statement *st, aegis_chain_attest *out)
 {
     memset(out, 0, sizeof(*out));
-    aegis_chain_report_data(out->report_data, tag, value);
+    if (st) {
+        if (aegis_chain_report_data_stmt(out->report_data, tag, value, st) != AEGIS_OK)
+            return AEGIS_ERR_CORE_ATTEST;
+    } else {
+        aegis_chain_report_data(out->report_data, tag, value);
+    }
     aegis_err err = aegis_tee_quote_eventlog(tee, out->report_data, &out->quote, &out->quote_len, &out->event_log,
                                              &out->event_log_len);
     if (err) {
@@ -24,10 +46,21 @@ static aegis_err attest_with(aegis_tee *tee, const char *tag, const uint8_t valu
     return AEGIS_OK;
 }
 
+static void note_primary(aegis_core *core, bool failed)
+{
+    __atomic_store_n(&core->primary_failed, failed, __ATOMIC_RELAXED);
+}
+
+/* Checkpoint records carry one attestation and no statement: the primary's,
+ * or under failover the backup's (its record names its backend). */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],
                              aegis_chain_attest *out)
 {
-    return attest_with(core->tee, tag, value, out);
+    aegis_err err = attest_with(core->tee, tag, value, NULL, out);
+    note_primary(core, err != AEGIS_OK);
+    if (err && core->failover && core->backup)
+        err = attest_with(core->backup, tag, value, NULL, out);
+    return err;
 }
 
 aegis_err aegis__core_attest_open_backup(aegis_core *core, const aegis_config *cfg,
@@ -37,9 +70,11 @@ aegis_err aegis__core_attest_open_backup(aegis_core *core, const aegis_config *c
     aegis_err err = AEGIS_OK;
     char dir[4096];
     core->require_backup = cfg->tee_require_backup;
+    core->failover = cfg->tee_on_primary_failure && strcmp(cfg->tee_on_primary_failure, "backup") == 0;
     if (!cfg->tee_backup || !cfg->tee_backup[0]) {
-        if (core->require_backup) {
-            d = "tee.require_backup is set but no tee.backup is configured";
+        if (core->require_backup || core->failover) {
+            d = core->failover ? "tee.on_primary_failure = \"backup\" but no tee.backup is configured"
+                               : "tee.require_backup is set but no tee.backup is configured";
             err = AEGIS_ERR_INVAL;
         }
         goto out;
@@ -67,20 +102,48 @@ out:
     return err;
 }
 
+/*
+ * The pair, and the statement both quotes carry:
+ *   both attest            -> BACKUP_ATTESTED in both;
+ *   backup fails, optional -> the primary is asked again with a statement
+ *                             that names no backup attestation (degraded);
+ *   primary fails          -> halt (fail), or with tee.on_primary_failure =
+ *                             "backup" on a batch, the backup attests alone
+ *                             with PRIMARY_FAILED (failover).
+ * A quote is asked for at most three times; the usual path asks twice.
+ * Key-set attestations never fail over: a key set is trusted through the
+ * primary's measurement, and starting or rotating keys without it waits.
+ */
 aegis_err aegis__core_attest_pair(aegis_core *core, const char *tag, const uint8_t value[static 32],
                                   aegis_chain_attest *primary, aegis_chain_attest *backup)
 {
+    aegis_chain_statement st;
     memset(backup, 0, sizeof(*backup));
-    aegis_err err = attest_with(core->tee, tag, value, primary);
-    if (err || !core->backup)
+    statement(core, core->backup ? AEGIS_CHAIN_STMT_BACKUP_ATTESTED : 0, &st);
+    aegis_err err = attest_with(core->tee, tag, value, &st, primary);
+    note_primary(core, err != AEGIS_OK);
+    if (err) {
+        if (!core->failover || !core->backup || strcmp(tag, AEGIS_CHAIN_TAG_BATCH) != 0)
+            return err;
+        statement(core, AEGIS_CHAIN_STMT_BACKUP_ATTESTED | AEGIS_CHAIN_STMT_PRIMARY_FAILED, &st);
+        err = attest_with(core->backup, tag, value, &st, backup);
+        if (err == AEGIS_OK)
+            __atomic_add_fetch(&core->failover_batches, 1, __ATOMIC_RELAXED);
         return err;
-    err = attest_with(core->backup, tag, value, backup);
+    }
+    if (!core->backup)
+        return AEGIS_OK;
+    err = attest_with(core->backup, tag, value, &st, backup);
     if (err == AEGIS_OK)
         return AEGIS_OK;
-    if (core->require_backup) {
-        aegis_chain_attest_clear(primary);
+    aegis_chain_attest_clear(primary);
+    if (core->require_backup)
         return AEGIS_ERR_CORE_ATTEST;
-    }
+    statement(core, 0, &st);
+    err = attest_with(core->tee, tag, value, &st, primary);
+    note_primary(core, err != AEGIS_OK);
+    if (err)
+        return err;
     __atomic_add_fetch(&core->degraded_batches, 1, __ATOMIC_RELAXED);
     return AEGIS_OK;
 }
@@ -93,4 +156,14 @@ bool aegis_core_is_degraded(aegis_core *core)
 uint64_t aegis_core_degraded_batches(aegis_core *core)
 {
     return __atomic_load_n(&core->degraded_batches, __ATOMIC_RELAXED);
+}
+
+bool aegis_core_primary_failed(aegis_core *core)
+{
+    return __atomic_load_n(&core->primary_failed, __ATOMIC_RELAXED);
+}
+
+uint64_t aegis_core_failover_batches(aegis_core *core)
+{
+    return __atomic_load_n(&core->failover_batches, __ATOMIC_RELAXED);
 }

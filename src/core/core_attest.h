@@ -15,7 +15,8 @@
 
 /*
  * Open the backup TEE named by cfg->tee_backup ("" = none) into core->backup
- * and copy cfg->tee_require_backup. Options given to the backend: data_dir
+ * and copy cfg->tee_require_backup and cfg->tee_on_primary_failure (both
+ * need a backup: AEGIS_ERR_INVAL without one). Options given to the backend: data_dir
  * (a "backup-tee" subdirectory of data_dir, so a sim backup never shares the
  * primary's secret), configfs_root and socket from the config. Opening does
  * not contact the TEE (dstack connects per call), so an error here is a
@@ -28,11 +29,17 @@ aegis_err aegis__core_attest_open_backup(aegis_core *core, const aegis_config *c
 /*
  * Attest with the primary into *primary and, when a backup is open, the same
  * report_data with the backup into *backup (left empty, backend "", when
- * there is no backup). A failing primary fails. A failing backup: with
- * require_backup the call fails (AEGIS_ERR_CORE_ATTEST, nothing produced);
- * otherwise *backup stays empty, core->degraded_batches is incremented and
- * AEGIS_OK is returned (the batch is produced, degraded). Call with the
- * core's lock held (the cut path). On failure both outputs are empty.
+ * there is no backup). Both quotes carry the attestation statement
+ * (aegis/chain.h): backends, policy flags, and what happened to this value.
+ * A failing backup: with require_backup the call fails (AEGIS_ERR_CORE_ATTEST,
+ * nothing produced); otherwise the primary is asked again with a statement
+ * that names no backup attestation, *backup stays empty,
+ * core->degraded_batches is incremented and AEGIS_OK is returned (degraded).
+ * A failing primary (core->primary_failed set until it attests again): the
+ * call fails (halt), unless core->failover and tag is the batch tag: then
+ * the backup attests alone (PRIMARY_FAILED) into *backup, *primary stays
+ * empty, core->failover_batches is incremented. Call with the core's lock
+ * held (the cut path). On failure both outputs are empty.
  */
 aegis_err aegis__core_attest_pair(aegis_core *core, const char *tag, const uint8_t value[static 32],
                                   aegis_chain_attest *primary, aegis_chain_attest *backup) AEGIS_WUR;

@@ -77,6 +77,9 @@ struct aegis_core {
     aegis_tee *backup;           /* redundant TEE (dstack), or NULL (core_attest.c) */
     bool require_backup;         /* a failing backup fails the cut instead of degrading */
     uint64_t degraded_batches;   /* batches produced without the backup attestation */
+    bool failover;               /* tee.on_primary_failure = "backup" */
+    bool primary_failed;         /* the primary's last attestation failed (atomic) */
+    uint64_t failover_batches;   /* batches the backup attested alone (atomic) */
 
     aegis_tx_config txcfg;
     aegis_mempool *mp;

@@ -56,6 +56,9 @@ void aegisd_pipeline_closing(struct aegisd *d);
 /* Add "core" and "last_batch" to an aegis_status result. */
 void aegisd_pipeline_status(struct aegisd *d, json_t *out);
 
+/* tee_health.c: the config warnings aegisd logs at start; to_stderr prints
+ * them instead ("aegisd: warning: ...", for --check-config). */
+void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr);
 /* proc.c: CPUs online (at least 1). */
 long aegisd_online_cpus(void);
 /* check_files.c: read every file the config names (key files as keys,

@@ -267,6 +267,7 @@ int main(int argc, char **argv)
     }
     if (a.check) {
         aegis_config_print(&d.cfg, stdout);
+        aegisd_config_warnings(&d.cfg, true);
         fprintf(stderr, "aegisd: %s: config OK\n", a.config);
         aegis_config_clear(&d.cfg);
         return 0;
@@ -283,16 +284,11 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     raise_nofile(d.cfg.rpc_max_connections + 256);
 
-    AEGIS_LOGI("daemon", "starting", "version=%s node_id=%s data_dir=%s store=%s tee=%s%s", AEGIS_VERSION,
+    AEGIS_LOGI("daemon", "starting", "version=%s node_id=%s data_dir=%s store=%s tee=%s%s%s%s", AEGIS_VERSION,
                d.cfg.node_id, d.cfg.data_dir, d.cfg.storage_backend, d.cfg.tee_primary,
-               d.cfg.tee_primary && strcmp(d.cfg.tee_primary, "sim") == 0 ? " insecure=true" : "");
-    if (d.cfg.tee_primary && strcmp(d.cfg.tee_primary, "sim") == 0)
-        AEGIS_LOGW("tee", "SIMULATED TEE: no hardware protection, keys and plaintext are NOT protected; "
-                          "attestations are marked insecure and refused by verifiers without --allow-sim", NULL);
-    const char *warnings[16];
-    size_t n_warn = aegis_config_warnings(&d.cfg, warnings, AEGIS_ARRAY_LEN(warnings));
-    for (size_t i = 0; i < n_warn && i < AEGIS_ARRAY_LEN(warnings); i++)
-        AEGIS_LOGW("config", warnings[i], NULL);
+               d.cfg.tee_primary && strcmp(d.cfg.tee_primary, "sim") == 0 ? " insecure=true" : "",
+               d.cfg.phala_enabled ? " phala_network=" : "", d.cfg.phala_enabled ? d.cfg.phala_network : "");
+    aegisd_config_warnings(&d.cfg, false);
     if (open_store(&d) != 0)
         goto out;
     AEGIS_LOGI("store", "opened", "backend=%s schema=%d", aegis_store_backend_name(d.store),

@@ -137,6 +137,7 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
 {
     aegis_core_batch *b = NULL;
     aegis_err err = aegis_core_cut_batch(p->core, aegis_wall_ms(), force, &b);
+    aegisd_pipeline_tee_health(p, !err && b);
     if (err || !b) {
         if (err && err != AEGIS_ERR_CORE_CUT_PENDING)
             AEGIS_LOGE(MOD, "cut failed", "err=%s", aegis_err_name(err));
@@ -176,9 +177,6 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
     pthread_mutex_unlock(&p->lock);
     persist_migrations(p);
     (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
-    if (aegis_core_is_degraded(p->core))
-        (void)aegis_rpc_health_set(p->d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
-                                   "batches produced without the backup TEE attestation");
     char hex[65];
     aegis_hex_encode(hex, b->hash, 32);
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s", (unsigned long long)b->number, b->n, hex);
@@ -674,6 +672,8 @@ rpc:
         err = aegisd_pipeline_register_assets(p);
     if (!err)
         err = aegis_rpc_add_metrics_source(d->rpc, metrics_cb, p);
+    if (!err)
+        err = aegisd_pipeline_tee_register(p);
     if (err) {
         *detail = "cannot register pipeline methods";
         goto fail;

@@ -215,6 +215,7 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     /* the cut record's timestamp, never this machine's clock */
     aegis_core_batch *b = NULL;
     aegis_err err = aegis_core_cut_batch(p->core, ts, true, &b);
+    aegisd_pipeline_tee_health(p, !err && b);
     if (err || !b) {
         if (err)
             AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));

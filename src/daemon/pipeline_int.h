@@ -55,6 +55,10 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+    /* the thread that cuts (cutter, or the cluster's applier; tee_health.c):
+     * what the TEE health and log last said */
+    bool primary_failed_seen, backup_failing;
+    uint64_t degraded_seen;
     uint64_t corrupted;        /* envelopes whose bytes do not match their hash */
     bool store_bad;            /* /healthz "store" is not OK (atomic) */
     aegis_err restore_err;     /* why a persisted batch was refused at restore */
@@ -138,6 +142,11 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
 bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number);
 aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p);
 
+/* tee_health.c: /healthz "tee" and "tee_backup" (and their log lines)
+ * after a cut attempt; cut: a batch was produced */
+void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut);
+/* ... and the metrics aegis_batches_failover_total, aegis_tee_primary_failed */
+aegis_err aegisd_pipeline_tee_register(struct aegisd_pipeline *p);
 /* pipeline.c: seal what is pending (force: also a partial window) and
  * persist it; true when a seal was made. Takes seal_mu. */
 bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force);

@@ -52,9 +52,13 @@ struct sim_ctx {
     EVP_PKEY *quote_key;
     bool locked;
     char secret_path[4096];
+    /* TEST ONLY: while this file exists every quote fails (AEGIS_ERR_IO),
+     * as a primary TEE failing while the sequencer runs. "" = off. */
+    char fault_file[4096];
 };
 
-static const char *const sim_known_opts[] = { "data_dir", "config_text", "binary", "measurement", NULL };
+static const char *const sim_known_opts[] = { "data_dir", "config_text", "binary", "measurement", "fault_file",
+                                              NULL };
 
 /* Read or create the secret file. */
 static aegis_err load_secret(struct sim_ctx *c, const char *dir)
@@ -198,7 +202,10 @@ static aegis_err sim_init(void *ctx, const aegis_tee_option *opts, size_t n)
     const char *dir = aegis__tee_option(opts, n, "data_dir");
     const char *config = aegis__tee_option(opts, n, "config_text");
     const char *binary = aegis__tee_option(opts, n, "binary");
+    const char *fault = aegis__tee_option(opts, n, "fault_file");
     if (!dir || !*dir)
+        return AEGIS_ERR_INVAL;
+    if (fault && snprintf(c->fault_file, sizeof(c->fault_file), "%s", fault) >= (int)sizeof(c->fault_file))
         return AEGIS_ERR_INVAL;
     /* best effort: keep the secret out of swap */
     c->locked = mlock(c, sizeof(*c)) == 0;
@@ -263,6 +270,8 @@ static aegis_err sim_quote(void *ctx, const uint8_t report_data[static AEGIS_TEE
                            uint8_t **ret, size_t *ret_len)
 {
     const struct sim_ctx *c = ctx;
+    if (c->fault_file[0] && access(c->fault_file, F_OK) == 0)
+        return AEGIS_ERR_IO;   /* TEST ONLY fault injection (fault_file) */
     aegis_err err = AEGIS_ERR_CRYPTO_BACKEND;
     EVP_MD_CTX *md = NULL;
     ECDSA_SIG *sig = NULL;
@@ -303,6 +312,8 @@ static void sim_info(void *ctx, aegis_tee_info_fn fn, void *arg)
     fn(arg, "warning", "SIMULATED TEE - NO HARDWARE PROTECTION: keys and quotes are only as safe as "
                        "the secret file; never use in production");
     fn(arg, "secret_file", c->secret_path);
+    if (c->fault_file[0])
+        fn(arg, "fault_injection", "TEST ONLY: quotes fail while fault_file exists");
     aegis_hex_encode(hex, c->measurement, AEGIS_TEE_MEASUREMENT_BYTES);
     fn(arg, "measurement", hex);
     aegis_hex_encode(hex, c->quote_pk, 65);

@@ -166,6 +166,11 @@ static int wait_exit(pid_t pid, int timeout_ms)
 
 bool daemon_start(struct daemon *d)
 {
+    return daemon_start_min(d, 200);
+}
+
+bool daemon_start_min(struct daemon *d, int worst)
+{
     char bin[512], port[64];
     snprintf(port, sizeof(port), "127.0.0.1:%d", d->port);
     const char *args[8] = { "--listen", port, "--data-dir", d->data_dir, NULL, NULL, NULL };
@@ -189,7 +194,7 @@ bool daemon_start(struct daemon *d)
         if (aegis_http_get(url, 1000, &r) == AEGIS_OK) {
             int status = r.status;
             aegis_http_response_clear(&r);
-            if (status == 200)
+            if (status >= 200 && status <= worst)
                 return true;
         }
         sleep_ms(10);
@@ -298,4 +303,21 @@ json_t *rpc_call(const struct daemon *d, const char *method, const char *params_
         return NULL;
     }
     return reply;
+}
+
+int healthz_get(const struct daemon *d, char *buf, size_t cap)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "%s/healthz", d->url);
+    aegis_http_response r = { 0 };
+    if (aegis_http_get(url, 5000, &r) != AEGIS_OK)
+        return -1;
+    int status = r.status;
+    if (cap) {
+        size_t n = r.len < cap - 1 ? r.len : cap - 1;
+        memcpy(buf, r.body, n);
+        buf[n] = 0;
+    }
+    aegis_http_response_clear(&r);
+    return status;
 }

@@ -34,6 +34,11 @@ void daemon_init(struct daemon *d, const char *toml);
  * terminated list). Returns true when /healthz answered 200 within 15 s;
  * false if the process exited or never became healthy. */
 bool daemon_start(struct daemon *d);
+/* Same, accepting any /healthz status from 200 up to worst (206: a node
+ * that starts degraded). */
+bool daemon_start_min(struct daemon *d, int worst);
+/* GET /healthz: the HTTP status, the body into buf (may be truncated). */
+int healthz_get(const struct daemon *d, char *buf, size_t cap);
 /* Send sig and wait (up to 20 s) for the exit; returns the exit status
  * (0-255), 128+signal if killed, -1 on timeout (then SIGKILLed). */
 int daemon_stop(struct daemon *d, int sig);

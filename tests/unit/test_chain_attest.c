@@ -3,7 +3,9 @@
  * primary/backup cross-validation: sim (allowed, refused, pinned by policy,
  * lying record), real TDX and dstack quotes through DCAP with collateral
  * (time windows, policy), pairs binding different values, whole batches with
- * primary + backup, and the core's backup path (degraded / required).
+ * primary + backup, and the core's backup path (degraded / required); the
+ * attestation statement in report_data (codec; a removed backup or primary
+ * record fails; degraded, failover and halt; key-binding; old records).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -342,6 +344,228 @@ static void test_core_backup_and_batches(void **state)
     aegis_free(core);
 }
 
+
+static aegis_err verify_b(const aegis_chain_batch *b, aegis_keyset *ks, const aegis_chain_verify_opts *o)
+{
+    const char *why = NULL;
+    return aegis_chain_verify_batch(b, aegis_keyset_public(ks), NULL, NULL, NULL, o, &why);
+}
+
+/* Swap a record out of the batch (owned by the caller afterwards). */
+static aegis_chain_attest take(aegis_chain_attest *a)
+{
+    aegis_chain_attest t = *a;
+    memset(a, 0, sizeof(*a));
+    return t;
+}
+
+static void test_statement_codec(void **state)
+{
+    (void)state;
+    uint8_t v[32], rd[64];
+    memset(v, 0x5a, sizeof(v));
+    aegis_chain_statement st = { .version = 1, .primary = "tdx", .backup = "dstack",
+                                 .flags = AEGIS_CHAIN_STMT_BACKUP_ATTESTED | AEGIS_CHAIN_STMT_FAILOVER };
+    assert_int_equal(aegis_chain_report_data_stmt(rd, AEGIS_CHAIN_TAG_BATCH, v, &st), AEGIS_OK);
+    static const uint8_t want[8] = { 1, 2, 3, 0x0a, 0, 0, 0, 0 };
+    assert_memory_equal(rd + 24, want, 8);
+    assert_memory_equal(rd, AEGIS_CHAIN_TAG_BATCH, strlen(AEGIS_CHAIN_TAG_BATCH));
+    assert_memory_equal(rd + 32, v, 32);
+    aegis_chain_statement back;
+    assert_int_equal(aegis_chain_statement_decode(rd, &back), AEGIS_OK);
+    assert_int_equal(back.version, 1);
+    assert_string_equal(back.primary, "tdx");
+    assert_string_equal(back.backup, "dstack");
+    assert_int_equal(back.flags, st.flags);
+    /* the expected value of a record: tag and value fixed, statement its own */
+    aegis_chain_attest a = { .backend = "tdx" };
+    memcpy(a.report_data, rd, 64);
+    uint8_t out[64];
+    assert_int_equal(aegis_chain_expect_rd(&a, AEGIS_CHAIN_TAG_BATCH, v, out, &back), AEGIS_OK);
+    assert_memory_equal(out, rd, 64);
+    assert_int_equal(aegis_chain_expect_rd(&a, AEGIS_CHAIN_TAG_KEYSET, v, out, NULL), AEGIS_ERR_CHAIN_ATTEST);
+    v[0] ^= 1;
+    assert_int_equal(aegis_chain_expect_rd(&a, AEGIS_CHAIN_TAG_BATCH, v, out, NULL), AEGIS_ERR_CHAIN_ATTEST);
+    /* malformed statements: version, backend code, flags, reserved bytes,
+     * a backup flag with no backup, bytes after a zero version */
+    static const uint8_t bad[][8] = {
+        { 2, 2, 3, 2, 0, 0, 0, 0 }, { 1, 0, 3, 2, 0, 0, 0, 0 }, { 1, 9, 3, 2, 0, 0, 0, 0 },
+        { 1, 2, 7, 2, 0, 0, 0, 0 }, { 1, 2, 3, 0x12, 0, 0, 0, 0 }, { 1, 2, 3, 2, 0, 0, 1, 0 },
+        { 1, 2, 0, 2, 0, 0, 0, 0 }, { 0, 2, 0, 0, 0, 0, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memcpy(rd + 24, bad[i], 8);
+        assert_int_equal(aegis_chain_statement_decode(rd, &back), AEGIS_ERR_CHAIN_ATTEST);
+    }
+    /* names without a code, a tag too long for the layout */
+    st.backup[0] = 'x';
+    assert_int_equal(aegis_chain_report_data_stmt(rd, AEGIS_CHAIN_TAG_BATCH, v, &st), AEGIS_ERR_INVAL);
+    st.backup[0] = 'd';
+    assert_int_equal(aegis_chain_report_data_stmt(rd, "AEGIS-A-TAG-LONGER-THAN-24", v, &st), AEGIS_ERR_INVAL);
+}
+
+/*
+ * The statement end to end on signed batches from the core's pair: a batch
+ * cut with its backup fails once the backup record is removed (the
+ * primary's quote says it was there); a degraded batch passes unless the
+ * verifier requires the backup; a failover batch (the primary failing at
+ * run time, sim fault injection) passes unless the verifier requires the
+ * primary; halt refuses to produce one; key-binding batches carry it too.
+ */
+static void test_statement_on_batches(void **state)
+{
+    (void)state;
+    char fault[128];
+    snprintf(fault, sizeof(fault), "%s/primary.fault", g_dir2);
+    aegis_tee_option po[] = { { "data_dir", g_dir2 }, { "fault_file", fault } };
+    aegis_core *core = aegis_calloc(1, sizeof(*core));
+    assert_int_equal(aegis_tee_open("sim", po, 2, &core->tee), AEGIS_OK);
+    aegis_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.tee_primary = "sim";
+    cfg.tee_backup = "sim";
+    const char *d = NULL;
+    assert_int_equal(aegis__core_attest_open_backup(core, &cfg, g_dir2, &d), AEGIS_OK);
+
+    aegis_keyset *ks = NULL;
+    assert_int_equal(aegis_keyset_generate(1, &ks), AEGIS_OK);
+    uint8_t raw[] = { 0xc0, 9, 8, 7 };
+    aegis_chain_batch b;
+    make_batch(ks, &b, raw, sizeof(raw));
+    aegis_chain_verify_opts opts = { .allow_sim = true };
+    aegis_chain_verify_opts req_b = { .allow_sim = true, .require_backup = true };
+    aegis_chain_verify_opts req_p = { .allow_sim = true, .require_primary = true };
+    aegis_chain_statement st;
+    const char *why = NULL;
+
+    /* 1. both attest: the statement names both and says the backup attested */
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, b.hash, &b.primary, &b.backup), AEGIS_OK);
+    assert_int_equal(aegis_chain_statement_decode(b.primary.report_data, &st), AEGIS_OK);
+    assert_int_equal(st.version, 1);
+    assert_string_equal(st.primary, "sim");
+    assert_string_equal(st.backup, "sim");
+    assert_int_equal(st.flags, AEGIS_CHAIN_STMT_BACKUP_ATTESTED);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+    assert_int_equal(verify_b(&b, ks, &req_b), AEGIS_OK);
+    assert_int_equal(verify_b(&b, ks, &req_p), AEGIS_OK);
+    /* the backup removed: fails whatever the verifier requires */
+    aegis_chain_attest saved_backup = take(&b.backup);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_ERR_CHAIN_ATTEST_STATEMENT);
+    assert_int_equal(aegis_chain_verify_batch(&b, aegis_keyset_public(ks), NULL, NULL, NULL, &opts, &why),
+                     AEGIS_ERR_CHAIN_ATTEST_STATEMENT);
+    assert_non_null(strstr(why, "missing"));
+    /* the primary removed instead */
+    b.backup = saved_backup;
+    aegis_chain_attest saved_primary = take(&b.primary);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_ERR_CHAIN_ATTEST_STATEMENT);
+    b.primary = saved_primary;
+    /* a record relabelled to another backend than its quote names */
+    snprintf(b.primary.backend, sizeof(b.primary.backend), "dstack");
+    assert_int_not_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+    snprintf(b.primary.backend, sizeof(b.primary.backend), "sim");
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+
+    /* 2. failover: the primary fails at run time, tee.on_primary_failure = backup */
+    core->failover = true;
+    FILE *f = fopen(fault, "w");
+    assert_non_null(f);
+    fclose(f);
+    aegis_chain_attest old_primary = take(&b.primary), old_backup = take(&b.backup);
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, b.hash, &b.primary, &b.backup), AEGIS_OK);
+    assert_true(aegis_core_primary_failed(core));
+    assert_int_equal(aegis_core_failover_batches(core), 1);
+    assert_string_equal(b.primary.backend, "");
+    assert_string_equal(b.backup.backend, "sim");
+    assert_int_equal(aegis_chain_statement_decode(b.backup.report_data, &st), AEGIS_OK);
+    assert_int_equal(st.flags, AEGIS_CHAIN_STMT_BACKUP_ATTESTED | AEGIS_CHAIN_STMT_PRIMARY_FAILED |
+                                   AEGIS_CHAIN_STMT_FAILOVER);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+    assert_int_equal(verify_b(&b, ks, &req_b), AEGIS_OK);
+    assert_int_equal(verify_b(&b, ks, &req_p), AEGIS_ERR_CHAIN_ATTEST_REQUIRED);
+    /* a primary record added back (from the normal cut): binds another statement */
+    b.primary = old_primary;
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_ERR_CHAIN_ATTEST);
+    old_primary = take(&b.primary);
+    /* key sets never fail over: start and rotation wait for the primary */
+    aegis_chain_attest kp, kb;
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_KEYSET, b.hash, &kp, &kb), AEGIS_ERR_CORE_ATTEST);
+    assert_string_equal(kp.backend, "");
+    assert_string_equal(kb.backend, "");
+    assert_int_equal(aegis_core_failover_batches(core), 1);
+    /* halt: the same failure produces nothing */
+    core->failover = false;
+    aegis_chain_batch_clear(&b);
+    make_batch(ks, &b, raw, sizeof(raw));
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, b.hash, &b.primary, &b.backup),
+                     AEGIS_ERR_CORE_ATTEST);
+    assert_string_equal(b.primary.backend, "");
+    assert_string_equal(b.backup.backend, "");
+    assert_true(aegis_core_primary_failed(core));
+    /* the primary recovers: pairs again, the failure state clears */
+    unlink(fault);
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, b.hash, &b.primary, &b.backup), AEGIS_OK);
+    assert_false(aegis_core_primary_failed(core));
+    assert_string_equal(b.backup.backend, "sim");
+    assert_int_equal(verify_b(&b, ks, &req_b), AEGIS_OK);
+    aegis_chain_attest_clear(&old_primary);
+    aegis_chain_attest_clear(&old_backup);
+
+    /* 3. degraded: a backup that fails (dstack, no agent): the primary is
+     * asked again with a statement naming no backup attestation */
+    aegis_tee_free(core->backup);
+    core->backup = NULL;
+    cfg.tee_backup = "dstack";
+    cfg.tee_dstack_socket = "/nonexistent/dstack.sock";
+    assert_int_equal(aegis__core_attest_open_backup(core, &cfg, g_dir2, &d), AEGIS_OK);
+    saved_backup = take(&b.backup);
+    aegis_chain_attest_clear(&b.primary);
+    uint64_t degraded = aegis_core_degraded_batches(core);
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_BATCH, b.hash, &b.primary, &b.backup), AEGIS_OK);
+    assert_int_equal(aegis_core_degraded_batches(core), degraded + 1);
+    assert_int_equal(aegis_chain_statement_decode(b.primary.report_data, &st), AEGIS_OK);
+    assert_string_equal(st.backup, "dstack");
+    assert_int_equal(st.flags, 0);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+    assert_int_equal(aegis_chain_verify_batch(&b, aegis_keyset_public(ks), NULL, NULL, NULL, &req_b, &why),
+                     AEGIS_ERR_CHAIN_ATTEST_REQUIRED);
+    assert_non_null(strstr(why, "degraded"));
+    /* a backup record pasted in (from the sim pair): the quotes disagree */
+    b.backup = saved_backup;
+    assert_int_not_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+    aegis_chain_attest_clear(&b.backup);
+
+    /* 4. records from before statements (all eight bytes zero) still verify,
+     * on the primary alone, unless the verifier requires the backup */
+    aegis_chain_attest_clear(&b.primary);
+    uint8_t rd[64];
+    aegis_chain_report_data(rd, AEGIS_CHAIN_TAG_BATCH, b.hash);
+    sim_attest(core->tee, rd, &b.primary);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_OK);
+    assert_int_equal(verify_b(&b, ks, &req_b), AEGIS_ERR_CHAIN_ATTEST_REQUIRED);
+
+    /* 5. key-binding: batches carry the key set's pair; removing the backup
+     * from one fails like a per-batch batch */
+    aegis_tee_free(core->backup);
+    core->backup = NULL;
+    cfg.tee_backup = "sim";
+    assert_int_equal(aegis__core_attest_open_backup(core, &cfg, g_dir2, &d), AEGIS_OK);
+    aegis_chain_attest_clear(&b.primary);
+    uint8_t kh[32];
+    aegis_keyset_pub_hash(kh, aegis_keyset_public(ks));
+    assert_int_equal(aegis__core_attest_pair(core, AEGIS_CHAIN_TAG_KEYSET, kh, &b.primary, &b.backup), AEGIS_OK);
+    assert_string_equal(b.primary.mode, "key-binding");
+    assert_int_equal(verify_b(&b, ks, &req_b), AEGIS_OK);
+    saved_backup = take(&b.backup);
+    assert_int_equal(verify_b(&b, ks, &opts), AEGIS_ERR_CHAIN_ATTEST_STATEMENT);
+    aegis_chain_attest_clear(&saved_backup);
+
+    aegis_chain_batch_clear(&b);
+    aegis_keyset_free(ks);
+    aegis_tee_free(core->backup);
+    aegis_tee_free(core->tee);
+    aegis_free(core);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +573,8 @@ int main(void)
         cmocka_unit_test(test_dcap_tdx_and_dstack),
         cmocka_unit_test(test_pairs),
         cmocka_unit_test(test_core_backup_and_batches),
+        cmocka_unit_test(test_statement_codec),
+        cmocka_unit_test(test_statement_on_batches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

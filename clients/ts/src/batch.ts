@@ -10,7 +10,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { equal, fromHex, readBe64, utf8 } from './bytes.js';
 import { AegisError } from './errors.js';
 import { merkleVerify } from './merkle.js';
-import { parseAttestation, reportData, verifyAttestation, type KeySet, type VerifyOptions } from './keyset.js';
+import { expectedReportData, parseAttestation, verifyAttestation, type KeySet, type VerifyOptions } from './keyset.js';
 import type { TxStatus } from './receipt.js';
 import { txHash as rawTxHash } from './tx.js';
 
@@ -47,9 +47,11 @@ export async function verifyInclusion(b: any, ks: KeySet, st: TxStatus, txHash: 
   if (!ml_dsa87.verify(fromHex(b?.signatures?.['ml-dsa-87'], 4627, 'ML-DSA-87 signature'), hash, ks.mldsa87,
                        { context: BATCH_CTX }))
     fail('AEGIS_ERR_CHAIN_SIG_MLDSA', 'ML-DSA-87 batch signature does not verify');
-  const prim = parseAttestation(b?.attestation?.primary);
-  if (prim.mode === 'per-batch') await verifyAttestation(prim, reportData('AEGIS-BATCH-V1', hash), opts);
-  else if (prim.mode === 'key-binding') await verifyAttestation(prim, reportData('AEGIS-KEYSET-V1', ks.hash), opts);
+  // the primary, or under failover (the primary TEE failed) the backup alone
+  const prim = parseAttestation(b?.attestation?.primary ?? b?.attestation?.backup);
+  if (prim.mode === 'per-batch') await verifyAttestation(prim, expectedReportData(prim, 'AEGIS-BATCH-V1', hash), opts);
+  else if (prim.mode === 'key-binding')
+    await verifyAttestation(prim, expectedReportData(prim, 'AEGIS-KEYSET-V1', ks.hash), opts);
   else fail('AEGIS_ERR_CHAIN_ATTEST', 'unknown attestation mode');
   if (st.batch !== h.number || !st.txRoot || !equal(st.txRoot, h.txRoot))
     fail('AEGIS_ERR_CHAIN_TX_ROOT', "status's batch number or tx_root differs from the signed header");

@@ -62,6 +62,22 @@ export function reportData(tag: string, value: Uint8Array): Uint8Array {
   return concat(t, value);
 }
 
+/**
+ * The report data a record must carry for tag and value: bytes 24..31 are the
+ * attestation statement the sequencer attested under (docs/internals/
+ * attestation-batches.md): all zero, or version 1, backend codes 1..3 / 0..3,
+ * flags <= 0x0f, zero reserved bytes. Taken from the record; the quote binds it.
+ */
+export function expectedReportData(a: Attestation, tag: string, value: Uint8Array): Uint8Array {
+  const want = reportData(tag, value);
+  const s = a.reportData.subarray(24, 32);
+  const none = s.every((x) => x === 0);
+  const v1 = s[0] === 1 && s[1] >= 1 && s[1] <= 3 && s[2] <= 3 && s[3] <= 0x0f && s.subarray(4).every((x) => x === 0);
+  if (!none && !v1) throw new AegisError('AEGIS_ERR_CHAIN_ATTEST', 'attestation statement malformed');
+  want.set(s, 24);
+  return want;
+}
+
 export function parseAttestation(j: any): Attestation {
   if (!j || typeof j !== 'object' || typeof j.backend !== 'string' || typeof j.mode !== 'string')
     throw new AegisError('AEGIS_ERR_CHAIN_FORMAT', 'attestation record fields');
@@ -139,7 +155,7 @@ export async function loadKeySet(j: any, opts: VerifyOptions = {}): Promise<KeyS
   same(sg.eth_address, k.ethAddress, 'signing.eth_address');
   if (k.attestation.mode !== 'key-binding')
     throw new AegisError('AEGIS_ERR_CHAIN_ATTEST', 'key set attestation is not in key-binding mode');
-  await verifyAttestation(k.attestation, reportData('AEGIS-KEYSET-V1', k.hash), opts);
+  await verifyAttestation(k.attestation, expectedReportData(k.attestation, 'AEGIS-KEYSET-V1', k.hash), opts);
   return k;
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "aegis/cli.h"
+#include "aegis/client.h"
 #include "aegis/crypto.h"
 #include "aegis/tx.h"
 #include "aegis/util.h"
@@ -367,8 +368,8 @@ static int chain_publish(int argc, char **argv)
             l.from);
     for (; posted < max; next++, posted++) {
         json_t *b = NULL, *params = json_pack("[I]", (json_int_t)next);
-        aegis_cli_rpc_err e;
-        int crc = aegis_cli_call(rpc_url, "aegis_getBatch", params, 30000, &b, &e);
+        aegis_client_rpc_err e;
+        int crc = aegis_client_call(rpc_url, "aegis_getBatch", params, 30000, &b, &e);
         json_decref(params);
         if (crc == 1 && strcmp(e.name, "AEGIS_ERR_NOT_FOUND") == 0)
             break; /* aegisd has no such batch yet */

@@ -28,3 +28,5 @@ export FOUNDRY_GAS_LIMIT=16777216
 forge test --enable-tx-gas-limit --summary "$@"
 # the same contracts in real transactions on anvil (Osaka, cap enforced by the node)
 node tools/anvil-e2e.js "$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+# aegisd (sim) under load, `aegis chain publish` to those contracts, emergency on chain
+node tools/publish-e2e.js "$bin" "$PWD/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"

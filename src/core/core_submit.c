@@ -321,7 +321,10 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
         if (!(out[i] = receipt_text(&r[i], epoch, leaves[i], &rs)))
             goto fail;
     }
-    err = AEGIS_OK;
+    /* durable in the sealed mark before any of them is acknowledged */
+    err = aegis__core_mark_receipts(core, r, n);
+    if (err)
+        goto fail;
     *ret_json = out;
     out = NULL;
 fail:

@@ -365,6 +365,18 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
     return err;
 }
 
+/* After a restart from a snapshot the old batches are indexed in the
+ * background: a receipt not found yet may be in one of them. */
+static bool receipt_index_loading(struct aegisd_pipeline *p, const char **detail)
+{
+    pthread_mutex_lock(&p->lock);
+    bool loading = p->indexing;
+    pthread_mutex_unlock(&p->lock);
+    if (loading)
+        *detail = "the receipt index is loading after a restart: retry in a few seconds";
+    return loading;
+}
+
 static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
@@ -390,6 +402,11 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         aegis_err err = aegis_store_env_get(p->d->store, id, &env);
         if (err)
             return err;
+        if (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail)) {
+            aegis_free((void *)env.data);
+            aegis_free((void *)env.reason);
+            return AEGIS_ERR_NOT_READY;
+        }
         const char *st = aegis_env_status_name(env.status);
         if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
             st = "pending";   /* logged, decision in flight */
@@ -403,6 +420,8 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_json_hex(h, 32));
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }
+    if (receipt_index_loading(p, detail))
+        return AEGIS_ERR_NOT_READY;
     *ret = json_pack("{s:s, s:o}", "status", "unknown", "hash", aegis_json_hex(h, 32));
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }

@@ -65,7 +65,7 @@ typedef struct lg {
     double rate;              /* 0: as fast as possible */
     bool allow_sim, preseal;
     uint64_t last_ack_ns;     /* when the latest acknowledgement arrived */
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     uint64_t chain_id;
     lg_sender *snd;
     struct lg_addr *by_addr;  /* sender addresses, sorted */
@@ -155,9 +155,9 @@ static aegis_err make_envelope(lg *g, uint64_t j, char **ret_hex, uint8_t hash[3
     aegis_err err = aegis_tx_build(&p, s->sk, &raw, &raw_len);
     if (!err) {
         aegis_keccak256(hash, raw, raw_len);
-        err = aegis_cli_seal(&g->ks, raw, raw_len, &env, &env_len);
+        err = aegis_client_seal(&g->ks, raw, raw_len, &env, &env_len);
     }
-    if (!err && !(*ret_hex = aegis_cli_hex(env, env_len)))
+    if (!err && !(*ret_hex = aegis_client_hex(env, env_len)))
         err = AEGIS_ERR_NOMEM;
     aegis_free(raw);
     aegis_free(env);
@@ -177,16 +177,16 @@ static void job_failed(lg *g, uint64_t j, const char *why)
 /* Check a receipt; the ML-DSA signature only once per signed root. */
 static bool receipt_ok(lg *g, const json_t *res, const uint8_t hash[32], uint8_t last_root[32], bool *have_root)
 {
-    aegis_cli_receipt r;
+    aegis_client_receipt r;
     const char *why = NULL;
-    if (aegis_cli_receipt_parse(res, &r, &why) != AEGIS_OK || !aegis_ct_eq(r.tx_hash, hash, 32))
+    if (aegis_client_receipt_parse(res, &r, &why) != AEGIS_OK || !aegis_ct_eq(r.tx_hash, hash, 32))
         return false;
     if (*have_root && aegis_ct_eq(r.root, last_root, 32)) {
         /* Same signed root: the hash and path still must lead to it. */
         return aegis_batch_merkle_verify(r.receipt_hash, r.index, r.count, (const uint8_t (*)[32])r.path,
                                          r.path_len, r.root) == AEGIS_OK;
     }
-    if (aegis_cli_receipt_verify(&r, &g->ks.pub, NULL, 0, hash, &why) != AEGIS_OK)
+    if (aegis_client_receipt_verify(&r, &g->ks.pub, NULL, 0, hash, &why) != AEGIS_OK)
         return false;
     memcpy(last_root, r.root, 32);
     *have_root = true;
@@ -218,8 +218,8 @@ static void send_job(lg *g, uint64_t j, uint8_t last_root[32], bool *have_root)
     uint64_t start = aegis_now_ns(), backoff = 20;
     for (;;) {
         json_t *res = NULL;
-        aegis_cli_rpc_err e;
-        int rc = aegis_cli_call(g->url, "aegis_sendEncryptedTransaction", params, 30000, &res, &e);
+        aegis_client_rpc_err e;
+        int rc = aegis_client_call(g->url, "aegis_sendEncryptedTransaction", params, 30000, &res, &e);
         if (rc == 0) {
             uint64_t lat = (aegis_now_ns() - start) / 1000;
             bool ok = receipt_ok(g, res, hash, last_root, have_root);
@@ -479,9 +479,9 @@ static void *follower(void *arg)
 {
     lg *g = arg;
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     uint64_t after = 0;
-    if (aegis_cli_call(g->url, "aegis_status", NULL, 10000, &res, &e) == 0) {
+    if (aegis_client_call(g->url, "aegis_status", NULL, 10000, &res, &e) == 0) {
         json_int_t lb = json_integer_value(json_object_get(res, "last_batch"));
         after = lb > 0 ? (uint64_t)lb : 0;
     }
@@ -489,7 +489,7 @@ static void *follower(void *arg)
     while (!__atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
         json_t *params = json_pack("[I, i]", (json_int_t)after, 500);
         res = NULL;
-        int rc = aegis_cli_call(g->url, "aegis_waitBatch", params, 10000, &res, &e);
+        int rc = aegis_client_call(g->url, "aegis_waitBatch", params, 10000, &res, &e);
         json_decref(params);
         if (rc != 0) {
             sleep_ns(200000000ull);
@@ -568,8 +568,8 @@ static int setup(lg *g)
     if (aegis_cli_keyset_fetch(PROG, g->url, 0, g->allow_sim, &g->ks, NULL) != 0)
         return 1;
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
-    if (aegis_cli_call(g->url, "eth_chainId", NULL, 10000, &res, &e) != 0) {
+    aegis_client_rpc_err e;
+    if (aegis_client_call(g->url, "eth_chainId", NULL, 10000, &res, &e) != 0) {
         aegis_cli_print_rpc_err(PROG, "eth_chainId", &e);
         return 1;
     }
@@ -611,7 +611,7 @@ static void teardown(lg *g)
         aegis_free(g->jobs[j].body);
     aegis_free(g->jobs);
     aegis_free(g->lat_us);
-    aegis_cli_keyset_clear(&g->ks);
+    aegis_client_keyset_clear(&g->ks);
     pthread_mutex_destroy(&g->lock);
 }
 

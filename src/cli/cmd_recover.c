@@ -120,8 +120,8 @@ static int add_remote(struct found *f, const char *url)
 {
     for (uint64_t from = f->base;; from += 100) {
         json_t *res = NULL;
-        aegis_cli_rpc_err e;
-        if (aegis_cli_call(url, "aegis_getBatches", json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99)),
+        aegis_client_rpc_err e;
+        if (aegis_client_call(url, "aegis_getBatches", json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99)),
                            60000, &res, &e) != 0) {
             aegis_cli_print_rpc_err(PROG, "aegis_getBatches", &e);
             return -1;

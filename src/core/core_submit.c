@@ -8,6 +8,7 @@
  * inside the opened handle, wiped on every path.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -237,6 +238,12 @@ struct receipt_sig {
 /* One signed receipt as compact JSON text (aegis_free), written directly
  * rather than through jansson: the 9 KB signature is encoded once per group
  * and copied into each receipt. Integers print as jansson prints them. */
+static const char *u64_text(char out[24], uint64_t v)
+{
+    snprintf(out, 24, v <= AEGIS_JSON_MAX_SAFE ? "%llu" : "\"%llu\"", (unsigned long long)v);
+    return out;
+}
+
 static char *receipt_text(const aegis_core_receipt *r, uint64_t epoch, const uint8_t leaf[32],
                           const struct receipt_sig *rs)
 {
@@ -248,12 +255,14 @@ static char *receipt_text(const aegis_core_receipt *r, uint64_t epoch, const uin
     aegis_hex_encode(rh, rs->root, 32);
     aegis_buf b;
     aegis_buf_init(&b, 4096 + rs->path_len * 72 + strlen(rs->sig_hex));
+    /* u64s: JSON integers up to 2^53 - 1, decimal strings above (aegis/json.h) */
+    char nonce[24], seq[24], id[24], ep[24];
     aegis_err err = aegis_buf_printf(&b,
-        "{\"envelope_hash\":\"0x%s\",\"tx_hash\":\"0x%s\",\"sender\":\"0x%s\",\"nonce\":%lld,"
-        "\"seq\":%lld,\"envelope_id\":%lld,\"receipt_hash\":\"0x%s\",\"key_epoch\":%lld,"
+        "{\"envelope_hash\":\"0x%s\",\"tx_hash\":\"0x%s\",\"sender\":\"0x%s\",\"nonce\":%s,"
+        "\"seq\":%s,\"envelope_id\":%s,\"receipt_hash\":\"0x%s\",\"key_epoch\":%s,"
         "\"status\":\"pending\",\"signature\":{\"root\":\"0x%s\",\"index\":%zu,\"count\":%zu,\"path\":[",
-        eh, th, snd, (long long)r->nonce, (long long)r->seq, (long long)r->envelope_id, lh, (long long)epoch,
-        rh, rs->index, rs->count);
+        eh, th, snd, u64_text(nonce, r->nonce), u64_text(seq, r->seq), u64_text(id, r->envelope_id), lh,
+        u64_text(ep, epoch), rh, rs->index, rs->count);
     for (size_t k = 0; !err && k < rs->path_len; k++) {
         aegis_hex_encode(ph, rs->path[k], 32);
         err = aegis_buf_printf(&b, "%s\"0x%s\"", k ? "," : "", ph);

@@ -48,11 +48,11 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
 {
     struct aegisd_pipeline *p = call->ctx;
     json_t *e = json_array_get(params, 0);
-    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(e))
+    uint64_t epoch = 0;   /* an integer, or a decimal string (docs/internals/rpc.md "Numbers") */
+    if (!json_is_array(params) || json_array_size(params) != 1 || !aegis_json_u64(e, UINT64_MAX, &epoch))
         return bad_params(detail, "params must be [epoch]");
     char *s = NULL;
-    aegis_err err = json_integer_value(e) < 1 ? AEGIS_ERR_NOT_FOUND
-                                              : aegis_core_key_info_epoch(p->core, (uint64_t)json_integer_value(e), &s);
+    aegis_err err = epoch < 1 ? AEGIS_ERR_NOT_FOUND : aegis_core_key_info_epoch(p->core, epoch, &s);
     if (!err)
         err = json_text(s, ret);
     aegis_free(s);
@@ -243,8 +243,9 @@ static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t 
     uint64_t number = 0;
     if (!json_is_array(params) || json_array_size(params) != 1)
         return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
-    if (json_is_integer(a) && json_integer_value(a) > 0) {
-        number = (uint64_t)json_integer_value(a);
+    if ((json_is_integer(a) || (json_is_string(a) && strncmp(json_string_value(a), "0x", 2) != 0)) &&
+        aegis_json_u64(a, UINT64_MAX, &number) && number > 0) {
+        /* a number, or its decimal string */
     } else if (json_is_string(a)) {
         uint8_t h[32];
         if (aegis_hex_decode_exact(json_string_value(a), h, 32))

@@ -46,6 +46,7 @@ struct item {
 struct rejection {
     uint64_t id;
     const char *reason;        /* static text from the core */
+    struct item *it;           /* answered once the rejection is recorded */
 };
 
 struct queue {
@@ -165,6 +166,11 @@ static void record_rejections(aegis_ingest *ig, const struct rejection *r, size_
     if (!done)
         lost = n;
     aegis_free(done);
+    /* Answer only now: a client that reads aegis_getReceipt after its
+     * refusal must find "rejected", never the log's "pending". */
+    for (size_t i = 0; i < n; i++)
+        if (r[i].it)
+            complete(ig, r[i].it, NULL);
     if (lost) {
         pthread_mutex_lock(&ig->mu);
         ig->st.unrecorded += lost;
@@ -267,9 +273,17 @@ static void *writer_main(void *arg)
         aegis_free(rej);
         pthread_mutex_lock(&ig->mu);
     }
-    ig->writer_gone = true;
+    ig->writer_gone = true;   /* from now on the core thread records its own */
+    struct rejection *left = ig->rej;
+    size_t n_left = ig->n_rej;
+    ig->rej = NULL;
+    ig->n_rej = ig->cap_rej = 0;
     pthread_cond_signal(&ig->cv_core);
     pthread_mutex_unlock(&ig->mu);
+    /* handed over between the last turn and the exit: recorded and answered */
+    if (n_left)
+        record_rejections(ig, left, n_left);
+    aegis_free(left);
     return NULL;
 }
 
@@ -345,8 +359,7 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
                     : AEGIS_ERR_NOMEM;
         if (it->err) {
             it->detail = reason ? reason : aegis_strerror(it->err);
-            rej[n_rej++] = (struct rejection){ it->id, it->detail };
-            complete(ig, it, NULL);
+            rej[n_rej++] = (struct rejection){ it->id, it->detail, it };
             continue;
         }
         if (sg->n == 0)

@@ -367,8 +367,10 @@ static void *sealer_main(void *arg)
             (void)aegisd_pipeline_persist_registry(p, NULL);
             aegisd_pipeline_store_probe(p, false);
         }
-        bool force = false;
-        if (aegisd_cadence_seal(&cad, aegis_now_ns(), &force) && (aegisd_pipeline_seal(p, force) || force))
+        /* a key rotation under way waits for the seal window to close:
+         * seal it now, whatever the cadence */
+        bool force = !p->cl && aegis_core_rotation_due(p->core, aegis_wall_ms());
+        if ((force || aegisd_cadence_seal(&cad, aegis_now_ns(), &force)) && (aegisd_pipeline_seal(p, force) || force))
             cad.last_seal_ns = aegis_now_ns();
         pthread_mutex_lock(&p->lock);
     }

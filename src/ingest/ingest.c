@@ -273,9 +273,17 @@ static void *writer_main(void *arg)
         aegis_free(rej);
         pthread_mutex_lock(&ig->mu);
     }
-    ig->writer_gone = true;
+    ig->writer_gone = true;   /* from now on the core thread records its own */
+    struct rejection *left = ig->rej;
+    size_t n_left = ig->n_rej;
+    ig->rej = NULL;
+    ig->n_rej = ig->cap_rej = 0;
     pthread_cond_signal(&ig->cv_core);
     pthread_mutex_unlock(&ig->mu);
+    /* handed over between the last turn and the exit: recorded and answered */
+    if (n_left)
+        record_rejections(ig, left, n_left);
+    aegis_free(left);
     return NULL;
 }
 

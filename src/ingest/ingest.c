@@ -341,7 +341,8 @@ static void open_one(void *arg, size_t i)
 /* Admit a group in log order: first every envelope is opened (decrypted,
  * decoded, sender recovered) on the opener threads, then admitted one by
  * one on this thread, so the outcome is the same whatever the thread count.
- * The admitted join the signer, the rejected are completed at once. */
+ * The admitted join the signer, the rejected are answered once their
+ * rejection is recorded (record_rejections). */
 static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group, size_t n,
                         struct rejection *rej, struct item **slots)
 {

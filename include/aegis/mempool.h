@@ -222,6 +222,13 @@ aegis_err aegis_mempool_mark_included(aegis_mempool *mp, const uint8_t sender[20
 aegis_err aegis_mempool_set_sender_nonce(aegis_mempool *mp, const uint8_t sender[20], uint64_t next,
                                          struct aegis_mempool_txlist *out) AEGIS_WUR;
 
+/* Every sender whose next nonce is known (from inclusions or
+ * set_sender_nonce), in table order: fn(ctx, sender, next). The nonce
+ * state a restart snapshot carries (src/core/core_snapshot.c). Returns how
+ * many were visited. */
+typedef void (*aegis_mempool_nonce_fn)(void *ctx, const uint8_t sender[20], uint64_t next);
+size_t aegis_mempool_each_sender_nonce(const aegis_mempool *mp, aegis_mempool_nonce_fn fn, void *ctx);
+
 /* Remove every record with expires_ms <= now_ms, appended to *out in
  * (expires_ms, envelope_id, tx hash) order. AEGIS_ERR_NOMEM. */
 aegis_err aegis_mempool_expire(aegis_mempool *mp, uint64_t now_ms,

@@ -76,6 +76,17 @@ int aegis_store_schema_version(const aegis_store *st);
  * "degraded"). Resets to AEGIS_OK on the next successful write. */
 aegis_err aegis_store_health(const aegis_store *st);
 
+/* A structural integrity check of the whole store (sqlite: PRAGMA
+ * quick_check, which reads every page). Open runs it itself on a file of
+ * up to AEGIS_STORE_QUICK_CHECK_AT_OPEN bytes (refusing a damaged one with
+ * AEGIS_ERR_STORE_CORRUPT); on a larger one it would cost seconds at
+ * start, so open leaves it to this call, which the caller runs off the
+ * start path. AEGIS_OK when it already ran or found nothing;
+ * AEGIS_ERR_STORE_CORRUPT when the file is damaged. Thread-safe (its own
+ * connection). */
+#define AEGIS_STORE_QUICK_CHECK_AT_OPEN (256ull << 20)
+aegis_err aegis_store_quick_check(aegis_store *st) AEGIS_WUR;
+
 /* (added) Limits enforced by every backend: AEGIS_ERR_TOO_BIG past them. */
 #define AEGIS_STORE_MAX_VALUE    (64u << 20)  /* envelope / record / meta blob */
 #define AEGIS_STORE_MAX_REASON   1024         /* rejection reason, bytes */
@@ -118,6 +129,10 @@ aegis_err aegis_store_env_find(aegis_store *st, const uint8_t hash[static 32], u
 typedef int (*aegis_store_env_cb)(void *arg, const aegis_store_env *env);
 aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
                                 aegis_store_env_cb cb, void *arg) AEGIS_WUR;
+/* The same walk over the envelopes whose status is "pending" only (the
+ * restart's replay: an index finds them without reading the others). */
+aegis_err aegis_store_env_range_pending(aegis_store *st, uint64_t from, uint64_t to,
+                                        aegis_store_env_cb cb, void *arg) AEGIS_WUR;
 /* Set status (and reason for REJECTED) of several envelopes in one durable
  * write. REJECTED also drops the envelope's bytes: the row keeps its id,
  * hash, time and reason, and reads back with len 0. */
@@ -146,6 +161,9 @@ aegis_err aegis_store_range(aegis_store *st, const char *coll, uint64_t from, ui
                             aegis_store_rec_cb cb, void *arg) AEGIS_WUR;
 
 /* ---- small metadata (string key -> blob) ---- */
+/* Meta key: "1" once the operator accepted lost acknowledged envelopes
+ * (aegis recover --accept-lost-envelopes); aegisd clears it at start. */
+#define AEGIS_RECOVER_ACCEPT_KEY "recover_accept_lost_envelopes"
 aegis_err aegis_store_meta_put(aegis_store *st, const char *key, const uint8_t *val, size_t len) AEGIS_WUR;
 aegis_err aegis_store_meta_get(aegis_store *st, const char *key, uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
 

@@ -63,6 +63,12 @@ static aegis_err load_keys(aegis_core *core, const char *data_dir, const char **
         return AEGIS_ERR_INVAL;
     }
     aegis_err err = aegis_keyset_load(core->tee, path, &core->ks);
+    if (err == AEGIS_ERR_NOT_FOUND && core->mark.found && (core->mark.batch || core->mark.acked_env)) {
+        /* this data dir has released batches or receipts under a key set
+         * that is gone: new keys would orphan them (refuse, write nothing) */
+        *detail = "keyset.sealed is missing but the sealed high-water mark records released batches or receipts";
+        return AEGIS_ERR_CORE_KEYS_MISSING;
+    }
     if (err == AEGIS_ERR_NOT_FOUND) {
         err = aegis_keyset_generate(1, &core->ks);
         if (!err)
@@ -122,6 +128,7 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
         goto fail_msg;
     pthread_mutex_init(&core->lock, NULL);
     pthread_mutex_init(&core->seal_lock, NULL);
+    pthread_mutex_init(&core->snap_lock, NULL);
     pthread_rwlock_init(&core->ks_lock, NULL);
     core->chain_id = cfg->chain_id;
     core->max_batch = cfg->batch_max;
@@ -137,6 +144,8 @@ aegis_err aegis_core_new(aegis_core **ret, const aegis_config *cfg, const char *
     core->next_seal = 1;
 
     err = open_tee(core, cfg, data_dir, &d);
+    if (!err)
+        err = aegis__core_mark_open(core, cfg, data_dir, &d);
     if (err)
         goto fail_msg;
     err = aegis__core_attest_open_backup(core, cfg, data_dir, &d);
@@ -215,6 +224,8 @@ static void pending_clear(struct core_pending *p)
     aegis_free(p->nonces);
     aegis_free(p->tx_hashes);
     aegis_free(p->mig_groups);
+    aegis_free(p->json);
+    aegis_free(p->envelope_ids);
     memset(p, 0, sizeof(*p));
 }
 
@@ -223,6 +234,7 @@ void aegis_core_free(aegis_core *core)
     if (!core)
         return;
     pending_clear(&core->pending);
+    aegis__core_mark_free(core);
     aegis_mldsa87_racer_free(core->racer);
     aegis_mempool_free(core->mp);
     aegis_order_free(core->order);
@@ -239,6 +251,8 @@ void aegis_core_free(aegis_core *core)
     aegis_free(core->dropped);
     pthread_mutex_destroy(&core->lock);
     pthread_mutex_destroy(&core->seal_lock);
+    pthread_mutex_destroy(&core->snap_lock);
+    aegis_free(core->snap);
     pthread_rwlock_destroy(&core->ks_lock);
     aegis_free(core);
 }

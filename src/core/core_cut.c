@@ -126,6 +126,9 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
     }
     cb.n_txs = n;
     struct aegis_batch_header *h = &cb.h;
+    err = aegis__core_mark_check_next(core, core->next_number);
+    if (err)
+        goto fail;
     h->version = AEGIS_BATCH_VERSION;
     h->chain_id = core->chain_id;
     h->number = core->next_number;
@@ -155,6 +158,17 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
     out->number = h->number;
     memcpy(out->hash, cb.hash, 32);
     out->n = n;
+    p->json = aegis_malloc(out->json_len + 1);   /* NUL-terminated like out->json */
+    p->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
+    err = AEGIS_ERR_NOMEM;
+    if (!p->json || !p->envelope_ids)
+        goto fail;
+    memcpy(p->json, out->json, out->json_len);
+    p->json[out->json_len] = '\0';
+    p->json_len = out->json_len;
+    memcpy(p->envelope_ids, out->envelope_ids, n * sizeof(uint64_t));
+    p->offered = true;
+    p->marked = false;
     p->active = true;
     p->number = h->number;
     memcpy(p->hash, cb.hash, 32);
@@ -177,6 +191,31 @@ fail:
     return err;
 }
 
+/* A copy of the pending batch for the host (caller holds core->lock). */
+static aegis_err offer_pending(aegis_core *core, aegis_core_batch **ret)
+{
+    struct core_pending *p = &core->pending;
+    aegis_core_batch *out = aegis_calloc(1, sizeof(*out));
+    if (out) {
+        out->json = aegis_malloc(p->json_len + 1);
+        out->envelope_ids = aegis_malloc(p->n ? p->n * sizeof(uint64_t) : 1);
+    }
+    if (!out || !out->json || !out->envelope_ids) {
+        aegis_core_batch_free(out);
+        return AEGIS_ERR_NOMEM;
+    }
+    memcpy(out->json, p->json, p->json_len);
+    out->json[p->json_len] = '\0';
+    out->json_len = p->json_len;
+    memcpy(out->envelope_ids, p->envelope_ids, p->n * sizeof(uint64_t));
+    out->n = p->n;
+    out->number = p->number;
+    memcpy(out->hash, p->hash, 32);
+    p->offered = true;
+    *ret = out;
+    return AEGIS_OK;
+}
+
 aegis_err aegis_core_cut_batch(aegis_core *core, uint64_t now_ms, bool force, aegis_core_batch **ret)
 {
     const struct aegis_mempool_tx **sel = NULL;
@@ -185,7 +224,10 @@ aegis_err aegis_core_cut_batch(aegis_core *core, uint64_t now_ms, bool force, ae
     *ret = NULL;
     pthread_mutex_lock(&core->lock);
     if (core->pending.active) {
-        err = AEGIS_ERR_CORE_CUT_PENDING;
+        /* offered and not yet committed or aborted: wait; aborted (the
+         * host could not persist it): the same batch again, never a new
+         * one under its number */
+        err = core->pending.offered ? AEGIS_ERR_CORE_CUT_PENDING : offer_pending(core, ret);
         goto out;
     }
     if (core->rotating)
@@ -205,9 +247,26 @@ aegis_err aegis_core_cut_batch(aegis_core *core, uint64_t now_ms, bool force, ae
     if (err || n == 0 || (!force && n < core->max_batch))
         goto out;   /* e.g. every ready sender stalled on a nonce gap */
     err = build_batch(core, sel, n, now_ms, ret);
-out:
+out:;
+    bool mark = !err && *ret && !core->pending.marked;
     pthread_mutex_unlock(&core->lock);
     aegis_free(sel);
+    /* Recorded in the sealed mark before it leaves: a crash from here on
+     * finds either this very batch in the store or in the mark. Only the
+     * cutter touches the pending batch until it commits or aborts. */
+    if (mark) {
+        err = aegis__core_mark_batch(core, (*ret)->number, (*ret)->hash, (*ret)->json, (*ret)->json_len);
+        pthread_mutex_lock(&core->lock);
+        if (err)
+            core->pending.offered = false;   /* not released: offered again next time */
+        else
+            core->pending.marked = true;
+        pthread_mutex_unlock(&core->lock);
+        if (err) {
+            aegis_core_batch_free(*ret);
+            *ret = NULL;
+        }
+    }
     return err;
 }
 
@@ -249,7 +308,7 @@ aegis_err aegis_core_commit_batch(aegis_core *core, const aegis_core_batch *b)
     aegis_err err = AEGIS_OK;
     pthread_mutex_lock(&core->lock);
     struct core_pending *p = &core->pending;
-    if (!p->active || p->number != b->number || !aegis_ct_eq(p->hash, b->hash, 32)) {
+    if (!p->active || !p->offered || p->number != b->number || !aegis_ct_eq(p->hash, b->hash, 32)) {
         err = AEGIS_ERR_CORE_NOT_PENDING;
         goto out;
     }
@@ -265,6 +324,7 @@ aegis_err aegis_core_commit_batch(aegis_core *core, const aegis_core_batch *b)
     }
     aegis__core_migrations_commit(core, p->mig_groups, p->n, p->number);
     chain_advance(core, p->number, p->hash, p->timestamp_ms);
+    aegis__core_mark_persisted(core, p->number);
     aegis__core_pending_clear(p);
 out:
     pthread_mutex_unlock(&core->lock);
@@ -273,9 +333,11 @@ out:
 
 void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b)
 {
+    /* The batch is signed and may have been seen (it is in the mark): it
+     * stays pending and the next cut offers it again, unchanged. */
     pthread_mutex_lock(&core->lock);
     if (core->pending.active && core->pending.number == b->number)
-        aegis__core_pending_clear(&core->pending);
+        core->pending.offered = false;
     pthread_mutex_unlock(&core->lock);
 }
 
@@ -334,6 +396,10 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
                                       (const uint8_t *)AEGIS_CHAIN_BATCH_CTX, strlen(AEGIS_CHAIN_BATCH_CTX),
                                       epub->mldsa87) != AEGIS_OK)
         goto out;
+    err = aegis__core_mark_check_restored(core, cb.h.number, cb.hash);
+    if (err)
+        goto out;
+    err = AEGIS_ERR_CORE_RESTORE;
     for (size_t i = 0; i < cb.n_txs; i++) {
         struct aegis_mempool_txlist removed = { 0 };
         if (aegis_mempool_mark_included(core->mp, cb.txs[i].sender, cb.txs[i].nonce, &removed) == AEGIS_OK)
@@ -364,8 +430,11 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
         pthread_mutex_unlock(&core->seal_lock);
         return AEGIS_OK;
     }
-    if (n > core->seal_every && core->seal_every > 0)
-        n = core->seal_every;
+    /* every batch since the previous seal (the host paces seals by time,
+     * so under load one seal covers many batches), up to a bound on one
+     * Merkle tree */
+    if (n > AEGIS_CORE_SEAL_MAX)
+        n = AEGIS_CORE_SEAL_MAX;
     aegis_err err = aegis_batch_merkle_root((const uint8_t (*)[32])core->unsealed, n, s.root);
     s.number = core->next_seal;
     s.first = core->seal_first;

@@ -29,6 +29,29 @@ struct core_pending {
     uint64_t *nonces;
     uint8_t (*tx_hashes)[32];
     uint64_t *mig_groups;         /* migration group of each tx, 0 if none */
+    /* The signed batch itself, kept until commit: a failed persist offers
+     * the same batch again (a number is never signed with two contents). */
+    char *json;
+    size_t json_len;
+    uint64_t *envelope_ids;
+    bool offered;                 /* handed to the host, awaiting commit/abort */
+    bool marked;                  /* recorded in the sealed high-water mark */
+};
+
+/* The sealed high-water mark (core_mark.c): what this core has released,
+ * kept in data_dir/hwm.sealed under a TEE-derived key, rewritten (atomic
+ * replace, fsync'd) before each batch and each receipt group leaves. */
+struct core_mark {
+    pthread_mutex_t lock;         /* one writer of the file; guards the fields */
+    char *path, *path_b;          /* the two files that take turns; NULL: nothing kept */
+    int fd[2];                    /* opened at the first write (-1 until then) */
+    uint64_t seq;                 /* sequence of the newest record written or read */
+    bool found;                   /* a mark was read at start or written since */
+    uint64_t batch;               /* last batch number signed and released */
+    uint8_t hash[32];             /* its hash */
+    uint64_t acked_env;           /* highest envelope id acknowledged by a receipt */
+    char *batch_json;             /* batch `batch` while not known persisted, else NULL */
+    size_t batch_json_len;
 };
 
 struct aegis_core {
@@ -68,6 +91,10 @@ struct aegis_core {
     uint16_t risk_score;
     uint8_t risk_level;
     struct core_pending pending;
+    struct core_mark mark;
+    pthread_mutex_t snap_lock;   /* one writer of restore.sealed (core_snapshot.c) */
+    uint8_t *snap;               /* an opened restart snapshot, until applied */
+    size_t snap_len;
 
     /* SLH-DSA epoch seals: hashes of committed, unsealed batches */
     uint64_t seal_first;         /* batch number of unsealed[0] */
@@ -109,7 +136,9 @@ struct aegis_core {
      * writing (and core->lock). */
     pthread_rwlock_t ks_lock;
 
-    /* cluster (core_cluster.c): who may receive the key set */
+    /* cluster (core_cluster.c): who may receive the key set; cluster: this
+     * core is a worker replaying a replicated log (core_mark.c) */
+    bool cluster;
     aegis_attest_policy cluster_pol;
     bool cluster_allow_sim;
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */
@@ -184,6 +213,22 @@ size_t aegis__core_mempool_recheck(aegis_core *core, uint64_t now_ms);
 void aegis__core_migrations_commit(aegis_core *core, const uint64_t *groups, size_t n, uint64_t batch);
 json_t *aegis__core_migrations_json(const aegis_core *core);
 aegis_err aegis__core_migrations_restore(aegis_core *core, const json_t *arr);
+
+/* core_mark.c */
+aegis_err aegis__core_mark_open(aegis_core *core, const aegis_config *cfg, const char *data_dir,
+                                const char **detail);
+void aegis__core_mark_free(aegis_core *core);
+/* Record the signed batch (number, hash, its JSON) before it leaves the core. */
+aegis_err aegis__core_mark_batch(aegis_core *core, uint64_t number, const uint8_t hash[32], const char *json,
+                                 size_t len);
+/* Batch number is persisted by the host: the mark may drop its JSON. */
+void aegis__core_mark_persisted(aegis_core *core, uint64_t number);
+/* Never sign a number at or below the mark (caller holds core->lock). */
+aegis_err aegis__core_mark_check_next(aegis_core *core, uint64_t number);
+/* A restored batch under the mark's number must be the one it records. */
+aegis_err aegis__core_mark_check_restored(aegis_core *core, uint64_t number, const uint8_t hash[32]);
+/* Record the highest envelope id of a receipt group before it leaves. */
+aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n);
 
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],

@@ -1,9 +1,11 @@
 /* core_submit.c - envelope -> plaintext tx -> validation -> admission, and
  * signed receipts.
  *
- * Decryption and sender recovery (the expensive, stateless part) run
- * outside the core lock; only admission into the mempool is serialised.
- * The plaintext lives in one buffer that is wiped on every path.
+ * Two steps (core.h): aegis_core_open does the expensive, stateless part
+ * (decryption, decoding, sender recovery) outside the core lock and may run
+ * on many threads at once; aegis_core_admit does admission into the mempool,
+ * serialised, in the host's log order. The plaintext lives in one buffer
+ * inside the opened handle, wiped on every path.
  */
 #include <jansson.h>
 #include <string.h>
@@ -49,25 +51,50 @@ static void fill_record(struct aegis_mempool_tx *rec, const aegis_tx *tx, const 
     rec->raw_len = tx->raw_len;
 }
 
-aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, uint64_t env_id,
-                            uint64_t now_ms, bool replay, aegis_core_receipt *ret, const char **reason)
-{
-    const char *why = NULL;
+/* An opened envelope: everything admission needs, plaintext included. It
+ * never leaves the core (core.h only names the type); pt is wiped and tx
+ * cleared when it is freed. */
+struct aegis_core_opened {
+    aegis_err err;             /* the open step's verdict, reported by admit */
+    const char *why;
     uint8_t env_hash[32];
-    uint8_t *pt = NULL;
-    size_t pt_len = 0, pt_cap = len;
-    aegis_tx tx;
-    aegis_err err;
+    uint64_t epoch;            /* the core's epoch when it was opened */
+    aegis_tx tx;               /* borrows pt */
+    uint8_t *pt;
+    size_t pt_len, pt_cap;
+};
 
-    aegis_core_envelope_hash(env, len, env_hash);
+void aegis_core_opened_free(aegis_core_opened *o)
+{
+    if (!o)
+        return;
+    if (o->pt)
+        aegis_free_secret(o->pt, o->pt_cap);
+    aegis_memzero(&o->tx, sizeof(o->tx));
+    aegis_free(o);
+}
+
+/* The stateless part: hash, decrypt under the epoch's key, decode, recover
+ * the sender, verify a witness. Reads only the key sets (under ks_lock) and
+ * the fixed tx config, so any number of threads may run it at once. */
+aegis_err aegis_core_open(aegis_core *core, const uint8_t *env, size_t len, uint64_t now_ms,
+                          aegis_core_opened **ret)
+{
+    aegis_core_opened *o = aegis_calloc(1, sizeof(*o));
+    if (!o)
+        return AEGIS_ERR_NOMEM;
+    aegis_err err;
+    const char *why = NULL;
+    aegis_core_envelope_hash(env, len, o->env_hash);
     aegis_envelope_view view;
     err = aegis_envelope_parse(&view, env, len);
     if (err) {
         why = "malformed envelope";
         goto out;
     }
-    pt = aegis_malloc(pt_cap ? pt_cap : 1);
-    if (!pt) {
+    o->pt_cap = len;
+    o->pt = aegis_malloc(o->pt_cap ? o->pt_cap : 1);
+    if (!o->pt) {
         err = AEGIS_ERR_NOMEM;
         goto out;
     }
@@ -76,34 +103,55 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     const aegis_keyset *ks = NULL;
     err = aegis__core_keys_for_epoch(core, view.epoch, now_ms, &ks, &why);
     if (!err) {
-        err = aegis_keyset_open_envelope(ks, pt, pt_cap, &pt_len, env, len);
+        err = aegis_keyset_open_envelope(ks, o->pt, o->pt_cap, &o->pt_len, env, len);
         if (err)
             why = "envelope does not decrypt under this sequencer's key";
     }
-    uint64_t epoch = core->pub.epoch;
+    o->epoch = core->pub.epoch;
     pthread_rwlock_unlock(&core->ks_lock);
     if (err)
         goto out;
-    err = aegis_tx_decode(&core->txcfg, pt, pt_len, &tx, &why);
+    err = aegis_tx_decode(&core->txcfg, o->pt, o->pt_len, &o->tx, &why);
     if (err)
         goto out;
-    if (tx.ext.present && tx.ext.witness_sig) {
+    if (o->tx.ext.present && o->tx.ext.witness_sig) {
         /* A witness carrying its own key registers it; the registry (risk
          * and assets) supplies registered keys for the others. */
-        err = aegis_tx_verify_witness(&tx, NULL);
-        if (err) {
+        err = aegis_tx_verify_witness(&o->tx, NULL);
+        if (err)
             why = "PQC witness does not verify";
-            goto out;
-        }
     }
+out:
+    if (err) {
+        /* nothing of a refused envelope is kept */
+        if (o->pt)
+            aegis_free_secret(o->pt, o->pt_cap);
+        o->pt = NULL;
+        aegis_memzero(&o->tx, sizeof(o->tx));
+        o->err = err;
+        o->why = why ? why : aegis_strerror(err);
+    }
+    *ret = o;
+    return AEGIS_OK;
+}
 
+aegis_err aegis_core_admit(aegis_core *core, aegis_core_opened *o, uint64_t env_id, uint64_t now_ms, bool replay,
+                           aegis_core_receipt *ret, const char **reason)
+{
+    const char *why = NULL;
+    aegis_err err = o->err;
+    if (err) {
+        why = o->why;
+        goto out;
+    }
+    const aegis_tx *tx = &o->tx;
     struct aegis_mempool_tx rec;
-    fill_record(&rec, &tx, env_hash, env_id);
+    fill_record(&rec, tx, o->env_hash, env_id);
     /* the extension after the tx (witness, declared intent) travels with
      * the record, so a re-check after a rollback sees what admission saw */
-    if (tx.raw == pt && pt_len > tx.raw_len) {
-        rec.ext = pt + tx.raw_len;
-        rec.ext_len = pt_len - tx.raw_len;
+    if (tx->raw == o->pt && o->pt_len > tx->raw_len) {
+        rec.ext = o->pt + tx->raw_len;
+        rec.ext_len = o->pt_len - tx->raw_len;
     }
     struct aegis_mempool_admit admit;
     pthread_mutex_lock(&core->lock);
@@ -112,16 +160,16 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     aegis_assets_env aenv;
     aegis_assets_verdict verdict;
     aegis__core_assets_env(core, &aenv);
-    err = aegis_assets_check_tx(core->reg, &tx, &aenv, NULL, &verdict);
+    err = aegis_assets_check_tx(core->reg, tx, &aenv, NULL, &verdict);
     if (!err)
         err = aegis_mempool_add(core->mp, &rec, now_ms, &admit);
     /* A witness carrying its key registers the sender's PQC account key (for
      * its later transactions; checked at admission, so an evicted
      * registration stays registered). */
-    if (!err && tx.ext.present && tx.ext.witness_pk && aegis_assets_pqc_register_tx(core->reg, &tx) == AEGIS_OK) {
+    if (!err && tx->ext.present && tx->ext.witness_pk && aegis_assets_pqc_register_tx(core->reg, tx) == AEGIS_OK) {
         char params[64] = "{\"account\":\"0x", *line = NULL;
         size_t line_len = 0;
-        aegis_hex_encode(params + strlen(params), tx.sender, 20);
+        aegis_hex_encode(params + strlen(params), tx->sender, 20);
         strcat(params, "\"}");
         if (aegis_audit_append_event(core->audit, core->reg, "register_pqc_key", params, now_ms, &line,
                                      &line_len) == AEGIS_OK)
@@ -143,22 +191,33 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     }
     if (ret) {
         memset(ret, 0, sizeof(*ret));
-        memcpy(ret->envelope_hash, env_hash, 32);
-        memcpy(ret->tx_hash, tx.hash, 32);
-        memcpy(ret->sender, tx.sender, 20);
-        ret->nonce = tx.nonce;
+        memcpy(ret->envelope_hash, o->env_hash, 32);
+        memcpy(ret->tx_hash, tx->hash, 32);
+        memcpy(ret->sender, tx->sender, 20);
+        ret->nonce = tx->nonce;
         ret->seq = admit.seq;
         ret->envelope_id = env_id;
-        ret->key_epoch = epoch;
+        ret->key_epoch = o->epoch;
     }
     (void)replay;
 out:
-    if (pt)
-        aegis_free_secret(pt, pt_cap);
-    aegis_memzero(&tx, sizeof(tx));
     if (err && reason)
         *reason = why ? why : aegis_strerror(err);
+    aegis_core_opened_free(o);
     return err;
+}
+
+aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, uint64_t env_id,
+                            uint64_t now_ms, bool replay, aegis_core_receipt *ret, const char **reason)
+{
+    aegis_core_opened *o = NULL;
+    aegis_err err = aegis_core_open(core, env, len, now_ms, &o);
+    if (err) {
+        if (reason)
+            *reason = aegis_strerror(err);
+        return err;
+    }
+    return aegis_core_admit(core, o, env_id, now_ms, replay, ret, reason);
 }
 
 static void receipt_hash(const aegis_core_receipt *r, uint8_t out[32])
@@ -262,7 +321,10 @@ aegis_err aegis_core_sign_receipts(aegis_core *core, const aegis_core_receipt *r
         if (!(out[i] = receipt_text(&r[i], epoch, leaves[i], &rs)))
             goto fail;
     }
-    err = AEGIS_OK;
+    /* durable in the sealed mark before any of them is acknowledged */
+    err = aegis__core_mark_receipts(core, r, n);
+    if (err)
+        goto fail;
     *ret_json = out;
     out = NULL;
 fail:

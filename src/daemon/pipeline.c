@@ -92,10 +92,9 @@ static void on_ingest_group(void *arg, size_t admitted, size_t rejected, aegis_e
 {
     struct aegisd_pipeline *p = arg;
     (void)rejected;
-    if (store_err) {
-        (void)aegis_rpc_health_set(p->d->rpc, "store", AEGIS_HEALTH_DEGRADED, aegis_strerror(store_err));
+    aegisd_pipeline_store_written(p, store_err);
+    if (store_err)
         return;
-    }
     if (!admitted)
         return;
     if (aegis_core_pending_count(p->core) >= p->max_batch) {
@@ -164,9 +163,13 @@ static bool cut_one(struct aegisd_pipeline *p, bool force)
     err = aegis_core_commit_batch(p->core, b);
     if (err)
         AEGIS_LOGE(MOD, "commit failed", "number=%llu err=%s", (unsigned long long)b->number, aegis_err_name(err));
-    if (aegis_store_env_set_status(p->d->store, b->envelope_ids, b->n, AEGIS_ENV_INCLUDED, NULL) != AEGIS_OK)
+    if (aegis_store_env_set_status(p->d->store, b->envelope_ids, b->n, AEGIS_ENV_INCLUDED, NULL) != AEGIS_OK) {
         AEGIS_LOGW(MOD, "cannot mark envelopes included (restart repairs it)", "number=%llu",
                    (unsigned long long)b->number);
+        p->snapshot_blocked = true;   /* the repair needs the full walk */
+    } else {
+        aegisd_pipeline_snapshot_save(p, false);
+    }
     pthread_mutex_lock(&p->lock);
     p->batches++;
     pthread_cond_broadcast(&p->published);
@@ -330,13 +333,14 @@ bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force)
     return made;
 }
 
-/* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
- * one when it has waited for a few intervals. */
+/* SLH-DSA epoch seals and checkpoints, off the hot path, on the cadence of
+ * pipeline_cadence.c (a cluster's checkpoints come at log positions). */
 static void *sealer_main(void *arg)
 {
     struct aegisd_pipeline *p = arg;
-    uint64_t idle_since = aegis_now_ns();
-    const uint64_t max_idle_ns = 5ull * p->interval_ms * 1000000ull;
+    struct aegisd_cadence cad;
+    aegisd_cadence_init(&cad, &p->d->cfg, aegis_now_ns());
+    aegisd_cadence_background();
     unsigned tick = 0;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
@@ -352,15 +356,22 @@ static void *sealer_main(void *arg)
              * is named by the next batch header, the same on every worker */
             aegisd_pipeline_poll_risk_file(p);
             rotate_if_due(p);
-            aegisd_pipeline_checkpoint_at(p, aegis_wall_ms());
+            if (aegis_core_checkpoint_due(p->core) &&
+                aegisd_cadence_checkpoint(&cad, aegis_now_ns(), aegis_core_checkpoint_urgent(p->core))) {
+                cad.last_ckpt_ns = aegis_now_ns();
+                cad.have_ckpt = true;
+                aegisd_pipeline_checkpoint_at(p, aegis_wall_ms());
+            }
         }
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
-        if (++tick % 10 == 0)
+        if (++tick % 10 == 0) {
             (void)aegisd_pipeline_persist_registry(p, NULL);
-        bool force = aegis_now_ns() - idle_since > max_idle_ns;
-        if (aegisd_pipeline_seal(p, force) || force)
-            idle_since = aegis_now_ns();
+            aegisd_pipeline_store_probe(p, false);
+        }
+        bool force = false;
+        if (aegisd_cadence_seal(&cad, aegis_now_ns(), &force) && (aegisd_pipeline_seal(p, force) || force))
+            cad.last_seal_ns = aegis_now_ns();
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
@@ -375,6 +386,10 @@ static int restore_batch_cb(void *arg, uint64_t key, const uint8_t *val, size_t 
     aegis_err err = aegis_core_restore_batch(p->core, (const char *)val, len);
     if (!err)
         err = aegisd_pipeline_index_batch(p, (const char *)val, len);
+    if (err == AEGIS_ERR_CORE_FORK)
+        p->restore_err = err;
+    if (!err)
+        p->restored++;
     if (err) {
         AEGIS_LOGE(MOD, "persisted batch refused", "number=%llu err=%s", (unsigned long long)key,
                    aegis_err_name(err));
@@ -441,6 +456,8 @@ static int replay_cb(void *arg, const aegis_store_env *env)
         rc->included++;
         return 0;
     }
+    if (!aegisd_pipeline_envelope_intact(p, env))
+        return 0;   /* corrupted: stays "pending" in the log, never "rejected" */
     const char *reason = NULL;
     aegis_err err = aegis_core_submit(p->core, env->data, env->len, env->id, aegis_wall_ms(), true, NULL, &reason);
     if (err) {
@@ -455,7 +472,6 @@ static int replay_cb(void *arg, const aegis_store_env *env)
 
 static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
 {
-    uint64_t before = p->last_batch;
     uint64_t last = 0;
     /* key epochs first: every batch is checked under its epoch's key */
     aegis_err err = aegis_store_range(p->d->store, "handover", 2, UINT64_MAX, restore_handover_cb, p);
@@ -464,20 +480,36 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         return AEGIS_ERR_CORE_RESTORE;
     }
     last = 0;
+    /* the restart snapshot stands for batches 1..S (verified when saved) */
+    uint64_t from = 1;
     if (!err)
-        err = aegis_store_range(p->d->store, "batch", 1, UINT64_MAX, restore_batch_cb, p);
+        err = aegisd_pipeline_snapshot_restore(p, &from);
+    if (err == AEGIS_ERR_CORE_FORK) {
+        *detail = "the store holds another batch under a number this sequencer signed (hwm.sealed)";
+        return err;
+    }
+    if (!err)
+        err = aegis_store_range(p->d->store, "batch", from, UINT64_MAX, restore_batch_cb, p);
     if (!err && aegis_store_last(p->d->store, "batch", &last) == AEGIS_OK && last != p->last_batch) {
+        if (p->restore_err == AEGIS_ERR_CORE_FORK) {
+            AEGIS_LOGE(MOD, "the store's batch differs from the one this sequencer signed", "number=%llu",
+                       (unsigned long long)p->last_batch + 1);
+            *detail = "the store holds another batch under a number this sequencer signed (hwm.sealed)";
+            return p->restore_err;
+        }
         *detail = "persisted batches do not continue the chain, or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
+    uint64_t seals_before = p->snap.next_seal ? p->snap.next_seal - 1 : 0;   /* spans: the indexer */
     if (!err)
-        err = aegis_store_range(p->d->store, "seal", 1, UINT64_MAX, restore_seal_cb, p);
-    if (!err && aegis_store_last(p->d->store, "seal", &last) == AEGIS_OK && last != p->n_seals) {
+        err = aegis_store_range(p->d->store, "seal", seals_before + 1, UINT64_MAX, restore_seal_cb, p);
+    if (!err && aegis_store_last(p->d->store, "seal", &last) == AEGIS_OK && last != seals_before + p->n_seals) {
         *detail = "persisted seals do not continue each other or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
+    p->n_checkpoints = p->snap.checkpoints;   /* covered by the snapshot */
     if (!err)
-        err = aegis_store_range(p->d->store, "checkpoint", 1, UINT64_MAX, restore_ckpt_cb, p);
+        err = aegis_store_range(p->d->store, "checkpoint", p->snap.checkpoints + 1, UINT64_MAX, restore_ckpt_cb, p);
     if (!err && aegis_store_last(p->d->store, "checkpoint", &last) == AEGIS_OK && last != p->n_checkpoints) {
         *detail = "persisted checkpoints do not continue each other or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
@@ -511,14 +543,17 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
         }
     }
     struct replay_ctx rc = { .p = p };
-    err = aegis_store_env_range(p->d->store, 1, UINT64_MAX, replay_cb, &rc);
+    err = aegis_store_env_range_pending(p->d->store, 1, UINT64_MAX, replay_cb, &rc);
     if (err) {
         *detail = "cannot replay the envelope log";
         return err;
     }
     record_dropped(p);
-    AEGIS_LOGI(MOD, "restored", "batches=%llu seals=%zu replayed=%llu included=%llu rejected=%llu",
-               (unsigned long long)(p->last_batch - before), p->n_seals, (unsigned long long)rc.replayed,
+    err = aegisd_pipeline_finish_restore(p, detail);
+    if (err)
+        return err;
+    AEGIS_LOGI(MOD, "restored", "batches=%llu snapshot=%llu seals=%zu replayed=%llu included=%llu rejected=%llu",
+               (unsigned long long)p->restored, (unsigned long long)p->snap.batch, p->n_seals, (unsigned long long)rc.replayed,
                (unsigned long long)rc.included, (unsigned long long)rc.rejected);
     return AEGIS_OK;
 }
@@ -562,11 +597,13 @@ static void metrics_cb(void *arg, aegis_buf *out)
         "# HELP aegis_envelope_commits_total Envelope-log commits (one fsync each) made by submissions.\n# TYPE aegis_envelope_commits_total counter\naegis_envelope_commits_total %llu\n"
         "# HELP aegis_ingest_queued Submissions accepted and not yet answered.\n# TYPE aegis_ingest_queued gauge\naegis_ingest_queued %zu\n"
         "# HELP aegis_batches_degraded_total Batches produced without the backup TEE attestation.\n# TYPE aegis_batches_degraded_total counter\naegis_batches_degraded_total %llu\n"
+        "# HELP aegis_envelopes_corrupted_total Logged envelopes whose bytes do not match their hash (never replayed, never rejected).\n# TYPE aegis_envelopes_corrupted_total counter\naegis_envelopes_corrupted_total %llu\n"
         "# HELP aegis_tee_insecure 1 when the primary TEE is the simulator (no hardware protection).\n# TYPE aegis_tee_insecure gauge\naegis_tee_insecure %d\n",
         (unsigned long long)last, (unsigned long long)batches, (unsigned long long)fails,
         aegis_core_pending_count(p->core), (unsigned long long)is.groups, (unsigned long long)is.admitted,
         (unsigned long long)is.rejected, (unsigned long long)is.appends, is.in_flight,
         (unsigned long long)aegis_core_degraded_batches(p->core),
+        (unsigned long long)__atomic_load_n(&p->corrupted, __ATOMIC_RELAXED),
         p->d->cfg.tee_primary && strcmp(p->d->cfg.tee_primary, "sim") == 0) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
     if (p->cl)
@@ -599,7 +636,11 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
         if (err)
             goto fail;
     }
-    err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
+    /* a single node's store is the truth: no new keys over a used one */
+    if (!p->cl)
+        err = aegisd_pipeline_check_keys(d, detail);
+    if (!err)
+        err = aegis_core_new(&p->core, &d->cfg, d->cfg.data_dir, detail);
     if (err)
         goto fail;
     if (p->cl) {
@@ -613,9 +654,13 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     err = restore(p, detail);
     if (err)
         goto fail;
+    if (aegisd_pipeline_index_start(p) != AEGIS_OK)
+        AEGIS_LOGW(MOD, "cannot start the receipt indexer: old receipts read unknown until restart", NULL);
     aegis_ingest_opts io = {
         .commit_interval_us = d->cfg.storage_ingest_interval_us ? d->cfg.storage_ingest_interval_us
                                                                 : AEGIS_INGEST_NO_PACING,
+        .open_threads = d->cfg.storage_ingest_open_threads ? d->cfg.storage_ingest_open_threads
+                                                           : (size_t)aegisd_online_cpus(),
         .on_group = on_ingest_group, .on_group_arg = p,
     };
     err = aegis_ingest_new(&p->ingest, p->core, d->store, &io);
@@ -645,6 +690,7 @@ rpc:
         goto fail;
     }
     p->sealer_started = true;
+    aegisd_pipeline_store_probe(p, true);   /* a read-only store shows at once */
     (void)aegis_rpc_health_set(d->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
     (void)aegis_rpc_health_set(d->rpc, "tee", AEGIS_HEALTH_OK,
                                strcmp(d->cfg.tee_primary, "sim") == 0 ? "sim: INSECURE, no hardware protection"
@@ -690,6 +736,9 @@ void aegisd_pipeline_stop(struct aegisd *d)
     if (p->sealer_started)
         pthread_join(p->sealer, NULL);
     aegisd_pipeline_wait_stop(p);
+    aegisd_pipeline_index_join(p);
+    if (p->started && !p->cl)
+        aegisd_pipeline_snapshot_save(p, true);
     aegisd_cluster_stop(p);
     /* a last try for registry changes a failed write left unpersisted */
     if (p->started && aegisd_pipeline_persist_registry(p, NULL) != AEGIS_OK)
@@ -710,6 +759,7 @@ void aegisd_pipeline_status(struct aegisd *d, json_t *out)
     }
     pthread_mutex_lock(&p->lock);
     json_object_set_new(out, "last_batch", json_integer((json_int_t)p->last_batch));
+    json_object_set_new(out, "index_loading", json_boolean(p->indexing));
     pthread_mutex_unlock(&p->lock);
     if (p->cl)
         aegisd_cluster_status(p, out);

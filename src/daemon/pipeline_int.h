@@ -55,6 +55,18 @@ struct aegisd_pipeline {
 
     /* metrics */
     uint64_t batches, batch_failures;
+    uint64_t corrupted;        /* envelopes whose bytes do not match their hash */
+    bool store_bad;            /* /healthz "store" is not OK (atomic) */
+    aegis_err restore_err;     /* why a persisted batch was refused at restore */
+    uint64_t restored;         /* batches verified at restore */
+
+    /* the restart snapshot (pipeline_snapshot.c) */
+    aegis_core_snapshot_info snap;  /* applied at start (batch 0: none) */
+    uint64_t snap_last;        /* batch of the last snapshot saved or applied */
+    bool snapshot_blocked;     /* a status write failed: save no snapshot until restart */
+    bool indexing;             /* the snapshot's batches are being indexed (under lock) */
+    pthread_t indexer;
+    bool indexer_started;
 
     /* hostile clients (pipeline_rpc.c, pipeline_wait.c) */
     aegis_rpc_budget *refused;          /* refused envelope bytes per address per minute */
@@ -68,9 +80,51 @@ struct aegisd_pipeline {
     struct aegisd_cluster *cl;
 };
 
+/* pipeline_cadence.c: when the sealer signs (seals, interval checkpoints) */
+struct aegisd_cadence {
+    uint64_t seal_gap_ns;      /* at most one seal attempt per this */
+    uint64_t seal_idle_ns;     /* force a partial window after this without a seal */
+    uint64_t ckpt_gap_ns;      /* at most one interval checkpoint per this */
+    uint64_t last_seal_ns;     /* previous seal (or forced attempt with nothing to seal) */
+    uint64_t last_ckpt_ns;     /* previous checkpoint made here */
+    bool have_ckpt;            /* one was made by this process */
+};
+void aegisd_cadence_init(struct aegisd_cadence *c, const aegis_config *cfg, uint64_t now_ns);
+/* Called on the sealer thread: nice AEGISD_SEALER_NICE for it and the
+ * threads it starts. */
+#define AEGISD_SEALER_NICE 10
+void aegisd_cadence_background(void);
+/* Ask the core for a seal now? *ret_force: even a partial window. */
+bool aegisd_cadence_seal(const struct aegisd_cadence *c, uint64_t now_ns, bool *ret_force);
+/* Make a due checkpoint now? urgent: the core needs it regardless of time. */
+bool aegisd_cadence_checkpoint(const struct aegisd_cadence *c, uint64_t now_ns, bool urgent);
+
 /* pipeline.c */
 aegis_err aegisd_pipeline_index_batch(struct aegisd_pipeline *p, const char *json, size_t len);
 void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64_t first, uint64_t count);
+
+/* pipeline_guard.c */
+/* Before the core opens: refuse to make new keys over a used store. */
+aegis_err aegisd_pipeline_check_keys(struct aegisd *d, const char **detail);
+/* After restore: the sealed high-water mark against the store. */
+aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char **detail);
+/* An envelope read back matches its hash (else: logged, counted, false). */
+bool aegisd_pipeline_envelope_intact(struct aegisd_pipeline *p, const aegis_store_env *env);
+/* /healthz "store" after a write with outcome err. */
+void aegisd_pipeline_store_written(struct aegisd_pipeline *p, aegis_err err);
+/* A small write tells whether the store takes writes (always, or only
+ * while it is reported unhealthy). */
+void aegisd_pipeline_store_probe(struct aegisd_pipeline *p, bool always);
+
+/* pipeline_snapshot.c */
+/* Apply the core's restart snapshot if it matches the store; *ret_from:
+ * the first batch still to restore (1 without a snapshot). */
+aegis_err aegisd_pipeline_snapshot_restore(struct aegisd_pipeline *p, uint64_t *ret_from);
+/* Index the snapshot's batches (and their seal spans) in the background. */
+aegis_err aegisd_pipeline_index_start(struct aegisd_pipeline *p);
+void aegisd_pipeline_index_join(struct aegisd_pipeline *p);
+/* Save a snapshot when due (or now); only from the cutter or at stop. */
+void aegisd_pipeline_snapshot_save(struct aegisd_pipeline *p, bool now);
 
 /* pipeline_risk.c */
 void aegisd_pipeline_poll_risk_file(struct aegisd_pipeline *p);

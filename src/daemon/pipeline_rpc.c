@@ -105,14 +105,15 @@ static void send_done(void *arg, const aegis_ingest_result *res)
     aegis_free(sc);
 }
 
-static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+/* aegis_sendEncryptedTransaction with params[0] as hex_len bytes of text:
+ * from the JSON tree (m_send) or straight from the request body (m_send_str,
+ * the RPC server's string fast path: no JSON tree for the ~7 KB of hex). */
+static aegis_err send_hex(const aegis_rpc_call *call, const char *hex, size_t hex_len, json_t **ret,
+                          const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
     struct aegisd *d = p->d;
-    const char *hex = json_string_value(json_array_get(params, 0));
-    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
-        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
-    if (strncmp(hex, "0x", 2) != 0) {
+    if (hex_len < 2 || strncmp(hex, "0x", 2) != 0) {
         *detail = "envelope must be 0x-prefixed hex";
         return AEGIS_ERR_BAD_HEX;
     }
@@ -125,10 +126,10 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     uint8_t *env = NULL;
     size_t len = 0;
     char *receipt = NULL;
-    aegis_err err = aegis_hex_decode_alloc(hex, d->cfg.mempool_max_envelope, &env, &len);
+    aegis_err err = aegis_hex_decode_allocn(hex, hex_len, d->cfg.mempool_max_envelope, &env, &len);
     if (err) {
         *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
-        aegis_rpc_budget_charge(p->refused, call->peer, strlen(hex) / 2, mono_ms());
+        aegis_rpc_budget_charge(p->refused, call->peer, hex_len / 2, mono_ms());
         return err;
     }
     if (len == 0) {
@@ -180,6 +181,20 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     }
     aegis_free(receipt);
     return err;
+}
+
+static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    const char *hex = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
+        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
+    /* a string with an escaped NUL ends at it, as it always did */
+    return send_hex(call, hex, strlen(hex), ret, detail);
+}
+
+static aegis_err m_send_str(const aegis_rpc_call *call, const char *s, size_t len, json_t **ret, const char **detail)
+{
+    return send_hex(call, s, len, ret, detail);
 }
 
 /* Load a persisted batch as JSON, with its seal membership when sealed. */
@@ -350,6 +365,18 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
     return err;
 }
 
+/* After a restart from a snapshot the old batches are indexed in the
+ * background: a receipt not found yet may be in one of them. */
+static bool receipt_index_loading(struct aegisd_pipeline *p, const char **detail)
+{
+    pthread_mutex_lock(&p->lock);
+    bool loading = p->indexing;
+    pthread_mutex_unlock(&p->lock);
+    if (loading)
+        *detail = "the receipt index is loading after a restart: retry in a few seconds";
+    return loading;
+}
+
 static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
@@ -375,6 +402,11 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         aegis_err err = aegis_store_env_get(p->d->store, id, &env);
         if (err)
             return err;
+        if (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail)) {
+            aegis_free((void *)env.data);
+            aegis_free((void *)env.reason);
+            return AEGIS_ERR_NOT_READY;
+        }
         const char *st = aegis_env_status_name(env.status);
         if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
             st = "pending";   /* logged, decision in flight */
@@ -388,6 +420,8 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_json_hex(h, 32));
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }
+    if (receipt_index_loading(p, detail))
+        return AEGIS_ERR_NOT_READY;
     *ret = json_pack("{s:s, s:o}", "status", "unknown", "hash", aegis_json_hex(h, 32));
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
@@ -526,5 +560,7 @@ aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p)
         err = aegisd_pipeline_metrics_register(p);
     if (!err)
         err = aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+    if (!err)
+        err = aegis_rpc_set_str_handler(p->d->rpc, "aegis_sendEncryptedTransaction", m_send_str);
     return err;
 }

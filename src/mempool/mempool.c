@@ -476,6 +476,19 @@ aegis_err aegis_mempool_set_sender_nonce(aegis_mempool *mp, const uint8_t sender
     return AEGIS_OK;
 }
 
+size_t aegis_mempool_each_sender_nonce(const aegis_mempool *mp, aegis_mempool_nonce_fn fn, void *ctx)
+{
+    size_t n = 0;
+    for (size_t i = 0; mp->senders.slots && i < mp->senders.cap; i++) {
+        const struct aegis__mp_sender *s = mp->senders.slots[i];
+        if (s && s->nonce_known) {
+            fn(ctx, s->addr, s->next_nonce);
+            n++;
+        }
+    }
+    return n;
+}
+
 aegis_err aegis_mempool_mark_included(aegis_mempool *mp, const uint8_t sender[20], uint64_t nonce,
                                       struct aegis_mempool_txlist *out)
 {

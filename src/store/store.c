@@ -143,6 +143,11 @@ aegis_err aegis_store_health(const aegis_store *st)
     return __atomic_load_n(&st->last_write, __ATOMIC_RELAXED);
 }
 
+aegis_err aegis_store_quick_check(aegis_store *st)
+{
+    return st->ops->quick_check ? st->ops->quick_check(st->ctx) : AEGIS_OK;
+}
+
 aegis_err aegis__store_test_exec(aegis_store *st, const char *cmd)
 {
     return st->ops->test_exec ? st->ops->test_exec(st->ctx, cmd) : AEGIS_ERR_UNSUPPORTED;
@@ -303,8 +308,8 @@ static void env_chunk_clear(struct env_chunk *c)
     c->bytes = 0;
 }
 
-aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
-                                aegis_store_env_cb cb, void *arg)
+static aegis_err env_range(aegis_store *st, uint64_t from, uint64_t to, bool pending_only,
+                           aegis_store_env_cb cb, void *arg)
 {
     if (!cb)
         return AEGIS_ERR_INVAL;
@@ -318,7 +323,10 @@ aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
     while (!stop && from <= to) {
         size_t seen = 0;
         c->err = AEGIS_OK;
-        err = st->ops->env_scan(st->ctx, from, to, RANGE_CHUNK_ROWS, env_chunk_add, c, &seen);
+        if (pending_only && st->ops->env_scan_pending)
+            err = st->ops->env_scan_pending(st->ctx, from, to, RANGE_CHUNK_ROWS, env_chunk_add, c, &seen);
+        else
+            err = st->ops->env_scan(st->ctx, from, to, RANGE_CHUNK_ROWS, env_chunk_add, c, &seen);
         if (err == AEGIS_OK)
             err = c->err;
         if (err != AEGIS_OK)
@@ -327,7 +335,8 @@ aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
             break;
         /* The callback runs with no backend lock held. */
         for (size_t i = 0; i < c->n && !stop; i++)
-            stop = cb(arg, &c->rows[i]) != 0;
+            if (!pending_only || c->rows[i].status == AEGIS_ENV_PENDING)
+                stop = cb(arg, &c->rows[i]) != 0;
         uint64_t last = c->rows[c->n - 1].id;
         env_chunk_clear(c);
         if (last == UINT64_MAX)
@@ -337,6 +346,18 @@ aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
     env_chunk_clear(c);
     aegis_free(c);
     return err;
+}
+
+aegis_err aegis_store_env_range(aegis_store *st, uint64_t from, uint64_t to,
+                                aegis_store_env_cb cb, void *arg)
+{
+    return env_range(st, from, to, false, cb, arg);
+}
+
+aegis_err aegis_store_env_range_pending(aegis_store *st, uint64_t from, uint64_t to,
+                                        aegis_store_env_cb cb, void *arg)
+{
+    return env_range(st, from, to, true, cb, arg);
 }
 
 aegis_err aegis_store_env_set_status(aegis_store *st, const uint64_t *ids, size_t n,

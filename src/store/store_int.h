@@ -58,6 +58,10 @@ struct aegis_store_ops {
      * cb returning non-zero stops the scan. *ret_n = how many were visited. */
     aegis_err (*env_scan)(void *ctx, uint64_t from, uint64_t to, size_t max,
                           aegis__env_scan_cb cb, void *arg, size_t *ret_n);
+    /* optional: env_scan of "pending" envelopes only (an index finds them;
+     * without it the generic code filters env_scan) */
+    aegis_err (*env_scan_pending)(void *ctx, uint64_t from, uint64_t to, size_t max,
+                                  aegis__env_scan_cb cb, void *arg, size_t *ret_n);
     /* required: all ids must exist, else AEGIS_ERR_NOT_FOUND and nothing
      * changes. reason is NULL unless status is REJECTED. */
     aegis_err (*env_set_status)(void *ctx, const uint64_t *ids, size_t n,
@@ -75,6 +79,11 @@ struct aegis_store_ops {
 
     aegis_err (*meta_put)(void *ctx, const char *key, const uint8_t *val, size_t len);
     aegis_err (*meta_get)(void *ctx, const char *key, uint8_t **ret_val, size_t *ret_len);
+
+    /* optional: a structural integrity check of the whole store (sqlite:
+     * PRAGMA quick_check) if open did not already run it; AEGIS_OK when
+     * absent */
+    aegis_err (*quick_check)(void *ctx);
 
     /* optional, tests only: run backend-specific SQL/commands on the write
      * path (e.g. PRAGMA max_page_count to simulate a full disk). */

@@ -72,6 +72,9 @@ static const char *const stmt_sql[SQ__COUNT] = {
     [SQ_ENV_GET] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes WHERE id = ?1",
     [SQ_ENV_SCAN] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
                     " WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
+    /* the partial index envelopes_pending finds them */
+    [SQ_ENV_SCAN_PENDING] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
+                            " WHERE status = 0 AND id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
     /* a rejected envelope keeps its hash and reason, not its bytes (issue 12:
      * refused envelopes must not fill the disk) */
     [SQ_ENV_SET_STATUS] = "UPDATE envelopes SET status = ?1, reason = ?2,"
@@ -403,6 +406,25 @@ static void ck_stop(struct aegis__sq_ctx *c)
     }
 }
 
+/* PRAGMA quick_check at open: a flipped byte in a b-tree page (a record
+ * that still decodes) is found before anything is read from it or written
+ * over it. It reads every page (O(file size), no index cross-check). */
+static aegis_err quick_check(sqlite3 *db)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &s, NULL);
+    aegis_err err = AEGIS_OK;
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(s, 0);
+        if (!v || strcmp((const char *)v, "ok") != 0)
+            err = AEGIS_ERR_STORE_CORRUPT;
+    } else {
+        err = rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB ? AEGIS_ERR_STORE_CORRUPT : aegis__sq_err(rc);
+    }
+    sqlite3_finalize(s);
+    return err;
+}
+
 static aegis_err sq_open(void *ctx, const char *dir, const aegis_store_opts *opts)
 {
     struct aegis__sq_ctx *c = ctx;
@@ -423,12 +445,33 @@ static aegis_err sq_open(void *ctx, const char *dir, const aegis_store_opts *opt
         return err;
     if ((err = migrate(c)) != AEGIS_OK)
         return err;
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    if (stat(path, &sb) == 0 && (uint64_t)sb.st_size <= AEGIS_STORE_QUICK_CHECK_AT_OPEN) {
+        if ((err = quick_check(c->w.db)) != AEGIS_OK)
+            return err;
+        c->checked = true;
+    }
     if ((err = conn_open(&c->r, path, false)) != AEGIS_OK)
         return err;
     if ((err = aegis__sq_gc_init(c, opts->group_commit_us)) != AEGIS_OK)
         return err;
     ck_start(c, path);
     return AEGIS_OK;
+}
+
+/* The deferred check, on a connection of its own (read-only). */
+static aegis_err sq_quick_check(void *ctx)
+{
+    struct aegis__sq_ctx *c = ctx;
+    if (c->checked || c->read_only)
+        return AEGIS_OK;
+    sqlite3 *db = NULL;
+    int rc = sqlite3_open_v2(c->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+    aegis_err err = rc == SQLITE_OK ? quick_check(db) : aegis__sq_err(rc);
+    sqlite3_close(db);
+    if (err == AEGIS_OK)
+        c->checked = true;
+    return err;
 }
 
 static void sq_close(void *ctx)
@@ -448,7 +491,8 @@ static int sq_schema_version(void *ctx)
 
 /* Test hook: "aegis:checkpoints>=N" waits up to 5 s for N background
  * checkpoints (AEGIS_ERR_BUSY if they do not come, AEGIS_ERR_UNSUPPORTED
- * without a checkpointer); anything else is SQL run on the writer. */
+ * without a checkpointer); "aegis:unchecked" leaves the quick_check to
+ * aegis_store_quick_check; anything else is SQL run on the writer. */
 static aegis_err ck_wait_runs(struct aegis__sq_ctx *c, uint64_t want)
 {
     if (!c->ck_running)
@@ -473,6 +517,10 @@ static aegis_err sq_test_exec(void *ctx, const char *cmd)
         return AEGIS_ERR_STORE_READONLY;
     if (strncmp(cmd, ck_cmd, sizeof(ck_cmd) - 1) == 0)
         return ck_wait_runs(c, strtoull(cmd + sizeof(ck_cmd) - 1, NULL, 10));
+    if (strcmp(cmd, "aegis:unchecked") == 0) {   /* as if the file were too large to check at open */
+        c->checked = false;
+        return AEGIS_OK;
+    }
     pthread_mutex_lock(&c->w.mu);
     aegis_err err = exec_sql(c->w.db, cmd);
     pthread_mutex_unlock(&c->w.mu);
@@ -490,6 +538,8 @@ const struct aegis_store_ops aegis__store_sqlite_ops = {
     .env_get = aegis__sq_env_get,
     .env_find = aegis__sq_env_find,
     .env_scan = aegis__sq_env_scan,
+    .env_scan_pending = aegis__sq_env_scan_pending,
+    .quick_check = sq_quick_check,
     .env_set_status = aegis__sq_env_set_status,
     .env_count = aegis__sq_env_count,
     .rec_put = aegis__sq_rec_put,

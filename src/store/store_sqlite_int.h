@@ -35,6 +35,7 @@ enum aegis__sq_stmt {
     SQ_ENV_FIND,
     SQ_ENV_GET,
     SQ_ENV_SCAN,
+    SQ_ENV_SCAN_PENDING,
     SQ_ENV_SET_STATUS,
     SQ_ENV_COUNT,
     SQ_REC_PUT,
@@ -71,6 +72,8 @@ struct aegis__sq_ctx {
     struct aegis__sq_conn r;      /* reader */
     bool read_only;
     int schema_version;
+    bool checked;                 /* quick_check ran at open */
+    char path[4096];              /* the database file (deferred quick_check) */
 
     /* group commit (store_sqlite_gc.c) */
     pthread_mutex_t q_mu;
@@ -116,6 +119,8 @@ void aegis__sq_gc_clear(struct aegis__sq_ctx *c);
 aegis_err aegis__sq_env_append(void *ctx, aegis_store_env_in *in, size_t n, uint64_t received_ms);
 aegis_err aegis__sq_env_get(void *ctx, uint64_t id, aegis_store_env *ret);
 aegis_err aegis__sq_env_find(void *ctx, const uint8_t hash[32], uint64_t *ret_id);
+aegis_err aegis__sq_env_scan_pending(void *ctx, uint64_t from, uint64_t to, size_t max,
+                                     aegis__env_scan_cb cb, void *arg, size_t *ret_n);
 aegis_err aegis__sq_env_scan(void *ctx, uint64_t from, uint64_t to, size_t max,
                              aegis__env_scan_cb cb, void *arg, size_t *ret_n);
 aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,

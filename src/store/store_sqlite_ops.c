@@ -108,8 +108,23 @@ aegis_err aegis__sq_env_find(void *ctx, const uint8_t hash[32], uint64_t *ret_id
     return err;
 }
 
+static aegis_err env_scan_stmt(void *ctx, enum aegis__sq_stmt stmt, uint64_t from, uint64_t to, size_t max,
+                               aegis__env_scan_cb cb, void *arg, size_t *ret_n);
+
 aegis_err aegis__sq_env_scan(void *ctx, uint64_t from, uint64_t to, size_t max,
                              aegis__env_scan_cb cb, void *arg, size_t *ret_n)
+{
+    return env_scan_stmt(ctx, SQ_ENV_SCAN, from, to, max, cb, arg, ret_n);
+}
+
+aegis_err aegis__sq_env_scan_pending(void *ctx, uint64_t from, uint64_t to, size_t max,
+                                     aegis__env_scan_cb cb, void *arg, size_t *ret_n)
+{
+    return env_scan_stmt(ctx, SQ_ENV_SCAN_PENDING, from, to, max, cb, arg, ret_n);
+}
+
+static aegis_err env_scan_stmt(void *ctx, enum aegis__sq_stmt stmt, uint64_t from, uint64_t to, size_t max,
+                               aegis__env_scan_cb cb, void *arg, size_t *ret_n)
 {
     struct aegis__sq_ctx *c = ctx;
     aegis_err err = AEGIS_OK;
@@ -118,7 +133,7 @@ aegis_err aegis__sq_env_scan(void *ctx, uint64_t from, uint64_t to, size_t max,
         *ret_n = 0;
         return AEGIS_OK;
     }
-    sqlite3_stmt *s = rd_begin(c, SQ_ENV_SCAN, &err);
+    sqlite3_stmt *s = rd_begin(c, stmt, &err);
     if (!s)
         return err;
     sqlite3_bind_int64(s, 1, clamp_i64(from));

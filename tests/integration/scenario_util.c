@@ -257,10 +257,12 @@ int group_setup(void **state)
     FILE *f = fopen(D.config, "w");
     if (!f)
         goto fail;
-    /* batches of <= 4 every 100 ms; a checkpoint every 3 batches and at every level change */
+    /* batches of <= 4 every 100 ms; a checkpoint every 3 batches (no time
+     * cadence: checkpoint_min_interval_ms = 0) and at every level change */
     fprintf(f,
             "[node]\nid = \"it-scenario\"\nchain_id = %d\n"
-            "[batch]\nmax = 4\ninterval_ms = 100\ncheckpoint_interval = 3\nslh_mode = \"epoch\"\nseal_every = 4\n"
+            "[batch]\nmax = 4\ninterval_ms = 100\ncheckpoint_interval = 3\ncheckpoint_min_interval_ms = 0\n"
+            "slh_mode = \"epoch\"\nseal_every = 4\n"
             "[quantum]\nrisk_scheduled = 6000\nrisk_emergency = 9000\nhybrid_ecdsa = true\n"
             "oracle_keys = [\"%s/oracle.pub\"]\n"
             "[assets]\nadmin_keys = [\"%s/admin.pub\"]\n",

@@ -126,6 +126,60 @@ static void test_reopen_persists(void **state)
     assert_int_equal(id, 21);
 }
 
+/* A damaged b-tree page (the file still opens as a database) is found by
+ * the quick_check at open: refused as corrupt, not served. */
+static void test_quick_check_at_open(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    uint64_t id;
+    for (uint64_t i = 1; i <= 300; i++)
+        assert_int_equal(append_i(f->st, i, &id), AEGIS_OK);
+    aegis_store_free(f->st);
+    f->st = NULL;
+    int64_t root = raw_int(f, "SELECT rootpage FROM sqlite_master WHERE name = 'envelopes'");
+    int64_t psize = raw_int(f, "PRAGMA page_size");
+    assert_true(root > 1);
+    char path[300];
+    db_path(f, path, sizeof(path));
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long)((root - 1) * psize), SEEK_SET), 0);
+    assert_int_equal(fputc(0x07, fp), 0x07);   /* no such b-tree page type */
+    assert_int_equal(fclose(fp), 0);
+    aegis_err detail = AEGIS_OK;
+    aegis_err err = aegis_store_open_ex(&f->st, "sqlite", f->dir, NULL, &detail);
+    assert_int_equal(err, AEGIS_ERR_STORE_CORRUPT);
+    assert_null(f->st);
+}
+
+/* On a store too large to check at open, aegis_store_quick_check finds
+ * the same damage later (on its own connection). */
+static void test_quick_check_deferred(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    uint64_t id;
+    for (uint64_t i = 1; i <= 300; i++)
+        assert_int_equal(append_i(f->st, i, &id), AEGIS_OK);
+    aegis_store_free(f->st);
+    f->st = NULL;
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    assert_int_equal(aegis__store_test_exec(f->st, "aegis:unchecked"), AEGIS_OK);
+    assert_int_equal(aegis_store_quick_check(f->st), AEGIS_OK);   /* intact */
+    assert_int_equal(aegis__store_test_exec(f->st, "aegis:unchecked"), AEGIS_OK);
+    int64_t root = raw_int(f, "SELECT rootpage FROM sqlite_master WHERE name = 'envelopes'");
+    int64_t psize = raw_int(f, "PRAGMA page_size");
+    char path[300];
+    db_path(f, path, sizeof(path));
+    FILE *fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, (long)((root - 1) * psize), SEEK_SET), 0);
+    assert_int_equal(fputc(0x07, fp), 0x07);
+    assert_int_equal(fclose(fp), 0);
+    assert_int_equal(aegis_store_quick_check(f->st), AEGIS_ERR_STORE_CORRUPT);
+}
+
 /* A process that dies without closing (no checkpoint, lock never released
  * by hand) loses nothing it acknowledged, and does not keep the dir locked. */
 static void test_crash_keeps_acknowledged(void **state)
@@ -585,6 +639,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reopen_persists, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_crash_keeps_acknowledged, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_quick_check_at_open, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_quick_check_deferred, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_migrate_v1, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_migrate_v0, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_refuse_foreign_and_newer, setup_dir, teardown_dir),

@@ -70,7 +70,12 @@ aegis_err aegis_mlkem1024_check_ek(const uint8_t ek[static AEGIS_MLKEM1024_EK_BY
 aegis_err aegis_mlkem1024_check_dk(const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES])
 {
     uint8_t h[KYBER_SYMBYTES];
-    sha3_256(h, dk + DK_EK_OFFSET, KYBER_PUBLICKEYBYTES);
+#ifdef AEGIS_MLKEM_VECTOR
+    if (use_vector())
+        aegis__mlkem_avx2_hash_ek(h, dk + DK_EK_OFFSET);
+    else
+#endif
+        sha3_256(h, dk + DK_EK_OFFSET, KYBER_PUBLICKEYBYTES);
     return aegis_ct_eq(h, dk + DK_H_OFFSET, sizeof(h)) ? AEGIS_OK : AEGIS_ERR_MLKEM_DK_CHECK;
 }
 

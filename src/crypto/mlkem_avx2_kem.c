@@ -386,6 +386,13 @@ void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const
     aegis__pq_scrub_stack_small();
 }
 
+void aegis__mlkem_avx2_hash_ek(uint8_t h[32], const uint8_t *ek)
+{
+    struct aegis__x4_job j = {.in = ek, .len = EKBYTES, .rate = AEGIS_SHAKE256_RATE, .domain = 0x06,
+                              .out = h, .outlen = 32};
+    aegis__keccakx4_run(&j, 1);
+}
+
 void aegis__mlkem_avx2_prepare(struct aegis__mlkem_prepared *p, const uint8_t *dk)
 {
     for (int i = 0; i < AEGIS_MLKEM_K; i++) {

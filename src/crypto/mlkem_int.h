@@ -65,6 +65,9 @@ void aegis__mlkem_avx2_gen_matrix(int16_t a[AEGIS_MLKEM_K][AEGIS_MLKEM_K][256], 
 void aegis__mlkem_avx2_noise4(int16_t r[4][256], const uint8_t seed[32], uint8_t n);
 void aegis__mlkem_avx2_keypair(uint8_t *ek, uint8_t *dk, const uint8_t d[32], const uint8_t z[32]);
 void aegis__mlkem_avx2_enc(uint8_t *ct, uint8_t ss[32], const uint8_t *ek, const uint8_t m[32]);
+/* H(ek) = SHA3-256(ek) on one lane of the four-way Keccak (faster here
+ * than PQClean's single Keccak; for the FIPS 203 7.3 check) */
+void aegis__mlkem_avx2_hash_ek(uint8_t h[32], const uint8_t *ek);
 void aegis__mlkem_avx2_prepare(struct aegis__mlkem_prepared *p, const uint8_t *dk);
 void aegis__mlkem_avx2_dec(uint8_t ss[32], const uint8_t *ct, const struct aegis__mlkem_prepared *p);
 /* the same from a raw dk (the key expanded on this call) */

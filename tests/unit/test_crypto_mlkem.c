@@ -18,6 +18,7 @@
 
 /* PQClean's portable ML-KEM-1024 (include path set in cmake/pqclean.cmake) */
 #include "cbd.h"
+#include "fips202.h"
 #include "indcpa.h"
 #include "kem.h"
 #include "ntt.h"
@@ -283,6 +284,13 @@ static void test_rej_and_ek_check(void **state)
     uint8_t ek[AEGIS_MLKEM1024_EK_BYTES], dk[AEGIS_MLKEM1024_DK_BYTES];
     assert_int_equal(aegis_mlkem1024_keygen(ek, dk), AEGIS_OK);
     assert_true(aegis__mlkem_avx2_ek_in_range(ek));
+    for (int n = 0; n < 50; n++) {   /* H(ek) on the four-way Keccak = PQClean's SHA3-256 */
+        uint8_t h1[32], h2[32], any[AEGIS_MLKEM1024_EK_BYTES];
+        rnd_bytes(any, sizeof(any));
+        sha3_256(h1, any, sizeof(any));
+        aegis__mlkem_avx2_hash_ek(h2, any);
+        assert_memory_equal(h1, h2, 32);
+    }
     for (int n = 0; n < 200; n++) {   /* one coefficient >= q anywhere */
         uint8_t bad[AEGIS_MLKEM1024_EK_BYTES];
         memcpy(bad, ek, sizeof(bad));

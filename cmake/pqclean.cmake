@@ -96,20 +96,45 @@ function(aegis_pq_avx2_copy src dir from to header)
   file(CONFIGURE OUTPUT ${header} CONTENT "${_ren}")
   set_source_files_properties(${src} PROPERTIES
     COMPILE_DEFINITIONS AEGIS_PQ_AVX2_BUILD
-    COMPILE_OPTIONS "-isystem;${dir};-isystem;${_pq}/common;-include;${header};-mavx2;-mbmi2;-O3;-w")
+    COMPILE_OPTIONS "-isystem;${dir};-isystem;${_pq}/common;-include;${header};-mavx2;-mbmi2;-mpopcnt;-O3;-w")
 endfunction()
 if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
   aegis_pq_avx2_copy(${_src}/pq_mldsa_avx2.c ${_pq_mldsa} PQCLEAN_MLDSA87_CLEAN_ AEGIS_MLDSA87_AVX2_
                      ${AEGIS_PQCLEAN_DIR}/mldsa87_avx2_rename.h)
 endif()
+# Our vectorised ML-KEM-1024 and the four-way Keccak (src/crypto/mlkem_avx2_*.c,
+# keccak4x_*.c): AVX2 (and AVX-512VL for one Keccak variant) per file, used
+# only after aegis__cpu() has seen the CPU support it.
+if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
+  set_source_files_properties(${_src}/mlkem_avx2_poly.c ${_src}/mlkem_avx2_kem.c ${_src}/keccak4x_avx2.c
+                              ${_src}/keccak4x.c
+    PROPERTIES COMPILE_OPTIONS "-isystem;${_pq}/common;-mavx2;-mbmi2;-mpopcnt;-O3")
+  set_source_files_properties(${_src}/keccak4x_avx512.c
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mavx512f;-mavx512vl;-O3")
+endif()
+# The bit-for-bit tests of the vector ML-KEM call PQClean's portable routines.
+set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/unit/test_crypto_mlkem.c PROPERTIES
+  COMPILE_OPTIONS "-isystem;${_pq_mlkem};-isystem;${_pq}/common")
 set_source_files_properties(${_src}/mlkem.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq_mlkem};-isystem;${_pq}/common")
 set_source_files_properties(${_src}/pq_slh256s.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq_slh_s};-isystem;${_pq}/common;-O3")
 set_source_files_properties(${_src}/pq_slh256f.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq_slh_f};-isystem;${_pq}/common;-O3")
-set_source_files_properties(${_src}/pq_sha2.c ${_src}/pq_glue.c PROPERTIES
+set_source_files_properties(${_src}/pq_sha2.c ${_src}/pq_glue.c ${_src}/pq_sha3.c PROPERTIES
   COMPILE_OPTIONS "-isystem;${_pq}/common;-O3")
+
+# Constant time of the vector ML-KEM: secrets marked undefined for valgrind
+# memcheck, which then reports any branch or index on them (ct_mlkem.c).
+find_program(AEGIS_VALGRIND valgrind)
+if(AEGIS_VALGRIND AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT AEGIS_SANITIZE)
+  add_executable(ct_mlkem ${CMAKE_SOURCE_DIR}/tests/checks/ct_mlkem.c)
+  target_link_libraries(ct_mlkem PRIVATE aegis_crypto)
+  set_target_properties(ct_mlkem PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME ct_mlkem_valgrind COMMAND ${AEGIS_VALGRIND} -q --error-exitcode=1 $<TARGET_FILE:ct_mlkem>)
+  set_tests_properties(ct_mlkem_valgrind PROPERTIES LABELS "unit;valgrind" TIMEOUT 300
+                       ENVIRONMENT AEGIS_CPU=avx2 SKIP_RETURN_CODE 77)
+endif()
 
 # ACVP vectors: one ctest case per file, run through the CLI (NIST files in
 # tests/vectors/acvp, synthetic keyFormat cases in tests/vectors/acvp-tr1).
@@ -127,4 +152,13 @@ foreach(f ${_acvp_files})
     set(_to 900)
   endif()
   set_tests_properties(acvp_${n} PROPERTIES LABELS vectors TIMEOUT ${_to})
+  # Once per code path (the default run takes the best the CPU has): the
+  # vector ML-KEM / ML-DSA code must give the portable code's answers.
+  if(n MATCHES "ML-KEM|ML-DSA")
+    foreach(_path portable avx2)
+      add_test(NAME acvp_${n}_${_path} COMMAND $<TARGET_FILE:aegis> acvp ${f})
+      set_tests_properties(acvp_${n}_${_path} PROPERTIES LABELS vectors TIMEOUT ${_to}
+                           ENVIRONMENT AEGIS_CPU=${_path})
+    endforeach()
+  endif()
 endforeach()

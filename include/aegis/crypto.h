@@ -205,6 +205,18 @@ aegis_err aegis_mlkem1024_decaps_checked(uint8_t ss[static AEGIS_MLKEM_SS_BYTES]
                                          const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
 aegis_err aegis_mlkem1024_check_ek(const uint8_t ek[static AEGIS_MLKEM1024_EK_BYTES]) AEGIS_WUR;
 aegis_err aegis_mlkem1024_check_dk(const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+/* A decapsulation key checked (§7.3) and prepared once: the decoded
+ * NTT-form secret, t-hat, the expanded matrix and H(ek), as OpenSSL keeps a
+ * loaded key, so each decapsulation skips the matrix expansion. Held in
+ * locked memory (best effort); free wipes it. Thread-safe to use
+ * concurrently. decaps_key gives exactly what decaps gives for the same dk. */
+typedef struct aegis_mlkem1024_key aegis_mlkem1024_key;
+aegis_err aegis_mlkem1024_key_new(aegis_mlkem1024_key **ret,
+                                  const uint8_t dk[static AEGIS_MLKEM1024_DK_BYTES]) AEGIS_WUR;
+void aegis_mlkem1024_key_free(aegis_mlkem1024_key *k);
+aegis_err aegis_mlkem1024_decaps_key(uint8_t ss[static AEGIS_MLKEM_SS_BYTES],
+                                     const uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],
+                                     const aegis_mlkem1024_key *k) AEGIS_WUR;
 /* ML-KEM.Encaps_internal (FIPS 203 Alg. 17) with the caller's m (known-answer
  * tests only); checks ek (7.2) first like encaps. */
 aegis_err aegis_mlkem1024_encaps_m(uint8_t ct[static AEGIS_MLKEM1024_CT_BYTES],

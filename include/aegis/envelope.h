@@ -48,6 +48,7 @@ typedef struct aegis_envelope_keys {
     const uint8_t *key_id;     /* 32 */
     const struct aegis_x25519_key *x25519_key; /* optional: x25519_sk prepared once (faster) */
     bool dk_checked;           /* mlkem_dk passed FIPS 203 §7.3 at load: not re-checked */
+    const struct aegis_mlkem1024_key *mlkem_key; /* optional: mlkem_dk checked and prepared once (faster) */
 } aegis_envelope_keys;
 
 /* A parsed envelope: every pointer points into the caller's buffer and is

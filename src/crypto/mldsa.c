@@ -43,21 +43,8 @@ const struct aegis__mldsa_ops *aegis__mldsa87_ops(void)
 static void compute_mu(uint8_t mu[CRHBYTES], const uint8_t tr[TRBYTES],
                        const uint8_t *pre, size_t pre_len, const uint8_t *msg, size_t msg_len)
 {
-    shake256incctx st;
-    shake256_inc_init(&st);
-    shake256_inc_absorb(&st, tr, TRBYTES);
-    if (pre_len)
-        shake256_inc_absorb(&st, pre, pre_len);
-    if (msg_len)
-        shake256_inc_absorb(&st, msg, msg_len);
-    shake256_inc_finalize(&st);
-    shake256_inc_squeeze(mu, CRHBYTES, &st);
-    shake256_inc_ctx_release(&st);
-}
-
-static void pk_tr(uint8_t tr[TRBYTES], const uint8_t *pk)
-{
-    shake256(tr, TRBYTES, pk, AEGIS_MLDSA87_PK_BYTES);
+    const struct aegis__piece pc[3] = {{tr, TRBYTES}, {pre, pre_len}, {msg, msg_len}};
+    aegis__shake256_pieces(mu, CRHBYTES, pc, 3);
 }
 
 /* ---------------- public API ---------------- */
@@ -204,12 +191,9 @@ aegis_err aegis_mldsa87_verify_internal(const uint8_t *sig, size_t sig_len,
                                         const uint8_t *mprime, size_t mprime_len,
                                         const uint8_t pk[static AEGIS_MLDSA87_PK_BYTES])
 {
-    uint8_t tr[TRBYTES], mu[CRHBYTES];
     if (sig == NULL || sig_len != AEGIS_MLDSA87_SIG_BYTES)
         return AEGIS_ERR_BAD_SIG;
-    pk_tr(tr, pk);
-    compute_mu(mu, tr, NULL, 0, mprime, mprime_len);
-    return aegis__mldsa87_ops()->verify_mu(sig, mu, pk) ? AEGIS_OK : AEGIS_ERR_BAD_SIG;
+    return aegis__mldsa87_ops()->verify_msg(sig, NULL, 0, mprime, mprime_len, pk) ? AEGIS_OK : AEGIS_ERR_BAD_SIG;
 }
 
 aegis_err aegis_mldsa87_verify(const uint8_t *sig, size_t sig_len,
@@ -221,13 +205,11 @@ aegis_err aegis_mldsa87_verify(const uint8_t *sig, size_t sig_len,
         return AEGIS_ERR_CTX_TOO_LONG;
     if (sig == NULL || sig_len != AEGIS_MLDSA87_SIG_BYTES)
         return AEGIS_ERR_BAD_SIG;
-    uint8_t tr[TRBYTES], mu[CRHBYTES];
     uint8_t pre[2 + AEGIS_MAX_CTX_BYTES];
     pre[0] = 0;
     pre[1] = (uint8_t)ctx_len;
     if (ctx_len)
         memcpy(pre + 2, ctx, ctx_len);
-    pk_tr(tr, pk);
-    compute_mu(mu, tr, pre, 2 + ctx_len, msg, msg_len);
-    return aegis__mldsa87_ops()->verify_mu(sig, mu, pk) ? AEGIS_OK : AEGIS_ERR_BAD_SIG;
+    return aegis__mldsa87_ops()->verify_msg(sig, pre, 2 + ctx_len, msg, msg_len, pk) ? AEGIS_OK
+                                                                                      : AEGIS_ERR_BAD_SIG;
 }

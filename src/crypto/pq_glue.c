@@ -28,3 +28,10 @@ __attribute__((noinline)) void aegis__pq_scrub_stack(void)
     /* Keep the frame (and the wipe) from being optimised away. */
     __asm__ __volatile__("" : : "r"(area) : "memory");
 }
+
+__attribute__((noinline)) void aegis__pq_scrub_stack_small(void)
+{
+    uint8_t area[AEGIS_PQ_SCRUB_SMALL_BYTES];
+    aegis_memzero(area, sizeof(area));
+    __asm__ __volatile__("" : : "r"(area) : "memory");
+}

@@ -14,6 +14,19 @@
 
 #include "aegis/crypto.h"
 
+/* What the vector code may use (cpu.c): CPUID read once per process, capped
+ * by the environment variable AEGIS_CPU=portable|avx2|avx512 (tests run the
+ * known-answer files once per path). avx2 means AVX2+BMI2 with OS support;
+ * avx512 adds AVX-512F+VL with the ZMM state enabled by the OS. */
+enum aegis__cpu_level { AEGIS_CPU_PORTABLE = 0, AEGIS_CPU_AVX2 = 1, AEGIS_CPU_AVX512 = 2 };
+struct aegis__cpu {
+    enum aegis__cpu_level level;     /* after the AEGIS_CPU cap */
+    enum aegis__cpu_level hw_level;  /* what the CPU has */
+    bool sha_ni;                     /* SHA + SSSE3 + SSE4.1 (off when capped to portable) */
+};
+const struct aegis__cpu *aegis__cpu(void);
+const char *aegis__cpu_level_name(enum aegis__cpu_level l);
+
 /* Bytes of stack below the caller's frame that aegis__pq_scrub_stack() wipes:
  * enough for the deepest PQClean call chain we make (ML-DSA-87 signing holds
  * the 8x7 matrix, ~57 KiB, in our own frame, which we wipe separately). */
@@ -22,6 +35,11 @@
 /* Wipe the stack area PQClean's callees just used (their frames lie below the
  * calling function's). Call right after a PQClean call that handled secrets. */
 void aegis__pq_scrub_stack(void);
+/* The same for our own vector code, whose callees are leaf routines with
+ * frames well under this (their large arrays are wiped where they live):
+ * called at the end of each function whose callees touched secrets. */
+#define AEGIS_PQ_SCRUB_SMALL_BYTES (4 * 1024)
+void aegis__pq_scrub_stack_small(void);
 
 /* ML-DSA-87 cores (pq_mldsa_core.h): FIPS 204 Alg. 6 from xi, Alg. 7 from mu
  * on (rnd: 32 bytes), Alg. 8 from mu on. Two builds of the same code: generic,
@@ -32,6 +50,9 @@ struct aegis__mldsa_ops {
     void (*keygen)(uint8_t *pk, uint8_t *sk, const uint8_t *xi);
     void (*sign_mu)(uint8_t *sig, const uint8_t *mu, const uint8_t *rnd, const uint8_t *sk);
     bool (*verify_mu)(const uint8_t *sig, const uint8_t *mu, const uint8_t *pk);
+    /* the same from M' = pre || msg (mu = H(H(pk) || M') computed inside) */
+    bool (*verify_msg)(const uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                       size_t msg_len, const uint8_t *pk);
     /* a key with the message-independent work done once (aegis_mldsa87_key) */
     size_t prepared_size;
     void (*prepare)(void *out, const uint8_t *sk);
@@ -57,6 +78,16 @@ aegis_err aegis__mldsa87_signing_rnd(uint8_t rnd[32], bool deterministic);
 /* NULL where not built (non-x86-64) or not usable (CPU without AVX2). */
 const struct aegis__mldsa_ops *aegis__mldsa87_avx2(void);
 const struct aegis__mldsa_ops *aegis__mldsa87_ops(void);
+
+/* SHAKE256(a || b) and over pieces on OpenSSL (pq_sha3.c), with PQClean's
+ * fips202 as the fallback should OpenSSL fail: never an error. */
+void aegis__shake256_2(uint8_t *out, size_t outlen, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen);
+struct aegis__piece {
+    const uint8_t *p;
+    size_t n;
+};
+/* SHAKE256(piece_0 || piece_1 || ...), outlen bytes (empty pieces allowed) */
+void aegis__shake256_pieces(uint8_t *out, size_t outlen, const struct aegis__piece *pc, size_t count);
 
 /* Two SHA-256 compressions at once with SHA-NI (pq_sha256x2.c): s0/s1 are
  * chaining values a..h (host-endian words), updated in place by one 64-byte

@@ -20,29 +20,34 @@
 
 #define MLDSA(x) PQCLEAN_MLDSA87_CLEAN_##x
 
+/* The SHAKE expansions, one stream after another unless the including file
+ * supplies a faster equal version (pq_mldsa_avx2.c: four streams at once). */
+#ifndef MLDSA_EXPAND_A
+#define MLDSA_EXPAND_A(mat, rho) MLDSA(polyvec_matrix_expand)(mat, rho)
+#define MLDSA_EXPAND_S(s1, s2, rhoprime)            \
+    do {                                            \
+        MLDSA(polyvecl_uniform_eta)(s1, rhoprime, 0); \
+        MLDSA(polyveck_uniform_eta)(s2, rhoprime, L); \
+    } while (0)
+#define MLDSA_EXPAND_MASK(y, rhoprime, nonce) MLDSA(polyvecl_uniform_gamma1)(y, rhoprime, nonce)
+/* ExpandA and tr = H(pk, 64) */
+#define MLDSA_EXPAND_A_TR(mat, rho, tr, pk)                          \
+    do {                                                             \
+        MLDSA_EXPAND_A(mat, rho);                                    \
+        shake256(tr, TRBYTES, pk, AEGIS_MLDSA87_PK_BYTES);           \
+    } while (0)
+#endif
+
 _Static_assert(AEGIS_MLDSA87_PK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_PUBLICKEYBYTES, "pk size");
 _Static_assert(AEGIS_MLDSA87_SK_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_SECRETKEYBYTES, "sk size");
 _Static_assert(AEGIS_MLDSA87_SIG_BYTES == PQCLEAN_MLDSA87_CLEAN_CRYPTO_BYTES, "sig size");
 _Static_assert(AEGIS_MLDSA87_MU_BYTES == CRHBYTES, "mu size");
 _Static_assert(AEGIS_MLDSA87_TR_BYTES == TRBYTES, "tr size");
 
-struct piece {
-    const uint8_t *p;
-    size_t n;
-};
-
-/* out = SHAKE256(piece_0 || piece_1 || ..., outlen) */
-static void shake256_pieces(uint8_t *out, size_t outlen, const struct piece *pc, size_t count)
-{
-    shake256incctx st;
-    shake256_inc_init(&st);
-    for (size_t i = 0; i < count; i++)
-        if (pc[i].n)
-            shake256_inc_absorb(&st, pc[i].p, pc[i].n);
-    shake256_inc_finalize(&st);
-    shake256_inc_squeeze(out, outlen, &st);
-    shake256_inc_ctx_release(&st);
-}
+/* the hashes on OpenSSL (pq_sha3.c) */
+#define piece aegis__piece
+#define shake256_pieces aegis__shake256_pieces
+#define shake256(out, outlen, in, inlen) aegis__shake256_2(out, outlen, in, inlen, NULL, 0)
 
 /* Algorithm 6, ML-DSA.KeyGen_internal(xi). */
 static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])
@@ -59,9 +64,8 @@ static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])
     shake256(seedbuf, sizeof(seedbuf), seedbuf, SEEDBYTES + 2);
     const uint8_t *rho = seedbuf, *rhoprime = seedbuf + SEEDBYTES, *key = rhoprime + CRHBYTES;
 
-    MLDSA(polyvec_matrix_expand)(mat, rho);
-    MLDSA(polyvecl_uniform_eta)(&s1, rhoprime, 0);
-    MLDSA(polyveck_uniform_eta)(&s2, rhoprime, L);
+    MLDSA_EXPAND_A(mat, rho);
+    MLDSA_EXPAND_S(&s1, &s2, rhoprime);
 
     s1hat = s1;
     MLDSA(polyvecl_ntt)(&s1hat);
@@ -101,7 +105,7 @@ static void mldsa_prepare(void *out, const uint8_t *sk)
     struct mldsa_prepared *p = out;
     uint8_t rho[SEEDBYTES];
     MLDSA(unpack_sk)(rho, p->tr, p->key, &p->t0, &p->s1, &p->s2, sk);
-    MLDSA(polyvec_matrix_expand)(p->mat, rho);
+    MLDSA_EXPAND_A(p->mat, rho);
     MLDSA(polyvecl_ntt)(&p->s1);
     MLDSA(polyveck_ntt)(&p->s2);
     MLDSA(polyveck_ntt)(&p->t0);
@@ -132,7 +136,7 @@ static bool mldsa_sign_prepared(uint8_t *sig, const uint8_t mu[CRHBYTES], const 
     for (;;) {
         if (abandon && atomic_load_explicit(abandon, memory_order_relaxed))
             goto out;
-        MLDSA(polyvecl_uniform_gamma1)(&y, rhoprime, nonce++);
+        MLDSA_EXPAND_MASK(&y, rhoprime, nonce++);
         z = y;
         MLDSA(polyvecl_ntt)(&z);
         MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, p->mat, &z);
@@ -208,9 +212,14 @@ static void mldsa_sign_mu(uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_
 }
 
 /* Algorithm 8 from mu on. */
-static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t *pk)
+/* Algorithm 8 with mu given (mu_in), or with mu = H(tr || pre || msg)
+ * computed here: then tr = H(pk) is hashed together with ExpandA
+ * (MLDSA_EXPAND_A_TR: on one lane of the four-way Keccak in the AVX2 core) */
+static bool verify_common(const uint8_t *sig, const uint8_t *mu_in, const uint8_t *pre, size_t pre_len,
+                          const uint8_t *msg, size_t msg_len, const uint8_t *pk)
 {
     uint8_t buf[K * POLYW1_PACKEDBYTES];
+    uint8_t mu[CRHBYTES];
     uint8_t rho[SEEDBYTES];
     uint8_t c[CTILDEBYTES], c2[CTILDEBYTES];
     poly cp;
@@ -224,7 +233,15 @@ static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], cons
         return false;
 
     MLDSA(poly_challenge)(&cp, c);
-    MLDSA(polyvec_matrix_expand)(mat, rho);
+    if (mu_in) {
+        MLDSA_EXPAND_A(mat, rho);
+        memcpy(mu, mu_in, CRHBYTES);
+    } else {
+        uint8_t tr[TRBYTES];
+        MLDSA_EXPAND_A_TR(mat, rho, tr, pk);
+        const struct piece mpc[] = { { tr, TRBYTES }, { pre, pre_len }, { msg, msg_len } };
+        shake256_pieces(mu, CRHBYTES, mpc, 3);
+    }
     MLDSA(polyvecl_ntt)(&z);
     MLDSA(polyvec_matrix_pointwise_montgomery)(&w1, mat, &z);
     MLDSA(poly_ntt)(&cp);
@@ -243,10 +260,22 @@ static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], cons
     return aegis_ct_eq(c, c2, CTILDEBYTES);
 }
 
+static bool mldsa_verify_mu(const uint8_t *sig, const uint8_t mu[CRHBYTES], const uint8_t *pk)
+{
+    return verify_common(sig, mu, NULL, 0, NULL, 0, pk);
+}
+
+static bool mldsa_verify_msg(const uint8_t *sig, const uint8_t *pre, size_t pre_len, const uint8_t *msg,
+                             size_t msg_len, const uint8_t *pk)
+{
+    return verify_common(sig, NULL, pre, pre_len, msg, msg_len, pk);
+}
+
 const struct aegis__mldsa_ops MLDSA_OPS = {
     .keygen = mldsa_keygen,
     .sign_mu = mldsa_sign_mu,
     .verify_mu = mldsa_verify_mu,
+    .verify_msg = mldsa_verify_msg,
     .prepared_size = sizeof(struct mldsa_prepared),
     .prepare = mldsa_prepare,
     .sign_prepared = mldsa_sign_prepared,

@@ -15,19 +15,11 @@
 #include "pq_int.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <cpuid.h>
 #include <immintrin.h>
 
 bool aegis__sha256x2_available(void)
 {
-    unsigned int a, b, c, d;
-    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-        return false;
-    bool sha = (b >> 29) & 1;
-    if (!__get_cpuid(1, &a, &b, &c, &d))
-        return false;
-    bool ssse3 = (c >> 9) & 1, sse41 = (c >> 19) & 1;
-    return sha && ssse3 && sse41;
+    return aegis__cpu()->sha_ni;   /* CPUID read once per process (cpu.c) */
 }
 
 static const uint32_t K256[64] __attribute__((aligned(16))) = {

@@ -178,8 +178,11 @@ aegis_err aegis_envelope_open(uint8_t *pt, size_t pt_cap, const aegis_envelope_v
         goto out;
     /* decaps runs the §7.3 check on dk, then implicit rejection: a corrupted
      * ciphertext yields an unrelated secret and fails at the tag below. */
-    err = keys->dk_checked ? aegis_mlkem1024_decaps_checked(ss_kem, view->kem_ct, keys->mlkem_dk)
-                           : aegis_mlkem1024_decaps(ss_kem, view->kem_ct, keys->mlkem_dk);
+    if (keys->mlkem_key)
+        err = aegis_mlkem1024_decaps_key(ss_kem, view->kem_ct, keys->mlkem_key);
+    else
+        err = keys->dk_checked ? aegis_mlkem1024_decaps_checked(ss_kem, view->kem_ct, keys->mlkem_dk)
+                               : aegis_mlkem1024_decaps(ss_kem, view->kem_ct, keys->mlkem_dk);
     if (err != AEGIS_OK)
         goto out;
     err = derive_key(key, ss_kem, ss_x, view->header);

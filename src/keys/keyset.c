@@ -41,6 +41,7 @@ struct aegis_keyset {
     bool locked;
     aegis_x25519_key *x25519;   /* s.x25519_sk prepared once for envelope opening */
     aegis_mldsa87_key *mldsa;   /* s.mldsa_sk prepared once for signing */
+    aegis_mlkem1024_key *mlkem; /* s.mlkem_dk checked and prepared once for envelope opening */
 };
 
 static aegis_keyset *ks_alloc(void)
@@ -58,6 +59,7 @@ void aegis_keyset_free(aegis_keyset *ks)
     bool locked = ks->locked;
     aegis_x25519_key_free(ks->x25519);
     aegis_mldsa87_key_free(ks->mldsa);
+    aegis_mlkem1024_key_free(ks->mlkem);
     aegis_memzero(ks, sizeof(*ks));
     if (locked)
         munlock(ks, sizeof(*ks));
@@ -87,6 +89,8 @@ static aegis_err ks_complete(aegis_keyset *ks, uint64_t epoch)
     err = aegis_mldsa87_key_new(&ks->mldsa, ks->s.mldsa_sk);
     if (err == AEGIS_OK)
         err = aegis_x25519_key_new(&ks->x25519, ks->s.x25519_sk);
+    if (err == AEGIS_OK)
+        err = aegis_mlkem1024_key_new(&ks->mlkem, ks->s.mlkem_dk);
     return err;
 }
 
@@ -224,6 +228,7 @@ void aegis_keyset_envelope_keys(const aegis_keyset *ks, aegis_envelope_keys *out
     out->x25519_sk = ks->s.x25519_sk;
     out->x25519_key = ks->x25519;
     out->dk_checked = true;   /* ks_complete ran aegis_mlkem1024_check_dk */
+    out->mlkem_key = ks->mlkem;
     out->key_id = ks->key_id;
 }
 

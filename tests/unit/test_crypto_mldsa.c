@@ -1,0 +1,157 @@
+/* test_crypto_mldsa.c - the AVX2 ML-DSA-87 NTT, inverse NTT and pointwise
+ * product (src/crypto/pq_mldsa_avx2_ntt.h) against PQClean's portable ones,
+ * bit for bit, on random coefficients; and the AVX2 core (four-way SHAKE
+ * expansions, vector NTT) against the generic core on whole keygen / sign /
+ * verify. Skipped without AVX2. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "aegis/crypto.h"
+
+#include "../src/crypto/pq_int.h"
+
+/* PQClean's portable ML-DSA-87 (aegis_pqclean) and our AVX2 routines */
+void PQCLEAN_MLDSA87_CLEAN_ntt(int32_t a[256]);
+void PQCLEAN_MLDSA87_CLEAN_invntt_tomont(int32_t a[256]);
+int32_t PQCLEAN_MLDSA87_CLEAN_montgomery_reduce(int64_t a);
+void aegis__mldsa87_avx2_ntt(int32_t a[256]);
+void aegis__mldsa87_avx2_invntt(int32_t a[256]);
+void aegis__mldsa87_avx2_pointwise(int32_t c[256], const int32_t a[256], const int32_t b[256]);
+unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
+
+#define Q 8380417
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+static uint64_t rnd64(void)
+{
+    rng ^= rng >> 12;
+    rng ^= rng << 25;
+    rng ^= rng >> 27;
+    return rng * 2685821657736338717ull;
+}
+static void rnd_poly(int32_t *r, int64_t bound)   /* uniform in (-bound, bound) */
+{
+    for (int i = 0; i < 256; i++)
+        r[i] = (int32_t)((int64_t)(rnd64() % (uint64_t)(2 * bound - 1)) - (bound - 1));
+}
+
+static void need_avx2(void)
+{
+    if (!aegis__mldsa87_avx2())
+        skip();
+}
+
+static void test_ntt(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 500; n++) {
+        int32_t a[256], b[256], c[256], r1[256], r2[256];
+        rnd_poly(a, Q);   /* NTT inputs are reduced: |a| < q */
+        memcpy(b, a, sizeof(a));
+        PQCLEAN_MLDSA87_CLEAN_ntt(a);
+        aegis__mldsa87_avx2_ntt(b);
+        assert_memory_equal(a, b, sizeof(a));
+        rnd_poly(a, Q);   /* inverse NTT inputs: reduced products, |a| < q */
+        memcpy(b, a, sizeof(a));
+        PQCLEAN_MLDSA87_CLEAN_invntt_tomont(a);
+        aegis__mldsa87_avx2_invntt(b);
+        assert_memory_equal(a, b, sizeof(a));
+        rnd_poly(a, INT32_MAX);   /* pointwise: any int32 */
+        rnd_poly(c, Q);
+        for (int i = 0; i < 256; i++)
+            r1[i] = PQCLEAN_MLDSA87_CLEAN_montgomery_reduce((int64_t)a[i] * c[i]);
+        aegis__mldsa87_avx2_pointwise(r2, a, c);
+        assert_memory_equal(r1, r2, sizeof(r1));
+    }
+}
+
+/* PQClean's rej_uniform (static there), the reference */
+static unsigned rej_ref(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen)
+{
+    unsigned ctr = 0, pos = 0;
+    while (ctr < len && pos + 3 <= buflen) {
+        uint32_t t = buf[pos] | (uint32_t)buf[pos + 1] << 8 | (uint32_t)buf[pos + 2] << 16;
+        pos += 3;
+        t &= 0x7FFFFF;
+        if (t < Q)
+            a[ctr++] = (int32_t)t;
+    }
+    return ctr;
+}
+
+static void test_rej(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 3000; n++) {
+        uint8_t buf[900];
+        int32_t r1[300], r2[300 + 8];
+        unsigned buflen = (unsigned)(rnd64() % sizeof(buf)), len = (unsigned)(rnd64() % 300);
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = (uint8_t)rnd64();
+        if (n & 1)   /* many candidates >= q (0x7FE001..0x7FFFFF) */
+            for (unsigned i = 2; i < buflen; i += 3) {
+                buf[i] |= 0x7F;
+                buf[i - 1] |= (n & 2) ? 0xE0 : 0;
+            }
+        unsigned c1 = rej_ref(r1, len, buf, buflen), c2 = aegis__mldsa87_avx2_rej(r2, len, buf, buflen);
+        assert_int_equal(c1, c2);
+        assert_memory_equal(r1, r2, c1 * sizeof(int32_t));
+    }
+}
+
+static void test_core_matches_generic(void **state)
+{
+    (void)state;
+    need_avx2();
+    const struct aegis__mldsa_ops *g = &aegis__mldsa87_generic, *v = aegis__mldsa87_avx2();
+    static uint8_t pk1[AEGIS_MLDSA87_PK_BYTES], sk1[AEGIS_MLDSA87_SK_BYTES];
+    static uint8_t pk2[AEGIS_MLDSA87_PK_BYTES], sk2[AEGIS_MLDSA87_SK_BYTES];
+    static uint8_t s1[AEGIS_MLDSA87_SIG_BYTES], s2[AEGIS_MLDSA87_SIG_BYTES];
+    for (int n = 0; n < 20; n++) {
+        uint8_t xi[32], mu[64], rnd[32];
+        for (int i = 0; i < 32; i++) {
+            xi[i] = (uint8_t)rnd64();
+            rnd[i] = (uint8_t)rnd64();
+        }
+        for (int i = 0; i < 64; i++)
+            mu[i] = (uint8_t)rnd64();
+        g->keygen(pk1, sk1, xi);
+        v->keygen(pk2, sk2, xi);
+        assert_memory_equal(pk1, pk2, sizeof(pk1));
+        assert_memory_equal(sk1, sk2, sizeof(sk1));
+        g->sign_mu(s1, mu, rnd, sk1);
+        v->sign_mu(s2, mu, rnd, sk1);
+        assert_memory_equal(s1, s2, sizeof(s1));
+        assert_true(v->verify_mu(s1, mu, pk1));
+        {   /* from the message: mu = H(H(pk) || pre || msg) inside, tr hashed beside ExpandA */
+            static const uint8_t pre[2] = {0, 0};
+            uint8_t tr[64], mu2[64], sig[AEGIS_MLDSA87_SIG_BYTES];
+            aegis__shake256_2(tr, 64, pk1, sizeof(pk1), NULL, 0);
+            const struct aegis__piece pc[3] = {{tr, 64}, {pre, 2}, {xi, 32}};
+            aegis__shake256_pieces(mu2, 64, pc, 3);
+            g->sign_mu(sig, mu2, rnd, sk1);
+            assert_true(g->verify_msg(sig, pre, 2, xi, 32, pk1));
+            assert_true(v->verify_msg(sig, pre, 2, xi, 32, pk1));
+            assert_false(v->verify_msg(sig, pre, 2, xi, 31, pk1));
+            assert_false(g->verify_msg(sig, pre, 2, xi, 31, pk1));
+        }
+        s1[n * 37 % sizeof(s1)] ^= 1;
+        assert_int_equal(g->verify_mu(s1, mu, pk1), v->verify_mu(s1, mu, pk1));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_ntt),
+        cmocka_unit_test(test_rej),
+        cmocka_unit_test(test_core_matches_generic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

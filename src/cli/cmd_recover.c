@@ -129,8 +129,10 @@ static int add_remote(struct found *f, const char *url)
     for (uint64_t from = f->base;; from += 100) {
         json_t *res = NULL;
         aegis_cli_rpc_err e;
-        if (aegis_cli_call(url, "aegis_getBatches", json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99)),
-                           60000, &res, &e) != 0) {
+        json_t *params = json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99));
+        int rc = aegis_cli_call(url, "aegis_getBatches", params, 60000, &res, &e);   /* params stay ours */
+        json_decref(params);
+        if (rc != 0) {
             aegis_cli_print_rpc_err(PROG, "aegis_getBatches", &e);
             return -1;
         }
@@ -223,7 +225,9 @@ static long fetch_coll(aegis_store *st, const char *url, const struct coll_spec 
     for (uint64_t key = last + 1;; key++) {
         json_t *res = NULL;
         aegis_cli_rpc_err e;
-        int rc = aegis_cli_call(url, cs->method, json_pack("[I]", (json_int_t)(key - cs->key_off)), 60000, &res, &e);
+        json_t *params = json_pack("[I]", (json_int_t)(key - cs->key_off));
+        int rc = aegis_cli_call(url, cs->method, params, 60000, &res, &e);
+        json_decref(params);
         if (rc == 1 || (rc == 0 && !json_is_object(res))) {
             json_decref(res);
             return added;   /* the node has no more (not found) */

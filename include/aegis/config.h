@@ -50,6 +50,7 @@ typedef struct aegis_config {
     char *storage_backend;      /* "sqlite" (default) | "memory" */
     uint64_t storage_group_commit_us; /* group-commit window, default 200 */
     uint64_t storage_ingest_interval_us; /* submission commit pacing, default 1000 */
+    uint64_t storage_ingest_open_threads; /* threads opening envelopes, 0 = one per online CPU */
 
     /* [tee] */
     char *tee_primary;          /* "sim" (default) | "tdx" | "dstack" */
@@ -74,6 +75,8 @@ typedef struct aegis_config {
     uint64_t batch_seal_every;  /* epoch mode: seal after this many batches, default 20 */
     uint64_t batch_max_wait;    /* hybrid aging bound in batches, default 10 */
     uint64_t checkpoint_interval; /* batches, default 100 */
+    uint64_t batch_seal_interval_ms;      /* epoch mode: at most one seal per this, default 1000 */
+    uint64_t checkpoint_min_interval_ms;  /* at most one interval checkpoint per this, default 10000 */
 
     /* [logging] */
     char *log_level;            /* "info" */

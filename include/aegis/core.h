@@ -67,6 +67,25 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
                             uint64_t now_ms, bool replay, aegis_core_receipt *ret,
                             const char **reason) AEGIS_WUR;
 
+/* The same in two steps, so the expensive part runs on many threads while
+ * admission stays in log order on one:
+ * aegis_core_open: hash, decrypt, decode, recover the sender, verify a PQC
+ * witness. Stateless (reads only the key sets): safe on any number of
+ * threads at once. *ret is an opaque handle holding the plaintext inside
+ * the core; a refused envelope still gets one, carrying the refusal for
+ * aegis_core_admit to report, so the outcomes in log order are exactly
+ * aegis_core_submit's. Errors: AEGIS_ERR_NOMEM only (no handle).
+ * aegis_core_admit: admission (serialised; call in log order). Takes
+ * ownership of o and frees it in every case; same results as
+ * aegis_core_submit. aegis_core_opened_free: for a handle never admitted
+ * (wipes the plaintext); NULL is fine. */
+typedef struct aegis_core_opened aegis_core_opened;
+aegis_err aegis_core_open(aegis_core *core, const uint8_t *env, size_t len, uint64_t now_ms,
+                          aegis_core_opened **ret) AEGIS_WUR;
+aegis_err aegis_core_admit(aegis_core *core, aegis_core_opened *o, uint64_t env_id, uint64_t now_ms, bool replay,
+                           aegis_core_receipt *ret, const char **reason) AEGIS_WUR;
+void aegis_core_opened_free(aegis_core_opened *o);
+
 /* Sign n receipts at once: one ML-DSA-87 signature over the keccak Merkle
  * root of the receipt hashes (amortised under load). Returns a JSON array
  * text of signed receipts, one per input, in order. */
@@ -153,9 +172,11 @@ aegis_err aegis_core_snapshot_apply(aegis_core *core, const char *batch_json, si
 size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);
 
 /* ---- SLH-DSA epoch seal ---- */
-/* In epoch mode, seal the batches not yet sealed (off the hot path; one
- * caller at a time). Returns the seal record JSON or *ret_json = NULL when
- * nothing is pending. Nothing changes until the host persists the record and
+#define AEGIS_CORE_SEAL_MAX 65536   /* most batches under one seal */
+/* In epoch mode, seal every batch not yet sealed (up to AEGIS_CORE_SEAL_MAX;
+ * off the hot path; one caller at a time) once seal_every of them wait, or
+ * any number when force. Returns the seal record JSON or *ret_json = NULL
+ * when nothing is due. Nothing changes until the host persists the record and
  * hands it back to aegis_core_seal_commit. */
 aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_seal_number,
                                   char **ret_json) AEGIS_WUR;
@@ -175,6 +196,9 @@ aegis_err aegis_core_restore_risk(aegis_core *core, const char *json, size_t len
 /* ---- checkpoints ---- */
 /* Due every checkpoint_interval batches and after every risk level change. */
 bool aegis_core_checkpoint_due(aegis_core *core);
+/* Due for a reason other than the batch count (a risk level change, a key
+ * rotation, a rollback): the host should not defer it. */
+bool aegis_core_checkpoint_urgent(aegis_core *core);
 /* Build, sign (ML-DSA-87 + SLH-DSA) and attest the next checkpoint; slow
  * (SLH-DSA), call off the hot path. *ret_json = NULL when none can be made.
  * The host persists it, then commits (or aborts). */

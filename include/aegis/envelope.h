@@ -84,6 +84,23 @@ aegis_err aegis_envelope_seal(uint8_t *out, size_t out_cap, size_t *out_len,
                               const aegis_envelope_pub *rcpt,
                               const uint8_t *pt, size_t pt_len) AEGIS_WUR;
 
+/* The sender's per-envelope randomness: ML-KEM-1024 encapsulation seed m
+ * (FIPS 203 Alg. 17), the X25519 ephemeral secret (clamped by X25519) and
+ * the AES-GCM nonce. */
+typedef struct aegis_envelope_coins {
+    uint8_t mlkem_m[32];
+    uint8_t eph_sk[AEGIS_X25519_BYTES];
+    uint8_t nonce[AEGIS_AEAD_NONCE_BYTES];
+} aegis_envelope_coins;
+
+/* aegis_envelope_seal with the caller's randomness instead of fresh random
+ * bytes: the same inputs give the same envelope byte for byte. For known-
+ * answer vectors (tests/vectors/envelope/) and clients that bring their own
+ * random source; coins must never be reused. Same errors as seal. */
+aegis_err aegis_envelope_seal_derand(uint8_t *out, size_t out_cap, size_t *out_len,
+                                     const aegis_envelope_pub *rcpt, const uint8_t *pt,
+                                     size_t pt_len, const aegis_envelope_coins *coins) AEGIS_WUR;
+
 /* Validate the framing of buf (magic, version, suite, lengths) without any
  * cryptography and fill *view. Errors: AEGIS_ERR_ENV_TRUNCATED,
  * _BAD_MAGIC, _BAD_VERSION, _UNKNOWN_SUITE, _TOO_BIG, _TRAILING. */

@@ -10,6 +10,7 @@
 #ifndef AEGIS_HTTP_H
 #define AEGIS_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "aegis/util.h"
@@ -48,6 +49,18 @@ aegis_err aegis_http_request(const char *url, const char *method, const char *co
 aegis_err aegis_http_post_json(const char *url, const char *json, size_t len, int timeout_ms,
                                aegis_http_response *ret) AEGIS_WUR;
 aegis_err aegis_http_get(const char *url, int timeout_ms, aegis_http_response *ret) AEGIS_WUR;
+
+/* A keep-alive connection for many POSTs of JSON to one URL (http_conn.c):
+ * dialled on first use, kept open between requests, reopened after an
+ * error. Responses must carry Content-Length. Not thread-safe: one thread
+ * per connection. retry: a request that fails on a connection the server
+ * may have closed while idle is sent once more on a new one (only for
+ * requests that may be repeated). Errors: as aegis_http_request. */
+typedef struct aegis_http_conn aegis_http_conn;
+aegis_err aegis_http_conn_open(aegis_http_conn **ret, const char *url) AEGIS_WUR;
+aegis_err aegis_http_conn_post_json(aegis_http_conn *c, const void *body, size_t len, int timeout_ms,
+                                    bool retry, aegis_http_response *ret) AEGIS_WUR;
+void aegis_http_conn_free(aegis_http_conn *c);
 
 /* Free the body; accepts a zeroed struct. */
 void aegis_http_response_clear(aegis_http_response *r);

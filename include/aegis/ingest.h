@@ -8,8 +8,9 @@
  *   writer thread   take every queued envelope (up to max_group), hash
  *                   them, append them to the durable envelope log in ONE
  *                   commit (one fsync), hand the group on;
- *   core thread     aegis_core_submit each (decrypt, validate, admit) in
- *                   log order, then sign the group's receipts with ONE
+ *   core thread     open the group's envelopes (aegis_core_open: decrypt,
+ *                   decode, recover senders) on open_threads threads,
+ *                   then aegis_core_admit each in log order, then sign the group's receipts with ONE
  *                   ML-DSA-87 signature (aegis_core_sign_receipts), then
  *                   complete every submission.
  *
@@ -53,6 +54,7 @@ typedef void (*aegis_ingest_done_fn)(void *arg, const aegis_ingest_result *res);
 typedef void (*aegis_ingest_group_fn)(void *arg, size_t admitted, size_t rejected, aegis_err store_err);
 
 #define AEGIS_INGEST_NO_PACING UINT64_MAX
+#define AEGIS_INGEST_MAX_OPEN_THREADS 256
 
 typedef struct aegis_ingest_opts {
     size_t max_group;          /* envelopes per append and per receipt signature (0: 256) */
@@ -61,6 +63,11 @@ typedef struct aegis_ingest_opts {
                                     * previous one unless a group is full
                                     * (0: 1000; AEGIS_INGEST_NO_PACING: none;
                                     * at most 1 s) */
+    size_t open_threads;       /* threads opening envelopes (decrypt, decode,
+                                * recover senders), the core thread included;
+                                * admission stays in log order on the core
+                                * thread, so results do not depend on it
+                                * (0: 1; at most AEGIS_INGEST_MAX_OPEN_THREADS) */
     aegis_ingest_group_fn on_group;   /* optional */
     void *on_group_arg;
 } aegis_ingest_opts;

@@ -25,6 +25,14 @@ bool aegis_json_hex_exact(const json_t *v, uint8_t *out, size_t n);
 aegis_err aegis_json_hex_alloc(const json_t *v, size_t max, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
 /* v is an integer in [0, max]. */
 bool aegis_json_uint(const json_t *v, uint64_t max, uint64_t *out);
+/* A u64 quantity a JavaScript client must read exactly (nonces, sequence
+ * numbers, ids; docs/internals/rpc.md "Numbers"): a JSON integer while it
+ * is at most 2^53 - 1 (AEGIS_JSON_MAX_SAFE), a decimal string above.
+ * aegis_json_u64 reads either form (a string: digits only, no leading
+ * zero, at most max). */
+#define AEGIS_JSON_MAX_SAFE 9007199254740991ull
+json_t *aegis_json_u64_new(uint64_t v);
+bool aegis_json_u64(const json_t *v, uint64_t max, uint64_t *out);
 /* Parse len bytes of JSON text into an object, refusing duplicate keys:
  * AEGIS_ERR_TOO_BIG past max bytes, AEGIS_ERR_BAD_JSON when it is not one
  * well-formed object. */

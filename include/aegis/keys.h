@@ -71,6 +71,9 @@ aegis_err aegis_keyset_sign_secp256k1(const aegis_keyset *ks, uint8_t sig[static
 
 /* The secret envelope keys of this epoch (pointers valid as long as ks). */
 void aegis_keyset_envelope_keys(const aegis_keyset *ks, aegis_envelope_keys *out);
+/* The recipient key id envelopes to this key set carry (public; computed
+ * once when the key set is loaded). Valid as long as ks. */
+const uint8_t *aegis_keyset_key_id(const aegis_keyset *ks);
 /* parse + open an envelope addressed to this key set (see envelope.h). */
 aegis_err aegis_keyset_open_envelope(const aegis_keyset *ks, uint8_t *pt, size_t pt_cap, size_t *pt_len,
                                      const uint8_t *env, size_t env_len) AEGIS_WUR;

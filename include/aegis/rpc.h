@@ -131,6 +131,19 @@ typedef struct aegis_rpc_method {
     const char *summary;       /* one line for docs and aegis_listMethods */
 } aegis_rpc_method;
 
+/* A fast path for a method whose params are one JSON string (a hex
+ * envelope): the server may hand that string to h as the raw bytes between
+ * its quotes (printable ASCII, no escapes, not NUL-terminated) instead of
+ * parsing the request into a JSON tree and calling the table's handler. It
+ * does so only for a single request of the plainest form (src/rpc/
+ * fastpath.c); every other request, and every malformed one, takes the
+ * table's handler. h must therefore answer exactly as the handler would
+ * for params = [s]; it may defer like any handler. Set before start.
+ * Errors: AEGIS_ERR_NOT_FOUND (no such method), AEGIS_ERR_BUSY (started). */
+typedef aegis_err (*aegis_rpc_str_handler)(const aegis_rpc_call *call, const char *s, size_t len,
+                                           json_t **ret_result, const char **ret_detail);
+aegis_err aegis_rpc_set_str_handler(aegis_rpc_server *srv, const char *method, aegis_rpc_str_handler h) AEGIS_WUR;
+
 /* ---- server ---- */
 
 typedef struct aegis_rpc_opts {

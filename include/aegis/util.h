@@ -47,6 +47,8 @@ void aegis_hex_encode(char *out, const uint8_t *in, size_t n);
  * buffer; *ret_len gets its length. AEGIS_ERR_BAD_HEX on odd length or a
  * non-hex digit, AEGIS_ERR_TOO_BIG past max bytes. */
 aegis_err aegis_hex_decode_alloc(const char *s, size_t max, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
+/* The same for slen bytes at s (no NUL needed). */
+aegis_err aegis_hex_decode_allocn(const char *s, size_t slen, size_t max, uint8_t **ret, size_t *ret_len) AEGIS_WUR;
 /* Decode exactly n bytes of hex into out (optional 0x prefix). */
 aegis_err aegis_hex_decode_exact(const char *s, uint8_t *out, size_t n) AEGIS_WUR;
 

@@ -186,12 +186,12 @@ json_t *aegis_chain_batch_to_json(const aegis_chain_batch *b)
     json_t *txs = json_array();
     for (size_t i = 0; txs && i < b->n_txs; i++) {
         const aegis_chain_tx *t = &b->txs[i];
-        json_array_append_new(txs, json_pack("{s:o, s:o, s:o, s:I, s:I}",
+        json_array_append_new(txs, json_pack("{s:o, s:o, s:o, s:o, s:o}",
                                              "raw", aegis_json_hex(t->raw, t->raw_len),
                                              "hash", aegis_json_hex(t->hash, 32),
                                              "sender", aegis_json_hex(t->sender, 20),
-                                             "nonce", (json_int_t)t->nonce,
-                                             "envelope_id", (json_int_t)t->envelope_id));
+                                             "nonce", aegis_json_u64_new(t->nonce),
+                                             "envelope_id", aegis_json_u64_new(t->envelope_id)));
     }
     json_t *sigs = json_pack("{s:o}", "ml-dsa-87", aegis_json_hex(b->sig_mldsa, sizeof(b->sig_mldsa)));
     if (sigs && b->has_ecdsa)
@@ -242,7 +242,8 @@ static aegis_err txs_from_json(const json_t *arr, aegis_chain_batch *b)
         uint64_t nonce, env;
         if (aegis_hex_decode_exact(raw, b->raw_store + off, len) ||
             aegis_chain_get_hex(t, "hash", x->hash, 32) || aegis_chain_get_hex(t, "sender", x->sender, 20) ||
-            get_u64(t, "nonce", UINT64_MAX, &nonce) || get_u64(t, "envelope_id", (uint64_t)INT64_MAX, &env))
+            !aegis_json_u64(json_object_get(t, "nonce"), UINT64_MAX, &nonce) ||
+            !aegis_json_u64(json_object_get(t, "envelope_id"), UINT64_MAX, &env))
             return AEGIS_ERR_CHAIN_FORMAT;
         x->raw = b->raw_store + off;
         x->raw_len = len;

@@ -39,7 +39,7 @@ static int read_sk(const char *path, uint8_t sk[32])
 static int send_sealed(const char *url, const char *method, const char *id, const uint8_t *req, size_t len,
                        bool allow_sim, json_t **ret)
 {
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     memset(&ks, 0, sizeof(ks));
     uint8_t *env = NULL;
     size_t env_len = 0;
@@ -48,17 +48,17 @@ static int send_sealed(const char *url, const char *method, const char *id, cons
     int rc = 1;
     if (aegis_cli_keyset_fetch(PROG, url, 0, allow_sim, &ks, NULL) != 0)
         goto out;
-    aegis_err err = aegis_cli_seal(&ks, req, len, &env, &env_len);
+    aegis_err err = aegis_client_seal(&ks, req, len, &env, &env_len);
     if (err != AEGIS_OK) {
         fprintf(stderr, PROG ": sealing the request: %s\n", aegis_strerror(err));
         goto out;
     }
-    hex = aegis_cli_hex(env, env_len);
+    hex = aegis_client_hex(env, env_len);
     params = hex ? json_pack("[s, s]", id, hex) : NULL;
     if (params && aegis_cli_rpc_call(url, method, params, ret, NULL) == 0)
         rc = 0;
 out:
-    aegis_cli_keyset_clear(&ks);
+    aegis_client_keyset_clear(&ks);
     aegis_free(env);
     aegis_free(hex);
     json_decref(params);

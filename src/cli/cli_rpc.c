@@ -1,9 +1,9 @@
-/* cli_rpc.c - JSON-RPC over the aegis HTTP client, for CLI commands. */
+/* cli_rpc.c - JSON-RPC for CLI commands: libaegis-client's call, errors printed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "aegis/http.h"
+#include "aegis/client.h"
 #include "cli_rpc.h"
 
 #define CLI_RPC_TIMEOUT_MS 30000
@@ -34,57 +34,24 @@ const char *aegis_cli_rpc_url(int *argc, char **argv)
 int aegis_cli_rpc_call(const char *url, const char *method, json_t *params, json_t **ret_result,
                        int *ret_error_code)
 {
-    int rc = 1;
-    char *body = NULL;
-    json_t *reply = NULL;
-    aegis_http_response resp = { 0 };
-    json_t *req = params ? json_pack("{s:s, s:i, s:s, s:O}", "jsonrpc", "2.0", "id", 1, "method",
-                                     method, "params", params)
-                         : json_pack("{s:s, s:i, s:s, s:[]}", "jsonrpc", "2.0", "id", 1, "method",
-                                     method, "params");
-    if (!req || !(body = json_dumps(req, JSON_COMPACT))) {
-        fprintf(stderr, "aegis: out of memory\n");
-        goto out;
-    }
-    aegis_err err = aegis_http_post_json(url, body, strlen(body), CLI_RPC_TIMEOUT_MS, &resp);
-    if (err) {
-        fprintf(stderr, "aegis: %s: %s (%s)\n", url, aegis_strerror(err), aegis_err_name(err));
-        goto out;
-    }
-    json_error_t jerr;
-    reply = json_loadb(resp.body, resp.len, 0, &jerr);
-    if (!json_is_object(reply)) {
-        fprintf(stderr, "aegis: %s: HTTP %d with a non-JSON-RPC body: this does not look like an Aegis node "
-                        "(check --rpc / $AEGIS_RPC)\n", url, resp.status);
-        goto out;
-    }
-    json_t *e = json_object_get(reply, "error");
-    if (e) {
-        json_t *data = json_object_get(e, "data");
-        const char *name = json_string_value(json_object_get(data, "name"));
-        int code = (int)json_integer_value(json_object_get(e, "code"));
+    aegis_client_rpc_err e;
+    int rc = aegis_client_call(url, method, params, CLI_RPC_TIMEOUT_MS, ret_result, &e);
+    if (rc == 0)
+        return 0;
+    if (rc == 1) {
         if (ret_error_code)
-            *ret_error_code = code;
-        fprintf(stderr, "aegis: %s failed: %s (code %d%s%s)\n", method,
-                json_string_value(json_object_get(e, "message")) ?: "error", code,
-                name ? ", " : "", name ? name : "");
+            *ret_error_code = e.code;
+        fprintf(stderr, "aegis: %s failed: %s (code %d%s%s)\n", method, e.message, e.code, e.name[0] ? ", " : "",
+                e.name);
         /* an aegis_* method unknown, and no Aegis error name: another kind of node */
-        if (code == -32601 && strncmp(method, "aegis_", 6) == 0 && !name)
+        if (e.code == -32601 && strncmp(method, "aegis_", 6) == 0 && !e.name[0])
             fprintf(stderr, "aegis: %s does not look like an Aegis node: it has no %s (an Ethereum "
                             "client or another JSON-RPC service? check --rpc / $AEGIS_RPC)\n", url, method);
-        goto out;
+    } else if (strncmp(e.message, "HTTP ", 5) == 0) {
+        fprintf(stderr, "aegis: %s: %s: this does not look like an Aegis node (check --rpc / $AEGIS_RPC)\n", url,
+                e.message);
+    } else {
+        fprintf(stderr, "aegis: %s\n", e.message);
     }
-    json_t *res = json_object_get(reply, "result");
-    if (!res) {
-        fprintf(stderr, "aegis: %s: reply has neither result nor error\n", url);
-        goto out;
-    }
-    *ret_result = json_incref(res);
-    rc = 0;
-out:
-    json_decref(reply);
-    aegis_http_response_clear(&resp);
-    free(body);
-    json_decref(req);
-    return rc;
+    return 1;
 }

@@ -27,8 +27,8 @@ static void usage(FILE *f)
 static json_t *call(const char *url, const char *method, json_t *params)
 {
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
-    int rc = aegis_cli_call(url, method, params, 30000, &res, &e);
+    aegis_client_rpc_err e;
+    int rc = aegis_client_call(url, method, params, 30000, &res, &e);
     json_decref(params);
     if (rc != 0) {
         aegis_cli_print_rpc_err("aegis batch", method, &e);

@@ -149,8 +149,8 @@ static const char *level_name(json_int_t l)
 static int cmd_list(const ckopts *o)
 {
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
-    if (aegis_cli_call(o->url, "aegis_listCheckpoints", NULL, CK_TIMEOUT_MS, &res, &e) != 0) {
+    aegis_client_rpc_err e;
+    if (aegis_client_call(o->url, "aegis_listCheckpoints", NULL, CK_TIMEOUT_MS, &res, &e) != 0) {
         aegis_cli_print_rpc_err(CK_PROG, "aegis_listCheckpoints", &e);
         return 1;
     }
@@ -186,9 +186,9 @@ static int cmd_list(const ckopts *o)
 /* aegis_getCheckpoint [n]: 0 and *ret, or 1 (printed). */
 static int fetch_record(const char *url, uint64_t n, json_t **ret)
 {
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     json_t *params = json_pack("[I]", (json_int_t)n);
-    int rc = aegis_cli_call(url, "aegis_getCheckpoint", params, CK_TIMEOUT_MS, ret, &e);
+    int rc = aegis_client_call(url, "aegis_getCheckpoint", params, CK_TIMEOUT_MS, ret, &e);
     json_decref(params);
     if (rc != 0) {
         aegis_cli_print_rpc_err(CK_PROG, "aegis_getCheckpoint", &e);
@@ -227,7 +227,7 @@ static int cmd_show(const ckopts *o)
 typedef struct vkey {
     uint64_t epoch;
     bool ok;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
 } vkey;
 
 typedef struct vctx {
@@ -236,7 +236,7 @@ typedef struct vctx {
     vkey keys[CK_MAX_EPOCHS];
     size_t n_keys;
     bool have_file_keys;      /* --keyset: the only key set */
-    aegis_cli_keyset file_keys;
+    aegis_client_keyset file_keys;
     aegis_checkpoint prev;
     bool has_prev;
     unsigned passed, failed;
@@ -245,14 +245,14 @@ typedef struct vctx {
 static void vctx_clear(vctx *v)
 {
     for (size_t i = 0; i < v->n_keys; i++)
-        aegis_cli_keyset_clear(&v->keys[i].ks);
+        aegis_client_keyset_clear(&v->keys[i].ks);
     if (v->have_file_keys)
-        aegis_cli_keyset_clear(&v->file_keys);
+        aegis_client_keyset_clear(&v->file_keys);
     aegis_checkpoint_clear(&v->prev);
 }
 
 /* The attested key set of an epoch (fetched once per epoch), or NULL. */
-static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch)
+static const aegis_client_keyset *keys_for(vctx *v, uint64_t epoch)
 {
     if (v->have_file_keys)
         return &v->file_keys;
@@ -272,7 +272,7 @@ static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch)
     if (fetched && !k->ok) {
         fprintf(stderr, CK_PROG ": the node's current key set is epoch %llu, not %llu\n",
                 (unsigned long long)k->ks.pub.epoch, (unsigned long long)epoch);
-        aegis_cli_keyset_clear(&k->ks);
+        aegis_client_keyset_clear(&k->ks);
         memset(&k->ks, 0, sizeof(k->ks));
     }
     return k->ok ? &k->ks : NULL;
@@ -298,7 +298,7 @@ static void verdict(vctx *v, const char *label, aegis_err err, const char *why, 
 {
     if (err == AEGIS_OK) {
         v->passed++;
-        char *h = aegis_cli_hex(c->hash, 32);
+        char *h = aegis_client_hex(c->hash, 32);
         printf("%s ok  batch %llu  risk %u %s  epoch %llu  state %zu bytes  %s\n", label,
                (unsigned long long)c->batch_number, (unsigned)c->risk_score, level_name(c->risk_level),
                (unsigned long long)c->key_epoch, c->state_len, h ? h : "");
@@ -334,7 +334,7 @@ static void verify_record(vctx *v, const json_t *rec, const char *label, bool li
         err = AEGIS_ERR_CKPT_CHAIN;
         why = "the node served another checkpoint number than asked";
     }
-    const aegis_cli_keyset *ks = NULL;
+    const aegis_client_keyset *ks = NULL;
     if (!err && !(ks = keys_for(v, c.key_epoch))) {
         err = AEGIS_ERR_CKPT_KEYSET;
         why = "no acceptable (attested) key set for the checkpoint's epoch";
@@ -407,8 +407,8 @@ static int verify_rpc(vctx *v)
     const ckopts *o = v->o;
     if (o->all) {
         json_t *list = NULL;
-        aegis_cli_rpc_err e;
-        if (aegis_cli_call(o->url, "aegis_listCheckpoints", NULL, CK_TIMEOUT_MS, &list, &e) != 0) {
+        aegis_client_rpc_err e;
+        if (aegis_client_call(o->url, "aegis_listCheckpoints", NULL, CK_TIMEOUT_MS, &list, &e) != 0) {
             aegis_cli_print_rpc_err(CK_PROG, "aegis_listCheckpoints", &e);
             return 1;
         }
@@ -484,7 +484,7 @@ static int cmd_verify(const ckopts *o)
         json_error_t jerr;
         json_t *kj = json_load_file(o->keyset_file, 0, &jerr);
         const char *why = NULL;
-        aegis_err err = kj ? aegis_cli_keyset_load(kj, o->allow_sim, &v->file_keys, &why) : AEGIS_ERR_CHAIN_FORMAT;
+        aegis_err err = kj ? aegis_client_keyset_load(kj, o->allow_sim, &v->file_keys, &why) : AEGIS_ERR_CHAIN_FORMAT;
         json_decref(kj);
         if (err) {
             fprintf(stderr, CK_PROG ": key set %s: %s (%s)\n", o->keyset_file, why ? why : aegis_strerror(err),
@@ -526,7 +526,7 @@ static int cmd_rollback(const ckopts *o)
     memset(&c, 0, sizeof(c));
     aegis_rollback r;
     memset(&r, 0, sizeof(r));
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     memset(&ks, 0, sizeof(ks));
     bool have_ks = false;
 
@@ -549,7 +549,7 @@ static int cmd_rollback(const ckopts *o)
                 aegis_strerror(err), aegis_err_name(err));
         goto out;
     }
-    hash_hex = aegis_cli_hex(c.state_hash, 32);
+    hash_hex = aegis_client_hex(c.state_hash, 32);
 
     /* 2. The admin request, signed like `aegis assets` does. */
     const char *failed = NULL;
@@ -573,8 +573,8 @@ static int cmd_rollback(const ckopts *o)
         goto out;
 
     /* 3. Send it; the reply names what was restored. */
-    aegis_cli_rpc_err e;
-    if (aegis_cli_call(o->url, "aegis_adminAssets", arr, CK_TIMEOUT_MS, &res, &e) != 0) {
+    aegis_client_rpc_err e;
+    if (aegis_client_call(o->url, "aegis_adminAssets", arr, CK_TIMEOUT_MS, &res, &e) != 0) {
         aegis_cli_print_rpc_err(CK_PROG, "aegis_adminAssets", &e);
         goto out;
     }
@@ -588,7 +588,7 @@ static int cmd_rollback(const ckopts *o)
     }
     err = aegis_rollback_from_json(ev, &r);
     if (!err && r.key_epoch != ks.pub.epoch) {
-        aegis_cli_keyset_clear(&ks);
+        aegis_client_keyset_clear(&ks);
         have_ks = false;
         if (aegis_cli_keyset_fetch(CK_PROG, o->url, r.key_epoch, o->allow_sim, &ks, NULL) != 0)
             goto out;
@@ -623,7 +623,7 @@ out:
     aegis_checkpoint_clear(&c);
     aegis_rollback_clear(&r);
     if (have_ks)
-        aegis_cli_keyset_clear(&ks);
+        aegis_client_keyset_clear(&ks);
     return rc;
 }
 

@@ -128,9 +128,9 @@ static int add_remote(struct found *f, const char *url)
 {
     for (uint64_t from = f->base;; from += 100) {
         json_t *res = NULL;
-        aegis_cli_rpc_err e;
+        aegis_client_rpc_err e;
         json_t *params = json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99));
-        int rc = aegis_cli_call(url, "aegis_getBatches", params, 60000, &res, &e);   /* params stay ours */
+        int rc = aegis_client_call(url, "aegis_getBatches", params, 60000, &res, &e);   /* params stay ours */
         json_decref(params);
         if (rc != 0) {
             aegis_cli_print_rpc_err(PROG, "aegis_getBatches", &e);
@@ -224,9 +224,9 @@ static long fetch_coll(aegis_store *st, const char *url, const struct coll_spec 
     long added = 0;
     for (uint64_t key = last + 1;; key++) {
         json_t *res = NULL;
-        aegis_cli_rpc_err e;
+        aegis_client_rpc_err e;
         json_t *params = json_pack("[I]", (json_int_t)(key - cs->key_off));
-        int rc = aegis_cli_call(url, cs->method, params, 60000, &res, &e);
+        int rc = aegis_client_call(url, cs->method, params, 60000, &res, &e);
         json_decref(params);
         if (rc == 1 || (rc == 0 && !json_is_object(res))) {
             json_decref(res);

@@ -101,8 +101,8 @@ static int parse_args(submit_opts *o, int argc, char **argv)
 static int node_chain_id(const char *url, uint64_t *out)
 {
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
-    if (aegis_cli_call(url, "eth_chainId", NULL, 30000, &res, &e) != 0) {
+    aegis_client_rpc_err e;
+    if (aegis_client_call(url, "eth_chainId", NULL, 30000, &res, &e) != 0) {
         aegis_cli_print_rpc_err(PROG, "eth_chainId", &e);
         return -1;
     }
@@ -151,108 +151,40 @@ out:
     return rc;
 }
 
-static void sleep_ms(unsigned ms)
+/* Wait until a batch includes tx_hash; the batch and the proof are verified. */
+static int wait_included(const char *url, const submit_opts *o, const aegis_client_keyset *ks,
+                         const uint8_t tx_hash[32])
 {
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-/* Fetch batch `number`, verify it against the key set of its epoch, and
- * check the inclusion proof of tx_hash. */
-static int verify_inclusion(const char *url, const aegis_cli_keyset *cur, bool allow_sim,
-                            const aegis_cli_txstatus *st, const uint8_t tx_hash[32])
-{
-    json_t *params = json_pack("[I]", (json_int_t)st->batch), *res = NULL;
-    aegis_cli_rpc_err e;
+    aegis_client_txstatus st;
     aegis_chain_batch b;
-    aegis_cli_keyset other;
-    memset(&b, 0, sizeof(b));
-    memset(&other, 0, sizeof(other));
     const char *why = NULL;
-    int rc = 1;
-    int r = aegis_cli_call(url, "aegis_getBatch", params, 30000, &res, &e);
-    json_decref(params);
-    if (r != 0) {
-        aegis_cli_print_rpc_err(PROG, "aegis_getBatch", &e);
+    memset(&st, 0, sizeof(st));
+    memset(&b, 0, sizeof(b));
+    aegis_err err = aegis_client_wait_included(url, ks, o->allow_sim, tx_hash, o->timeout_s * 1000, &st, &b, &why);
+    if (err == AEGIS_ERR_CLIENT_WAIT_TIMEOUT) {
+        fprintf(stderr, PROG ": still pending after %llu s\n", (unsigned long long)o->timeout_s);
         return 1;
     }
-    aegis_err err = aegis_chain_batch_from_json(res, &b, &why);
-    if (err)
-        goto fail;
-    const aegis_cli_keyset *ks = cur;
-    if (b.h.key_epoch != cur->pub.epoch) {
-        if (aegis_cli_keyset_fetch(PROG, url, b.h.key_epoch, allow_sim, &other, NULL) != 0)
-            goto out;
-        ks = &other;
+    if (err == AEGIS_ERR_CLIENT_TX_REJECTED || err == AEGIS_ERR_CLIENT_TX_EVICTED) {
+        char *h = aegis_client_hex(tx_hash, 32);
+        fprintf(stderr, PROG ": transaction %s: %s%s%s\n", h ? h : "?", st.status, st.reason[0] ? ": " : "",
+                st.reason);
+        aegis_free(h);
+        return 1;
     }
-    aegis_chain_verify_opts opts = { .allow_sim = allow_sim };
-    err = aegis_chain_verify_batch(&b, &ks->pub, &ks->att, NULL, NULL, &opts, &why);
-    if (!err)
-        err = aegis_cli_batch_check_extra(&b, &ks->pub, &why);
-    if (!err)
-        err = aegis_cli_inclusion_verify(st, tx_hash, &b, &why);
-    if (err)
-        goto fail;
+    if (err) {
+        fprintf(stderr, PROG ": batch %llu does not prove the inclusion: %s (%s)\n",
+                (unsigned long long)st.batch, why ? why : aegis_strerror(err), aegis_err_name(err));
+        return 1;
+    }
     char h[67];
     h[0] = '0';
     h[1] = 'x';
     aegis_hex_encode(h + 2, b.hash, 32);
     printf("included in batch %llu %s at index %llu (batch signatures ok, inclusion proof ok)\n",
-           (unsigned long long)b.h.number, h, (unsigned long long)st->index);
-    rc = 0;
-    goto out;
-fail:
-    fprintf(stderr, PROG ": batch %llu does not prove the inclusion: %s (%s)\n",
-            (unsigned long long)st->batch, why ? why : aegis_strerror(err), aegis_err_name(err));
-out:
+           (unsigned long long)b.h.number, h, (unsigned long long)st.index);
     aegis_chain_batch_clear(&b);
-    aegis_cli_keyset_clear(&other);
-    json_decref(res);
-    return rc;
-}
-
-static int wait_included(const char *url, const submit_opts *o, const aegis_cli_keyset *ks,
-                         const uint8_t tx_hash[32])
-{
-    char *h = aegis_cli_hex(tx_hash, 32);
-    uint64_t deadline = aegis_now_ns() + o->timeout_s * 1000000000ull;
-    unsigned delay = 50;
-    int rc = 1;
-    for (;;) {
-        json_t *params = json_pack("[s]", h), *res = NULL;
-        aegis_cli_rpc_err e;
-        int r = aegis_cli_call(url, "aegis_getReceipt", params, 30000, &res, &e);
-        json_decref(params);
-        if (r != 0) {
-            aegis_cli_print_rpc_err(PROG, "aegis_getReceipt", &e);
-            break;
-        }
-        aegis_cli_txstatus st;
-        const char *why = NULL;
-        aegis_err err = aegis_cli_txstatus_parse(res, &st, &why);
-        json_decref(res);
-        if (err) {
-            fprintf(stderr, PROG ": aegis_getReceipt: %s\n", why);
-            break;
-        }
-        if (strcmp(st.status, "included") == 0) {
-            rc = verify_inclusion(url, ks, o->allow_sim, &st, tx_hash);
-            break;
-        }
-        if (strcmp(st.status, "pending") != 0) {
-            fprintf(stderr, PROG ": transaction %s: %s%s%s\n", h, st.status, st.reason[0] ? ": " : "",
-                    st.reason);
-            break;
-        }
-        if (aegis_now_ns() > deadline) {
-            fprintf(stderr, PROG ": still pending after %llu s\n", (unsigned long long)o->timeout_s);
-            break;
-        }
-        sleep_ms(delay);
-        delay = delay < 400 ? delay * 2 : 500;
-    }
-    aegis_free(h);
-    return rc;
+    return 0;
 }
 
 static int submit_main(int argc, char **argv)
@@ -268,7 +200,7 @@ static int submit_main(int argc, char **argv)
     if (rc)
         return rc;
     rc = 1;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     memset(&ks, 0, sizeof(ks));
     uint8_t *raw = NULL, *env = NULL;
     size_t raw_len = 0, env_len = 0;
@@ -309,16 +241,16 @@ static int submit_main(int argc, char **argv)
         fprintf(stderr, PROG ": warning: the node will probably reject this transaction (%s)\n",
                 msg ? msg : "does not decode");
     /* 3. Encrypt and submit. */
-    aegis_err err = aegis_cli_seal(&ks, raw, raw_len, &env, &env_len);
+    aegis_err err = aegis_client_seal(&ks, raw, raw_len, &env, &env_len);
     if (err) {
         fprintf(stderr, PROG ": cannot encrypt: %s\n", aegis_strerror(err));
         goto out;
     }
-    if (!(env_hex = aegis_cli_hex(env, env_len)))
+    if (!(env_hex = aegis_client_hex(env, env_len)))
         goto out;
     json_t *params = json_pack("[s]", env_hex);
-    aegis_cli_rpc_err e;
-    int r = aegis_cli_call(url, "aegis_sendEncryptedTransaction", params, 30000, &res, &e);
+    aegis_client_rpc_err e;
+    int r = aegis_client_call(url, "aegis_sendEncryptedTransaction", params, 30000, &res, &e);
     json_decref(params);
     if (r != 0) {
         if (r == 1)
@@ -329,11 +261,18 @@ static int submit_main(int argc, char **argv)
         goto out;
     }
     /* 4. The signed receipt. */
-    aegis_cli_receipt rcpt;
+    aegis_client_receipt rcpt;
     const char *why = NULL;
-    err = aegis_cli_receipt_parse(res, &rcpt, &why);
+    err = aegis_client_receipt_parse(res, &rcpt, &why);
+    if (!err && rcpt.key_epoch != ks.pub.epoch) {
+        /* the key rotated after we fetched it (sealed inside the old epoch's
+         * grace window): the receipt is signed by the new epoch's key */
+        aegis_client_keyset_clear(&ks);
+        if (aegis_cli_keyset_fetch(PROG, url, rcpt.key_epoch, o.allow_sim, &ks, NULL) != 0)
+            goto out;
+    }
     if (!err)
-        err = aegis_cli_receipt_verify(&rcpt, &ks.pub, env, env_len, have_hash ? tx.hash : NULL, &why);
+        err = aegis_client_receipt_verify(&rcpt, &ks.pub, env, env_len, have_hash ? tx.hash : NULL, &why);
     if (err) {
         fprintf(stderr, PROG ": the receipt does not verify: %s\n", why);
         goto out;
@@ -344,7 +283,7 @@ static int submit_main(int argc, char **argv)
             puts(s);
         free(s);
     }
-    char *th = aegis_cli_hex(rcpt.tx_hash, 32);
+    char *th = aegis_client_hex(rcpt.tx_hash, 32);
     printf("accepted tx %s seq %llu envelope %llu epoch %llu (receipt signature ok)\n", th ? th : "?",
            (unsigned long long)rcpt.seq, (unsigned long long)rcpt.envelope_id,
            (unsigned long long)rcpt.key_epoch);
@@ -356,7 +295,7 @@ out:
     aegis_free(env_hex);
     aegis_free(env);
     aegis_free(raw);
-    aegis_cli_keyset_clear(&ks);
+    aegis_client_keyset_clear(&ks);
     return rc;
 }
 

@@ -29,7 +29,7 @@
 typedef struct vkeys {
     uint64_t epoch;
     bool ok;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
 } vkeys;
 
 typedef struct vseal {
@@ -85,20 +85,20 @@ static void usage(FILE *f)
 static void vctx_clear(vctx *v)
 {
     for (size_t i = 0; i < v->n_keys; i++)
-        aegis_cli_keyset_clear(&v->keys[i].ks);
+        aegis_client_keyset_clear(&v->keys[i].ks);
     aegis_free(v->seals);
     aegis_chain_batch_clear(&v->parent);
 }
 
-static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch, const char **why);
+static const aegis_client_keyset *keys_for(vctx *v, uint64_t epoch, const char **why);
 
 /* The hand-over into epoch (aegis_getHandover) verifies under the old and
  * the new key set: both ML-DSA-87 and both SLH-DSA signatures. */
 static bool handover_ok(vctx *v, uint64_t epoch, const aegis_keyset_pub *old_pub, const aegis_keyset_pub *new_pub)
 {
     json_t *params = json_pack("[I]", (json_int_t)epoch), *res = NULL;
-    aegis_cli_rpc_err e;
-    int rc = aegis_cli_call(v->url, "aegis_getHandover", params, 10000, &res, &e);
+    aegis_client_rpc_err e;
+    int rc = aegis_client_call(v->url, "aegis_getHandover", params, 10000, &res, &e);
     json_decref(params);
     if (rc != 0) {
         if (rc == 1 || rc == -1)
@@ -116,7 +116,7 @@ static bool handover_ok(vctx *v, uint64_t epoch, const aegis_keyset_pub *old_pub
 }
 
 /* The key set of an epoch, fetched once. NULL (message printed) on failure. */
-static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch, const char **why)
+static const aegis_client_keyset *keys_for(vctx *v, uint64_t epoch, const char **why)
 {
     for (size_t i = 0; i < v->n_keys; i++)
         if (v->keys[i].epoch == epoch) {
@@ -135,7 +135,7 @@ static const aegis_cli_keyset *keys_for(vctx *v, uint64_t epoch, const char **wh
      * the hand-over from e-1, signed by both key sets. */
     if (k->ok && epoch > 1) {
         const char *pwhy = NULL;
-        const aegis_cli_keyset *prev = keys_for(v, epoch - 1, &pwhy);
+        const aegis_client_keyset *prev = keys_for(v, epoch - 1, &pwhy);
         k->ok = prev && handover_ok(v, epoch, &prev->pub, &k->ks.pub);
         if (!k->ok)
             *why = "the key hand-over into this epoch is missing or does not verify";
@@ -157,8 +157,8 @@ static const aegis_chain_seal *seal_for(vctx *v, uint64_t number)
     vseal *s = &v->seals[v->n_seals++];
     s->number = number;
     json_t *params = json_pack("[I]", (json_int_t)number), *res = NULL;
-    aegis_cli_rpc_err e;
-    int rc = aegis_cli_call(v->url, "aegis_getSeal", params, 30000, &res, &e);
+    aegis_client_rpc_err e;
+    int rc = aegis_client_call(v->url, "aegis_getSeal", params, 30000, &res, &e);
     json_decref(params);
     const char *why = NULL;
     if (rc != 0)
@@ -225,7 +225,7 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
                        const json_t *seal_json)
 {
     aegis_chain_batch b;
-    aegis_cli_keyset own_ks;
+    aegis_client_keyset own_ks;
     aegis_chain_seal own_seal;
     memset(&b, 0, sizeof(b));
     memset(&own_ks, 0, sizeof(own_ks));
@@ -246,9 +246,9 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
         snprintf(line, sizeof(line), "FAIL: numbering: expected batch %llu", (unsigned long long)expect);
         goto fail;
     }
-    const aegis_cli_keyset *ks = NULL;
+    const aegis_client_keyset *ks = NULL;
     if (ks_json) {
-        err = aegis_cli_keyset_load(ks_json, v->opts.allow_sim, &own_ks, &why);
+        err = aegis_client_keyset_load(ks_json, v->opts.allow_sim, &own_ks, &why);
         if (err) {
             snprintf(line, sizeof(line), "FAIL: key set: %s (%s)", why, aegis_err_name(err));
             goto fail;
@@ -271,7 +271,7 @@ static void verify_one(vctx *v, const json_t *bj, uint64_t expect, const json_t 
     err = aegis_chain_verify_batch(&b, &ks->pub, &ks->att, v->has_parent ? &v->parent : NULL, seal,
                                    &v->opts, &why);
     if (!err)
-        err = aegis_cli_batch_check_extra(&b, &ks->pub, &why);
+        err = aegis_client_batch_check_extra(&b, &ks->pub, &why);
     if (err) {
         snprintf(line, sizeof(line), "FAIL: %s (%s)", why, aegis_err_name(err));
         goto fail;
@@ -307,7 +307,7 @@ out:
     aegis_chain_batch_clear(&v->parent);
     v->parent = b;
     v->has_parent = b.h.number != 0;
-    aegis_cli_keyset_clear(&own_ks);
+    aegis_client_keyset_clear(&own_ks);
 }
 
 static int summary(const vctx *v)
@@ -350,10 +350,10 @@ static int verify_file(vctx *v, const char *path, const char *keyset_path)
 static void load_anchor(vctx *v, uint64_t number)
 {
     json_t *params = json_pack("[I]", (json_int_t)number), *res = NULL;
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     uint8_t h[32];
     const char *why = NULL;
-    if (aegis_cli_call(v->url, "aegis_getBatch", params, 30000, &res, &e) == 0 &&
+    if (aegis_client_call(v->url, "aegis_getBatch", params, 30000, &res, &e) == 0 &&
         aegis_chain_batch_from_json(res, &v->parent, &why) == AEGIS_OK &&
         aegis_batch_header_hash(&v->parent.h, h) == AEGIS_OK && aegis_ct_eq(h, v->parent.hash, 32))
         v->has_parent = true;
@@ -367,9 +367,9 @@ static void load_anchor(vctx *v, uint64_t number)
 static int verify_rpc(vctx *v, bool all, uint64_t from, uint64_t to)
 {
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     if (all) {
-        if (aegis_cli_call(v->url, "aegis_status", NULL, 30000, &res, &e) != 0) {
+        if (aegis_client_call(v->url, "aegis_status", NULL, 30000, &res, &e) != 0) {
             aegis_cli_print_rpc_err("aegis verify", "aegis_status", &e);
             return 1;
         }
@@ -392,7 +392,7 @@ static int verify_rpc(vctx *v, bool all, uint64_t from, uint64_t to)
     for (uint64_t a = from; a <= to;) {
         uint64_t b = to - a >= VERIFY_PAGE - 1 ? a + VERIFY_PAGE - 1 : to;
         json_t *params = json_pack("[I, I]", (json_int_t)a, (json_int_t)b);
-        int rc = aegis_cli_call(v->url, "aegis_getBatches", params, 60000, &res, &e);
+        int rc = aegis_client_call(v->url, "aegis_getBatches", params, 60000, &res, &e);
         json_decref(params);
         if (rc != 0) {
             aegis_cli_print_rpc_err("aegis verify", "aegis_getBatches", &e);

@@ -90,6 +90,11 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "(a full group of 256 goes at once), and the group shares one fsync and one receipt signature. "
       "0: commit as soon as anything is queued.",
       OFF(storage_ingest_interval_us), NULL },
+    { "storage", "ingest_open_threads", AEGIS__CFG_U64, "0", 0, 256, NULL,
+      "Submissions: threads that open envelopes (decrypt, decode, recover senders), one group at a time; "
+      "admission stays in log order on one thread, so the results do not depend on it. "
+      "0: one per online CPU.",
+      OFF(storage_ingest_open_threads), NULL },
 
     /* [tee] */
     { "tee", "primary", AEGIS__CFG_STR, "sim", 1, 32, "sim|tdx|dstack",
@@ -133,12 +138,22 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "SLH-DSA signature on every batch, or a seal every seal_every batches.",
       OFF(batch_slh_mode), NULL },
     { "batch", "seal_every", AEGIS__CFG_U64, "20", 1, 100000, NULL,
-      "Epoch mode: SLH-DSA seal after this many batches.", OFF(batch_seal_every), NULL },
+      "Epoch mode: an SLH-DSA seal once this many batches wait (a slow trickle is sealed at least "
+      "this often; a partial window is sealed after 5 batch intervals without a seal).",
+      OFF(batch_seal_every), NULL },
+    { "batch", "seal_interval_ms", AEGIS__CFG_U64, "1000", 0, 3600000, NULL,
+      "Epoch mode: at most one seal per this many milliseconds; a seal covers every batch since the "
+      "previous one, so under load seals cost less per transaction as the rate rises (0: no limit).",
+      OFF(batch_seal_interval_ms), NULL },
     { "batch", "max_wait", AEGIS__CFG_U64, "10", 1, 1000, NULL,
       "Hybrid ordering aging bound: a transaction waits at most this many batches.",
       OFF(batch_max_wait), NULL },
     { "batch", "checkpoint_interval", AEGIS__CFG_U64, "100", 1, 1000000, NULL,
       "Write a checkpoint every this many batches.", OFF(checkpoint_interval), NULL },
+    { "batch", "checkpoint_min_interval_ms", AEGIS__CFG_U64, "10000", 0, 86400000, NULL,
+      "At most one interval checkpoint per this many milliseconds (risk level changes, key rotations "
+      "and rollbacks checkpoint at once; 0: no limit).",
+      OFF(checkpoint_min_interval_ms), NULL },
 
     /* [logging] */
     { "logging", "level", AEGIS__CFG_STR, "info", 1, 16, "trace|debug|info|warn|error",

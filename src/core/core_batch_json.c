@@ -60,6 +60,15 @@ static void jw_int(struct jw *w, long long v)
     jw_raw(w, tmp, (size_t)n);
 }
 
+/* A u64 a JavaScript client must read exactly: an integer up to 2^53 - 1,
+ * a decimal string above (aegis/json.h). */
+static void jw_u64(struct jw *w, uint64_t v)
+{
+    char tmp[24];
+    int n = snprintf(tmp, sizeof(tmp), v <= AEGIS_JSON_MAX_SAFE ? "%llu" : "\"%llu\"", (unsigned long long)v);
+    jw_raw(w, tmp, (size_t)n);
+}
+
 static void jw_str(struct jw *w, const char *s)
 {
     size_t n = strlen(s);
@@ -207,9 +216,9 @@ static aegis_err write_batch(const aegis_chain_batch *cb, char **ret, size_t *re
         JW_LIT(&w, ",\"sender\":");
         jw_hex(&w, t->sender, 20);
         JW_LIT(&w, ",\"nonce\":");
-        jw_int(&w, (json_int_t)t->nonce);
+        jw_u64(&w, t->nonce);
         JW_LIT(&w, ",\"envelope_id\":");
-        jw_int(&w, (json_int_t)t->envelope_id);
+        jw_u64(&w, t->envelope_id);
         JW_LIT(&w, "}");
     }
     JW_LIT(&w, "],\"signatures\":{\"ml-dsa-87\":");

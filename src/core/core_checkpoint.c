@@ -26,6 +26,14 @@ bool aegis_core_checkpoint_due(aegis_core *core)
     return due;
 }
 
+bool aegis_core_checkpoint_urgent(aegis_core *core)
+{
+    pthread_mutex_lock(&core->lock);
+    bool urgent = core->checkpoint_due;
+    pthread_mutex_unlock(&core->lock);
+    return urgent;
+}
+
 /* The state a rollback restores (canonical JSON, sorted keys): the risk
  * state and the asset registry's canonical blob (entries, policies, states,
  * roles, PQC account keys). Caller holds core->lock. */

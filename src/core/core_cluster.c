@@ -51,6 +51,7 @@ static aegis_err cluster_policy(aegis_tee *tee, const aegis_config *cfg, aegis_a
 
 aegis_err aegis__core_cluster_init(aegis_core *core, const aegis_config *cfg)
 {
+    core->cluster = cfg->cluster_nats_urls.n > 0;
     return cluster_policy(core->tee, cfg, &core->cluster_pol, &core->cluster_allow_sim);
 }
 

@@ -436,8 +436,11 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
         pthread_mutex_unlock(&core->seal_lock);
         return AEGIS_OK;
     }
-    if (n > core->seal_every && core->seal_every > 0)
-        n = core->seal_every;
+    /* every batch since the previous seal (the host paces seals by time,
+     * so under load one seal covers many batches), up to a bound on one
+     * Merkle tree */
+    if (n > AEGIS_CORE_SEAL_MAX)
+        n = AEGIS_CORE_SEAL_MAX;
     aegis_err err = aegis_batch_merkle_root((const uint8_t (*)[32])core->unsealed, n, s.root);
     s.number = core->next_seal;
     s.first = core->seal_first;

@@ -136,7 +136,9 @@ struct aegis_core {
      * writing (and core->lock). */
     pthread_rwlock_t ks_lock;
 
-    /* cluster (core_cluster.c): who may receive the key set */
+    /* cluster (core_cluster.c): who may receive the key set; cluster: this
+     * core is a worker replaying a replicated log (core_mark.c) */
+    bool cluster;
     aegis_attest_policy cluster_pol;
     bool cluster_allow_sim;
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */

@@ -267,6 +267,18 @@ aegis_err aegis__core_mark_batch(aegis_core *core, uint64_t number, const uint8_
     struct core_mark *m = &core->mark;
     if (len > AEGIS_CORE_MARK_MAX_BATCH)
         return AEGIS_ERR_TOO_BIG;
+    if (core->cluster) {
+        /* a replay below the mark: the released number must come back with
+         * the released content (a reset or forged log would fork: refused) */
+        pthread_mutex_lock(&m->lock);
+        bool below = m->path && number <= m->batch;
+        bool fork = below && number == m->batch && !aegis_ct_eq(hash, m->hash, 32);
+        pthread_mutex_unlock(&m->lock);
+        if (fork)
+            return AEGIS_ERR_CORE_FORK;
+        if (below)
+            return AEGIS_OK;
+    }
     char *copy = aegis_malloc(len ? len : 1);
     if (!copy)
         return AEGIS_ERR_NOMEM;
@@ -335,7 +347,10 @@ aegis_err aegis__core_mark_check_next(aegis_core *core, uint64_t number)
     if (!m->path)
         return AEGIS_OK;
     pthread_mutex_lock(&m->lock);
-    bool ok = number > m->batch;
+    /* a cluster worker rebuilds its chain by replaying the replicated log
+     * from its start: it signs released numbers again, each with the one
+     * content the log determines (aegis__core_mark_batch checks the last) */
+    bool ok = number > m->batch || core->cluster;
     pthread_mutex_unlock(&m->lock);
     return ok ? AEGIS_OK : AEGIS_ERR_CORE_STORE_BEHIND;
 }

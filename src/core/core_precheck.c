@@ -34,8 +34,10 @@ aegis_err aegis_core_envelope_check(aegis_core *core, const uint8_t *env, size_t
     const aegis_keyset *ks = NULL;
     err = aegis__core_keys_for_epoch(core, view.epoch, now_ms, &ks, &why);
     const aegis_keyset_pub *pub = err ? NULL : aegis__core_pub_of(core, view.epoch);
+    /* the key set's own key id, computed once at load: hashing the 1.6 KB
+     * public keys again for every submission is avoidable work */
     if (pub)
-        aegis_envelope_key_id(kid, pub->mlkem_ek, pub->x25519);
+        memcpy(kid, aegis_keyset_key_id(ks), sizeof(kid));
     pthread_rwlock_unlock(&core->ks_lock);
     if (err) {
         *reason = why;

@@ -1,11 +1,14 @@
 /* core_submit.c - envelope -> plaintext tx -> validation -> admission, and
  * signed receipts.
  *
- * Decryption and sender recovery (the expensive, stateless part) run
- * outside the core lock; only admission into the mempool is serialised.
- * The plaintext lives in one buffer that is wiped on every path.
+ * Two steps (core.h): aegis_core_open does the expensive, stateless part
+ * (decryption, decoding, sender recovery) outside the core lock and may run
+ * on many threads at once; aegis_core_admit does admission into the mempool,
+ * serialised, in the host's log order. The plaintext lives in one buffer
+ * inside the opened handle, wiped on every path.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core_int.h"
@@ -49,25 +52,50 @@ static void fill_record(struct aegis_mempool_tx *rec, const aegis_tx *tx, const 
     rec->raw_len = tx->raw_len;
 }
 
-aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, uint64_t env_id,
-                            uint64_t now_ms, bool replay, aegis_core_receipt *ret, const char **reason)
-{
-    const char *why = NULL;
+/* An opened envelope: everything admission needs, plaintext included. It
+ * never leaves the core (core.h only names the type); pt is wiped and tx
+ * cleared when it is freed. */
+struct aegis_core_opened {
+    aegis_err err;             /* the open step's verdict, reported by admit */
+    const char *why;
     uint8_t env_hash[32];
-    uint8_t *pt = NULL;
-    size_t pt_len = 0, pt_cap = len;
-    aegis_tx tx;
-    aegis_err err;
+    uint64_t epoch;            /* the core's epoch when it was opened */
+    aegis_tx tx;               /* borrows pt */
+    uint8_t *pt;
+    size_t pt_len, pt_cap;
+};
 
-    aegis_core_envelope_hash(env, len, env_hash);
+void aegis_core_opened_free(aegis_core_opened *o)
+{
+    if (!o)
+        return;
+    if (o->pt)
+        aegis_free_secret(o->pt, o->pt_cap);
+    aegis_memzero(&o->tx, sizeof(o->tx));
+    aegis_free(o);
+}
+
+/* The stateless part: hash, decrypt under the epoch's key, decode, recover
+ * the sender, verify a witness. Reads only the key sets (under ks_lock) and
+ * the fixed tx config, so any number of threads may run it at once. */
+aegis_err aegis_core_open(aegis_core *core, const uint8_t *env, size_t len, uint64_t now_ms,
+                          aegis_core_opened **ret)
+{
+    aegis_core_opened *o = aegis_calloc(1, sizeof(*o));
+    if (!o)
+        return AEGIS_ERR_NOMEM;
+    aegis_err err;
+    const char *why = NULL;
+    aegis_core_envelope_hash(env, len, o->env_hash);
     aegis_envelope_view view;
     err = aegis_envelope_parse(&view, env, len);
     if (err) {
         why = "malformed envelope";
         goto out;
     }
-    pt = aegis_malloc(pt_cap ? pt_cap : 1);
-    if (!pt) {
+    o->pt_cap = len;
+    o->pt = aegis_malloc(o->pt_cap ? o->pt_cap : 1);
+    if (!o->pt) {
         err = AEGIS_ERR_NOMEM;
         goto out;
     }
@@ -76,34 +104,55 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     const aegis_keyset *ks = NULL;
     err = aegis__core_keys_for_epoch(core, view.epoch, now_ms, &ks, &why);
     if (!err) {
-        err = aegis_keyset_open_envelope(ks, pt, pt_cap, &pt_len, env, len);
+        err = aegis_keyset_open_envelope(ks, o->pt, o->pt_cap, &o->pt_len, env, len);
         if (err)
             why = "envelope does not decrypt under this sequencer's key";
     }
-    uint64_t epoch = core->pub.epoch;
+    o->epoch = core->pub.epoch;
     pthread_rwlock_unlock(&core->ks_lock);
     if (err)
         goto out;
-    err = aegis_tx_decode(&core->txcfg, pt, pt_len, &tx, &why);
+    err = aegis_tx_decode(&core->txcfg, o->pt, o->pt_len, &o->tx, &why);
     if (err)
         goto out;
-    if (tx.ext.present && tx.ext.witness_sig) {
+    if (o->tx.ext.present && o->tx.ext.witness_sig) {
         /* A witness carrying its own key registers it; the registry (risk
          * and assets) supplies registered keys for the others. */
-        err = aegis_tx_verify_witness(&tx, NULL);
-        if (err) {
+        err = aegis_tx_verify_witness(&o->tx, NULL);
+        if (err)
             why = "PQC witness does not verify";
-            goto out;
-        }
     }
+out:
+    if (err) {
+        /* nothing of a refused envelope is kept */
+        if (o->pt)
+            aegis_free_secret(o->pt, o->pt_cap);
+        o->pt = NULL;
+        aegis_memzero(&o->tx, sizeof(o->tx));
+        o->err = err;
+        o->why = why ? why : aegis_strerror(err);
+    }
+    *ret = o;
+    return AEGIS_OK;
+}
 
+aegis_err aegis_core_admit(aegis_core *core, aegis_core_opened *o, uint64_t env_id, uint64_t now_ms, bool replay,
+                           aegis_core_receipt *ret, const char **reason)
+{
+    const char *why = NULL;
+    aegis_err err = o->err;
+    if (err) {
+        why = o->why;
+        goto out;
+    }
+    const aegis_tx *tx = &o->tx;
     struct aegis_mempool_tx rec;
-    fill_record(&rec, &tx, env_hash, env_id);
+    fill_record(&rec, tx, o->env_hash, env_id);
     /* the extension after the tx (witness, declared intent) travels with
      * the record, so a re-check after a rollback sees what admission saw */
-    if (tx.raw == pt && pt_len > tx.raw_len) {
-        rec.ext = pt + tx.raw_len;
-        rec.ext_len = pt_len - tx.raw_len;
+    if (tx->raw == o->pt && o->pt_len > tx->raw_len) {
+        rec.ext = o->pt + tx->raw_len;
+        rec.ext_len = o->pt_len - tx->raw_len;
     }
     struct aegis_mempool_admit admit;
     pthread_mutex_lock(&core->lock);
@@ -112,16 +161,16 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     aegis_assets_env aenv;
     aegis_assets_verdict verdict;
     aegis__core_assets_env(core, &aenv);
-    err = aegis_assets_check_tx(core->reg, &tx, &aenv, NULL, &verdict);
+    err = aegis_assets_check_tx(core->reg, tx, &aenv, NULL, &verdict);
     if (!err)
         err = aegis_mempool_add(core->mp, &rec, now_ms, &admit);
     /* A witness carrying its key registers the sender's PQC account key (for
      * its later transactions; checked at admission, so an evicted
      * registration stays registered). */
-    if (!err && tx.ext.present && tx.ext.witness_pk && aegis_assets_pqc_register_tx(core->reg, &tx) == AEGIS_OK) {
+    if (!err && tx->ext.present && tx->ext.witness_pk && aegis_assets_pqc_register_tx(core->reg, tx) == AEGIS_OK) {
         char params[64] = "{\"account\":\"0x", *line = NULL;
         size_t line_len = 0;
-        aegis_hex_encode(params + strlen(params), tx.sender, 20);
+        aegis_hex_encode(params + strlen(params), tx->sender, 20);
         strcat(params, "\"}");
         if (aegis_audit_append_event(core->audit, core->reg, "register_pqc_key", params, now_ms, &line,
                                      &line_len) == AEGIS_OK)
@@ -143,22 +192,33 @@ aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, ui
     }
     if (ret) {
         memset(ret, 0, sizeof(*ret));
-        memcpy(ret->envelope_hash, env_hash, 32);
-        memcpy(ret->tx_hash, tx.hash, 32);
-        memcpy(ret->sender, tx.sender, 20);
-        ret->nonce = tx.nonce;
+        memcpy(ret->envelope_hash, o->env_hash, 32);
+        memcpy(ret->tx_hash, tx->hash, 32);
+        memcpy(ret->sender, tx->sender, 20);
+        ret->nonce = tx->nonce;
         ret->seq = admit.seq;
         ret->envelope_id = env_id;
-        ret->key_epoch = epoch;
+        ret->key_epoch = o->epoch;
     }
     (void)replay;
 out:
-    if (pt)
-        aegis_free_secret(pt, pt_cap);
-    aegis_memzero(&tx, sizeof(tx));
     if (err && reason)
         *reason = why ? why : aegis_strerror(err);
+    aegis_core_opened_free(o);
     return err;
+}
+
+aegis_err aegis_core_submit(aegis_core *core, const uint8_t *env, size_t len, uint64_t env_id,
+                            uint64_t now_ms, bool replay, aegis_core_receipt *ret, const char **reason)
+{
+    aegis_core_opened *o = NULL;
+    aegis_err err = aegis_core_open(core, env, len, now_ms, &o);
+    if (err) {
+        if (reason)
+            *reason = aegis_strerror(err);
+        return err;
+    }
+    return aegis_core_admit(core, o, env_id, now_ms, replay, ret, reason);
 }
 
 static void receipt_hash(const aegis_core_receipt *r, uint8_t out[32])
@@ -178,6 +238,12 @@ struct receipt_sig {
 /* One signed receipt as compact JSON text (aegis_free), written directly
  * rather than through jansson: the 9 KB signature is encoded once per group
  * and copied into each receipt. Integers print as jansson prints them. */
+static const char *u64_text(char out[24], uint64_t v)
+{
+    snprintf(out, 24, v <= AEGIS_JSON_MAX_SAFE ? "%llu" : "\"%llu\"", (unsigned long long)v);
+    return out;
+}
+
 static char *receipt_text(const aegis_core_receipt *r, uint64_t epoch, const uint8_t leaf[32],
                           const struct receipt_sig *rs)
 {
@@ -189,12 +255,14 @@ static char *receipt_text(const aegis_core_receipt *r, uint64_t epoch, const uin
     aegis_hex_encode(rh, rs->root, 32);
     aegis_buf b;
     aegis_buf_init(&b, 4096 + rs->path_len * 72 + strlen(rs->sig_hex));
+    /* u64s: JSON integers up to 2^53 - 1, decimal strings above (aegis/json.h) */
+    char nonce[24], seq[24], id[24], ep[24];
     aegis_err err = aegis_buf_printf(&b,
-        "{\"envelope_hash\":\"0x%s\",\"tx_hash\":\"0x%s\",\"sender\":\"0x%s\",\"nonce\":%lld,"
-        "\"seq\":%lld,\"envelope_id\":%lld,\"receipt_hash\":\"0x%s\",\"key_epoch\":%lld,"
+        "{\"envelope_hash\":\"0x%s\",\"tx_hash\":\"0x%s\",\"sender\":\"0x%s\",\"nonce\":%s,"
+        "\"seq\":%s,\"envelope_id\":%s,\"receipt_hash\":\"0x%s\",\"key_epoch\":%s,"
         "\"status\":\"pending\",\"signature\":{\"root\":\"0x%s\",\"index\":%zu,\"count\":%zu,\"path\":[",
-        eh, th, snd, (long long)r->nonce, (long long)r->seq, (long long)r->envelope_id, lh, (long long)epoch,
-        rh, rs->index, rs->count);
+        eh, th, snd, u64_text(nonce, r->nonce), u64_text(seq, r->seq), u64_text(id, r->envelope_id), lh,
+        u64_text(ep, epoch), rh, rs->index, rs->count);
     for (size_t k = 0; !err && k < rs->path_len; k++) {
         aegis_hex_encode(ph, rs->path[k], 32);
         err = aegis_buf_printf(&b, "%s\"0x%s\"", k ? "," : "", ph);

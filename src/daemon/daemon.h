@@ -56,6 +56,8 @@ void aegisd_pipeline_closing(struct aegisd *d);
 /* Add "core" and "last_batch" to an aegis_status result. */
 void aegisd_pipeline_status(struct aegisd *d, json_t *out);
 
+/* proc.c: CPUs online (at least 1). */
+long aegisd_online_cpus(void);
 /* check_files.c: read every file the config names (key files as keys,
  * folders of files to be created, TEE devices of the selected backends);
  * each failure is printed to err with its config key and path. */

@@ -333,13 +333,14 @@ bool aegisd_pipeline_seal(struct aegisd_pipeline *p, bool force)
     return made;
 }
 
-/* SLH-DSA epoch seals, off the hot path: a full window at once, a partial
- * one when it has waited for a few intervals. */
+/* SLH-DSA epoch seals and checkpoints, off the hot path, on the cadence of
+ * pipeline_cadence.c (a cluster's checkpoints come at log positions). */
 static void *sealer_main(void *arg)
 {
     struct aegisd_pipeline *p = arg;
-    uint64_t idle_since = aegis_now_ns();
-    const uint64_t max_idle_ns = 5ull * p->interval_ms * 1000000ull;
+    struct aegisd_cadence cad;
+    aegisd_cadence_init(&cad, &p->d->cfg, aegis_now_ns());
+    aegisd_cadence_background();
     unsigned tick = 0;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
@@ -355,7 +356,12 @@ static void *sealer_main(void *arg)
              * is named by the next batch header, the same on every worker */
             aegisd_pipeline_poll_risk_file(p);
             rotate_if_due(p);
-            aegisd_pipeline_checkpoint_at(p, aegis_wall_ms());
+            if (aegis_core_checkpoint_due(p->core) &&
+                aegisd_cadence_checkpoint(&cad, aegis_now_ns(), aegis_core_checkpoint_urgent(p->core))) {
+                cad.last_ckpt_ns = aegis_now_ns();
+                cad.have_ckpt = true;
+                aegisd_pipeline_checkpoint_at(p, aegis_wall_ms());
+            }
         }
         /* about once a second: audit records a failed registry write left
          * behind are written again (a no-op when none are pending) */
@@ -363,9 +369,9 @@ static void *sealer_main(void *arg)
             (void)aegisd_pipeline_persist_registry(p, NULL);
             aegisd_pipeline_store_probe(p, false);
         }
-        bool force = aegis_now_ns() - idle_since > max_idle_ns;
-        if (aegisd_pipeline_seal(p, force) || force)
-            idle_since = aegis_now_ns();
+        bool force = false;
+        if (aegisd_cadence_seal(&cad, aegis_now_ns(), &force) && (aegisd_pipeline_seal(p, force) || force))
+            cad.last_seal_ns = aegis_now_ns();
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);
@@ -661,6 +667,8 @@ aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail)
     aegis_ingest_opts io = {
         .commit_interval_us = d->cfg.storage_ingest_interval_us ? d->cfg.storage_ingest_interval_us
                                                                 : AEGIS_INGEST_NO_PACING,
+        .open_threads = d->cfg.storage_ingest_open_threads ? d->cfg.storage_ingest_open_threads
+                                                           : (size_t)aegisd_online_cpus(),
         .on_group = on_ingest_group, .on_group_arg = p,
     };
     err = aegis_ingest_new(&p->ingest, p->core, d->store, &io);

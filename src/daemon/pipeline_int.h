@@ -80,6 +80,25 @@ struct aegisd_pipeline {
     struct aegisd_cluster *cl;
 };
 
+/* pipeline_cadence.c: when the sealer signs (seals, interval checkpoints) */
+struct aegisd_cadence {
+    uint64_t seal_gap_ns;      /* at most one seal attempt per this */
+    uint64_t seal_idle_ns;     /* force a partial window after this without a seal */
+    uint64_t ckpt_gap_ns;      /* at most one interval checkpoint per this */
+    uint64_t last_seal_ns;     /* previous seal (or forced attempt with nothing to seal) */
+    uint64_t last_ckpt_ns;     /* previous checkpoint made here */
+    bool have_ckpt;            /* one was made by this process */
+};
+void aegisd_cadence_init(struct aegisd_cadence *c, const aegis_config *cfg, uint64_t now_ns);
+/* Called on the sealer thread: nice AEGISD_SEALER_NICE for it and the
+ * threads it starts. */
+#define AEGISD_SEALER_NICE 10
+void aegisd_cadence_background(void);
+/* Ask the core for a seal now? *ret_force: even a partial window. */
+bool aegisd_cadence_seal(const struct aegisd_cadence *c, uint64_t now_ns, bool *ret_force);
+/* Make a due checkpoint now? urgent: the core needs it regardless of time. */
+bool aegisd_cadence_checkpoint(const struct aegisd_cadence *c, uint64_t now_ns, bool urgent);
+
 /* pipeline.c */
 aegis_err aegisd_pipeline_index_batch(struct aegisd_pipeline *p, const char *json, size_t len);
 void aegisd_pipeline_add_seal(struct aegisd_pipeline *p, uint64_t number, uint64_t first, uint64_t count);

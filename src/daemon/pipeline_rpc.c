@@ -48,11 +48,11 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
 {
     struct aegisd_pipeline *p = call->ctx;
     json_t *e = json_array_get(params, 0);
-    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(e))
+    uint64_t epoch = 0;   /* an integer, or a decimal string (docs/internals/rpc.md "Numbers") */
+    if (!json_is_array(params) || json_array_size(params) != 1 || !aegis_json_u64(e, UINT64_MAX, &epoch))
         return bad_params(detail, "params must be [epoch]");
     char *s = NULL;
-    aegis_err err = json_integer_value(e) < 1 ? AEGIS_ERR_NOT_FOUND
-                                              : aegis_core_key_info_epoch(p->core, (uint64_t)json_integer_value(e), &s);
+    aegis_err err = epoch < 1 ? AEGIS_ERR_NOT_FOUND : aegis_core_key_info_epoch(p->core, epoch, &s);
     if (!err)
         err = json_text(s, ret);
     aegis_free(s);
@@ -105,14 +105,15 @@ static void send_done(void *arg, const aegis_ingest_result *res)
     aegis_free(sc);
 }
 
-static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+/* aegis_sendEncryptedTransaction with params[0] as hex_len bytes of text:
+ * from the JSON tree (m_send) or straight from the request body (m_send_str,
+ * the RPC server's string fast path: no JSON tree for the ~7 KB of hex). */
+static aegis_err send_hex(const aegis_rpc_call *call, const char *hex, size_t hex_len, json_t **ret,
+                          const char **detail)
 {
     struct aegisd_pipeline *p = call->ctx;
     struct aegisd *d = p->d;
-    const char *hex = json_string_value(json_array_get(params, 0));
-    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
-        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
-    if (strncmp(hex, "0x", 2) != 0) {
+    if (hex_len < 2 || strncmp(hex, "0x", 2) != 0) {
         *detail = "envelope must be 0x-prefixed hex";
         return AEGIS_ERR_BAD_HEX;
     }
@@ -125,10 +126,10 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     uint8_t *env = NULL;
     size_t len = 0;
     char *receipt = NULL;
-    aegis_err err = aegis_hex_decode_alloc(hex, d->cfg.mempool_max_envelope, &env, &len);
+    aegis_err err = aegis_hex_decode_allocn(hex, hex_len, d->cfg.mempool_max_envelope, &env, &len);
     if (err) {
         *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
-        aegis_rpc_budget_charge(p->refused, call->peer, strlen(hex) / 2, mono_ms());
+        aegis_rpc_budget_charge(p->refused, call->peer, hex_len / 2, mono_ms());
         return err;
     }
     if (len == 0) {
@@ -182,6 +183,20 @@ static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret
     return err;
 }
 
+static aegis_err m_send(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    const char *hex = json_string_value(json_array_get(params, 0));
+    if (!json_is_array(params) || json_array_size(params) != 1 || !hex)
+        return bad_params(detail, "params must be [\"0x<hex envelope>\"]");
+    /* a string with an escaped NUL ends at it, as it always did */
+    return send_hex(call, hex, strlen(hex), ret, detail);
+}
+
+static aegis_err m_send_str(const aegis_rpc_call *call, const char *s, size_t len, json_t **ret, const char **detail)
+{
+    return send_hex(call, s, len, ret, detail);
+}
+
 /* Load a persisted batch as JSON, with its seal membership when sealed. */
 aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret)
 {
@@ -228,8 +243,9 @@ static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t 
     uint64_t number = 0;
     if (!json_is_array(params) || json_array_size(params) != 1)
         return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
-    if (json_is_integer(a) && json_integer_value(a) > 0) {
-        number = (uint64_t)json_integer_value(a);
+    if ((json_is_integer(a) || (json_is_string(a) && strncmp(json_string_value(a), "0x", 2) != 0)) &&
+        aegis_json_u64(a, UINT64_MAX, &number) && number > 0) {
+        /* a number, or its decimal string */
     } else if (json_is_string(a)) {
         uint8_t h[32];
         if (aegis_hex_decode_exact(json_string_value(a), h, 32))
@@ -545,5 +561,7 @@ aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p)
         err = aegisd_pipeline_metrics_register(p);
     if (!err)
         err = aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+    if (!err)
+        err = aegis_rpc_set_str_handler(p->d->rpc, "aegis_sendEncryptedTransaction", m_send_str);
     return err;
 }

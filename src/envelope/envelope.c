@@ -62,9 +62,9 @@ static aegis_err derive_key(uint8_t key[static 32], const uint8_t ss_kem[static 
     return err;
 }
 
-aegis_err aegis_envelope_seal(uint8_t *out, size_t out_cap, size_t *out_len,
-                              const aegis_envelope_pub *rcpt,
-                              const uint8_t *pt, size_t pt_len)
+aegis_err aegis_envelope_seal_derand(uint8_t *out, size_t out_cap, size_t *out_len,
+                                     const aegis_envelope_pub *rcpt, const uint8_t *pt,
+                                     size_t pt_len, const aegis_envelope_coins *coins)
 {
     if (pt_len > AEGIS_ENVELOPE_MAX_PLAINTEXT)
         return AEGIS_ERR_ENV_TOO_BIG;
@@ -72,7 +72,7 @@ aegis_err aegis_envelope_seal(uint8_t *out, size_t out_cap, size_t *out_len,
     if (out_cap < total)
         return AEGIS_ERR_ENV_OUTPUT_SPACE;
 
-    uint8_t ss_kem[32], ss_x[32], eph_sk[32], key[32];
+    uint8_t ss_kem[32], ss_x[32], key[32];
     aegis_err err;
 
     memcpy(out + OFF_MAGIC, AEGIS_ENVELOPE_MAGIC, 4);
@@ -80,22 +80,20 @@ aegis_err aegis_envelope_seal(uint8_t *out, size_t out_cap, size_t *out_len,
     aegis_put_be16(out + OFF_SUITE, AEGIS_ENVELOPE_SUITE_HYBRID1);
     aegis_put_be64(out + OFF_EPOCH, rcpt->epoch);
     aegis_envelope_key_id(out + OFF_KEYID, rcpt->mlkem_ek, rcpt->x25519_pk);
-    /* encaps runs the FIPS 203 §7.2 check on the recipient's ek */
-    err = aegis_mlkem1024_encaps(out + OFF_KEMCT, ss_kem, rcpt->mlkem_ek);
+    /* encaps_m runs the FIPS 203 §7.2 check on the recipient's ek */
+    err = aegis_mlkem1024_encaps_m(out + OFF_KEMCT, ss_kem, rcpt->mlkem_ek, coins->mlkem_m);
     if (err != AEGIS_OK)
         goto fail;
-    err = aegis_x25519_keygen(out + OFF_EPH, eph_sk);
+    err = aegis_x25519_public(out + OFF_EPH, coins->eph_sk);
     if (err != AEGIS_OK)
         goto fail;
-    err = aegis_x25519(ss_x, eph_sk, rcpt->x25519_pk);
+    err = aegis_x25519(ss_x, coins->eph_sk, rcpt->x25519_pk);
     if (err != AEGIS_OK)
         goto fail;
     /* The key is fresh per envelope, so the nonce need not be random; a
      * random one costs nothing and keeps GCM safe even if a KEM output ever
      * repeated. */
-    err = aegis_random_bytes(out + OFF_NONCE, AEGIS_AEAD_NONCE_BYTES);
-    if (err != AEGIS_OK)
-        goto fail;
+    memcpy(out + OFF_NONCE, coins->nonce, AEGIS_AEAD_NONCE_BYTES);
     aegis_put_be32(out + OFF_CTLEN, (uint32_t)pt_len);
     err = derive_key(key, ss_kem, ss_x, out);
     if (err != AEGIS_OK)
@@ -111,8 +109,29 @@ fail:
 out:
     aegis_memzero(ss_kem, sizeof(ss_kem));
     aegis_memzero(ss_x, sizeof(ss_x));
-    aegis_memzero(eph_sk, sizeof(eph_sk));
     aegis_memzero(key, sizeof(key));
+    return err;
+}
+
+aegis_err aegis_envelope_seal(uint8_t *out, size_t out_cap, size_t *out_len,
+                              const aegis_envelope_pub *rcpt,
+                              const uint8_t *pt, size_t pt_len)
+{
+    if (pt_len > AEGIS_ENVELOPE_MAX_PLAINTEXT)
+        return AEGIS_ERR_ENV_TOO_BIG;
+    if (out_cap < aegis_envelope_sealed_size(pt_len))
+        return AEGIS_ERR_ENV_OUTPUT_SPACE;
+    aegis_envelope_coins coins;
+    /* A bad recipient key reports itself even when the random source fails,
+     * and costs no randomness. */
+    aegis_err err = aegis_mlkem1024_check_ek(rcpt->mlkem_ek);
+    if (err == AEGIS_OK)
+        err = aegis_random_bytes((uint8_t *)&coins, sizeof(coins));
+    if (err == AEGIS_OK)
+        err = aegis_envelope_seal_derand(out, out_cap, out_len, rcpt, pt, pt_len, &coins);
+    else
+        aegis_memzero(out, aegis_envelope_sealed_size(pt_len));
+    aegis_memzero(&coins, sizeof(coins));
     return err;
 }
 

@@ -3,6 +3,10 @@
  * makes whole groups durable with one commit, a core thread that admits
  * them and signs their receipts with one signature.
  *
+ * Opening envelopes (decrypt, decode, recover the sender) is most of the
+ * core thread's work; it runs on opts.open_threads threads for a whole
+ * group at once (ingest_pfor.c), and admission then goes in log order.
+ *
  * One mutex guards the three queues (in -> ready -> done) and the list of
  * rejections the writer records. Each thread takes a whole queue (up to
  * max_group) under the lock and works on it unlocked; an item belongs to
@@ -20,6 +24,7 @@
 #include <time.h>
 
 #include "aegis/ingest.h"
+#include "ingest_int.h"
 
 #define DEFAULT_GROUP 256
 #define DEFAULT_QUEUE 8192
@@ -34,12 +39,14 @@ struct item {
     const char *detail;
     aegis_ingest_done_fn done;
     void *arg;
+    aegis_core_opened *opened; /* core-side handle between open and admit */
     struct item *next;
 };
 
 struct rejection {
     uint64_t id;
     const char *reason;        /* static text from the core */
+    struct item *it;           /* answered once the rejection is recorded */
 };
 
 struct queue {
@@ -68,6 +75,7 @@ struct aegis_ingest {
     uint64_t last_commit_ns;   /* when the writer's previous commit started */
     aegis_ingest_stats st;
     atomic_size_t in_flight;   /* accepted, not yet answered */
+    aegis__pfor *openers;      /* opens a group's envelopes in parallel */
     pthread_t writer, corer;
     bool writer_started, core_started;
 };
@@ -121,6 +129,7 @@ static void complete(aegis_ingest *ig, struct item *it, const char *receipt)
         .receipt = it->err ? NULL : receipt,
     };
     it->done(it->arg, &res);
+    aegis_core_opened_free(it->opened);
     aegis_free(it->env);
     aegis_free(it);
     /* no mutex per answer: on a busy core a preempted holder would make
@@ -157,6 +166,11 @@ static void record_rejections(aegis_ingest *ig, const struct rejection *r, size_
     if (!done)
         lost = n;
     aegis_free(done);
+    /* Answer only now: a client that reads aegis_getReceipt after its
+     * refusal must find "rejected", never the log's "pending". */
+    for (size_t i = 0; i < n; i++)
+        if (r[i].it)
+            complete(ig, r[i].it, NULL);
     if (lost) {
         pthread_mutex_lock(&ig->mu);
         ig->st.unrecorded += lost;
@@ -259,9 +273,17 @@ static void *writer_main(void *arg)
         aegis_free(rej);
         pthread_mutex_lock(&ig->mu);
     }
-    ig->writer_gone = true;
+    ig->writer_gone = true;   /* from now on the core thread records its own */
+    struct rejection *left = ig->rej;
+    size_t n_left = ig->n_rej;
+    ig->rej = NULL;
+    ig->n_rej = ig->cap_rej = 0;
     pthread_cond_signal(&ig->cv_core);
     pthread_mutex_unlock(&ig->mu);
+    /* handed over between the last turn and the exit: recorded and answered */
+    if (n_left)
+        record_rejections(ig, left, n_left);
+    aegis_free(left);
     return NULL;
 }
 
@@ -302,21 +324,42 @@ static void pass_rejections(aegis_ingest *ig, const struct rejection *rej, size_
         record_rejections(ig, rej, n_rej);
 }
 
-/* Admit a group in log order: the admitted join the signer, the rejected
- * are completed at once. */
-static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group, size_t n,
-                        struct rejection *rej)
+struct open_job {
+    aegis_ingest *ig;
+    struct item **items;
+    uint64_t now_ms;
+};
+
+static void open_one(void *arg, size_t i)
 {
-    size_t n_ok = 0, n_rej = 0;
+    struct open_job *job = arg;
+    struct item *it = job->items[i];
+    if (aegis_core_open(job->ig->core, it->env, it->len, job->now_ms, &it->opened) != AEGIS_OK)
+        it->opened = NULL;   /* admitted below as out of memory */
+}
+
+/* Admit a group in log order: first every envelope is opened (decrypted,
+ * decoded, sender recovered) on the opener threads, then admitted one by
+ * one on this thread, so the outcome is the same whatever the thread count.
+ * The admitted join the signer, the rejected are completed at once. */
+static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group, size_t n,
+                        struct rejection *rej, struct item **slots)
+{
+    size_t n_ok = 0, n_rej = 0, k = 0;
+    for (struct item *it = group; it && k < n; it = it->next)
+        slots[k++] = it;
+    struct open_job job = { ig, slots, aegis_wall_ms() };
+    aegis__pfor_run(ig->openers, k, open_one, &job);
     for (struct item *it = group, *next; it; it = next) {
         next = it->next;
         const char *reason = NULL;
-        it->err = aegis_core_submit(ig->core, it->env, it->len, it->id, aegis_wall_ms(), false, &sg->rc[sg->n],
-                                    &reason);
+        aegis_core_opened *o = it->opened;
+        it->opened = NULL;
+        it->err = o ? aegis_core_admit(ig->core, o, it->id, aegis_wall_ms(), false, &sg->rc[sg->n], &reason)
+                    : AEGIS_ERR_NOMEM;
         if (it->err) {
             it->detail = reason ? reason : aegis_strerror(it->err);
-            rej[n_rej++] = (struct rejection){ it->id, it->detail };
-            complete(ig, it, NULL);
+            rej[n_rej++] = (struct rejection){ it->id, it->detail, it };
             continue;
         }
         if (sg->n == 0)
@@ -324,7 +367,6 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
         sg->items[sg->n++] = it;
         n_ok++;
     }
-    (void)n;
     pthread_mutex_lock(&ig->mu);
     ig->st.admitted += n_ok;
     ig->st.rejected += n_rej;
@@ -369,7 +411,8 @@ static void *core_main(void *arg)
         .items = aegis_malloc(ig->max_group * sizeof(*sg.items)),
     };
     struct rejection *rej = aegis_malloc(ig->max_group * sizeof(*rej));
-    bool ok = sg.rc && sg.items && rej;
+    struct item **slots = aegis_malloc(ig->max_group * sizeof(*slots));
+    bool ok = sg.rc && sg.items && rej && slots;
     pthread_mutex_lock(&ig->mu);
     for (;;) {
         while (!ig->ready.head && !ig->writer_gone && sg.n == 0)
@@ -397,7 +440,7 @@ static void *core_main(void *arg)
         struct item *group = q_take(&ig->ready, ig->max_group - sg.n, &n);
         pthread_mutex_unlock(&ig->mu);
         if (ok) {
-            admit_group(ig, &sg, group, n, rej);
+            admit_group(ig, &sg, group, n, rej, slots);
         } else {
             for (struct item *it = group, *next; it; it = next) {
                 next = it->next;
@@ -409,6 +452,7 @@ static void *core_main(void *arg)
         pthread_mutex_lock(&ig->mu);
     }
     pthread_mutex_unlock(&ig->mu);
+    aegis_free(slots);
     aegis_free(rej);
     aegis_free(sg.items);
     aegis_free(sg.rc);
@@ -440,7 +484,15 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
     ig->sign_wait_ns = ig->commit_interval_ns * 2 > 1000000 ? ig->commit_interval_ns * 2 : 1000000;
     ig->on_group = opts ? opts->on_group : NULL;
     ig->on_group_arg = opts ? opts->on_group_arg : NULL;
+    size_t openers = opts && opts->open_threads ? opts->open_threads : 1;
+    if (openers > AEGIS_INGEST_MAX_OPEN_THREADS)
+        openers = AEGIS_INGEST_MAX_OPEN_THREADS;
+    if (aegis__pfor_new(&ig->openers, openers) != AEGIS_OK) {
+        aegis_free(ig);
+        return AEGIS_ERR_NOMEM;
+    }
     if (pthread_mutex_init(&ig->mu, NULL) != 0) {
+        aegis__pfor_free(ig->openers);
         aegis_free(ig);
         return AEGIS_ERR_NOMEM;
     }
@@ -475,6 +527,7 @@ fail_cw:
     pthread_cond_destroy(&ig->cv_writer);
 fail_mu:
     pthread_mutex_destroy(&ig->mu);
+    aegis__pfor_free(ig->openers);
     aegis_free(ig);
     return AEGIS_ERR_NOMEM;
 }
@@ -618,6 +671,7 @@ void aegis_ingest_free(aegis_ingest *ig)
         complete(ig, it, NULL);
     }
     aegis_free(ig->rej);
+    aegis__pfor_free(ig->openers);
     pthread_cond_destroy(&ig->cv_core);
     pthread_cond_destroy(&ig->cv_writer);
     pthread_mutex_destroy(&ig->mu);

@@ -1,4 +1,5 @@
 /* json.c - 0x-hex byte strings, bounded integers and closed key sets. */
+#include <stdio.h>
 #include <string.h>
 
 #include "aegis/json.h"
@@ -46,6 +47,35 @@ bool aegis_json_uint(const json_t *v, uint64_t max, uint64_t *out)
     if (!json_is_integer(v) || json_integer_value(v) < 0 || (uint64_t)json_integer_value(v) > max)
         return false;
     *out = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+json_t *aegis_json_u64_new(uint64_t v)
+{
+    if (v <= AEGIS_JSON_MAX_SAFE)
+        return json_integer((json_int_t)v);
+    char b[24];
+    snprintf(b, sizeof(b), "%llu", (unsigned long long)v);
+    return json_string(b);
+}
+
+bool aegis_json_u64(const json_t *v, uint64_t max, uint64_t *out)
+{
+    if (!json_is_string(v))
+        return aegis_json_uint(v, max, out);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v);
+    if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+        return false;
+    uint64_t r = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || r > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10)
+            return false;
+        r = r * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (r > max)
+        return false;
+    *out = r;
     return true;
 }
 

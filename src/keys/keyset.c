@@ -232,6 +232,11 @@ void aegis_keyset_envelope_keys(const aegis_keyset *ks, aegis_envelope_keys *out
     out->key_id = ks->key_id;
 }
 
+const uint8_t *aegis_keyset_key_id(const aegis_keyset *ks)
+{
+    return ks->key_id;
+}
+
 static aegis_err ks_lookup(void *ctx, uint64_t epoch, aegis_envelope_keys *keys)
 {
     const aegis_keyset *ks = ctx;

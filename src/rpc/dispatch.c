@@ -6,6 +6,7 @@
  * an error object in the reply; the only failure return is out-of-memory.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rpc_int.h"
@@ -69,6 +70,10 @@ static bool id_is_valid(const json_t *id)
     return json_is_string(id) || json_is_number(id) || json_is_null(id);
 }
 
+static json_t *invoke(const struct aegis__method_slot *slot, json_t *id, bool notification, json_t *params,
+                      const char *str, size_t str_len, bool loopback, const char *peer, aegis_rpc_server *srv,
+                      uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom);
+
 /*
  * Process one request object. Returns the reply object (new reference),
  * or NULL for a notification (no reply), when the handler deferred
@@ -78,7 +83,7 @@ static bool id_is_valid(const json_t *id)
 static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, const char *peer,
                            uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom)
 {
-    json_t *id = NULL, *reply = NULL, *result = NULL;
+    json_t *id = NULL, *reply = NULL;
     const char *detail = NULL;
     aegis_err err = AEGIS_OK;
 
@@ -123,7 +128,29 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, co
         err = AEGIS_ERR_RPC_METHOD_NOT_FOUND;
         goto fail;
     }
+    return invoke(slot, id, notification, params, NULL, 0, loopback, peer, srv, start_ns, dslot, oom);
 
+fail:
+    if (err == AEGIS_ERR_RPC_METHOD_NOT_FOUND && notification)
+        return NULL;
+    reply = aegis__rpc_error_reply(id, err, detail);
+    if (!reply)
+        *oom = true;
+    return reply;
+}
+
+/*
+ * Call a method found for a valid request: either its handler with params
+ * (a JSON tree) or, when str is set, its string fast path with the raw
+ * params[0]. Same checks, metrics, deferral and reply either way.
+ */
+static json_t *invoke(const struct aegis__method_slot *slot, json_t *id, bool notification, json_t *params,
+                      const char *str, size_t str_len, bool loopback, const char *peer, aegis_rpc_server *srv,
+                      uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *oom)
+{
+    json_t *reply = NULL, *result = NULL;
+    const char *detail = NULL;
+    aegis_err err = AEGIS_OK;
     uint64_t t0 = aegis_now_ns();
     aegis_rpc_call call = {
         .ctx = slot->ctx,
@@ -147,7 +174,8 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, co
             dslot->deadline_ns = call.deadline_ns;
             call.defer = dslot;
         }
-        err = slot->m->handler(&call, params, &result, &detail);
+        err = str ? slot->str_handler(&call, str, str_len, &result, &detail)
+                  : slot->m->handler(&call, params, &result, &detail);
         if (dslot && dslot->d) {
             /* Deferred: the reply and the metrics come with the finish. */
             json_decref(result);
@@ -172,11 +200,49 @@ static json_t *process_one(aegis_rpc_server *srv, json_t *req, bool loopback, co
     return reply;
 
 fail:
-    if (err == AEGIS_ERR_RPC_METHOD_NOT_FOUND && notification)
-        return NULL;
     reply = aegis__rpc_error_reply(id, err, detail);
     if (!reply)
         *oom = true;
+    return reply;
+}
+
+/* The string fast path (fastpath.c): the reply, or NULL with *taken =
+ * false when the body is not for it (then nothing happened). */
+static json_t *process_fast(aegis_rpc_server *srv, const char *body, size_t len, bool loopback, const char *peer,
+                            uint64_t start_ns, struct aegis__rpc_defer_slot *dslot, bool *taken, bool *oom)
+{
+    struct aegis__rpc_fast f;
+    *taken = false;
+    if (!aegis__rpc_fast_parse(body, len, &f))
+        return NULL;
+    char name[128];
+    if (f.method_len >= sizeof(name))
+        return NULL;
+    memcpy(name, f.method, f.method_len);
+    name[f.method_len] = '\0';
+    const struct aegis__method_slot *slot = aegis__rpc_find(srv, name);
+    if (!slot || !slot->str_handler)
+        return NULL;
+    json_t *id = NULL;
+    if (f.id_kind == AEGIS__RPC_ID_INT) {
+        char num[24];
+        memcpy(num, f.id, f.id_len);
+        num[f.id_len] = '\0';
+        id = json_integer((json_int_t)strtoll(num, NULL, 10));
+    } else if (f.id_kind == AEGIS__RPC_ID_STRING) {
+        id = json_stringn(f.id, f.id_len);
+    } else {
+        id = json_null();
+    }
+    if (!id) {
+        *oom = true;
+        *taken = true;
+        return NULL;
+    }
+    *taken = true;
+    json_t *reply = invoke(slot, id, false, NULL, f.str, f.str_len, loopback, peer, srv, start_ns, dslot, oom);
+    /* a deferred call copied the id (aegis_rpc_defer keeps its text) */
+    json_decref(id);
     return reply;
 }
 
@@ -197,6 +263,13 @@ aegis_err aegis__rpc_handle_body_ex(aegis_rpc_server *srv, const char *body, siz
     json_error_t jerr;
     const char *peer = slot && slot->peer[0] ? slot->peer : NULL;
 
+    bool taken = false;
+    reply = process_fast(srv, body, len, peer_is_loopback, peer, start_ns, slot, &taken, &oom);
+    if (taken) {
+        if (oom)
+            err = AEGIS_ERR_NOMEM;
+        goto out;
+    }
     doc = json_loadb(body, len, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {
         char detail[256];

@@ -12,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "aegis/http.h"
+#include "http_int.h"
 
 aegis_err aegis_http_url_parse(const char *url, aegis_http_url *u)
 {
@@ -88,7 +91,7 @@ static int ms_left(uint64_t deadline_ns)
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
-static aegis_err wait_fd(int fd, short ev, uint64_t deadline_ns)
+aegis_err aegis__http_wait_fd(int fd, short ev, uint64_t deadline_ns)
 {
     for (;;) {
         int left = ms_left(deadline_ns);
@@ -105,7 +108,7 @@ static aegis_err wait_fd(int fd, short ev, uint64_t deadline_ns)
     }
 }
 
-static aegis_err dial(const aegis_http_url *u, uint64_t deadline_ns, int *ret_fd)
+aegis_err aegis__http_dial(const aegis_http_url *u, uint64_t deadline_ns, int *ret_fd)
 {
     struct addrinfo hints = { 0 }, *res = NULL;
     hints.ai_family = AF_UNSPEC;
@@ -117,13 +120,17 @@ static aegis_err dial(const aegis_http_url *u, uint64_t deadline_ns, int *ret_fd
         int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0)
             continue;
+        /* requests go out whole: no Nagle delay waiting for the server's
+         * (delayed, up to 40 ms) ACK of the headers before the body */
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
             *ret_fd = fd;
             err = AEGIS_OK;
             break;
         }
         if (errno == EINPROGRESS) {
-            aegis_err w = wait_fd(fd, POLLOUT, deadline_ns);
+            aegis_err w = aegis__http_wait_fd(fd, POLLOUT, deadline_ns);
             int soerr = 0;
             socklen_t sl = sizeof(soerr);
             if (w == AEGIS_OK && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
@@ -140,7 +147,7 @@ static aegis_err dial(const aegis_http_url *u, uint64_t deadline_ns, int *ret_fd
     return err;
 }
 
-static aegis_err send_all(int fd, const void *p, size_t n, uint64_t deadline_ns)
+aegis_err aegis__http_send_all(int fd, const void *p, size_t n, uint64_t deadline_ns)
 {
     const uint8_t *b = p;
     while (n > 0) {
@@ -153,7 +160,7 @@ static aegis_err send_all(int fd, const void *p, size_t n, uint64_t deadline_ns)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            aegis_err err = wait_fd(fd, POLLOUT, deadline_ns);
+            aegis_err err = aegis__http_wait_fd(fd, POLLOUT, deadline_ns);
             if (err)
                 return err;
             continue;
@@ -181,7 +188,7 @@ static aegis_err recv_all(int fd, aegis_buf *b, uint64_t deadline_ns)
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            aegis_err err = wait_fd(fd, POLLIN, deadline_ns);
+            aegis_err err = aegis__http_wait_fd(fd, POLLIN, deadline_ns);
             if (err)
                 return err;
             continue;
@@ -219,7 +226,7 @@ static long dechunk(char *p, size_t n)
     }
 }
 
-static aegis_err parse_response(aegis_buf *raw, aegis_http_response *ret)
+aegis_err aegis__http_parse_response(aegis_buf *raw, aegis_http_response *ret)
 {
     char *s = (char *)raw->data;
     char *hdr_end = s ? strstr(s, "\r\n\r\n") : NULL;
@@ -298,21 +305,21 @@ aegis_err aegis_http_request(const char *url, const char *method, const char *co
         err = aegis_buf_append(&req, "\r\n", 2);
     if (err)
         goto out;
-    err = dial(&u, deadline, &fd);
+    err = aegis__http_dial(&u, deadline, &fd);
     if (err)
         goto out;
-    err = send_all(fd, req.data, req.len, deadline);
+    err = aegis__http_send_all(fd, req.data, req.len, deadline);
     /* The server may answer (413, 415) and close before reading the body:
      * a failed body send is fine as long as a response arrives. */
     if (!err && len > 0)
-        (void)send_all(fd, body, len, deadline);
+        (void)aegis__http_send_all(fd, body, len, deadline);
     if (err)
         goto out;
     err = recv_all(fd, &raw, deadline);
     if (!err)
         err = aegis_buf_cstr(&raw);
     if (!err)
-        err = parse_response(&raw, ret);
+        err = aegis__http_parse_response(&raw, ret);
 out:
     if (fd >= 0)
         close(fd);

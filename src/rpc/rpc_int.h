@@ -4,6 +4,7 @@
  * server.c   the aegis_rpc_server object, registries, MHD glue
  * defer.c    deferred replies (aegis_rpc_defer / _finish), suspend/resume
  * dispatch.c body -> JSON-RPC reply (single, batch, notifications)
+ * fastpath.c one-string-parameter requests without a JSON tree
  * route.c    HTTP-level routing (paths, Content-Type, size) without sockets
  * errmap.c   the one aegis_err -> JSON-RPC code table
  * metrics.c  per-method counters and histograms, Prometheus rendering
@@ -34,6 +35,7 @@ struct aegis__method_slot {
     const aegis_rpc_method *m;
     void *ctx;
     struct aegis__method_stats *stats;
+    aegis_rpc_str_handler str_handler;   /* optional fast path (fastpath.c) */
 };
 
 struct aegis__health {
@@ -182,6 +184,22 @@ const struct aegis__method_slot *aegis__rpc_find(const aegis_rpc_server *srv, co
 json_t *aegis__rpc_error_reply(json_t *id, aegis_err err, const char *detail);
 /* Serialize a reply into an aegis_malloc'd string. */
 aegis_err aegis__rpc_dump(json_t *reply, char **ret, size_t *ret_len);
+
+/* fastpath.c: a single request whose params are one plain string, read
+ * without a JSON tree. Spans point into the body. */
+enum { AEGIS__RPC_ID_INT = 1, AEGIS__RPC_ID_STRING, AEGIS__RPC_ID_NULL };
+struct aegis__rpc_fast {
+    const char *method;
+    size_t method_len;
+    int id_kind;
+    const char *id;            /* integer text, string content, or "null" */
+    size_t id_len;
+    const char *str;           /* params[0] content (no escapes in it) */
+    size_t str_len;
+};
+/* true: body is exactly such a request (see fastpath.c); false: use the
+ * general path, which decides every error. */
+bool aegis__rpc_fast_parse(const char *body, size_t len, struct aegis__rpc_fast *ret);
 
 /* metrics.c */
 void aegis__metrics_observe(struct aegis__method_stats *st, bool ok, uint64_t ns);

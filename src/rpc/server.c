@@ -152,7 +152,7 @@ aegis_err aegis_rpc_add_methods(aegis_rpc_server *srv, const aegis_rpc_method *t
                 aegis_free(srv->methods[j].stats);
             return AEGIS_ERR_NOMEM;
         }
-        srv->methods[base + i] = (struct aegis__method_slot){ &tbl[i], ctx, st };
+        srv->methods[base + i] = (struct aegis__method_slot){ .m = &tbl[i], .ctx = ctx, .stats = st };
     }
     srv->n_methods += n;
     return AEGIS_OK;

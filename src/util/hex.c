@@ -13,13 +13,13 @@ void aegis_hex_encode(char *out, const uint8_t *in, size_t n)
     out[2 * n] = '\0';
 }
 
-static int nibble(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
+/* Digit value + 1, 0 for a non-digit: a 7 KB envelope is decoded on every
+ * submission, so one load per character instead of three compares. */
+static const uint8_t nibble1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 static const char *skip_prefix(const char *s)
 {
@@ -30,19 +30,24 @@ static const char *skip_prefix(const char *s)
 
 static aegis_err decode_into(const char *h, size_t hlen, uint8_t *out)
 {
+    uint8_t bad = 0;
     for (size_t i = 0; i < hlen / 2; i++) {
-        int hi = nibble(h[2 * i]), lo = nibble(h[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return AEGIS_ERR_BAD_HEX;
-        out[i] = (uint8_t)(hi << 4 | lo);
+        uint8_t hi = (uint8_t)(nibble1[(uint8_t)h[2 * i]] - 1), lo = (uint8_t)(nibble1[(uint8_t)h[2 * i + 1]] - 1);
+        bad |= hi | lo;   /* a non-digit gives 0xff */
+        out[i] = (uint8_t)(hi << 4 | (lo & 15));
     }
-    return AEGIS_OK;
+    return bad & 0xf0 ? AEGIS_ERR_BAD_HEX : AEGIS_OK;
 }
 
 aegis_err aegis_hex_decode_alloc(const char *s, size_t max, uint8_t **ret, size_t *ret_len)
 {
-    const char *h = skip_prefix(s);
-    size_t hlen = strlen(h);
+    return aegis_hex_decode_allocn(s, strlen(s), max, ret, ret_len);
+}
+
+aegis_err aegis_hex_decode_allocn(const char *s, size_t slen, size_t max, uint8_t **ret, size_t *ret_len)
+{
+    const char *h = slen >= 2 ? skip_prefix(s) : s;
+    size_t hlen = slen - (size_t)(h - s);
     if (hlen % 2)
         return AEGIS_ERR_BAD_HEX;
     if (hlen / 2 > max)

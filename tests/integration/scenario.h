@@ -48,7 +48,7 @@ json_t *fetch_record(uint64_t n);
 json_t *get_batch(uint64_t n);
 unsigned count_str(const char *s, const char *needle);
 bool has_ecdsa(json_t *algs);
-void expect_code(const char *what, int got, const aegis_cli_rpc_err *e, int want);
+void expect_code(const char *what, int got, const aegis_client_rpc_err *e, int want);
 
 /* Submit n txs and wait until included; distinct batch numbers -> batches. */
 size_t submit_and_include(size_t n, uint64_t *batches, size_t cap);
@@ -57,14 +57,14 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap);
 void check_batches_after(const struct step *s, uint64_t min_ckpt, bool expect_ckpt);
 
 json_t *sign_assessment(const char *key, const char *score, const char *seq, const char *at);
-int submit_assessment(json_t *a, aegis_cli_rpc_err *e, json_t **ret);
+int submit_assessment(json_t *a, aegis_client_rpc_err *e, json_t **ret);
 void accept_score(unsigned score);
 
 json_t *get_asset(const char *id);
 const char *asset_state(const char *id);
 char *registry_hash(void);
 json_t *admin_request(const char *key_path, const char *op, const char *params);
-int admin_send(json_t *req, aegis_cli_rpc_err *e);
+int admin_send(json_t *req, aegis_client_rpc_err *e);
 size_t dump_audit(json_t **ret_records);
 void write_lines(json_t *recs, size_t skip, const char *from, const char *to);
 

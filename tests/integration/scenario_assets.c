@@ -134,7 +134,7 @@ void test_assets_audit(void **state)
     assert_non_null(strstr(slurp(C.out), "vault-1"));
 
     /* bad admin signatures: an unlisted key, a tampered request, a forged key id */
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     assert_int_equal(cli("assets", "state", "vault-1", "frozen", "--rpc", D.url, "--admin-key", rogue_key, NULL), 1);
     assert_non_null(strstr(slurp(C.err), "AEGIS_ERR_ADMIN_UNKNOWN_KEY"));
     json_t *req = admin_request(admin_key, "set_state", "{\"id\":\"vault-1\",\"state\":\"frozen\"}");
@@ -231,8 +231,8 @@ void test_rollback(void **state)
     assert_string_equal(reg_after, reg_at_target);
     assert_string_equal(asset_state("vault-1"), "protected");
     json_t *params = json_pack("[s]", "vault-2"), *res = NULL;
-    aegis_cli_rpc_err e;
-    assert_int_equal(aegis_cli_call(D.url, "aegis_getAsset", params, 30000, &res, &e), 1);
+    aegis_client_rpc_err e;
+    assert_int_equal(aegis_client_call(D.url, "aegis_getAsset", params, 30000, &res, &e), 1);
     json_decref(params);
     assert_int_equal(e.aegis_code, AEGIS_ERR_ASSET_NOT_FOUND);
     core = status_core();
@@ -503,7 +503,7 @@ void test_restart_persists(void **state)
             json_array_size(list0), json_array_size(dec0));
 
     /* replays are still refused after the restart */
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     /* the restored source state keeps the accepted digest: an exact replay
      * is a duplicate, an older one out of order */
     expect_code("replay after restart", submit_assessment(last_accepted, &e, NULL), &e, AEGIS_ERR_RISK_DUPLICATE);

@@ -59,8 +59,8 @@ void show_cli(void)
 json_t *call_ok(const char *method, json_t *params)
 {
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
-    int rc = aegis_cli_call(D.url, method, params, 30000, &res, &e);
+    aegis_client_rpc_err e;
+    int rc = aegis_client_call(D.url, method, params, 30000, &res, &e);
     if (rc != 0)
         fprintf(stderr, "%s: %s (%s)\n", method, e.message, e.name);
     assert_int_equal(rc, 0);
@@ -123,7 +123,7 @@ static void build_tx(uint64_t nonce, uint8_t **raw, size_t *len)
  * batch numbers that hold them go to batches[] (returns how many). */
 size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
 {
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     assert_int_equal(aegis_cli_keyset_fetch("test", D.url, 0, true, &ks, NULL), 0);
     uint8_t hashes[16][32];
     assert_true(n <= 16);
@@ -132,8 +132,8 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
         size_t raw_len = 0, env_len = 0;
         build_tx(next_nonce++, &raw, &raw_len);
         aegis_keccak256(hashes[i], raw, raw_len);
-        assert_int_equal(aegis_cli_seal(&ks, raw, raw_len, &env, &env_len), AEGIS_OK);
-        char *hex = aegis_cli_hex(env, env_len);
+        assert_int_equal(aegis_client_seal(&ks, raw, raw_len, &env, &env_len), AEGIS_OK);
+        char *hex = aegis_client_hex(env, env_len);
         json_t *params = json_pack("[s]", hex);
         json_decref(call_ok("aegis_sendEncryptedTransaction", params));
         json_decref(params);
@@ -143,15 +143,15 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
     }
     size_t nb = 0;
     for (size_t i = 0; i < n; i++) {
-        char *hex = aegis_cli_hex(hashes[i], 32);
-        aegis_cli_txstatus st;
+        char *hex = aegis_client_hex(hashes[i], 32);
+        aegis_client_txstatus st;
         memset(&st, 0, sizeof(st));
         for (int t = 0; t < 400; t++) {
             json_t *params = json_pack("[s]", hex);
             json_t *res = call_ok("aegis_getReceipt", params);
             json_decref(params);
             const char *why;
-            assert_int_equal(aegis_cli_txstatus_parse(res, &st, &why), AEGIS_OK);
+            assert_int_equal(aegis_client_txstatus_parse(res, &st, &why), AEGIS_OK);
             json_decref(res);
             if (strcmp(st.status, "pending") != 0)
                 break;
@@ -165,7 +165,7 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
         if (!seen && nb < cap)
             batches[nb++] = st.batch;
     }
-    aegis_cli_keyset_clear(&ks);
+    aegis_client_keyset_clear(&ks);
     return nb;
 }
 
@@ -199,10 +199,10 @@ json_t *sign_assessment(const char *key, const char *score, const char *seq, con
     return a;
 }
 
-int submit_assessment(json_t *a, aegis_cli_rpc_err *e, json_t **ret)
+int submit_assessment(json_t *a, aegis_client_rpc_err *e, json_t **ret)
 {
     json_t *params = json_pack("[O]", a), *res = NULL;
-    int rc = aegis_cli_call(D.url, "aegis_submitRiskAssessment", params, 30000, &res, e);
+    int rc = aegis_client_call(D.url, "aegis_submitRiskAssessment", params, 30000, &res, e);
     json_decref(params);
     assert_true(rc == 0 || rc == 1);
     if (ret)
@@ -212,7 +212,7 @@ int submit_assessment(json_t *a, aegis_cli_rpc_err *e, json_t **ret)
     return rc == 0 ? 0 : e->aegis_code;
 }
 
-void expect_code(const char *what, int got, const aegis_cli_rpc_err *e, int want)
+void expect_code(const char *what, int got, const aegis_client_rpc_err *e, int want)
 {
     if (got != want)
         fprintf(stderr, "%s: got aegis code %d (%s: %s), want %d (%s)\n", what, got, e->name, e->message, want,
@@ -257,10 +257,12 @@ int group_setup(void **state)
     FILE *f = fopen(D.config, "w");
     if (!f)
         goto fail;
-    /* batches of <= 4 every 100 ms; a checkpoint every 3 batches and at every level change */
+    /* batches of <= 4 every 100 ms; a checkpoint every 3 batches (no time
+     * cadence: checkpoint_min_interval_ms = 0) and at every level change */
     fprintf(f,
             "[node]\nid = \"it-scenario\"\nchain_id = %d\n"
-            "[batch]\nmax = 4\ninterval_ms = 100\ncheckpoint_interval = 3\nslh_mode = \"epoch\"\nseal_every = 4\n"
+            "[batch]\nmax = 4\ninterval_ms = 100\ncheckpoint_interval = 3\ncheckpoint_min_interval_ms = 0\n"
+            "slh_mode = \"epoch\"\nseal_every = 4\n"
             "[quantum]\nrisk_scheduled = 6000\nrisk_emergency = 9000\nhybrid_ecdsa = true\n"
             "oracle_keys = [\"%s/oracle.pub\"]\n"
             "[assets]\nadmin_keys = [\"%s/admin.pub\"]\n",
@@ -342,7 +344,7 @@ void accept_score(unsigned score)
     snprintf(sc, sizeof(sc), "%u", score);
     snprintf(seq, sizeof(seq), "%llu", (unsigned long long)next_seq++);
     json_t *a = sign_assessment(oracle_key, sc, seq, NULL);
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     json_t *res = NULL;
     expect_code("accepted", submit_assessment(a, &e, &res), &e, 0);
     assert_true(json_is_true(json_object_get(res, "accepted")));
@@ -399,10 +401,10 @@ json_t *admin_request(const char *key_path, const char *op, const char *params)
     return j;
 }
 
-int admin_send(json_t *req, aegis_cli_rpc_err *e)
+int admin_send(json_t *req, aegis_client_rpc_err *e)
 {
     json_t *params = json_pack("[O]", req), *res = NULL;
-    int rc = aegis_cli_call(D.url, "aegis_adminAssets", params, 30000, &res, e);
+    int rc = aegis_client_call(D.url, "aegis_adminAssets", params, 30000, &res, e);
     json_decref(params);
     json_decref(res);
     assert_true(rc == 0 || rc == 1);

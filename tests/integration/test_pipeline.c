@@ -123,17 +123,17 @@ static void build_tx(uint64_t chain_id, uint64_t nonce, uint64_t value, uint8_t 
     assert_int_equal(aegis_tx_build(&p, sk, raw, len), AEGIS_OK);
 }
 
-static void fetch_keys(aegis_cli_keyset *ks)
+static void fetch_keys(aegis_client_keyset *ks)
 {
     assert_int_equal(aegis_cli_keyset_fetch("test", D.url, 0, true, ks, NULL), 0);
 }
 
 /* Send an envelope; returns 0 + *ret (receipt) or the aegis_code of the error. */
-static int send_env(const uint8_t *env, size_t len, json_t **ret, aegis_cli_rpc_err *e)
+static int send_env(const uint8_t *env, size_t len, json_t **ret, aegis_client_rpc_err *e)
 {
-    char *hex = aegis_cli_hex(env, len);
+    char *hex = aegis_client_hex(env, len);
     json_t *params = json_pack("[s]", hex), *res = NULL;
-    int rc = aegis_cli_call(D.url, "aegis_sendEncryptedTransaction", params, 30000, &res, e);
+    int rc = aegis_client_call(D.url, "aegis_sendEncryptedTransaction", params, 30000, &res, e);
     json_decref(params);
     aegis_free(hex);
     if (rc == 0) {
@@ -148,16 +148,16 @@ static int send_env(const uint8_t *env, size_t len, json_t **ret, aegis_cli_rpc_
 }
 
 /* Poll aegis_getReceipt until the status is not pending. */
-static void wait_status(const uint8_t hash[32], aegis_cli_txstatus *st)
+static void wait_status(const uint8_t hash[32], aegis_client_txstatus *st)
 {
-    char *hex = aegis_cli_hex(hash, 32);
+    char *hex = aegis_client_hex(hash, 32);
     for (int i = 0; i < 300; i++) {
         json_t *params = json_pack("[s]", hex), *res = NULL;
-        aegis_cli_rpc_err e;
-        assert_int_equal(aegis_cli_call(D.url, "aegis_getReceipt", params, 10000, &res, &e), 0);
+        aegis_client_rpc_err e;
+        assert_int_equal(aegis_client_call(D.url, "aegis_getReceipt", params, 10000, &res, &e), 0);
         json_decref(params);
         const char *why;
-        assert_int_equal(aegis_cli_txstatus_parse(res, st, &why), AEGIS_OK);
+        assert_int_equal(aegis_client_txstatus_parse(res, st, &why), AEGIS_OK);
         json_decref(res);
         if (strcmp(st->status, "pending") != 0)
             break;
@@ -192,67 +192,67 @@ static void test_submit_cli(void **state)
 static void test_receipt_and_inclusion(void **state)
 {
     (void)state;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     fetch_keys(&ks);
     uint8_t *raw = NULL, *env = NULL, txh[32];
     size_t raw_len = 0, env_len = 0;
     build_tx(CHAIN_ID, 1, 11, &raw, &raw_len);
     aegis_keccak256(txh, raw, raw_len);
-    assert_int_equal(aegis_cli_seal(&ks, raw, raw_len, &env, &env_len), AEGIS_OK);
+    assert_int_equal(aegis_client_seal(&ks, raw, raw_len, &env, &env_len), AEGIS_OK);
     json_t *res = NULL;
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     int code = send_env(env, env_len, &res, &e);
     if (code)
         fprintf(stderr, "send: %s (%s)\n", e.message, e.name);
     assert_int_equal(code, 0);
 
-    aegis_cli_receipt r, bad;
+    aegis_client_receipt r, bad;
     const char *why = NULL;
-    assert_int_equal(aegis_cli_receipt_parse(res, &r, &why), AEGIS_OK);
-    assert_int_equal(aegis_cli_receipt_verify(&r, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
+    assert_int_equal(aegis_client_receipt_parse(res, &r, &why), AEGIS_OK);
+    assert_int_equal(aegis_client_receipt_verify(&r, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
     /* Each tampered field is refused. */
     bad = r;
     bad.seq++;
-    assert_int_not_equal(aegis_cli_receipt_verify(&bad, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_receipt_verify(&bad, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
     bad = r;
     bad.sig[100] ^= 1;
-    assert_int_not_equal(aegis_cli_receipt_verify(&bad, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_receipt_verify(&bad, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
     bad = r;
     bad.tx_hash[0] ^= 1;
-    assert_int_not_equal(aegis_cli_receipt_verify(&bad, &ks.pub, env, env_len, NULL, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_receipt_verify(&bad, &ks.pub, env, env_len, NULL, &why), AEGIS_OK);
     bad = r;
     bad.root[31] ^= 1;
-    assert_int_not_equal(aegis_cli_receipt_verify(&bad, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_receipt_verify(&bad, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
     env[env_len - 1] ^= 1;   /* another envelope */
-    assert_int_not_equal(aegis_cli_receipt_verify(&r, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_receipt_verify(&r, &ks.pub, env, env_len, txh, &why), AEGIS_OK);
     env[env_len - 1] ^= 1;
     json_decref(res);
 
     /* Inclusion: proof against a verified batch. */
-    aegis_cli_txstatus st;
+    aegis_client_txstatus st;
     wait_status(txh, &st);
     assert_string_equal(st.status, "included");
     json_t *params = json_pack("[I]", (json_int_t)st.batch), *bj = NULL;
-    assert_int_equal(aegis_cli_call(D.url, "aegis_getBatch", params, 10000, &bj, &e), 0);
+    assert_int_equal(aegis_client_call(D.url, "aegis_getBatch", params, 10000, &bj, &e), 0);
     json_decref(params);
     aegis_chain_batch b;
     assert_int_equal(aegis_chain_batch_from_json(bj, &b, &why), AEGIS_OK);
     aegis_chain_verify_opts opts = { .allow_sim = true };
     assert_int_equal(aegis_chain_verify_batch(&b, &ks.pub, &ks.att, NULL, NULL, &opts, &why), AEGIS_OK);
-    assert_int_equal(aegis_cli_batch_check_extra(&b, &ks.pub, &why), AEGIS_OK);
-    assert_int_equal(aegis_cli_inclusion_verify(&st, txh, &b, &why), AEGIS_OK);
-    aegis_cli_txstatus t2 = st;
+    assert_int_equal(aegis_client_batch_check_extra(&b, &ks.pub, &why), AEGIS_OK);
+    assert_int_equal(aegis_client_inclusion_verify(&st, txh, &b, &why), AEGIS_OK);
+    aegis_client_txstatus t2 = st;
     if (t2.proof_len) {
         t2.proof[0][0] ^= 1;
-        assert_int_not_equal(aegis_cli_inclusion_verify(&t2, txh, &b, &why), AEGIS_OK);
+        assert_int_not_equal(aegis_client_inclusion_verify(&t2, txh, &b, &why), AEGIS_OK);
     }
     t2 = st;
     t2.tx_root[5] ^= 1;
-    assert_int_not_equal(aegis_cli_inclusion_verify(&t2, txh, &b, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_inclusion_verify(&t2, txh, &b, &why), AEGIS_OK);
     uint8_t other[32];
     memcpy(other, txh, 32);
     other[0] ^= 1;
-    assert_int_not_equal(aegis_cli_inclusion_verify(&st, other, &b, &why), AEGIS_OK);
+    assert_int_not_equal(aegis_client_inclusion_verify(&st, other, &b, &why), AEGIS_OK);
     /* By envelope hash too. */
     uint8_t eh[32];
     aegis_sha256(eh, env, env_len);
@@ -264,12 +264,12 @@ static void test_receipt_and_inclusion(void **state)
     json_decref(bj);
     aegis_free(raw);
     aegis_free(env);
-    aegis_cli_keyset_clear(&ks);
+    aegis_client_keyset_clear(&ks);
 }
 
 /* ---- rejections ---- */
 
-static void expect_code(const char *what, int got, const aegis_cli_rpc_err *e, int want)
+static void expect_code(const char *what, int got, const aegis_client_rpc_err *e, int want)
 {
     if (got != want)
         fprintf(stderr, "%s: got aegis code %d (%s: %s), want %d\n", what, got, e->name, e->message, want);
@@ -277,20 +277,20 @@ static void expect_code(const char *what, int got, const aegis_cli_rpc_err *e, i
 }
 
 /* A sealed envelope around arbitrary plaintext, to key set k (epoch override). */
-static void seal_to(const aegis_cli_keyset *k, uint64_t epoch, const uint8_t *pt, size_t n, uint8_t **env,
+static void seal_to(const aegis_client_keyset *k, uint64_t epoch, const uint8_t *pt, size_t n, uint8_t **env,
                     size_t *len)
 {
-    aegis_cli_keyset k2 = *k;
+    aegis_client_keyset k2 = *k;
     k2.pub.epoch = epoch;
-    assert_int_equal(aegis_cli_seal(&k2, pt, n, env, len), AEGIS_OK);
+    assert_int_equal(aegis_client_seal(&k2, pt, n, env, len), AEGIS_OK);
 }
 
 static void test_rejections(void **state)
 {
     (void)state;
-    aegis_cli_keyset ks;
+    aegis_client_keyset ks;
     fetch_keys(&ks);
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     uint8_t *raw = NULL, *env = NULL;
     size_t raw_len = 0, env_len = 0;
     json_t *params, *res = NULL;
@@ -299,7 +299,7 @@ static void test_rejections(void **state)
     const char *bad_hex[] = { "0xzz", "abcd", "0xabc" };
     for (size_t i = 0; i < 3; i++) {
         params = json_pack("[s]", bad_hex[i]);
-        assert_int_equal(aegis_cli_call(D.url, "aegis_sendEncryptedTransaction", params, 10000, &res, &e), 1);
+        assert_int_equal(aegis_client_call(D.url, "aegis_sendEncryptedTransaction", params, 10000, &res, &e), 1);
         json_decref(params);
         assert_int_equal(e.code, -32602);
         expect_code(bad_hex[i], e.aegis_code, &e, AEGIS_ERR_BAD_HEX);
@@ -317,7 +317,7 @@ static void test_rejections(void **state)
     expect_code("corrupted AEAD", send_env(env, env_len, NULL, &e), &e, AEGIS_ERR_ENV_DECRYPT);
     /* The rejection is recorded with its reason. */
     uint8_t eh[32];
-    aegis_cli_txstatus st;
+    aegis_client_txstatus st;
     aegis_sha256(eh, env, env_len);
     wait_status(eh, &st);
     assert_string_equal(st.status, "rejected");
@@ -380,7 +380,7 @@ static void test_rejections(void **state)
 
     /* The node still works after all that. */
     json_decref(res);
-    aegis_cli_keyset_clear(&ks);
+    aegis_client_keyset_clear(&ks);
 }
 
 /* ---- loadgen ---- */

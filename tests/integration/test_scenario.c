@@ -157,7 +157,7 @@ static void test_risk_levels(void **state)
 static void test_rejected_assessments(void **state)
 {
     (void)state;
-    aegis_cli_rpc_err e;
+    aegis_client_rpc_err e;
     char seq[24], at[32];
     json_t *before = decisions();
     size_t n_before = json_array_size(before);

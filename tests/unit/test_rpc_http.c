@@ -101,6 +101,53 @@ static void test_roundtrip(void **state)
     aegis_http_response_clear(&r);
 }
 
+/* aegis_rpc_connections_total from /metrics. */
+static long connections_total(struct fx *f)
+{
+    char url[128];
+    snprintf(url, sizeof(url), "%s/metrics", f->url);
+    aegis_http_response r = { 0 };
+    assert_int_equal(aegis_http_get(url, 2000, &r), AEGIS_OK);
+    const char *p = strstr(r.body, "\naegis_rpc_connections_total ");
+    assert_non_null(p);
+    long n = strtol(p + strlen("\naegis_rpc_connections_total "), NULL, 10);
+    aegis_http_response_clear(&r);
+    return n;
+}
+
+/* A keep-alive connection carries many requests on one TCP connection,
+ * its answers in order; a refused dial is a clear error. */
+static void test_keep_alive(void **state)
+{
+    struct fx *f = *state;
+    aegis_http_conn *c = NULL;
+    assert_int_equal(aegis_http_conn_open(&c, f->url), AEGIS_OK);
+    long before = connections_total(f);
+    for (int i = 0; i < 20; i++) {
+        char body[128];
+        int n = snprintf(body, sizeof(body), "{\"jsonrpc\":\"2.0\",\"id\":%d,\"method\":\"t_ping\"}", i);
+        aegis_http_response r = { 0 };
+        assert_int_equal(aegis_http_conn_post_json(c, body, (size_t)n, 5000, false, &r), AEGIS_OK);
+        assert_int_equal(r.status, 200);
+        char want[32];
+        snprintf(want, sizeof(want), "\"id\":%d", i);
+        assert_non_null(strstr(r.body, want));
+        assert_non_null(strstr(r.body, "\"pong\""));
+        aegis_http_response_clear(&r);
+    }
+    /* one connection for the 20, one for each /metrics scrape */
+    assert_int_equal(connections_total(f) - before, 2);
+    const char *b = "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"t_ping\"}";
+    aegis_http_response r = { 0 };
+    aegis_http_conn_free(c);
+    aegis_http_conn_free(NULL);
+    /* nobody listening: a clear error, no crash */
+    assert_int_equal(aegis_http_conn_open(&c, "http://127.0.0.1:1"), AEGIS_OK);
+    assert_int_equal(aegis_http_conn_post_json(c, b, strlen(b), 1000, true, &r), AEGIS_ERR_RPC_CONNECT);
+    aegis_http_conn_free(c);
+    assert_int_equal(aegis_http_conn_open(&c, "https://x"), AEGIS_ERR_RPC_BAD_URL);
+}
+
 static void test_oversize(void **state)
 {
     struct fx *f = *state;
@@ -195,6 +242,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_oversize, setup, teardown),
         cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),

@@ -1,0 +1,196 @@
+/*
+ * http_conn.c - a keep-alive HTTP/1.1 connection: many requests, one TCP
+ * connection (aegis/http.h). The response must be delimited by
+ * Content-Length (aegisd's always are); a response the server marks
+ * "Connection: close" ends the connection after it is read. A request on a
+ * connection the server closed while idle may be retried once on a new one
+ * (retry = true). A server that processed the request and then closed
+ * looks the same to any HTTP/1.1 client, so a caller that must not repeat
+ * a request passes retry = false and gets AEGIS_ERR_IO.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http_int.h"
+
+struct aegis_http_conn {
+    aegis_http_url url;
+    char hdr[512];             /* request line and fixed headers up to Content-Length */
+    size_t hdr_len;
+    int fd;
+    bool reused;               /* at least one response read on fd */
+    aegis_buf in;              /* bytes read past the previous response */
+    aegis_buf out;             /* the request being sent */
+};
+
+aegis_err aegis_http_conn_open(aegis_http_conn **ret, const char *url)
+{
+    aegis_http_conn *c = aegis_calloc(1, sizeof(*c));
+    if (!c)
+        return AEGIS_ERR_NOMEM;
+    aegis_err err = aegis_http_url_parse(url, &c->url);
+    if (err) {
+        aegis_free(c);
+        return err;
+    }
+    bool v6 = strchr(c->url.host, ':') != NULL;
+    int n = snprintf(c->hdr, sizeof(c->hdr),
+                     "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: aegis/%s\r\nAccept: */*\r\n"
+                     "Content-Type: application/json\r\n",
+                     c->url.path, v6 ? "[" : "", c->url.host, v6 ? "]" : "", c->url.port, AEGIS_VERSION);
+    if (n < 0 || (size_t)n >= sizeof(c->hdr)) {
+        aegis_free(c);
+        return AEGIS_ERR_RPC_BAD_URL;
+    }
+    c->hdr_len = (size_t)n;
+    c->fd = -1;
+    aegis_buf_init(&c->in, AEGIS_HTTP_MAX_RESPONSE);
+    aegis_buf_init(&c->out, SIZE_MAX / 2);
+    *ret = c;
+    return AEGIS_OK;
+}
+
+static void conn_close(aegis_http_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->reused = false;
+    c->in.len = 0;
+}
+
+void aegis_http_conn_free(aegis_http_conn *c)
+{
+    if (!c)
+        return;
+    conn_close(c);
+    aegis_buf_clear(&c->in);
+    aegis_buf_clear(&c->out);
+    aegis_free(c);
+}
+
+/* Read one Content-Length-delimited response into c->in; *ret_total: its
+ * length (headers and body), *ret_close: the server ends the connection. */
+static aegis_err read_response(aegis_http_conn *c, uint64_t deadline, size_t *ret_total, bool *ret_close)
+{
+    size_t need = 0;      /* 0 until the header is complete */
+    for (;;) {
+        if (!need && c->in.len >= 4) {
+            const uint8_t *h = c->in.data;
+            for (size_t i = 0; i + 4 <= c->in.len; i++) {
+                if (memcmp(h + i, "\r\n\r\n", 4) != 0)
+                    continue;
+                /* headers h[0, i): find Content-Length and Connection */
+                long clen = -1;
+                bool close_after = false;
+                for (size_t k = 0; k < i; k++) {
+                    if (h[k] != '\n')
+                        continue;
+                    const char *line = (const char *)h + k + 1;
+                    size_t left = i - k - 1;
+                    if (left > 15 && strncasecmp(line, "Content-Length:", 15) == 0)
+                        clen = strtol(line + 15, NULL, 10);
+                    else if (left > 11 && strncasecmp(line, "Connection:", 11) == 0 &&
+                             strncasecmp(line + 11 + strspn(line + 11, " "), "close", 5) == 0)
+                        close_after = true;
+                }
+                if (clen < 0 || (size_t)clen > AEGIS_HTTP_MAX_RESPONSE)
+                    return AEGIS_ERR_RPC_BAD_RESPONSE;
+                need = i + 4 + (size_t)clen;
+                *ret_close = close_after;
+                break;
+            }
+        }
+        if (need && c->in.len >= need) {
+            *ret_total = need;
+            return AEGIS_OK;
+        }
+        uint8_t chunk[16384];
+        ssize_t r = recv(c->fd, chunk, sizeof(chunk), 0);
+        if (r > 0) {
+            aegis_err err = aegis_buf_append(&c->in, chunk, (size_t)r);
+            if (err)
+                return err;
+            continue;
+        }
+        if (r == 0)
+            return AEGIS_ERR_IO;   /* closed before a whole response */
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            aegis_err err = aegis__http_wait_fd(c->fd, POLLIN, deadline);
+            if (err)
+                return err;
+            continue;
+        }
+        return AEGIS_ERR_IO;
+    }
+}
+
+static aegis_err post_once(aegis_http_conn *c, const void *body, size_t len, uint64_t deadline,
+                           aegis_http_response *ret)
+{
+    aegis_err err = AEGIS_OK;
+    if (c->fd < 0) {
+        err = aegis__http_dial(&c->url, deadline, &c->fd);
+        if (err)
+            return err;
+        c->reused = false;
+        c->in.len = 0;
+    }
+    /* one send for the whole request: a request split over several small
+     * writes would wait for ACKs (Nagle against delayed ACK: ~40 ms) */
+    char cl[48];
+    int n = snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n\r\n", len);
+    c->out.len = 0;
+    err = aegis_buf_append(&c->out, c->hdr, c->hdr_len);
+    if (!err)
+        err = aegis_buf_append(&c->out, cl, (size_t)n);
+    if (!err)
+        err = aegis_buf_append(&c->out, body, len);
+    if (!err)
+        err = aegis__http_send_all(c->fd, c->out.data, c->out.len, deadline);
+    size_t total = 0;
+    bool close_after = false;
+    if (!err)
+        err = read_response(c, deadline, &total, &close_after);
+    if (err)
+        return err;
+    /* parse a copy of exactly this response; keep what follows it */
+    aegis_buf one;
+    aegis_buf_init(&one, total + 1);
+    err = aegis_buf_append(&one, c->in.data, total);
+    if (!err)
+        err = aegis_buf_cstr(&one);
+    if (!err)
+        err = aegis__http_parse_response(&one, ret);
+    aegis_buf_clear(&one);
+    memmove(c->in.data, c->in.data + total, c->in.len - total);
+    c->in.len -= total;
+    c->reused = true;
+    if (close_after)
+        conn_close(c);
+    return err;
+}
+
+aegis_err aegis_http_conn_post_json(aegis_http_conn *c, const void *body, size_t len, int timeout_ms,
+                                    bool retry, aegis_http_response *ret)
+{
+    uint64_t deadline = aegis_now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 1) * 1000000ull;
+    bool was_reused = c->fd >= 0 && c->reused;
+    aegis_err err = post_once(c, body, len, deadline, ret);
+    if (err && err != AEGIS_ERR_NOMEM)
+        conn_close(c);
+    if (err == AEGIS_ERR_IO && was_reused && retry)
+        err = post_once(c, body, len, deadline, ret);   /* the server closed it while idle */
+    if (err && err != AEGIS_ERR_NOMEM)
+        conn_close(c);
+    return err;
+}

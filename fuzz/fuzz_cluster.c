@@ -1,6 +1,6 @@
 /* fuzz_cluster.c - libFuzzer target for every parser of cluster messages:
  * cut records (and their encode/parse round trip), co-attestations,
- * published batches (host side, src/cluster/records.c), and the trusted
+ * dissents and published batches (host side, src/cluster/records.c), and the trusted
  * core's join request and grant parsers (aegis_core_key_grant on a member
  * core, aegis_core_join_finish on a joiner), both on the sim TEE in a
  * temporary directory made once. The first byte picks the parser; the rest
@@ -120,6 +120,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint64_t num;
         uint8_t h[32];
         if (aegis_cluster_batch_parse(d, n, &num, h) == AEGIS_OK && num == 0)
+            abort();
+        if (aegis_cluster_dissent_parse(d, n, "w2", &num) == AEGIS_OK && num == 0)
             abort();
         break;
     }

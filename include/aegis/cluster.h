@@ -149,6 +149,10 @@ typedef struct aegis_cluster_coatt {
 } aegis_cluster_coatt;
 aegis_err aegis_cluster_coattest_parse(const uint8_t *d, size_t n, const char *subject_worker,
                                        aegis_cluster_coatt *ret) AEGIS_WUR;
+/* A dissent {"type":"dissent","worker","number","mine","published"}; worker
+ * must equal the subject's worker. */
+aegis_err aegis_cluster_dissent_parse(const uint8_t *d, size_t n, const char *subject_worker,
+                                      uint64_t *ret_number) AEGIS_WUR;
 /* A published batch's number and hash (the batch JSON, docs/internals/verify.md). */
 aegis_err aegis_cluster_batch_parse(const uint8_t *d, size_t n, uint64_t *ret_number, uint8_t ret_hash[static 32]) AEGIS_WUR;
 

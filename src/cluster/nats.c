@@ -179,6 +179,12 @@ bool aegis_cluster_connected(aegis_cluster *c)
 
 /* ---- the log ---- */
 
+/* Publish and wait for JetStream's acknowledgement. A message with an id is
+ * retried until RETRY_MS has passed (no responders while a stream elects a
+ * new leader, a timeout): JetStream de-duplicates by id, so a retry never
+ * stores it twice. A fenced append is never retried (its expectation would
+ * fail again). */
+#define RETRY_MS 6000
 static aegis_err publish(aegis_cluster *c, const char *subj, const void *data, size_t len, const char *msg_id,
                          uint64_t expect_subj_seq, uint64_t *ret_seq, bool *ret_dup)
 {
@@ -187,22 +193,28 @@ static aegis_err publish(aegis_cluster *c, const char *subj, const void *data, s
     po.MaxWait = PUB_WAIT_MS;
     po.MsgId = msg_id;
     po.ExpectLastSubjectSeq = expect_subj_seq;
-    jsPubAck *pa = NULL;
-    jsErrCode jerr = 0;
-    natsStatus s = js_Publish(&pa, c->js, subj, data, (int)len, &po, &jerr);
-    if (s != NATS_OK) {
+    int64_t deadline = nats_Now() + RETRY_MS;
+    for (int attempt = 0;; attempt++) {
+        jsPubAck *pa = NULL;
+        jsErrCode jerr = 0;
+        natsStatus s = js_Publish(&pa, c->js, subj, data, (int)len, &po, &jerr);
+        if (s == NATS_OK) {
+            if (ret_seq)
+                *ret_seq = pa->Sequence;
+            if (ret_dup)
+                *ret_dup = pa->Duplicate;
+            jsPubAck_Destroy(pa);
+            return AEGIS_OK;
+        }
         if (jerr == JS_WRONG_LAST_SEQ)
             return AEGIS_ERR_CLUSTER_FENCED;
-        AEGIS_LOGW(MOD, "not acknowledged by the log", "subject=%s err=%s jserr=%d", subj, natsStatus_GetText(s),
-                   (int)jerr);
-        return AEGIS_ERR_CLUSTER_NO_QUORUM;
+        if (!msg_id || nats_Now() + 200 > deadline) {
+            AEGIS_LOGW(MOD, "not acknowledged by the log", "subject=%s err=%s jserr=%d attempts=%d", subj,
+                       natsStatus_GetText(s), (int)jerr, attempt + 1);
+            return AEGIS_ERR_CLUSTER_NO_QUORUM;
+        }
+        nats_Sleep(s == NATS_NO_RESPONDERS ? 100 : 50);
     }
-    if (ret_seq)
-        *ret_seq = pa->Sequence;
-    if (ret_dup)
-        *ret_dup = pa->Duplicate;
-    jsPubAck_Destroy(pa);
-    return AEGIS_OK;
 }
 
 aegis_err aegis_cluster_append(aegis_cluster *c, aegis_cluster_kind kind, const char *ctl, const void *data,

@@ -107,3 +107,21 @@ aegis_err aegis_cluster_batch_parse(const uint8_t *d, size_t n, uint64_t *ret_nu
     json_decref(j);
     return err;
 }
+
+aegis_err aegis_cluster_dissent_parse(const uint8_t *d, size_t n, const char *subject_worker, uint64_t *ret_number)
+{
+    json_t *j = load(d, n);
+    aegis_err err = AEGIS_ERR_CLUSTER_RECORD;
+    uint64_t num = 0;
+    uint8_t h[32];
+    const char *w = json_string_value(json_object_get(j, "worker"));
+    if (j && is_type(j, "dissent") && worker_ok(w) && subject_worker && strcmp(w, subject_worker) == 0 &&
+        aegis_json_uint(json_object_get(j, "number"), INT64_MAX, &num) && num > 0 &&
+        aegis_hex_decode_exact(json_string_value(json_object_get(j, "mine")) ?: "", h, 32) == AEGIS_OK &&
+        aegis_hex_decode_exact(json_string_value(json_object_get(j, "published")) ?: "", h, 32) == AEGIS_OK) {
+        *ret_number = num;
+        err = AEGIS_OK;
+    }
+    json_decref(j);
+    return err;
+}

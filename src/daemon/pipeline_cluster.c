@@ -74,6 +74,7 @@ struct aegisd_cluster {
 
     bool leader;
     uint64_t lease_rev;
+    uint64_t renewed_ns;       /* aegis_now_ns() of the last successful take or renewal */
     char holder[136];          /* the lease holder now ("" between holders) */
     char last_leader[136];     /* the last holder seen */
 
@@ -106,32 +107,51 @@ static struct cl_batch *slot(struct aegisd_cluster *k, uint64_t n)
     return &k->b[n - 1];
 }
 
-/* ---- co-attestation (caller holds p->lock) ---- */
+/* ---- co-attestation ---- */
 
+/* Compare this worker's batch n with the published one, once both are
+ * known: co-attest or dissent. Takes p->lock itself; publishes without it. */
 static void judge(struct aegisd_cluster *k, uint64_t n)
 {
-    struct cl_batch *b = slot(k, n);
-    if (!b || !b->has_own || !b->has_pub || b->judged)
+    struct aegisd_pipeline *p = k->p;
+    uint8_t own[32], pub[32];
+    pthread_mutex_lock(&p->lock);
+    struct cl_batch *b = n <= k->cap_b ? slot(k, n) : NULL;
+    bool go = b && b->has_own && b->has_pub && !b->judged;
+    if (go) {
+        b->judged = true;
+        memcpy(own, b->own, 32);
+        memcpy(pub, b->pub, 32);
+    }
+    pthread_mutex_unlock(&p->lock);
+    if (!go)
         return;
-    b->judged = true;
     char *rec = NULL;
-    if (memcmp(b->own, b->pub, 32) == 0) {
-        if (aegis_core_coattest(k->p->core, k->worker, n, b->own, &rec) == AEGIS_OK) {
-            if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_COATTEST, rec, strlen(rec), NULL) == AEGIS_OK)
-                k->coattests++;
-            aegis_free(rec);
-        }
+    if (memcmp(own, pub, 32) == 0) {
+        char id[200];
+        snprintf(id, sizeof(id), "coattest-%s-%llu", k->worker, (unsigned long long)n);
+        bool sent = aegis_core_coattest(p->core, k->worker, n, own, &rec) == AEGIS_OK &&
+                    aegis_cluster_publish(k->c, AEGIS_CLUSTER_COATTEST, rec, strlen(rec), id) == AEGIS_OK;
+        aegis_free(rec);
+        pthread_mutex_lock(&p->lock);
+        if (sent)
+            k->coattests++;
+        else
+            slot(k, n)->judged = false;   /* retried by the repair pass (leader thread) */
+        pthread_mutex_unlock(&p->lock);
         return;
     }
     char mine[65], theirs[65], buf[600];
-    aegis_hex_encode(mine, b->own, 32);
-    aegis_hex_encode(theirs, b->pub, 32);
+    aegis_hex_encode(mine, own, 32);
+    aegis_hex_encode(theirs, pub, 32);
     snprintf(buf, sizeof(buf), "{\"type\":\"dissent\",\"worker\":\"%s\",\"number\":%llu,\"mine\":\"%s\",\"published\":\"%s\"}",
              k->worker, (unsigned long long)n, mine, theirs);
     if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_DISSENT, buf, strlen(buf), NULL) != AEGIS_OK)
         AEGIS_LOGW(MOD, "dissent not published", NULL);
+    pthread_mutex_lock(&p->lock);
     k->dissents++;
-    (void)aegis_rpc_health_set(k->p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+    pthread_mutex_unlock(&p->lock);
+    (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
                                "a worker computed a different batch (dissent)");
     AEGIS_LOGE(MOD, "dissent: the published batch differs from this worker's", "number=%llu mine=0x%s published=0x%s",
                (unsigned long long)n, mine, theirs);
@@ -174,14 +194,15 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     bool ok = aegis_cluster_cut_parse(m->data, m->len, &cut) == AEGIS_OK;
     uint64_t number = cut.number, ts = cut.ts_ms;
     pthread_mutex_lock(&p->lock);
+    /* anything on the cut subject moves JetStream's expectation, the fence:
+     * also a malformed message (skipped) and a cut that cuts nothing */
+    k->last_cut_seq = m->seq;
     if (!ok) {
         k->garbage++;
         pthread_mutex_unlock(&p->lock);
         AEGIS_LOGW(MOD, "malformed cut record skipped", "seq=%llu", (unsigned long long)m->seq);
         return 0;
     }
-    /* every well-formed cut record moves the fence, also one that cuts nothing */
-    k->last_cut_seq = m->seq;
     uint64_t expect = p->last_batch + 1;
     pthread_mutex_unlock(&p->lock);
     if (number == 0)
@@ -235,9 +256,7 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     pthread_mutex_unlock(&p->lock);
     if (publish)
         publish_own(k, b->number);
-    pthread_mutex_lock(&p->lock);
     judge(k, b->number);
-    pthread_mutex_unlock(&p->lock);
     char hex[65];
     aegis_hex_encode(hex, b->hash, 32);
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
@@ -426,6 +445,7 @@ static void *watcher_main(void *arg)
             bool ok = aegis_cluster_batch_parse(m.data, m.len, &n, h) == AEGIS_OK;
             pthread_mutex_lock(&p->lock);
             struct cl_batch *b = ok ? slot(k, n) : NULL;
+            bool fresh = false;
             if (!b) {
                 k->garbage++;
             } else if (!b->has_pub) {
@@ -433,7 +453,7 @@ static void *watcher_main(void *arg)
                 b->has_pub = true;
                 if (n > k->pub_max)
                     k->pub_max = n;
-                judge(k, n);
+                fresh = true;
             } else if (memcmp(b->pub, h, 32) != 0) {
                 /* one number published with two contents: never by honest workers */
                 k->dissents++;
@@ -443,15 +463,26 @@ static void *watcher_main(void *arg)
                            (unsigned long long)n);
             }
             pthread_mutex_unlock(&p->lock);
+            if (fresh)
+                judge(k, n);
         } else if (m.kind == AEGIS_CLUSTER_COATTEST) {
             count_coattest(k, &m);
         } else if (m.kind == AEGIS_CLUSTER_DISSENT) {
+            uint64_t dn = 0;
+            bool valid = aegis_cluster_dissent_parse(m.data, m.len, m.tail, &dn) == AEGIS_OK;
             pthread_mutex_lock(&p->lock);
-            k->dissents++;
+            if (valid)
+                k->dissents++;
+            else
+                k->garbage++;
             pthread_mutex_unlock(&p->lock);
-            (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
-                                       "a worker dissented from a published batch");
-            AEGIS_LOGW(MOD, "dissent published", "worker=%s", m.tail);
+            if (valid) {
+                (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+                                           "a worker dissented from a published batch");
+                AEGIS_LOGW(MOD, "dissent published", "worker=%s number=%llu", m.tail, (unsigned long long)dn);
+            } else {
+                AEGIS_LOGW(MOD, "malformed dissent skipped", "seq=%llu", (unsigned long long)m.seq);
+            }
         } else {
             pthread_mutex_lock(&p->lock);
             k->garbage++;
@@ -494,7 +525,11 @@ static void lease_step(struct aegisd_cluster *k)
 {
     struct aegisd_pipeline *p = k->p;
     if (k->leader) {
-        if (aegis_cluster_lease_renew(k->c, &k->lease_rev) != AEGIS_OK) {
+        if (aegis_cluster_lease_renew(k->c, &k->lease_rev) == AEGIS_OK) {
+            pthread_mutex_lock(&p->lock);
+            k->renewed_ns = aegis_now_ns();
+            pthread_mutex_unlock(&p->lock);
+        } else {
             pthread_mutex_lock(&p->lock);
             k->leader = false;
             pthread_mutex_unlock(&p->lock);
@@ -513,6 +548,7 @@ static void lease_step(struct aegisd_cluster *k)
         return;
     if (aegis_cluster_lease_take(k->c, &k->lease_rev) == AEGIS_OK) {
         pthread_mutex_lock(&p->lock);
+        k->renewed_ns = aegis_now_ns();
         note_holder(k, k->worker);
         pthread_mutex_unlock(&p->lock);
         become_leader(k);
@@ -527,7 +563,11 @@ static void cut_step(struct aegisd_cluster *k, bool force)
     if (!pending || (!force && pending < p->max_batch))
         return;
     pthread_mutex_lock(&p->lock);
-    bool ok = k->leader && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
+    /* a leader whose last renewal is older than 2/3 of the lease may already
+     * be replaced (a slow or partitioned NATS): it stops cutting before
+     * the lease can have lapsed (the fence still holds if it did not) */
+    bool fresh = aegis_now_ns() - k->renewed_ns < k->lease_ms * 2000000ull / 3;
+    bool ok = k->leader && fresh && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
     uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
     bool step_down = false;
     if (ok && k->my_cut_seq && number <= k->my_cut_number) {
@@ -579,6 +619,27 @@ static void cut_step(struct aegisd_cluster *k, bool force)
                    (unsigned long long)number);
 }
 
+/* About once a second: co-attestations whose publication failed are made
+ * again; a leader publishes its batches the publications lack (a failed
+ * publish, a leader change in between). Both are de-duplicated by id. */
+static void repair(struct aegisd_cluster *k)
+{
+    struct aegisd_pipeline *p = k->p;
+    pthread_mutex_lock(&p->lock);
+    uint64_t last = p->last_batch, from = last > 256 ? last - 256 : 1;
+    bool lead = k->leader && k->pub_caught_up;
+    uint64_t pub_from = k->pub_max + 1;
+    pthread_mutex_unlock(&p->lock);
+    for (uint64_t n = from; n <= last; n++)
+        judge(k, n);
+    if (!lead)
+        return;
+    if (pub_from + 256 < last)
+        pub_from = last - 256;
+    for (uint64_t n = pub_from; n + 1 <= last; n++)   /* the newest is still being published */
+        publish_own(k, n);
+}
+
 static void heartbeat(struct aegisd_cluster *k)
 {
     struct aegisd_pipeline *p = k->p;
@@ -614,6 +675,8 @@ static void *leader_main(void *arg)
         if (t >= next_hb) {
             lease_step(k);
             heartbeat(k);
+            if (beat % 6 == 5)
+                repair(k);
             if (++beat % 8 == 0) {
                 struct live_count lc = { 0 };
                 if (aegis_cluster_members(k->c, count_member, &lc) == AEGIS_OK)
@@ -747,11 +810,16 @@ aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
     AEGIS_LOGI(MOD, "joining: asking a member for the key set", "worker=%s", k->worker);
     err = AEGIS_ERR_CLUSTER_NO_GRANT;
     *detail = "no member granted the key set within 30 s";
-    for (int tries = 0; tries < 15 && err == AEGIS_ERR_CLUSTER_NO_GRANT; tries++) {
+    uint64_t join_deadline = aegis_now_ns() + 30ull * 1000000000ull;
+    while (err == AEGIS_ERR_CLUSTER_NO_GRANT && aegis_now_ns() < join_deadline) {
         char *reply = NULL;
         size_t rlen = 0;
-        if (aegis_cluster_join_request(k->c, req, strlen(req), 2000, &reply, &rlen) != AEGIS_OK)
+        if (aegis_cluster_join_request(k->c, req, strlen(req), 2000, &reply, &rlen) != AEGIS_OK) {
+            /* no member serving yet (no responders answers at once) */
+            struct timespec ts = { 0, 250 * 1000000L };
+            nanosleep(&ts, NULL);
             continue;
+        }
         json_t *r = json_loadb(reply, rlen, 0, NULL);
         const char *type = json_string_value(json_object_get(r, "type"));
         if (type && strcmp(type, "refused") == 0) {
@@ -887,7 +955,8 @@ aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t 
     aegis_free(env);
     uint64_t t1 = aegis_now_ns();
     if (err) {
-        *detail = "the replicated log did not acknowledge the envelope (no JetStream quorum): not accepted, retry";
+        *detail = "not acknowledged by the replicated log in time (no JetStream quorum?): resubmit the same "
+                  "envelope bytes (de-duplicated) or query aegis_getReceipt";
         return err;
     }
     struct cl_result r;

@@ -83,6 +83,14 @@ static void test_coattest_and_batch(void **state)
                      AEGIS_ERR_CLUSTER_RECORD);
     uint64_t n = 0;
     uint8_t h[32];
+    const char *dis = "{\"type\":\"dissent\",\"worker\":\"w2\",\"number\":4,\"mine\":\""
+                      "0101010101010101010101010101010101010101010101010101010101010101\",\"published\":\""
+                      "0202020202020202020202020202020202020202020202020202020202020202\"}";
+    assert_int_equal(aegis_cluster_dissent_parse((const uint8_t *)dis, strlen(dis), "w2", &n), AEGIS_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(aegis_cluster_dissent_parse((const uint8_t *)dis, strlen(dis), "w1", &n), AEGIS_ERR_CLUSTER_RECORD);
+    assert_int_equal(aegis_cluster_dissent_parse((const uint8_t *)"{\"type\":\"dissent\"}", 18, "w2", &n),
+                     AEGIS_ERR_CLUSTER_RECORD);
     const char *b = "{\"number\":9,\"hash\":\"0x0202020202020202020202020202020202020202020202020202020202020202\"}";
     assert_int_equal(aegis_cluster_batch_parse((const uint8_t *)b, strlen(b), &n, h), AEGIS_OK);
     assert_int_equal(n, 9);

@@ -10,7 +10,11 @@
  * array of batches) and/or from another node or mirror that serves them
  * (--from URL, aegis_getBatches). Each must continue the chain the store
  * ends in (number, parent hash, header hash); aegisd verifies the
- * signatures again at start and compares the last one with its mark.
+ * signatures again at start and compares the last one with its mark. The
+ * other signed records the store lost come back the same way: SLH-DSA
+ * seals (embedded in exported files as "seal_record", or aegis_getSeal),
+ * checkpoints and key hand-overs (--from only), so that aegisd never signs
+ * one of their numbers anew.
  *
  * Acknowledged envelopes that were pending (not yet in a batch) cannot be
  * rebuilt from batches. If a newer copy of the envelope log exists, put it
@@ -20,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "aegis/batch.h"
 #include "aegis/chain.h"
@@ -82,6 +87,9 @@ static int found_add(struct found *f, json_t *b, const char *from)
     if (!c)
         return -1;
     json_object_del(c, "keyset");
+    json_t *sr = json_object_get(c, "seal_record");
+    if (sr)
+        json_object_set(c, "seal_record_kept", sr);
     json_object_del(c, "seal_record");
     json_object_del(c, "seal");
     json_object_del(c, "orphaned");
@@ -121,8 +129,10 @@ static int add_remote(struct found *f, const char *url)
     for (uint64_t from = f->base;; from += 100) {
         json_t *res = NULL;
         aegis_client_rpc_err e;
-        if (aegis_client_call(url, "aegis_getBatches", json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99)),
-                           60000, &res, &e) != 0) {
+        json_t *params = json_pack("[I, I]", (json_int_t)from, (json_int_t)(from + 99));
+        int rc = aegis_client_call(url, "aegis_getBatches", params, 60000, &res, &e);   /* params stay ours */
+        json_decref(params);
+        if (rc != 0) {
             aegis_cli_print_rpc_err(PROG, "aegis_getBatches", &e);
             return -1;
         }
@@ -179,7 +189,11 @@ static long append_chain(aegis_store *st, struct found *f, const uint8_t tip[32]
                     PROG, (unsigned long long)number);
             return -1;
         }
+        json_t *kept = json_incref(json_object_get(f->v[i], "seal_record_kept"));
+        json_object_del(f->v[i], "seal_record_kept");
         char *text = json_dumps(f->v[i], JSON_COMPACT);
+        if (kept)
+            json_object_set_new(f->v[i], "seal_record_kept", kept);
         aegis_err err = text ? aegis_store_insert(st, "batch", number, (const uint8_t *)text, strlen(text))
                              : AEGIS_ERR_NOMEM;
         free(text);
@@ -189,6 +203,76 @@ static long append_chain(aegis_store *st, struct found *f, const uint8_t tip[32]
             return -1;
         }
         added++;
+    }
+    return added;
+}
+
+/* One collection's records after the store's last key, fetched from a node
+ * by key until it has no more (method [key - key_off]). Each is stored
+ * verbatim: aegisd checks signatures and continuity at start. */
+struct coll_spec {
+    const char *coll, *method;
+    uint64_t first;      /* the collection's first key */
+    uint64_t key_off;    /* RPC parameter = key - key_off */
+};
+
+static long fetch_coll(aegis_store *st, const char *url, const struct coll_spec *cs)
+{
+    uint64_t last = 0;
+    if (aegis_store_last(st, cs->coll, &last) != AEGIS_OK)
+        last = cs->first - 1;
+    long added = 0;
+    for (uint64_t key = last + 1;; key++) {
+        json_t *res = NULL;
+        aegis_client_rpc_err e;
+        json_t *params = json_pack("[I]", (json_int_t)(key - cs->key_off));
+        int rc = aegis_client_call(url, cs->method, params, 60000, &res, &e);
+        json_decref(params);
+        if (rc == 1 || (rc == 0 && !json_is_object(res))) {
+            json_decref(res);
+            return added;   /* the node has no more (not found) */
+        }
+        if (rc != 0) {
+            aegis_cli_print_rpc_err(PROG, cs->method, &e);
+            return -1;
+        }
+        char *text = json_dumps(res, JSON_COMPACT);
+        json_decref(res);
+        aegis_err err = text ? aegis_store_insert(st, cs->coll, key, (const uint8_t *)text, strlen(text))
+                             : AEGIS_ERR_NOMEM;
+        free(text);
+        if (err) {
+            fprintf(stderr, "%s: cannot write %s %llu: %s\n", PROG, cs->coll, (unsigned long long)key,
+                    aegis_strerror(err));
+            return -1;
+        }
+        added++;
+    }
+}
+
+/* The seal records exported files embed ("seal_record"), by seal number. */
+static long add_file_seals(aegis_store *st, json_t **v, size_t cap)
+{
+    uint64_t last = 0;
+    if (aegis_store_last(st, "seal", &last) != AEGIS_OK)
+        last = 0;
+    long added = 0;
+    for (bool more = true; more;) {
+        more = false;
+        for (size_t i = 0; i < cap; i++) {
+            json_t *sr = v[i] ? json_object_get(v[i], "seal_record_kept") : NULL;
+            if (!sr || (uint64_t)json_integer_value(json_object_get(sr, "number")) != last + 1)
+                continue;
+            char *text = json_dumps(sr, JSON_COMPACT);
+            aegis_err err = text ? aegis_store_insert(st, "seal", last + 1, (const uint8_t *)text, strlen(text))
+                                 : AEGIS_ERR_NOMEM;
+            free(text);
+            if (err)
+                return -1;
+            last++;
+            added++;
+            more = true;
+        }
     }
     return added;
 }
@@ -220,6 +304,13 @@ static int recover_main(int argc, char **argv)
     if (!dir) {
         usage(stderr);
         return 2;
+    }
+    /* never a new, empty store in a mistyped directory */
+    char db[4096];
+    struct stat sb;
+    if (snprintf(db, sizeof(db), "%s/aegis.db", dir) >= (int)sizeof(db) || stat(db, &sb) != 0) {
+        fprintf(stderr, "%s: no aegis.db in %s (the node's data dir)\n", PROG, dir);
+        return 1;
     }
     aegis_store *st = NULL;
     aegis_err detail = AEGIS_OK;
@@ -254,6 +345,29 @@ static int recover_main(int argc, char **argv)
         goto out;
     printf("appended %ld batches: the store's batches now end at %llu\n", added,
            (unsigned long long)(last + (uint64_t)added));
+    /* the other signed records a rolled-back store lost: SLH-DSA seals,
+     * checkpoints, key hand-overs (else aegisd would sign those numbers anew) */
+    long seals = add_file_seals(st, f.v, f.cap);
+    if (seals < 0)
+        goto out;
+    if (url) {
+        static const struct coll_spec specs[] = {
+            { "handover", "aegis_getHandover", 2, 0 },
+            { "seal", "aegis_getSeal", 1, 0 },
+            { "checkpoint", "aegis_getCheckpoint", 1, 1 },
+        };
+        for (size_t i = 0; i < AEGIS_ARRAY_LEN(specs); i++) {
+            long n = fetch_coll(st, url, &specs[i]);
+            if (n < 0)
+                goto out;
+            if (strcmp(specs[i].coll, "seal") == 0)
+                seals += n;
+            else if (n)
+                printf("appended %ld %s records\n", n, specs[i].coll);
+        }
+    }
+    if (seals)
+        printf("appended %ld seal records\n", seals);
     if (accept) {
         err = aegis_store_meta_put(st, AEGIS_RECOVER_ACCEPT_KEY, (const uint8_t *)"1", 1);
         if (err) {

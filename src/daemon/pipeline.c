@@ -503,15 +503,23 @@ static aegis_err restore(struct aegisd_pipeline *p, const char **detail)
     uint64_t seals_before = p->snap.next_seal ? p->snap.next_seal - 1 : 0;   /* spans: the indexer */
     if (!err)
         err = aegis_store_range(p->d->store, "seal", seals_before + 1, UINT64_MAX, restore_seal_cb, p);
-    if (!err && aegis_store_last(p->d->store, "seal", &last) == AEGIS_OK && last != seals_before + p->n_seals) {
-        *detail = "persisted seals do not continue each other or are not signed by this sequencer's key";
+    if (!err && aegis_store_last(p->d->store, "seal", &last) != AEGIS_OK)
+        last = 0;   /* none: fine unless the snapshot covers some */
+    if (!err && last != seals_before + p->n_seals) {
+        *detail = last < seals_before
+                      ? "the store lost seals the restart snapshot covers: bring them back with aegis recover"
+                      : "persisted seals do not continue each other or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
     p->n_checkpoints = p->snap.checkpoints;   /* covered by the snapshot */
     if (!err)
         err = aegis_store_range(p->d->store, "checkpoint", p->snap.checkpoints + 1, UINT64_MAX, restore_ckpt_cb, p);
-    if (!err && aegis_store_last(p->d->store, "checkpoint", &last) == AEGIS_OK && last != p->n_checkpoints) {
-        *detail = "persisted checkpoints do not continue each other or are not signed by this sequencer's key";
+    if (!err && aegis_store_last(p->d->store, "checkpoint", &last) != AEGIS_OK)
+        last = 0;
+    if (!err && last != p->n_checkpoints) {
+        *detail = last < p->snap.checkpoints
+                      ? "the store lost checkpoints the restart snapshot covers: bring them back with aegis recover"
+                      : "persisted checkpoints do not continue each other or are not signed by this sequencer's key";
         return AEGIS_ERR_CORE_RESTORE;
     }
     if (err) {

@@ -164,6 +164,55 @@ static void test_old_db_put_back_is_refused_then_recovered(void **state)
     daemon_cleanup(&d);
 }
 
+/* aegis recover --from: the lost batches fetched from a node that serves
+ * them (here a replica: a copy of this node's data dir, started on its own). */
+static void test_recover_from_node(void **state)
+{
+    (void)state;
+    struct daemon d, e, c;
+    daemon_init(&d, CONF);
+    daemon_init(&c, NULL);
+    assert_true(daemon_start(&d));
+    assert_int_equal(load(&d, &c, "60", "60"), 0);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    sh("cp '%s/aegis.db' '%s/old.db'", d.data_dir, d.dir);
+    new_port(&d);
+    assert_true(daemon_start(&d));
+    assert_int_equal(load(&d, &c, "100", "60"), 0);
+    uint64_t last2 = last_batch(&d);
+    char *hash2 = batch_hash(&d, last2);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    daemon_init(&e, CONF);
+    sh("rm -rf '%s' && cp -a '%s' '%s'", e.data_dir, d.data_dir, e.data_dir);
+    assert_true(daemon_start(&e));
+    /* this node's store rolled back: refused, then recovered from the replica */
+    sh("cp '%s/old.db' '%s/aegis.db' && rm -f '%s/aegis.db-wal' '%s/aegis.db-shm'", d.dir, d.data_dir, d.data_dir,
+       d.data_dir);
+    new_port(&d);
+    assert_false(daemon_start(&d));
+    const char *bad[] = { "recover", "--data-dir", d.dir, "--from", e.url, NULL };   /* not a data dir */
+    assert_int_equal(run_aegis(&c, bad), 1);
+    assert_non_null(strstr(slurp(c.err), "no aegis.db in"));
+    const char *rec[] = { "recover", "--data-dir", d.data_dir, "--from", e.url, "--accept-lost-envelopes", NULL };
+    int rc = run_aegis(&c, rec);
+    if (rc != 0)
+        fprintf(stderr, "%s\n%s\n", slurp(c.out), slurp(c.err));
+    assert_int_equal(rc, 0);
+    new_port(&d);
+    if (!daemon_start(&d))
+        fail_msg("restart after recover --from refused: %s", slurp(d.err));
+    assert_int_equal(last_batch(&d), last2);
+    char *h = batch_hash(&d, last2);
+    assert_string_equal(h, hash2);
+    free(h);
+    free(hash2);
+    assert_int_equal(daemon_stop(&d, SIGTERM), 0);
+    assert_int_equal(daemon_stop(&e, SIGTERM), 0);
+    daemon_cleanup(&e);
+    daemon_cleanup(&c);
+    daemon_cleanup(&d);
+}
+
 static int64_t sql_int(const char *data_dir, const char *sql)
 {
     char path[400];
@@ -472,6 +521,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_old_db_put_back_is_refused_then_recovered, harness_reap_all),
+        cmocka_unit_test_teardown(test_recover_from_node, harness_reap_all),
         cmocka_unit_test_teardown(test_dropped_wal_is_refused, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_pending_envelopes, harness_reap_all),
         cmocka_unit_test_teardown(test_missing_keyset_with_batches, harness_reap_all),

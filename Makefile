@@ -54,6 +54,8 @@ asan-test: asan
 
 bench: deps build
 	$(BUILD)/bin/aegis bench all
+	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin ./scripts/bench-failover --kills 20
+	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin ./scripts/bench-cluster
 
 fuzz: deps
 	CC=clang-14 cmake -S . -B $(FUZZ_BUILD) -DAEGIS_FUZZ=ON $(CMAKE_FLAGS)

@@ -941,27 +941,28 @@ static aegis_err wait_applied(struct aegisd_cluster *k, uint64_t seq, struct cl_
     return err;
 }
 
-aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t len, json_t **ret,
-                                const char **detail)
+/* Append a record to the log under its hash as message id (a retry is
+ * de-duplicated), wait for this worker's applier to apply it, and hand back
+ * what it produced. what: "envelope" / "assessment", for the errors. */
+static aegis_err append_applied(struct aegisd_cluster *k, aegis_cluster_kind kind, const char *ctl,
+                                const uint8_t hash[32], const void *data, size_t len, const char *what,
+                                struct cl_result *r, const char **detail)
 {
-    struct aegisd_cluster *k = p->cl;
-    uint8_t h[32];
+    struct aegisd_pipeline *p = k->p;
+    static _Thread_local char msg[200];
     char id[65];
-    aegis_core_envelope_hash(env, len, h);
-    aegis_hex_encode(id, h, 32);
     uint64_t seq = 0;
-    bool dup = false;
+    aegis_hex_encode(id, hash, 32);
     uint64_t t0 = aegis_now_ns();
-    aegis_err err = aegis_cluster_append(k->c, AEGIS_CLUSTER_ENV, NULL, env, len, id, &seq, &dup);
-    aegis_free(env);
+    aegis_err err = aegis_cluster_append(k->c, kind, ctl, data, len, id, &seq, NULL);
     uint64_t t1 = aegis_now_ns();
     if (err) {
-        *detail = "not acknowledged by the replicated log in time (no JetStream quorum?): resubmit the same "
-                  "envelope bytes (de-duplicated) or query aegis_getReceipt";
+        snprintf(msg, sizeof(msg), "the %s was not acknowledged by the replicated log in time (no JetStream "
+                 "quorum?): resubmit the same bytes (de-duplicated) or query its outcome", what);
+        *detail = msg;
         return err;
     }
-    struct cl_result r;
-    err = wait_applied(k, seq, &r);
+    err = wait_applied(k, seq, r);
     pthread_mutex_lock(&p->lock);
     k->append_n++;
     k->append_ns += t1 - t0;
@@ -970,9 +971,24 @@ aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t 
     k->apply_wait_ns += aegis_now_ns() - t1;
     pthread_mutex_unlock(&p->lock);
     if (err) {
-        *detail = "accepted by the replicated log, but this worker has not applied it yet: query aegis_getReceipt";
-        return err;
+        snprintf(msg, sizeof(msg), "the %s is in the replicated log, but this worker has not applied it yet: "
+                 "query its outcome", what);
+        *detail = msg;
     }
+    return err;
+}
+
+aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t len, json_t **ret,
+                                const char **detail)
+{
+    struct aegisd_cluster *k = p->cl;
+    uint8_t h[32];
+    struct cl_result r;
+    aegis_core_envelope_hash(env, len, h);
+    aegis_err err = append_applied(k, AEGIS_CLUSTER_ENV, NULL, h, env, len, "envelope", &r, detail);
+    aegis_free(env);
+    if (err)
+        return err;
     aegis_free(r.json);
     if (r.err) {
         *detail = r.reason;
@@ -995,21 +1011,11 @@ aegis_err aegisd_cluster_submit_risk(struct aegisd_pipeline *p, const char *json
 {
     struct aegisd_cluster *k = p->cl;
     uint8_t h[32];
-    char id[65];
-    aegis_sha256(h, json, len);
-    aegis_hex_encode(id, h, 32);
-    uint64_t seq = 0;
-    aegis_err err = aegis_cluster_append(k->c, AEGIS_CLUSTER_CTL, "risk", json, len, id, &seq, NULL);
-    if (err) {
-        *detail = "the replicated log did not acknowledge the assessment (no JetStream quorum): retry";
-        return err;
-    }
     struct cl_result r;
-    err = wait_applied(k, seq, &r);
-    if (err) {
-        *detail = "accepted by the replicated log, not applied here yet";
+    aegis_sha256(h, json, len);
+    aegis_err err = append_applied(k, AEGIS_CLUSTER_CTL, "risk", h, json, len, "assessment", &r, detail);
+    if (err)
         return err;
-    }
     *ret = r.json ? json_loads(r.json, 0, NULL) : json_object();
     aegis_free(r.json);
     if (r.err) {

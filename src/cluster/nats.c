@@ -184,7 +184,7 @@ bool aegis_cluster_connected(aegis_cluster *c)
  * new leader, a timeout): JetStream de-duplicates by id, so a retry never
  * stores it twice. A fenced append is never retried (its expectation would
  * fail again). */
-#define RETRY_MS 20000   /* a stream leader election after a lost server takes seconds on a busy host */
+#define RETRY_MS 12000   /* a stream leader election after a lost server takes seconds on a busy host */
 static aegis_err publish(aegis_cluster *c, const char *subj, const void *data, size_t len, const char *msg_id,
                          uint64_t expect_subj_seq, uint64_t *ret_seq, bool *ret_dup)
 {

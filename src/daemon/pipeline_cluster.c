@@ -957,8 +957,7 @@ static aegis_err append_applied(struct aegisd_cluster *k, aegis_cluster_kind kin
     aegis_err err = aegis_cluster_append(k->c, kind, ctl, data, len, id, &seq, NULL);
     uint64_t t1 = aegis_now_ns();
     if (err) {
-        snprintf(msg, sizeof(msg), "the %s was not acknowledged by the replicated log in time (no JetStream "
-                 "quorum?): resubmit the same bytes (de-duplicated) or query its outcome", what);
+        snprintf(msg, sizeof(msg), "%s not acknowledged", what);
         *detail = msg;
         return err;
     }

@@ -14,6 +14,8 @@
  *   watcher   reads the publications: compares each published batch with its
  *             own, co-attests it or dissents; counts co-attestations to
  *             finality (cluster.attest_quorum).
+ * The leader side is in pipeline_leader.c, what a worker shows in
+ * pipeline_cluster_status.c, their shared state in pipeline_cluster_int.h.
  * Host side of the TEE boundary: envelopes stay ciphertext, the core cuts.
  */
 #include <jansson.h>
@@ -26,70 +28,11 @@
 #include "aegis/cluster.h"
 #include "aegis/json.h"
 #include "aegis/log.h"
-#include "pipeline_int.h"
+#include "pipeline_cluster_int.h"
 
 #define MOD "cluster"
-#define RING 16384
-#define SUBMIT_WAIT_MS 10000
 
-struct cl_result {
-    uint64_t seq;
-    aegis_err err;
-    const char *reason;       /* static */
-    aegis_core_receipt r;
-    char *json;               /* risk decision (aegis_free) */
-};
-
-struct cl_batch {             /* per batch number */
-    uint8_t own[32], pub[32];
-    bool has_own, has_pub, judged;
-    json_t *coatts;           /* array of co-attestation records */
-};
-
-struct aegisd_cluster {
-    aegis_cluster *c;
-    struct aegisd_pipeline *p;
-    char worker[129];
-    uint64_t quorum;
-    uint64_t heartbeat_ms, lease_ms;
-    pthread_t applier, leader_thr, watcher;
-    bool applier_started, leader_started, watcher_started;
-
-    /* under p->lock */
-    pthread_cond_t applied_cv;
-    uint64_t applied;          /* last applied log sequence */
-    uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
-    uint64_t last_cut_ts;
-    uint64_t my_cut_seq;       /* the cut this leader appended last */
-    uint64_t my_cut_number;    /* ... and the batch number it named */
-    unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
-    uint64_t no_lead_until;    /* aegis_now_ns(): after giving the lease up, leave it to others */
-    bool caught_up;            /* the applier reached the log's end as of start */
-    bool pub_caught_up;        /* the watcher reached the publications' end as of start */
-    struct cl_result *ring;
-    struct cl_batch *b;        /* index number - 1 */
-    size_t cap_b;
-    uint64_t pub_max;          /* highest number published (seen) */
-    uint64_t last_final;
-
-    bool leader;
-    uint64_t lease_rev;
-    uint64_t renewed_ns;       /* aegis_now_ns() of the last successful take or renewal */
-    char holder[136];          /* the lease holder now ("" between holders) */
-    char last_leader[136];     /* the last holder seen */
-
-    /* metrics */
-    uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
-    uint64_t append_n, append_ns, append_max_ns;   /* envelope appends: JetStream's acknowledgement */
-    uint64_t apply_wait_ns;                        /* then the wait for this worker's applier */
-};
-
-static uint64_t now_ms(void)
-{
-    return aegis_wall_ms();
-}
-
-static struct cl_batch *slot(struct aegisd_cluster *k, uint64_t n)
+struct cl_batch *aegisd_cl_slot(struct aegisd_cluster *k, uint64_t n)
 {
     if (n == 0)
         return NULL;
@@ -107,16 +50,21 @@ static struct cl_batch *slot(struct aegisd_cluster *k, uint64_t n)
     return &k->b[n - 1];
 }
 
+bool aegisd_cl_stopping(struct aegisd_pipeline *p)
+{
+    return __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
+}
+
 /* ---- co-attestation ---- */
 
 /* Compare this worker's batch n with the published one, once both are
  * known: co-attest or dissent. Takes p->lock itself; publishes without it. */
-static void judge(struct aegisd_cluster *k, uint64_t n)
+void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n)
 {
     struct aegisd_pipeline *p = k->p;
     uint8_t own[32], pub[32];
     pthread_mutex_lock(&p->lock);
-    struct cl_batch *b = n <= k->cap_b ? slot(k, n) : NULL;
+    struct cl_batch *b = n <= k->cap_b ? aegisd_cl_slot(k, n) : NULL;
     bool go = b && b->has_own && b->has_pub && !b->judged;
     if (go) {
         b->judged = true;
@@ -137,7 +85,7 @@ static void judge(struct aegisd_cluster *k, uint64_t n)
         if (sent)
             k->coattests++;
         else
-            slot(k, n)->judged = false;   /* retried by the repair pass (leader thread) */
+            aegisd_cl_slot(k, n)->judged = false;   /* retried by the repair pass (leader thread) */
         pthread_mutex_unlock(&p->lock);
         return;
     }
@@ -159,7 +107,7 @@ static void judge(struct aegisd_cluster *k, uint64_t n)
 
 /* ---- applying the log ---- */
 
-static void publish_own(struct aegisd_cluster *k, uint64_t n)
+void aegisd_cl_publish_own(struct aegisd_cluster *k, uint64_t n)
 {
     uint8_t *val = NULL;
     size_t len = 0;
@@ -247,7 +195,7 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
         AEGIS_LOGE(MOD, "commit failed", "number=%llu", (unsigned long long)b->number);
     pthread_mutex_lock(&p->lock);
     p->batches++;
-    struct cl_batch *cb = slot(k, b->number);
+    struct cl_batch *cb = aegisd_cl_slot(k, b->number);
     if (cb) {
         memcpy(cb->own, b->hash, 32);
         cb->has_own = true;
@@ -256,8 +204,8 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     pthread_cond_broadcast(&p->published);
     pthread_mutex_unlock(&p->lock);
     if (publish)
-        publish_own(k, b->number);
-    judge(k, b->number);
+        aegisd_cl_publish_own(k, b->number);
+    aegisd_cl_judge(k, b->number);
     char hex[65];
     aegis_hex_encode(hex, b->hash, 32);
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
@@ -326,11 +274,6 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     pthread_mutex_unlock(&p->lock);
 }
 
-static bool stopping(struct aegisd_pipeline *p)
-{
-    return __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
-}
-
 static void *applier_main(void *arg)
 {
     struct aegisd_cluster *k = arg;
@@ -339,7 +282,7 @@ static void *applier_main(void *arg)
     uint64_t target = 0;
     if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
-    while (!stopping(p)) {
+    while (!aegisd_cl_stopping(p)) {
         if (!sub) {
             if (aegis_cluster_sub_new(&sub, k->c, false, k->applied + 1) != AEGIS_OK) {
                 struct timespec ts = { 0, 200 * 1000000L };
@@ -383,7 +326,7 @@ static void count_coattest(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     bool ok = aegis_cluster_coattest_parse(m->data, m->len, m->tail, &ca) == AEGIS_OK;
     json_t *j = ok ? json_loadb((const char *)m->data, m->len, 0, NULL) : NULL;
     pthread_mutex_lock(&k->p->lock);
-    struct cl_batch *b = j ? slot(k, ca.number) : NULL;
+    struct cl_batch *b = j ? aegisd_cl_slot(k, ca.number) : NULL;
     if (!b) {
         k->garbage++;
         pthread_mutex_unlock(&k->p->lock);
@@ -415,7 +358,7 @@ static void *watcher_main(void *arg)
     uint64_t next = 1, target = 0;
     if (aegis_cluster_last_seq(k->c, true, &target) != AEGIS_OK)
         target = 0;
-    while (!stopping(p)) {
+    while (!aegisd_cl_stopping(p)) {
         if (next > target && !k->pub_caught_up) {
             /* a leader must know what is published before it completes
              * what is not (become_leader) */
@@ -445,7 +388,7 @@ static void *watcher_main(void *arg)
             uint8_t h[32];
             bool ok = aegis_cluster_batch_parse(m.data, m.len, &n, h) == AEGIS_OK;
             pthread_mutex_lock(&p->lock);
-            struct cl_batch *b = ok ? slot(k, n) : NULL;
+            struct cl_batch *b = ok ? aegisd_cl_slot(k, n) : NULL;
             bool fresh = false;
             if (!b) {
                 k->garbage++;
@@ -465,7 +408,7 @@ static void *watcher_main(void *arg)
             }
             pthread_mutex_unlock(&p->lock);
             if (fresh)
-                judge(k, n);
+                aegisd_cl_judge(k, n);
         } else if (m.kind == AEGIS_CLUSTER_COATTEST) {
             count_coattest(k, &m);
         } else if (m.kind == AEGIS_CLUSTER_DISSENT) {
@@ -493,240 +436,6 @@ static void *watcher_main(void *arg)
     }
     aegis_cluster_sub_free(sub);
     return NULL;
-}
-
-/* ---- the leader ---- */
-
-static void become_leader(struct aegisd_cluster *k)
-{
-    struct aegisd_pipeline *p = k->p;
-    pthread_mutex_lock(&p->lock);
-    k->leader = true;
-    uint64_t from = k->pub_max + 1, to = p->last_batch;
-    pthread_mutex_unlock(&p->lock);
-    AEGIS_LOGW(MOD, "leading", "worker=%s", k->worker);
-    /* complete what the previous leader cut but did not publish */
-    for (uint64_t n = from; n <= to; n++)
-        publish_own(k, n);
-}
-
-/* The lease holder seen (caller holds p->lock): a change from one worker to
- * another is a failover, seen the same by every worker. */
-static void note_holder(struct aegisd_cluster *k, const char *holder)
-{
-    snprintf(k->holder, sizeof(k->holder), "%s", holder);
-    if (!holder[0])
-        return;
-    if (k->last_leader[0] && strcmp(k->last_leader, holder) != 0)
-        k->failovers++;
-    snprintf(k->last_leader, sizeof(k->last_leader), "%s", holder);
-}
-
-static void lease_step(struct aegisd_cluster *k)
-{
-    struct aegisd_pipeline *p = k->p;
-    if (k->leader) {
-        if (aegis_cluster_lease_renew(k->c, &k->lease_rev) == AEGIS_OK) {
-            pthread_mutex_lock(&p->lock);
-            k->renewed_ns = aegis_now_ns();
-            pthread_mutex_unlock(&p->lock);
-        } else {
-            pthread_mutex_lock(&p->lock);
-            k->leader = false;
-            pthread_mutex_unlock(&p->lock);
-            AEGIS_LOGW(MOD, "lease lost: following", "worker=%s", k->worker);
-        }
-        return;
-    }
-    char holder[136] = "";
-    if (aegis_cluster_lease_holder(k->c, holder, sizeof(holder)) != AEGIS_OK)
-        return;
-    pthread_mutex_lock(&p->lock);
-    note_holder(k, holder);
-    bool ready = k->caught_up && k->pub_caught_up && aegis_now_ns() >= k->no_lead_until;
-    pthread_mutex_unlock(&p->lock);
-    if (holder[0] || !ready)
-        return;
-    if (aegis_cluster_lease_take(k->c, &k->lease_rev) == AEGIS_OK) {
-        pthread_mutex_lock(&p->lock);
-        k->renewed_ns = aegis_now_ns();
-        note_holder(k, k->worker);
-        pthread_mutex_unlock(&p->lock);
-        become_leader(k);
-    }
-}
-
-/* Append the next cut record when the mempool has work (fenced). */
-static void cut_step(struct aegisd_cluster *k, bool force)
-{
-    struct aegisd_pipeline *p = k->p;
-    size_t pending = aegis_core_pending_count(p->core);
-    if (!pending || (!force && pending < p->max_batch))
-        return;
-    pthread_mutex_lock(&p->lock);
-    /* a leader whose last renewal is older than 2/3 of the lease may already
-     * be replaced (a slow or partitioned NATS): it stops cutting before
-     * the lease can have lapsed (the fence still holds if it did not) */
-    bool fresh = aegis_now_ns() - k->renewed_ns < k->lease_ms * 2000000ull / 3;
-    bool ok = k->leader && fresh && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
-    uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
-    bool step_down = false;
-    if (ok && k->my_cut_seq && number <= k->my_cut_number) {
-        /* our last cut record was applied and made no batch here (nothing
-         * cuttable, or this worker cannot persist): retry only on the tick,
-         * and give the lease up when it keeps failing */
-        if (!force)
-            ok = false;
-        else if (++k->cut_failures >= 3 && pending > 0)
-            step_down = true;
-    } else if (ok) {
-        k->cut_failures = 0;
-    }
-    if (step_down) {
-        k->leader = false;
-        k->cut_failures = 0;
-        k->no_lead_until = aegis_now_ns() + 10 * k->lease_ms * 1000000ull;
-        ok = false;
-    }
-    uint64_t ts = now_ms();
-    if (ts < k->last_cut_ts)
-        ts = k->last_cut_ts;
-    pthread_mutex_unlock(&p->lock);
-    if (step_down) {
-        AEGIS_LOGE(MOD, "this worker's cuts make no batch: giving the lease up", "number=%llu",
-                   (unsigned long long)number);
-        aegis_cluster_lease_release(k->c, k->lease_rev);
-        return;
-    }
-    if (!ok)
-        return;
-    char rec[AEGIS_CLUSTER_CUT_MAX];
-    aegis_cluster_cut cut = { .number = number, .ts_ms = ts };
-    snprintf(cut.leader, sizeof(cut.leader), "%s", k->worker);
-    size_t rlen = aegis_cluster_cut_encode(rec, sizeof(rec), &cut);
-    uint64_t seq = 0;
-    aegis_err err = rlen ? aegis_cluster_append_cut(k->c, rec, rlen, expect, &seq) : AEGIS_ERR_INVAL;
-    pthread_mutex_lock(&p->lock);
-    if (!err) {
-        k->my_cut_seq = seq;
-        k->my_cut_number = number;
-        k->last_cut_ts = ts;
-    } else if (err == AEGIS_ERR_CLUSTER_FENCED) {
-        k->fenced++;
-    }
-    pthread_mutex_unlock(&p->lock);
-    if (err == AEGIS_ERR_CLUSTER_FENCED)
-        AEGIS_LOGW(MOD, "cut record fenced (another cut is newer): nothing signed", "number=%llu",
-                   (unsigned long long)number);
-}
-
-/* About once a second: co-attestations whose publication failed are made
- * again; a leader publishes its batches the publications lack (a failed
- * publish, a leader change in between). Both are de-duplicated by id. */
-static void repair(struct aegisd_cluster *k)
-{
-    struct aegisd_pipeline *p = k->p;
-    pthread_mutex_lock(&p->lock);
-    uint64_t last = p->last_batch, from = last > 256 ? last - 256 : 1;
-    bool lead = k->leader && k->pub_caught_up;
-    uint64_t pub_from = k->pub_max + 1;
-    pthread_mutex_unlock(&p->lock);
-    for (uint64_t n = from; n <= last; n++)
-        judge(k, n);
-    if (!lead)
-        return;
-    if (pub_from + 256 < last)
-        pub_from = last - 256;
-    for (uint64_t n = pub_from; n + 1 <= last; n++)   /* the newest is still being published */
-        publish_own(k, n);
-}
-
-static void heartbeat(struct aegisd_cluster *k)
-{
-    struct aegisd_pipeline *p = k->p;
-    char hb[256];
-    pthread_mutex_lock(&p->lock);
-    snprintf(hb, sizeof(hb), "{\"applied\":%llu,\"last_batch\":%llu,\"leader\":%s,\"ts\":%llu}",
-             (unsigned long long)k->applied, (unsigned long long)p->last_batch, k->leader ? "true" : "false",
-             (unsigned long long)now_ms());
-    pthread_mutex_unlock(&p->lock);
-    if (aegis_cluster_heartbeat(k->c, hb) != AEGIS_OK)
-        AEGIS_LOGD(MOD, "heartbeat not written", NULL);
-}
-
-struct live_count {
-    size_t n;
-};
-static void count_member(void *arg, const char *worker, const char *json)
-{
-    (void)worker;
-    (void)json;
-    ((struct live_count *)arg)->n++;
-}
-
-static void *leader_main(void *arg)
-{
-    struct aegisd_cluster *k = arg;
-    struct aegisd_pipeline *p = k->p;
-    uint64_t next_tick = aegis_now_ns() + p->interval_ms * 1000000ull;
-    uint64_t next_hb = 0;
-    unsigned beat = 0;
-    while (!stopping(p)) {
-        uint64_t t = aegis_now_ns();
-        if (t >= next_hb) {
-            lease_step(k);
-            heartbeat(k);
-            if (beat % 6 == 5)
-                repair(k);
-            if (++beat % 8 == 0) {
-                struct live_count lc = { 0 };
-                if (aegis_cluster_members(k->c, count_member, &lc) == AEGIS_OK)
-                    (void)aegis_rpc_health_set(p->d->rpc, "cluster_workers",
-                                               lc.n >= p->d->cfg.min_workers ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
-                                               lc.n >= p->d->cfg.min_workers ? "enough live workers"
-                                                                             : "fewer live workers than worker.min_workers");
-            }
-            (void)aegis_rpc_health_set(p->d->rpc, "cluster_nats",
-                                       aegis_cluster_connected(k->c) ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
-                                       aegis_cluster_connected(k->c) ? "connected" : "reconnecting to NATS");
-            next_hb = t + k->heartbeat_ms * 1000000ull;
-        }
-        bool tick = t >= next_tick;
-        cut_step(k, tick);
-        if (tick)
-            next_tick = t + p->interval_ms * 1000000ull;
-        struct timespec ts = { 0, 20 * 1000000L };
-        nanosleep(&ts, NULL);
-    }
-    return NULL;
-}
-
-/* ---- join service ---- */
-
-static char *on_join(void *arg, const char *req, size_t len)
-{
-    struct aegisd_cluster *k = arg;
-    char *grant = NULL, who[136] = "?";
-    const char *why = NULL;
-    aegis_err err = aegis_core_key_grant(k->p->core, req, len, &grant, who, sizeof(who), &why);
-    pthread_mutex_lock(&k->p->lock);
-    if (err)
-        k->refused_joins++;
-    else
-        k->grants++;
-    pthread_mutex_unlock(&k->p->lock);
-    if (!err) {
-        AEGIS_LOGW(MOD, "key set granted to an attested worker", "worker=%s", who);
-        return grant;
-    }
-    AEGIS_LOGE(MOD, "join refused", "worker=%s err=%s why=\"%s\"", who, aegis_err_name(err), why ? why : "");
-    json_t *o = json_pack("{s:s, s:s, s:s}", "type", "refused", "error", aegis_err_name(err), "reason",
-                          why ? why : aegis_strerror(err));
-    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    char *r = s ? aegis_strdup(s) : NULL;
-    free(s);
-    return r;
 }
 
 /* ---- start / stop ---- */
@@ -869,7 +578,7 @@ aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
         return err;
     }
     (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_DEGRADED, "catching up with the replicated log");
-    if (aegis_cluster_join_serve(k->c, on_join, k) != AEGIS_OK) {
+    if (aegis_cluster_join_serve(k->c, aegisd_cl_on_join, k) != AEGIS_OK) {
         *detail = "cannot serve join requests";
         return AEGIS_ERR_CLUSTER_CONNECT;
     }
@@ -879,7 +588,7 @@ aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
     if (pthread_create(&k->watcher, NULL, watcher_main, k) != 0)
         goto fail;
     k->watcher_started = true;
-    if (pthread_create(&k->leader_thr, NULL, leader_main, k) != 0)
+    if (pthread_create(&k->leader_thr, NULL, aegisd_cl_leader_main, k) != 0)
         goto fail;
     k->leader_started = true;
     return AEGIS_OK;
@@ -1024,87 +733,4 @@ aegis_err aegisd_cluster_submit_risk(struct aegisd_pipeline *p, const char *json
         return r.err;
     }
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
-}
-
-/* ---- reads ---- */
-
-void aegisd_cluster_batch_extras(struct aegisd_pipeline *p, uint64_t number, json_t *batch)
-{
-    struct aegisd_cluster *k = p->cl;
-    pthread_mutex_lock(&p->lock);
-    struct cl_batch *b = number <= k->cap_b ? slot(k, number) : NULL;
-    if (b && b->coatts)
-        json_object_set_new(batch, "coattestations", json_deep_copy(b->coatts));
-    pthread_mutex_unlock(&p->lock);
-}
-
-struct members_ctx {
-    json_t *arr;
-};
-static void add_member(void *arg, const char *worker, const char *json)
-{
-    struct members_ctx *mc = arg;
-    json_t *o = json_loads(json ? json : "{}", 0, NULL);
-    if (!json_is_object(o)) {
-        json_decref(o);
-        o = json_object();
-    }
-    json_object_set_new(o, "worker", json_string(worker));
-    json_t *ts = json_object_get(o, "ts");
-    if (json_is_integer(ts))
-        json_object_set_new(o, "heartbeat_age_ms", json_integer((json_int_t)(now_ms() - (uint64_t)json_integer_value(ts))));
-    json_array_append_new(mc->arr, o);
-}
-
-void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
-{
-    struct aegisd_cluster *k = p->cl;
-    struct members_ctx mc = { json_array() };
-    uint64_t last = 0;
-    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
-        json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
-    pthread_mutex_lock(&p->lock);
-    json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
-                          "worker", k->worker, "leader", k->leader ? k->worker : k->holder, "leading", k->leader,
-                          "members", mc.arr, "log_applied", (json_int_t)k->applied, "log_last", (json_int_t)last,
-                          "lag", (json_int_t)(last > k->applied ? last - k->applied : 0),
-                          "last_final", (json_int_t)k->last_final, "attest_quorum", (json_int_t)k->quorum,
-                          "failovers", (json_int_t)k->failovers, "fenced_appends", (json_int_t)k->fenced,
-                          "dissents", (json_int_t)k->dissents, "skipped_messages", (json_int_t)k->garbage,
-                          "refused_joins", (json_int_t)k->refused_joins, "caught_up", k->caught_up);
-    pthread_mutex_unlock(&p->lock);
-    if (o)
-        json_object_set_new(out, "cluster", o);
-}
-
-void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out)
-{
-    struct aegisd_cluster *k = p->cl;
-    pthread_mutex_lock(&p->lock);
-    uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
-                     k->grants, k->coattests, k->leader ? 1u : 0u };
-    uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
-    pthread_mutex_unlock(&p->lock);
-    if (aegis_buf_printf(out,
-        "# HELP aegis_cluster_append_seconds Envelope appends: time to JetStream's publish acknowledgement.\n"
-        "# TYPE aegis_cluster_append_seconds summary\naegis_cluster_append_seconds_sum %.6f\naegis_cluster_append_seconds_count %llu\n"
-        "# HELP aegis_cluster_append_max_seconds Slowest envelope append acknowledged.\n# TYPE aegis_cluster_append_max_seconds gauge\naegis_cluster_append_max_seconds %.6f\n"
-        "# HELP aegis_cluster_apply_wait_seconds_sum After the acknowledgement, waiting for this worker's applier to admit.\n# TYPE aegis_cluster_apply_wait_seconds_sum counter\naegis_cluster_apply_wait_seconds_sum %.6f\n",
-        (double)ans / 1e9, (unsigned long long)an, (double)amax / 1e9, (double)aw / 1e9) != AEGIS_OK)
-        return;
-    if (aegis_buf_printf(out,
-        "# HELP aegis_cluster_log_applied Last replicated-log sequence applied by this worker.\n# TYPE aegis_cluster_log_applied gauge\naegis_cluster_log_applied %llu\n"
-        "# HELP aegis_cluster_last_final Highest batch co-attested by attest_quorum workers.\n# TYPE aegis_cluster_last_final gauge\naegis_cluster_last_final %llu\n"
-        "# HELP aegis_cluster_failovers_total Leader changes this worker saw.\n# TYPE aegis_cluster_failovers_total counter\naegis_cluster_failovers_total %llu\n"
-        "# HELP aegis_cluster_fenced_appends_total Cut records refused by the fence.\n# TYPE aegis_cluster_fenced_appends_total counter\naegis_cluster_fenced_appends_total %llu\n"
-        "# HELP aegis_cluster_dissents_total Dissents (a worker computed another batch).\n# TYPE aegis_cluster_dissents_total counter\naegis_cluster_dissents_total %llu\n"
-        "# HELP aegis_cluster_skipped_messages_total Malformed or unknown cluster messages skipped.\n# TYPE aegis_cluster_skipped_messages_total counter\naegis_cluster_skipped_messages_total %llu\n"
-        "# HELP aegis_cluster_joins_refused_total Join requests refused by the measurement policy.\n# TYPE aegis_cluster_joins_refused_total counter\naegis_cluster_joins_refused_total %llu\n"
-        "# HELP aegis_cluster_grants_total Key sets granted to attested workers.\n# TYPE aegis_cluster_grants_total counter\naegis_cluster_grants_total %llu\n"
-        "# HELP aegis_cluster_coattestations_total Co-attestations this worker published.\n# TYPE aegis_cluster_coattestations_total counter\naegis_cluster_coattestations_total %llu\n"
-        "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n",
-        (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3],
-        (unsigned long long)v[4], (unsigned long long)v[5], (unsigned long long)v[6], (unsigned long long)v[7],
-        (unsigned long long)v[8], (unsigned long long)v[9]) != AEGIS_OK)
-        return;   /* the scrape shows what fitted */
 }

@@ -1,0 +1,78 @@
+/* pipeline_cluster_int.h - a cluster worker's state, shared by its files:
+ * pipeline_cluster.c (applier, watcher, start/stop, submissions),
+ * pipeline_leader.c (lease, cuts, repair, heartbeats, join service),
+ * pipeline_cluster_status.c (reads, status, metrics). Host side. */
+#ifndef AEGISD_PIPELINE_CLUSTER_INT_H
+#define AEGISD_PIPELINE_CLUSTER_INT_H
+
+#include "pipeline_int.h"
+
+#define RING 16384
+#define SUBMIT_WAIT_MS 10000
+
+struct cl_result {
+    uint64_t seq;
+    aegis_err err;
+    const char *reason;       /* static */
+    aegis_core_receipt r;
+    char *json;               /* risk decision (aegis_free) */
+};
+
+struct cl_batch {             /* per batch number */
+    uint8_t own[32], pub[32];
+    bool has_own, has_pub, judged;
+    json_t *coatts;           /* array of co-attestation records */
+};
+
+struct aegisd_cluster {
+    aegis_cluster *c;
+    struct aegisd_pipeline *p;
+    char worker[129];
+    uint64_t quorum;
+    uint64_t heartbeat_ms, lease_ms;
+    pthread_t applier, leader_thr, watcher;
+    bool applier_started, leader_started, watcher_started;
+
+    /* under p->lock */
+    pthread_cond_t applied_cv;
+    uint64_t applied;          /* last applied log sequence */
+    uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
+    uint64_t last_cut_ts;
+    uint64_t my_cut_seq;       /* the cut this leader appended last */
+    uint64_t my_cut_number;    /* ... and the batch number it named */
+    unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
+    uint64_t no_lead_until;    /* aegis_now_ns(): after giving the lease up, leave it to others */
+    bool caught_up;            /* the applier reached the log's end as of start */
+    bool pub_caught_up;        /* the watcher reached the publications' end as of start */
+    struct cl_result *ring;
+    struct cl_batch *b;        /* index number - 1 */
+    size_t cap_b;
+    uint64_t pub_max;          /* highest number published (seen) */
+    uint64_t last_final;
+
+    bool leader;
+    uint64_t lease_rev;
+    uint64_t renewed_ns;       /* aegis_now_ns() of the last successful take or renewal */
+    char holder[136];          /* the lease holder now ("" between holders) */
+    char last_leader[136];     /* the last holder seen */
+
+    /* metrics */
+    uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
+    uint64_t append_n, append_ns, append_max_ns;   /* envelope appends: JetStream's acknowledgement */
+    uint64_t apply_wait_ns;                        /* then the wait for this worker's applier */
+};
+
+/* pipeline_cluster.c */
+/* The per-number slot, grown on demand (caller holds p->lock); NULL for 0 or no memory. */
+struct cl_batch *aegisd_cl_slot(struct aegisd_cluster *k, uint64_t n);
+/* Compare this worker's batch n with the published one: co-attest or dissent (takes p->lock). */
+void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n);
+/* Publish this worker's stored batch n (message id batch-n). */
+void aegisd_cl_publish_own(struct aegisd_cluster *k, uint64_t n);
+bool aegisd_cl_stopping(struct aegisd_pipeline *p);
+
+/* pipeline_leader.c */
+void *aegisd_cl_leader_main(void *arg);
+char *aegisd_cl_on_join(void *arg, const char *req, size_t len);
+
+#endif

@@ -1,0 +1,97 @@
+/* pipeline_cluster_status.c - what a cluster worker shows: co-attestations
+ * beside a batch, the "cluster" object of aegis_status, aegis_cluster_*
+ * metrics. Host side. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "aegis/chain.h"
+#include "aegis/cluster.h"
+#include "aegis/json.h"
+#include "aegis/log.h"
+#include "pipeline_cluster_int.h"
+
+/* ---- reads ---- */
+
+void aegisd_cluster_batch_extras(struct aegisd_pipeline *p, uint64_t number, json_t *batch)
+{
+    struct aegisd_cluster *k = p->cl;
+    pthread_mutex_lock(&p->lock);
+    struct cl_batch *b = number <= k->cap_b ? aegisd_cl_slot(k, number) : NULL;
+    if (b && b->coatts)
+        json_object_set_new(batch, "coattestations", json_deep_copy(b->coatts));
+    pthread_mutex_unlock(&p->lock);
+}
+
+struct members_ctx {
+    json_t *arr;
+};
+static void add_member(void *arg, const char *worker, const char *json)
+{
+    struct members_ctx *mc = arg;
+    json_t *o = json_loads(json ? json : "{}", 0, NULL);
+    if (!json_is_object(o)) {
+        json_decref(o);
+        o = json_object();
+    }
+    json_object_set_new(o, "worker", json_string(worker));
+    json_t *ts = json_object_get(o, "ts");
+    if (json_is_integer(ts))
+        json_object_set_new(o, "heartbeat_age_ms", json_integer((json_int_t)(aegis_wall_ms() - (uint64_t)json_integer_value(ts))));
+    json_array_append_new(mc->arr, o);
+}
+
+void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
+{
+    struct aegisd_cluster *k = p->cl;
+    struct members_ctx mc = { json_array() };
+    uint64_t last = 0;
+    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
+        json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
+    pthread_mutex_lock(&p->lock);
+    json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+                          "worker", k->worker, "leader", k->leader ? k->worker : k->holder, "leading", k->leader,
+                          "members", mc.arr, "log_applied", (json_int_t)k->applied, "log_last", (json_int_t)last,
+                          "lag", (json_int_t)(last > k->applied ? last - k->applied : 0),
+                          "last_final", (json_int_t)k->last_final, "attest_quorum", (json_int_t)k->quorum,
+                          "failovers", (json_int_t)k->failovers, "fenced_appends", (json_int_t)k->fenced,
+                          "dissents", (json_int_t)k->dissents, "skipped_messages", (json_int_t)k->garbage,
+                          "refused_joins", (json_int_t)k->refused_joins, "caught_up", k->caught_up);
+    pthread_mutex_unlock(&p->lock);
+    if (o)
+        json_object_set_new(out, "cluster", o);
+}
+
+void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out)
+{
+    struct aegisd_cluster *k = p->cl;
+    pthread_mutex_lock(&p->lock);
+    uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
+                     k->grants, k->coattests, k->leader ? 1u : 0u };
+    uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
+    pthread_mutex_unlock(&p->lock);
+    if (aegis_buf_printf(out,
+        "# HELP aegis_cluster_append_seconds Envelope appends: time to JetStream's publish acknowledgement.\n"
+        "# TYPE aegis_cluster_append_seconds summary\naegis_cluster_append_seconds_sum %.6f\naegis_cluster_append_seconds_count %llu\n"
+        "# HELP aegis_cluster_append_max_seconds Slowest envelope append acknowledged.\n# TYPE aegis_cluster_append_max_seconds gauge\naegis_cluster_append_max_seconds %.6f\n"
+        "# HELP aegis_cluster_apply_wait_seconds_sum After the acknowledgement, waiting for this worker's applier to admit.\n# TYPE aegis_cluster_apply_wait_seconds_sum counter\naegis_cluster_apply_wait_seconds_sum %.6f\n",
+        (double)ans / 1e9, (unsigned long long)an, (double)amax / 1e9, (double)aw / 1e9) != AEGIS_OK)
+        return;
+    if (aegis_buf_printf(out,
+        "# HELP aegis_cluster_log_applied Last replicated-log sequence applied by this worker.\n# TYPE aegis_cluster_log_applied gauge\naegis_cluster_log_applied %llu\n"
+        "# HELP aegis_cluster_last_final Highest batch co-attested by attest_quorum workers.\n# TYPE aegis_cluster_last_final gauge\naegis_cluster_last_final %llu\n"
+        "# HELP aegis_cluster_failovers_total Leader changes this worker saw.\n# TYPE aegis_cluster_failovers_total counter\naegis_cluster_failovers_total %llu\n"
+        "# HELP aegis_cluster_fenced_appends_total Cut records refused by the fence.\n# TYPE aegis_cluster_fenced_appends_total counter\naegis_cluster_fenced_appends_total %llu\n"
+        "# HELP aegis_cluster_dissents_total Dissents (a worker computed another batch).\n# TYPE aegis_cluster_dissents_total counter\naegis_cluster_dissents_total %llu\n"
+        "# HELP aegis_cluster_skipped_messages_total Malformed or unknown cluster messages skipped.\n# TYPE aegis_cluster_skipped_messages_total counter\naegis_cluster_skipped_messages_total %llu\n"
+        "# HELP aegis_cluster_joins_refused_total Join requests refused by the measurement policy.\n# TYPE aegis_cluster_joins_refused_total counter\naegis_cluster_joins_refused_total %llu\n"
+        "# HELP aegis_cluster_grants_total Key sets granted to attested workers.\n# TYPE aegis_cluster_grants_total counter\naegis_cluster_grants_total %llu\n"
+        "# HELP aegis_cluster_coattestations_total Co-attestations this worker published.\n# TYPE aegis_cluster_coattestations_total counter\naegis_cluster_coattestations_total %llu\n"
+        "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n",
+        (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3],
+        (unsigned long long)v[4], (unsigned long long)v[5], (unsigned long long)v[6], (unsigned long long)v[7],
+        (unsigned long long)v[8], (unsigned long long)v[9]) != AEGIS_OK)
+        return;   /* the scrape shows what fitted */
+}

@@ -37,8 +37,37 @@ struct aegis_seq_waiter {
     struct aegis_seq_waiter *next;
 };
 
+/* True when batch `number` is answered exactly as stored: no seal covers it
+ * yet, it is not orphaned and the backend adds nothing. The stored text is
+ * json_dumps(JSON_COMPACT) of the batch (core_batch_json.c), so it is the very
+ * reply aegis_seq_load_batch would rebuild by parsing and dumping it. */
+static bool as_stored(struct aegis_seq *p, uint64_t number)
+{
+    if (p->log->batch_extras)
+        return false;
+    bool covered = false;
+    pthread_mutex_lock(&p->lock);
+    for (size_t i = 0; i < p->n_seals && !covered; i++)
+        covered = number >= p->seals[i].first && number < p->seals[i].first + p->seals[i].count;
+    pthread_mutex_unlock(&p->lock);
+    return !covered && !aegis_seq_is_orphaned(p, number);
+}
+
 static void answer(struct aegis_seq *p, struct aegis_seq_waiter *w, bool ready)
 {
+    /* a fresh batch (the usual answer to a long-poll) goes out as stored:
+     * no JSON tree is built and dumped again for every follower */
+    if (ready && as_stored(p, w->after + 1)) {
+        uint8_t *val = NULL;
+        size_t len = 0;
+        if (aegis_store_get(p->store, "batch", w->after + 1, &val, &len) == AEGIS_OK && len > 0) {
+            aegis_rpc_finish_text(w->dr, (const char *)val, len);
+            aegis_free(val);
+            aegis_free(w);
+            return;
+        }
+        aegis_free(val);
+    }
     json_t *b = NULL;
     aegis_err err = ready ? aegis_seq_load_batch(p, w->after + 1, &b) : AEGIS_OK;
     aegis_rpc_finish(w->dr, err, b, err ? "batch could not be loaded" : NULL);

@@ -11,7 +11,10 @@
  *     seal covers more than seal_every batches; fewer seals and checkpoints
  *     than one per seal_every / checkpoint_interval batches;
  *   - `aegis verify --all --require-slh`: the verifier's rules are
- *     unchanged and every batch carries its seal.
+ *     unchanged and every batch carries its seal;
+ *   - a long-poll answered with a fresh batch (sent as stored, wait.c) gets
+ *     the same batch as aegis_getBatch, apart from the seal membership
+ *     aegis_getBatch adds once a seal covers it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -130,6 +134,45 @@ static void test_cadence_under_load(void **state)
     assert_non_null(strstr(slurp(C.out), " 0 failed"));
 }
 
+struct poll { uint64_t after; json_t *reply; };
+
+static void *long_poll(void *arg)
+{
+    struct poll *a = arg;
+    char params[64];
+    snprintf(params, sizeof(params), "[%llu, 20000]", (unsigned long long)a->after);
+    a->reply = rpc_call(&D, "aegis_waitBatch", params);
+    return NULL;
+}
+
+static void test_long_poll_answer(void **state)
+{
+    (void)state;
+    uint64_t last = result_u64("aegis_status", "[]", "last_batch");
+    struct poll a = { last, NULL };
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, long_poll, &a), 0);
+    sleep_ms(300);   /* the poll is deferred before the batch exists */
+    int rc = cli("loadgen", "--rpc", D.url, "--count", "2", "--senders", "2", "--concurrency", "2", "--preseal",
+                 "--allow-sim", NULL);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    assert_int_equal(rc, 0);
+    json_t *got = json_object_get(a.reply, "result");
+    assert_true(json_is_object(got));
+    assert_int_equal(json_integer_value(json_object_get(got, "number")), (json_int_t)(last + 1));
+    assert_true(json_array_size(json_object_get(got, "txs")) > 0);
+    char params[32];
+    snprintf(params, sizeof(params), "[%llu]", (unsigned long long)last + 1);
+    json_t *r = rpc_call(&D, "aegis_getBatch", params);
+    json_t *want = json_object_get(r, "result");
+    assert_true(json_is_object(want));
+    json_object_del(want, "seal");
+    json_object_del(got, "seal");
+    assert_true(json_equal(got, want));
+    json_decref(r);
+    json_decref(a.reply);
+}
+
 static int group_setup(void **state)
 {
     daemon_init(&D, config_toml);
@@ -157,6 +200,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cadence_under_load),
+        cmocka_unit_test(test_long_poll_answer),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

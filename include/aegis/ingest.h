@@ -106,6 +106,24 @@ typedef struct aegis_ingest_stats {
 } aegis_ingest_stats;
 void aegis_ingest_get_stats(aegis_ingest *ig, aegis_ingest_stats *ret);
 
+/* Envelopes opened on several threads for a caller that admits them itself,
+ * in log order, with aegis_core_admit (restart replay: ingest_opener.c). The
+ * same opening the pipeline does for a group, so the outcomes in log order
+ * are exactly aegis_core_submit's whatever the thread count. */
+typedef struct aegis_ingest_opener aegis_ingest_opener;
+/* threads: the caller included (0 or 1: the caller alone; at most
+ * AEGIS_INGEST_MAX_OPEN_THREADS). The core must outlive the opener.
+ * AEGIS_ERR_NOMEM. */
+aegis_err aegis_ingest_opener_new(aegis_ingest_opener **ret, aegis_core *core, size_t threads) AEGIS_WUR;
+/* opened[i] = aegis_core_open(env[i], len[i], now_ms) for every i < n, on
+ * the opener's threads; NULL where the core was out of memory. The caller
+ * admits (or frees) every handle. One run at a time per opener. */
+void aegis_ingest_opener_run(aegis_ingest_opener *o, const uint8_t *const *env, const size_t *len, size_t n,
+                             uint64_t now_ms, aegis_core_opened **opened);
+size_t aegis_ingest_opener_threads(const aegis_ingest_opener *o);
+/* Join the threads. NULL is fine. */
+void aegis_ingest_opener_free(aegis_ingest_opener *o);
+
 /* Stop taking submissions, finish every one already accepted (each gets its
  * callback), join the threads. NULL is fine. */
 void aegis_ingest_free(aegis_ingest *ig);

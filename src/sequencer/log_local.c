@@ -168,8 +168,16 @@ static int restore_seal_cb(void *arg, uint64_t key, const uint8_t *val, size_t l
 
 struct replay_ctx {
     struct aegis_seq *p;
+    struct aegis_seq_replay *r;   /* opens in parallel, admits in log order (replay.c) */
     uint64_t replayed, included, rejected;
+    aegis_err err;                /* the walk stopped: out of memory */
 };
+
+/* storage.ingest_open_threads, 0 = one per online CPU: submissions and replay */
+static size_t open_threads(const struct aegis_seq *p)
+{
+    return p->cfg->storage_ingest_open_threads ? p->cfg->storage_ingest_open_threads : (size_t)aegis_online_cpus();
+}
 
 static int replay_cb(void *arg, const aegis_store_env *env)
 {
@@ -190,16 +198,8 @@ static int replay_cb(void *arg, const aegis_store_env *env)
     }
     if (!aegis_seq_envelope_intact(p, env))
         return 0;   /* corrupted: stays "pending" in the log, never "rejected" */
-    const char *reason = NULL;
-    aegis_err err = aegis_core_submit(p->core, env->data, env->len, env->id, aegis_wall_ms(), true, NULL, &reason);
-    if (err) {
-        if (aegis_store_env_set_status(p->store, &env->id, 1, AEGIS_ENV_REJECTED, reason) != AEGIS_OK)
-            AEGIS_LOGW(MOD, "cannot record a replay rejection", "id=%llu", (unsigned long long)env->id);
-        rc->rejected++;
-    } else {
-        rc->replayed++;
-    }
-    return 0;
+    rc->err = aegis_seq_replay_add(rc->r, env);
+    return rc->err ? 1 : 0;
 }
 
 static aegis_err restore(struct aegis_seq *p, const char **detail)
@@ -283,7 +283,14 @@ static aegis_err restore(struct aegis_seq *p, const char **detail)
         }
     }
     struct replay_ctx rc = { .p = p };
-    err = aegis_store_env_range_pending(p->store, 1, UINT64_MAX, replay_cb, &rc);
+    err = aegis_seq_replay_new(p, open_threads(p), &rc.r);
+    if (!err)
+        err = aegis_store_env_range_pending(p->store, 1, UINT64_MAX, replay_cb, &rc);
+    if (!err)
+        err = rc.err;
+    if (!err)
+        aegis_seq_replay_finish(rc.r, &rc.replayed, &rc.rejected);
+    aegis_seq_replay_free(rc.r);
     if (err) {
         *detail = "cannot replay the envelope log";
         return err;
@@ -384,8 +391,7 @@ static aegis_err local_start(struct aegis_seq *p, const char **detail)
     aegis_ingest_opts io = {
         .commit_interval_us = p->cfg->storage_ingest_interval_us ? p->cfg->storage_ingest_interval_us
                                                                  : AEGIS_INGEST_NO_PACING,
-        .open_threads = p->cfg->storage_ingest_open_threads ? p->cfg->storage_ingest_open_threads
-                                                            : (size_t)aegis_online_cpus(),
+        .open_threads = open_threads(p),
         .on_group = on_ingest_group, .on_group_arg = p,
     };
     err = aegis_ingest_new(&p->ingest, p->core, p->store, &io);

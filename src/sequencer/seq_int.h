@@ -141,6 +141,15 @@ aegis_err aegis_seq_check_keys(struct aegis_seq *p, const char **detail);
 aegis_err aegis_seq_finish_restore(struct aegis_seq *p, const char **detail);
 /* An envelope read back matches its hash (else: logged, counted, false). */
 bool aegis_seq_envelope_intact(struct aegis_seq *p, const aegis_store_env *env);
+
+/* Restart replay of pending envelopes (replay.c): add them in log order;
+ * they are opened in parallel runs and admitted in log order (a rejection is
+ * recorded in the log). finish() admits the last run and adds the counts. */
+struct aegis_seq_replay;
+aegis_err aegis_seq_replay_new(struct aegis_seq *p, size_t threads, struct aegis_seq_replay **ret);
+aegis_err aegis_seq_replay_add(struct aegis_seq_replay *r, const aegis_store_env *env);
+void aegis_seq_replay_finish(struct aegis_seq_replay *r, uint64_t *replayed, uint64_t *rejected);
+void aegis_seq_replay_free(struct aegis_seq_replay *r);
 /* /healthz "store" after a write with outcome err. */
 void aegis_seq_store_written(struct aegis_seq *p, aegis_err err);
 /* A small write tells whether the store takes writes (always, or only

@@ -53,20 +53,32 @@ static bool as_stored(struct aegis_seq *p, uint64_t number)
     return !covered && !aegis_seq_is_orphaned(p, number);
 }
 
+/* Answer dr (or, with dr NULL, the call when it can be deferred) with batch
+ * `number` as stored. False when it is not sent that way: then nothing is
+ * deferred and the caller answers as usual. */
+static bool send_as_stored(struct aegis_seq *p, aegis_rpc_deferred *dr, const aegis_rpc_call *call, uint64_t number)
+{
+    if (!as_stored(p, number))
+        return false;
+    uint8_t *val = NULL;
+    size_t len = 0;
+    if (aegis_store_get(p->store, "batch", number, &val, &len) != AEGIS_OK || len == 0 ||
+        (!dr && !(dr = aegis_rpc_defer(call)))) {
+        aegis_free(val);
+        return false;
+    }
+    aegis_rpc_finish_text(dr, (const char *)val, len);
+    aegis_free(val);
+    return true;
+}
+
 static void answer(struct aegis_seq *p, struct aegis_seq_waiter *w, bool ready)
 {
     /* a fresh batch (the usual answer to a long-poll) goes out as stored:
      * no JSON tree is built and dumped again for every follower */
-    if (ready && as_stored(p, w->after + 1)) {
-        uint8_t *val = NULL;
-        size_t len = 0;
-        if (aegis_store_get(p->store, "batch", w->after + 1, &val, &len) == AEGIS_OK && len > 0) {
-            aegis_rpc_finish_text(w->dr, (const char *)val, len);
-            aegis_free(val);
-            aegis_free(w);
-            return;
-        }
-        aegis_free(val);
+    if (ready && send_as_stored(p, w->dr, NULL, w->after + 1)) {
+        aegis_free(w);
+        return;
     }
     json_t *b = NULL;
     aegis_err err = ready ? aegis_seq_load_batch(p, w->after + 1, &b) : AEGIS_OK;
@@ -151,6 +163,9 @@ aegis_err aegis_seq_m_wait_batch(const aegis_rpc_call *call, json_t *params, jso
         *ret = json_null();
         return AEGIS_OK;
     }
+    /* a follower that is behind: the batch exists already */
+    if (send_as_stored(p, NULL, call, after + 1))
+        return AEGIS_OK;
     return aegis_seq_load_batch(p, after + 1, ret);
 }
 

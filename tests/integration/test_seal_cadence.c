@@ -12,7 +12,8 @@
  *     than one per seal_every / checkpoint_interval batches;
  *   - `aegis verify --all --require-slh`: the verifier's rules are
  *     unchanged and every batch carries its seal;
- *   - a long-poll answered with a fresh batch (sent as stored, wait.c) gets
+ *   - aegis_waitBatch answered with a batch as stored (wait.c: a long-poll
+ *     woken by the batch, or a poll for a batch that exists already) gets
  *     the same batch as aegis_getBatch, apart from the seal membership
  *     aegis_getBatch adds once a seal covers it.
  */
@@ -157,19 +158,27 @@ static void test_long_poll_answer(void **state)
                  "--allow-sim", NULL);
     assert_int_equal(pthread_join(th, NULL), 0);
     assert_int_equal(rc, 0);
+    /* the same batch asked for once it exists (a follower that is behind) */
+    char params[64];
+    snprintf(params, sizeof(params), "[%llu, 0]", (unsigned long long)last);
+    json_t *now = rpc_call(&D, "aegis_waitBatch", params);
+    json_t *got_now = json_object_get(now, "result");
+    assert_true(json_is_object(got_now));
     json_t *got = json_object_get(a.reply, "result");
     assert_true(json_is_object(got));
     assert_int_equal(json_integer_value(json_object_get(got, "number")), (json_int_t)(last + 1));
     assert_true(json_array_size(json_object_get(got, "txs")) > 0);
-    char params[32];
     snprintf(params, sizeof(params), "[%llu]", (unsigned long long)last + 1);
     json_t *r = rpc_call(&D, "aegis_getBatch", params);
     json_t *want = json_object_get(r, "result");
     assert_true(json_is_object(want));
     json_object_del(want, "seal");
     json_object_del(got, "seal");
+    json_object_del(got_now, "seal");
     assert_true(json_equal(got, want));
+    assert_true(json_equal(got_now, want));
     json_decref(r);
+    json_decref(now);
     json_decref(a.reply);
 }
 

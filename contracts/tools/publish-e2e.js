@@ -7,9 +7,13 @@
 //    its ML-DSA-87 key registered (9 tx) and the sim genesis.
 // 3. `aegis chain publish --max 2` posts batches 1-2; a second run resumes from the
 //    contract's head and posts the rest (ECDSA: the level is normal).
-// 4. an assessment at 9500 from `aegis risk sign` raises the on-chain level to emergency;
-//    more load; `aegis chain publish` now posts with ML-DSA-87 (ECDSA refused on chain).
-// 5. the contract's head equals aegisd's last batch, which `aegis verify --all` accepts.
+// 4. the QRM Monitor (`aegis risk watch --once`) pushes a signals file's score to aegisd and
+//    QRMSOracle; unchanged, it pushes nothing; a published algorithm break in the file makes
+//    it push an emergency assessment to both (strictly increasing seq).
+// 5. aegisd rotates its key set (emergency); more load; `aegis chain publish` registers key
+//    epoch 2 (ML-DSA key session, hand-over signed by epoch 1) and posts its batches by
+//    ML-DSA-87 (ECDSA refused on chain).
+// 6. the contract's head equals aegisd's last batch and the last batch `aegis verify --all` checks.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -98,25 +102,78 @@ async function main() {
     process.stdout.write(out);
     if (/^batch [12]:/m.test(out) || !/^batch 3: ECDSA/m.test(out)) throw new Error('second run did not resume at batch 3');
 
-    // 4. emergency on chain, more load, ML-DSA from now on
+    // 4. the QRM Monitor: `aegis risk watch --once` scores a signals file and pushes each
+    //    change, signed by the oracle key, to aegisd and to QRMSOracle
     const oid = await L.registerMldsa(c.pqc, '0x' + fs.readFileSync(path.join(work, 'oracle.pub'), 'utf8').trim().split(/\s+/)[1], 'oracle key');
     await L.send('setOracleKey', c.oracle, L.call('setOracleKey(bytes32,bool)', ['bytes32', 'bool'], [oid, true]));
-    const j = JSON.parse(aegis(['risk', 'sign', '--key', path.join(work, 'oracle.key'), '--score', '9500', '--source', 'qrm-e2e', '--seq', '1']));
-    await L.send('submitAssessment 9500', c.oracle, L.call('submitAssessment(bytes,bytes)', ['bytes', 'bytes'], [L.riskEnc(j).toString('hex'), j.signature]));
-    await loadUntil((await lastBatch(url)) + 2);
+    const signals = path.join(work, 'signals.toml'), wstate = path.join(work, 'watch-state.json');
+    const writeSignals = (brk) => fs.writeFileSync(signals, 'version = 1\n[signals.logical_qubits]\nvalue = 48\n' +
+        '[signals.advisory]\nvalue = 1\n[signals.algorithm_break]\nvalue = ' + brk + '\n');
+    const watch = () => aegis(['risk', 'watch', '--once', '--rpc', url, '--signals', signals, '--key', path.join(work, 'oracle.key'),
+                               '--state', wstate, '--source', 'qrm-e2e', '--l1', L.state.url, '--oracle', c.oracle,
+                               '--l1-key', path.join(work, 'publisher.key')]);
+    const onChain = async () => {
+        const lv = parseInt(L.strip(await L.view(c.oracle, '0x' + L.sel('level()'))), 16);
+        const sc = parseInt(L.strip(await L.view(c.oracle, '0x' + L.sel('score()'))), 16);
+        return { level: lv, score: sc };
+    };
+    const seqOf = (o) => { const m = /seq (\d+):/.exec(o); if (!m) throw new Error('no seq in: ' + o); return BigInt(m[1]); };
+    writeSignals('false');
+    out = watch();
+    process.stdout.write(out);
+    // 48 logical qubits -> 2878 x 4500 = 1295; advisory 1 -> 3000: 4295, normal
+    if (!/score 4295 \(normal\); aegisd: accepted; QRMSOracle: accepted/.test(out)) throw new Error('first assessment not pushed to both');
+    const seq1 = seqOf(out);
+    let oc = await onChain();
+    if (oc.score !== 4295 || oc.level !== 0) throw new Error(`QRMSOracle holds ${oc.score}/${oc.level}, not 4295/normal`);
+    out = watch();   // unchanged: nothing signed, nothing sent
+    if (!/^score 4295 \(normal\): unchanged/m.test(out)) throw new Error('an unchanged score was pushed again: ' + out);
+    publish();       // (batches so far go by ECDSA)
+    writeSignals('true');   // a published break of ECDSA: +10000 -> emergency
+    out = watch();
+    process.stdout.write(out);
+    if (!/score 10000 \(emergency\); aegisd: accepted; QRMSOracle: accepted/.test(out)) throw new Error('emergency not pushed to both');
+    if (seqOf(out) <= seq1) throw new Error('sequence numbers do not increase');
+    oc = await onChain();
+    if (oc.score !== 10000 || oc.level !== 2) throw new Error(`QRMSOracle holds ${oc.score}/${oc.level}, not 10000/emergency`);
+    const st = await jsonRpc(url, 'aegis_status', []);
+    if (JSON.stringify(st).indexOf('emergency') < 0) throw new Error('aegisd is not at emergency: ' + JSON.stringify(st).slice(0, 400));
+
+    // 5. aegisd rotates its key set on entering emergency; more load; the publisher registers
+    //    epoch 2 (its ML-DSA key, then the hand-over signed by epoch 1) before its batches,
+    //    which go by ML-DSA-87 only
+    const before = await lastBatch(url);
+    await loadUntil(before + 2);
+    let ks2 = null;
+    for (let i = 0; i < 100 && !ks2; i++) { try { ks2 = await jsonRpc(url, 'aegis_getKeySet', [2]); } catch (e) { await sleep(200); } }
+    if (!ks2) throw new Error('aegisd did not rotate to key epoch 2');
+    // a registration session left half done (begin + rows 0-3, as by a publisher stopped
+    // mid-way): the publisher finishes it (4 rows) instead of starting over
+    const pk2 = '0x' + L.strip(ks2.encoded).slice(2 * 13, 2 * 2605);
+    const id2 = '0x' + L.keccak256(Buffer.from(L.strip(pk2), 'hex'));
+    await L.send('mldsaBegin (epoch 2)', c.pqc, L.call('mldsaBegin(bytes)', ['bytes'], [pk2]));
+    for (let r = 0; r < 4; r++) await L.send('mldsaExpandRow', c.pqc, L.call('mldsaExpandRow(bytes32,uint256)', ['bytes32', 'uint256'], [id2, r]));
     out = publish();
     process.stdout.write(out);
+    if (!/^epoch 2: ML-DSA-87 key registered \(4 tx, \d+ gas\); hand-over from epoch 1 \(emergency, batch \d+\) posted/m.test(out)) {
+        throw new Error('the publisher did not register key epoch 2');
+    }
     if (!/: ML-DSA-87,/m.test(out) || /: ECDSA,/m.test(out)) throw new Error('at emergency the batches must go by ML-DSA-87');
+    const ep = parseInt(L.strip(await L.view(c.sa, '0x' + L.sel('currentEpoch()'))), 16);
+    if (ep !== 2) throw new Error('contract key epoch ' + ep + ', not 2');
 
-    // 5. the contract's head = aegisd's last batch, verified offline
+    // 6. the contract's head = aegisd's last batch = the last batch `aegis verify` checked
     const last = await lastBatch(url);
     const head = L.strip(await L.view(c.sa, '0x' + L.sel('head()')));
     const lb = await jsonRpc(url, 'aegis_getBatch', [last]);
     if (parseInt(head.slice(0, 64), 16) !== last || '0x' + head.slice(64) !== lb.hash) {
         throw new Error(`contract head ${head} is not aegisd's last batch ${last} ${lb.hash}`);
     }
-    aegis(['verify', '--all', '--allow-sim', '--rpc', url]);
-    console.log(`publish-e2e: contract head = aegisd's batch ${last} ${lb.hash}, verified by aegis verify`);
+    const ver = aegis(['verify', '--all', '--allow-sim', '--rpc', url]);
+    const vlines = ver.split('\n').filter((x) => /^batch \d+ /.test(x));
+    const vlast = vlines[vlines.length - 1].split(' ');
+    if (Number(vlast[1]) !== last || vlast[2] !== lb.hash) throw new Error('aegis verify ends at ' + vlines[vlines.length - 1]);
+    console.log(`publish-e2e: contract head = aegisd's batch ${last} ${lb.hash} = aegis verify's last batch; key epoch 2 on chain`);
 }
 
 main().then(() => 0, (e) => { console.error('publish-e2e: FAILED: ' + (e.stderr || '') + e.message); return 1; }).then((rc) => {

@@ -3,9 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "aegis/crypto.h"
+#include "aegis/http.h"
 #include "aegis/tx.h"
 #include "aegis/util.h"
 #include "cli_keys.h"
@@ -56,6 +58,72 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     nanosleep(&ts, NULL);
+}
+
+/* The contracts' custom errors, so a refusal prints a name (the data's
+ * first four bytes are the selector; arguments follow in hex). */
+static const char *const known_errors[] = {
+    "EcdsaRefusedAtEmergency()", "WrongBatchNumber(uint64,uint64)", "ParentMismatch(bytes32,bytes32)",
+    "WrongKeyEpoch(uint64,uint64)", "BadEcdsaSignature(address,address)", "BadMldsaSignature()",
+    "EpochNotNext(uint64,uint64)", "NoKeySet()", "KeySetLength(uint256)", "KeySetMalformed(string)",
+    "KeySetMldsaNotRegistered(bytes32)", "HandoverMalformed(string)", "HandoverBadSignature()", "SimModeDisabled()",
+    "MeasurementNotAllowed(bytes32)", "ReportDataMismatch(bytes32,bytes32)", "SealRefusedBelowEmergency()",
+    "SealUnknown(bytes32)", "SealNotVerified(bytes32)", "NotInSeal(bytes32,uint64)", "EpochUnknown(uint64)",
+    "HeaderLength(uint256)", "HeaderVersion(uint256)", "WrongChainId(uint64,uint64)", "NotGovernance(address)",
+    "AssessmentMalformed(string)", "OracleKeyUnknown(bytes32)", "AssessmentBadSignature(bytes32)",
+    "SequenceNotIncreasing(string,uint64,uint64)", "MldsaKeyLength(uint256)", "MldsaKeyAlreadyRegistered(bytes32)",
+    "MldsaKeyUnknown(bytes32)", "MldsaRowOutOfRange(uint256)", "MldsaRowDone(bytes32,uint256)",
+    "SlhSessionExists(bytes32)", "SlhSessionNotBegun(bytes32)", "SlhSessionFinished(bytes32)",
+    "SlhHypertreeMismatch(bytes32)",
+};
+
+/* A JSON-RPC call to the L1 node whose error object is printed with its
+ * data (a revert's custom error, named when it is one of the contracts').
+ * Steals params. */
+static int l1_rpc(const aegis_cli_l1 *l, const char *method, json_t *params, json_t **ret)
+{
+    *ret = NULL;
+    json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1, "method", method, "params",
+                            params ? params : json_array());
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (!body)
+        return -1;
+    aegis_http_response r;
+    memset(&r, 0, sizeof(r));
+    aegis_err err = aegis_http_post_json(l->url, body, strlen(body), 60000, &r);
+    free(body);
+    if (err) {
+        fprintf(stderr, "%s: %s: %s (%s)\n", l->prog, method, aegis_strerror(err), aegis_err_name(err));
+        return -1;
+    }
+    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    aegis_http_response_clear(&r);
+    json_t *e = json_object_get(j, "error");
+    int rc = -1;
+    if (json_is_object(e)) {
+        const char *data = json_string_value(json_object_get(e, "data"));
+        const char *name = NULL;
+        for (size_t i = 0; data && strlen(data) >= 10 && i < sizeof(known_errors) / sizeof(known_errors[0]); i++) {
+            uint8_t sel[4];
+            char hex[9];
+            selector(sel, known_errors[i]);
+            aegis_hex_encode(hex, sel, 4);
+            if (strncasecmp(data + 2, hex, 8) == 0)
+                name = known_errors[i];
+        }
+        fprintf(stderr, "%s: %s: %s%s%s%s%s\n", l->prog, method,
+                json_string_value(json_object_get(e, "message")) ? json_string_value(json_object_get(e, "message"))
+                                                                  : "error",
+                name ? ": " : "", name ? name : "", data ? " data " : "", data ? data : "");
+    } else if (json_object_get(j, "result")) {
+        *ret = json_incref(json_object_get(j, "result"));
+        rc = 0;
+    } else {
+        fprintf(stderr, "%s: %s: the L1 node's answer is not JSON-RPC\n", l->prog, method);
+    }
+    json_decref(j);
+    return rc;
 }
 
 int aegis_cli_l1_address(const char *s, uint8_t out[20])
@@ -115,6 +183,19 @@ void aegis_cli_abi_bytes(struct aegis_cli_abi_arg *a, const uint8_t *p, size_t n
     a->kind = AEGIS_ABI_BYTES;
     a->p = p;
     a->n = n;
+}
+
+void aegis_cli_abi_word(struct aegis_cli_abi_arg *a, const uint8_t w[32])
+{
+    memset(a, 0, sizeof(*a));
+    a->kind = AEGIS_ABI_WORD;
+    memcpy(a->word, w, 32);
+}
+
+void aegis_cli_abi_empty_array(struct aegis_cli_abi_arg *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->kind = AEGIS_ABI_EMPTY_ARRAY;
 }
 
 static size_t tail_size(const struct aegis_cli_abi_arg *a)
@@ -226,8 +307,8 @@ int aegis_cli_l1_send(const aegis_cli_l1 *l, const char *to, const uint8_t *data
         goto bad_answer;
     json_decref(res);
     res = NULL;
-    /* a refusal (custom error) shows here, printed by the helper with its data */
-    if (rpc(l->url, "eth_estimateGas", json_pack("[{s:s, s:s, s:s}]", "from", l->from, "to", to, "data", hex), &res))
+    /* searched up to the cap; a refusal (custom error) shows here, printed with its data */
+    if (l1_rpc(l, "eth_estimateGas", json_pack("[{s:s, s:s, s:s, s:s}]", "from", l->from, "to", to, "data", hex, "gas", "0x1000000"), &res))
         goto out;
     if (quantity(res, &estimate))
         goto bad_answer;

@@ -42,6 +42,8 @@ struct aegis_cli_abi_arg {
 uint8_t *aegis_cli_abi_encode(const char *sig, const struct aegis_cli_abi_arg *args, size_t nargs, size_t *ret_len);
 void aegis_cli_abi_u64(struct aegis_cli_abi_arg *a, uint64_t v);
 void aegis_cli_abi_bytes(struct aegis_cli_abi_arg *a, const uint8_t *p, size_t n);
+void aegis_cli_abi_word(struct aegis_cli_abi_arg *a, const uint8_t w[32]);
+void aegis_cli_abi_empty_array(struct aegis_cli_abi_arg *a);
 
 /* eth_call to `to` (0x address); the returned bytes (aegis_free). */
 int aegis_cli_l1_call(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n, uint8_t **ret,

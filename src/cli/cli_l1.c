@@ -198,9 +198,26 @@ void aegis_cli_abi_empty_array(struct aegis_cli_abi_arg *a)
     a->kind = AEGIS_ABI_EMPTY_ARRAY;
 }
 
+void aegis_cli_abi_words(struct aegis_cli_abi_arg *a, const uint8_t *words, size_t n)
+{
+    memset(a, 0, sizeof(*a));
+    a->kind = AEGIS_ABI_WORDS;
+    a->p = words;
+    a->n = n;
+}
+
 static size_t tail_size(const struct aegis_cli_abi_arg *a)
 {
-    return a->kind == AEGIS_ABI_BYTES ? 32 + (a->n + 31) / 32 * 32 : a->kind == AEGIS_ABI_EMPTY_ARRAY ? 32 : 0;
+    switch (a->kind) {
+    case AEGIS_ABI_BYTES:
+        return 32 + (a->n + 31) / 32 * 32;
+    case AEGIS_ABI_EMPTY_ARRAY:
+        return 32;
+    case AEGIS_ABI_WORDS:
+        return 32 + 32 * a->n;
+    default:
+        return 0;
+    }
 }
 
 uint8_t *aegis_cli_abi_encode(const char *sig, const struct aegis_cli_abi_arg *args, size_t nargs, size_t *ret_len)
@@ -220,10 +237,11 @@ uint8_t *aegis_cli_abi_encode(const char *sig, const struct aegis_cli_abi_arg *a
             continue;
         }
         aegis_put_be64(head + 24, off);
-        if (args[i].kind == AEGIS_ABI_BYTES) {
+        if (args[i].kind == AEGIS_ABI_BYTES || args[i].kind == AEGIS_ABI_WORDS) {
             aegis_put_be64(d + 4 + off + 24, args[i].n);
-            if (args[i].n)
-                memcpy(d + 4 + off + 32, args[i].p, args[i].n);
+            size_t nb = args[i].kind == AEGIS_ABI_WORDS ? 32 * args[i].n : args[i].n;
+            if (nb)
+                memcpy(d + 4 + off + 32, args[i].p, nb);
         } /* an empty array: its length word stays 0 */
         off += tail_size(&args[i]);
     }
@@ -252,6 +270,35 @@ int aegis_cli_l1_call(const aegis_cli_l1 *l, const char *to, const uint8_t *data
         return -1;
     }
     return 0;
+}
+
+int aegis_cli_l1_try(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n)
+{
+    char *hex = hex0x(data, n);
+    if (!hex)
+        return -1;
+    json_t *req = json_pack("{s:s, s:i, s:s, s:[{s:s, s:s, s:s, s:s}, s]}", "jsonrpc", "2.0", "id", 1, "method",
+                            "eth_call", "params", "from", l->from, "to", to, "data", hex, "gas", "0x1000000", "latest");
+    aegis_free(hex);
+    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
+    json_decref(req);
+    if (!body)
+        return -1;
+    aegis_http_response r;
+    memset(&r, 0, sizeof(r));
+    aegis_err err = aegis_http_post_json(l->url, body, strlen(body), 60000, &r);
+    free(body);
+    if (err) {
+        fprintf(stderr, "%s: eth_call: %s (%s)\n", l->prog, aegis_strerror(err), aegis_err_name(err));
+        return -1;
+    }
+    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    aegis_http_response_clear(&r);
+    int rc = json_object_get(j, "result") ? 0 : json_is_object(json_object_get(j, "error")) ? 1 : -1;
+    json_decref(j);
+    if (rc < 0)
+        fprintf(stderr, "%s: eth_call: the L1 node's answer is not JSON-RPC\n", l->prog);
+    return rc;
 }
 
 int aegis_cli_l1_view(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n, uint8_t *out,

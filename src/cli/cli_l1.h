@@ -30,13 +30,14 @@ void aegis_cli_l1_close(aegis_cli_l1 *l);
 /* "0x" + 40 hex into 20 bytes; -1 if not. */
 int aegis_cli_l1_address(const char *s, uint8_t out[20]);
 
-/* One ABI argument: a static word, dynamic bytes, or an empty bytes[]. */
-enum { AEGIS_ABI_WORD = 0, AEGIS_ABI_BYTES = 1, AEGIS_ABI_EMPTY_ARRAY = 2 };
+/* One ABI argument: a static word, dynamic bytes, an empty bytes[], or a
+ * bytes32[] (p: n words of 32 bytes). */
+enum { AEGIS_ABI_WORD = 0, AEGIS_ABI_BYTES = 1, AEGIS_ABI_EMPTY_ARRAY = 2, AEGIS_ABI_WORDS = 3 };
 struct aegis_cli_abi_arg {
     int kind;
     uint8_t word[32];       /* AEGIS_ABI_WORD */
-    const uint8_t *p;       /* AEGIS_ABI_BYTES */
-    size_t n;
+    const uint8_t *p;       /* AEGIS_ABI_BYTES, AEGIS_ABI_WORDS */
+    size_t n;               /* bytes, or words */
 };
 /* selector(sig) || head || tail; aegis_free the result. */
 uint8_t *aegis_cli_abi_encode(const char *sig, const struct aegis_cli_abi_arg *args, size_t nargs, size_t *ret_len);
@@ -44,10 +45,14 @@ void aegis_cli_abi_u64(struct aegis_cli_abi_arg *a, uint64_t v);
 void aegis_cli_abi_bytes(struct aegis_cli_abi_arg *a, const uint8_t *p, size_t n);
 void aegis_cli_abi_word(struct aegis_cli_abi_arg *a, const uint8_t w[32]);
 void aegis_cli_abi_empty_array(struct aegis_cli_abi_arg *a);
+void aegis_cli_abi_words(struct aegis_cli_abi_arg *a, const uint8_t *words, size_t n);
 
 /* eth_call to `to` (0x address); the returned bytes (aegis_free). */
 int aegis_cli_l1_call(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n, uint8_t **ret,
                       size_t *ret_len);
+/* eth_call that may revert: 0 (it would succeed), 1 (it reverts; quiet), -1
+ * (no answer, printed). */
+int aegis_cli_l1_try(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n);
 /* A view with calldata returning at least nwords words (copied to out). */
 int aegis_cli_l1_view(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n, uint8_t *out,
                       size_t nwords);

@@ -13,7 +13,10 @@
 // 5. aegisd rotates its key set (emergency); more load; `aegis chain publish` registers key
 //    epoch 2 (ML-DSA key session, hand-over signed by epoch 1) and posts its batches by
 //    ML-DSA-87 (ECDSA refused on chain).
-// 6. the contract's head equals aegisd's last batch and the last batch `aegis verify --all` checks.
+// 6. more batches, sealed by aegisd (SLH-DSA epoch seal); `aegis chain publish --proof seal`
+//    verifies the seal on chain (2-tx SLH-DSA session, registerSeal) and posts each batch by
+//    its Merkle path.
+// 7. the contract's head equals aegisd's last batch and the last batch `aegis verify --all` checks.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -153,7 +156,7 @@ async function main() {
     const id2 = '0x' + L.keccak256(Buffer.from(L.strip(pk2), 'hex'));
     await L.send('mldsaBegin (epoch 2)', c.pqc, L.call('mldsaBegin(bytes)', ['bytes'], [pk2]));
     for (let r = 0; r < 4; r++) await L.send('mldsaExpandRow', c.pqc, L.call('mldsaExpandRow(bytes32,uint256)', ['bytes32', 'uint256'], [id2, r]));
-    out = publish();
+    out = publish(['--proof', 'ml-dsa']);
     process.stdout.write(out);
     if (!/^epoch 2: ML-DSA-87 key registered \(4 tx, \d+ gas\); hand-over from epoch 1 \(emergency, batch \d+\) posted/m.test(out)) {
         throw new Error('the publisher did not register key epoch 2');
@@ -162,7 +165,29 @@ async function main() {
     const ep = parseInt(L.strip(await L.view(c.sa, '0x' + L.sel('currentEpoch()'))), 16);
     if (ep !== 2) throw new Error('contract key epoch ' + ep + ', not 2');
 
-    // 6. the contract's head = aegisd's last batch = the last batch `aegis verify` checked
+    // 6. more batches; once aegisd has sealed them (an SLH-DSA epoch seal after 5 idle batch
+    //    intervals), `--proof seal` posts each by its place in the seal: the seal's SLH-DSA
+    //    session (2 tx) and registerSeal once per seal, then submitBatchSealed per batch
+    const sealFrom = (await lastBatch(url)) + 1;
+    await loadUntil(sealFrom + 2);
+    let sealed = null;
+    for (let i = 0; i < 150 && !sealed; i++) {
+        const lb6 = await jsonRpc(url, 'aegis_getBatch', [await lastBatch(url)]);
+        if (lb6.seal) sealed = lb6; else await sleep(200);
+    }
+    if (!sealed) throw new Error('aegisd did not seal its last batches');
+    out = publish(['--proof', 'seal']);
+    process.stdout.write(out);
+    if (!/^seal \d+ \(batches \d+-\d+, key epoch 2\): SLH-DSA verified and registered \(3 tx, \d+ gas\)/m.test(out)) {
+        throw new Error('the publisher did not verify and register the SLH-DSA seal');
+    }
+    for (let n = sealFrom; n <= sealed.number; n++) {
+        if (!new RegExp('^batch ' + n + ': SLH-DSA seal \\d+, ').test(out.split('\n').find((x) => x.startsWith('batch ' + n + ':')) || '')) {
+            throw new Error('batch ' + n + ' was not posted by its seal');
+        }
+    }
+
+    // 7. the contract's head = aegisd's last batch = the last batch `aegis verify` checked
     const last = await lastBatch(url);
     const head = L.strip(await L.view(c.sa, '0x' + L.sel('head()')));
     const lb = await jsonRpc(url, 'aegis_getBatch', [last]);

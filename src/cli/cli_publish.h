@@ -14,11 +14,20 @@
 
 #define AEGIS_CLI_PUBLISH_PROG "aegis chain publish"
 
+/* --proof: at emergency, auto takes a batch's SLH-DSA seal when the contract
+ * holds it already or it covers at least AEGIS_CLI_SEAL_WORTH batches (one
+ * seal verification, ~15M gas, against ~4.6M per ML-DSA-87 batch), ML-DSA-87
+ * otherwise; ml-dsa never seals while there is an ML-DSA-87 signature; seal
+ * always seals (a batch not sealed yet waits). */
+enum { AEGIS_CLI_PROOF_AUTO = 0, AEGIS_CLI_PROOF_MLDSA = 1, AEGIS_CLI_PROOF_SEAL = 2 };
+#define AEGIS_CLI_SEAL_WORTH 4
+
 typedef struct aegis_cli_pub {
     aegis_cli_l1 l;
     const char *rpc_url;        /* aegisd */
     const char *contract;       /* SequencerAttestation */
     char pqc[43], oracle[43];   /* PQCVerifier and QRMSOracle, read from the contract */
+    int proof;                  /* AEGIS_CLI_PROOF_*: what goes at emergency */
 } aegis_cli_pub;
 
 /* An aegisd call with params stolen: 0, 1 (AEGIS_ERR_NOT_FOUND; quiet) or -1 (printed). */
@@ -37,8 +46,10 @@ int aegis_cli_pub_ensure_mldsa(const aegis_cli_pub *p, const uint8_t *pk, size_t
 
 /* Post batch `number` (its aegis_getBatch object b, header_abi decoded) by
  * its place in an SLH-DSA epoch seal: the seal's SLH-DSA session and
- * registerSeal first when the contract does not hold it. 0 posted, 1 the
- * batch has no seal yet (quiet), -1 failed. */
-int aegis_cli_pub_sealed(const aegis_cli_pub *p, json_t *b, uint64_t number, const uint8_t *header, size_t hl);
+ * registerSeal first when the contract does not hold it - unless the seal
+ * covers fewer than min_count batches. 0 posted, 1 the batch has no seal yet
+ * (quiet), 2 the seal is not held and too small (quiet), -1 failed. */
+int aegis_cli_pub_sealed(const aegis_cli_pub *p, json_t *b, uint64_t number, const uint8_t *header, size_t hl,
+                         uint64_t min_count);
 
 #endif

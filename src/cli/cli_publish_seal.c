@@ -117,7 +117,8 @@ out:
     return rc;
 }
 
-int aegis_cli_pub_sealed(const aegis_cli_pub *p, json_t *b, uint64_t number, const uint8_t *header, size_t hl)
+int aegis_cli_pub_sealed(const aegis_cli_pub *p, json_t *b, uint64_t number, const uint8_t *header, size_t hl,
+                         uint64_t min_count)
 {
     json_t *sj = json_object_get(b, "seal"), *path = json_object_get(sj, "path"), *rec = NULL;
     json_int_t sn = json_integer_value(json_object_get(sj, "number"));
@@ -146,8 +147,14 @@ int aegis_cli_pub_sealed(const aegis_cli_pub *p, json_t *b, uint64_t number, con
     aegis_cli_abi_word(&a[0], s->root);
     if (view_call(p, p->contract, "seals(bytes32)", a, 1, w, 3))
         goto out;
-    if (aegis_cli_l1_word_u64(w + 32) == 0 && register_seal(p, s) != 0) /* count 0: not registered */
-        goto out;
+    if (aegis_cli_l1_word_u64(w + 32) == 0) { /* count 0: the contract does not hold the seal */
+        if (s->count < min_count) {
+            rc = 2; /* not worth verifying for so few batches */
+            goto out;
+        }
+        if (register_seal(p, s) != 0)
+            goto out;
+    }
     aegis_cli_abi_bytes(&a[0], header, hl);
     aegis_cli_abi_word(&a[1], s->root);
     aegis_cli_abi_words(&a[2], &words[0][0], np);

@@ -34,7 +34,8 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: aegis chain publish --l1 URL --contract ADDR --key FILE [--rpc URL] [--max N]\n\n"
+    fprintf(f, "Usage: aegis chain publish --l1 URL --contract ADDR --key FILE [--rpc URL] [--max N]\n"
+               "                           [--proof auto|ml-dsa|seal]\n\n"
                "Post aegisd's batches to the SequencerAttestation contract at ADDR on the L1 node at URL,\n"
                "from the contract's head + 1 until aegisd has no further batch (or N batches).\n"
                "  --l1        the L1's JSON-RPC URL (e.g. anvil: http://127.0.0.1:8546)\n"
@@ -42,8 +43,11 @@ static void usage(FILE *f)
                "  --key       secp256k1 key file paying for the transactions (aegis keygen --type secp256k1)\n"
                "  --rpc       aegisd (default $AEGIS_RPC or " AEGIS_CLI_RPC_DEFAULT_URL ")\n"
                "  --max       post at most N batches\n"
-               "ECDSA below the oracle's emergency level when the batch has it, ML-DSA-87 otherwise, and at\n"
-               "emergency without ML-DSA-87 the batch's SLH-DSA epoch seal (verified on chain once per seal).\n"
+               "  --proof     at emergency: auto (default) takes the batch's SLH-DSA seal when the contract\n"
+               "              holds it or it covers 4+ batches, else ML-DSA-87; ml-dsa: ML-DSA-87 while\n"
+               "              the batch has it; seal: the seal always (a batch not sealed yet waits)\n"
+               "ECDSA below the oracle's emergency level when the batch has it, ML-DSA-87 or the batch's\n"
+               "SLH-DSA epoch seal (verified on chain once per seal) otherwise.\n"
                "A batch of a new key epoch is preceded by the epoch's ML-DSA-87 key registration and the\n"
                "hand-over signed by the previous epoch.\n"
                "Prints one line per batch; resumes from the contract's head after any stop.\n");
@@ -101,17 +105,25 @@ static int publish_one(const aegis_cli_pub *p, json_t *b, uint64_t number, bool 
     bool use_ecdsa = !emergency && el == 65;
     const uint8_t *parts[3] = { header, use_ecdsa ? ecdsa : NULL, use_ecdsa ? NULL : mldsa };
     size_t lens[3] = { hl, use_ecdsa ? el : 0, use_ecdsa ? 0 : ml };
-    if (!use_ecdsa && ml == 0) {
-        if (!emergency) {
-            fprintf(stderr, "%s: batch %" PRIu64 " has neither a secp256k1 nor an ML-DSA-87 signature (a seal "
-                            "is taken at emergency only)\n", PROG, number);
+    if (!use_ecdsa && ml == 0 && !emergency) {
+        fprintf(stderr, "%s: batch %" PRIu64 " has neither a secp256k1 nor an ML-DSA-87 signature (a seal is taken "
+                        "at emergency only)\n", PROG, number);
+        goto out;
+    }
+    if (emergency && (ml == 0 || p->proof != AEGIS_CLI_PROOF_MLDSA)) {
+        uint64_t min_count = ml == 0 || p->proof == AEGIS_CLI_PROOF_SEAL ? 0 : AEGIS_CLI_SEAL_WORTH;
+        int src = aegis_cli_pub_sealed(p, b, number, header, hl, min_count);
+        if (src == 1 && (ml == 0 || p->proof == AEGIS_CLI_PROOF_SEAL)) {
+            fprintf(stderr, "%s: batch %" PRIu64 " has no SLH-DSA seal yet%s: it waits for its seal (run again "
+                            "later)\n", PROG, number, ml == 0 ? " and no ML-DSA-87 signature" : "");
+            rc = 1;
             goto out;
         }
-        rc = aegis_cli_pub_sealed(p, b, number, header, hl);
-        if (rc == 1)
-            fprintf(stderr, "%s: batch %" PRIu64 " has no ML-DSA-87 signature and no SLH-DSA seal yet: it waits "
-                            "for its seal (run again later)\n", PROG, number);
-        goto out;
+        if (src == 0 || src == -1) {
+            rc = src;
+            goto out;
+        }
+        /* 1 or 2: no seal, or one not worth verifying: ML-DSA-87 */
     }
     struct aegis_cli_abi_arg args[3];
     for (int i = 0; i < 3; i++)
@@ -138,11 +150,12 @@ out:
 static int chain_publish(int argc, char **argv)
 {
     const char *rpc_url = aegis_cli_rpc_url(&argc, argv);
-    const char *l1url = NULL, *contract = NULL, *key = NULL, *max_s = NULL;
+    const char *l1url = NULL, *contract = NULL, *key = NULL, *max_s = NULL, *proof = "auto";
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         const char **dst = strcmp(a, "--l1") == 0 ? &l1url : strcmp(a, "--contract") == 0 ? &contract
-                         : strcmp(a, "--key") == 0 ? &key : strcmp(a, "--max") == 0 ? &max_s : NULL;
+                         : strcmp(a, "--key") == 0 ? &key : strcmp(a, "--max") == 0 ? &max_s
+                         : strcmp(a, "--proof") == 0 ? &proof : NULL;
         if (!dst || !v) {
             usage(stderr);
             return 2;
@@ -161,6 +174,14 @@ static int chain_publish(int argc, char **argv)
     memset(&p, 0, sizeof(p));
     p.rpc_url = rpc_url;
     p.contract = contract;
+    p.proof = strcmp(proof, "ml-dsa") == 0 ? AEGIS_CLI_PROOF_MLDSA
+            : strcmp(proof, "seal") == 0   ? AEGIS_CLI_PROOF_SEAL
+            : strcmp(proof, "auto") == 0   ? AEGIS_CLI_PROOF_AUTO
+                                           : -1;
+    if (p.proof < 0) {
+        usage(stderr);
+        return 2;
+    }
     if (aegis_cli_l1_open(&p.l, PROG, l1url, key) != 0)
         return 1;
     aegis_cli_l1 *l = &p.l;

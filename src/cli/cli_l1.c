@@ -66,7 +66,7 @@ static const char *const known_errors[] = {
     "EcdsaRefusedAtEmergency()", "WrongBatchNumber(uint64,uint64)", "ParentMismatch(bytes32,bytes32)",
     "WrongKeyEpoch(uint64,uint64)", "BadEcdsaSignature(address,address)", "BadMldsaSignature()",
     "EpochNotNext(uint64,uint64)", "NoKeySet()", "KeySetLength(uint256)", "KeySetMalformed(string)",
-    "KeySetMldsaNotRegistered(bytes32)", "HandoverMalformed(string)", "HandoverBadSignature()", "SimModeDisabled()",
+    "KeySetMldsaNotRegistered(bytes32)", "HandoverMalformed(string)", "HandoverBadSignature()", "HandoverBadNewSignature()", "SimModeDisabled()",
     "MeasurementNotAllowed(bytes32)", "ReportDataMismatch(bytes32,bytes32)", "SealRefusedBelowEmergency()",
     "SealUnknown(bytes32)", "SealNotVerified(bytes32)", "NotInSeal(bytes32,uint64)", "EpochUnknown(uint64)",
     "HeaderLength(uint256)", "HeaderVersion(uint256)", "WrongChainId(uint64,uint64)", "NotGovernance(address)",

@@ -1,7 +1,8 @@
 /* cli_publish_epochs.c - `aegis chain publish` follows aegisd's key epochs
  * (cli_publish.h): a new key set's ML-DSA-87 key registered in PQCVerifier
  * (the 9-transaction session, resumed where another run stopped), then the
- * hand-over record signed by the previous epoch posted with handover(). */
+ * hand-over record posted with handover(): its ML-DSA-87 signatures by the
+ * previous epoch (authority) and by the new one (possession). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,14 +126,15 @@ int aegis_cli_pub_follow_epochs(const aegis_cli_pub *p, uint64_t cur, uint64_t w
         }
         uint8_t rec[AEGIS_HANDOVER_ENC_BYTES];
         aegis_handover_encode(h, rec);
-        struct aegis_cli_abi_arg a[5];
+        struct aegis_cli_abi_arg a[6];
         aegis_cli_abi_bytes(&a[0], enc, el);
         aegis_cli_abi_bytes(&a[1], rec, sizeof(rec));
         aegis_cli_abi_bytes(&a[2], h->old_mldsa, sizeof(h->old_mldsa));
-        aegis_cli_abi_bytes(&a[3], NULL, 0);
-        aegis_cli_abi_empty_array(&a[4]);
+        aegis_cli_abi_bytes(&a[3], h->new_mldsa, sizeof(h->new_mldsa));
+        aegis_cli_abi_bytes(&a[4], NULL, 0);
+        aegis_cli_abi_empty_array(&a[5]);
         char txh[67];
-        data = aegis_cli_abi_encode("handover(bytes,bytes,bytes,bytes,bytes[])", a, 5, &dl);
+        data = aegis_cli_abi_encode("handover(bytes,bytes,bytes,bytes,bytes,bytes[])", a, 6, &dl);
         if (aegis_cli_pub_send(p, p->contract, data, dl, &hgas, &htx, txh) != 0) {
             fprintf(stderr, "%s: the hand-over into key epoch %" PRIu64 " was not accepted\n", PROG, e);
             goto out;

@@ -223,16 +223,13 @@ static int chain_publish(int argc, char **argv)
             json_decref(b);
             goto out;
         }
-        if ((uint64_t)ke != epoch) {
-            if ((uint64_t)ke < epoch || aegis_cli_pub_follow_epochs(&p, epoch, (uint64_t)ke) != 0) {
-                if ((uint64_t)ke < epoch)
-                    fprintf(stderr, "%s: batch %" PRIu64 " is of key epoch %" PRIu64 ", the contract is at %" PRIu64
-                                    " already\n", PROG, next, (uint64_t)ke, epoch);
+        if ((uint64_t)ke > epoch) {
+            if (aegis_cli_pub_follow_epochs(&p, epoch, (uint64_t)ke) != 0) {
                 json_decref(b);
                 goto out;
             }
             epoch = (uint64_t)ke;
-        }
+        } /* an older epoch: the contract takes it in the previous epoch's grace (or names the refusal) */
         uint8_t lv[32];
         int prc = aegis_cli_l1_view0(l, p.oracle, "level()", lv, 1)
                       ? -1

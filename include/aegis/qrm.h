@@ -84,4 +84,42 @@ void aegis_qrm_score(const aegis_qrm_signals *s, struct aegis_qrm_result *ret);
 /* The level of a score under the file's thresholds. */
 uint8_t aegis_qrm_level(const aegis_qrm_signals *s, uint16_t score);
 
+/* ---- the monitor's state file (docs/internals/qrm.md "Publishing") ----
+ *   {"version":1,"source":"qrm-1","seq":N,
+ *    "aegisd":{"seq":N,"score":S,"level":L,"algorithms":A} | null, "l1": {...} | null} */
+#define AEGIS_QRM_DEST_AEGISD   0
+#define AEGIS_QRM_DEST_L1       1
+#define AEGIS_QRM_DESTS         2
+#define AEGIS_QRM_SOURCE_MAX    64      /* = AEGIS_RISK_SOURCE_MAX */
+
+struct aegis_qrm_published {
+    bool has;                   /* something was accepted there */
+    uint64_t seq;               /* <= the state's seq */
+    uint16_t score;
+    uint8_t level;              /* 0..2 */
+    uint8_t algorithms;         /* AEGIS_ALG_* mask */
+};
+
+typedef struct aegis_qrm_state {
+    char source[AEGIS_QRM_SOURCE_MAX + 1];  /* 1..64 of [A-Za-z0-9._:/-] */
+    uint64_t seq;                           /* last sequence number used, < 2^63 (0: none) */
+    struct aegis_qrm_published dest[AEGIS_QRM_DESTS];
+} aegis_qrm_state;
+
+/* "aegisd" | "l1". */
+const char *aegis_qrm_dest_name(int dest);
+/* Strict parse (at most 64 KiB; exactly these keys): AEGIS_ERR_QRM_STATE,
+ * AEGIS_ERR_NOMEM. *ret written only on success. */
+aegis_err aegis_qrm_state_parse(const char *text, size_t len, aegis_qrm_state *ret)
+    __attribute__((warn_unused_result));
+/* The JSON text (malloc'd, free()), NULL on NOMEM or a state out of range. */
+char *aegis_qrm_state_format(const aegis_qrm_state *st);
+/* Whether a result must be published where `p` was last accepted: never
+ * published there, the score moved by min_change or more, or the level or
+ * the algorithms changed. */
+bool aegis_qrm_needs_publish(const struct aegis_qrm_published *p, const struct aegis_qrm_result *r,
+                             const aegis_qrm_signals *s);
+/* The next sequence number: max(st->seq + 1, now_ms). */
+uint64_t aegis_qrm_next_seq(const aegis_qrm_state *st, uint64_t now_ms);
+
 #endif

@@ -8,10 +8,8 @@
  * per source; the state file records the last one (written before the
  * assessment is signed, so a crash never reuses it) and what each
  * destination last accepted, so a restart resumes and re-pushes only what
- * was not accepted. State file (JSON, written atomically):
- *   {"version":1,"source":"qrm-1","seq":N,
- *    "aegisd":{"seq":N,"score":S,"level":L,"algorithms":A} | null, "l1": {...} | null}
- */
+ * was not accepted. State file: aegis_qrm_state (aegis/qrm.h), written
+ * atomically. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -31,22 +29,7 @@
 
 #define PROG "aegis risk watch"
 
-enum { DEST_AEGISD = 0, DEST_L1 = 1, N_DEST = 2 };
-static const char *const dest_name[N_DEST] = { "aegisd", "l1" };
-
-struct pushed {
-    bool has;
-    uint64_t seq;
-    uint16_t score;
-    uint8_t level;
-    uint8_t algorithms;
-};
-
-struct watch_state {
-    char source[AEGIS_RISK_SOURCE_MAX + 1];
-    uint64_t seq;           /* last sequence number used (0: none) */
-    struct pushed dest[N_DEST];
-};
+enum { DEST_AEGISD = AEGIS_QRM_DEST_AEGISD, DEST_L1 = AEGIS_QRM_DEST_L1, N_DEST = AEGIS_QRM_DESTS };
 
 static volatile sig_atomic_t stop_flag;
 
@@ -79,7 +62,7 @@ static void usage(FILE *f)
 
 /* ---- state file ---- */
 
-static int state_load(const char *path, const char *source, struct watch_state *st)
+static int state_load(const char *path, const char *source, aegis_qrm_state *st)
 {
     memset(st, 0, sizeof(*st));
     snprintf(st->source, sizeof(st->source), "%s", source);
@@ -92,57 +75,25 @@ static int state_load(const char *path, const char *source, struct watch_state *
         fprintf(stderr, "%s: reading the state file %s: %s\n", PROG, path, aegis_strerror(err));
         return -1;
     }
-    json_error_t je;
-    json_t *j = json_loadb((const char *)buf, n, JSON_REJECT_DUPLICATES, &je);
+    aegis_qrm_state got;
+    err = aegis_qrm_state_parse((const char *)buf, n, &got);
     aegis_free(buf);
-    int rc = -1;
-    json_int_t seq = -1;
-    const char *src = NULL;
-    if (!json_is_object(j) || json_integer_value(json_object_get(j, "version")) != 1 ||
-        !(src = json_string_value(json_object_get(j, "source"))) ||
-        !json_is_integer(json_object_get(j, "seq")) || (seq = json_integer_value(json_object_get(j, "seq"))) < 0)
-        goto bad;
-    if (strcmp(src, source) != 0) {
-        fprintf(stderr, "%s: the state file %s is for source \"%s\", not \"%s\" (%s)\n", PROG, path, src, source,
-                aegis_err_name(AEGIS_ERR_QRM_STATE));
-        goto out;
+    if (err) {
+        fprintf(stderr, "%s: the state file %s is not a monitor state (%s)\n", PROG, path, aegis_err_name(err));
+        return -1;
     }
-    st->seq = (uint64_t)seq;
-    for (int d = 0; d < N_DEST; d++) {
-        json_t *o = json_object_get(j, dest_name[d]);
-        if (!o || json_is_null(o))
-            continue;
-        json_int_t s = json_integer_value(json_object_get(o, "seq")),
-                   sc = json_integer_value(json_object_get(o, "score")),
-                   lv = json_integer_value(json_object_get(o, "level")),
-                   al = json_integer_value(json_object_get(o, "algorithms"));
-        if (!json_is_object(o) || s < 0 || (uint64_t)s > st->seq || sc < 0 || sc > AEGIS_QRM_FULL || lv < 0 ||
-            lv > 2 || al < 0 || al > 7)
-            goto bad;
-        st->dest[d] = (struct pushed){ true, (uint64_t)s, (uint16_t)sc, (uint8_t)lv, (uint8_t)al };
+    if (strcmp(got.source, source) != 0) {
+        fprintf(stderr, "%s: the state file %s is for source \"%s\", not \"%s\" (%s)\n", PROG, path, got.source,
+                source, aegis_err_name(AEGIS_ERR_QRM_STATE));
+        return -1;
     }
-    rc = 0;
-    goto out;
-bad:
-    fprintf(stderr, "%s: the state file %s is not a monitor state (%s)\n", PROG, path,
-            aegis_err_name(AEGIS_ERR_QRM_STATE));
-out:
-    json_decref(j);
-    return rc;
+    *st = got;
+    return 0;
 }
 
-static int state_save(const char *path, const struct watch_state *st)
+static int state_save(const char *path, const aegis_qrm_state *st)
 {
-    json_t *j = json_pack("{s:i, s:s, s:I}", "version", 1, "source", st->source, "seq", (json_int_t)st->seq);
-    for (int d = 0; j && d < N_DEST; d++) {
-        const struct pushed *p = &st->dest[d];
-        json_object_set_new(j, dest_name[d],
-                            p->has ? json_pack("{s:I, s:i, s:i, s:i}", "seq", (json_int_t)p->seq, "score", p->score,
-                                               "level", p->level, "algorithms", p->algorithms)
-                                   : json_null());
-    }
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-    json_decref(j);
+    char *s = aegis_qrm_state_format(st);
     aegis_err err = s ? aegis_file_write_atomic(path, s, strlen(s), 0600) : AEGIS_ERR_NOMEM;
     free(s);
     if (err) {
@@ -160,17 +111,9 @@ struct watch {
     bool to_aegisd, to_l1, once;
     aegis_cli_l1 l1;
     uint8_t *sk, *pk;
-    struct watch_state st;
+    aegis_qrm_state st;
     char last_error[512];
 };
-
-static bool needs_push(const struct pushed *p, const struct aegis_qrm_result *r, const aegis_qrm_signals *s)
-{
-    if (!p->has)
-        return true;
-    unsigned delta = p->score > r->score ? p->score - r->score : r->score - p->score;
-    return delta >= s->min_change || p->level != r->level || p->algorithms != s->algorithms;
-}
 
 static void explain(const aegis_qrm_signals *s, const struct aegis_qrm_result *r)
 {
@@ -236,8 +179,8 @@ static int evaluate(struct watch *w)
     w->last_error[0] = 0;
     struct aegis_qrm_result r;
     aegis_qrm_score(s, &r);
-    bool want[N_DEST] = { w->to_aegisd && needs_push(&w->st.dest[DEST_AEGISD], &r, s),
-                          w->to_l1 && needs_push(&w->st.dest[DEST_L1], &r, s) };
+    bool want[N_DEST] = { w->to_aegisd && aegis_qrm_needs_publish(&w->st.dest[DEST_AEGISD], &r, s),
+                          w->to_l1 && aegis_qrm_needs_publish(&w->st.dest[DEST_L1], &r, s) };
     if (!want[DEST_AEGISD] && !want[DEST_L1]) {
         if (w->once)
             printf("score %u (%s): unchanged since seq %" PRIu64 "\n", r.score, aegis_risk_level_name(r.level),
@@ -247,7 +190,7 @@ static int evaluate(struct watch *w)
     }
     /* reserve the sequence number before anything is signed with it */
     uint64_t now = aegis_wall_ms();
-    uint64_t seq = w->st.seq + 1 > now ? w->st.seq + 1 : now;
+    uint64_t seq = aegis_qrm_next_seq(&w->st, now);
     w->st.seq = seq;
     int rc = -1;
     aegis_risk_assessment a;
@@ -282,7 +225,7 @@ static int evaluate(struct watch *w)
             printf("; aegisd: accepted");
         else
             printf("; QRMSOracle: accepted, %" PRIu64 " gas, tx %s", gas, txh);
-        w->st.dest[d] = (struct pushed){ true, seq, r.score, r.level, s->algorithms };
+        w->st.dest[d] = (struct aegis_qrm_published){ true, seq, r.score, r.level, s->algorithms };
     }
     printf("\n");
     fflush(stdout);

@@ -17,6 +17,8 @@
 //    verifies the seal on chain (2-tx SLH-DSA session, registerSeal) and posts each batch by
 //    its Merkle path.
 // 7. the contract's head equals aegisd's last batch and the last batch `aegis verify --all` checks.
+// 8. `aegis risk watch` as a service (no --once): a file change reaches QRMSOracle, SIGTERM
+//    stops it cleanly, the state file's sequence numbers kept increasing.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -198,7 +200,31 @@ async function main() {
     const vlines = ver.split('\n').filter((x) => /^batch \d+ /.test(x));
     const vlast = vlines[vlines.length - 1].split(' ');
     if (Number(vlast[1]) !== last || vlast[2] !== lb.hash) throw new Error('aegis verify ends at ' + vlines[vlines.length - 1]);
-    console.log(`publish-e2e: contract head = aegisd's batch ${last} ${lb.hash} = aegis verify's last batch; key epoch 2 on chain`);
+
+    // 8. the monitor as a service: `aegis risk watch` (no --once) re-reads the file; an
+    //    override to 9600 reaches QRMSOracle; SIGTERM ends it with status 0; the state file
+    //    kept strictly increasing sequence numbers across all the runs
+    const seqBefore = JSON.parse(fs.readFileSync(wstate, 'utf8')).seq;
+    const w = spawn(aegisBin, ['risk', 'watch', '--interval', '100', '--rpc', url, '--signals', signals, '--key', path.join(work, 'oracle.key'),
+                               '--state', wstate, '--source', 'qrm-e2e', '--l1', L.state.url, '--oracle', c.oracle,
+                               '--l1-key', path.join(work, 'publisher.key')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(w);
+    let wout = '';
+    w.stdout.on('data', (d) => (wout += d));
+    const wexit = new Promise((r) => w.on('exit', (code) => r(code)));
+    await sleep(500);
+    fs.writeFileSync(signals, fs.readFileSync(signals, 'utf8').replace('version = 1\n', 'version = 1\noverride = 9600\n'));
+    for (let i = 0; i < 150 && (await onChain()).score !== 9600; i++) await sleep(200);
+    w.kill('SIGTERM');
+    const code = await wexit;
+    process.stdout.write(wout);
+    oc = await onChain();
+    const st2 = JSON.parse(fs.readFileSync(wstate, 'utf8'));
+    if (oc.score !== 9600 || code !== 0 || !/score 9600 \(emergency\); aegisd: accepted; QRMSOracle: accepted/.test(wout) ||
+        !(st2.seq > seqBefore) || st2.l1.seq !== st2.seq || st2.aegisd.score !== 9600) {
+        throw new Error(`watch service: on chain ${oc.score}, exit ${code}, state ${JSON.stringify(st2)}`);
+    }
+    console.log(`publish-e2e: contract head = aegisd's batch ${last} ${lb.hash} = aegis verify's last batch; key epoch 2 on chain; monitor service pushed 9600`);
 }
 
 main().then(() => 0, (e) => { console.error('publish-e2e: FAILED: ' + (e.stderr || '') + e.message); return 1; }).then((rc) => {

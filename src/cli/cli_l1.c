@@ -40,18 +40,11 @@ static char *hex0x(const uint8_t *b, size_t n)
     return s;
 }
 
-/* A JSON "0x..." quantity into a uint64. */
+/* A JSON "0x..." quantity into a uint64 (aegis_eth_quantity_parse). */
 static int quantity(json_t *v, uint64_t *ret)
 {
     const char *s = json_string_value(v);
-    if (!s || strncmp(s, "0x", 2) != 0 || strlen(s) < 3 || strlen(s) > 18)
-        return -1;
-    char *end = NULL;
-    unsigned long long x = strtoull(s + 2, &end, 16);
-    if (!end || *end)
-        return -1;
-    *ret = x;
-    return 0;
+    return s && aegis_eth_quantity_parse(s, json_string_length(v), ret) == AEGIS_OK ? 0 : -1;
 }
 
 static void sleep_ms(long ms)

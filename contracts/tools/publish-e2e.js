@@ -19,6 +19,7 @@
 // 7. the contract's head equals aegisd's last batch and the last batch `aegis verify --all` checks.
 // 8. `aegis risk watch` as a service (no --once): a file change reaches QRMSOracle, SIGTERM
 //    stops it cleanly, the state file's sequence numbers kept increasing.
+// 9. `aegis chain publish --follow`: batches made while it runs reach the contract; SIGTERM.
 'use strict';
 const fs = require('fs');
 const os = require('os');
@@ -224,7 +225,31 @@ async function main() {
         !(st2.seq > seqBefore) || st2.l1.seq !== st2.seq || st2.aegisd.score !== 9600) {
         throw new Error(`watch service: on chain ${oc.score}, exit ${code}, state ${JSON.stringify(st2)}`);
     }
-    console.log(`publish-e2e: contract head = aegisd's batch ${last} ${lb.hash} = aegis verify's last batch; key epoch 2 on chain; monitor service pushed 9600`);
+
+    // 9. the publisher as a service (`--follow`): batches made while it runs reach the
+    //    contract; SIGTERM ends it with status 0
+    const pf = spawn(aegisBin, ['chain', 'publish', '--follow', '--interval', '200', '--rpc', url, '--l1', L.state.url,
+                                '--contract', c.sa, '--key', path.join(work, 'publisher.key')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(pf);
+    let pfout = '', pferr = '';
+    pf.stdout.on('data', (d) => (pfout += d));
+    pf.stderr.on('data', (d) => (pferr += d));
+    const pfexit = new Promise((r) => pf.on('exit', (code2) => r(code2)));
+    await loadUntil(last + 2);
+    const want = await lastBatch(url);
+    let hn = 0;
+    for (let i = 0; i < 300 && hn < want; i++) {
+        hn = parseInt(L.strip(await L.view(c.sa, '0x' + L.sel('head()'))).slice(0, 64), 16);
+        if (hn < want) await sleep(200);
+    }
+    pf.kill('SIGTERM');
+    const pfcode = await pfexit;
+    process.stdout.write(pfout);
+    if (hn < want || pfcode !== 0 || !new RegExp('^batch ' + want + ': ', 'm').test(pfout)) {
+        throw new Error(`publisher --follow: head ${hn}, want ${want}, exit ${pfcode}: ${pferr.slice(-400)}`);
+    }
+    console.log(`publish-e2e: contract head = aegisd's batch ${last} ${lb.hash} = aegis verify's last batch; key epoch 2 on chain; ` +
+                `monitor service pushed 9600; publisher --follow reached batch ${want}`);
 }
 
 main().then(() => 0, (e) => { console.error('publish-e2e: FAILED: ' + (e.stderr || '') + e.message); return 1; }).then((rc) => {

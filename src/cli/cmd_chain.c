@@ -12,6 +12,7 @@
  * hand-over (cli_publish_epochs.c). Every transaction's gas limit is its
  * estimate plus a quarter, capped at EIP-7825's 2^24. */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: aegis chain publish --l1 URL --contract ADDR --key FILE [--rpc URL] [--max N]\n"
-               "                           [--proof auto|ml-dsa|seal]\n\n"
+               "                           [--proof auto|ml-dsa|seal] [--follow [--interval MS]]\n\n"
                "Post aegisd's batches to the SequencerAttestation contract at ADDR on the L1 node at URL,\n"
                "from the contract's head + 1 until aegisd has no further batch (or N batches).\n"
                "  --l1        the L1's JSON-RPC URL (e.g. anvil: http://127.0.0.1:8546)\n"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
                "  --key       secp256k1 key file paying for the transactions (aegis keygen --type secp256k1)\n"
                "  --rpc       aegisd (default $AEGIS_RPC or " AEGIS_CLI_RPC_DEFAULT_URL ")\n"
                "  --max       post at most N batches\n"
+               "  --follow    keep going: poll aegisd every --interval ms (default 2000) for new batches,\n"
+               "              retry a failure from the contract's head; SIGINT/SIGTERM stop it (exit 0)\n"
                "  --proof     at emergency: auto (default) takes the batch's SLH-DSA seal when the contract\n"
                "              holds it or it covers 4+ batches, else ML-DSA-87; ml-dsa: ML-DSA-87 while\n"
                "              the batch has it; seal: the seal always (a batch not sealed yet waits)\n"
@@ -147,15 +150,96 @@ out:
     return rc;
 }
 
+static volatile sig_atomic_t stop_flag;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+static void nap_ms(uint64_t ms) /* interrupted by SIGINT / SIGTERM */
+{
+    for (uint64_t t = 0; t < ms && !stop_flag; t += 50) {
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* One pass: from the contract's head (read now, as the epoch) to aegisd's
+ * last batch, at most max batches. 0 (at the tip, or a batch waits for its
+ * seal), -1 (failed, printed). */
+static int publish_pass(aegis_cli_pub *p, uint64_t max, uint64_t *ret_posted)
+{
+    aegis_cli_l1 *l = &p->l;
+    uint8_t w[64], ep_w[32], has_w[32];
+    *ret_posted = 0;
+    if (aegis_cli_l1_view0(l, p->contract, "head()", w, 2) ||
+        aegis_cli_l1_view0(l, p->contract, "currentEpoch()", ep_w, 1) ||
+        aegis_cli_l1_view0(l, p->contract, "hasKeySet()", has_w, 1))
+        return -1;
+    if (has_w[31] != 1) {
+        fprintf(stderr, "%s: the contract has no key set yet: register aegisd's first key set "
+                        "(registerGenesis, or registerGenesisSim on a sim deployment)\n", PROG);
+        return -1;
+    }
+    uint64_t next = aegis_cli_l1_word_u64(w) + 1, posted = 0, epoch = aegis_cli_l1_word_u64(ep_w);
+    int rc = 0;
+    for (; posted < max && !stop_flag; next++, posted++) {
+        json_t *b = NULL;
+        int grc = aegis_cli_pub_aegisd(p, "aegis_getBatch", json_pack("[I]", (json_int_t)next), &b);
+        if (grc == 1)
+            break; /* aegisd has no such batch yet */
+        if (grc != 0 || !json_is_object(b)) {
+            json_decref(b);
+            rc = grc != 0 ? -1 : 0;
+            break;
+        }
+        json_int_t ke = json_integer_value(json_object_get(json_object_get(b, "header"), "key_epoch"));
+        if (ke < 1) {
+            fprintf(stderr, "%s: batch %" PRIu64 " has no key epoch\n", PROG, next);
+            json_decref(b);
+            rc = -1;
+            break;
+        }
+        if ((uint64_t)ke > epoch) {
+            if (aegis_cli_pub_follow_epochs(p, epoch, (uint64_t)ke) != 0) {
+                json_decref(b);
+                rc = -1;
+                break;
+            }
+            epoch = (uint64_t)ke;
+        } /* an older epoch: the contract takes it in the previous epoch's grace (or names the refusal) */
+        uint8_t lv[32];
+        int prc = aegis_cli_l1_view0(l, p->oracle, "level()", lv, 1)
+                      ? -1
+                      : publish_one(p, b, next, aegis_cli_l1_word_u64(lv) >= 2);
+        json_decref(b);
+        if (prc == 1)
+            break; /* waits for its seal */
+        if (prc) {
+            rc = -1;
+            break;
+        }
+    }
+    *ret_posted = posted;
+    return rc;
+}
+
 static int chain_publish(int argc, char **argv)
 {
     const char *rpc_url = aegis_cli_rpc_url(&argc, argv);
-    const char *l1url = NULL, *contract = NULL, *key = NULL, *max_s = NULL, *proof = "auto";
+    const char *l1url = NULL, *contract = NULL, *key = NULL, *max_s = NULL, *proof = "auto", *interval_s = NULL;
+    bool follow = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--follow") == 0) {
+            follow = true;
+            continue;
+        }
         const char **dst = strcmp(a, "--l1") == 0 ? &l1url : strcmp(a, "--contract") == 0 ? &contract
                          : strcmp(a, "--key") == 0 ? &key : strcmp(a, "--max") == 0 ? &max_s
-                         : strcmp(a, "--proof") == 0 ? &proof : NULL;
+                         : strcmp(a, "--proof") == 0 ? &proof : strcmp(a, "--interval") == 0 ? &interval_s : NULL;
         if (!dst || !v) {
             usage(stderr);
             return 2;
@@ -163,10 +247,11 @@ static int chain_publish(int argc, char **argv)
         *dst = v;
         i++;
     }
-    uint64_t max = UINT64_MAX;
+    uint64_t max = UINT64_MAX, interval = 2000;
     uint8_t to[20];
     if (!l1url || aegis_cli_l1_address(contract, to) != 0 || !key ||
-        (max_s && aegis_cli_parse_u64(max_s, &max) != 0)) {
+        (max_s && aegis_cli_parse_u64(max_s, &max) != 0) ||
+        (interval_s && (aegis_cli_parse_u64(interval_s, &interval) != 0 || interval < 10 || interval > 3600000))) {
         usage(stderr);
         return 2;
     }
@@ -186,65 +271,44 @@ static int chain_publish(int argc, char **argv)
         return 1;
     aegis_cli_l1 *l = &p.l;
     int rc = 1;
-    uint8_t w[64], oracle_w[32];
-    if (aegis_cli_l1_view0(l, contract, "head()", w, 2) || aegis_cli_l1_view0(l, contract, "oracle()", oracle_w, 1))
+    uint8_t w[64], oracle_w[32], pqc_w[32];
+    if (aegis_cli_l1_view0(l, contract, "head()", w, 2) || aegis_cli_l1_view0(l, contract, "oracle()", oracle_w, 1) ||
+        aegis_cli_l1_view0(l, contract, "pqc()", pqc_w, 1))
         goto out;
-    uint8_t pqc_w[32], ep_w[32], has_w[32];
-    if (aegis_cli_l1_view0(l, contract, "pqc()", pqc_w, 1) ||
-        aegis_cli_l1_view0(l, contract, "currentEpoch()", ep_w, 1) ||
-        aegis_cli_l1_view0(l, contract, "hasKeySet()", has_w, 1))
-        goto out;
-    if (has_w[31] != 1) {
-        fprintf(stderr, "%s: the contract has no key set yet: register aegisd's first key set "
-                        "(registerGenesis, or registerGenesisSim on a sim deployment)\n", PROG);
-        goto out;
-    }
-    uint64_t next = aegis_cli_l1_word_u64(w) + 1, posted = 0, epoch = aegis_cli_l1_word_u64(ep_w);
     memcpy(p.oracle, "0x", 2);
     memcpy(p.pqc, "0x", 2);
     aegis_hex_encode(p.oracle + 2, oracle_w + 12, 20);
     aegis_hex_encode(p.pqc + 2, pqc_w + 12, 20);
-    fprintf(stderr, "%s: contract head is batch %" PRIu64 "; posting from %" PRIu64 " as %s\n", PROG, next - 1, next,
-            l->from);
-    for (; posted < max; next++, posted++) {
-        json_t *b = NULL;
-        int grc = aegis_cli_pub_aegisd(&p, "aegis_getBatch", json_pack("[I]", (json_int_t)next), &b);
-        if (grc == 1)
-            break; /* aegisd has no such batch yet */
-        if (grc != 0)
-            goto out;
-        if (!json_is_object(b)) {
-            json_decref(b);
-            break;
-        }
-        json_int_t ke = json_integer_value(json_object_get(json_object_get(b, "header"), "key_epoch"));
-        if (ke < 1) {
-            fprintf(stderr, "%s: batch %" PRIu64 " has no key epoch\n", PROG, next);
-            json_decref(b);
-            goto out;
-        }
-        if ((uint64_t)ke > epoch) {
-            if (aegis_cli_pub_follow_epochs(&p, epoch, (uint64_t)ke) != 0) {
-                json_decref(b);
-                goto out;
-            }
-            epoch = (uint64_t)ke;
-        } /* an older epoch: the contract takes it in the previous epoch's grace (or names the refusal) */
-        uint8_t lv[32];
-        int prc = aegis_cli_l1_view0(l, p.oracle, "level()", lv, 1)
-                      ? -1
-                      : publish_one(&p, b, next, aegis_cli_l1_word_u64(lv) >= 2);
-        json_decref(b);
-        if (prc == 1)
-            break; /* waits for its seal */
-        if (prc)
-            goto out;
+    fprintf(stderr, "%s: contract head is batch %" PRIu64 "; posting from %" PRIu64 " as %s%s\n", PROG,
+            aegis_cli_l1_word_u64(w), aegis_cli_l1_word_u64(w) + 1, l->from, follow ? " (following)" : "");
+    if (follow) {
+        signal(SIGINT, on_signal);
+        signal(SIGTERM, on_signal);
     }
-    if (aegis_cli_l1_view0(l, contract, "head()", w, 2))
-        goto out;
-    char hh[65];
-    aegis_hex_encode(hh, w + 32, 32);
-    printf("head: batch %" PRIu64 " 0x%s (%" PRIu64 " posted)\n", aegis_cli_l1_word_u64(w), hh, posted);
+    uint64_t total = 0;
+    for (;;) {
+        uint64_t posted = 0;
+        int prc = publish_pass(&p, max - total, &posted);
+        total += posted;
+        if (posted || !follow) {
+            if (aegis_cli_l1_view0(l, contract, "head()", w, 2))
+                goto out;
+            char hh[65];
+            aegis_hex_encode(hh, w + 32, 32);
+            printf("head: batch %" PRIu64 " 0x%s (%" PRIu64 " posted)\n", aegis_cli_l1_word_u64(w), hh, total);
+            fflush(stdout);
+        }
+        if (!follow) {
+            rc = prc == 0 ? 0 : 1;
+            goto out;
+        }
+        if (stop_flag || total >= max)
+            break;
+        /* at aegisd's tip, or a failure (printed; retried from the contract's head) */
+        nap_ms(prc == 0 ? interval : 5 * interval);
+        if (stop_flag)
+            break;
+    }
     rc = 0;
 out:
     aegis_cli_l1_close(l);

@@ -155,7 +155,8 @@ out:
     return rc;
 }
 
-/* 0: nothing to do or all pushed; -1: the file or a push failed. */
+/* 0: nothing to do or all pushed; -1: a push (or the state file) failed;
+ * -2: the signals file is unreadable or invalid. */
 static int evaluate(struct watch *w)
 {
     uint8_t *text = NULL;
@@ -174,7 +175,7 @@ static int evaluate(struct watch *w)
             fprintf(stderr, "%s: %s (%s); keeping the last published assessment\n", PROG, msg, aegis_err_name(err));
         snprintf(w->last_error, sizeof(w->last_error), "%s", msg);
         aegis_free(s);
-        return -1;
+        return -2;
     }
     w->last_error[0] = 0;
     struct aegis_qrm_result r;
@@ -325,10 +326,17 @@ int aegis_cli_risk_watch(int argc, char **argv)
     signal(SIGTERM, on_signal);
     fprintf(stderr, "%s: watching %s every %" PRIu64 " ms (source \"%s\", last seq %" PRIu64 ")\n", PROG,
             w->signals, interval, w->st.source, w->st.seq);
+    unsigned fails = 0;
     while (!stop_flag) {
-        (void)evaluate(w); /* a failed push is retried at the next round */
-        for (uint64_t t = 0; t < interval && !stop_flag; t += 50)
-            sleep_ms(interval - t < 50 ? interval - t : 50);
+        /* a failed push is retried, backing off to at most 5 minutes; a bad file is
+         * re-read at the interval (it is reported once) */
+        int erc = evaluate(w);
+        fails = erc != -1 ? 0 : fails < 16 ? fails + 1 : fails;
+        uint64_t wait = fails ? interval << (fails < 8 ? fails : 8) : interval;
+        if (fails && wait > 300000)
+            wait = interval > 300000 ? interval : 300000;
+        for (uint64_t t = 0; t < wait && !stop_flag; t += 50)
+            sleep_ms(wait - t < 50 ? wait - t : 50);
     }
     rc = 0;
     goto out;

@@ -17,7 +17,8 @@
 //    verifies the seal on chain (2-tx SLH-DSA session, registerSeal) and posts each batch by
 //    its Merkle path.
 // 7. the contract's head equals aegisd's last batch and the last batch `aegis verify --all` checks.
-// 8. `aegis risk watch` as a service (no --once): a file change reaches QRMSOracle, SIGTERM
+// 8. a lost state file: the monitor continues above QRMSOracle's lastSeq(source); then
+//    `aegis risk watch` as a service (no --once): a file change reaches QRMSOracle, SIGTERM
 //    stops it cleanly, the state file's sequence numbers kept increasing.
 // 9. `aegis chain publish --follow`: batches made while it runs reach the contract; SIGTERM.
 'use strict';
@@ -205,6 +206,17 @@ async function main() {
     // 8. the monitor as a service: `aegis risk watch` (no --once) re-reads the file; an
     //    override to 9600 reaches QRMSOracle; SIGTERM ends it with status 0; the state file
     //    kept strictly increasing sequence numbers across all the runs
+    //    First: the state file lost while QRMSOracle holds a higher seq for the source (another
+    //    signer published far ahead): the monitor reads lastSeq(source) and continues above it
+    const ahead = BigInt(Date.now()) + 1000000000n;
+    const ja = JSON.parse(aegis(['risk', 'sign', '--key', path.join(work, 'oracle.key'), '--score', '9550', '--source', 'qrm-e2e', '--seq', String(ahead)]));
+    await L.send('submitAssessment (seq ahead)', c.oracle, L.call('submitAssessment(bytes,bytes)', ['bytes', 'bytes'], [L.riskEnc(ja).toString('hex'), ja.signature]));
+    fs.rmSync(wstate);
+    out = watch();
+    process.stdout.write(out);
+    if (!/score 10000 \(emergency\); aegisd: accepted; QRMSOracle: accepted/.test(out) || seqOf(out) !== ahead + 1n) {
+        throw new Error('after losing its state the monitor did not continue above the chain\'s seq ' + ahead + ': ' + out);
+    }
     const seqBefore = JSON.parse(fs.readFileSync(wstate, 'utf8')).seq;
     const w = spawn(aegisBin, ['risk', 'watch', '--interval', '100', '--rpc', url, '--signals', signals, '--key', path.join(work, 'oracle.key'),
                                '--state', wstate, '--source', 'qrm-e2e', '--l1', L.state.url, '--oracle', c.oracle,

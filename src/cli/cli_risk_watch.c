@@ -244,6 +244,27 @@ static void sleep_ms(uint64_t ms)
     nanosleep(&ts, NULL);
 }
 
+/* QRMSOracle's last seq of the source: the next one must be above it even
+ * when the state file was lost or another process published for the source. */
+static int chain_seq(struct watch *w)
+{
+    struct aegis_cli_abi_arg a;
+    aegis_cli_abi_bytes(&a, (const uint8_t *)w->st.source, strlen(w->st.source));
+    size_t dl = 0;
+    uint8_t *data = aegis_cli_abi_encode("lastSeq(string)", &a, 1, &dl), out[64];
+    int rc = data ? aegis_cli_l1_view(&w->l1, w->oracle, data, dl, out, 2) : -1;
+    aegis_free(data);
+    if (rc != 0)
+        return -1;
+    uint64_t last = aegis_cli_l1_word_u64(out + 32);
+    if (out[31] == 1 && last > w->st.seq) {
+        fprintf(stderr, "%s: QRMSOracle has seq %" PRIu64 " for source \"%s\", above the state file's %" PRIu64
+                        "; continuing above it\n", PROG, last, w->st.source, w->st.seq);
+        w->st.seq = last;
+    }
+    return 0;
+}
+
 int aegis_cli_risk_watch(int argc, char **argv)
 {
     if (aegis_cli_wants_help(argc, argv)) {
@@ -317,6 +338,8 @@ int aegis_cli_risk_watch(int argc, char **argv)
         w->to_l1 = false;
         goto out;
     }
+    if (w->to_l1 && chain_seq(w) != 0)
+        goto out;
     w->once = once;
     if (once) {
         rc = evaluate(w) == 0 ? 0 : 1;

@@ -61,6 +61,7 @@ struct aegis_seq {
 
     /* metrics */
     uint64_t batches, batch_failures;
+    uint64_t receipt_groups, receipts_signed;   /* signed outside ingest (a cluster worker), atomic */
     /* the thread that cuts (cutter, or the cluster's applier; tee_health.c):
      * what the TEE health and log last said */
     bool primary_failed_seen, backup_failing;

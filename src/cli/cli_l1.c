@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "aegis/client.h"
 #include "aegis/crypto.h"
 #include "aegis/http.h"
 #include "aegis/tx.h"
@@ -29,16 +30,6 @@ static void selector(uint8_t out[4], const char *sig)
     memcpy(out, h, 4);
 }
 
-static char *hex0x(const uint8_t *b, size_t n)
-{
-    char *s = aegis_malloc(2 * n + 3);
-    if (!s)
-        return NULL;
-    s[0] = '0';
-    s[1] = 'x';
-    aegis_hex_encode(s + 2, b, n);
-    return s;
-}
 
 /* A JSON "0x..." quantity into a uint64 (aegis_eth_quantity_parse). */
 static int quantity(json_t *v, uint64_t *ret)
@@ -73,9 +64,11 @@ static const char *const known_errors[] = {
 /* A JSON-RPC call to the L1 node whose error object is printed with its
  * data (a revert's custom error, named when it is one of the contracts').
  * Steals params. */
-static int l1_rpc(const aegis_cli_l1 *l, const char *method, json_t *params, json_t **ret)
+/* One JSON-RPC request to the L1 node (steals params): *ret_answer the
+ * parsed answer (NULL when not JSON). -1 on a transport failure (printed). */
+static int l1_post(const aegis_cli_l1 *l, const char *method, json_t *params, json_t **ret_answer)
 {
-    *ret = NULL;
+    *ret_answer = NULL;
     json_t *req = json_pack("{s:s, s:i, s:s, s:o}", "jsonrpc", "2.0", "id", 1, "method", method, "params",
                             params ? params : json_array());
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
@@ -90,8 +83,17 @@ static int l1_rpc(const aegis_cli_l1 *l, const char *method, json_t *params, jso
         fprintf(stderr, "%s: %s: %s (%s)\n", l->prog, method, aegis_strerror(err), aegis_err_name(err));
         return -1;
     }
-    json_t *j = json_loadb(r.body, r.len, 0, NULL);
+    *ret_answer = json_loadb(r.body, r.len, 0, NULL);
     aegis_http_response_clear(&r);
+    return 0;
+}
+
+static int l1_rpc(const aegis_cli_l1 *l, const char *method, json_t *params, json_t **ret)
+{
+    *ret = NULL;
+    json_t *j = NULL;
+    if (l1_post(l, method, params, &j) != 0)
+        return -1;
     json_t *e = json_object_get(j, "error");
     int rc = -1;
     if (json_is_object(e)) {
@@ -245,7 +247,7 @@ uint8_t *aegis_cli_abi_encode(const char *sig, const struct aegis_cli_abi_arg *a
 int aegis_cli_l1_call(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n, uint8_t **ret,
                       size_t *ret_len)
 {
-    char *hex = hex0x(data, n);
+    char *hex = aegis_client_hex(data, n);
     if (!hex)
         return -1;
     json_t *res = NULL;
@@ -267,26 +269,15 @@ int aegis_cli_l1_call(const aegis_cli_l1 *l, const char *to, const uint8_t *data
 
 int aegis_cli_l1_try(const aegis_cli_l1 *l, const char *to, const uint8_t *data, size_t n)
 {
-    char *hex = hex0x(data, n);
+    char *hex = aegis_client_hex(data, n);
     if (!hex)
         return -1;
-    json_t *req = json_pack("{s:s, s:i, s:s, s:[{s:s, s:s, s:s, s:s}, s]}", "jsonrpc", "2.0", "id", 1, "method",
-                            "eth_call", "params", "from", l->from, "to", to, "data", hex, "gas", "0x1000000", "latest");
+    json_t *params = json_pack("[{s:s, s:s, s:s, s:s}, s]", "from", l->from, "to", to, "data", hex, "gas",
+                               "0x1000000", "latest");
     aegis_free(hex);
-    char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-    json_decref(req);
-    if (!body)
+    json_t *j = NULL;
+    if (!params || l1_post(l, "eth_call", params, &j) != 0)
         return -1;
-    aegis_http_response r;
-    memset(&r, 0, sizeof(r));
-    aegis_err err = aegis_http_post_json(l->url, body, strlen(body), 60000, &r);
-    free(body);
-    if (err) {
-        fprintf(stderr, "%s: eth_call: %s (%s)\n", l->prog, aegis_strerror(err), aegis_err_name(err));
-        return -1;
-    }
-    json_t *j = json_loadb(r.body, r.len, 0, NULL);
-    aegis_http_response_clear(&r);
     int rc = json_object_get(j, "result") ? 0 : json_is_object(json_object_get(j, "error")) ? 1 : -1;
     json_decref(j);
     if (rc < 0)
@@ -332,7 +323,7 @@ int aegis_cli_l1_send(const aegis_cli_l1 *l, const char *to, const uint8_t *data
 {
     int rc = -1;
     json_t *res = NULL;
-    char *hex = hex0x(data, n), *rawhex = NULL;
+    char *hex = aegis_client_hex(data, n), *rawhex = NULL;
     uint8_t *raw = NULL, to_b[20];
     size_t raw_len = 0;
     uint64_t nonce, gas_price, estimate;
@@ -371,7 +362,7 @@ int aegis_cli_l1_send(const aegis_cli_l1 *l, const char *to, const uint8_t *data
         fprintf(stderr, "%s: signing the transaction: %s\n", l->prog, aegis_strerror(err));
         goto out;
     }
-    if (!(rawhex = hex0x(raw, raw_len)))
+    if (!(rawhex = aegis_client_hex(raw, raw_len)))
         goto out;
     if (rpc(l->url, "eth_sendRawTransaction", json_pack("[s]", rawhex), &res))
         goto out;

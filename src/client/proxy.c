@@ -89,14 +89,9 @@ static json_t *err_aegis(int code, const char *prefix, aegis_err err, const char
     return err_obj(code, m, (int)err, aegis_err_name(err));
 }
 
-static char *hex0x(const uint8_t *p, size_t n)
-{
-    return aegis_client_hex(p, n);
-}
-
 static json_t *jhex(const uint8_t *p, size_t n)
 {
-    char *s = hex0x(p, n);
+    char *s = aegis_client_hex(p, n);
     json_t *j = s ? json_string(s) : NULL;
     aegis_free(s);
     return j;
@@ -498,7 +493,7 @@ static json_t *own_receipt(aegis_client_proxy *p, const uint8_t hash[32], json_t
     if (!s)
         return NULL;
     json_t *e = NULL, *res = NULL, *r = NULL;
-    char *h = hex0x(hash, 32);
+    char *h = aegis_client_hex(hash, 32);
     json_t *params = json_pack("[s]", h);
     aegis_client_rpc_err re;
     int rc = aegis_client_call(p->seq_url, "aegis_getReceipt", params, p->timeout_ms, &res, &re);

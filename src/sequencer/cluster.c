@@ -571,6 +571,18 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
             *detail = "cannot append the genesis cut record";
             return err;
         }
+        /* and the founder is the first member (join records: control.c) */
+        char rec[200];
+        int rn = snprintf(rec, sizeof(rec), "{\"type\":\"join\",\"worker\":\"%s\"}", k->worker);
+        uint8_t rh[32];
+        aegis_sha256(rh, rec, (size_t)rn);
+        char rid[65];
+        aegis_hex_encode(rid, rh, 32);
+        err = aegis_cluster_append(k->c, AEGIS_CLUSTER_CTL, "join", rec, (size_t)rn, rid, NULL, NULL);
+        if (err) {
+            *detail = "cannot append the founder's join record";
+            return err;
+        }
         AEGIS_LOGW(MOD, "cluster founded with this worker's key set", "worker=%s", k->worker);
     } else if (err == AEGIS_ERR_EXISTS) {
         if (memcmp(mine, cur, 32) != 0) {

@@ -181,6 +181,10 @@ bool aegis_seq_control_known(const char *kind);
 aegis_err aegis_seq_apply_control(struct aegis_seq *p, const char *kind, const char *json, size_t len,
                                   uint64_t now_ms, json_t **ret, const char **detail);
 
+/* cluster_leader.c: a join record (kind "join"; a cluster's only) */
+aegis_err aegis_seq_apply_join(struct aegis_seq *p, const char *json, size_t len, uint64_t now_ms, json_t **ret,
+                               const char **detail);
+
 /* assets.c */
 aegis_err aegis_seq_apply_admin(struct aegis_seq *p, const char *req, size_t len, uint64_t now_ms, json_t **ret,
                                 const char **detail);

@@ -359,6 +359,18 @@ static void *ck_main(void *arg)
         pthread_mutex_lock(&c->ck_mu);
         if (rc == SQLITE_OK)
             c->ck_runs++;
+        /* the frames committed meanwhile wait for the next run: one larger
+         * copy instead of one per commit (wakes from the hook only set
+         * ck_wanted here) */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += AEGIS__SQ_CKPT_GAP_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!c->ck_stop && pthread_cond_timedwait(&c->ck_cv, &c->ck_mu, &until) == 0)
+            ;
     }
     pthread_mutex_unlock(&c->ck_mu);
     return NULL;

@@ -26,6 +26,11 @@
 #define AEGIS__SQ_CKPT_FRAMES 1000
 /* the writer checkpoints inline past this (the background one fell behind) */
 #define AEGIS__SQ_CKPT_HARD_FRAMES (8 * AEGIS__SQ_CKPT_FRAMES)
+/* at least this long between two background checkpoints: under steady load
+ * the WAL stays past the threshold and the hook asks again after every
+ * commit, so without a gap each commit's few frames got a checkpoint of
+ * their own (two fsyncs each, hundreds a second) */
+#define AEGIS__SQ_CKPT_GAP_MS 50
 
 enum aegis__sq_stmt {
     SQ_BEGIN,

@@ -36,8 +36,24 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_invntt_tomont aegis__mldsa87_avx2_invntt
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery AEGIS_MLDSA87_AVX2_poly_pointwise_montgomery_c
+/* polyz_unpack (unpack_sig in packing.c, ExpandMask here) and poly_chknorm
+ * (polyvec.c) go to the vector versions in pq_mldsa_avx2_poly.h too; the
+ * names are the wrappers' from the first sight of poly.h on, and PQClean's
+ * own definitions in poly.c get a _c suffix (unused). */
+#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
+#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
+#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
 #include "packing.c"
+#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
+#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack AEGIS_MLDSA87_AVX2_polyz_unpack_c
+#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm AEGIS_MLDSA87_AVX2_poly_chknorm_c
 #include "poly.c"
+#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
+#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
+#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery aegis__mldsa87_avx2_poly_pointwise
 void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b);
@@ -45,14 +61,25 @@ void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b)
 {
     aegis__mldsa87_avx2_pointwise(c->coeffs, a->coeffs, b->coeffs);
 }
+
+#include "pq_rej_idx.h"
+#include "pq_mldsa_avx2_poly.h"
+
+void aegis__mldsa87_avx2_poly_z_unpack(poly *r, const uint8_t *a)
+{
+    aegis__mldsa87_avx2_polyz_unpack(r->coeffs, a);
+}
+
+int aegis__mldsa87_avx2_poly_chknorm(const poly *a, int32_t B)
+{
+    return aegis__mldsa87_avx2_chknorm(a->coeffs, B);
+}
 #include "polyvec.c"
 #include "reduce.c"
 #include "rounding.c"
 #include "symmetric-shake.c"
 
 #include "keccak4x.h"
-
-#include "pq_rej_idx.h"
 
 /* PQClean's rej_uniform eight candidates at a time: three bytes to a dword
  * (permute + byte shuffle), mask to 23 bits, compare with q, and move the
@@ -159,12 +186,13 @@ static void x4_expand_s(polyvecl *s1, polyveck *s2, const uint8_t rhoprime[CRHBY
         aegis__keccakx4_absorb(&st, inp, CRHBYTES + 2, STREAM256_BLOCKBYTES, 0x1F);
         aegis__keccakx4_squeeze(&st, out, 1, STREAM256_BLOCKBYTES);
         for (unsigned k = 0; k < 4; k++)
-            ctr[k] = t + k < L + K ? rej_eta(p[t + k]->coeffs, N, buf[k], STREAM256_BLOCKBYTES) : N;
+            ctr[k] = t + k < L + K ? aegis__mldsa87_avx2_rej_eta(p[t + k]->coeffs, N, buf[k], STREAM256_BLOCKBYTES) : N;
         while (ctr[0] < N || ctr[1] < N || ctr[2] < N || ctr[3] < N) {
             aegis__keccakx4_squeeze(&st, out, 1, STREAM256_BLOCKBYTES);
             for (unsigned k = 0; k < 4; k++)
                 if (ctr[k] < N)
-                    ctr[k] += rej_eta(p[t + k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM256_BLOCKBYTES);
+                    ctr[k] += aegis__mldsa87_avx2_rej_eta(p[t + k]->coeffs + ctr[k], N - ctr[k], buf[k],
+                                                           STREAM256_BLOCKBYTES);
         }
     }
     aegis__keccakx4_clear(&st);

@@ -22,6 +22,12 @@ void aegis__mldsa87_avx2_ntt(int32_t a[256]);
 void aegis__mldsa87_avx2_invntt(int32_t a[256]);
 void aegis__mldsa87_avx2_pointwise(int32_t c[256], const int32_t a[256], const int32_t b[256]);
 unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
+unsigned aegis__mldsa87_avx2_rej_eta(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
+void aegis__mldsa87_avx2_polyz_unpack(int32_t r[256], const uint8_t *a);
+int aegis__mldsa87_avx2_chknorm(const int32_t a[256], int32_t B);
+/* PQClean's take a poly *, a struct of exactly int32_t coeffs[256] */
+void PQCLEAN_MLDSA87_CLEAN_polyz_unpack(int32_t r[256], const uint8_t *a);
+int PQCLEAN_MLDSA87_CLEAN_poly_chknorm(const int32_t a[256], int32_t B);
 
 #define Q 8380417
 
@@ -105,6 +111,66 @@ static void test_rej(void **state)
     }
 }
 
+/* PQClean's rej_eta for eta = 2 (static there), the reference */
+static unsigned rej_eta_ref(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen)
+{
+    unsigned ctr = 0, pos = 0;
+    while (ctr < len && pos < buflen) {
+        uint32_t t0 = buf[pos] & 0x0F, t1 = buf[pos++] >> 4;
+        if (t0 < 15)
+            a[ctr++] = 2 - (int32_t)(t0 - (205 * t0 >> 10) * 5);
+        if (t1 < 15 && ctr < len)
+            a[ctr++] = 2 - (int32_t)(t1 - (205 * t1 >> 10) * 5);
+    }
+    return ctr;
+}
+
+static void test_rej_eta(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 3000; n++) {
+        uint8_t buf[300];
+        int32_t r1[300], r2[300 + 8];
+        unsigned buflen = (unsigned)(rnd64() % sizeof(buf)), len = (unsigned)(rnd64() % 300);
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = (uint8_t)rnd64();
+        if (n % 3 == 1)   /* many rejected nibbles */
+            for (unsigned i = 0; i < buflen; i++)
+                buf[i] |= (rnd64() & 1) ? 0x0F : 0xF0;
+        if (n % 3 == 2)   /* only nibbles 13..15 */
+            for (unsigned i = 0; i < buflen; i++)
+                buf[i] = (uint8_t)(0xDD + (buf[i] & 0x22));
+        unsigned c1 = rej_eta_ref(r1, len, buf, buflen), c2 = aegis__mldsa87_avx2_rej_eta(r2, len, buf, buflen);
+        assert_int_equal(c1, c2);
+        assert_memory_equal(r1, r2, c1 * sizeof(int32_t));
+    }
+}
+
+static void test_polyz_unpack_chknorm(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 2000; n++) {
+        uint8_t buf[640];
+        int32_t r1[256], r2[256];
+        for (size_t i = 0; i < sizeof(buf); i++)
+            buf[i] = (uint8_t)rnd64();
+        PQCLEAN_MLDSA87_CLEAN_polyz_unpack(r1, buf);
+        aegis__mldsa87_avx2_polyz_unpack(r2, buf);
+        assert_memory_equal(r1, r2, sizeof(r1));
+        /* chknorm: bounds of the signing loop and around them, values near them */
+        static const int32_t bounds[] = {(1 << 19) - 120, 261888 - 120, 261888, 1, 0, (Q - 1) / 8, (Q - 1) / 8 + 1};
+        int32_t b = bounds[n % 7];
+        rnd_poly(r1, n & 1 ? Q : b + 2);
+        if (n % 5 == 0) {   /* exactly at the bound, positive or negative, anywhere */
+            rnd_poly(r1, b > 0 ? b : 1);
+            r1[rnd64() % 256] = (n & 2) ? b : -b;
+        }
+        assert_int_equal(PQCLEAN_MLDSA87_CLEAN_poly_chknorm(r1, b), aegis__mldsa87_avx2_chknorm(r1, b));
+    }
+}
+
 static void test_core_matches_generic(void **state)
 {
     (void)state;
@@ -151,6 +217,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ntt),
         cmocka_unit_test(test_rej),
+        cmocka_unit_test(test_rej_eta),
+        cmocka_unit_test(test_polyz_unpack_chknorm),
         cmocka_unit_test(test_core_matches_generic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -42,18 +42,24 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
  * own definitions in poly.c get a _c suffix (unused). */
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
 #define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
 #define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
 #include "packing.c"
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
 #define PQCLEAN_MLDSA87_CLEAN_polyz_unpack AEGIS_MLDSA87_AVX2_polyz_unpack_c
 #define PQCLEAN_MLDSA87_CLEAN_poly_chknorm AEGIS_MLDSA87_AVX2_poly_chknorm_c
+#define PQCLEAN_MLDSA87_CLEAN_poly_challenge AEGIS_MLDSA87_AVX2_poly_challenge_c
 #include "poly.c"
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
 #define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
 #define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery aegis__mldsa87_avx2_poly_pointwise
 void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b);
@@ -74,12 +80,48 @@ int aegis__mldsa87_avx2_poly_chknorm(const poly *a, int32_t B)
 {
     return aegis__mldsa87_avx2_chknorm(a->coeffs, B);
 }
+
+#include "keccak4x.h"
+
+/* SampleInBall: PQClean's poly_challenge step for step, its SHAKE256 on one
+ * lane of the four-way Keccak when AVX-512 makes that faster (keccak4x.h),
+ * else PQClean's own (portable Keccak). c is public (it is in the
+ * signature); the loop branches on the stream as PQClean's does. */
+void aegis__mldsa87_avx2_challenge(poly *c, const uint8_t seed[CTILDEBYTES])
+{
+    if (aegis__cpu()->level < AEGIS_CPU_AVX512) {
+        AEGIS_MLDSA87_AVX2_poly_challenge_c(c, seed);
+        return;
+    }
+    aegis__shake256x1 st;
+    uint8_t buf[AEGIS_SHAKE256_RATE];
+    unsigned pos = 8;
+    uint64_t signs = 0;
+    aegis__shake256x1_init(&st);
+    aegis__shake256x1_absorb(&st, seed, CTILDEBYTES);
+    aegis__shake256x1_finalize(&st);
+    aegis__shake256x1_squeeze(&st, buf, sizeof(buf));
+    for (unsigned i = 0; i < 8; i++)
+        signs |= (uint64_t)buf[i] << 8 * i;
+    memset(c->coeffs, 0, sizeof(c->coeffs));
+    for (unsigned i = N - TAU; i < N; i++) {
+        unsigned b;
+        do {
+            if (pos >= sizeof(buf)) {
+                aegis__shake256x1_squeeze(&st, buf, sizeof(buf));
+                pos = 0;
+            }
+            b = buf[pos++];
+        } while (b > i);
+        c->coeffs[i] = c->coeffs[b];
+        c->coeffs[b] = 1 - 2 * (int32_t)(signs & 1);
+        signs >>= 1;
+    }
+}
 #include "polyvec.c"
 #include "reduce.c"
 #include "rounding.c"
 #include "symmetric-shake.c"
-
-#include "keccak4x.h"
 
 /* PQClean's rej_uniform eight candidates at a time: three bytes to a dword
  * (permute + byte shuffle), mask to 23 bits, compare with q, and move the

@@ -12,6 +12,7 @@
 
 #include "aegis/crypto.h"
 
+#include "../src/crypto/keccak4x.h"
 #include "../src/crypto/pq_int.h"
 
 /* PQClean's portable ML-DSA-87 (aegis_pqclean) and our AVX2 routines */
@@ -28,6 +29,10 @@ int aegis__mldsa87_avx2_chknorm(const int32_t a[256], int32_t B);
 /* PQClean's take a poly *, a struct of exactly int32_t coeffs[256] */
 void PQCLEAN_MLDSA87_CLEAN_polyz_unpack(int32_t r[256], const uint8_t *a);
 int PQCLEAN_MLDSA87_CLEAN_poly_chknorm(const int32_t a[256], int32_t B);
+void PQCLEAN_MLDSA87_CLEAN_poly_challenge(int32_t c[256], const uint8_t seed[64]);
+void aegis__mldsa87_avx2_challenge(int32_t c[256], const uint8_t seed[64]);
+/* PQClean's portable SHAKE256 (common/fips202.c) */
+void shake256(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
 
 #define Q 8380417
 
@@ -171,6 +176,62 @@ static void test_polyz_unpack_chknorm(void **state)
     }
 }
 
+/* the one-lane SHAKE256 (keccak4x.c) against PQClean's: inputs cut into
+ * random pieces (0 to 3 rates long, across block edges), output squeezed in
+ * random chunks; and through aegis__shake256_pieces (which picks it with
+ * AVX-512, else OpenSSL) */
+static void test_shake256x1(void **state)
+{
+    (void)state;
+    need_avx2();
+    static uint8_t in[3000], ref[700], out[700];
+    for (int n = 0; n < 400; n++) {
+        size_t len = (size_t)(rnd64() % (n < 200 ? 300 : sizeof(in))), outlen = 1 + (size_t)(rnd64() % sizeof(out));
+        for (size_t i = 0; i < len; i++)
+            in[i] = (uint8_t)rnd64();
+        shake256(ref, outlen, in, len);
+        aegis__shake256x1 c;
+        aegis__shake256x1_init(&c);
+        for (size_t off = 0; off < len;) {
+            size_t k = (size_t)(rnd64() % (n & 1 ? 9 : 3 * 136 + 1));
+            if (k > len - off)
+                k = len - off;
+            aegis__shake256x1_absorb(&c, in + off, k);
+            off += k;
+        }
+        aegis__shake256x1_finalize(&c);
+        for (size_t off = 0; off < outlen;) {
+            size_t k = 1 + (size_t)(rnd64() % (n & 2 ? 17 : 300));
+            if (k > outlen - off)
+                k = outlen - off;
+            aegis__shake256x1_squeeze(&c, out + off, k);
+            off += k;
+        }
+        aegis__shake256x1_clear(&c);
+        assert_memory_equal(ref, out, outlen);
+        size_t cut = len ? (size_t)(rnd64() % len) : 0;
+        const struct aegis__piece pc[3] = {{in, cut}, {NULL, 0}, {in + cut, len - cut}};
+        memset(out, 0, sizeof(out));
+        aegis__shake256_pieces(out, outlen, pc, 3);
+        assert_memory_equal(ref, out, outlen);
+    }
+}
+
+static void test_challenge(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 500; n++) {
+        uint8_t seed[64];
+        int32_t c1[256], c2[256];
+        for (int i = 0; i < 64; i++)
+            seed[i] = (uint8_t)rnd64();
+        PQCLEAN_MLDSA87_CLEAN_poly_challenge(c1, seed);
+        aegis__mldsa87_avx2_challenge(c2, seed);
+        assert_memory_equal(c1, c2, sizeof(c1));
+    }
+}
+
 static void test_core_matches_generic(void **state)
 {
     (void)state;
@@ -219,6 +280,8 @@ int main(void)
         cmocka_unit_test(test_rej),
         cmocka_unit_test(test_rej_eta),
         cmocka_unit_test(test_polyz_unpack_chknorm),
+        cmocka_unit_test(test_shake256x1),
+        cmocka_unit_test(test_challenge),
         cmocka_unit_test(test_core_matches_generic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -119,6 +119,15 @@ void aegis__mldsa87_avx2_challenge(poly *c, const uint8_t seed[CTILDEBYTES])
     }
 }
 #include "polyvec.c"
+/* A-hat * v with one reduction per coefficient (pq_mldsa_avx2_ntt.h) */
+#undef PQCLEAN_MLDSA87_CLEAN_polyvec_matrix_pointwise_montgomery
+#define PQCLEAN_MLDSA87_CLEAN_polyvec_matrix_pointwise_montgomery aegis__mldsa87_avx2_matrix_pointwise
+void aegis__mldsa87_avx2_matrix_pointwise(polyveck *t, const polyvecl mat[K], const polyvecl *v);
+void aegis__mldsa87_avx2_matrix_pointwise(polyveck *t, const polyvecl mat[K], const polyvecl *v)
+{
+    for (unsigned i = 0; i < K; i++)
+        aegis__mldsa87_avx2_pointwise_acc(t->vec[i].coeffs, mat[i].vec[0].coeffs, v->vec[0].coeffs, L);
+}
 #include "reduce.c"
 #include "rounding.c"
 #include "symmetric-shake.c"

@@ -22,6 +22,7 @@ int32_t PQCLEAN_MLDSA87_CLEAN_montgomery_reduce(int64_t a);
 void aegis__mldsa87_avx2_ntt(int32_t a[256]);
 void aegis__mldsa87_avx2_invntt(int32_t a[256]);
 void aegis__mldsa87_avx2_pointwise(int32_t c[256], const int32_t a[256], const int32_t b[256]);
+void aegis__mldsa87_avx2_pointwise_acc(int32_t w[256], const int32_t *u, const int32_t *v, unsigned l);
 unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
 unsigned aegis__mldsa87_avx2_rej_eta(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
 void aegis__mldsa87_avx2_polyz_unpack(int32_t r[256], const uint8_t *a);
@@ -78,6 +79,41 @@ static void test_ntt(void **state)
             r1[i] = PQCLEAN_MLDSA87_CLEAN_montgomery_reduce((int64_t)a[i] * c[i]);
         aegis__mldsa87_avx2_pointwise(r2, a, c);
         assert_memory_equal(r1, r2, sizeof(r1));
+    }
+}
+
+/* one Montgomery reduction of the 64-bit sum of seven products: against
+ * that definition on PQClean's montgomery_reduce, and congruent to PQClean's
+ * polyvecl_pointwise_acc_montgomery (reduce each product, add) */
+static void test_pointwise_acc(void **state)
+{
+    (void)state;
+    need_avx2();
+    static int32_t u[7][256], v[7][256];
+    for (int n = 0; n < 300; n++) {
+        int32_t w[256];
+        for (int j = 0; j < 7; j++) {
+            for (int i = 0; i < 256; i++)
+                u[j][i] = (int32_t)(rnd64() % Q);   /* A-hat: from rejection sampling, in [0, q) */
+            rnd_poly(v[j], n % 3 == 0 ? 9 * (int64_t)Q : Q);   /* NTT outputs: |v| < 9q */
+        }
+        if (n == 1)   /* extremes */
+            for (int j = 0; j < 7; j++)
+                for (int i = 0; i < 256; i++) {
+                    u[j][i] = Q - 1;
+                    v[j][i] = (i & 1) ? 9 * Q - 1 : -(9 * Q - 1);
+                }
+        aegis__mldsa87_avx2_pointwise_acc(w, u[0], v[0], 7);
+        for (int i = 0; i < 256; i++) {
+            int64_t sum = 0, acc = 0;
+            for (int j = 0; j < 7; j++) {
+                sum += (int64_t)u[j][i] * v[j][i];
+                acc += PQCLEAN_MLDSA87_CLEAN_montgomery_reduce((int64_t)u[j][i] * v[j][i]);
+            }
+            assert_int_equal(w[i], PQCLEAN_MLDSA87_CLEAN_montgomery_reduce(sum));
+            assert_true(w[i] > -2 * Q && w[i] < 2 * Q);
+            assert_int_equal(((int64_t)w[i] - acc) % Q, 0);
+        }
     }
 }
 
@@ -277,6 +313,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ntt),
+        cmocka_unit_test(test_pointwise_acc),
         cmocka_unit_test(test_rej),
         cmocka_unit_test(test_rej_eta),
         cmocka_unit_test(test_polyz_unpack_chknorm),

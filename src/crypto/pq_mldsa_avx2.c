@@ -46,6 +46,12 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
 #define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
 #define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
+#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack aegis__mldsa87_avx2_polyt1_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack aegis__mldsa87_avx2_polyt0_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack aegis__mldsa87_avx2_polyeta_pack
 #include "packing.c"
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
@@ -53,6 +59,12 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_polyz_unpack AEGIS_MLDSA87_AVX2_polyz_unpack_c
 #define PQCLEAN_MLDSA87_CLEAN_poly_chknorm AEGIS_MLDSA87_AVX2_poly_chknorm_c
 #define PQCLEAN_MLDSA87_CLEAN_poly_challenge AEGIS_MLDSA87_AVX2_poly_challenge_c
+#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack AEGIS_MLDSA87_AVX2_polyt1_pack_c
+#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack AEGIS_MLDSA87_AVX2_polyt0_pack_c
+#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack AEGIS_MLDSA87_AVX2_polyeta_pack_c
 #include "poly.c"
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
@@ -60,6 +72,12 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
 #define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
 #define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
+#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack aegis__mldsa87_avx2_polyt1_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack aegis__mldsa87_avx2_polyt0_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack aegis__mldsa87_avx2_polyeta_pack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery aegis__mldsa87_avx2_poly_pointwise
 void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b);
@@ -79,6 +97,21 @@ void aegis__mldsa87_avx2_poly_z_unpack(poly *r, const uint8_t *a)
 int aegis__mldsa87_avx2_poly_chknorm(const poly *a, int32_t B)
 {
     return aegis__mldsa87_avx2_chknorm(a->coeffs, B);
+}
+
+void aegis__mldsa87_avx2_polyt1_pack(uint8_t *r, const poly *a)
+{
+    aegis__mldsa87_avx2_pack(r, a->coeffs, 0, 10);
+}
+
+void aegis__mldsa87_avx2_polyt0_pack(uint8_t *r, const poly *a)
+{
+    aegis__mldsa87_avx2_pack(r, a->coeffs, 1 << (D - 1), D);
+}
+
+void aegis__mldsa87_avx2_polyeta_pack(uint8_t *r, const poly *a)
+{
+    aegis__mldsa87_avx2_pack(r, a->coeffs, ETA, 3);
 }
 
 #include "keccak4x.h"

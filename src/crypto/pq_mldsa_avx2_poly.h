@@ -7,6 +7,8 @@
  *   aegis__mldsa87_avx2_rej_eta       PQClean's rej_eta (eta = 2, ExpandS)
  *   aegis__mldsa87_avx2_polyz_unpack  PQClean's polyz_unpack (gamma1 = 2^19)
  *   aegis__mldsa87_avx2_chknorm       PQClean's poly_chknorm
+ *   aegis__mldsa87_avx2_pack          PQClean's polyt1_pack, polyt0_pack and
+ *                                     polyeta_pack (b = 10, 13, 3 bits)
  *
  * Constant time: rej_eta's output positions and count depend on which
  * nibbles are rejected (>= 15), as in FIPS 204 and PQClean's scalar loop
@@ -15,7 +17,8 @@
  * accepted values only pass through lanes: no branch or index on them.
  * chknorm's result (reject the round or not) is public by design; it does
  * not look at a coefficient's sign or stop early at the first one over the
- * bound. polyz_unpack has no data-dependent control flow at all.
+ * bound. polyz_unpack and the packers have no data-dependent control flow
+ * or memory index at all (t0, s1 and s2 are secret).
  */
 #include <immintrin.h>
 
@@ -86,4 +89,41 @@ int aegis__mldsa87_avx2_chknorm(const int32_t a[N], int32_t B)
         over = _mm256_or_si256(over, _mm256_cmpgt_epi32(t, bound));
     }
     return !_mm256_testz_si256(over, over);
+}
+
+/* The low b bits (b <= 13) of eight int32 lanes, concatenated little-endian
+ * as FIPS 204's SimpleBitPack/BitPack: pairs in each 64-bit lane, pairs of
+ * those in each 128-bit half, then the two halves; 8b bits in the result's
+ * low bytes. */
+static inline __m128i pack8(__m256i x, int b)
+{
+    const __m256i lo32 = _mm256_set1_epi64x(0xFFFFFFFF);
+    x = _mm256_and_si256(x, _mm256_set1_epi32((1 << b) - 1));
+    __m256i y = _mm256_or_si256(_mm256_and_si256(x, lo32), _mm256_srli_epi64(x, 32 - b));   /* 2b bits */
+    y = _mm256_sllv_epi64(y, _mm256_setr_epi64x(0, 2 * b, 0, 2 * b));
+    y = _mm256_or_si256(y, _mm256_bsrli_epi128(y, 8));   /* low qwords: 4b bits */
+    __m128i l = _mm_move_epi64(_mm256_castsi256_si128(y)), h = _mm_move_epi64(_mm256_extracti128_si256(y, 1));
+    __m128i r = _mm_or_si128(l, _mm_slli_epi64(h, 4 * b));
+    return _mm_or_si128(r, _mm_bslli_si128(_mm_srli_epi64(h, 64 - 4 * b), 8));
+}
+
+/* r = the b-bit values off - a[i] (off 0: a[i] itself), 32b bytes; the
+ * 16-byte stores overlap forward, the groups whose store would pass the
+ * end go through a copy */
+void aegis__mldsa87_avx2_pack(uint8_t *r, const int32_t a[N], int32_t off, int b);
+void aegis__mldsa87_avx2_pack(uint8_t *r, const int32_t a[N], int32_t off, int b)
+{
+    const __m256i o = _mm256_set1_epi32(off);
+    uint8_t last[16];
+    for (unsigned i = 0; i < N / 8; i++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(a + 8 * i));
+        __m128i p = pack8(off ? _mm256_sub_epi32(o, v) : v, b);
+        if ((size_t)b * i + 16 <= (size_t)b * (N / 8)) {
+            _mm_storeu_si128((__m128i *)(r + (size_t)b * i), p);
+        } else {
+            _mm_storeu_si128((__m128i *)last, p);
+            memcpy(r + (size_t)b * i, last, (size_t)b);
+        }
+    }
+    aegis_memzero(last, sizeof(last));
 }

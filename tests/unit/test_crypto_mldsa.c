@@ -31,6 +31,10 @@ int aegis__mldsa87_avx2_chknorm(const int32_t a[256], int32_t B);
 void PQCLEAN_MLDSA87_CLEAN_polyz_unpack(int32_t r[256], const uint8_t *a);
 int PQCLEAN_MLDSA87_CLEAN_poly_chknorm(const int32_t a[256], int32_t B);
 void PQCLEAN_MLDSA87_CLEAN_poly_challenge(int32_t c[256], const uint8_t seed[64]);
+void PQCLEAN_MLDSA87_CLEAN_polyt1_pack(uint8_t *r, const int32_t a[256]);
+void PQCLEAN_MLDSA87_CLEAN_polyt0_pack(uint8_t *r, const int32_t a[256]);
+void PQCLEAN_MLDSA87_CLEAN_polyeta_pack(uint8_t *r, const int32_t a[256]);
+void aegis__mldsa87_avx2_pack(uint8_t *r, const int32_t a[256], int32_t off, int b);
 void aegis__mldsa87_avx2_challenge(int32_t c[256], const uint8_t seed[64]);
 /* PQClean's portable SHAKE256 (common/fips202.c) */
 void shake256(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
@@ -268,6 +272,40 @@ static void test_challenge(void **state)
     }
 }
 
+/* t1 (10 bits, [0, 1024)), t0 (13 bits, 2^12 - t0 for t0 in (-2^12, 2^12])
+ * and eta (3 bits, 2 - s for s in [-2, 2]) against PQClean's, with a guard
+ * byte after the output */
+static void test_pack(void **state)
+{
+    (void)state;
+    need_avx2();
+    for (int n = 0; n < 1500; n++) {
+        int32_t a[256];
+        uint8_t r1[416 + 1], r2[416 + 1];
+        int kind = n % 3, bytes = kind == 0 ? 320 : kind == 1 ? 416 : 96;
+        for (int i = 0; i < 256; i++) {
+            uint64_t x = rnd64();
+            a[i] = kind == 0 ? (int32_t)(x % 1024) : kind == 1 ? (int32_t)(x % 8192) - 4095 : (int32_t)(x % 5) - 2;
+        }
+        if (n < 6)   /* the extremes */
+            for (int i = 0; i < 256; i++)
+                a[i] = kind == 0 ? (n < 3 ? 1023 : 0) : kind == 1 ? (n < 3 ? 4096 : -4095) : (n < 3 ? 2 : -2);
+        memset(r1, 0xA5, sizeof(r1));
+        memset(r2, 0xA5, sizeof(r2));
+        if (kind == 0) {
+            PQCLEAN_MLDSA87_CLEAN_polyt1_pack(r1, a);
+            aegis__mldsa87_avx2_pack(r2, a, 0, 10);
+        } else if (kind == 1) {
+            PQCLEAN_MLDSA87_CLEAN_polyt0_pack(r1, a);
+            aegis__mldsa87_avx2_pack(r2, a, 1 << 12, 13);
+        } else {
+            PQCLEAN_MLDSA87_CLEAN_polyeta_pack(r1, a);
+            aegis__mldsa87_avx2_pack(r2, a, 2, 3);
+        }
+        assert_memory_equal(r1, r2, (size_t)bytes + 1);
+    }
+}
+
 static void test_core_matches_generic(void **state)
 {
     (void)state;
@@ -319,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_polyz_unpack_chknorm),
         cmocka_unit_test(test_shake256x1),
         cmocka_unit_test(test_challenge),
+        cmocka_unit_test(test_pack),
         cmocka_unit_test(test_core_matches_generic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

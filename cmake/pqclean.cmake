@@ -110,7 +110,7 @@ if(CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64")
                               ${_src}/keccak4x.c
     PROPERTIES COMPILE_OPTIONS "-isystem;${_pq}/common;-mavx2;-mbmi2;-mpopcnt;-O3")
   set_source_files_properties(${_src}/keccak4x_avx512.c
-    PROPERTIES COMPILE_OPTIONS "-mavx2;-mavx512f;-mavx512vl;-O3")
+    PROPERTIES COMPILE_OPTIONS "-mavx2;-mavx512f;-mavx512vl;-O3;-fno-schedule-insns2")
 endif()
 # The bit-for-bit tests of the vector ML-KEM call PQClean's portable routines.
 set_source_files_properties(${CMAKE_SOURCE_DIR}/tests/unit/test_crypto_mlkem.c PROPERTIES

@@ -179,7 +179,11 @@ unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, u
     const __m256i mask = _mm256_set1_epi32(0x7FFFFF), q = _mm256_set1_epi32(Q);
     unsigned ctr = 0, pos = 0;
     while (ctr + 8 <= len && pos + 24 <= buflen) {
-        __m128i lo = _mm_loadu_si128((const __m128i *)(buf + pos));
+        /* three 8-byte loads, not 16 + 8: the block was just written a
+         * word at a time (the Keccak lanes), and a load spanning two stores
+         * waits for them to retire instead of being forwarded */
+        __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(buf + pos)),
+                                        _mm_loadl_epi64((const __m128i *)(buf + pos + 8)));
         __m128i hi = _mm_loadl_epi64((const __m128i *)(buf + pos + 16));
         __m256i v = _mm256_permutevar8x32_epi32(_mm256_set_m128i(hi, lo), perm);
         v = _mm256_and_si256(_mm256_shuffle_epi8(v, shuf), mask);

@@ -49,6 +49,13 @@ typedef struct aegis_core_receipt {
 
 /* Envelope hash used by the host for the durable log and receipts. */
 void aegis_core_envelope_hash(const uint8_t *env, size_t len, uint8_t out[static 32]);
+/* The largest envelope the format allows (the largest plaintext sealed). */
+size_t aegis_core_envelope_max(void);
+/* Read path as the core will read an oracle or admin key: an ML-DSA-87
+ * public key file. AEGIS_OK, or the reader's error (*ret_type then names
+ * the type found when the file is a key of another kind, else NULL). For
+ * the daemon's --check-config; no secret is read. */
+aegis_err aegis_core_check_pubkey_file(const char *path, const char **ret_type);
 
 /* The checks that need no secret, for the host to make BEFORE it writes an
  * envelope: framing (aegis_envelope_parse), the key epoch (the current one,
@@ -115,6 +122,7 @@ typedef struct aegis_core_batch {
     char *json;              /* the published batch (export format), aegis_free */
     size_t json_len;
     uint64_t *envelope_ids;  /* included envelopes */
+    uint8_t (*tx_hashes)[32]; /* their transactions' hashes (public), same order */
     size_t n;
 } aegis_core_batch;
 void aegis_core_batch_free(aegis_core_batch *b);
@@ -130,6 +138,11 @@ void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b);
 
 /* Recovery: feed every persisted batch (in order) before replaying envelopes. */
 aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+/* The same, and *ret (when not NULL) the restored batch's index facts:
+ * number, hash, envelope ids and tx hashes (json NULL); free with
+ * aegis_core_batch_free. So the host indexes without parsing the batch. */
+aegis_err aegis_core_restore_batch_indexed(aegis_core *core, const char *json, size_t len,
+                                           aegis_core_batch **ret) AEGIS_WUR;
 /* (AEGIS_ERR_CORE_FORK when the batch under the mark's number is not the one signed) */
 
 /* ---- the sealed high-water mark (docs/internals/crash-safety.md) ---- */
@@ -188,6 +201,9 @@ aegis_err aegis_core_seal_pending(aegis_core *core, bool force, uint64_t *ret_se
                                   char **ret_json) AEGIS_WUR;
 aegis_err aegis_core_seal_commit(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
 aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len) AEGIS_WUR;
+/* The last seal committed or restored: its number and the batches it
+ * covers (first, count); false before any. For the host's seal index. */
+bool aegis_core_last_seal(aegis_core *core, uint64_t *ret_number, uint64_t *ret_first, uint64_t *ret_count);
 
 /* ---- quantum risk ---- */
 /* A signed risk assessment (JSON text, docs/internals/risk.md). Returns the

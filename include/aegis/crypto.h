@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aegis/hash.h"
 #include "aegis/util.h"
 
 /* ---------------- sizes ---------------- */
@@ -58,16 +59,6 @@ aegis_err aegis_random_bytes(uint8_t *out, size_t n) AEGIS_WUR;
 /* Calling thread only: serve exactly these bytes (then fail with
  * AEGIS_ERR_INTERNAL if more are asked). NULL restores the real source. */
 void aegis_random_set_fixed_thread(const uint8_t *bytes, size_t n);
-
-/* ---------------- hashes ---------------- */
-void aegis_sha256(uint8_t out[static 32], const void *in, size_t n);
-void aegis_sha512(uint8_t out[static 64], const void *in, size_t n);
-void aegis_keccak256(uint8_t out[static 32], const void *in, size_t n);
-/* Incremental keccak-256 (Ethereum). */
-typedef struct aegis_keccak { uint64_t s[25]; size_t pos; } aegis_keccak;
-void aegis_keccak256_init(aegis_keccak *k);
-void aegis_keccak256_update(aegis_keccak *k, const void *in, size_t n);
-void aegis_keccak256_final(aegis_keccak *k, uint8_t out[static 32]);
 
 /* ---------------- ML-DSA-87 (FIPS 204) ----------------
  * sign: ctx up to 255 bytes; deterministic = true uses rnd = 0^32, otherwise

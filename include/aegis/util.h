@@ -103,6 +103,10 @@ static inline uint16_t aegis_get_be16(const uint8_t *p)
 uint64_t aegis_now_ns(void);
 uint64_t aegis_wall_ms(void);
 
+/* ---- machine ---- */
+/* CPUs online (at least 1). */
+long aegis_online_cpus(void);
+
 /* ---- files ---- */
 /* Read a whole file (at most max bytes) into a fresh buffer. */
 aegis_err aegis_file_read(const char *path, size_t max, uint8_t **ret, size_t *ret_len) AEGIS_WUR;

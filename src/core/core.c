@@ -54,6 +54,28 @@ void aegis_core_envelope_hash(const uint8_t *env, size_t len, uint8_t out[static
     aegis_sha256(out, env, len);
 }
 
+size_t aegis_core_envelope_max(void)
+{
+    return AEGIS_ENVELOPE_MAX_BYTES;
+}
+
+aegis_err aegis_core_check_pubkey_file(const char *path, const char **ret_type)
+{
+    const char *type = NULL;
+    uint8_t *pk = NULL;
+    size_t n = 0;
+    *ret_type = NULL;
+    aegis_err err = aegis_keyfile_read(path, false, &type, &pk, &n);
+    aegis_free(pk);
+    if (err)
+        return err;
+    if (strcmp(type, "ml-dsa-87") != 0 || n != AEGIS_MLDSA87_PK_BYTES) {
+        *ret_type = type;
+        return AEGIS_ERR_BAD_LENGTH;   /* the type is in *ret_type */
+    }
+    return AEGIS_OK;
+}
+
 /* Load the sealed key set of data_dir, or create epoch 1 on first start. */
 static aegis_err load_keys(aegis_core *core, const char *data_dir, const char **detail)
 {

@@ -21,6 +21,7 @@ void aegis_core_batch_free(aegis_core_batch *b)
         return;
     aegis_free(b->json);
     aegis_free(b->envelope_ids);
+    aegis_free(b->tx_hashes);
     aegis_free(b);
 }
 
@@ -158,6 +159,8 @@ static aegis_err build_batch(aegis_core *core, const struct aegis_mempool_tx **s
     out->number = h->number;
     memcpy(out->hash, cb.hash, 32);
     out->n = n;
+    out->tx_hashes = hashes;   /* the batch's, handed over */
+    hashes = NULL;
     p->json = aegis_malloc(out->json_len + 1);   /* NUL-terminated like out->json */
     p->envelope_ids = aegis_malloc(n * sizeof(uint64_t));
     err = AEGIS_ERR_NOMEM;
@@ -199,8 +202,9 @@ static aegis_err offer_pending(aegis_core *core, aegis_core_batch **ret)
     if (out) {
         out->json = aegis_malloc(p->json_len + 1);
         out->envelope_ids = aegis_malloc(p->n ? p->n * sizeof(uint64_t) : 1);
+        out->tx_hashes = aegis_malloc(p->n ? p->n * 32 : 1);
     }
-    if (!out || !out->json || !out->envelope_ids) {
+    if (!out || !out->json || !out->envelope_ids || !out->tx_hashes) {
         aegis_core_batch_free(out);
         return AEGIS_ERR_NOMEM;
     }
@@ -208,6 +212,7 @@ static aegis_err offer_pending(aegis_core *core, aegis_core_batch **ret)
     out->json[p->json_len] = '\0';
     out->json_len = p->json_len;
     memcpy(out->envelope_ids, p->envelope_ids, p->n * sizeof(uint64_t));
+    memcpy(out->tx_hashes, p->tx_hashes, p->n * 32);
     out->n = p->n;
     out->number = p->number;
     memcpy(out->hash, p->hash, 32);
@@ -373,8 +378,39 @@ static bool restore_txs_ok(const aegis_core *core, const aegis_chain_batch *cb)
     return ok;
 }
 
+/* The index facts of a restored batch, for the host. */
+static aegis_err batch_facts(const aegis_chain_batch *cb, aegis_core_batch **ret)
+{
+    size_t n = cb->n_txs;
+    aegis_core_batch *out = aegis_calloc(1, sizeof(*out));
+    if (out) {
+        out->envelope_ids = aegis_malloc(n ? n * sizeof(uint64_t) : 1);
+        out->tx_hashes = aegis_malloc(n ? n * 32 : 1);
+    }
+    if (!out || !out->envelope_ids || !out->tx_hashes) {
+        aegis_core_batch_free(out);
+        return AEGIS_ERR_NOMEM;
+    }
+    out->number = cb->h.number;
+    memcpy(out->hash, cb->hash, 32);
+    for (size_t i = 0; i < n; i++) {
+        out->envelope_ids[i] = cb->txs[i].envelope_id;
+        memcpy(out->tx_hashes[i], cb->txs[i].hash, 32);
+    }
+    out->n = n;
+    *ret = out;
+    return AEGIS_OK;
+}
+
 aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t len)
 {
+    return aegis_core_restore_batch_indexed(core, json, len, NULL);
+}
+
+aegis_err aegis_core_restore_batch_indexed(aegis_core *core, const char *json, size_t len, aegis_core_batch **ret)
+{
+    if (ret)
+        *ret = NULL;
     json_error_t jerr;
     json_t *j = json_loadb(json, len, 0, &jerr);
     aegis_chain_batch cb;
@@ -412,7 +448,7 @@ aegis_err aegis_core_restore_batch(aegis_core *core, const char *json, size_t le
             aegis__core_drop_list(core, &removed);
     }
     chain_advance(core, cb.h.number, cb.hash, cb.h.timestamp_ms);
-    err = AEGIS_OK;
+    err = ret ? batch_facts(&cb, ret) : AEGIS_OK;
 out:
     pthread_mutex_unlock(&core->lock);
     aegis_chain_batch_clear(&cb);
@@ -505,6 +541,8 @@ static aegis_err seal_apply(aegis_core *core, const aegis_chain_seal *s, bool ch
     core->n_unsealed -= drop;
     core->seal_first = s->first + s->count;
     core->next_seal = s->number + 1;
+    core->last_seal_first = s->first;
+    core->last_seal_count = s->count;
     err = AEGIS_OK;
 out:
     pthread_mutex_unlock(&core->seal_lock);
@@ -526,4 +564,15 @@ aegis_err aegis_core_restore_seal(aegis_core *core, const char *json, size_t len
     if (!spub || aegis_chain_verify_seal(&s, spub, &why) != AEGIS_OK)
         return AEGIS_ERR_CORE_RESTORE;
     return seal_apply(core, &s, true);
+}
+
+bool aegis_core_last_seal(aegis_core *core, uint64_t *ret_number, uint64_t *ret_first, uint64_t *ret_count)
+{
+    pthread_mutex_lock(&core->seal_lock);
+    bool any = core->last_seal_count > 0;
+    *ret_number = core->next_seal - 1;
+    *ret_first = core->last_seal_first;
+    *ret_count = core->last_seal_count;
+    pthread_mutex_unlock(&core->seal_lock);
+    return any;
 }

@@ -104,6 +104,7 @@ struct aegis_core {
     uint8_t (*unsealed)[32];
     size_t n_unsealed, cap_unsealed;
     uint64_t next_seal;
+    uint64_t last_seal_first, last_seal_count;   /* the last seal applied (aegis_core_last_seal) */
 
     /* envelopes dropped (evicted, replaced, expired) for the host */
     uint64_t *dropped;

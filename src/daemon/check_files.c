@@ -16,19 +16,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "aegis/crypto.h"
-#include "aegis/keys.h"
+#include "aegis/core.h"
 #include "daemon.h"
 
 /* A public ML-DSA-87 key file, as the risk monitor and the admin registry read it. */
 static bool check_key(FILE *err, const char *key, size_t i, const char *path)
 {
     const char *type = NULL;
-    uint8_t *pk = NULL;
-    size_t n = 0;
-    aegis_err e = aegis_keyfile_read(path, false, &type, &pk, &n);
-    aegis_free(pk);
-    if (e == AEGIS_OK && (strcmp(type, "ml-dsa-87") != 0 || n != AEGIS_MLDSA87_PK_BYTES)) {
+    aegis_err e = aegis_core_check_pubkey_file(path, &type);
+    if (type) {
         fprintf(err, "aegisd: %s[%zu] = \"%s\": not an ML-DSA-87 public key file (type %s)\n", key, i, path, type);
         return false;
     }

@@ -16,11 +16,10 @@
 
 #include "aegis/config.h"
 #include "aegis/rpc.h"
+#include "aegis/sequencer.h"
 #include "aegis/store.h"
 
 #include <jansson.h>
-
-struct aegisd_pipeline;
 
 struct aegisd {
     aegis_config cfg;
@@ -29,7 +28,7 @@ struct aegisd {
     uint64_t start_ns;       /* aegis_now_ns() at start, for uptime */
     char host[256];          /* from cfg.rpc_listen */
     uint16_t port;           /* configured; 0 = any free port */
-    struct aegisd_pipeline *pipe; /* the sequencer pipeline (pipeline.c), or NULL */
+    aegis_seq *seq;          /* the sequencer (src/sequencer/), or NULL */
 };
 
 struct aegisd_component {
@@ -47,20 +46,13 @@ extern const size_t aegisd_n_components;
 /* node.c: aegis_status, eth_chainId, aegis_getEnvelope. */
 aegis_err aegisd_node_start(struct aegisd *d, const char **detail);
 
-/* pipeline.c: the sequencer: encrypted submission, batches, receipts. */
-aegis_err aegisd_pipeline_start(struct aegisd *d, const char **detail);
-void aegisd_pipeline_stop(struct aegisd *d);
-/* Shutdown has begun: long-polls (aegis_waitBatch) answer at once, so the
- * RPC server's drain does not wait out their timeouts. NULL-safe. */
-void aegisd_pipeline_closing(struct aegisd *d);
-/* Add "core" and "last_batch" to an aegis_status result. */
-void aegisd_pipeline_status(struct aegisd *d, json_t *out);
+/* components.c: the sequencer (aegis/sequencer.h) as a component. */
+aegis_err aegisd_seq_start(struct aegisd *d, const char **detail);
+void aegisd_seq_stop(struct aegisd *d);
 
-/* tee_health.c: the config warnings aegisd logs at start; to_stderr prints
+/* config_warn.c: the config warnings aegisd logs at start; to_stderr prints
  * them instead ("aegisd: warning: ...", for --check-config). */
 void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr);
-/* proc.c: CPUs online (at least 1). */
-long aegisd_online_cpus(void);
 /* check_files.c: read every file the config names (key files as keys,
  * folders of files to be created, TEE devices of the selected backends);
  * each failure is printed to err with its config key and path. */

@@ -300,7 +300,7 @@ int main(int argc, char **argv)
 out:
     /* Order matters: no handler may run once components and the store go.
      * Long-polls are released first so the drain does not wait them out. */
-    aegisd_pipeline_closing(&d);
+    aegis_seq_closing(d.seq);
     aegis_rpc_server_stop(d.rpc);
     while (n_started > 0) {
         n_started--;

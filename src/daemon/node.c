@@ -6,14 +6,13 @@
  *   aegis_getEnvelope     [id] -> {id, hash, received_ms, status, data}
  *
  * Envelopes enter only through aegis_sendEncryptedTransaction (the one
- * submission pipeline, pipeline_rpc.c); here they are read back. The bytes
+ * sequencer, src/sequencer/methods.c); here they are read back. The bytes
  * are opaque here. A rejected envelope reads back with its hash and
  * reason and no data.
  */
 #include <stdio.h>
 #include <string.h>
 
-#include "aegis/crypto.h"
 #include "aegis/log.h"
 #include "daemon.h"
 
@@ -79,8 +78,8 @@ static aegis_err m_status(const aegis_rpc_call *call, json_t *params, json_t **r
           "enable_asset_protection", c->enable_asset_protection);
     if (!r)
         return AEGIS_ERR_NOMEM;
-    if (d->pipe)
-        aegisd_pipeline_status(d, r);
+    if (d->seq)
+        aegis_seq_status(d->seq, r);
     *ret = r;
     return AEGIS_OK;
 }

@@ -1,5 +1,6 @@
-/* time.c - clocks. */
+/* time.c - clocks, and the CPUs that run them. */
 #include <time.h>
+#include <unistd.h>
 
 #include "aegis/util.h"
 
@@ -15,4 +16,10 @@ uint64_t aegis_wall_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000ull + (uint64_t)ts.tv_nsec / 1000000ull;
+}
+
+long aegis_online_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? n : 1;
 }

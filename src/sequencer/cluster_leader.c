@@ -1,4 +1,4 @@
-/* pipeline_leader.c - a cluster worker's leader side (docs/internals/cluster.md):
+/* cluster_leader.c - a cluster worker's leader side (docs/internals/cluster.md):
  * the lease (create-if-absent, renewed by revision), fenced cut records,
  * completing what a previous leader cut but did not publish, the repair pass,
  * heartbeats and membership health, and the join service. Host side. */
@@ -8,19 +8,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "aegis/chain.h"
 #include "aegis/cluster.h"
 #include "aegis/json.h"
 #include "aegis/log.h"
-#include "pipeline_cluster_int.h"
+#include "cluster_int.h"
 
 #define MOD "cluster"
 
 /* ---- the leader ---- */
 
-static void become_leader(struct aegisd_cluster *k)
+static void become_leader(struct aegis_seq_cluster *k)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     pthread_mutex_lock(&p->lock);
     k->leader = true;
     uint64_t from = k->pub_max + 1, to = p->last_batch;
@@ -28,12 +27,12 @@ static void become_leader(struct aegisd_cluster *k)
     AEGIS_LOGW(MOD, "leading", "worker=%s", k->worker);
     /* complete what the previous leader cut but did not publish */
     for (uint64_t n = from; n <= to; n++)
-        aegisd_cl_publish_own(k, n);
+        aegis_seq_cl_publish_own(k, n);
 }
 
 /* The lease holder seen (caller holds p->lock): a change from one worker to
  * another is a failover, seen the same by every worker. */
-static void note_holder(struct aegisd_cluster *k, const char *holder)
+static void note_holder(struct aegis_seq_cluster *k, const char *holder)
 {
     snprintf(k->holder, sizeof(k->holder), "%s", holder);
     if (!holder[0])
@@ -43,9 +42,9 @@ static void note_holder(struct aegisd_cluster *k, const char *holder)
     snprintf(k->last_leader, sizeof(k->last_leader), "%s", holder);
 }
 
-static void lease_step(struct aegisd_cluster *k)
+static void lease_step(struct aegis_seq_cluster *k)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     if (k->leader) {
         if (aegis_cluster_lease_renew(k->c, &k->lease_rev) == AEGIS_OK) {
             pthread_mutex_lock(&p->lock);
@@ -78,9 +77,9 @@ static void lease_step(struct aegisd_cluster *k)
 }
 
 /* Append the next cut record when the mempool has work (fenced). */
-static void cut_step(struct aegisd_cluster *k, bool force)
+static void cut_step(struct aegis_seq_cluster *k, bool force)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     size_t pending = aegis_core_pending_count(p->core);
     if (!pending || (!force && pending < p->max_batch))
         return;
@@ -144,27 +143,27 @@ static void cut_step(struct aegisd_cluster *k, bool force)
 /* About once a second: co-attestations whose publication failed are made
  * again; a leader publishes its batches the publications lack (a failed
  * publish, a leader change in between). Both are de-duplicated by id. */
-static void repair(struct aegisd_cluster *k)
+static void repair(struct aegis_seq_cluster *k)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     pthread_mutex_lock(&p->lock);
     uint64_t last = p->last_batch, from = last > 256 ? last - 256 : 1;
     bool lead = k->leader && k->pub_caught_up;
     uint64_t pub_from = k->pub_max + 1;
     pthread_mutex_unlock(&p->lock);
     for (uint64_t n = from; n <= last; n++)
-        aegisd_cl_judge(k, n);
+        aegis_seq_cl_judge(k, n);
     if (!lead)
         return;
     if (pub_from + 256 < last)
         pub_from = last - 256;
     for (uint64_t n = pub_from; n + 1 <= last; n++)   /* the newest is still being published */
-        aegisd_cl_publish_own(k, n);
+        aegis_seq_cl_publish_own(k, n);
 }
 
-static void heartbeat(struct aegisd_cluster *k)
+static void heartbeat(struct aegis_seq_cluster *k)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     char hb[256];
     pthread_mutex_lock(&p->lock);
     snprintf(hb, sizeof(hb), "{\"applied\":%llu,\"last_batch\":%llu,\"leader\":%s,\"ts\":%llu}",
@@ -185,14 +184,14 @@ static void count_member(void *arg, const char *worker, const char *json)
     ((struct live_count *)arg)->n++;
 }
 
-void *aegisd_cl_leader_main(void *arg)
+void *aegis_seq_cl_leader_main(void *arg)
 {
-    struct aegisd_cluster *k = arg;
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq_cluster *k = arg;
+    struct aegis_seq *p = k->p;
     uint64_t next_tick = aegis_now_ns() + p->interval_ms * 1000000ull;
     uint64_t next_hb = 0;
     unsigned beat = 0;
-    while (!aegisd_cl_stopping(p)) {
+    while (!aegis_seq_cl_stopping(p)) {
         uint64_t t = aegis_now_ns();
         if (t >= next_hb) {
             lease_step(k);
@@ -202,12 +201,12 @@ void *aegisd_cl_leader_main(void *arg)
             if (++beat % 8 == 0) {
                 struct live_count lc = { 0 };
                 if (aegis_cluster_members(k->c, count_member, &lc) == AEGIS_OK)
-                    (void)aegis_rpc_health_set(p->d->rpc, "cluster_workers",
-                                               lc.n >= p->d->cfg.min_workers ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
-                                               lc.n >= p->d->cfg.min_workers ? "enough live workers"
+                    (void)aegis_rpc_health_set(p->rpc, "cluster_workers",
+                                               lc.n >= p->cfg->min_workers ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
+                                               lc.n >= p->cfg->min_workers ? "enough live workers"
                                                                              : "fewer live workers than worker.min_workers");
             }
-            (void)aegis_rpc_health_set(p->d->rpc, "cluster_nats",
+            (void)aegis_rpc_health_set(p->rpc, "cluster_nats",
                                        aegis_cluster_connected(k->c) ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
                                        aegis_cluster_connected(k->c) ? "connected" : "reconnecting to NATS");
             next_hb = t + k->heartbeat_ms * 1000000ull;
@@ -224,9 +223,9 @@ void *aegisd_cl_leader_main(void *arg)
 
 /* ---- join service ---- */
 
-char *aegisd_cl_on_join(void *arg, const char *req, size_t len)
+char *aegis_seq_cl_on_join(void *arg, const char *req, size_t len)
 {
-    struct aegisd_cluster *k = arg;
+    struct aegis_seq_cluster *k = arg;
     char *grant = NULL, who[136] = "?";
     const char *why = NULL;
     aegis_err err = aegis_core_key_grant(k->p->core, req, len, &grant, who, sizeof(who), &why);

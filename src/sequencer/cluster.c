@@ -1,4 +1,4 @@
-/* pipeline_cluster.c - the sequencer as a cluster worker (docs/internals/cluster.md).
+/* cluster.c - the sequencer as a cluster worker (docs/internals/cluster.md).
  *
  * The log backend is the JetStream stream instead of the local envelope log:
  *
@@ -14,8 +14,8 @@
  *   watcher   reads the publications: compares each published batch with its
  *             own, co-attests it or dissents; counts co-attestations to
  *             finality (cluster.attest_quorum).
- * The leader side is in pipeline_leader.c, what a worker shows in
- * pipeline_cluster_status.c, their shared state in pipeline_cluster_int.h.
+ * The leader side is in cluster_leader.c, what a worker shows in
+ * cluster_status.c, their shared state in cluster_int.h. The backend table is at the end.
  * Host side of the TEE boundary: envelopes stay ciphertext, the core cuts.
  */
 #include <jansson.h>
@@ -24,15 +24,15 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "aegis/chain.h"
+#include "aegis/hash.h"
 #include "aegis/cluster.h"
 #include "aegis/json.h"
 #include "aegis/log.h"
-#include "pipeline_cluster_int.h"
+#include "cluster_int.h"
 
 #define MOD "cluster"
 
-struct cl_batch *aegisd_cl_slot(struct aegisd_cluster *k, uint64_t n)
+struct cl_batch *aegis_seq_cl_slot(struct aegis_seq_cluster *k, uint64_t n)
 {
     if (n == 0)
         return NULL;
@@ -50,7 +50,7 @@ struct cl_batch *aegisd_cl_slot(struct aegisd_cluster *k, uint64_t n)
     return &k->b[n - 1];
 }
 
-bool aegisd_cl_stopping(struct aegisd_pipeline *p)
+bool aegis_seq_cl_stopping(struct aegis_seq *p)
 {
     return __atomic_load_n(&p->stop, __ATOMIC_ACQUIRE);
 }
@@ -59,12 +59,12 @@ bool aegisd_cl_stopping(struct aegisd_pipeline *p)
 
 /* Compare this worker's batch n with the published one, once both are
  * known: co-attest or dissent. Takes p->lock itself; publishes without it. */
-void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n)
+void aegis_seq_cl_judge(struct aegis_seq_cluster *k, uint64_t n)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     uint8_t own[32], pub[32];
     pthread_mutex_lock(&p->lock);
-    struct cl_batch *b = n <= k->cap_b ? aegisd_cl_slot(k, n) : NULL;
+    struct cl_batch *b = n <= k->cap_b ? aegis_seq_cl_slot(k, n) : NULL;
     bool go = b && b->has_own && b->has_pub && !b->judged;
     if (go) {
         b->judged = true;
@@ -85,7 +85,7 @@ void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n)
         if (sent)
             k->coattests++;
         else
-            aegisd_cl_slot(k, n)->judged = false;   /* retried by the repair pass (leader thread) */
+            aegis_seq_cl_slot(k, n)->judged = false;   /* retried by the repair pass (leader thread) */
         pthread_mutex_unlock(&p->lock);
         return;
     }
@@ -99,7 +99,7 @@ void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n)
     pthread_mutex_lock(&p->lock);
     k->dissents++;
     pthread_mutex_unlock(&p->lock);
-    (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+    (void)aegis_rpc_health_set(p->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
                                "a worker computed a different batch (dissent)");
     AEGIS_LOGE(MOD, "dissent: the published batch differs from this worker's", "number=%llu mine=0x%s published=0x%s",
                (unsigned long long)n, mine, theirs);
@@ -107,12 +107,12 @@ void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n)
 
 /* ---- applying the log ---- */
 
-void aegisd_cl_publish_own(struct aegisd_cluster *k, uint64_t n)
+void aegis_seq_cl_publish_own(struct aegis_seq_cluster *k, uint64_t n)
 {
     uint8_t *val = NULL;
     size_t len = 0;
     char id[40];
-    if (aegis_store_get(k->p->d->store, "batch", n, &val, &len) != AEGIS_OK)
+    if (aegis_store_get(k->p->store, "batch", n, &val, &len) != AEGIS_OK)
         return;
     snprintf(id, sizeof(id), "batch-%llu", (unsigned long long)n);
     if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_BATCH, val, len, id) != AEGIS_OK)
@@ -120,24 +120,10 @@ void aegisd_cl_publish_own(struct aegisd_cluster *k, uint64_t n)
     aegis_free(val);
 }
 
-static bool same_cached_hash(struct aegisd_pipeline *p, uint64_t number, const uint8_t hash[32])
-{
-    uint8_t *val = NULL, h[32];
-    size_t len = 0;
-    bool same = false;
-    if (aegis_store_get(p->d->store, "batch", number, &val, &len) != AEGIS_OK)
-        return false;
-    json_t *j = json_loadb((const char *)val, len, 0, NULL);
-    same = j && aegis_chain_get_hex(j, "hash", h, 32) == AEGIS_OK && memcmp(h, hash, 32) == 0;
-    json_decref(j);
-    aegis_free(val);
-    return same;
-}
-
 /* Returns the batch's timestamp when a batch was cut, else 0. */
-static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     aegis_cluster_cut cut;
     bool ok = aegis_cluster_cut_parse(m->data, m->len, &cut) == AEGIS_OK;
     uint64_t number = cut.number, ts = cut.ts_ms;
@@ -163,49 +149,32 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
     /* the cut record's timestamp, never this machine's clock */
     aegis_core_batch *b = NULL;
     aegis_err err = aegis_core_cut_batch(p->core, ts, true, &b);
-    aegisd_pipeline_tee_health(p, !err && b);
+    aegis_seq_tee_health(p, !err && b);
     if (err || !b) {
         if (err)
             AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
         return 0;
     }
-    err = aegis_store_insert(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
-    if (err == AEGIS_ERR_EXISTS) {
-        /* this worker's cache from an earlier run, rebuilt from the log:
-         * the same header, new signatures (the seals re-signed to match).
-         * A different header would be a second content for a number this
-         * worker published before (a reset log): refused, nothing released. */
-        err = same_cached_hash(p, b->number, b->hash)
-                  ? aegis_store_put(p->d->store, "batch", b->number, (const uint8_t *)b->json, b->json_len)
-                  : AEGIS_ERR_CLUSTER_GENESIS;
-    }
+    err = aegis_seq_land_batch(p, b);
     if (err) {
-        aegis_core_abort_batch(p->core, b);
         aegis_core_batch_free(b);
         AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "
                    "worker stops cutting", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
-        (void)aegis_rpc_health_set(p->d->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
+        (void)aegis_rpc_health_set(p->rpc, "pipeline", AEGIS_HEALTH_DOWN, "cannot persist batches");
         return 0;
     }
     pthread_mutex_lock(&p->lock);
-    if (aegisd_pipeline_index_batch(p, b->json, b->json_len) != AEGIS_OK)
-        AEGIS_LOGW(MOD, "cannot index batch", "number=%llu", (unsigned long long)b->number);
-    pthread_mutex_unlock(&p->lock);
-    if (aegis_core_commit_batch(p->core, b) != AEGIS_OK)
-        AEGIS_LOGE(MOD, "commit failed", "number=%llu", (unsigned long long)b->number);
-    pthread_mutex_lock(&p->lock);
-    p->batches++;
-    struct cl_batch *cb = aegisd_cl_slot(k, b->number);
+    struct cl_batch *cb = aegis_seq_cl_slot(k, b->number);
     if (cb) {
         memcpy(cb->own, b->hash, 32);
         cb->has_own = true;
     }
     bool publish = k->leader;
-    pthread_cond_broadcast(&p->published);
     pthread_mutex_unlock(&p->lock);
+    aegis_seq_published(p);
     if (publish)
-        aegisd_cl_publish_own(k, b->number);
-    aegisd_cl_judge(k, b->number);
+        aegis_seq_cl_publish_own(k, b->number);
+    aegis_seq_cl_judge(k, b->number);
     char hex[65];
     aegis_hex_encode(hex, b->hash, 32);
     AEGIS_LOGI(MOD, "batch", "number=%llu txs=%zu hash=0x%s seq=%llu", (unsigned long long)b->number, b->n, hex,
@@ -218,31 +187,39 @@ static uint64_t apply_cut(struct aegisd_cluster *k, const aegis_cluster_msg *m)
  * batches) happens here, at this log position, on every worker alike: the
  * SLH-DSA window is closed under the old key, then the derived key set
  * takes over from the next batch (aegis_keyset_derive_next). */
-static void after_record(struct aegisd_cluster *k, uint64_t ts)
+static void after_record(struct aegis_seq_cluster *k, uint64_t ts)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     for (int i = 0; i < 3 && aegis_core_rotation_due(p->core, ts); i++) {
-        aegisd_pipeline_rotate_at(p, ts);
+        aegis_seq_rotate_at(p, ts);
         if (aegis_core_rotation_due(p->core, ts))
-            (void)aegisd_pipeline_seal(p, true);
+            (void)aegis_seq_seal(p, true);
     }
     /* a due checkpoint (every checkpoint_interval batches, a level change, a
      * new key epoch) too: the next header names it, so its content and time
      * must be the same on every worker */
-    aegisd_pipeline_checkpoint_at(p, ts);
+    aegis_seq_checkpoint_at(p, ts);
 }
 
-static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+static void apply(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     struct cl_result res = { .seq = m->seq };
     switch (m->kind) {
     case AEGIS_CLUSTER_ENV:
         res.err = aegis_core_submit(p->core, m->data, m->len, m->seq, m->ts_ms, false, &res.r, &res.reason);
         break;
     case AEGIS_CLUSTER_CTL:
-        if (strcmp(m->tail, "risk") == 0) {
-            res.err = aegis_core_submit_risk(p->core, (const char *)m->data, m->len, m->ts_ms, &res.json);
+        if (aegis_seq_control_known(m->tail)) {
+            /* control.c: the same code a single node runs, at this
+             * position, with the record's time */
+            json_t *out = NULL;
+            res.err = aegis_seq_apply_control(p, m->tail, (const char *)m->data, m->len, m->ts_ms, &out,
+                                              &res.reason);
+            char *txt = out ? json_dumps(out, JSON_COMPACT) : NULL;
+            res.json = txt ? aegis_strdup(txt) : NULL;
+            free(txt);
+            json_decref(out);
             after_record(k, m->ts_ms);
         } else {
             res.err = AEGIS_ERR_CLUSTER_RECORD;
@@ -276,13 +253,13 @@ static void apply(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 
 static void *applier_main(void *arg)
 {
-    struct aegisd_cluster *k = arg;
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq_cluster *k = arg;
+    struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;
     uint64_t target = 0;
     if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
-    while (!aegisd_cl_stopping(p)) {
+    while (!aegis_seq_cl_stopping(p)) {
         if (!sub) {
             if (aegis_cluster_sub_new(&sub, k->c, false, k->applied + 1) != AEGIS_OK) {
                 struct timespec ts = { 0, 200 * 1000000L };
@@ -298,7 +275,7 @@ static void *applier_main(void *arg)
             pthread_mutex_lock(&p->lock);
             if (k->applied >= target) {
                 k->caught_up = true;
-                (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_OK, "applying the replicated log");
+                (void)aegis_rpc_health_set(p->rpc, "cluster_log", AEGIS_HEALTH_OK, "applying the replicated log");
                 AEGIS_LOGI(MOD, "caught up with the replicated log", "applied=%llu", (unsigned long long)k->applied);
             }
             pthread_mutex_unlock(&p->lock);
@@ -320,13 +297,13 @@ static void *applier_main(void *arg)
 
 /* ---- the publications ---- */
 
-static void count_coattest(struct aegisd_cluster *k, const aegis_cluster_msg *m)
+static void count_coattest(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
 {
     aegis_cluster_coatt ca;
     bool ok = aegis_cluster_coattest_parse(m->data, m->len, m->tail, &ca) == AEGIS_OK;
     json_t *j = ok ? json_loadb((const char *)m->data, m->len, 0, NULL) : NULL;
     pthread_mutex_lock(&k->p->lock);
-    struct cl_batch *b = j ? aegisd_cl_slot(k, ca.number) : NULL;
+    struct cl_batch *b = j ? aegis_seq_cl_slot(k, ca.number) : NULL;
     if (!b) {
         k->garbage++;
         pthread_mutex_unlock(&k->p->lock);
@@ -352,13 +329,13 @@ static void count_coattest(struct aegisd_cluster *k, const aegis_cluster_msg *m)
 
 static void *watcher_main(void *arg)
 {
-    struct aegisd_cluster *k = arg;
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq_cluster *k = arg;
+    struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;
     uint64_t next = 1, target = 0;
     if (aegis_cluster_last_seq(k->c, true, &target) != AEGIS_OK)
         target = 0;
-    while (!aegisd_cl_stopping(p)) {
+    while (!aegis_seq_cl_stopping(p)) {
         if (next > target && !k->pub_caught_up) {
             /* a leader must know what is published before it completes
              * what is not (become_leader) */
@@ -388,7 +365,7 @@ static void *watcher_main(void *arg)
             uint8_t h[32];
             bool ok = aegis_cluster_batch_parse(m.data, m.len, &n, h) == AEGIS_OK;
             pthread_mutex_lock(&p->lock);
-            struct cl_batch *b = ok ? aegisd_cl_slot(k, n) : NULL;
+            struct cl_batch *b = ok ? aegis_seq_cl_slot(k, n) : NULL;
             bool fresh = false;
             if (!b) {
                 k->garbage++;
@@ -401,14 +378,14 @@ static void *watcher_main(void *arg)
             } else if (memcmp(b->pub, h, 32) != 0) {
                 /* one number published with two contents: never by honest workers */
                 k->dissents++;
-                (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+                (void)aegis_rpc_health_set(p->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
                                            "a batch number was published with two contents");
                 AEGIS_LOGE(MOD, "batch number published twice with different contents", "number=%llu",
                            (unsigned long long)n);
             }
             pthread_mutex_unlock(&p->lock);
             if (fresh)
-                aegisd_cl_judge(k, n);
+                aegis_seq_cl_judge(k, n);
         } else if (m.kind == AEGIS_CLUSTER_COATTEST) {
             count_coattest(k, &m);
         } else if (m.kind == AEGIS_CLUSTER_DISSENT) {
@@ -421,7 +398,7 @@ static void *watcher_main(void *arg)
                 k->garbage++;
             pthread_mutex_unlock(&p->lock);
             if (valid) {
-                (void)aegis_rpc_health_set(p->d->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
+                (void)aegis_rpc_health_set(p->rpc, "cluster_agreement", AEGIS_HEALTH_DEGRADED,
                                            "a worker dissented from a published batch");
                 AEGIS_LOGW(MOD, "dissent published", "worker=%s number=%llu", m.tail, (unsigned long long)dn);
             } else {
@@ -457,10 +434,10 @@ static aegis_err read_password(const char *path, char *out, size_t cap)
     return AEGIS_OK;
 }
 
-aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
+static aegis_err cl_prepare(struct aegis_seq *p, const char **detail)
 {
-    const aegis_config *cfg = &p->d->cfg;
-    struct aegisd_cluster *k = aegis_calloc(1, sizeof(*k));
+    const aegis_config *cfg = p->cfg;
+    struct aegis_seq_cluster *k = aegis_calloc(1, sizeof(*k));
     if (!k || !(k->ring = aegis_calloc(RING, sizeof(*k->ring)))) {
         aegis_free(k);
         *detail = "out of memory";
@@ -550,9 +527,9 @@ aegis_err aegisd_cluster_prepare(struct aegisd_pipeline *p, const char **detail)
     return err;
 }
 
-aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
+static aegis_err cl_start(struct aegis_seq *p, const char **detail)
 {
-    struct aegisd_cluster *k = p->cl;
+    struct aegis_seq_cluster *k = p->cl;
     uint8_t mine[32], cur[32];
     aegis_core_keyset_hash(p->core, mine);
     aegis_err err = aegis_cluster_genesis_set(k->c, mine, cur);
@@ -577,8 +554,8 @@ aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
         *detail = "cannot read or set the cluster's genesis key set hash";
         return err;
     }
-    (void)aegis_rpc_health_set(p->d->rpc, "cluster_log", AEGIS_HEALTH_DEGRADED, "catching up with the replicated log");
-    if (aegis_cluster_join_serve(k->c, aegisd_cl_on_join, k) != AEGIS_OK) {
+    (void)aegis_rpc_health_set(p->rpc, "cluster_log", AEGIS_HEALTH_DEGRADED, "catching up with the replicated log");
+    if (aegis_cluster_join_serve(k->c, aegis_seq_cl_on_join, k) != AEGIS_OK) {
         *detail = "cannot serve join requests";
         return AEGIS_ERR_CLUSTER_CONNECT;
     }
@@ -588,7 +565,7 @@ aegis_err aegisd_cluster_start(struct aegisd_pipeline *p, const char **detail)
     if (pthread_create(&k->watcher, NULL, watcher_main, k) != 0)
         goto fail;
     k->watcher_started = true;
-    if (pthread_create(&k->leader_thr, NULL, aegisd_cl_leader_main, k) != 0)
+    if (pthread_create(&k->leader_thr, NULL, aegis_seq_cl_leader_main, k) != 0)
         goto fail;
     k->leader_started = true;
     return AEGIS_OK;
@@ -598,9 +575,9 @@ fail:
 }
 
 /* After p->stop is set: join the threads, give the lease up, free. */
-void aegisd_cluster_stop(struct aegisd_pipeline *p)
+static void cl_stop(struct aegis_seq *p)
 {
-    struct aegisd_cluster *k = p->cl;
+    struct aegis_seq_cluster *k = p->cl;
     if (!k)
         return;
     pthread_mutex_lock(&p->lock);
@@ -629,9 +606,9 @@ void aegisd_cluster_stop(struct aegisd_pipeline *p)
 /* ---- submissions ---- */
 
 /* Wait (RPC thread) until the applier has applied seq; copy its result. */
-static aegis_err wait_applied(struct aegisd_cluster *k, uint64_t seq, struct cl_result *out)
+static aegis_err wait_applied(struct aegis_seq_cluster *k, uint64_t seq, struct cl_result *out)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
     dl.tv_sec += SUBMIT_WAIT_MS / 1000;
@@ -653,11 +630,11 @@ static aegis_err wait_applied(struct aegisd_cluster *k, uint64_t seq, struct cl_
 /* Append a record to the log under its hash as message id (a retry is
  * de-duplicated), wait for this worker's applier to apply it, and hand back
  * what it produced. what: "envelope" / "assessment", for the errors. */
-static aegis_err append_applied(struct aegisd_cluster *k, aegis_cluster_kind kind, const char *ctl,
+static aegis_err append_applied(struct aegis_seq_cluster *k, aegis_cluster_kind kind, const char *ctl,
                                 const uint8_t hash[32], const void *data, size_t len, const char *what,
                                 struct cl_result *r, const char **detail)
 {
-    struct aegisd_pipeline *p = k->p;
+    struct aegis_seq *p = k->p;
     static _Thread_local char msg[200];
     char id[65];
     uint64_t seq = 0;
@@ -686,14 +663,23 @@ static aegis_err append_applied(struct aegisd_cluster *k, aegis_cluster_kind kin
     return err;
 }
 
-aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t len, json_t **ret,
-                                const char **detail)
+/* An envelope: acknowledged after JetStream's publish acknowledgement and
+ * this worker's own admission (the receipt is signed here). */
+static aegis_err cl_submit(struct aegis_seq *p, const aegis_rpc_call *call, uint8_t *env, size_t len, json_t **ret,
+                           const char **detail)
 {
-    struct aegisd_cluster *k = p->cl;
+    (void)call;
+    struct aegis_seq_cluster *k = p->cl;
     uint8_t h[32];
     struct cl_result r;
+    /* the replicated log, too, takes only what could be opened */
+    aegis_err err = aegis_core_envelope_check(p->core, env, len, aegis_wall_ms(), detail);
+    if (err) {
+        aegis_free(env);
+        return err;
+    }
     aegis_core_envelope_hash(env, len, h);
-    aegis_err err = append_applied(k, AEGIS_CLUSTER_ENV, NULL, h, env, len, "envelope", &r, detail);
+    err = append_applied(k, AEGIS_CLUSTER_ENV, NULL, h, env, len, "envelope", &r, detail);
     aegis_free(env);
     if (err)
         return err;
@@ -714,23 +700,54 @@ aegis_err aegisd_cluster_submit(struct aegisd_pipeline *p, uint8_t *env, size_t 
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
-aegis_err aegisd_cluster_submit_risk(struct aegisd_pipeline *p, const char *json, size_t len, json_t **ret,
-                                     const char **detail)
+/* A control record: appended under the hash of its text (a retry, or the
+ * same risk file read by every worker, is one record), acknowledged once
+ * this worker has applied it; its result is this worker's. */
+static aegis_err cl_submit_control(struct aegis_seq *p, const char *kind, const char *json, size_t len, json_t **ret,
+                                   const char **detail)
 {
-    struct aegisd_cluster *k = p->cl;
+    struct aegis_seq_cluster *k = p->cl;
     uint8_t h[32];
     struct cl_result r;
     aegis_sha256(h, json, len);
-    aegis_err err = append_applied(k, AEGIS_CLUSTER_CTL, "risk", h, json, len, "assessment", &r, detail);
+    aegis_err err = append_applied(k, AEGIS_CLUSTER_CTL, kind, h, json, len,
+                                   strcmp(kind, "risk") == 0 ? "assessment" : "request", &r, detail);
     if (err)
         return err;
-    *ret = r.json ? json_loads(r.json, 0, NULL) : json_object();
+    json_t *out = r.json ? json_loads(r.json, 0, NULL) : NULL;
     aegis_free(r.json);
     if (r.err) {
-        json_decref(*ret);
-        *ret = NULL;
-        *detail = "assessment refused";
+        *detail = r.reason ? r.reason : aegis_strerror(r.err);
+        if (ret)
+            *ret = out;
+        else
+            json_decref(out);
         return r.err;
     }
-    return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    if (!out)
+        out = json_object();
+    if (ret)
+        *ret = out;
+    else
+        json_decref(out);
+    return out ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
+
+static void cl_drain(struct aegis_seq *p)
+{
+    (void)p;   /* a submission waits for its own append and application */
+}
+
+const struct aegis_seq_log aegis_seq_log_jetstream = {
+    .name = "jetstream",
+    .replicated = true,
+    .prepare = cl_prepare,
+    .start = cl_start,
+    .drain = cl_drain,
+    .stop = cl_stop,
+    .submit = cl_submit,
+    .submit_control = cl_submit_control,
+    .status = aegis_seq_cluster_status,
+    .metrics = aegis_seq_cluster_metrics,
+    .batch_extras = aegis_seq_cluster_batch_extras,
+};

@@ -1,11 +1,11 @@
-/* pipeline_cluster_int.h - a cluster worker's state, shared by its files:
- * pipeline_cluster.c (applier, watcher, start/stop, submissions),
- * pipeline_leader.c (lease, cuts, repair, heartbeats, join service),
- * pipeline_cluster_status.c (reads, status, metrics). Host side. */
-#ifndef AEGISD_PIPELINE_CLUSTER_INT_H
-#define AEGISD_PIPELINE_CLUSTER_INT_H
+/* cluster_int.h - a cluster worker's state, shared by its files:
+ * cluster.c (applier, watcher, start/stop, submissions),
+ * cluster_leader.c (lease, cuts, repair, heartbeats, join service),
+ * cluster_status.c (reads, status, metrics). Host side. */
+#ifndef AEGIS_SEQ_CLUSTER_INT_H
+#define AEGIS_SEQ_CLUSTER_INT_H
 
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 #define RING 16384
 #define SUBMIT_WAIT_MS 10000
@@ -24,9 +24,9 @@ struct cl_batch {             /* per batch number */
     json_t *coatts;           /* array of co-attestation records */
 };
 
-struct aegisd_cluster {
+struct aegis_seq_cluster {
     aegis_cluster *c;
-    struct aegisd_pipeline *p;
+    struct aegis_seq *p;
     char worker[129];
     uint64_t quorum;
     uint64_t heartbeat_ms, lease_ms;
@@ -62,17 +62,22 @@ struct aegisd_cluster {
     uint64_t apply_wait_ns;                        /* then the wait for this worker's applier */
 };
 
-/* pipeline_cluster.c */
+/* cluster.c */
 /* The per-number slot, grown on demand (caller holds p->lock); NULL for 0 or no memory. */
-struct cl_batch *aegisd_cl_slot(struct aegisd_cluster *k, uint64_t n);
+struct cl_batch *aegis_seq_cl_slot(struct aegis_seq_cluster *k, uint64_t n);
 /* Compare this worker's batch n with the published one: co-attest or dissent (takes p->lock). */
-void aegisd_cl_judge(struct aegisd_cluster *k, uint64_t n);
+void aegis_seq_cl_judge(struct aegis_seq_cluster *k, uint64_t n);
 /* Publish this worker's stored batch n (message id batch-n). */
-void aegisd_cl_publish_own(struct aegisd_cluster *k, uint64_t n);
-bool aegisd_cl_stopping(struct aegisd_pipeline *p);
+void aegis_seq_cl_publish_own(struct aegis_seq_cluster *k, uint64_t n);
+bool aegis_seq_cl_stopping(struct aegis_seq *p);
 
-/* pipeline_leader.c */
-void *aegisd_cl_leader_main(void *arg);
-char *aegisd_cl_on_join(void *arg, const char *req, size_t len);
+/* cluster_status.c: the backend's optional entries */
+void aegis_seq_cluster_batch_extras(struct aegis_seq *p, uint64_t number, json_t *batch);
+void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out);
+void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out);
+
+/* cluster_leader.c */
+void *aegis_seq_cl_leader_main(void *arg);
+char *aegis_seq_cl_on_join(void *arg, const char *req, size_t len);
 
 #endif

@@ -1,4 +1,4 @@
-/* pipeline_assets.c - the asset registry on the host side: admin requests,
+/* assets.c - the asset registry on the host side: admin requests,
  * listings, the audit log, rollback, off-chain asset data.
  *
  *   aegis_adminAssets  [signed request]  -> {op, registry_hash, audit_seq, params[, rollback]}
@@ -22,10 +22,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "aegis/chain.h"
-#include "aegis/envelope.h"
+#include "aegis/hash.h"
+#include "aegis/json.h"
 #include "aegis/log.h"
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 #define MOD "assets"
 
@@ -143,17 +143,17 @@ static bool fault_io(void)
 
 /* The /healthz component "registry": degraded while audit records the core
  * produced are not durable yet. */
-static void registry_health(struct aegisd_pipeline *p, uint64_t behind, uint64_t last, aegis_err err)
+static void registry_health(struct aegis_seq *p, uint64_t behind, uint64_t last, aegis_err err)
 {
     char detail[160];
     if (!behind) {
         snprintf(detail, sizeof(detail), "registry and audit log persisted (audit seq %llu)", (unsigned long long)last);
-        (void)aegis_rpc_health_set(p->d->rpc, "registry", AEGIS_HEALTH_OK, detail);
+        (void)aegis_rpc_health_set(p->rpc, "registry", AEGIS_HEALTH_OK, detail);
         return;
     }
     snprintf(detail, sizeof(detail), "%llu audit record(s) not persisted (%s); retried on the next change",
              (unsigned long long)behind, aegis_err_name(err));
-    (void)aegis_rpc_health_set(p->d->rpc, "registry", AEGIS_HEALTH_DEGRADED, detail);
+    (void)aegis_rpc_health_set(p->rpc, "registry", AEGIS_HEALTH_DEGRADED, detail);
 }
 
 /* Persist every audit record the core has not seen confirmed, and the
@@ -161,7 +161,7 @@ static void registry_health(struct aegisd_pipeline *p, uint64_t behind, uint64_t
  * confirmation. A failed write confirms nothing, so the next call (the next
  * change, submission or risk decision) writes the same records again with
  * whatever came after them: the store's log never has a gap. */
-aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *ret_seq)
+aegis_err aegis_seq_persist_registry(struct aegis_seq *p, uint64_t *ret_seq)
 {
     aegis_core_audit_rec *v = NULL;
     size_t n = 0, blob_len = 0;
@@ -176,7 +176,7 @@ aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *
     uint64_t last = v[n - 1].seq;
     /* rows an earlier, partly failed persist already inserted need not be
      * carried again (inserting them again is harmless) */
-    if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
+    if (aegis_store_last(p->store, "audit", &have) != AEGIS_OK)
         have = 0;
     size_t k = 0;
     while (k < n && v[k].seq <= have)
@@ -192,11 +192,11 @@ aegis_err aegisd_pipeline_persist_registry(struct aegisd_pipeline *p, uint64_t *
     err = wal_encode(last, blob, blob_len, recs, n - k, &out);
     aegis_free(recs);
     if (!err)
-        err = fault_io() ? AEGIS_ERR_STORE_FULL : aegis_store_meta_put(p->d->store, "registry", out.data, out.len);
+        err = fault_io() ? AEGIS_ERR_STORE_FULL : aegis_store_meta_put(p->store, "registry", out.data, out.len);
     if (!err)
         fault_point("registry-redo");
     for (size_t i = k; i < n && !err; i++) {
-        err = aegis_store_insert(p->d->store, "audit", v[i].seq, (const uint8_t *)v[i].line, v[i].len);
+        err = aegis_store_insert(p->store, "audit", v[i].seq, (const uint8_t *)v[i].line, v[i].len);
         if (err == AEGIS_ERR_EXISTS)
             err = AEGIS_OK;
     }
@@ -229,7 +229,7 @@ static int audit_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 
 static int rollback_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     json_t *j = json_loadb((const char *)val, len, 0, NULL);
     json_t *f = json_object_get(j, "orphan_first"), *l = json_object_get(j, "orphan_last");
     if (json_is_integer(f) && json_is_integer(l)) {
@@ -244,7 +244,7 @@ static int rollback_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
     return 0;
 }
 
-aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char **detail)
+aegis_err aegis_seq_restore_registry(struct aegis_seq *p, const char **detail)
 {
     aegis_buf log;
     aegis_buf_init(&log, (size_t)1 << 30);
@@ -253,7 +253,7 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
     size_t meta_len = 0, blob_len = 0;
     struct wal w = { 0 };
     uint64_t have = 0;
-    aegis_err err = aegis_store_meta_get(p->d->store, "registry", &meta, &meta_len);
+    aegis_err err = aegis_store_meta_get(p->store, "registry", &meta, &meta_len);
     if (err == AEGIS_ERR_NOT_FOUND) {
         err = AEGIS_OK;
     } else if (err) {
@@ -267,7 +267,7 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
         blob = w.blob;
         blob_len = w.blob_len;
         /* finish an interrupted persist: the records it carries go in first */
-        if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
+        if (aegis_store_last(p->store, "audit", &have) != AEGIS_OK)
             have = 0;
         size_t redone = 0;
         for (size_t i = 0; i < w.n && !err; i++) {
@@ -278,7 +278,7 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
                 err = AEGIS_ERR_CORE_RESTORE;
                 goto out;
             }
-            err = aegis_store_insert(p->d->store, "audit", w.v[i].seq, (const uint8_t *)w.v[i].line, w.v[i].len);
+            err = aegis_store_insert(p->store, "audit", w.v[i].seq, (const uint8_t *)w.v[i].line, w.v[i].len);
             have = w.v[i].seq;
             redone++;
         }
@@ -293,7 +293,7 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
         blob = meta;   /* the old format: the blob alone */
         blob_len = meta_len;
     }
-    err = aegis_store_range(p->d->store, "audit", 1, UINT64_MAX, audit_cb, &log);
+    err = aegis_store_range(p->store, "audit", 1, UINT64_MAX, audit_cb, &log);
     if (err) {
         *detail = "cannot read the audit log";
         goto out;
@@ -309,10 +309,10 @@ aegis_err aegisd_pipeline_restore_registry(struct aegisd_pipeline *p, const char
     if (err)
         goto out;
 rollbacks:
-    if (aegis_store_last(p->d->store, "audit", &have) != AEGIS_OK)
+    if (aegis_store_last(p->store, "audit", &have) != AEGIS_OK)
         have = 0;
     registry_health(p, 0, have, AEGIS_OK);
-    err = aegis_store_range(p->d->store, "rollback", 1, UINT64_MAX, rollback_cb, p);
+    err = aegis_store_range(p->store, "rollback", 1, UINT64_MAX, rollback_cb, p);
     if (!err)
         aegis_core_restore_rollbacks(p->core, p->n_orphans);
 out:
@@ -322,7 +322,7 @@ out:
     return err;
 }
 
-bool aegisd_pipeline_is_orphaned(struct aegisd_pipeline *p, uint64_t number)
+bool aegis_seq_is_orphaned(struct aegis_seq *p, uint64_t number)
 {
     bool o = false;
     pthread_mutex_lock(&p->reg_lock);
@@ -347,7 +347,7 @@ static aegis_err parse_out(char *s, json_t **ret)
 
 /* The checkpoint record a rollback request names, or an error before the
  * request touches anything. *ret = NULL for other ops. */
-static aegis_err rollback_checkpoint(struct aegisd_pipeline *p, const json_t *req, uint8_t **ret, size_t *ret_len,
+static aegis_err rollback_checkpoint(struct aegis_seq *p, const json_t *req, uint8_t **ret, size_t *ret_len,
                                      const char **detail)
 {
     *ret = NULL;
@@ -358,48 +358,53 @@ static aegis_err rollback_checkpoint(struct aegisd_pipeline *p, const json_t *re
         *detail = "rollback takes {checkpoint: N} with N a checkpoint number";
         return AEGIS_ERR_RPC_INVALID_PARAMS;
     }
-    aegis_err err = aegis_store_get(p->d->store, "checkpoint", (uint64_t)json_integer_value(n) + 1, ret, ret_len);
+    aegis_err err = aegis_store_get(p->store, "checkpoint", (uint64_t)json_integer_value(n) + 1, ret, ret_len);
     if (err)
         *detail = "no such checkpoint";
     return err;
 }
 
-static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+/* A signed admin request (registry change or rollback) applied at now_ms:
+ * on a single node at once, on a cluster's every worker at its position in
+ * the log (control.c). The result, the rollback event when one was made and
+ * the audit sequence are durable before *ret is set. */
+aegis_err aegis_seq_apply_admin(struct aegis_seq *p, const char *req, size_t len, uint64_t now_ms, json_t **ret,
+                                const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
-    json_t *a = json_array_get(params, 0);
     *ret = NULL;
-    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_object(a))
-        return bad(detail, "params must be [signed admin request object] (aegis assets ...)");
+    json_t *a = json_loadb(req, len, 0, NULL);
+    if (!json_is_object(a)) {
+        json_decref(a);
+        return bad(detail, "the admin request must be a JSON object (aegis assets ...)");
+    }
     uint8_t *ckpt = NULL;
     size_t ckpt_len = 0;
     aegis_err err = rollback_checkpoint(p, a, &ckpt, &ckpt_len, detail);
+    json_decref(a);
     if (err)
         return err;
-    char *req = json_dumps(a, JSON_COMPACT);
-    if (!req) {
-        aegis_free(ckpt);
-        return AEGIS_ERR_NOMEM;
-    }
     char *out = NULL, *event = NULL;
     uint64_t seq = 0, first = 0, last = 0;
-    err = aegis_core_admin(p->core, req, strlen(req), aegis_wall_ms(), (const char *)ckpt, ckpt_len, &out, &event,
-                           &first, &last, detail);
-    free(req);
+    err = aegis_core_admin(p->core, req, len, now_ms, (const char *)ckpt, ckpt_len, &out, &event, &first, &last,
+                           detail);
     aegis_free(ckpt);
     if (!err)
         err = parse_out(out, ret);
     else
         aegis_free(out);
     if (!err && event) {
-        /* the signed event, then the orphan marks; the restored risk state */
-        uint64_t key = 0;
-        if (aegis_store_last(p->d->store, "rollback", &key) != AEGIS_OK)
-            key = 0;
-        err = aegis_store_insert(p->d->store, "rollback", key + 1, (const uint8_t *)event, strlen(event));
+        /* the signed event under its number + 1 (a cluster worker that
+         * rebuilds from the log makes it again, in place), then the orphan
+         * marks; the restored risk state */
+        json_t *ev = json_loads(event, 0, NULL);
+        uint64_t number = 0;
+        err = aegis_json_u64(json_object_get(ev, "number"), UINT64_MAX - 1, &number)
+                  ? aegis_seq_persist_record(p, "rollback", number + 1, event)
+                  : AEGIS_ERR_INTERNAL;
+        json_decref(ev);
         char *state = NULL;
         if (!err && aegis_core_risk_state(p->core, &state) == AEGIS_OK) {
-            err = aegis_store_meta_put(p->d->store, "risk_state", (const uint8_t *)state, strlen(state));
+            err = aegis_store_meta_put(p->store, "risk_state", (const uint8_t *)state, strlen(state));
             aegis_free(state);
         }
         if (!err) {
@@ -418,7 +423,7 @@ static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **re
     }
     aegis_free(event);
     /* durable before the reply */
-    aegis_err perr = aegisd_pipeline_persist_registry(p, &seq);
+    aegis_err perr = aegis_seq_persist_registry(p, &seq);
     if (!err && perr) {
         *detail = "registry change not persisted";
         err = perr;
@@ -433,9 +438,25 @@ static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **re
     return AEGIS_OK;
 }
 
+static aegis_err m_admin(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+{
+    struct aegis_seq *p = call->ctx;
+    json_t *a = json_array_get(params, 0);
+    *ret = NULL;
+    if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_object(a))
+        return bad(detail, "params must be [signed admin request object] (aegis assets ...)");
+    char *req = json_dumps(a, JSON_COMPACT);
+    if (!req)
+        return AEGIS_ERR_NOMEM;
+    /* through the log: applied where it is, in order, on every worker */
+    aegis_err err = p->log->submit_control(p, "admin", req, strlen(req), ret, detail);
+    free(req);
+    return err;
+}
+
 static aegis_err m_list(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     char *s = NULL;
     aegis_err err = aegis_core_assets_list(p->core, &s);
     return err ? err : parse_out(s, ret);
@@ -443,7 +464,7 @@ static aegis_err m_list(const aegis_rpc_call *call, json_t *params, json_t **ret
 
 static aegis_err m_get(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     const char *id = json_string_value(json_array_get(params, 0));
     if (!json_is_array(params) || json_array_size(params) != 1 || !id)
         return bad(detail, "params must be [\"<asset id>\"]");
@@ -460,9 +481,9 @@ static int audit_lines_cb(void *arg, uint64_t key, const uint8_t *val, size_t le
 
 static aegis_err m_audit(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *recs = json_array();
-    aegis_err err = recs ? aegis_store_range(p->d->store, "audit", 1, UINT64_MAX, audit_lines_cb, recs)
+    aegis_err err = recs ? aegis_store_range(p->store, "audit", 1, UINT64_MAX, audit_lines_cb, recs)
                          : AEGIS_ERR_NOMEM;
     if (err) {
         json_decref(recs);
@@ -487,15 +508,15 @@ static aegis_err m_audit(const aegis_rpc_call *call, json_t *params, json_t **re
 
 static aegis_err m_rollbacks(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *arr = json_array();
     aegis_err err = AEGIS_OK;
     uint64_t last = 0;
-    if (aegis_store_last(p->d->store, "rollback", &last) == AEGIS_OK) {
+    if (aegis_store_last(p->store, "rollback", &last) == AEGIS_OK) {
         for (uint64_t k = 1; arr && k <= last && !err; k++) {
             uint8_t *v = NULL;
             size_t n = 0;
-            err = aegis_store_get(p->d->store, "rollback", k, &v, &n);
+            err = aegis_store_get(p->store, "rollback", k, &v, &n);
             if (!err)
                 json_array_append_new(arr, json_loadb((const char *)v, n, 0, NULL));
             aegis_free(v);
@@ -522,12 +543,14 @@ static uint64_t asset_key(const char *id, uint64_t version)
 }
 
 /* ["id", "0x<envelope>"]: the envelope bytes (aegis_free). */
-static aegis_err data_params(json_t *params, const char **id, uint8_t **env, size_t *env_len, const char **detail)
+/* max: the largest envelope the format allows */
+static aegis_err data_params(json_t *params, size_t max, const char **id, uint8_t **env, size_t *env_len,
+                             const char **detail)
 {
     const char *hex = json_string_value(json_array_get(params, 1));
     *id = json_string_value(json_array_get(params, 0));
     if (!json_is_array(params) || json_array_size(params) != 2 || !*id || !hex ||
-        aegis_hex_decode_alloc(hex, AEGIS_ENVELOPE_MAX_BYTES, env, env_len) != AEGIS_OK)
+        aegis_hex_decode_alloc(hex, max, env, env_len) != AEGIS_OK)
         return bad(detail, "params must be [\"<asset id>\", \"0x<envelope>\"]: a signed request sealed to "
                            "aegis_getEncryptionKey (aegis assets put-data / get-data)");
     return AEGIS_OK;
@@ -537,24 +560,24 @@ static aegis_err data_params(json_t *params, const char **id, uint8_t **env, siz
  * data (docs/internals/assets.md). */
 static aegis_err m_put_data(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     const char *id = NULL;
     uint8_t *env = NULL, *blob = NULL;
     size_t env_len = 0, blob_len = 0;
     uint64_t version = 0;
-    aegis_err err = data_params(params, &id, &env, &env_len, detail);
+    aegis_err err = data_params(params, aegis_core_envelope_max(), &id, &env, &env_len, detail);
     if (err)
         return err;
     err = aegis_core_asset_data_put(p->core, id, env, env_len, aegis_wall_ms(), &blob, &blob_len, &version, detail);
     aegis_free(env);
     /* the blob first (the other slot), then the registry that names it */
     if (!err) {
-        err = aegis_store_put(p->d->store, "asset_data", asset_key(id, version), blob, blob_len);
+        err = aegis_store_put(p->store, "asset_data", asset_key(id, version), blob, blob_len);
         if (err)
             *detail = "sealed data not persisted";
     }
     aegis_free(blob);
-    if (!err && (err = aegisd_pipeline_persist_registry(p, NULL)) != AEGIS_OK)
+    if (!err && (err = aegis_seq_persist_registry(p, NULL)) != AEGIS_OK)
         *detail = "data version not persisted";
     if (err)
         return err;
@@ -564,17 +587,17 @@ static aegis_err m_put_data(const aegis_rpc_call *call, json_t *params, json_t *
 
 static aegis_err m_get_data(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     const char *id = NULL;
     uint8_t *env = NULL, *blob = NULL, *reply = NULL;
     size_t env_len = 0, blob_len = 0, reply_len = 0;
     uint64_t version = 0;
-    aegis_err err = data_params(params, &id, &env, &env_len, detail);
+    aegis_err err = data_params(params, aegis_core_envelope_max(), &id, &env, &env_len, detail);
     if (err)
         return err;
     err = aegis_core_asset_data_version(p->core, id, &version);
     if (!err && version) {
-        err = aegis_store_get(p->d->store, "asset_data", asset_key(id, version), &blob, &blob_len);
+        err = aegis_store_get(p->store, "asset_data", asset_key(id, version), &blob, &blob_len);
         if (err == AEGIS_ERR_NOT_FOUND)
             err = AEGIS_OK;   /* the core says what is missing, after authenticating */
     }
@@ -604,7 +627,7 @@ static const aegis_rpc_method methods[] = {
       "requester's reply key" },
 };
 
-aegis_err aegisd_pipeline_register_assets(struct aegisd_pipeline *p)
+aegis_err aegis_seq_register_assets(struct aegis_seq *p)
 {
-    return aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+    return aegis_rpc_add_methods(p->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
 }

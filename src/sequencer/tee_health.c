@@ -1,33 +1,13 @@
 /*
- * tee_health.c - what aegisd says about its TEEs: the configuration
- * warnings it logs at start (and `--check-config` prints), and the /healthz
- * "tee" entries after each cut (docs/internals/attestation-batches.md,
- * "When the primary fails while running").
+ * tee_health.c - what the sequencer says about its TEEs: the /healthz "tee"
+ * entries after each cut (docs/internals/attestation-batches.md, "When the
+ * primary fails while running") and their metrics.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "aegis/log.h"
-#include "pipeline_int.h"
-
-static void warn(const char *mod, const char *text, bool to_stderr)
-{
-    if (to_stderr)
-        fprintf(stderr, "aegisd: warning: %s\n", text);
-    else
-        AEGIS_LOGW(mod, text, NULL);
-}
-
-void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr)
-{
-    const char *w[16];
-    if (cfg->tee_primary && strcmp(cfg->tee_primary, "sim") == 0)
-        warn("tee", "SIMULATED TEE: no hardware protection, keys and plaintext are NOT protected; "
-                    "attestations are marked insecure and refused by verifiers without --allow-sim", to_stderr);
-    size_t n = aegis_config_warnings(cfg, w, AEGIS_ARRAY_LEN(w));
-    for (size_t i = 0; i < n && i < AEGIS_ARRAY_LEN(w); i++)
-        warn("config", w[i], to_stderr);
-}
+#include "seq_int.h"
 
 /*
  * After every cut attempt. The primary failed its last attestation:
@@ -40,9 +20,9 @@ void aegisd_config_warnings(const aegis_config *cfg, bool to_stderr)
  * A primary that attests again returns "tee" to ok. The backup's own
  * degradation ("tee_backup") stays sticky since start (core_attest.c).
  */
-void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut)
+void aegis_seq_tee_health(struct aegis_seq *p, bool cut)
 {
-    const aegis_config *c = &p->d->cfg;
+    const aegis_config *c = p->cfg;
     bool failed = aegis_core_primary_failed(p->core);
     bool failover = c->tee_on_primary_failure && strcmp(c->tee_on_primary_failure, "backup") == 0;
     if (failed != p->primary_failed_seen) {
@@ -50,16 +30,16 @@ void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut)
         if (failed && failover) {
             AEGIS_LOGE("tee", "primary TEE failed: batches are attested by the backup TEE alone (failover)",
                        "primary=%s backup=%s", c->tee_primary, c->tee_backup);
-            (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_DEGRADED,
+            (void)aegis_rpc_health_set(p->rpc, "tee", AEGIS_HEALTH_DEGRADED,
                                        "primary TEE failed: batches attested by the backup TEE alone (failover)");
         } else if (failed) {
             AEGIS_LOGE("tee", "primary TEE failed: batch production halted until it attests again",
                        "primary=%s on_primary_failure=halt", c->tee_primary);
-            (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_DOWN,
+            (void)aegis_rpc_health_set(p->rpc, "tee", AEGIS_HEALTH_DOWN,
                                        "primary TEE failed: batch production halted (tee.on_primary_failure = halt)");
         } else {
             AEGIS_LOGI("tee", "primary TEE attests again", "primary=%s", c->tee_primary);
-            (void)aegis_rpc_health_set(p->d->rpc, "tee", AEGIS_HEALTH_OK,
+            (void)aegis_rpc_health_set(p->rpc, "tee", AEGIS_HEALTH_OK,
                                        strcmp(c->tee_primary, "sim") == 0 ? "sim: INSECURE, no hardware protection"
                                                                            : c->tee_primary);
         }
@@ -76,13 +56,13 @@ void aegisd_pipeline_tee_health(struct aegisd_pipeline *p, bool cut)
     }
     p->degraded_seen = degraded;
     if (degraded)
-        (void)aegis_rpc_health_set(p->d->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
+        (void)aegis_rpc_health_set(p->rpc, "tee_backup", AEGIS_HEALTH_DEGRADED,
                                    "batches produced without the backup TEE attestation");
 }
 
 static void tee_metrics(void *arg, aegis_buf *out)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     if (aegis_buf_printf(out,
         "# HELP aegis_batches_failover_total Batches attested by the backup TEE alone because the primary failed.\n"
         "# TYPE aegis_batches_failover_total counter\naegis_batches_failover_total %llu\n"
@@ -92,7 +72,7 @@ static void tee_metrics(void *arg, aegis_buf *out)
         return;   /* the scrape shows what fitted */
 }
 
-aegis_err aegisd_pipeline_tee_register(struct aegisd_pipeline *p)
+aegis_err aegis_seq_tee_register(struct aegis_seq *p)
 {
-    return aegis_rpc_add_metrics_source(p->d->rpc, tee_metrics, p);
+    return aegis_rpc_add_metrics_source(p->rpc, tee_metrics, p);
 }

@@ -1,4 +1,4 @@
-/* pipeline_cluster_status.c - what a cluster worker shows: co-attestations
+/* cluster_status.c - what a cluster worker shows: co-attestations
  * beside a batch, the "cluster" object of aegis_status, aegis_cluster_*
  * metrics. Host side. */
 #include <jansson.h>
@@ -7,19 +7,18 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "aegis/chain.h"
 #include "aegis/cluster.h"
 #include "aegis/json.h"
 #include "aegis/log.h"
-#include "pipeline_cluster_int.h"
+#include "cluster_int.h"
 
 /* ---- reads ---- */
 
-void aegisd_cluster_batch_extras(struct aegisd_pipeline *p, uint64_t number, json_t *batch)
+void aegis_seq_cluster_batch_extras(struct aegis_seq *p, uint64_t number, json_t *batch)
 {
-    struct aegisd_cluster *k = p->cl;
+    struct aegis_seq_cluster *k = p->cl;
     pthread_mutex_lock(&p->lock);
-    struct cl_batch *b = number <= k->cap_b ? aegisd_cl_slot(k, number) : NULL;
+    struct cl_batch *b = number <= k->cap_b ? aegis_seq_cl_slot(k, number) : NULL;
     if (b && b->coatts)
         json_object_set_new(batch, "coattestations", json_deep_copy(b->coatts));
     pthread_mutex_unlock(&p->lock);
@@ -43,9 +42,9 @@ static void add_member(void *arg, const char *worker, const char *json)
     json_array_append_new(mc->arr, o);
 }
 
-void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
+void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
 {
-    struct aegisd_cluster *k = p->cl;
+    struct aegis_seq_cluster *k = p->cl;
     struct members_ctx mc = { json_array() };
     uint64_t last = 0;
     if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
@@ -64,9 +63,9 @@ void aegisd_cluster_status(struct aegisd_pipeline *p, json_t *out)
         json_object_set_new(out, "cluster", o);
 }
 
-void aegisd_cluster_metrics(struct aegisd_pipeline *p, aegis_buf *out)
+void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
 {
-    struct aegisd_cluster *k = p->cl;
+    struct aegis_seq_cluster *k = p->cl;
     pthread_mutex_lock(&p->lock);
     uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
                      k->grants, k->coattests, k->leader ? 1u : 0u };

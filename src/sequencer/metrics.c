@@ -1,13 +1,13 @@
 /*
- * pipeline_metrics.c - the sequencer's state on /metrics beyond the
- * pipeline's counters (pipeline.c): quantum risk score and level, the key
+ * metrics.c - the sequencer's state on /metrics beyond the
+ * sequencer's counters (sequencer.c): quantum risk score and level, the key
  * epoch, and the submissions refused before they were written.
  *
  * Read from aegis_core_status (the one public view of the core's state) on
  * each scrape: scrapes are seconds apart, and this keeps one source of
  * truth for what aegis_status and /metrics say.
  *
- * Names: aegis_envelopes_rejected_total (pipeline.c) counts envelopes that
+ * Names: aegis_envelopes_rejected_total (sequencer.c) counts envelopes that
  * were logged and then rejected at admission, for any reason; the status
  * field core.policy_rejected_total counts only the transactions that
  * decrypted and decoded and were then refused by the mempool or the asset
@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 static int level_value(const char *s)
 {
@@ -26,7 +26,7 @@ static int level_value(const char *s)
 
 static void state_metrics(void *arg, aegis_buf *out)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     char *s = NULL;
     if (aegis_core_status(p->core, &s) != AEGIS_OK)
         return;
@@ -58,7 +58,7 @@ static void state_metrics(void *arg, aegis_buf *out)
     json_decref(j);
 }
 
-aegis_err aegisd_pipeline_metrics_register(struct aegisd_pipeline *p)
+aegis_err aegis_seq_metrics_register(struct aegis_seq *p)
 {
-    return aegis_rpc_add_metrics_source(p->d->rpc, state_metrics, p);
+    return aegis_rpc_add_metrics_source(p->rpc, state_metrics, p);
 }

@@ -1,4 +1,4 @@
-/* pipeline_cadence.c - when the sealer thread signs with SLH-DSA: epoch
+/* cadence.c - when the sealer thread signs with SLH-DSA: epoch
  * seals and interval checkpoints on a time cadence, so their cost per
  * transaction falls as the rate rises (docs/internals/seals.md).
  *
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "aegis/log.h"
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 /* The sealer's signatures (SLH-DSA on two threads for ~75 ms, checkpoints)
  * are background work: on a busy machine they should wait for submissions,
@@ -27,25 +27,25 @@
  * thread's priority covers all of it. Under saturation the sealer then gets
  * a smaller share of a CPU, which lengthens a signature (S below) - the
  * time-to-seal bound in docs/internals/pipeline.md counts with that. */
-void aegisd_cadence_background(void)
+void aegis_seq_cadence_background(void)
 {
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AEGISD_SEALER_NICE) != 0)
+    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AEGIS_SEQ_SEALER_NICE) != 0)
         AEGIS_LOGW("pipeline", "cannot lower the sealer's priority", NULL);
 }
 
-bool aegisd_cadence_seal(const struct aegisd_cadence *c, uint64_t now_ns, bool *ret_force)
+bool aegis_seq_cadence_seal(const struct aegis_seq_cadence *c, uint64_t now_ns, bool *ret_force)
 {
     uint64_t since = now_ns - c->last_seal_ns;
     *ret_force = since > c->seal_idle_ns;
     return since >= c->seal_gap_ns;
 }
 
-bool aegisd_cadence_checkpoint(const struct aegisd_cadence *c, uint64_t now_ns, bool urgent)
+bool aegis_seq_cadence_checkpoint(const struct aegis_seq_cadence *c, uint64_t now_ns, bool urgent)
 {
     return urgent || !c->have_ckpt || now_ns - c->last_ckpt_ns >= c->ckpt_gap_ns;
 }
 
-void aegisd_cadence_init(struct aegisd_cadence *c, const aegis_config *cfg, uint64_t now_ns)
+void aegis_seq_cadence_init(struct aegis_seq_cadence *c, const aegis_config *cfg, uint64_t now_ns)
 {
     uint64_t batch_ms = cfg->batch_interval_ms ? cfg->batch_interval_ms : 1000;
     c->seal_gap_ns = cfg->batch_seal_interval_ms * 1000000ull;

@@ -16,10 +16,10 @@ static uint64_t slot_of(const uint8_t key[32], size_t cap)
     return h & (cap - 1);
 }
 
-static aegis_err grow(aegisd_pindex *ix)
+static aegis_err grow(aegis_seq_pindex *ix)
 {
     size_t ncap = ix->cap ? ix->cap * 2 : 1024;
-    struct aegisd_pindex_ent *n = aegis_calloc(ncap, sizeof(*n));
+    struct aegis_seq_pindex_ent *n = aegis_calloc(ncap, sizeof(*n));
     if (!n)
         return AEGIS_ERR_NOMEM;
     for (size_t i = 0; i < ix->cap; i++) {
@@ -36,7 +36,7 @@ static aegis_err grow(aegisd_pindex *ix)
     return AEGIS_OK;
 }
 
-aegis_err aegisd_pindex_put(aegisd_pindex *ix, const uint8_t key[32], uint64_t batch, uint32_t pos)
+aegis_err aegis_seq_pindex_put(aegis_seq_pindex *ix, const uint8_t key[32], uint64_t batch, uint32_t pos)
 {
     if ((ix->n + 1) * 2 > ix->cap) {
         aegis_err err = grow(ix);
@@ -55,7 +55,7 @@ aegis_err aegisd_pindex_put(aegisd_pindex *ix, const uint8_t key[32], uint64_t b
     return AEGIS_OK;
 }
 
-bool aegisd_pindex_get(const aegisd_pindex *ix, const uint8_t key[32], uint64_t *batch, uint32_t *pos)
+bool aegis_seq_pindex_get(const aegis_seq_pindex *ix, const uint8_t key[32], uint64_t *batch, uint32_t *pos)
 {
     if (!ix->cap)
         return false;
@@ -71,7 +71,7 @@ bool aegisd_pindex_get(const aegisd_pindex *ix, const uint8_t key[32], uint64_t 
     return false;
 }
 
-void aegisd_pindex_id_key(uint8_t key[32], uint64_t envelope_id)
+void aegis_seq_pindex_id_key(uint8_t key[32], uint64_t envelope_id)
 {
     /* A 32-byte key that can never equal a keccak hash in practice: a tag,
      * then the id mixed so the slot function spreads it. */
@@ -82,7 +82,7 @@ void aegisd_pindex_id_key(uint8_t key[32], uint64_t envelope_id)
     memcpy(key + 16, "ENVELOPE-ID-KEY!", 16);
 }
 
-void aegisd_pindex_clear(aegisd_pindex *ix)
+void aegis_seq_pindex_clear(aegis_seq_pindex *ix)
 {
     aegis_free(ix->v);
     memset(ix, 0, sizeof(*ix));

@@ -1,4 +1,4 @@
-/* pipeline_snapshot.c - restart in time independent of the chain's length
+/* snapshot.c - restart in time independent of the chain's length
  * (docs/internals/crash-safety.md, "Restart time").
  *
  * The core's sealed restart snapshot (aegis_core_snapshot_*) stands for
@@ -19,12 +19,12 @@
 #include <string.h>
 
 #include "aegis/log.h"
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 #define MOD "pipeline"
 #define AEGISD_SNAPSHOT_EVERY 1000
 
-aegis_err aegisd_pipeline_snapshot_restore(struct aegisd_pipeline *p, uint64_t *ret_from)
+aegis_err aegis_seq_snapshot_restore(struct aegis_seq *p, uint64_t *ret_from)
 {
     *ret_from = 1;
     uint64_t s = 0;
@@ -38,7 +38,7 @@ aegis_err aegisd_pipeline_snapshot_restore(struct aegisd_pipeline *p, uint64_t *
     uint8_t *json = NULL;
     size_t len = 0;
     aegis_core_snapshot_info info;
-    err = aegis_store_get(p->d->store, "batch", s, &json, &len);
+    err = aegis_store_get(p->store, "batch", s, &json, &len);
     if (!err)
         err = aegis_core_snapshot_apply(p->core, (const char *)json, len, &info);
     else if (aegis_core_snapshot_apply(p->core, "", 0, &info) == AEGIS_OK)   /* drops it */
@@ -60,10 +60,10 @@ aegis_err aegisd_pipeline_snapshot_restore(struct aegisd_pipeline *p, uint64_t *
 
 static int index_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     pthread_mutex_lock(&p->lock);
     bool stop = p->stop;
-    if (!stop && aegisd_pipeline_index_batch(p, (const char *)val, len) != AEGIS_OK)
+    if (!stop && aegis_seq_index_stored(p, (const char *)val, len) != AEGIS_OK)
         AEGIS_LOGW(MOD, "cannot index a persisted batch", "number=%llu", (unsigned long long)key);
     pthread_mutex_unlock(&p->lock);
     return stop;
@@ -71,12 +71,12 @@ static int index_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 
 static int seal_span_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     json_t *j = json_loadb((const char *)val, len, 0, NULL);
     pthread_mutex_lock(&p->lock);
     bool stop = p->stop;
     if (!stop)
-        aegisd_pipeline_add_seal(p, key, (uint64_t)json_integer_value(json_object_get(j, "first")),
+        aegis_seq_add_seal(p, key, (uint64_t)json_integer_value(json_object_get(j, "first")),
                                  (uint64_t)json_integer_value(json_object_get(j, "count")));
     pthread_mutex_unlock(&p->lock);
     json_decref(j);
@@ -85,18 +85,18 @@ static int seal_span_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 
 static void *indexer_main(void *arg)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     uint64_t t0 = aegis_now_ns();
     /* a large store's integrity check, which open left to us */
-    aegis_err err = aegis_store_quick_check(p->d->store);
+    aegis_err err = aegis_store_quick_check(p->store);
     if (err) {
         AEGIS_LOGE(MOD, "STORE CORRUPT: the database fails its integrity check (restore it from a copy)", "err=%s",
                    aegis_err_name(err));
-        (void)aegis_rpc_health_set(p->d->rpc, "store_integrity", AEGIS_HEALTH_DOWN, aegis_strerror(err));
+        (void)aegis_rpc_health_set(p->rpc, "store_integrity", AEGIS_HEALTH_DOWN, aegis_strerror(err));
     }
-    err = p->snap.batch ? aegis_store_range(p->d->store, "batch", 1, p->snap.batch, index_cb, p) : AEGIS_OK;
+    err = p->snap.batch ? aegis_store_range(p->store, "batch", 1, p->snap.batch, index_cb, p) : AEGIS_OK;
     if (!err && p->snap.next_seal > 1)
-        err = aegis_store_range(p->d->store, "seal", 1, p->snap.next_seal - 1, seal_span_cb, p);
+        err = aegis_store_range(p->store, "seal", 1, p->snap.next_seal - 1, seal_span_cb, p);
     pthread_mutex_lock(&p->lock);
     p->indexing = false;
     bool stopped = p->stop;
@@ -109,7 +109,7 @@ static void *indexer_main(void *arg)
     return NULL;
 }
 
-aegis_err aegisd_pipeline_index_start(struct aegisd_pipeline *p)
+aegis_err aegis_seq_index_start(struct aegis_seq *p)
 {
     p->indexing = p->snap.batch > 0;
     if (pthread_create(&p->indexer, NULL, indexer_main, p) != 0) {
@@ -120,14 +120,14 @@ aegis_err aegisd_pipeline_index_start(struct aegisd_pipeline *p)
     return AEGIS_OK;
 }
 
-void aegisd_pipeline_index_join(struct aegisd_pipeline *p)
+void aegis_seq_index_join(struct aegis_seq *p)
 {
     if (p->indexer_started)
         pthread_join(p->indexer, NULL);
     p->indexer_started = false;
 }
 
-void aegisd_pipeline_snapshot_save(struct aegisd_pipeline *p, bool now)
+void aegis_seq_snapshot_save(struct aegis_seq *p, bool now)
 {
     if (p->snapshot_blocked)
         return;

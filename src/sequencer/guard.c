@@ -1,4 +1,4 @@
-/* pipeline_guard.c - the start-up refusals and the store checks that keep
+/* guard.c - the start-up refusals and the store checks that keep
  * a damaged or rolled-back store from costing an acknowledged transaction
  * (docs/internals/crash-safety.md):
  *
@@ -17,21 +17,21 @@
 #include <sys/stat.h>
 
 #include "aegis/log.h"
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 #define MOD "pipeline"
 
-aegis_err aegisd_pipeline_check_keys(struct aegisd *d, const char **detail)
+aegis_err aegis_seq_check_keys(struct aegis_seq *p, const char **detail)
 {
     char path[4096];
     struct stat st;
-    if (snprintf(path, sizeof(path), "%s/keyset.sealed", d->cfg.data_dir) >= (int)sizeof(path) ||
+    if (snprintf(path, sizeof(path), "%s/keyset.sealed", p->cfg->data_dir) >= (int)sizeof(path) ||
         stat(path, &st) == 0)
         return AEGIS_OK;   /* present (the core checks it), or the core reports the path */
     uint64_t envs = 0, last = 0;
-    if (aegis_store_env_count(d->store, &envs) != AEGIS_OK)
+    if (aegis_store_env_count(p->store, &envs) != AEGIS_OK)
         envs = 0;
-    bool batches = aegis_store_last(d->store, "batch", &last) == AEGIS_OK && last > 0;
+    bool batches = aegis_store_last(p->store, "batch", &last) == AEGIS_OK && last > 0;
     if (envs == 0 && !batches)
         return AEGIS_OK;   /* a fresh store: the core makes epoch 1 */
     AEGIS_LOGE(MOD, "keyset.sealed missing over a used store: refusing to start", "path=%s envelopes=%llu last_batch=%llu",
@@ -41,10 +41,10 @@ aegis_err aegisd_pipeline_check_keys(struct aegisd *d, const char **detail)
     return AEGIS_ERR_CORE_KEYS_MISSING;
 }
 
-aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char **detail)
+aegis_err aegis_seq_finish_restore(struct aegis_seq *p, const char **detail)
 {
     uint64_t env_last = 0;
-    aegis_err err = aegis_store_env_count(p->d->store, &env_last);
+    aegis_err err = aegis_store_env_count(p->store, &env_last);
     if (err) {
         *detail = "cannot read the envelope log";
         return err;
@@ -58,7 +58,7 @@ aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char *
     /* the operator's one-shot consent to lost envelopes (aegis recover) */
     uint8_t *flag = NULL;
     size_t flag_len = 0;
-    bool accept = aegis_store_meta_get(p->d->store, AEGIS_RECOVER_ACCEPT_KEY, &flag, &flag_len) == AEGIS_OK &&
+    bool accept = aegis_store_meta_get(p->store, AEGIS_RECOVER_ACCEPT_KEY, &flag, &flag_len) == AEGIS_OK &&
                   flag_len == 1 && flag[0] == '1';
     aegis_free(flag);
     if (accept && env_last < m.acked_env)
@@ -66,7 +66,7 @@ aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char *
                    "first_lost=%llu last_lost=%llu", (unsigned long long)env_last + 1,
                    (unsigned long long)m.acked_env);
     err = aegis_core_restore_finish(p->core, env_last, accept, detail);
-    if (!err && accept && aegis_store_meta_put(p->d->store, AEGIS_RECOVER_ACCEPT_KEY, (const uint8_t *)"0", 1) != AEGIS_OK)
+    if (!err && accept && aegis_store_meta_put(p->store, AEGIS_RECOVER_ACCEPT_KEY, (const uint8_t *)"0", 1) != AEGIS_OK)
         AEGIS_LOGW(MOD, "cannot clear the recover consent flag", NULL);
     if (err == AEGIS_ERR_CORE_STORE_BEHIND || err == AEGIS_ERR_CORE_MARK) {
         char hex[65];
@@ -88,7 +88,7 @@ aegis_err aegisd_pipeline_finish_restore(struct aegisd_pipeline *p, const char *
     return err;
 }
 
-bool aegisd_pipeline_envelope_intact(struct aegisd_pipeline *p, const aegis_store_env *env)
+bool aegis_seq_envelope_intact(struct aegis_seq *p, const aegis_store_env *env)
 {
     uint8_t h[32];
     aegis_core_envelope_hash(env->data, env->len, h);
@@ -97,34 +97,34 @@ bool aegisd_pipeline_envelope_intact(struct aegisd_pipeline *p, const aegis_stor
     __atomic_add_fetch(&p->corrupted, 1, __ATOMIC_RELAXED);
     AEGIS_LOGE(MOD, "CORRUPTED envelope: its bytes do not match its logged hash (not replayed, not rejected)",
                "id=%llu err=%s", (unsigned long long)env->id, aegis_err_name(AEGIS_ERR_STORE_ENV_CORRUPT));
-    (void)aegis_rpc_health_set(p->d->rpc, "store_integrity", AEGIS_HEALTH_DEGRADED,
+    (void)aegis_rpc_health_set(p->rpc, "store_integrity", AEGIS_HEALTH_DEGRADED,
                                "corrupted envelopes in the log (see aegis_envelopes_corrupted_total)");
     return false;
 }
 
-static void store_health_set(struct aegisd_pipeline *p, aegis_err err)
+static void store_health_set(struct aegis_seq *p, aegis_err err)
 {
     __atomic_store_n(&p->store_bad, err != AEGIS_OK, __ATOMIC_RELAXED);
     if (err == AEGIS_OK)
-        (void)aegis_rpc_health_set(p->d->rpc, "store", AEGIS_HEALTH_OK, aegis_store_backend_name(p->d->store));
+        (void)aegis_rpc_health_set(p->rpc, "store", AEGIS_HEALTH_OK, aegis_store_backend_name(p->store));
     else
-        (void)aegis_rpc_health_set(p->d->rpc, "store",
+        (void)aegis_rpc_health_set(p->rpc, "store",
                                    err == AEGIS_ERR_STORE_READONLY || err == AEGIS_ERR_STORE_CORRUPT
                                        ? AEGIS_HEALTH_DOWN : AEGIS_HEALTH_DEGRADED,
                                    aegis_strerror(err));
 }
 
-void aegisd_pipeline_store_written(struct aegisd_pipeline *p, aegis_err err)
+void aegis_seq_store_written(struct aegis_seq *p, aegis_err err)
 {
     if (err || __atomic_load_n(&p->store_bad, __ATOMIC_RELAXED))
         store_health_set(p, err);
 }
 
-void aegisd_pipeline_store_probe(struct aegisd_pipeline *p, bool always)
+void aegis_seq_store_probe(struct aegis_seq *p, bool always)
 {
-    if (!always && !__atomic_load_n(&p->store_bad, __ATOMIC_RELAXED) && aegis_store_health(p->d->store) == AEGIS_OK)
+    if (!always && !__atomic_load_n(&p->store_bad, __ATOMIC_RELAXED) && aegis_store_health(p->store) == AEGIS_OK)
         return;
     /* a small durable write says whether the store takes writes now */
     static const uint8_t one[1] = { 1 };
-    store_health_set(p, aegis_store_meta_put(p->d->store, "write_probe", one, sizeof(one)));
+    store_health_set(p, aegis_store_meta_put(p->store, "write_probe", one, sizeof(one)));
 }

@@ -1,5 +1,5 @@
 /*
- * pipeline_wait.c - aegis_waitBatch, the long-poll for the next batch,
+ * wait.c - aegis_waitBatch, the long-poll for the next batch,
  * without a server thread per waiting client.
  *
  * A long-poll defers its call (aegis_rpc_defer: the HTTP connection is
@@ -25,36 +25,36 @@
 #include <string.h>
 #include <time.h>
 
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 #define MAX_WAIT_MS 60000
 #define DEADLINE_MARGIN_NS (200ull * 1000000ull)
 
-struct aegisd_waiter {
+struct aegis_seq_waiter {
     aegis_rpc_deferred *dr;
     uint64_t after;
     uint64_t due_ns;             /* aegis_now_ns() clock */
-    struct aegisd_waiter *next;
+    struct aegis_seq_waiter *next;
 };
 
-static void answer(struct aegisd_pipeline *p, struct aegisd_waiter *w, bool ready)
+static void answer(struct aegis_seq *p, struct aegis_seq_waiter *w, bool ready)
 {
     json_t *b = NULL;
-    aegis_err err = ready ? aegisd_pipeline_load_batch(p, w->after + 1, &b) : AEGIS_OK;
+    aegis_err err = ready ? aegis_seq_load_batch(p, w->after + 1, &b) : AEGIS_OK;
     aegis_rpc_finish(w->dr, err, b, err ? "batch could not be loaded" : NULL);
     aegis_free(w);
 }
 
 static void *waiter_main(void *arg)
 {
-    struct aegisd_pipeline *p = arg;
+    struct aegis_seq *p = arg;
     pthread_mutex_lock(&p->lock);
     for (;;) {
         bool stop = p->stop;
         uint64_t now = aegis_now_ns(), next = now + 1000000000ull;
-        struct aegisd_waiter *done = NULL, **pp = &p->waiters;
+        struct aegis_seq_waiter *done = NULL, **pp = &p->waiters;
         while (*pp) {
-            struct aegisd_waiter *w = *pp;
+            struct aegis_seq_waiter *w = *pp;
             if (stop || p->closing || p->last_batch > w->after || now >= w->due_ns) {
                 *pp = w->next;
                 w->next = done;
@@ -68,7 +68,7 @@ static void *waiter_main(void *arg)
         if (done) {
             uint64_t last = p->last_batch;
             pthread_mutex_unlock(&p->lock);
-            for (struct aegisd_waiter *w = done, *nx; w; w = nx) {
+            for (struct aegis_seq_waiter *w = done, *nx; w; w = nx) {
                 nx = w->next;
                 answer(p, w, last > w->after);
             }
@@ -85,9 +85,9 @@ static void *waiter_main(void *arg)
     return NULL;
 }
 
-aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
+aegis_err aegis_seq_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *a = json_array_get(params, 0), *t = json_array_get(params, 1);
     if (!json_is_array(params) || json_array_size(params) != 2 || !json_is_integer(a) || !json_is_integer(t) ||
         json_integer_value(a) < 0 || json_integer_value(t) < 0) {
@@ -105,7 +105,7 @@ aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t
     pthread_mutex_lock(&p->lock);
     bool ready = p->last_batch > after;
     bool wait = !ready && ms > 0 && !p->stop && !p->closing && p->waiter_started;
-    struct aegisd_waiter *w = NULL;
+    struct aegis_seq_waiter *w = NULL;
     if (wait && (w = aegis_calloc(1, sizeof(*w))) && (w->dr = aegis_rpc_defer(call))) {
         w->after = after;
         w->due_ns = due;
@@ -122,10 +122,10 @@ aegis_err aegisd_m_wait_batch(const aegis_rpc_call *call, json_t *params, json_t
         *ret = json_null();
         return AEGIS_OK;
     }
-    return aegisd_pipeline_load_batch(p, after + 1, ret);
+    return aegis_seq_load_batch(p, after + 1, ret);
 }
 
-aegis_err aegisd_pipeline_wait_start(struct aegisd_pipeline *p)
+aegis_err aegis_seq_wait_start(struct aegis_seq *p)
 {
     if (pthread_create(&p->waiter_thread, NULL, waiter_main, p) != 0)
         return AEGIS_ERR_NOMEM;
@@ -133,7 +133,7 @@ aegis_err aegisd_pipeline_wait_start(struct aegisd_pipeline *p)
     return AEGIS_OK;
 }
 
-void aegisd_pipeline_wait_stop(struct aegisd_pipeline *p)
+void aegis_seq_wait_stop(struct aegis_seq *p)
 {
     if (p->waiter_started)
         pthread_join(p->waiter_thread, NULL);

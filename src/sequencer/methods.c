@@ -1,4 +1,4 @@
-/* pipeline_rpc.c - the sequencer's JSON-RPC methods.
+/* methods.c - the sequencer's JSON-RPC methods.
  *
  *   aegis_getEncryptionKey         [] -> key set (public) + attestation
  *   aegis_getKeySet                [epoch] -> the same for that epoch
@@ -14,9 +14,9 @@
 #include <time.h>
 
 #include "aegis/batch.h"
-#include "aegis/chain.h"
+#include "aegis/json.h"
 #include "aegis/log.h"
-#include "pipeline_int.h"
+#include "seq_int.h"
 
 #define MAX_RANGE 100
 
@@ -35,7 +35,7 @@ static aegis_err json_text(const char *s, json_t **ret)
 
 static aegis_err m_get_key(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     char *s = NULL;
     aegis_err err = aegis_core_key_info(p->core, &s);
     if (!err)
@@ -46,7 +46,7 @@ static aegis_err m_get_key(const aegis_rpc_call *call, json_t *params, json_t **
 
 static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *e = json_array_get(params, 0);
     uint64_t epoch = 0;   /* an integer, or a decimal string (docs/internals/rpc.md "Numbers") */
     if (!json_is_array(params) || json_array_size(params) != 1 || !aegis_json_u64(e, UINT64_MAX, &epoch))
@@ -62,14 +62,14 @@ static aegis_err m_get_keyset(const aegis_rpc_call *call, json_t *params, json_t
 }
 
 /* The refusal budget's clock: monotonic milliseconds. */
-static uint64_t mono_ms(void)
+uint64_t aegis_seq_mono_ms(void)
 {
     return aegis_now_ns() / 1000000ull;
 }
 
 /* Whether a submission's failure is the envelope's own fault (and so costs
  * its sender refused bytes), not the node's (busy, closing, store, memory). */
-static bool refused_by_content(aegis_err err)
+bool aegis_seq_refused_by_content(aegis_err err)
 {
     switch (err) {
     case AEGIS_OK:
@@ -83,53 +83,29 @@ static bool refused_by_content(aegis_err err)
     }
 }
 
-/* One deferred aegis_sendEncryptedTransaction: what the reply needs. */
-struct send_ctx {
-    aegis_rpc_deferred *dr;
-    aegis_rpc_budget *refused;
-    size_t len;
-    char peer[64];
-};
-
-/* The reply to a deferred aegis_sendEncryptedTransaction (ingest thread, or
- * the handler's own when the envelope check refused it at once). */
-static void send_done(void *arg, const aegis_ingest_result *res)
-{
-    struct send_ctx *sc = arg;
-    if (refused_by_content(res->err))
-        aegis_rpc_budget_charge(sc->refused, sc->peer, sc->len, mono_ms());
-    if (res->err)
-        aegis_rpc_finish(sc->dr, res->err, NULL, res->detail);
-    else
-        aegis_rpc_finish_text(sc->dr, res->receipt, strlen(res->receipt));
-    aegis_free(sc);
-}
-
 /* aegis_sendEncryptedTransaction with params[0] as hex_len bytes of text:
  * from the JSON tree (m_send) or straight from the request body (m_send_str,
  * the RPC server's string fast path: no JSON tree for the ~7 KB of hex). */
 static aegis_err send_hex(const aegis_rpc_call *call, const char *hex, size_t hex_len, json_t **ret,
                           const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
-    struct aegisd *d = p->d;
+    struct aegis_seq *p = call->ctx;
     if (hex_len < 2 || strncmp(hex, "0x", 2) != 0) {
         *detail = "envelope must be 0x-prefixed hex";
         return AEGIS_ERR_BAD_HEX;
     }
     /* an address whose envelopes were refused too often waits, before we
      * decode, check or write anything of its */
-    if (!aegis_rpc_budget_allows(p->refused, call->peer, mono_ms(), NULL)) {
+    if (!aegis_rpc_budget_allows(p->refused, call->peer, aegis_seq_mono_ms(), NULL)) {
         *detail = "too many refused envelope bytes from this address in the last minute (rpc.refused_bytes_per_minute)";
         return AEGIS_ERR_RPC_REFUSED_BUDGET;
     }
     uint8_t *env = NULL;
     size_t len = 0;
-    char *receipt = NULL;
-    aegis_err err = aegis_hex_decode_allocn(hex, hex_len, d->cfg.mempool_max_envelope, &env, &len);
+    aegis_err err = aegis_hex_decode_allocn(hex, hex_len, p->cfg->mempool_max_envelope, &env, &len);
     if (err) {
         *detail = err == AEGIS_ERR_TOO_BIG ? "envelope larger than mempool.max_envelope" : "malformed hex";
-        aegis_rpc_budget_charge(p->refused, call->peer, hex_len / 2, mono_ms());
+        aegis_rpc_budget_charge(p->refused, call->peer, hex_len / 2, aegis_seq_mono_ms());
         return err;
     }
     if (len == 0) {
@@ -137,49 +113,11 @@ static aegis_err send_hex(const aegis_rpc_call *call, const char *hex, size_t he
         *detail = "empty envelope";
         return AEGIS_ERR_ENV_TRUNCATED;
     }
-    if (p->cl) {
-        /* the replicated log, too, takes only what could be opened */
-        err = aegis_core_envelope_check(p->core, env, len, aegis_wall_ms(), detail);
-        if (!err)
-            err = aegisd_cluster_submit(p, env, len, ret, detail);   /* takes env */
-        else
-            aegis_free(env);
-        if (refused_by_content(err))
-            aegis_rpc_budget_charge(p->refused, call->peer, len, mono_ms());
-        return err;
-    }
-    /* durable append, admission and a signed receipt, grouped with the
-     * submissions around it (aegis/ingest.h); nothing is acknowledged that
-     * is not in the log. Deferred when the server allows it: the HTTP
-     * connection waits suspended, no server thread does. */
-    aegis_rpc_deferred *dr = aegis_rpc_defer(call);
-    struct send_ctx *sc = dr ? aegis_calloc(1, sizeof(*sc)) : NULL;
-    if (sc) {
-        *sc = (struct send_ctx){ .dr = dr, .refused = p->refused, .len = len };
-        if (call->peer)
-            snprintf(sc->peer, sizeof(sc->peer), "%s", call->peer);
-        err = aegis_ingest_submit(p->ingest, env, len, send_done, sc);
-        if (err) {
-            aegis_free(sc);
-            aegis_rpc_finish(dr, err, NULL, NULL);
-        }
-        return AEGIS_OK;
-    }
-    if (dr) {
-        aegis_free(env);
-        aegis_rpc_finish(dr, AEGIS_ERR_NOMEM, NULL, NULL);
-        return AEGIS_OK;
-    }
-    uint64_t id = 0;
-    err = aegis_ingest_submit_wait(p->ingest, env, len, &id, &receipt, detail);
-    if (refused_by_content(err))
-        aegis_rpc_budget_charge(p->refused, call->peer, len, mono_ms());
-    if (!err) {
-        err = json_text(receipt, ret);
-        if (err)
-            *detail = "admitted, but the receipt could not be returned; query aegis_getReceipt";
-    }
-    aegis_free(receipt);
+    /* durable in the log, admitted, answered with a signed receipt (or
+     * deferred: the log's backend answers through call) */
+    err = p->log->submit(p, call, env, len, ret, detail);   /* takes env */
+    if (aegis_seq_refused_by_content(err))
+        aegis_rpc_budget_charge(p->refused, call->peer, len, aegis_seq_mono_ms());
     return err;
 }
 
@@ -198,11 +136,11 @@ static aegis_err m_send_str(const aegis_rpc_call *call, const char *s, size_t le
 }
 
 /* Load a persisted batch as JSON, with its seal membership when sealed. */
-aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number, json_t **ret)
+aegis_err aegis_seq_load_batch(struct aegis_seq *p, uint64_t number, json_t **ret)
 {
     uint8_t *val = NULL;
     size_t len = 0;
-    aegis_err err = aegis_store_get(p->d->store, "batch", number, &val, &len);
+    aegis_err err = aegis_store_get(p->store, "batch", number, &val, &len);
     if (err)
         return err;
     json_t *j = json_loadb((const char *)val, len, 0, NULL);
@@ -228,17 +166,17 @@ aegis_err aegisd_pipeline_load_batch(struct aegisd_pipeline *p, uint64_t number,
         break;
     }
     pthread_mutex_unlock(&p->lock);
-    if (aegisd_pipeline_is_orphaned(p, number))
+    if (aegis_seq_is_orphaned(p, number))
         json_object_set_new(j, "orphaned", json_true());
-    if (p->cl)
-        aegisd_cluster_batch_extras(p, number, j);
+    if (p->log->batch_extras)
+        p->log->batch_extras(p, number, j);
     *ret = j;
     return AEGIS_OK;
 }
 
 static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *a = json_array_get(params, 0);
     uint64_t number = 0;
     if (!json_is_array(params) || json_array_size(params) != 1)
@@ -260,7 +198,7 @@ static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t 
     } else {
         return bad_params(detail, "params must be [number] or [\"0x<batch hash>\"]");
     }
-    aegis_err err = number ? aegisd_pipeline_load_batch(p, number, ret) : AEGIS_ERR_NOT_FOUND;
+    aegis_err err = number ? aegis_seq_load_batch(p, number, ret) : AEGIS_ERR_NOT_FOUND;
     if (err == AEGIS_ERR_NOT_FOUND)
         *detail = "no such batch";
     return err;
@@ -268,7 +206,7 @@ static aegis_err m_get_batch(const aegis_rpc_call *call, json_t *params, json_t 
 
 static aegis_err m_get_batches(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *f = json_array_get(params, 0), *t = json_array_get(params, 1);
     if (!json_is_array(params) || json_array_size(params) != 2 || !json_is_integer(f) || !json_is_integer(t) ||
         json_integer_value(f) < 1 || json_integer_value(t) < json_integer_value(f))
@@ -279,7 +217,7 @@ static aegis_err m_get_batches(const aegis_rpc_call *call, json_t *params, json_
     json_t *arr = json_array();
     for (uint64_t n = from; arr && n <= to; n++) {
         json_t *b = NULL;
-        aegis_err err = aegisd_pipeline_load_batch(p, n, &b);
+        aegis_err err = aegis_seq_load_batch(p, n, &b);
         if (err == AEGIS_ERR_NOT_FOUND)
             break;
         if (err) {
@@ -294,13 +232,13 @@ static aegis_err m_get_batches(const aegis_rpc_call *call, json_t *params, json_
 
 static aegis_err m_get_seal(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *a = json_array_get(params, 0);
     if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(a) || json_integer_value(a) < 1)
         return bad_params(detail, "params must be [seal_number]");
     uint8_t *val = NULL;
     size_t len = 0;
-    aegis_err err = aegis_store_get(p->d->store, "seal", (uint64_t)json_integer_value(a), &val, &len);
+    aegis_err err = aegis_store_get(p->store, "seal", (uint64_t)json_integer_value(a), &val, &len);
     if (err) {
         *detail = "no such seal";
         return err;
@@ -312,13 +250,13 @@ static aegis_err m_get_seal(const aegis_rpc_call *call, json_t *params, json_t *
 
 static aegis_err m_get_handover(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *a = json_array_get(params, 0);
     if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_integer(a) || json_integer_value(a) < 2)
         return bad_params(detail, "params must be [new_epoch] (2 or more)");
     uint8_t *val = NULL;
     size_t len = 0;
-    aegis_err err = aegis_store_get(p->d->store, "handover", (uint64_t)json_integer_value(a), &val, &len);
+    aegis_err err = aegis_store_get(p->store, "handover", (uint64_t)json_integer_value(a), &val, &len);
     if (err) {
         *detail = "no hand-over into that epoch";
         return err;
@@ -329,10 +267,10 @@ static aegis_err m_get_handover(const aegis_rpc_call *call, json_t *params, json
 }
 
 /* Inclusion: batch number, position and Merkle proof of the tx hash. */
-static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint32_t pos, json_t **ret)
+static aegis_err included_reply(struct aegis_seq *p, uint64_t number, uint32_t pos, json_t **ret)
 {
     json_t *b = NULL;
-    aegis_err err = aegisd_pipeline_load_batch(p, number, &b);
+    aegis_err err = aegis_seq_load_batch(p, number, &b);
     if (err)
         return err;
     json_t *txs = json_object_get(b, "txs");
@@ -342,7 +280,9 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
     size_t plen = 0;
     err = hashes ? AEGIS_OK : AEGIS_ERR_NOMEM;
     for (size_t i = 0; !err && i < n; i++)
-        err = aegis_chain_get_hex(json_array_get(txs, i), "hash", hashes[i], 32);
+        err = aegis_json_hex_exact(json_object_get(json_array_get(txs, i), "hash"), hashes[i], 32)
+                  ? AEGIS_OK
+                  : AEGIS_ERR_CHAIN_FORMAT;
     if (!err && pos >= n)
         err = AEGIS_ERR_INTERNAL;
     if (!err)
@@ -368,7 +308,7 @@ static aegis_err included_reply(struct aegisd_pipeline *p, uint64_t number, uint
 
 /* After a restart from a snapshot the old batches are indexed in the
  * background: a receipt not found yet may be in one of them. */
-static bool receipt_index_loading(struct aegisd_pipeline *p, const char **detail)
+static bool receipt_index_loading(struct aegis_seq *p, const char **detail)
 {
     pthread_mutex_lock(&p->lock);
     bool loading = p->indexing;
@@ -380,7 +320,7 @@ static bool receipt_index_loading(struct aegisd_pipeline *p, const char **detail
 
 static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     const char *hex = json_string_value(json_array_get(params, 0));
     uint8_t h[32], key[32];
     if (!json_is_array(params) || json_array_size(params) != 1 || !hex || aegis_hex_decode_exact(hex, h, 32))
@@ -388,19 +328,19 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
     uint64_t number, id = 0;
     uint32_t pos;
     pthread_mutex_lock(&p->lock);
-    bool inc = aegisd_pindex_get(&p->index, h, &number, &pos);
+    bool inc = aegis_seq_pindex_get(&p->index, h, &number, &pos);
     pthread_mutex_unlock(&p->lock);
     if (inc)
         return included_reply(p, number, pos, ret);
-    if (aegis_store_env_find(p->d->store, h, &id) == AEGIS_OK) {
-        aegisd_pindex_id_key(key, id);
+    if (aegis_store_env_find(p->store, h, &id) == AEGIS_OK) {
+        aegis_seq_pindex_id_key(key, id);
         pthread_mutex_lock(&p->lock);
-        inc = aegisd_pindex_get(&p->index, key, &number, &pos);
+        inc = aegis_seq_pindex_get(&p->index, key, &number, &pos);
         pthread_mutex_unlock(&p->lock);
         if (inc)
             return included_reply(p, number, pos, ret);
         aegis_store_env env;
-        aegis_err err = aegis_store_env_get(p->d->store, id, &env);
+        aegis_err err = aegis_store_env_get(p->store, id, &env);
         if (err)
             return err;
         if (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail)) {
@@ -429,7 +369,7 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
 
 static aegis_err m_submit_risk(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *a = json_array_get(params, 0);
     if (!json_is_array(params) || json_array_size(params) != 1 || !json_is_object(a))
         return bad_params(detail, "params must be [assessment object] (aegis risk sign)");
@@ -437,8 +377,7 @@ static aegis_err m_submit_risk(const aegis_rpc_call *call, json_t *params, json_
     if (!s)
         return AEGIS_ERR_NOMEM;
     json_t *dec = NULL;
-    aegis_err err = p->cl ? aegisd_cluster_submit_risk(p, s, strlen(s), &dec, detail)
-                          : aegisd_pipeline_submit_risk(p, s, strlen(s), &dec, detail);
+    aegis_err err = p->log->submit_control(p, "risk", s, strlen(s), &dec, detail);
     free(s);
     if (err) {
         json_decref(dec);
@@ -453,12 +392,12 @@ static aegis_err m_submit_risk(const aegis_rpc_call *call, json_t *params, json_
     return dec ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
-static aegis_err load_coll(struct aegisd_pipeline *p, const char *coll, uint64_t key, json_t **ret,
+static aegis_err load_coll(struct aegis_seq *p, const char *coll, uint64_t key, json_t **ret,
                            const char **detail)
 {
     uint8_t *val = NULL;
     size_t len = 0;
-    aegis_err err = aegis_store_get(p->d->store, coll, key, &val, &len);
+    aegis_err err = aegis_store_get(p->store, coll, key, &val, &len);
     if (err) {
         *detail = "not found";
         return err;
@@ -489,9 +428,9 @@ static int list_ckpt_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 
 static aegis_err m_list_checkpoints(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     json_t *arr = json_array();
-    aegis_err err = arr ? aegis_store_range(p->d->store, "checkpoint", 1, UINT64_MAX, list_ckpt_cb, arr)
+    aegis_err err = arr ? aegis_store_range(p->store, "checkpoint", 1, UINT64_MAX, list_ckpt_cb, arr)
                         : AEGIS_ERR_NOMEM;
     if (err) {
         json_decref(arr);
@@ -511,12 +450,12 @@ static int list_json_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 
 static aegis_err m_risk_decisions(const aegis_rpc_call *call, json_t *params, json_t **ret, const char **detail)
 {
-    struct aegisd_pipeline *p = call->ctx;
+    struct aegis_seq *p = call->ctx;
     uint64_t last = 0, from = 1;
-    if (aegis_store_last(p->d->store, "risk", &last) == AEGIS_OK && last > 100)
+    if (aegis_store_last(p->store, "risk", &last) == AEGIS_OK && last > 100)
         from = last - 99;
     json_t *arr = json_array();
-    aegis_err err = arr ? aegis_store_range(p->d->store, "risk", from, UINT64_MAX, list_json_cb, arr)
+    aegis_err err = arr ? aegis_store_range(p->store, "risk", from, UINT64_MAX, list_json_cb, arr)
                         : AEGIS_ERR_NOMEM;
     if (err) {
         json_decref(arr);
@@ -544,24 +483,24 @@ static const aegis_rpc_method methods[] = {
     { "aegis_getBatch", m_get_batch, "[number | \"0x<hash>\"]", AEGIS_RPC_PUBLIC,
       "a published batch with its signatures, attestation and seal membership" },
     { "aegis_getBatches", m_get_batches, "[from, to]", AEGIS_RPC_PUBLIC, "up to 100 published batches" },
-    { "aegis_waitBatch", aegisd_m_wait_batch, "[after_number, timeout_ms]", AEGIS_RPC_PUBLIC,
+    { "aegis_waitBatch", aegis_seq_m_wait_batch, "[after_number, timeout_ms]", AEGIS_RPC_PUBLIC,
       "long-poll: the first batch after a number, or null on timeout" },
     { "aegis_getHandover", m_get_handover, "[new_epoch]", AEGIS_RPC_PUBLIC,
       "the key hand-over into an epoch, signed by the old and the new key set" },
     { "aegis_getSeal", m_get_seal, "[seal_number]", AEGIS_RPC_PUBLIC, "an SLH-DSA epoch seal record" },
 };
 
-aegis_err aegisd_pipeline_register(struct aegisd_pipeline *p)
+aegis_err aegis_seq_register(struct aegis_seq *p)
 {
-    const aegis_config *c = &p->d->cfg;
+    const aegis_config *c = p->cfg;
     aegis_err err = aegis_rpc_budget_new(&p->refused, c->rpc_refused_bytes_per_minute, 60000, 4096);
     if (!err)
-        err = aegisd_pipeline_wait_start(p);
+        err = aegis_seq_wait_start(p);
     if (!err)
-        err = aegisd_pipeline_metrics_register(p);
+        err = aegis_seq_metrics_register(p);
     if (!err)
-        err = aegis_rpc_add_methods(p->d->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
+        err = aegis_rpc_add_methods(p->rpc, methods, AEGIS_ARRAY_LEN(methods), p);
     if (!err)
-        err = aegis_rpc_set_str_handler(p->d->rpc, "aegis_sendEncryptedTransaction", m_send_str);
+        err = aegis_rpc_set_str_handler(p->rpc, "aegis_sendEncryptedTransaction", m_send_str);
     return err;
 }

@@ -134,6 +134,13 @@ if(AEGIS_VALGRIND AND CMAKE_SYSTEM_PROCESSOR MATCHES "x86_64|AMD64" AND NOT AEGI
   add_test(NAME ct_mlkem_valgrind COMMAND ${AEGIS_VALGRIND} -q --error-exitcode=1 $<TARGET_FILE:ct_mlkem>)
   set_tests_properties(ct_mlkem_valgrind PROPERTIES LABELS "unit;valgrind" TIMEOUT 300
                        ENVIRONMENT AEGIS_CPU=avx2 SKIP_RETURN_CODE 77)
+  # the same for the AVX2 ML-DSA routines (ct_mldsa.c)
+  add_executable(ct_mldsa ${CMAKE_SOURCE_DIR}/tests/checks/ct_mldsa.c)
+  target_link_libraries(ct_mldsa PRIVATE aegis_crypto)
+  set_target_properties(ct_mldsa PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+  add_test(NAME ct_mldsa_valgrind COMMAND ${AEGIS_VALGRIND} -q --error-exitcode=1 $<TARGET_FILE:ct_mldsa>)
+  set_tests_properties(ct_mldsa_valgrind PROPERTIES LABELS "unit;valgrind" TIMEOUT 300
+                       ENVIRONMENT AEGIS_CPU=avx2 SKIP_RETURN_CODE 77)
 endif()
 
 # ACVP vectors: one ctest case per file, run through the CLI (NIST files in

@@ -65,6 +65,14 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_polyt0_pack AEGIS_MLDSA87_AVX2_polyt0_pack_c
 #undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
 #define PQCLEAN_MLDSA87_CLEAN_polyeta_pack AEGIS_MLDSA87_AVX2_polyeta_pack_c
+/* PQClean's own versions, now under these names: declared first, as
+ * poly.c calls polyz_unpack before defining it */
+void AEGIS_MLDSA87_AVX2_polyz_unpack_c(poly *r, const uint8_t *a);
+int AEGIS_MLDSA87_AVX2_poly_chknorm_c(const poly *a, int32_t B);
+void AEGIS_MLDSA87_AVX2_poly_challenge_c(poly *c, const uint8_t seed[CTILDEBYTES]);
+void AEGIS_MLDSA87_AVX2_polyt1_pack_c(uint8_t *r, const poly *a);
+void AEGIS_MLDSA87_AVX2_polyt0_pack_c(uint8_t *r, const poly *a);
+void AEGIS_MLDSA87_AVX2_polyeta_pack_c(uint8_t *r, const poly *a);
 #include "poly.c"
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm

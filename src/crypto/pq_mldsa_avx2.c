@@ -36,10 +36,12 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_invntt_tomont aegis__mldsa87_avx2_invntt
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery AEGIS_MLDSA87_AVX2_poly_pointwise_montgomery_c
-/* polyz_unpack (unpack_sig in packing.c, ExpandMask here) and poly_chknorm
- * (polyvec.c) go to the vector versions in pq_mldsa_avx2_poly.h too; the
- * names are the wrappers' from the first sight of poly.h on, and PQClean's
- * own definitions in poly.c get a _c suffix (unused). */
+/* polyz_unpack (unpack_sig in packing.c, ExpandMask here), poly_chknorm
+ * (polyvec.c), polyt1/t0/eta_pack (pack_pk, pack_sk) go to the vector
+ * versions in pq_mldsa_avx2_poly.h too, and poly_challenge to the one below
+ * (SampleInBall on the one-lane SHAKE256); the names are the wrappers' from
+ * the first sight of poly.h on, and PQClean's own definitions in poly.c get
+ * a _c suffix (unused, but for poly_challenge at level avx2). */
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
 #undef PQCLEAN_MLDSA87_CLEAN_poly_challenge

@@ -50,6 +50,7 @@ static void config(aegis_config *c, const char *worker)
     memset(c, 0, sizeof(*c));
     c->node_id = (char *)"fuzz";
     c->worker_id = (char *)worker;
+    c->max_workers = 10;
     c->chain_id = 1;
     c->tee_primary = (char *)"sim";
     c->tee_backup = (char *)"";
@@ -129,7 +130,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         init();
         char *grant = NULL, who[136];
         const char *why = NULL;
-        if (aegis_core_key_grant(member, (const char *)d, n, &grant, who, sizeof(who), &why) == AEGIS_OK)
+        /* a join record applied from the log, then the grant it allows */
+        if (aegis_core_cluster_admit(member, (const char *)d, n, who, sizeof(who), &why) == AEGIS_OK &&
+            aegis_core_key_grant(member, (const char *)d, n, &grant, who, sizeof(who), &why) == AEGIS_OK)
             aegis_free(grant);
         break;
     }

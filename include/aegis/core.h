@@ -357,7 +357,22 @@ aegis_err aegis_core_join_new(aegis_core_joiner **ret, const aegis_config *cfg, 
 aegis_err aegis_core_join_finish(aegis_core_joiner *j, const char *grant, size_t len,
                                  const uint8_t genesis[static 32], const char **detail) AEGIS_WUR;
 void aegis_core_join_free(aegis_core_joiner *j);
-/* Answer a join request (a member holding the key set): verify the joiner's
+/* Admit the worker a join record names (a join request, or a founder's
+ * {"type":"join","worker":ID}) to the cluster's member set, applied from
+ * the replicated log (control record "join") in the same order on every
+ * worker: at most worker.max_workers distinct members
+ * (AEGIS_ERR_CLUSTER_FULL); a member joining again is the same member.
+ * Only admitted members are granted the key set. */
+aegis_err aegis_core_cluster_admit(aegis_core *core, const char *request, size_t len, char *ret_worker,
+                                   size_t worker_cap, const char **detail) AEGIS_WUR;
+size_t aegis_core_cluster_members(aegis_core *core);
+/* A join request's attestation checked under the cluster's measurement
+ * policy (AEGIS_ERR_CLUSTER_JOIN_REFUSED), before a member puts it in the
+ * log: only attested workers take a place in the member set. */
+aegis_err aegis_core_join_check(aegis_core *core, const char *request, size_t len, char *ret_worker,
+                                size_t worker_cap, const char **detail) AEGIS_WUR;
+/* Answer a join request (a member holding the key set): the joiner must be
+ * admitted (AEGIS_ERR_CLUSTER_NOT_ADMITTED); verify its
  * attestation under the policy (AEGIS_ERR_CLUSTER_JOIN_REFUSED, *detail
  * names why), wrap the genesis key set (epoch 1: the joiner replays the log
  * and derives later epochs where every member did) to its transport key and

@@ -325,6 +325,8 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
         if (strncmp(a, "0x", 2) != 0 || aegis_hex_decode_exact(a, addr, sizeof(addr)) != AEGIS_OK)
             FAIL("assets", "migration_contracts", "entries must be 0x followed by 40 hex digits");
     }
+    if (cluster && c->max_workers < 2)
+        FAIL("worker", "max_workers", "a cluster needs at least 2 (it caps the members admitted to the key set)");
     return AEGIS_OK;
 #undef FAIL
 }

@@ -299,6 +299,9 @@ const char *const aegis__cfg_rules[] = {
     "every key file the config names and names the one that fails.",
     "`quantum.risk_emergency` must be greater than `quantum.risk_scheduled`.",
     "`worker.min_workers` must not exceed `worker.max_workers` (both 1..10).",
+    "A cluster (`cluster.nats_urls` set) needs `worker.max_workers` of at least 2: it caps the "
+    "workers admitted to the key set (the founder and every worker that joined, counted in the "
+    "replicated log).",
     "A worker count the deployment cannot provide is an error: `storage.backend = \"memory\"` keeps "
     "the log inside one process and `worker.enclave_type = \"SIM\"` is a single-process simulation, "
     "so either requires `min_workers = max_workers = 1`.",

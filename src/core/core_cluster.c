@@ -52,6 +52,10 @@ static aegis_err cluster_policy(aegis_tee *tee, const aegis_config *cfg, aegis_a
 aegis_err aegis__core_cluster_init(aegis_core *core, const aegis_config *cfg)
 {
     core->cluster = cfg->cluster_nats_urls.n > 0;
+    core->max_members = cfg->max_workers ? cfg->max_workers : 1;
+    core->members = aegis_calloc(core->max_members, sizeof(*core->members));
+    if (!core->members)
+        return AEGIS_ERR_NOMEM;
     return cluster_policy(core->tee, cfg, &core->cluster_pol, &core->cluster_allow_sim);
 }
 
@@ -241,30 +245,139 @@ out:
     return err;
 }
 
-aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len, char **ret_grant,
-                               char *ret_worker, size_t worker_cap, const char **detail)
+/* The worker a join request names (type "join", a printable id), or NULL. */
+static const char *join_worker(const json_t *r)
 {
-    json_t *r = json_loadb(request, len, 0, NULL), *att = NULL, *g = NULL;
-    uint8_t *tpub = NULL, *wrapped = NULL;
-    size_t tlen = 0, wlen = 0;
-    aegis_keyset_pub tp;
-    aegis_err err = AEGIS_ERR_CLUSTER_RECORD;
-    *detail = "join request malformed";
     const char *type = json_string_value(json_object_get(r, "type"));
     const char *worker = json_string_value(json_object_get(r, "worker"));
-    if (!r || !type || strcmp(type, "join") != 0 || !worker || !worker[0] || strlen(worker) > 128 ||
-        get_hex(r, "transport", AEGIS_KEYSET_PUB_BYTES, &tpub, &tlen) != AEGIS_OK ||
-        tlen != AEGIS_KEYSET_PUB_BYTES || aegis_keyset_pub_decode(&tp, tpub, tlen) != AEGIS_OK)
+    if (!type || strcmp(type, "join") != 0 || !worker || !worker[0] || strlen(worker) > 128)
+        return NULL;
+    for (const char *c = worker; *c; c++)
+        if (*c <= ' ' || *c > '~' || strchr(".*>\"\\", *c))
+            return NULL;
+    return worker;
+}
+
+/* caller holds core->lock */
+static bool is_member(const aegis_core *core, const char *worker)
+{
+    for (size_t i = 0; i < core->n_members; i++)
+        if (strcmp(core->members[i], worker) == 0)
+            return true;
+    return false;
+}
+
+aegis_err aegis_core_cluster_admit(aegis_core *core, const char *request, size_t len, char *ret_worker,
+                                   size_t worker_cap, const char **detail)
+{
+    json_t *r = json_loadb(request, len, 0, NULL);
+    const char *worker = join_worker(r);
+    aegis_err err = AEGIS_ERR_CLUSTER_RECORD;
+    *detail = "join record malformed";
+    if (!worker)
         goto out;
     if (ret_worker)
         snprintf(ret_worker, worker_cap, "%s", worker);
+    pthread_mutex_lock(&core->lock);
+    if (is_member(core, worker)) {
+        err = AEGIS_OK;   /* a worker joining again (its data dir lost): the same member */
+    } else if (core->n_members >= core->max_members) {
+        err = AEGIS_ERR_CLUSTER_FULL;
+        *detail = "the cluster already has worker.max_workers members";
+    } else {
+        snprintf(core->members[core->n_members++], sizeof(core->members[0]), "%s", worker);
+        err = AEGIS_OK;
+    }
+    pthread_mutex_unlock(&core->lock);
+out:
+    json_decref(r);
+    if (!err)
+        *detail = NULL;
+    return err;
+}
+
+size_t aegis_core_cluster_members(aegis_core *core)
+{
+    pthread_mutex_lock(&core->lock);
+    size_t n = core->n_members;
+    pthread_mutex_unlock(&core->lock);
+    return n;
+}
+
+/* A join request parsed and its attestation checked under the policy:
+ * *ret_r (the request), *ret_worker (inside it), the transport key. */
+static aegis_err join_checked(aegis_core *core, const char *request, size_t len, json_t **ret_r,
+                              const char **ret_worker, uint8_t **ret_tpub, aegis_keyset_pub *tp, const char **detail)
+{
+    json_t *r = json_loadb(request, len, 0, NULL);
+    uint8_t *tpub = NULL;
+    size_t tlen = 0;
+    const char *worker = join_worker(r);
+    *detail = "join request malformed";
+    if (!worker || get_hex(r, "transport", AEGIS_KEYSET_PUB_BYTES, &tpub, &tlen) != AEGIS_OK ||
+        tlen != AEGIS_KEYSET_PUB_BYTES || aegis_keyset_pub_decode(tp, tpub, tlen) != AEGIS_OK) {
+        json_decref(r);
+        aegis_free(tpub);
+        return AEGIS_ERR_CLUSTER_RECORD;
+    }
     uint8_t value[32];
-    err = worker_value(value, worker, tpub, tlen, NULL, 0);
+    aegis_err err = worker_value(value, worker, tpub, tlen, NULL, 0);
     if (!err)
         err = check_attest(json_object_get(r, "attestation"), AEGIS_CORE_TAG_JOIN, value, &core->cluster_pol,
-                       core->cluster_allow_sim, detail);
+                           core->cluster_allow_sim, detail);
+    if (err) {
+        /* the worker named, for the caller's log line */
+        *ret_r = r;
+        *ret_worker = worker;
+        aegis_free(tpub);
+        return err;
+    }
+    *ret_r = r;
+    *ret_worker = worker;
+    *ret_tpub = tpub;
+    return AEGIS_OK;
+}
+
+aegis_err aegis_core_join_check(aegis_core *core, const char *request, size_t len, char *ret_worker,
+                                size_t worker_cap, const char **detail)
+{
+    json_t *r = NULL;
+    const char *worker = NULL;
+    uint8_t *tpub = NULL;
+    aegis_keyset_pub tp;
+    aegis_err err = join_checked(core, request, len, &r, &worker, &tpub, &tp, detail);
+    if (worker && ret_worker)
+        snprintf(ret_worker, worker_cap, "%s", worker);
+    json_decref(r);
+    aegis_free(tpub);
+    if (!err)
+        *detail = NULL;
+    return err;
+}
+
+aegis_err aegis_core_key_grant(aegis_core *core, const char *request, size_t len, char **ret_grant,
+                               char *ret_worker, size_t worker_cap, const char **detail)
+{
+    json_t *r = NULL, *att = NULL, *g = NULL;
+    uint8_t *tpub = NULL, *wrapped = NULL;
+    size_t wlen = 0;
+    aegis_keyset_pub tp;
+    const char *worker = NULL;
+    aegis_err err = join_checked(core, request, len, &r, &worker, &tpub, &tp, detail);
+    if (worker && ret_worker)
+        snprintf(ret_worker, worker_cap, "%s", worker);
     if (err)
         goto out;
+    /* admitted first, in log order, under the cap (aegis_core_cluster_admit) */
+    pthread_mutex_lock(&core->lock);
+    bool member = is_member(core, worker);
+    pthread_mutex_unlock(&core->lock);
+    if (!member) {
+        err = AEGIS_ERR_CLUSTER_NOT_ADMITTED;
+        *detail = "no join record of this worker was applied from the replicated log";
+        goto out;
+    }
+    uint8_t value[32];
     aegis_envelope_pub rcpt;
     aegis_keyset_pub_envelope(&rcpt, &tp);
     /* the genesis key set (epoch 1, keyset.sealed): a joiner replays the log

@@ -339,12 +339,13 @@ out:
 void aegis_core_abort_batch(aegis_core *core, const aegis_core_batch *b)
 {
     /* The batch is signed and may have been seen (it is in the mark): it
-     * stays pending and the next cut offers it again, unchanged. Without a
-     * mark (a cluster worker: the replicated log decides what a number
-     * holds) it is dropped and the number cut again from the log. */
+     * stays pending and the next cut offers it again, unchanged. A cluster
+     * worker drops it: the replicated log decides what a number holds, and
+     * cutting the same cut record again gives the same batch (the mark
+     * checks that it does). */
     pthread_mutex_lock(&core->lock);
     if (core->pending.active && core->pending.number == b->number) {
-        if (core->mark.path)
+        if (core->mark.path && !core->cluster)
             core->pending.offered = false;
         else
             aegis__core_pending_clear(&core->pending);

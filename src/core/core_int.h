@@ -143,6 +143,10 @@ struct aegis_core {
     /* cluster (core_cluster.c): who may receive the key set; cluster: this
      * core is a worker replaying a replicated log (core_mark.c) */
     bool cluster;
+    /* members admitted to the key set, in log order (ctl.join records,
+     * aegis_core_cluster_admit), at most max_members; under lock */
+    char (*members)[129];
+    size_t n_members, max_members;
     aegis_attest_policy cluster_pol;
     bool cluster_allow_sim;
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */

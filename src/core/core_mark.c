@@ -198,11 +198,11 @@ aegis_err aegis__core_mark_open(aegis_core *core, const aegis_config *cfg, const
     struct core_mark *m = &core->mark;
     pthread_mutex_init(&m->lock, NULL);
     m->fd[0] = m->fd[1] = -1;
-    /* A cluster worker rebuilds its chain from the replicated log after a
-     * restart, signing the same headers again; the log's fenced cut
-     * records are what keeps a number to one content there. No mark. */
-    if (cfg->cluster_nats_urls.n > 0)
-        return AEGIS_OK;
+    /* A cluster worker keeps a mark too: it rebuilds its chain from the
+     * replicated log after a restart, signing the same headers again, and
+     * the mark is how its TEE knows that the log it is given (by a host
+     * that also runs NATS) still says what it signed (aegis__core_mark_batch). */
+    (void)cfg;
     char path[4096], path_b[4096];
     if (snprintf(path, sizeof(path), "%s/hwm.sealed", data_dir) >= (int)sizeof(path) ||
         snprintf(path_b, sizeof(path_b), "%s/hwm-b.sealed", data_dir) >= (int)sizeof(path_b)) {
@@ -310,6 +310,10 @@ void aegis__core_mark_persisted(aegis_core *core, uint64_t number)
 aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n)
 {
     struct core_mark *m = &core->mark;
+    /* a cluster worker acknowledges what JetStream's quorum acknowledged:
+     * its local store holds no envelope log to fall behind */
+    if (core->cluster)
+        return AEGIS_OK;
     uint64_t hi = 0;
     for (size_t i = 0; i < n; i++)
         if (r[i].envelope_id > hi)

@@ -251,11 +251,37 @@ static void apply(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A reader that went quiet while its stream moved on: its consumer was lost
+ * with the stream's leader (servers down, a quorum lost and back) and the
+ * client did not notice. Checked on idle reads at most every 2 s: stalled
+ * when the stream holds more than `have` and nothing arrived since the last
+ * check. The caller makes the subscription again from have + 1. */
+struct stall_check {
+    uint64_t next_ns, have;
+};
+
+static bool stalled(struct aegis_seq_cluster *k, bool publications, uint64_t have, struct stall_check *s)
+{
+    uint64_t now = aegis_now_ns(), last = 0;
+    if (now < s->next_ns)
+        return false;
+    bool was = s->next_ns != 0 && s->have == have;
+    s->next_ns = now + 2000000000ull;
+    s->have = have;
+    if (!was || aegis_cluster_last_seq(k->c, publications, &last) != AEGIS_OK || last <= have)
+        return false;
+    AEGIS_LOGW(MOD, "a stream reader stalled behind the stream: subscribing again", "stream=%s have=%llu last=%llu",
+               publications ? "publications" : "log", (unsigned long long)have, (unsigned long long)last);
+    s->next_ns = 0;
+    return true;
+}
+
 static void *applier_main(void *arg)
 {
     struct aegis_seq_cluster *k = arg;
     struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;
+    struct stall_check sc = { 0 };
     uint64_t target = 0;
     if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
@@ -280,7 +306,7 @@ static void *applier_main(void *arg)
             }
             pthread_mutex_unlock(&p->lock);
         }
-        if (err == AEGIS_ERR_TIMEOUT)
+        if (err == AEGIS_ERR_TIMEOUT && !stalled(k, false, k->applied, &sc))
             continue;
         if (err) {
             aegis_cluster_sub_free(sub);
@@ -332,6 +358,7 @@ static void *watcher_main(void *arg)
     struct aegis_seq_cluster *k = arg;
     struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;
+    struct stall_check sc = { 0 };
     uint64_t next = 1, target = 0;
     if (aegis_cluster_last_seq(k->c, true, &target) != AEGIS_OK)
         target = 0;
@@ -350,7 +377,7 @@ static void *watcher_main(void *arg)
         }
         aegis_cluster_msg m;
         aegis_err err = aegis_cluster_next(sub, 100, &m);
-        if (err == AEGIS_ERR_TIMEOUT)
+        if (err == AEGIS_ERR_TIMEOUT && !stalled(k, true, next - 1, &sc))
             continue;
         if (err) {
             aegis_cluster_sub_free(sub);
@@ -544,6 +571,18 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
             *detail = "cannot append the genesis cut record";
             return err;
         }
+        /* and the founder is the first member (join records: control.c) */
+        char rec[200];
+        int rn = snprintf(rec, sizeof(rec), "{\"type\":\"join\",\"worker\":\"%s\"}", k->worker);
+        uint8_t rh[32];
+        aegis_sha256(rh, rec, (size_t)rn);
+        char rid[65];
+        aegis_hex_encode(rid, rh, 32);
+        err = aegis_cluster_append(k->c, AEGIS_CLUSTER_CTL, "join", rec, (size_t)rn, rid, NULL, NULL);
+        if (err) {
+            *detail = "cannot append the founder's join record";
+            return err;
+        }
         AEGIS_LOGW(MOD, "cluster founded with this worker's key set", "worker=%s", k->worker);
     } else if (err == AEGIS_ERR_EXISTS) {
         if (memcmp(mine, cur, 32) != 0) {
@@ -555,6 +594,10 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
         return err;
     }
     (void)aegis_rpc_health_set(p->rpc, "cluster_log", AEGIS_HEALTH_DEGRADED, "catching up with the replicated log");
+    if (aegis_seq_cl_receipts_start(k) != AEGIS_OK) {
+        *detail = "cannot start the receipt signer";
+        return AEGIS_ERR_INTERNAL;
+    }
     if (aegis_cluster_join_serve(k->c, aegis_seq_cl_on_join, k) != AEGIS_OK) {
         *detail = "cannot serve join requests";
         return AEGIS_ERR_CLUSTER_CONNECT;
@@ -589,6 +632,7 @@ static void cl_stop(struct aegis_seq *p)
         pthread_join(k->applier, NULL);
     if (k->watcher_started)
         pthread_join(k->watcher, NULL);
+    aegis_seq_cl_receipts_stop(k);
     if (k->c && k->leader)
         aegis_cluster_lease_release(k->c, k->lease_rev);
     aegis_cluster_free(k->c);
@@ -688,15 +732,14 @@ static aegis_err cl_submit(struct aegis_seq *p, const aegis_rpc_call *call, uint
         *detail = r.reason;
         return r.err;
     }
-    char **arr = NULL;
-    err = aegis_core_sign_receipts(p->core, &r.r, 1, &arr);
+    char *receipt = NULL;
+    err = aegis_seq_cl_receipt(k, &r.r, &receipt);   /* signed with the others of its moment */
     if (err) {
         *detail = "admitted, but the receipt could not be signed; query aegis_getReceipt";
         return err;
     }
-    *ret = json_loads(arr[0], 0, NULL);
-    aegis_free(arr[0]);
-    aegis_free(arr);
+    *ret = json_loads(receipt, 0, NULL);
+    aegis_free(receipt);
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 

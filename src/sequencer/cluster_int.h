@@ -1,10 +1,12 @@
 /* cluster_int.h - a cluster worker's state, shared by its files:
  * cluster.c (applier, watcher, start/stop, submissions),
  * cluster_leader.c (lease, cuts, repair, heartbeats, join service),
- * cluster_status.c (reads, status, metrics). Host side. */
+ * cluster_status.c (reads, status, metrics), cluster_receipts.c (receipts
+ * signed in groups). Host side. */
 #ifndef AEGIS_SEQ_CLUSTER_INT_H
 #define AEGIS_SEQ_CLUSTER_INT_H
 
+#include "aegis/cluster.h"
 #include "seq_int.h"
 
 #define RING 16384
@@ -56,6 +58,13 @@ struct aegis_seq_cluster {
     char holder[136];          /* the lease holder now ("" between holders) */
     char last_leader[136];     /* the last holder seen */
 
+    /* receipts signed in groups (cluster_receipts.c), under rcpt_lock */
+    pthread_mutex_t rcpt_lock;
+    pthread_cond_t rcpt_cv, rcpt_done;
+    struct aegis_seq_rcpt_wait *rcpt_head, *rcpt_tail;
+    pthread_t rcpt_thread;
+    bool rcpt_init, rcpt_started, rcpt_stop;
+
     /* metrics */
     uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
     uint64_t append_n, append_ns, append_max_ns;   /* envelope appends: JetStream's acknowledgement */
@@ -75,6 +84,13 @@ bool aegis_seq_cl_stopping(struct aegis_seq *p);
 void aegis_seq_cluster_batch_extras(struct aegis_seq *p, uint64_t number, json_t *batch);
 void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out);
 void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out);
+
+/* cluster_receipts.c: receipts signed in groups */
+aegis_err aegis_seq_cl_receipts_start(struct aegis_seq_cluster *k);
+void aegis_seq_cl_receipts_stop(struct aegis_seq_cluster *k);
+/* This worker's signed receipt for r (JSON text, aegis_free), signed with
+ * the others queued at the same time. */
+aegis_err aegis_seq_cl_receipt(struct aegis_seq_cluster *k, const aegis_core_receipt *r, char **ret_json);
 
 /* cluster_leader.c */
 void *aegis_seq_cl_leader_main(void *arg);

@@ -223,12 +223,37 @@ void *aegis_seq_cl_leader_main(void *arg)
 
 /* ---- join service ---- */
 
+/* A join record applied from the log (control.c, kind "join"): the worker
+ * it names is admitted to the member set, at most worker.max_workers. */
+aegis_err aegis_seq_apply_join(struct aegis_seq *p, const char *json, size_t len, uint64_t now_ms, json_t **ret,
+                               const char **detail)
+{
+    (void)now_ms;
+    char who[136] = "?";
+    aegis_err err = aegis_core_cluster_admit(p->core, json, len, who, sizeof(who), detail);
+    if (err == AEGIS_ERR_CLUSTER_FULL)
+        AEGIS_LOGW(MOD, "worker not admitted: the cluster has worker.max_workers members", "worker=%s max=%llu", who,
+                   (unsigned long long)p->cfg->max_workers);
+    else if (!err)
+        AEGIS_LOGI(MOD, "member admitted", "worker=%s members=%zu", who, aegis_core_cluster_members(p->core));
+    if (!err && ret)
+        *ret = json_pack("{s:s, s:I}", "worker", who, "members", (json_int_t)aegis_core_cluster_members(p->core));
+    return err;
+}
+
+/* A join request (NATS request/reply): first through the log as a join
+ * record, so every worker admits the joiner at the same position under the
+ * cap; then, admitted, the key set wrapped to its attested transport key. */
 char *aegis_seq_cl_on_join(void *arg, const char *req, size_t len)
 {
     struct aegis_seq_cluster *k = arg;
     char *grant = NULL, who[136] = "?";
     const char *why = NULL;
-    aegis_err err = aegis_core_key_grant(k->p->core, req, len, &grant, who, sizeof(who), &why);
+    aegis_err err = aegis_core_join_check(k->p->core, req, len, who, sizeof(who), &why);
+    if (!err)
+        err = k->p->log->submit_control(k->p, "join", req, len, NULL, &why);
+    if (!err)
+        err = aegis_core_key_grant(k->p->core, req, len, &grant, who, sizeof(who), &why);
     pthread_mutex_lock(&k->p->lock);
     if (err)
         k->refused_joins++;

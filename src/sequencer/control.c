@@ -5,6 +5,8 @@
  *           watched risk file): level, algorithms, protections, rotation
  *   admin   a signed admin request (aegis_adminAssets): registry changes
  *           and rollbacks to a checkpoint
+ *   join    a cluster's join request (or its founder's record): the worker
+ *           admitted to the member set, at most worker.max_workers
  * A single node applies one at once with its own clock (log_local.c); a
  * cluster worker appends it to the replicated log and every worker applies
  * it at its position there with the record's timestamp (cluster.c), so all
@@ -21,6 +23,7 @@ static const struct {
 } controls[] = {
     { "risk", aegis_seq_apply_risk },
     { "admin", aegis_seq_apply_admin },
+    { "join", aegis_seq_apply_join },
 };
 
 bool aegis_seq_control_known(const char *kind)

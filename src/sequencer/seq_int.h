@@ -61,6 +61,7 @@ struct aegis_seq {
 
     /* metrics */
     uint64_t batches, batch_failures;
+    uint64_t receipt_groups, receipts_signed;   /* signed outside ingest (a cluster worker), atomic */
     /* the thread that cuts (cutter, or the cluster's applier; tee_health.c):
      * what the TEE health and log last said */
     bool primary_failed_seen, backup_failing;
@@ -170,6 +171,10 @@ bool aegis_seq_control_known(const char *kind);
  * be NULL; *detail static text. */
 aegis_err aegis_seq_apply_control(struct aegis_seq *p, const char *kind, const char *json, size_t len,
                                   uint64_t now_ms, json_t **ret, const char **detail);
+
+/* cluster_leader.c: a join record (kind "join"; a cluster's only) */
+aegis_err aegis_seq_apply_join(struct aegis_seq *p, const char *json, size_t len, uint64_t now_ms, json_t **ret,
+                               const char **detail);
 
 /* assets.c */
 aegis_err aegis_seq_apply_admin(struct aegis_seq *p, const char *req, size_t len, uint64_t now_ms, json_t **ret,

@@ -370,6 +370,8 @@ static void metrics_cb(void *arg, aegis_buf *out)
     aegis_ingest_stats is = { 0 };
     if (p->ingest)
         aegis_ingest_get_stats(p->ingest, &is);
+    is.groups += __atomic_load_n(&p->receipt_groups, __ATOMIC_RELAXED);
+    is.admitted += __atomic_load_n(&p->receipts_signed, __ATOMIC_RELAXED);
     if (aegis_buf_printf(out,
         "# HELP aegis_batch_last Highest persisted batch number.\n# TYPE aegis_batch_last gauge\naegis_batch_last %llu\n"
         "# HELP aegis_batches_cut_total Batches cut and persisted by this process.\n# TYPE aegis_batches_cut_total counter\naegis_batches_cut_total %llu\n"

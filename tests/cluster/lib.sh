@@ -112,7 +112,7 @@ tc_start_worker() {
 tc_worker_running() { ac_worker_running "$1"; }
 
 # last_batch of worker I ("" when it does not answer)
-tc_last_batch() { ac_status "$1" | ac_json_field last_batch; }
+tc_last_batch() { ac_last_batch "$1"; }
 
 # Wait until every running worker among 1..N reports the same last_batch
 # (>= MIN) and it holds still for a moment; prints it.
@@ -138,11 +138,25 @@ tc_wait_converged() {
     return 1
 }
 
+# Wait (up to SECS) until worker I counts its last batch final (co-attested
+# by attest_quorum workers): finality follows the batch by a publication
+# and the co-attestations, asynchronously. Returns 1 on timeout.
+tc_wait_final() {
+    local i=$1 deadline=$(( $(date +%s) + ${2:-30} )) lb lf
+    while [ "$(date +%s)" -lt "$deadline" ]; do
+        lb=$(tc_last_batch "$i"); lf=$(ac_cluster_field "$i" last_final)
+        [ -n "$lb" ] && [ -n "$lf" ] && [ "$lf" -ge "$lb" ] && return 0
+        sleep 0.5
+    done
+    return 1
+}
+
 # The batches worker I serves as "N HASH" lines, from `aegis verify --all`
 # (one call; it also checks numbering and parent links). Extra args go to
 # aegis verify (e.g. --quorum 2). Verify's own output is kept in FILE.out.
 tc_chain() {
     local i=$1 out=$2; shift 2
+    case " $* " in *" --quorum "*) tc_wait_final "$i" 30 ;; esac
     timeout 300 "$AEGIS" verify --all --allow-sim --rpc "$(ac_url "$i")" "$@" > "$out.out" 2>&1
     local rc=$?
     sed -n 's/^batch \([0-9][0-9]*\) \(0x[0-9a-f]*\).*/\1 \2/p' "$out.out" > "$out"

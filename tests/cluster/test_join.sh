@@ -4,18 +4,21 @@
 # GOOD joins, receives the cluster's key set (the same public keys, its
 # submissions decrypt on the leader), catches up and co-attests; a fifth
 # with a wrong measurement is refused: a clear log line on both sides, a
-# metric, no key set, not a member, nothing it submits is acknowledged.
+# metric, no key set, not a member, nothing it submits is acknowledged. With
+# worker.max_workers = 4, a sixth worker with GOOD is refused too: four
+# members (the founder and three joins, counted from the log) is the cap.
 . "$(dirname "$0")/lib.sh"
 
 GOOD=$(printf 'a5%.0s' $(seq 48))
 BAD=$(printf '5a%.0s' $(seq 48))
 tc_configure() {
     local i
-    for i in 1 2 3 4; do ac_worker_config "$i" "$GOOD" "$GOOD"; done
+    for i in 1 2 3 4 6; do ac_worker_config "$i" "$GOOD" "$GOOD"; done
     ac_worker_config 5 "$BAD" "$GOOD"
+    for i in 1 2 3 4 5 6; do sed -i 's/^max_workers = .*/max_workers = 4/' "$AC_DIR/w$i/aegis.toml"; done
 }
 tc_setup 3
-AC_MAX_WORKER=4
+AC_MAX_WORKER=6
 
 "$AEGIS" loadgen --rpc "$(ac_url 2)" --allow-sim --count 100 --senders 10 > "$TC_DIR/lg0" 2>&1 &&
     ok "three members: load included" || { bad "three members: load included"; tail -n 2 "$TC_DIR/lg0"; }
@@ -82,5 +85,14 @@ if ac_worker_running 5; then
 else
     ok "w5 (refused) exited: $(tail -n 1 "$AC_DIR/w5/log" | cut -c1-160)"
 fi
+# the sixth: a good measurement, but the cluster is at worker.max_workers
+ac_worker_start 6
+sleep 8
+full_log=$(grep -hi 'max_workers' "$AC_DIR"/w[1234]/log | grep -i 'w6' | head -n 1)
+[ -n "$full_log" ] && ok "a member logs w6 not admitted: $(cut -c1-200 <<<"$full_log")" ||
+    bad "a member logs that w6 is over worker.max_workers"
+k6=$(pubkeys 6)
+[ -z "$k6" ] || [ "$k6" != "$k1" ] && ok "w6 (over the cap) does not hold the cluster's key set" ||
+    bad "w6 received the key set beyond worker.max_workers"
 tc_no_dissent 4
 tc_finish

@@ -380,6 +380,7 @@ static void test_contradictions(void **state)
     bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nattest_quorum = 4\n[worker]\nmin_workers = 3\nmax_workers = 3\n",
         CON, NULL, "cluster.attest_quorum");
     bad("[cluster]\nnats_urls = [\"127.0.0.1:4222\"]\n", CON, NULL, "cluster.nats_urls");
+    bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\n", CON, NULL, "worker.max_workers");
     bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nlease_ms = 300\nheartbeat_ms = 200\n", CON, NULL,
         "cluster.heartbeat_ms");
     bad("[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nuser = \"w\"\n", CON, NULL, "cluster.password_file");

@@ -27,6 +27,7 @@ static void setup(fx_core *member, fx_core *joiner, const char *m)
 {
     fx_init(member);
     member->cfg.worker_id = (char *)"w1";
+    member->cfg.max_workers = 3;
     member->cfg.tee_sim_measurement = (char *)FAKE_A;
     fx_start(member);
     fx_init(joiner);
@@ -61,6 +62,11 @@ static void test_join_grant(void **state)
     assert_int_equal(aegis_core_join_new(&j, &b.cfg, b.dir, &req, &why), AEGIS_OK);
     /* the request carries public keys and a quote, never the key set */
     assert_non_null(strstr(req, "\"type\":\"join\""));
+    /* granted only once admitted from the log */
+    assert_int_equal(aegis_core_key_grant(a.core, req, strlen(req), &grant, who, sizeof(who), &why),
+                     AEGIS_ERR_CLUSTER_NOT_ADMITTED);
+    assert_null(grant);
+    assert_int_equal(aegis_core_cluster_admit(a.core, req, strlen(req), who, sizeof(who), &why), AEGIS_OK);
     assert_int_equal(aegis_core_key_grant(a.core, req, strlen(req), &grant, who, sizeof(who), &why), AEGIS_OK);
     assert_string_equal(who, "w2");
     seed("join_request.json", 3, req);
@@ -109,6 +115,7 @@ static void test_wrong_measurement(void **state)
     char *req = NULL, *grant = NULL, who[136];
     const char *why = NULL;
     assert_int_equal(aegis_core_join_new(&j, &b.cfg, b.dir, &req, &why), AEGIS_OK);
+    assert_int_equal(aegis_core_cluster_admit(a.core, req, strlen(req), who, sizeof(who), &why), AEGIS_OK);
     assert_int_equal(aegis_core_key_grant(a.core, req, strlen(req), &grant, who, sizeof(who), &why),
                      AEGIS_ERR_CLUSTER_JOIN_REFUSED);
     assert_null(grant);
@@ -150,6 +157,7 @@ static void test_allow_list(void **state)
     char *req = NULL, *grant = NULL, who[136];
     const char *why = NULL;
     assert_int_equal(aegis_core_join_new(&j, &b.cfg, b.dir, &req, &why), AEGIS_OK);
+    assert_int_equal(aegis_core_cluster_admit(a.core, req, strlen(req), who, sizeof(who), &why), AEGIS_OK);
     assert_int_equal(aegis_core_key_grant(a.core, req, strlen(req), &grant, who, sizeof(who), &why), AEGIS_OK);
     /* but the joiner (policy: its own measurement B) does not trust A's grant */
     uint8_t genesis[32];
@@ -206,6 +214,40 @@ static void test_coattest(void **state)
     fx_done(&a);
 }
 
+/* The member set, applied from the log's join records: at most max_workers
+ * distinct workers (the founder first), a worker joining again is the same
+ * member, malformed records and ids that could name subjects are refused. */
+static void test_member_cap(void **state)
+{
+    (void)state;
+    fx_core a;
+    fx_init(&a);
+    a.cfg.worker_id = (char *)"w1";
+    a.cfg.max_workers = 3;
+    fx_start(&a);
+    char who[136];
+    const char *why = NULL;
+    const char *w1 = "{\"type\":\"join\",\"worker\":\"w1\"}", *w2 = "{\"type\":\"join\",\"worker\":\"w2\"}",
+               *w3 = "{\"type\":\"join\",\"worker\":\"w3\"}", *w4 = "{\"type\":\"join\",\"worker\":\"w4\"}";
+    assert_int_equal(aegis_core_cluster_admit(a.core, w1, strlen(w1), who, sizeof(who), &why), AEGIS_OK);
+    assert_string_equal(who, "w1");
+    assert_int_equal(aegis_core_cluster_admit(a.core, w2, strlen(w2), who, sizeof(who), &why), AEGIS_OK);
+    assert_int_equal(aegis_core_cluster_admit(a.core, w2, strlen(w2), who, sizeof(who), &why), AEGIS_OK);
+    assert_int_equal(aegis_core_cluster_members(a.core), 2);
+    assert_int_equal(aegis_core_cluster_admit(a.core, w3, strlen(w3), who, sizeof(who), &why), AEGIS_OK);
+    assert_int_equal(aegis_core_cluster_admit(a.core, w4, strlen(w4), who, sizeof(who), &why), AEGIS_ERR_CLUSTER_FULL);
+    assert_non_null(why);
+    assert_int_equal(aegis_core_cluster_members(a.core), 3);
+    assert_int_equal(aegis_core_cluster_admit(a.core, w1, strlen(w1), who, sizeof(who), &why), AEGIS_OK);
+    static const char *const bad[] = { "{}", "nope", "{\"type\":\"join\"}", "{\"type\":\"grant\",\"worker\":\"w9\"}",
+                                       "{\"type\":\"join\",\"worker\":\"a.b\"}", "{\"type\":\"join\",\"worker\":\"a b\"}",
+                                       "{\"type\":\"join\",\"worker\":\"\"}", "{\"type\":\"join\",\"worker\":7}" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(aegis_core_cluster_admit(a.core, bad[i], strlen(bad[i]), who, sizeof(who), &why),
+                         AEGIS_ERR_CLUSTER_RECORD);
+    fx_done(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -213,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_wrong_measurement),
         cmocka_unit_test(test_allow_list),
         cmocka_unit_test(test_coattest),
+        cmocka_unit_test(test_member_cap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,12 +163,64 @@ static void test_mark_refuses_new_keys(void **state)
     free_fx(fx);
 }
 
+/* A cluster worker keeps a mark of the batches it signed (not of receipts:
+ * JetStream's quorum holds what it acknowledged). Rebuilding from the log
+ * after a restart it signs released numbers again: the same content is
+ * taken, another content under the marked number is refused. */
+static void test_mark_cluster_replay(void **state)
+{
+    (void)state;
+    fx_core *fx = calloc(1, sizeof(*fx));
+    assert_non_null(fx);
+    fx_init(fx);
+    fx->cfg.batch_max = 1;
+    fx->cfg.cluster_nats_urls.items[0] = (char *)"nats://127.0.0.1:1";
+    fx->cfg.cluster_nats_urls.n = 1;
+    fx->cfg.worker_id = (char *)"w1";
+    fx_start(fx);
+    aegis_core_receipt r;
+    assert_int_equal(fx_submit_tx(fx, 1, 0, 5, &r), AEGIS_OK);
+    char **rj = NULL;
+    assert_int_equal(aegis_core_sign_receipts(fx->core, &r, 1, &rj), AEGIS_OK);
+    aegis_free(rj[0]);
+    aegis_free(rj);
+    mark_is(fx, 0, 0);   /* receipts move no cluster mark */
+    aegis_core_batch *b = NULL;
+    assert_int_equal(aegis_core_cut_batch(fx->core, 1000, true, &b), AEGIS_OK);
+    assert_non_null(b);
+    assert_int_equal(aegis_core_commit_batch(fx->core, b), AEGIS_OK);
+    mark_is(fx, 1, 0);
+
+    /* restart, the same log applied again: the same batch 1, taken */
+    fx_stop(fx);
+    fx_start(fx);
+    assert_int_equal(fx_submit_tx(fx, 1, 0, 5, NULL), AEGIS_OK);
+    aegis_core_batch *again = NULL;
+    assert_int_equal(aegis_core_cut_batch(fx->core, 1000, true, &again), AEGIS_OK);
+    assert_non_null(again);
+    assert_memory_equal(again->hash, b->hash, 32);
+    assert_int_equal(aegis_core_commit_batch(fx->core, again), AEGIS_OK);
+    aegis_core_batch_free(again);
+
+    /* restart, a log that says something else at batch 1: refused, nothing released */
+    fx_stop(fx);
+    fx_start(fx);
+    assert_int_equal(fx_submit_tx(fx, 2, 0, 5, NULL), AEGIS_OK);
+    aegis_core_batch *fork = NULL;
+    assert_int_equal(aegis_core_cut_batch(fx->core, 1000, true, &fork), AEGIS_ERR_CORE_FORK);
+    assert_null(fork);
+    mark_is(fx, 1, 0);
+    aegis_core_batch_free(b);
+    free_fx(fx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mark_follows_releases),
         cmocka_unit_test(test_mark_torn_write),
         cmocka_unit_test(test_mark_refuses_new_keys),
+        cmocka_unit_test(test_mark_cluster_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,8 @@ contract SequencerAttestation {
     }
 
     mapping(uint64 => KeySet) public keySets;
+    /// First batch number signed by an epoch (its hand-over record's batch); 0 for genesis.
+    mapping(uint64 => uint64) public epochStart;
     uint64 public currentEpoch;
     bool public hasKeySet;
 
@@ -79,6 +81,7 @@ contract SequencerAttestation {
     error ReportDataMismatch(bytes32 want, bytes32 got);
     error HandoverMalformed(string what);
     error HandoverBadSignature();
+    error HandoverBadNewSignature();
     error HeaderLength(uint256 got);
     error HeaderVersion(uint256 got);
     error WrongChainId(uint64 want, uint64 got);
@@ -152,12 +155,16 @@ contract SequencerAttestation {
 
     /// A later key set: the hand-over record
     ///   "AEGH" | u8 1 | u64 old | u64 new | old hash | new hash | u64 batch | u8 reason | u64 ts
-    /// signed (ML-DSA-87, context "aegis-handover-v1") by the current epoch's key, and the
-    /// new set's quote (on a sim deployment, quote may be empty: insecure).
+    /// signed (ML-DSA-87, context "aegis-handover-v1") by the current epoch's key - the
+    /// authority - and by the new set's key - its proof of possession - and the new set's
+    /// quote (on a sim deployment, quote may be empty: insecure). The record's batch is the
+    /// first the new epoch signs: no earlier than the next batch; until then the previous
+    /// epoch's batches below it are still taken (submitBatch).
     function handover(
         bytes calldata keySet,
         bytes calldata record,
         bytes calldata oldMldsaSig,
+        bytes calldata newMldsaSig,
         bytes calldata quote,
         bytes[] calldata pckChain
     ) external {
@@ -165,17 +172,30 @@ contract SequencerAttestation {
         KeySet memory ks = _parse(keySet);
         uint64 epoch = _epoch(keySet);
         _checkHandover(record, ks.hash, epoch);
-        if (!pqc.mldsaVerify(keySets[currentEpoch].mldsaKeyId, record, "aegis-handover-v1", oldMldsaSig)) {
-            revert HandoverBadSignature();
-        }
+        _checkHandoverSigs(ks.mldsaKeyId, record, oldMldsaSig, newMldsaSig);
         if (quote.length == 0) {
             if (!allowSim) revert SimModeDisabled();
             ks.insecure = true;
         } else {
             _attest(ks.hash, quote, pckChain);
         }
-        emit HandoverAccepted(currentEpoch, epoch, uint64(bytes8(record[85:93])), uint8(record[93]));
+        _acceptHandover(epoch, ks, record);
+    }
+
+    function _checkHandoverSigs(bytes32 newKeyId, bytes calldata record, bytes calldata oldSig, bytes calldata newSig)
+        internal view
+    {
+        if (!pqc.mldsaVerify(keySets[currentEpoch].mldsaKeyId, record, "aegis-handover-v1", oldSig)) {
+            revert HandoverBadSignature();
+        }
+        if (!pqc.mldsaVerify(newKeyId, record, "aegis-handover-v1", newSig)) revert HandoverBadNewSignature();
+    }
+
+    function _acceptHandover(uint64 epoch, KeySet memory ks, bytes calldata record) internal {
+        uint64 start = uint64(bytes8(record[85:93]));
+        emit HandoverAccepted(currentEpoch, epoch, start, uint8(record[93]));
         _store(epoch, ks);
+        epochStart[epoch] = start;
     }
 
     function _checkHandover(bytes calldata r, bytes32 newHash, uint64 newEpoch) internal view {
@@ -185,6 +205,8 @@ contract SequencerAttestation {
         if (uint64(bytes8(r[13:21])) != newEpoch) revert HandoverMalformed("new epoch");
         if (bytes32(r[21:53]) != keySets[currentEpoch].hash) revert HandoverMalformed("old key set hash");
         if (bytes32(r[53:85]) != newHash) revert HandoverMalformed("new key set hash");
+        // the new epoch cannot take over batches the chain already holds
+        if (uint64(bytes8(r[85:93])) < nextNumber) revert HandoverMalformed("first batch already accepted");
     }
 
     function _attest(bytes32 ksHash, bytes calldata quote, bytes[] calldata pckChain) internal view {
@@ -319,7 +341,12 @@ contract SequencerAttestation {
         bytes32 parent = bytes32(header[96:128]);
         if (parent != headHash) revert ParentMismatch(headHash, parent);
         epoch = uint64(uint256(bytes32(header[384:416])));
-        if (!hasKeySet || epoch != currentEpoch) revert WrongKeyEpoch(currentEpoch, epoch);
+        if (!hasKeySet) revert WrongKeyEpoch(currentEpoch, epoch);
+        // the current epoch from its first batch on; the previous one (grace) below it
+        uint64 start = epochStart[currentEpoch];
+        bool current = epoch == currentEpoch && number >= start;
+        bool grace = currentEpoch > 0 && epoch == currentEpoch - 1 && number < start && keySets[epoch].hash != 0;
+        if (!current && !grace) revert WrongKeyEpoch(number < start ? currentEpoch - 1 : currentEpoch, epoch);
         h = keccak256(header);
     }
 

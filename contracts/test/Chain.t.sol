@@ -298,7 +298,7 @@ contract SequencerAttestationTest is ChainBase {
         _genesis();
         _ecdsaUpTo(4);
         uint256 g = gasleft();
-        sa.handover(_b(".keySet2"), _b(".handover.record"), _b(".handover.sig"), "", new bytes[](0));
+        sa.handover(_b(".keySet2"), _b(".handover.record"), _b(".handover.sig"), _b(".handover.newSig"), "", new bytes[](0));
         emit log_named_uint("handover gas", g - gasleft());
         assertEq(sa.currentEpoch(), 2, "epoch 2");
         // epoch 1 keys no longer sign new batches
@@ -313,13 +313,53 @@ contract SequencerAttestationTest is ChainBase {
         bytes memory rec = _b(".handover.record");
         bytes memory bad = _b(".handover.badSig");
         vm.expectRevert(SequencerAttestation.HandoverBadSignature.selector);
-        sa.handover(ks, rec, bad, "", new bytes[](0));
+        sa.handover(ks, rec, bad, _b(".handover.newSig"), "", new bytes[](0));
+    }
+
+    function test_handover_without_new_key_possession_refused() public {
+        _genesis();
+        bytes memory ks = _b(".keySet2");
+        bytes memory rec = _b(".handover.record");
+        vm.expectRevert(SequencerAttestation.HandoverBadNewSignature.selector);
+        sa.handover(ks, rec, _b(".handover.sig"), _b(".handover.badNewSig"), "", new bytes[](0));
+    }
+
+    function test_handover_cannot_take_accepted_batches() public {
+        _genesis();
+        _ecdsaUpTo(4);
+        bytes memory rec = _b(".handover.record");
+        rec[92] = 0x04; // first batch of epoch 2: 4, already accepted (head is 4)
+        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.HandoverMalformed.selector, "first batch already accepted"));
+        sa.handover(_b(".keySet2"), rec, _b(".handover.sig"), _b(".handover.newSig"), "", new bytes[](0));
+    }
+
+    /// The hand-over posted early (head 2, epoch 2 from batch 5): epoch 1's batches 3 and 4
+    /// still go (grace), an epoch-2 header below 5 and an epoch-1 header from 5 do not.
+    function test_previous_epoch_grace_until_first_new_batch() public {
+        _genesis();
+        _ecdsaUpTo(2);
+        sa.handover(_b(".keySet2"), _b(".handover.record"), _b(".handover.sig"), _b(".handover.newSig"), "", new bytes[](0));
+        assertEq(sa.epochStart(2), 5, "epoch 2 starts at batch 5");
+        (bytes memory h2, bytes memory e2,) = _batch(2);
+        bytes memory early = bytes.concat(h2);
+        early[415] = 0x02; // batch 3 claiming epoch 2: before epoch 2's first batch
+        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.WrongKeyEpoch.selector, uint64(1), uint64(2)));
+        sa.submitBatch(early, e2, "");
+        sa.submitBatch(h2, e2, "");
+        (bytes memory h3, bytes memory e3,) = _batch(3);
+        sa.submitBatch(h3, e3, "");
+        bytes memory late = _b(".batch4.header");
+        late[415] = 0x01; // batch 5 claiming epoch 1: the grace is over
+        vm.expectRevert(abi.encodeWithSelector(SequencerAttestation.WrongKeyEpoch.selector, uint64(2), uint64(1)));
+        sa.submitBatch(late, "", _b(".batch4.mldsaOld"));
+        (uint64 n,) = sa.head();
+        assertEq(n, 4, "batches 3-4 of epoch 1 after the hand-over");
     }
 
     function test_epoch2_batch_by_new_key() public {
         _genesis();
         _ecdsaUpTo(4);
-        sa.handover(_b(".keySet2"), _b(".handover.record"), _b(".handover.sig"), "", new bytes[](0));
+        sa.handover(_b(".keySet2"), _b(".handover.record"), _b(".handover.sig"), _b(".handover.newSig"), "", new bytes[](0));
         (bytes memory h4) = _b(".batch4.header");
         bytes memory m = _b(".batch4.mldsa");
         sa.submitBatch(h4, "", m);

@@ -115,7 +115,10 @@ for (let n = 1; n <= 4; n++) {
 }
 // batch 5 (batch4 below) under epoch 2, after the hand-over at batch 5
 const rec = Buffer.concat([Buffer.from('AEGH'), Buffer.from([1]), u64(1), u64(2), sha(ks1), sha(ks2), u64(5), Buffer.from([2]), u64(1700000005000)]);
-out.handover = { record: hex(rec), sig: hex(sign('seq1', rec, 'aegis-handover-v1')), badSig: hex(sign('seq2', rec, 'aegis-handover-v1')) };
+// signed by the old key (authority) and the new key (possession); badSig: by the new key where
+// the old one must sign; badNewSig: by the old key where the new one must sign
+const oldSig = sign('seq1', rec, 'aegis-handover-v1'), newSig = sign('seq2', rec, 'aegis-handover-v1');
+out.handover = { record: hex(rec), sig: hex(oldSig), newSig: hex(newSig), badSig: hex(newSig), badNewSig: hex(oldSig) };
 const h4 = header({ number: 5, parent, txCount: 1, txRoot: crypto.randomBytes(32), score: 9500, level: 2, algs: 3, epoch: 2 });
 out.batch4 = { header: hex(h4), hash: hex(kk(h4)), mldsa: hex(sign('seq2', kk(h4), 'aegis-batch-v1')), mldsaOld: hex(sign('seq1', kk(h4), 'aegis-batch-v1')) };
 

@@ -233,4 +233,8 @@ aegis_err aegis_tx_params_signing_hash(const aegis_tx_params *p, uint8_t out[sta
 aegis_err aegis_tx_ext_append(aegis_buf *buf, const uint8_t *witness_sig, const uint8_t *witness_pk,
                               uint8_t intent, const uint8_t *asset, size_t asset_len) AEGIS_WUR;
 
+/* An Ethereum JSON-RPC QUANTITY ("0x" + hex digits, no leading zero but
+ * "0x0", at most 64 bits) of len bytes: AEGIS_OK or AEGIS_ERR_INVAL. */
+aegis_err aegis_eth_quantity_parse(const char *s, size_t len, uint64_t *ret) AEGIS_WUR;
+
 #endif

@@ -10,12 +10,15 @@
 #include "aegis/cli.h"
 #include "aegis/risk.h"
 #include "cli_keys.h"
+#include "cli_risk_watch.h"
 #include "cli_rpc.h"
 
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: aegis risk sign   --key ORACLE_KEY --score N [options]\n"
-               "       aegis risk submit [--rpc URL] --key ORACLE_KEY --score N [options]\n\n"
+               "       aegis risk submit [--rpc URL] --key ORACLE_KEY --score N [options]\n"
+               "       aegis risk watch  --signals FILE --key ORACLE_KEY --state FILE [options]  (the QRM Monitor;\n"
+               "                         aegis risk watch --help)\n\n"
                "Sign a quantum-risk assessment with an oracle's ML-DSA-87 key (context \"%s\");\n"
                "sign prints the assessment JSON, submit sends it to aegisd (aegis_submitRiskAssessment).\n"
                "  --key PATH       ML-DSA-87 secret key from `aegis keygen --type ml-dsa-87`\n"
@@ -50,6 +53,8 @@ static int risk_main(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     const char *verb = argv[1];
+    if (strcmp(verb, "watch") == 0)
+        return aegis_cli_risk_watch(argc - 1, argv + 1);
     bool submit = strcmp(verb, "submit") == 0;
     if (!submit && strcmp(verb, "sign") != 0) {
         usage(stderr);
@@ -169,4 +174,4 @@ out:
 }
 
 const struct aegis_cli_cmd aegis_cli_cmd_risk = { "risk", risk_main,
-                                                  "sign or submit a quantum-risk assessment (oracle)" };
+                                                  "sign, submit or watch quantum-risk assessments (oracle, QRM Monitor)" };

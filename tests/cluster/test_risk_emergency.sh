@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# test_risk_emergency.sh - an emergency risk assessment sent to a follower:
-# it goes through the log, every worker moves to emergency and rotates its
-# keys at the same batch (the same chain everywhere, epoch 2 on all), and
-# envelopes to the new epoch are taken by any worker and included.
+# test_risk_emergency.sh - a scheduled-level assessment written to the risk
+# file every worker watches, then an emergency assessment sent to a
+# follower: both go through the log (the file's, appended by every worker,
+# is one record), every worker moves to scheduled, then to emergency and
+# rotates its keys at the same batch (the same chain everywhere, epoch 2 on
+# all), and envelopes to the new epoch are taken by any worker and included.
 . "$(dirname "$0")/lib.sh"
 
 tc_configure() {
     local i
     "$AEGIS" keygen --type ml-dsa-87 --out "$TC_DIR/oracle" > /dev/null || return 1
     for i in 1 2 3; do
-        printf '\n[quantum]\noracle_keys = ["%s"]\n' "$TC_DIR/oracle.pub" >> "$AC_DIR/w$i/aegis.toml"
+        printf '\n[quantum]\noracle_keys = ["%s"]\nrisk_file = "%s"\n' "$TC_DIR/oracle.pub" "$TC_DIR/risk.json" \
+            >> "$AC_DIR/w$i/aegis.toml"
     done
 }
 tc_setup 3
@@ -24,6 +27,19 @@ G=$(( F % 3 + 1 )); [ "$G" = "$L" ] && G=$(( G % 3 + 1 ))
     ok "load before: included" || { bad "load before"; tail -n 2 "$TC_DIR/lg0"; }
 e0=$(epoch 1)
 [ -n "$e0" ] || { bad "key epoch in aegis status"; e0=1; }
+# the watched risk file: a scheduled-level assessment
+"$AEGIS" risk sign --key "$TC_DIR/oracle.key" --score 6500 --source file > "$TC_DIR/risk.tmp" 2>/dev/null &&
+    mv "$TC_DIR/risk.tmp" "$TC_DIR/risk.json" || bad "aegis risk sign"
+deadline=$(( $(date +%s) + 30 ))
+while :; do
+    st=""
+    for i in 1 2 3; do st="$st w$i:$(level "$i")"; done
+    [ "$st" = " w1:scheduled w2:scheduled w3:scheduled" ] && break
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep 0.5
+done
+[ "$st" = " w1:scheduled w2:scheduled w3:scheduled" ] && ok "the risk file's assessment (6500) reached every worker through the log" ||
+    bad "every worker at scheduled from the risk file (level:$st)"
 if "$AEGIS" risk submit --rpc "$(ac_url "$F")" --key "$TC_DIR/oracle.key" --score 9500 --source test > "$TC_DIR/risk" 2>&1; then
     ok "emergency assessment (9500) accepted by follower w$F"
 else

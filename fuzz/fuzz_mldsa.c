@@ -8,6 +8,13 @@
  *   1: bytes: ExpandA's rejection sampling, at every length up to 256
  *   2: seeds xi, mu, rnd (zero-padded): keygen, sign, verify by the AVX2 core
  *      and the generic core, plus verification of a corrupted signature
+ *   3: bytes: ExpandS's eta = 2 rejection sampling, at every length up to 256
+ *   4: bytes: z unpacking (640 bytes, zero-padded); coefficients: the norm
+ *      check at the signing loop's bounds
+ *   5: coefficients: t1 / t0 / eta packing (values brought into range)
+ *   6: bytes: the one-lane SHAKE256 (input cut where the first byte says,
+ *      squeezed in two parts) against PQClean's, and SampleInBall; also the
+ *      A-hat row product against its definition
  * Does nothing on CPUs without AVX2.
  */
 #include <stdlib.h>
@@ -23,7 +30,23 @@ int32_t PQCLEAN_MLDSA87_CLEAN_montgomery_reduce(int64_t a);
 void aegis__mldsa87_avx2_ntt(int32_t a[256]);
 void aegis__mldsa87_avx2_invntt(int32_t a[256]);
 void aegis__mldsa87_avx2_pointwise(int32_t c[256], const int32_t a[256], const int32_t b[256]);
+#include "../src/crypto/keccak4x.h"
+
 unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
+unsigned aegis__mldsa87_avx2_rej_eta(int32_t *a, unsigned len, const uint8_t *buf, unsigned buflen);
+void aegis__mldsa87_avx2_polyz_unpack(int32_t r[256], const uint8_t *a);
+int aegis__mldsa87_avx2_chknorm(const int32_t a[256], int32_t B);
+void aegis__mldsa87_avx2_pack(uint8_t *r, const int32_t a[256], int32_t off, int b);
+void aegis__mldsa87_avx2_pointwise_acc(int32_t w[256], const int32_t *u, const int32_t *v, unsigned l);
+void aegis__mldsa87_avx2_challenge(int32_t c[256], const uint8_t seed[64]);
+/* PQClean's portable ones (a poly is exactly int32_t coeffs[256]) */
+void PQCLEAN_MLDSA87_CLEAN_polyz_unpack(int32_t r[256], const uint8_t *a);
+int PQCLEAN_MLDSA87_CLEAN_poly_chknorm(const int32_t a[256], int32_t B);
+void PQCLEAN_MLDSA87_CLEAN_polyt1_pack(uint8_t *r, const int32_t a[256]);
+void PQCLEAN_MLDSA87_CLEAN_polyt0_pack(uint8_t *r, const int32_t a[256]);
+void PQCLEAN_MLDSA87_CLEAN_polyeta_pack(uint8_t *r, const int32_t a[256]);
+void PQCLEAN_MLDSA87_CLEAN_poly_challenge(int32_t c[256], const uint8_t seed[64]);
+void shake256(uint8_t *out, size_t outlen, const uint8_t *in, size_t inlen);
 
 #define Q 8380417
 #define SAME(a, b, n) do { if (memcmp((a), (b), (n)) != 0) abort(); } while (0)
@@ -101,14 +124,117 @@ static void scheme(const uint8_t *data, size_t size)
         abort();
 }
 
+static void rejection_eta(const uint8_t *data, size_t size)
+{
+    int32_t r1[256], r2[256 + 8];
+    unsigned len = size ? data[0] + 1 : 0;
+    const uint8_t *buf = size ? data + 1 : data;
+    unsigned buflen = size ? (unsigned)(size - 1) : 0;
+    unsigned ctr = 0, pos = 0;
+    if (len > 256)
+        len = 256;
+    while (ctr < len && pos < buflen) {   /* PQClean's rej_eta, eta = 2 */
+        uint32_t t0 = buf[pos] & 0x0F, t1 = buf[pos++] >> 4;
+        if (t0 < 15)
+            r1[ctr++] = 2 - (int32_t)(t0 - (205 * t0 >> 10) * 5);
+        if (t1 < 15 && ctr < len)
+            r1[ctr++] = 2 - (int32_t)(t1 - (205 * t1 >> 10) * 5);
+    }
+    if (aegis__mldsa87_avx2_rej_eta(r2, len, buf, buflen) != ctr)
+        abort();
+    SAME(r1, r2, ctr * sizeof(int32_t));
+}
+
+static void unpack_norm(const uint8_t *data, size_t size)
+{
+    uint8_t buf[640] = {0};
+    int32_t r1[256], r2[256];
+    memcpy(buf, data, size < sizeof(buf) ? size : sizeof(buf));
+    PQCLEAN_MLDSA87_CLEAN_polyz_unpack(r1, buf);
+    aegis__mldsa87_avx2_polyz_unpack(r2, buf);
+    SAME(r1, r2, sizeof(r1));
+    static const int32_t bounds[] = {(1 << 19) - 120, 261888 - 120, 261888, (Q - 1) / 8, (Q - 1) / 8 + 1, 0};
+    coeffs(r1, data, size, 0);
+    for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+        for (int k = 0; k < 256; k++)   /* also values near the bound */
+            r2[k] = (size > 0 && (data[0] & 1)) ? r1[k] % (bounds[i] + 2) : r1[k];
+        if (PQCLEAN_MLDSA87_CLEAN_poly_chknorm(r2, bounds[i]) != aegis__mldsa87_avx2_chknorm(r2, bounds[i]))
+            abort();
+    }
+}
+
+static void packing(const uint8_t *data, size_t size)
+{
+    int32_t c[256], a[256];
+    uint8_t r1[416], r2[416];
+    coeffs(c, data, size, 0);
+    for (int i = 0; i < 256; i++)
+        a[i] = (int32_t)((uint32_t)c[i] % 1024);
+    PQCLEAN_MLDSA87_CLEAN_polyt1_pack(r1, a);
+    aegis__mldsa87_avx2_pack(r2, a, 0, 10);
+    SAME(r1, r2, 320);
+    for (int i = 0; i < 256; i++)
+        a[i] = (int32_t)((uint32_t)c[i] % 8192) - 4095;
+    PQCLEAN_MLDSA87_CLEAN_polyt0_pack(r1, a);
+    aegis__mldsa87_avx2_pack(r2, a, 1 << 12, 13);
+    SAME(r1, r2, 416);
+    for (int i = 0; i < 256; i++)
+        a[i] = (int32_t)((uint32_t)c[i] % 5) - 2;
+    PQCLEAN_MLDSA87_CLEAN_polyeta_pack(r1, a);
+    aegis__mldsa87_avx2_pack(r2, a, 2, 3);
+    SAME(r1, r2, 96);
+}
+
+static void hashing(const uint8_t *data, size_t size)
+{
+    uint8_t h1[300], h2[300], seed[64] = {0};
+    size_t cut = size ? data[0] % (size + 1) : 0, outlen = size > 1 ? 1 + (size_t)data[1] : 64;
+    shake256(h1, outlen, data, size);
+    aegis__shake256x1 c;
+    aegis__shake256x1_init(&c);
+    aegis__shake256x1_absorb(&c, data, cut);
+    aegis__shake256x1_absorb(&c, data + cut, size - cut);
+    aegis__shake256x1_finalize(&c);
+    aegis__shake256x1_squeeze(&c, h2, outlen / 3);
+    aegis__shake256x1_squeeze(&c, h2 + outlen / 3, outlen - outlen / 3);
+    aegis__shake256x1_clear(&c);
+    SAME(h1, h2, outlen);
+
+    int32_t c1[256], c2[256];
+    memcpy(seed, data, size < sizeof(seed) ? size : sizeof(seed));
+    PQCLEAN_MLDSA87_CLEAN_poly_challenge(c1, seed);
+    aegis__mldsa87_avx2_challenge(c2, seed);
+    SAME(c1, c2, sizeof(c1));
+
+    static int32_t u[7][256], v[7][256];
+    for (int j = 0; j < 7; j++) {
+        coeffs(u[j], data, size, (size_t)j * 64);
+        coeffs(v[j], data, size, (size_t)j * 64 + 32);
+        for (int i = 0; i < 256; i++)
+            u[j][i] = (int32_t)((uint32_t)u[j][i] % Q);   /* A-hat entries are in [0, q) */
+    }
+    aegis__mldsa87_avx2_pointwise_acc(c2, u[0], v[0], 7);
+    for (int i = 0; i < 256; i++) {
+        int64_t sum = 0;
+        for (int j = 0; j < 7; j++)
+            sum += (int64_t)u[j][i] * v[j][i];
+        if (c2[i] != PQCLEAN_MLDSA87_CLEAN_montgomery_reduce(sum))
+            abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1 || !aegis__mldsa87_avx2())
         return 0;
-    switch (data[0] % 3) {
+    switch (data[0] % 7) {
     case 0: arithmetic(data + 1, size - 1); break;
     case 1: rejection(data + 1, size - 1); break;
-    default: scheme(data + 1, size - 1); break;
+    case 2: scheme(data + 1, size - 1); break;
+    case 3: rejection_eta(data + 1, size - 1); break;
+    case 4: unpack_norm(data + 1, size - 1); break;
+    case 5: packing(data + 1, size - 1); break;
+    default: hashing(data + 1, size - 1); break;
     }
     return 0;
 }

@@ -69,6 +69,74 @@ void aegis__keccakx4_clear(aegis__keccakx4 *st)
     aegis_memzero(st->s, sizeof(st->s));
 }
 
+/* ---- one SHAKE256 sponge on lane 0 (keccak4x.h) ---- */
+void aegis__shake256x1_init(aegis__shake256x1 *c)
+{
+    memset(c->st.s, 0, sizeof(c->st.s));
+    c->pos = 0;
+}
+
+static inline void x1_xor_byte(aegis__shake256x1 *c, size_t p, uint8_t b)
+{
+    c->st.s[4 * (p / 8)] ^= (uint64_t)b << (8 * (p % 8));
+}
+
+void aegis__shake256x1_absorb(aegis__shake256x1 *c, const uint8_t *in, size_t len)
+{
+    while (len) {
+        size_t n = AEGIS_SHAKE256_RATE - c->pos;
+        if (n > len)
+            n = len;
+        size_t i = 0;
+        if (c->pos % 8 == 0)   /* whole words while aligned in the block */
+            for (; i + 8 <= n; i += 8)
+                c->st.s[4 * ((c->pos + i) / 8)] ^= load64(in + i);
+        for (; i < n; i++)
+            x1_xor_byte(c, c->pos + i, in[i]);
+        c->pos += n;
+        in += n;
+        len -= n;
+        if (c->pos == AEGIS_SHAKE256_RATE) {
+            aegis__keccakx4_permute(&c->st);
+            c->pos = 0;
+        }
+    }
+}
+
+void aegis__shake256x1_finalize(aegis__shake256x1 *c)
+{
+    x1_xor_byte(c, c->pos, 0x1F);
+    x1_xor_byte(c, AEGIS_SHAKE256_RATE - 1, 0x80);
+    c->pos = AEGIS_SHAKE256_RATE;   /* squeezing: permute before the first byte */
+}
+
+void aegis__shake256x1_squeeze(aegis__shake256x1 *c, uint8_t *out, size_t len)
+{
+    while (len) {
+        if (c->pos == AEGIS_SHAKE256_RATE) {
+            aegis__keccakx4_permute(&c->st);
+            c->pos = 0;
+        }
+        size_t n = AEGIS_SHAKE256_RATE - c->pos;
+        if (n > len)
+            n = len;
+        size_t i = 0;
+        if (c->pos % 8 == 0)
+            for (; i + 8 <= n; i += 8)
+                memcpy(out + i, &c->st.s[4 * ((c->pos + i) / 8)], 8);
+        for (; i < n; i++)
+            out[i] = (uint8_t)(c->st.s[4 * ((c->pos + i) / 8)] >> (8 * ((c->pos + i) % 8)));
+        c->pos += n;
+        out += n;
+        len -= n;
+    }
+}
+
+void aegis__shake256x1_clear(aegis__shake256x1 *c)
+{
+    aegis_memzero(c, sizeof(*c));
+}
+
 /* ---- the job scheduler: independent sponges of any lengths on four lanes ----
  * A lane absorbs its job's input one block per step (the last block padded),
  * then either reads the hash output or hands one squeezed block per step to

@@ -4,7 +4,10 @@
  * hold the state. Compiled with -mavx512f -mavx512vl; called only when
  * aegis__cpu()->level == AEGIS_CPU_AVX512. The upper state is cleared before
  * returning (vzeroupper, explicit below: the compiler's automatic one is not
- * guaranteed for EVEX code), so following SSE code pays no transition. */
+ * guaranteed for EVEX code), so following SSE code pays no transition.
+ * Built with -fno-schedule-insns2 and four rounds per loop step: GCC 12's
+ * late scheduling otherwise adds register copies and spills; measured 5%
+ * fewer cycles per permutation on Zen 4 (interleaved runs, 590 -> 559). */
 #include "mlkem_int.h"
 
 #if defined(__x86_64__) && defined(__AVX512VL__)

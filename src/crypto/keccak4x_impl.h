@@ -25,7 +25,7 @@ static const uint64_t kx4_rc[24] = {
  * D##0..D##24: theta's column parities and D values, then for each output
  * row the five rho+pi inputs (B[y + 5((2x+3y) mod 5)] = rot(A[x+5y] ^ D[x],
  * r[x+5y])) and chi at once, so only five B values are live; iota last.
- * Two rounds alternate S and D, so no state is copied. */
+ * Rounds alternate S and D, so no state is copied. */
 #define KX4_ROUND(S, D, rc) do { \
     V c0 = XOR5(S##0, S##5, S##10, S##15, S##20); \
     V c1 = XOR5(S##1, S##6, S##11, S##16, S##21); \
@@ -110,9 +110,13 @@ void KX4_NAME(uint64_t s[100])
     V a20 = p[20], a21 = p[21], a22 = p[22], a23 = p[23], a24 = p[24];
     V e0, e1, e2, e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14, e15, e16, e17, e18, e19, e20, e21,
         e22, e23, e24;
-    for (int r = 0; r < 24; r += 2) {
+    for (int r = 0; r < 24; r += 6) {   /* six rounds a step: see keccak4x_avx512.c */
         KX4_ROUND(a, e, _mm256_set1_epi64x((long long)kx4_rc[r]));
         KX4_ROUND(e, a, _mm256_set1_epi64x((long long)kx4_rc[r + 1]));
+        KX4_ROUND(a, e, _mm256_set1_epi64x((long long)kx4_rc[r + 2]));
+        KX4_ROUND(e, a, _mm256_set1_epi64x((long long)kx4_rc[r + 3]));
+        KX4_ROUND(a, e, _mm256_set1_epi64x((long long)kx4_rc[r + 4]));
+        KX4_ROUND(e, a, _mm256_set1_epi64x((long long)kx4_rc[r + 5]));
     }
     p[0] = a0; p[1] = a1; p[2] = a2; p[3] = a3; p[4] = a4;
     p[5] = a5; p[6] = a6; p[7] = a7; p[8] = a8; p[9] = a9;

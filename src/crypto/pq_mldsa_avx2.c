@@ -36,8 +36,58 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
 #define PQCLEAN_MLDSA87_CLEAN_invntt_tomont aegis__mldsa87_avx2_invntt
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery AEGIS_MLDSA87_AVX2_poly_pointwise_montgomery_c
+/* polyz_unpack (unpack_sig in packing.c, ExpandMask here), poly_chknorm
+ * (polyvec.c), polyt1/t0/eta_pack (pack_pk, pack_sk) go to the vector
+ * versions in pq_mldsa_avx2_poly.h too, and poly_challenge to the one below
+ * (SampleInBall on the one-lane SHAKE256); the names are the wrappers' from
+ * the first sight of poly.h on, and PQClean's own definitions in poly.c get
+ * a _c suffix (unused, but for poly_challenge at level avx2). */
+#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
+#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
+#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
+#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
+#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack aegis__mldsa87_avx2_polyt1_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack aegis__mldsa87_avx2_polyt0_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack aegis__mldsa87_avx2_polyeta_pack
 #include "packing.c"
+#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
+#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
+#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack AEGIS_MLDSA87_AVX2_polyz_unpack_c
+#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm AEGIS_MLDSA87_AVX2_poly_chknorm_c
+#define PQCLEAN_MLDSA87_CLEAN_poly_challenge AEGIS_MLDSA87_AVX2_poly_challenge_c
+#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack AEGIS_MLDSA87_AVX2_polyt1_pack_c
+#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack AEGIS_MLDSA87_AVX2_polyt0_pack_c
+#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack AEGIS_MLDSA87_AVX2_polyeta_pack_c
+/* PQClean's own versions, now under these names: declared first, as
+ * poly.c calls polyz_unpack before defining it */
+void AEGIS_MLDSA87_AVX2_polyz_unpack_c(poly *r, const uint8_t *a);
+int AEGIS_MLDSA87_AVX2_poly_chknorm_c(const poly *a, int32_t B);
+void AEGIS_MLDSA87_AVX2_poly_challenge_c(poly *c, const uint8_t seed[CTILDEBYTES]);
+void AEGIS_MLDSA87_AVX2_polyt1_pack_c(uint8_t *r, const poly *a);
+void AEGIS_MLDSA87_AVX2_polyt0_pack_c(uint8_t *r, const poly *a);
+void AEGIS_MLDSA87_AVX2_polyeta_pack_c(uint8_t *r, const poly *a);
 #include "poly.c"
+#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
+#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
+#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
+#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
+#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
+#define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
+#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack aegis__mldsa87_avx2_polyt1_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack aegis__mldsa87_avx2_polyt0_pack
+#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
+#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack aegis__mldsa87_avx2_polyeta_pack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery aegis__mldsa87_avx2_poly_pointwise
 void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b);
@@ -45,14 +95,85 @@ void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b)
 {
     aegis__mldsa87_avx2_pointwise(c->coeffs, a->coeffs, b->coeffs);
 }
-#include "polyvec.c"
-#include "reduce.c"
-#include "rounding.c"
-#include "symmetric-shake.c"
+
+#include "pq_rej_idx.h"
+#include "pq_mldsa_avx2_poly.h"
+
+void aegis__mldsa87_avx2_poly_z_unpack(poly *r, const uint8_t *a)
+{
+    aegis__mldsa87_avx2_polyz_unpack(r->coeffs, a);
+}
+
+int aegis__mldsa87_avx2_poly_chknorm(const poly *a, int32_t B)
+{
+    return aegis__mldsa87_avx2_chknorm(a->coeffs, B);
+}
+
+void aegis__mldsa87_avx2_polyt1_pack(uint8_t *r, const poly *a)
+{
+    aegis__mldsa87_avx2_pack(r, a->coeffs, 0, 10);
+}
+
+void aegis__mldsa87_avx2_polyt0_pack(uint8_t *r, const poly *a)
+{
+    aegis__mldsa87_avx2_pack(r, a->coeffs, 1 << (D - 1), D);
+}
+
+void aegis__mldsa87_avx2_polyeta_pack(uint8_t *r, const poly *a)
+{
+    aegis__mldsa87_avx2_pack(r, a->coeffs, ETA, 3);
+}
 
 #include "keccak4x.h"
 
-#include "pq_rej_idx.h"
+/* SampleInBall: PQClean's poly_challenge step for step, its SHAKE256 on one
+ * lane of the four-way Keccak when AVX-512 makes that faster (keccak4x.h),
+ * else PQClean's own (portable Keccak). c is public (it is in the
+ * signature); the loop branches on the stream as PQClean's does. */
+void aegis__mldsa87_avx2_challenge(poly *c, const uint8_t seed[CTILDEBYTES])
+{
+    if (aegis__cpu()->level < AEGIS_CPU_AVX512) {
+        AEGIS_MLDSA87_AVX2_poly_challenge_c(c, seed);
+        return;
+    }
+    aegis__shake256x1 st;
+    uint8_t buf[AEGIS_SHAKE256_RATE];
+    unsigned pos = 8;
+    uint64_t signs = 0;
+    aegis__shake256x1_init(&st);
+    aegis__shake256x1_absorb(&st, seed, CTILDEBYTES);
+    aegis__shake256x1_finalize(&st);
+    aegis__shake256x1_squeeze(&st, buf, sizeof(buf));
+    for (unsigned i = 0; i < 8; i++)
+        signs |= (uint64_t)buf[i] << 8 * i;
+    memset(c->coeffs, 0, sizeof(c->coeffs));
+    for (unsigned i = N - TAU; i < N; i++) {
+        unsigned b;
+        do {
+            if (pos >= sizeof(buf)) {
+                aegis__shake256x1_squeeze(&st, buf, sizeof(buf));
+                pos = 0;
+            }
+            b = buf[pos++];
+        } while (b > i);
+        c->coeffs[i] = c->coeffs[b];
+        c->coeffs[b] = 1 - 2 * (int32_t)(signs & 1);
+        signs >>= 1;
+    }
+}
+#include "polyvec.c"
+/* A-hat * v with one reduction per coefficient (pq_mldsa_avx2_ntt.h) */
+#undef PQCLEAN_MLDSA87_CLEAN_polyvec_matrix_pointwise_montgomery
+#define PQCLEAN_MLDSA87_CLEAN_polyvec_matrix_pointwise_montgomery aegis__mldsa87_avx2_matrix_pointwise
+void aegis__mldsa87_avx2_matrix_pointwise(polyveck *t, const polyvecl mat[K], const polyvecl *v);
+void aegis__mldsa87_avx2_matrix_pointwise(polyveck *t, const polyvecl mat[K], const polyvecl *v)
+{
+    for (unsigned i = 0; i < K; i++)
+        aegis__mldsa87_avx2_pointwise_acc(t->vec[i].coeffs, mat[i].vec[0].coeffs, v->vec[0].coeffs, L);
+}
+#include "reduce.c"
+#include "rounding.c"
+#include "symmetric-shake.c"
 
 /* PQClean's rej_uniform eight candidates at a time: three bytes to a dword
  * (permute + byte shuffle), mask to 23 bits, compare with q, and move the
@@ -68,7 +189,11 @@ unsigned aegis__mldsa87_avx2_rej(int32_t *a, unsigned len, const uint8_t *buf, u
     const __m256i mask = _mm256_set1_epi32(0x7FFFFF), q = _mm256_set1_epi32(Q);
     unsigned ctr = 0, pos = 0;
     while (ctr + 8 <= len && pos + 24 <= buflen) {
-        __m128i lo = _mm_loadu_si128((const __m128i *)(buf + pos));
+        /* three 8-byte loads, not 16 + 8: the block was just written a
+         * word at a time (the Keccak lanes), and a load spanning two stores
+         * waits for them to retire instead of being forwarded */
+        __m128i lo = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(buf + pos)),
+                                        _mm_loadl_epi64((const __m128i *)(buf + pos + 8)));
         __m128i hi = _mm_loadl_epi64((const __m128i *)(buf + pos + 16));
         __m256i v = _mm256_permutevar8x32_epi32(_mm256_set_m128i(hi, lo), perm);
         v = _mm256_and_si256(_mm256_shuffle_epi8(v, shuf), mask);
@@ -159,12 +284,13 @@ static void x4_expand_s(polyvecl *s1, polyveck *s2, const uint8_t rhoprime[CRHBY
         aegis__keccakx4_absorb(&st, inp, CRHBYTES + 2, STREAM256_BLOCKBYTES, 0x1F);
         aegis__keccakx4_squeeze(&st, out, 1, STREAM256_BLOCKBYTES);
         for (unsigned k = 0; k < 4; k++)
-            ctr[k] = t + k < L + K ? rej_eta(p[t + k]->coeffs, N, buf[k], STREAM256_BLOCKBYTES) : N;
+            ctr[k] = t + k < L + K ? aegis__mldsa87_avx2_rej_eta(p[t + k]->coeffs, N, buf[k], STREAM256_BLOCKBYTES) : N;
         while (ctr[0] < N || ctr[1] < N || ctr[2] < N || ctr[3] < N) {
             aegis__keccakx4_squeeze(&st, out, 1, STREAM256_BLOCKBYTES);
             for (unsigned k = 0; k < 4; k++)
                 if (ctr[k] < N)
-                    ctr[k] += rej_eta(p[t + k]->coeffs + ctr[k], N - ctr[k], buf[k], STREAM256_BLOCKBYTES);
+                    ctr[k] += aegis__mldsa87_avx2_rej_eta(p[t + k]->coeffs + ctr[k], N - ctr[k], buf[k],
+                                                           STREAM256_BLOCKBYTES);
         }
     }
     aegis__keccakx4_clear(&st);

@@ -305,3 +305,30 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
         w_store(c + 8 * i, mont_mul(w_load(a + 8 * i), y, qinv_of(y)));
     }
 }
+
+/* w = sum over j < L of u_j * v_j * 2^-32, with one Montgomery reduction
+ * of the exact 64-bit sum per coefficient (PQClean reduces each product and
+ * adds: another representative of the same residue, here |w| < 2q for
+ * |u| < q, |v| < 9q). Every caller reduces and inverse-transforms the
+ * result, and the inverse NTT ends in a Montgomery multiplication
+ * whose output is canonical after caddq, so keys and signatures stay equal
+ * to PQClean's (compared in test_crypto_mldsa and the ACVP files); the
+ * routine itself is compared with that definition on random inputs. */
+void aegis__mldsa87_avx2_pointwise_acc(int32_t w[N], const int32_t *u, const int32_t *v, unsigned l);
+void aegis__mldsa87_avx2_pointwise_acc(int32_t w[N], const int32_t *u, const int32_t *v, unsigned l)
+{
+    const W q = _mm256_set1_epi32(DQ), qinv = _mm256_set1_epi32(DQINV);
+    for (int i = 0; i < 32; i++) {
+        W se = _mm256_setzero_si256(), so = _mm256_setzero_si256();
+        for (unsigned j = 0; j < l; j++) {
+            W a = w_load(u + (size_t)j * N + 8 * i), b = w_load(v + (size_t)j * N + 8 * i);
+            se = _mm256_add_epi64(se, _mm256_mul_epi32(a, b));
+            so = _mm256_add_epi64(so, _mm256_mul_epi32(_mm256_srli_epi64(a, 32), _mm256_srli_epi64(b, 32)));
+        }
+        /* t = lo(s) * q^-1 mod 2^32 (the low dword of a signed 32x32 product), r = hi(s - t*q) */
+        W te = _mm256_mul_epi32(se, qinv), to = _mm256_mul_epi32(so, qinv);
+        W re = _mm256_srli_epi64(_mm256_sub_epi64(se, _mm256_mul_epi32(te, q)), 32);
+        W ro = _mm256_sub_epi64(so, _mm256_mul_epi32(to, q));
+        w_store(w + 8 * i, _mm256_blend_epi32(re, ro, 0xAA));
+    }
+}

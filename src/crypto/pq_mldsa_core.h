@@ -85,8 +85,7 @@ static void mldsa_keygen(uint8_t *pk, uint8_t *sk, const uint8_t xi[SEEDBYTES])
     aegis_memzero(&s1, sizeof(s1));
     aegis_memzero(&s1hat, sizeof(s1hat));
     aegis_memzero(&s2, sizeof(s2));
-    aegis_memzero(&t0, sizeof(t0));
-    aegis_memzero(&t1, sizeof(t1));
+    aegis_memzero(&t0, sizeof(t0));   /* t1 holds the public key's t1 by now */
 }
 
 /* A signing key with everything that does not depend on the message done

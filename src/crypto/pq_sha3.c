@@ -6,7 +6,9 @@
  * OpenSSL clears it when freed. Should OpenSSL fail (no memory, a provider
  * missing) the same hash runs on PQClean's fips202, so there is no error
  * to return: the bytes are the same either way. (The vector ML-KEM does its
- * hashing on the four-way Keccak, keccak4x.c.)
+ * hashing on the four-way Keccak, keccak4x.c.) With AVX-512VL the hash runs
+ * on one lane of our four-way Keccak instead (aegis__shake256x1, faster
+ * there: keccak4x.h); AEGIS_CPU=avx2 or portable keeps OpenSSL.
  */
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -15,6 +17,7 @@
 #include "pq_int.h"
 
 #include "fips202.h"
+#include "keccak4x.h"
 
 static EVP_MD *md_shake256;
 static pthread_once_t md_once = PTHREAD_ONCE_INIT;
@@ -45,6 +48,18 @@ static bool evp_hash_pieces(const EVP_MD *md, uint8_t *out, size_t outlen, const
 
 void aegis__shake256_pieces(uint8_t *out, size_t outlen, const struct aegis__piece *pc, size_t count)
 {
+#if defined(__x86_64__)
+    if (aegis__cpu()->level >= AEGIS_CPU_AVX512) {
+        aegis__shake256x1 c;
+        aegis__shake256x1_init(&c);
+        for (size_t i = 0; i < count; i++)
+            aegis__shake256x1_absorb(&c, pc[i].p, pc[i].n);
+        aegis__shake256x1_finalize(&c);
+        aegis__shake256x1_squeeze(&c, out, outlen);
+        aegis__shake256x1_clear(&c);
+        return;
+    }
+#endif
     pthread_once(&md_once, md_fetch);
     if (evp_hash_pieces(md_shake256, out, outlen, pc, count))
         return;

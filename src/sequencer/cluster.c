@@ -220,6 +220,18 @@ static void apply(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
             res.json = txt ? aegis_strdup(txt) : NULL;
             free(txt);
             json_decref(out);
+            if (res.err) {
+                /* refused alike on every worker; a malformed one is garbage */
+                bool malformed = res.err == AEGIS_ERR_CLUSTER_RECORD || res.err == AEGIS_ERR_RPC_INVALID_PARAMS ||
+                                 res.err == AEGIS_ERR_RISK_MALFORMED;
+                if (malformed) {
+                    pthread_mutex_lock(&p->lock);
+                    k->garbage++;
+                    pthread_mutex_unlock(&p->lock);
+                }
+                AEGIS_LOGW(MOD, malformed ? "malformed control record skipped" : "control record refused",
+                           "seq=%llu kind=%s err=%s", (unsigned long long)m->seq, m->tail, aegis_err_name(res.err));
+            }
             after_record(k, m->ts_ms);
         } else {
             res.err = AEGIS_ERR_CLUSTER_RECORD;

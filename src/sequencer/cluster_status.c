@@ -59,8 +59,12 @@ void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
                           "dissents", (json_int_t)k->dissents, "skipped_messages", (json_int_t)k->garbage,
                           "refused_joins", (json_int_t)k->refused_joins, "caught_up", k->caught_up);
     pthread_mutex_unlock(&p->lock);
-    if (o)
+    if (o) {
+        /* the member set the log admitted (worker.max_workers caps it) */
+        json_object_set_new(o, "members_admitted", json_integer((json_int_t)aegis_core_cluster_members(p->core)));
+        json_object_set_new(o, "max_workers", json_integer((json_int_t)p->cfg->max_workers));
         json_object_set_new(out, "cluster", o);
+    }
 }
 
 void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
@@ -88,9 +92,10 @@ void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
         "# HELP aegis_cluster_joins_refused_total Join requests refused by the measurement policy.\n# TYPE aegis_cluster_joins_refused_total counter\naegis_cluster_joins_refused_total %llu\n"
         "# HELP aegis_cluster_grants_total Key sets granted to attested workers.\n# TYPE aegis_cluster_grants_total counter\naegis_cluster_grants_total %llu\n"
         "# HELP aegis_cluster_coattestations_total Co-attestations this worker published.\n# TYPE aegis_cluster_coattestations_total counter\naegis_cluster_coattestations_total %llu\n"
-        "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n",
+        "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n"
+        "# HELP aegis_cluster_members_admitted Workers admitted to the key set by the log's join records (at most worker.max_workers).\n# TYPE aegis_cluster_members_admitted gauge\naegis_cluster_members_admitted %zu\n",
         (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3],
         (unsigned long long)v[4], (unsigned long long)v[5], (unsigned long long)v[6], (unsigned long long)v[7],
-        (unsigned long long)v[8], (unsigned long long)v[9]) != AEGIS_OK)
+        (unsigned long long)v[8], (unsigned long long)v[9], aegis_core_cluster_members(p->core)) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
 }

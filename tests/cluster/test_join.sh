@@ -91,6 +91,8 @@ sleep 8
 full_log=$(grep -hi 'max_workers' "$AC_DIR"/w[1234]/log | grep -i 'w6' | head -n 1)
 [ -n "$full_log" ] && ok "a member logs w6 not admitted: $(cut -c1-200 <<<"$full_log")" ||
     bad "a member logs that w6 is over worker.max_workers"
+adm=$(ac_cluster_field 1 members_admitted)
+[ "$adm" = 4 ] && ok "w1 counts 4 admitted members (aegis status members_admitted)" || bad "members_admitted on w1: ${adm:-none} (expected 4)"
 k6=$(pubkeys 6)
 [ -z "$k6" ] || [ "$k6" != "$k1" ] && ok "w6 (over the cap) does not hold the cluster's key set" ||
     bad "w6 received the key set beyond worker.max_workers"

@@ -56,6 +56,7 @@ bench: deps build
 	$(BUILD)/bin/aegis bench all
 	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin ./scripts/bench-failover --kills 20
 	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin ./scripts/bench-cluster
+	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin ./scripts/bench-catchup
 
 fuzz: deps
 	CC=clang-14 cmake -S . -B $(FUZZ_BUILD) -DAEGIS_FUZZ=ON $(CMAKE_FLAGS)

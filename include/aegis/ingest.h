@@ -120,6 +120,11 @@ aegis_err aegis_ingest_opener_new(aegis_ingest_opener **ret, aegis_core *core, s
  * admits (or frees) every handle. One run at a time per opener. */
 void aegis_ingest_opener_run(aegis_ingest_opener *o, const uint8_t *const *env, const size_t *len, size_t n,
                              uint64_t now_ms, aegis_core_opened **opened);
+/* The same with each envelope's own time, now_ms[i] (a cluster worker opens
+ * runs of its log with each record's stream timestamp: the outcome may
+ * depend on the time, e.g. the previous key epoch's grace window). */
+void aegis_ingest_opener_run_each(aegis_ingest_opener *o, const uint8_t *const *env, const size_t *len,
+                                  const uint64_t *now_ms, size_t n, aegis_core_opened **opened);
 size_t aegis_ingest_opener_threads(const aegis_ingest_opener *o);
 /* Join the threads. NULL is fine. */
 void aegis_ingest_opener_free(aegis_ingest_opener *o);

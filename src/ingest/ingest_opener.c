@@ -1,6 +1,8 @@
 /*
  * ingest_opener.c - envelopes opened in parallel for a caller that admits
- * them itself in log order (aegisd's restart replay, src/sequencer/replay.c).
+ * them itself in log order (aegisd's restart replay, src/sequencer/replay.c;
+ * a cluster worker's applier, src/sequencer/cluster.c, with each record's
+ * own time).
  *
  * The pipeline (ingest.c) opens each group the same way: aegis_core_open on
  * a fixed set of threads (ingest_pfor.c), one handle per slot, the order of
@@ -21,13 +23,15 @@ struct run {
     const uint8_t *const *env;
     const size_t *len;
     uint64_t now_ms;
+    const uint64_t *now_each;   /* per envelope, or NULL: now_ms for all */
     aegis_core_opened **opened;
 };
 
 static void open_one(void *arg, size_t i)
 {
     struct run *r = arg;
-    if (aegis_core_open(r->core, r->env[i], r->len[i], r->now_ms, &r->opened[i]) != AEGIS_OK)
+    uint64_t now = r->now_each ? r->now_each[i] : r->now_ms;
+    if (aegis_core_open(r->core, r->env[i], r->len[i], now, &r->opened[i]) != AEGIS_OK)
         r->opened[i] = NULL;
 }
 
@@ -52,7 +56,14 @@ aegis_err aegis_ingest_opener_new(aegis_ingest_opener **ret, aegis_core *core, s
 void aegis_ingest_opener_run(aegis_ingest_opener *o, const uint8_t *const *env, const size_t *len, size_t n,
                              uint64_t now_ms, aegis_core_opened **opened)
 {
-    struct run r = { o->core, env, len, now_ms, opened };
+    struct run r = { o->core, env, len, now_ms, NULL, opened };
+    aegis__pfor_run(o->pfor, n, open_one, &r);
+}
+
+void aegis_ingest_opener_run_each(aegis_ingest_opener *o, const uint8_t *const *env, const size_t *len,
+                                  const uint64_t *now_ms, size_t n, aegis_core_opened **opened)
+{
+    struct run r = { o->core, env, len, 0, now_ms, opened };
     aegis__pfor_run(o->pfor, n, open_one, &r);
 }
 

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "aegis/hash.h"
+#include "aegis/ingest.h"
 #include "aegis/cluster.h"
 #include "aegis/json.h"
 #include "aegis/log.h"
@@ -201,6 +202,73 @@ static void after_record(struct aegis_seq_cluster *k, uint64_t ts)
     aegis_seq_checkpoint_at(p, ts);
 }
 
+/* A record applied: its result where its submitter finds it, the position. */
+static void record_applied(struct aegis_seq_cluster *k, const struct cl_result *res)
+{
+    struct aegis_seq *p = k->p;
+    pthread_mutex_lock(&p->lock);
+    struct cl_result *slotp = &k->ring[res->seq % RING];
+    aegis_free(slotp->json);
+    *slotp = *res;
+    k->applied = res->seq;
+    pthread_cond_broadcast(&k->applied_cv);
+    pthread_mutex_unlock(&p->lock);
+}
+
+/* A run of consecutive envelope records, opened in parallel with each
+ * record's own stream timestamp and admitted in log order
+ * (aegis_ingest_opener): the outcomes are one aegis_core_submit after
+ * another's, so every worker reaches the same state whatever its runs were
+ * (a worker catching up has long runs; a live one, runs of one). */
+#define RUN_MAX 256
+struct env_run {
+    aegis_ingest_opener *op;
+    size_t n;
+    uint8_t *env[RUN_MAX];
+    size_t len[RUN_MAX];
+    uint64_t seq[RUN_MAX], ts[RUN_MAX];
+    aegis_core_opened *opened[RUN_MAX];
+};
+
+static void run_flush(struct aegis_seq_cluster *k, struct env_run *r)
+{
+    struct aegis_seq *p = k->p;
+    if (r->n == 1) {
+        if (aegis_core_open(p->core, r->env[0], r->len[0], r->ts[0], &r->opened[0]) != AEGIS_OK)
+            r->opened[0] = NULL;
+    } else if (r->n > 1) {
+        aegis_ingest_opener_run_each(r->op, (const uint8_t *const *)r->env, r->len, r->ts, r->n, r->opened);
+    }
+    for (size_t i = 0; i < r->n; i++) {
+        struct cl_result res = { .seq = r->seq[i] };
+        res.err = r->opened[i] ? aegis_core_admit(p->core, r->opened[i], r->seq[i], r->ts[i], false, &res.r,
+                                                  &res.reason)
+                               : AEGIS_ERR_NOMEM;
+        r->opened[i] = NULL;
+        aegis_free(r->env[i]);
+        r->env[i] = NULL;
+        record_applied(k, &res);
+    }
+    r->n = 0;
+}
+
+/* Take an envelope record into the run (its bytes copied: they live until
+ * the next read); false when out of memory (then apply it alone). */
+static bool run_take(struct aegis_seq_cluster *k, struct env_run *r, const aegis_cluster_msg *m)
+{
+    uint8_t *copy = aegis_malloc(m->len ? m->len : 1);
+    if (!copy)
+        return false;
+    memcpy(copy, m->data, m->len);
+    r->env[r->n] = copy;
+    r->len[r->n] = m->len;
+    r->seq[r->n] = m->seq;
+    r->ts[r->n] = m->ts_ms;
+    if (++r->n == RUN_MAX)
+        run_flush(k, r);
+    return true;
+}
+
 static void apply(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
 {
     struct aegis_seq *p = k->p;
@@ -254,13 +322,7 @@ static void apply(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
         AEGIS_LOGW(MOD, "message on an unknown subject skipped", "seq=%llu", (unsigned long long)m->seq);
         break;
     }
-    pthread_mutex_lock(&p->lock);
-    struct cl_result *slotp = &k->ring[m->seq % RING];
-    aegis_free(slotp->json);
-    *slotp = res;
-    k->applied = m->seq;
-    pthread_cond_broadcast(&k->applied_cv);
-    pthread_mutex_unlock(&p->lock);
+    record_applied(k, &res);
 }
 
 /* A reader that went quiet while its stream moved on: its consumer was lost
@@ -294,7 +356,14 @@ static void *applier_main(void *arg)
     struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;
     struct stall_check sc = { 0 };
-    uint64_t target = 0;
+    uint64_t target = 0, taken = k->applied;
+    struct env_run *run = aegis_calloc(1, sizeof(*run));
+    size_t threads = p->cfg->storage_ingest_open_threads ? p->cfg->storage_ingest_open_threads
+                                                         : (size_t)aegis_online_cpus();
+    if (run && aegis_ingest_opener_new(&run->op, p->core, threads) != AEGIS_OK) {
+        aegis_free(run);
+        run = NULL;   /* one record at a time */
+    }
     if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
     while (!aegis_seq_cl_stopping(p)) {
@@ -306,7 +375,13 @@ static void *applier_main(void *arg)
             }
         }
         aegis_cluster_msg m;
-        aegis_err err = aegis_cluster_next(sub, 100, &m);
+        /* with a run waiting, only what is already here joins it */
+        aegis_err err = aegis_cluster_next(sub, run && run->n ? 0 : 100, &m);
+        if (run && run->n && err) {
+            run_flush(k, run);
+            if (err == AEGIS_ERR_TIMEOUT)
+                continue;
+        }
         /* caught up: everything the stream held when this worker started is
          * applied (under load the stream never goes quiet) */
         if (!k->caught_up && (k->applied >= target || err == AEGIS_ERR_TIMEOUT)) {
@@ -325,9 +400,19 @@ static void *applier_main(void *arg)
             sub = NULL;
             continue;
         }
-        if (m.seq <= k->applied)
+        if (m.seq <= k->applied || m.seq <= taken)
             continue;   /* redelivered after a consumer reset */
+        taken = m.seq;
+        if (run && m.kind == AEGIS_CLUSTER_ENV && run_take(k, run, &m))
+            continue;
+        if (run)
+            run_flush(k, run);   /* everything before this record first */
         apply(k, &m);
+    }
+    if (run) {
+        run_flush(k, run);
+        aegis_ingest_opener_free(run->op);
+        aegis_free(run);
     }
     aegis_cluster_sub_free(sub);
     return NULL;

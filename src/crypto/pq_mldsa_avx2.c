@@ -42,18 +42,7 @@ void aegis__mldsa87_avx2_pointwise(int32_t c[N], const int32_t a[N], const int32
  * (SampleInBall on the one-lane SHAKE256); the names are the wrappers' from
  * the first sight of poly.h on, and PQClean's own definitions in poly.c get
  * a _c suffix (unused, but for poly_challenge at level avx2). */
-#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
-#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
-#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
-#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
-#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
-#define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
-#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
-#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack aegis__mldsa87_avx2_polyt1_pack
-#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
-#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack aegis__mldsa87_avx2_polyt0_pack
-#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
-#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack aegis__mldsa87_avx2_polyeta_pack
+#include "pq_mldsa_avx2_ours.h"
 #include "packing.c"
 #undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
 #undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
@@ -76,18 +65,7 @@ void AEGIS_MLDSA87_AVX2_polyt1_pack_c(uint8_t *r, const poly *a);
 void AEGIS_MLDSA87_AVX2_polyt0_pack_c(uint8_t *r, const poly *a);
 void AEGIS_MLDSA87_AVX2_polyeta_pack_c(uint8_t *r, const poly *a);
 #include "poly.c"
-#undef PQCLEAN_MLDSA87_CLEAN_polyz_unpack
-#undef PQCLEAN_MLDSA87_CLEAN_poly_chknorm
-#undef PQCLEAN_MLDSA87_CLEAN_poly_challenge
-#define PQCLEAN_MLDSA87_CLEAN_polyz_unpack aegis__mldsa87_avx2_poly_z_unpack
-#define PQCLEAN_MLDSA87_CLEAN_poly_chknorm aegis__mldsa87_avx2_poly_chknorm
-#define PQCLEAN_MLDSA87_CLEAN_poly_challenge aegis__mldsa87_avx2_challenge
-#undef PQCLEAN_MLDSA87_CLEAN_polyt1_pack
-#define PQCLEAN_MLDSA87_CLEAN_polyt1_pack aegis__mldsa87_avx2_polyt1_pack
-#undef PQCLEAN_MLDSA87_CLEAN_polyt0_pack
-#define PQCLEAN_MLDSA87_CLEAN_polyt0_pack aegis__mldsa87_avx2_polyt0_pack
-#undef PQCLEAN_MLDSA87_CLEAN_polyeta_pack
-#define PQCLEAN_MLDSA87_CLEAN_polyeta_pack aegis__mldsa87_avx2_polyeta_pack
+#include "pq_mldsa_avx2_ours.h"
 #undef PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery
 #define PQCLEAN_MLDSA87_CLEAN_poly_pointwise_montgomery aegis__mldsa87_avx2_poly_pointwise
 void aegis__mldsa87_avx2_poly_pointwise(poly *c, const poly *a, const poly *b);

@@ -1,6 +1,9 @@
 /* harness.c - process control for the integration tests. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -13,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "harness.h"
 
@@ -320,4 +325,14 @@ int healthz_get(const struct daemon *d, char *buf, size_t cap)
     }
     aegis_http_response_clear(&r);
     return status;
+}
+
+void sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    assert_int_equal(system(cmd), 0);
 }

@@ -67,4 +67,7 @@ json_t *rpc_call(const struct daemon *d, const char *method, const char *params_
 /* A free TCP port on 127.0.0.1 (bind to 0, read it back, close). */
 int free_port(void);
 
+/* Run a shell command (printf-style); the test fails unless it exits 0. */
+void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -35,16 +35,6 @@ static void new_port(struct daemon *d)
     snprintf(d->url, sizeof(d->url), "http://127.0.0.1:%d", d->port);
 }
 
-static void sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    assert_int_equal(system(cmd), 0);
-}
-
 static uint64_t last_batch(const struct daemon *d)
 {
     json_t *r = rpc_call(d, "aegis_status", NULL);

@@ -31,16 +31,6 @@
 
 #define N_ENV 300
 
-static void sh(const char *fmt, ...)
-{
-    char cmd[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(cmd, sizeof(cmd), fmt, ap);
-    va_end(ap);
-    assert_int_equal(system(cmd), 0);
-}
-
 static sqlite3 *db_open(const char *data_dir)
 {
     char path[400];

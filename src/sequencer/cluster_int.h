@@ -1,5 +1,6 @@
 /* cluster_int.h - a cluster worker's state, shared by its files:
- * cluster.c (applier, watcher, start/stop, submissions),
+ * cluster.c (watcher, start/stop, submissions, the backend table),
+ * cluster_apply.c (the applier),
  * cluster_leader.c (lease, cuts, repair, heartbeats, join service),
  * cluster_status.c (reads, status, metrics), cluster_receipts.c (receipts
  * signed in groups). Host side. */
@@ -79,6 +80,16 @@ void aegis_seq_cl_judge(struct aegis_seq_cluster *k, uint64_t n);
 /* Publish this worker's stored batch n (message id batch-n). */
 void aegis_seq_cl_publish_own(struct aegis_seq_cluster *k, uint64_t n);
 bool aegis_seq_cl_stopping(struct aegis_seq *p);
+
+/* cluster_apply.c */
+void *aegis_seq_cl_applier_main(void *arg);
+/* A stream reader that went quiet while its stream moved on (checked on idle
+ * reads, at most every 2 s): true when it should subscribe again from
+ * have + 1. */
+struct stall_check {
+    uint64_t next_ns, have;
+};
+bool aegis_seq_cl_stalled(struct aegis_seq_cluster *k, bool publications, uint64_t have, struct stall_check *s);
 
 /* cluster_status.c: the backend's optional entries */
 void aegis_seq_cluster_batch_extras(struct aegis_seq *p, uint64_t number, json_t *batch);

@@ -325,8 +325,12 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
     }
     if (frames >= AEGIS__SQ_CKPT_FRAMES) {
         pthread_mutex_lock(&c->ck_mu);
-        if (!c->ck_wanted) {
+        c->ck_frames = frames;
+        int grown = frames >= c->ck_base ? frames - c->ck_base : frames;   /* smaller: the WAL restarted */
+        bool urgent = grown >= AEGIS__SQ_CKPT_URGENT_FRAMES;
+        if (!c->ck_wanted || (urgent && !c->ck_urgent)) {
             c->ck_wanted = true;
+            c->ck_urgent = c->ck_urgent || urgent;
             pthread_cond_signal(&c->ck_cv);
         }
         pthread_mutex_unlock(&c->ck_mu);
@@ -354,6 +358,8 @@ static void *ck_main(void *arg)
         if (c->ck_stop)
             break;
         c->ck_wanted = false;
+        c->ck_urgent = false;
+        c->ck_base = c->ck_frames;
         pthread_mutex_unlock(&c->ck_mu);
         int rc = sqlite3_wal_checkpoint_v2(c->ck.db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         pthread_mutex_lock(&c->ck_mu);
@@ -369,7 +375,7 @@ static void *ck_main(void *arg)
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;
         }
-        while (!c->ck_stop && pthread_cond_timedwait(&c->ck_cv, &c->ck_mu, &until) == 0)
+        while (!c->ck_stop && !c->ck_urgent && pthread_cond_timedwait(&c->ck_cv, &c->ck_mu, &until) == 0)
             ;
     }
     pthread_mutex_unlock(&c->ck_mu);

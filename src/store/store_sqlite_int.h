@@ -31,6 +31,11 @@
  * commit, so without a gap each commit's few frames got a checkpoint of
  * their own (two fsyncs each, hundreds a second) */
 #define AEGIS__SQ_CKPT_GAP_MS 50
+/* ... unless the WAL grew by this many frames since the last run started (a
+ * burst of large commits): then the next run starts at once, so the WAL
+ * seldom reaches the writer's inline bound. Steady load (a few frames per
+ * commit) keeps the gap. */
+#define AEGIS__SQ_CKPT_URGENT_FRAMES AEGIS__SQ_CKPT_FRAMES
 
 enum aegis__sq_stmt {
     SQ_BEGIN,
@@ -101,6 +106,9 @@ struct aegis__sq_ctx {
     bool ck_ok;                   /* ck_mu/ck_cv initialised */
     bool ck_running;              /* ck_thread started (else sqlite auto-checkpoints) */
     bool ck_wanted;               /* the WAL passed AEGIS__SQ_CKPT_FRAMES */
+    bool ck_urgent;               /* ... and grew by AEGIS__SQ_CKPT_URGENT_FRAMES since the last run: no gap */
+    int ck_frames;                /* the WAL's size at the last commit (the hook's) */
+    int ck_base;                  /* ... when the last checkpoint run started */
     bool ck_stop;
     uint64_t ck_runs;             /* background checkpoints completed (tests) */
 };

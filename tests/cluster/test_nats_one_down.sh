@@ -61,7 +61,7 @@ G=$(( F % 3 + 1 ))
     ok "load on w$G with n$K down: all included" || { bad "load on w$G with n$K down"; tail -n 2 "$TC_DIR/lg2"; }
 
 ac_nats_start "$K"
-ac_nats_wait 30 >/dev/null && ok "n$K back in the JetStream cluster" || bad "n$K rejoins the JetStream cluster"
+ac_nats_wait 90 >/dev/null && ok "n$K back in the JetStream cluster" || bad "n$K rejoins the JetStream cluster"
 deadline=$(( $(date +%s) + 60 ))
 until stream_current "$S" && stream_current AEGIS_BATCHES; do
     [ "$(date +%s)" -lt "$deadline" ] || break

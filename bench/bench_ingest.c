@@ -74,14 +74,6 @@ struct fixture {
     uint64_t commit_us;        /* aegis_ingest_opts.commit_interval_us (0: its default) */
 };
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 /* A core on the fixture's key dir (same sealed key set every time). */
 static int core_open(struct fixture *fx, aegis_core **ret)
 {
@@ -141,27 +133,9 @@ static int fixture_init(struct fixture *fx, size_t n)
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
-        aegis_tx_params p;
-        memset(&p, 0, sizeof(p));
-        p.type = AEGIS_TX_TYPE_DYNAMIC_FEE;
-        p.eip155 = true;
-        p.chain_id = fx->cfg.chain_id;
-        p.nonce = i / SENDERS;
-        p.gas_limit = 21000;
-        aegis_u256_from_u64(&p.max_fee, 30000000000ull);
-        aegis_u256_from_u64(&p.max_priority_fee, 1000000000ull + (i % 97) * 1000000ull);
-        aegis_u256_from_u64(&p.value, i + 1);
-        memset(p.to, 0x5a, 20);
-        uint8_t *raw = NULL;
-        size_t raw_len = 0;
-        if (aegis_tx_build(&p, sk[i % SENDERS], &raw, &raw_len) != AEGIS_OK)
-            break;
-        size_t cap = aegis_envelope_sealed_size(raw_len);
-        fx->env[i] = malloc(cap);
-        aegis_err err = fx->env[i] ? aegis_envelope_seal(fx->env[i], cap, &fx->env_len[i], &fx->rcpt, raw, raw_len)
-                                   : AEGIS_ERR_NOMEM;
-        aegis_free(raw);
-        if (err)
+        if (aegis_bench_seal_transfer(&fx->rcpt, fx->cfg.chain_id, sk[i % SENDERS], i / SENDERS,
+                                      1000000000ull + (i % 97) * 1000000ull, i + 1, 0x5a, &fx->env[i],
+                                      &fx->env_len[i]) != 0)
             break;
         fx->n = i + 1;
     }
@@ -178,7 +152,7 @@ static void fixture_clear(struct fixture *fx)
     free(fx->env_len);
     aegis_config_clear(&fx->cfg);
     if (fx->root[0])
-        nftw(fx->root, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+        aegis_bench_rmtree(fx->root);
 }
 
 static uint64_t thread_cpu_ns(void)

@@ -49,42 +49,11 @@
 /* the store's test hook (synchronous=OFF while building on /dev/shm) */
 aegis_err aegis__store_test_exec(aegis_store *st, const char *cmd);
 
-static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
 static int make_env(const aegis_envelope_pub *rcpt, uint64_t chain_id, const uint8_t (*sk)[32], size_t i,
                     uint8_t **ret, size_t *ret_len)
 {
-    aegis_tx_params p;
-    memset(&p, 0, sizeof(p));
-    p.type = AEGIS_TX_TYPE_DYNAMIC_FEE;
-    p.eip155 = true;
-    p.chain_id = chain_id;
-    p.nonce = i / SENDERS;
-    p.gas_limit = 21000;
-    aegis_u256_from_u64(&p.max_fee, 30000000000ull);
-    aegis_u256_from_u64(&p.max_priority_fee, 1000000000ull);
-    aegis_u256_from_u64(&p.value, i + 1);
-    memset(p.to, 0x77, 20);
-    uint8_t *raw = NULL;
-    size_t raw_len = 0;
-    if (aegis_tx_build(&p, sk[i % SENDERS], &raw, &raw_len) != AEGIS_OK)
-        return -1;
-    size_t cap = aegis_envelope_sealed_size(raw_len);
-    uint8_t *env = malloc(cap);
-    aegis_err err = env ? aegis_envelope_seal(env, cap, ret_len, rcpt, raw, raw_len) : AEGIS_ERR_NOMEM;
-    aegis_free(raw);
-    if (err) {
-        free(env);
-        return -1;
-    }
-    *ret = env;
-    return 0;
+    return aegis_bench_seal_transfer(rcpt, chain_id, sk[i % SENDERS], i / SENDERS, 1000000000ull, i + 1, 0x77, ret,
+                                     ret_len);
 }
 
 static const char *TOML = "[batch]\nmax = 1\ninterval_ms = 1000\nseal_every = 1000\ncheckpoint_interval = 10000\n";
@@ -320,8 +289,8 @@ static int restart_run(int argc, char **argv)
     rc = 0;
 out:
     free(samples);
-    nftw(shm, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-    nftw(disk, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    aegis_bench_rmtree(shm);
+    aegis_bench_rmtree(disk);
     return rc;
 }
 

@@ -1,9 +1,13 @@
 /* cmd_bench.c - `aegis bench [all|NAME...]`: run the benchmark table. */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aegis/bench.h"
+#include "aegis/tx.h"
+#include "aegis/util.h"
 #include "aegis/cli.h"
 #include "bench_table.h"
 
@@ -21,6 +25,49 @@ static void fmt_ns(char *out, size_t cap, uint64_t ns)
         snprintf(out, cap, "%.1f us", (double)ns / 1e3);
     else
         snprintf(out, cap, "%llu ns", (unsigned long long)ns);
+}
+
+int aegis_bench_seal_transfer(const aegis_envelope_pub *rcpt, uint64_t chain_id, const uint8_t sk[32], uint64_t nonce,
+                              uint64_t tip_wei, uint64_t value, uint8_t to_byte, uint8_t **ret, size_t *ret_len)
+{
+    aegis_tx_params p;
+    memset(&p, 0, sizeof(p));
+    p.type = AEGIS_TX_TYPE_DYNAMIC_FEE;
+    p.eip155 = true;
+    p.chain_id = chain_id;
+    p.nonce = nonce;
+    p.gas_limit = 21000;
+    aegis_u256_from_u64(&p.max_fee, 30000000000ull);
+    aegis_u256_from_u64(&p.max_priority_fee, tip_wei);
+    aegis_u256_from_u64(&p.value, value);
+    memset(p.to, to_byte, 20);
+    uint8_t *raw = NULL;
+    size_t raw_len = 0;
+    if (aegis_tx_build(&p, sk, &raw, &raw_len) != AEGIS_OK)
+        return -1;
+    size_t cap = aegis_envelope_sealed_size(raw_len);
+    uint8_t *env = malloc(cap);
+    aegis_err err = env ? aegis_envelope_seal(env, cap, ret_len, rcpt, raw, raw_len) : AEGIS_ERR_NOMEM;
+    aegis_free(raw);
+    if (err) {
+        free(env);
+        return -1;
+    }
+    *ret = env;
+    return 0;
+}
+
+static int rm_cb(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+void aegis_bench_rmtree(const char *dir)
+{
+    nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 void aegis_bench_report(const char *op, uint64_t *samples_ns, size_t n)

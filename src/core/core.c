@@ -279,6 +279,7 @@ void aegis_core_free(aegis_core *core)
     pthread_mutex_destroy(&core->seal_lock);
     pthread_mutex_destroy(&core->snap_lock);
     aegis_free(core->snap);
+    aegis_free_secret(core->state, core->state_len ? core->state_len : 1);
     pthread_rwlock_destroy(&core->ks_lock);
     aegis_free(core);
 }

@@ -136,8 +136,7 @@ void aegis_seq_deadline_after(struct timespec *ts, uint64_t ms)
     }
 }
 
-/* The batch this node persisted under number has this hash. */
-static bool same_cached_hash(struct aegis_seq *p, uint64_t number, const uint8_t hash[32])
+bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_t hash[32])
 {
     uint8_t *val = NULL, h[32];
     size_t len = 0;
@@ -158,7 +157,7 @@ aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b)
          * the same header, new signatures (the seals re-signed to match).
          * A different header would be a second content for a number this
          * worker published before (a reset log): refused, nothing released. */
-        err = same_cached_hash(p, b->number, b->hash)
+        err = aegis_seq_stored_hash_is(p, b->number, b->hash)
                   ? aegis_store_put(p->store, "batch", b->number, (const uint8_t *)b->json, b->json_len)
                   : AEGIS_ERR_CLUSTER_GENESIS;
     }

@@ -33,6 +33,13 @@ registry() { "$AEGIS" assets list --json --rpc "$(ac_url "$1")" 2>/dev/null; }
 level() { ac_status "$1" | sed -n '/"risk": *{/,/}/p' | ac_json_field level; }
 epoch() { ac_status "$1" | sed -n '/"core": *{/,$p' | ac_json_field key_epoch; }
 restored() { grep -c 'restored from the sealed worker state' "$AC_DIR/w$1/log"; }
+seals() {   # worker, out-file: every seal it serves, one per line (stops at the first missing)
+    local k=1 r
+    : > "$2"
+    while r=$(ac_rpc "$1" aegis_getSeal "[$k]") && grep -q '"result" *: *{' <<<"$r"; do
+        echo "$r" >> "$2"; k=$((k + 1))
+    done
+}
 
 L=$(ac_leader_wait 30) || { bad "an agreed leader"; tc_finish; }
 F=$(( L % 3 + 1 ))
@@ -56,6 +63,8 @@ e1=$(epoch "$L")
 [ "${e1:-1}" -ge 2 ] && ok "keys rotated at the level change (epoch $e1)" || bad "a rotation before the restarts (epoch ${e1:-?})"
 
 # 1. a clean stop: the state is saved at the last cut record applied
+sleep 2   # an idle window gets its seal
+seals "$F" "$TC_DIR/seals.before"
 ac_worker_stop "$F"
 grep -q 'worker state saved' "$AC_DIR/w$F/log" && ok "w$F saved its state when stopped" || bad "w$F saved its state"
 lg "$G" 80 "$TC_DIR/lg2" && ok "load while w$F is down: included" || bad "load while w$F is down"
@@ -73,6 +82,14 @@ grep -q vault-1 "$TC_DIR/reg$F" && cmp -s "$TC_DIR/reg$F" "$TC_DIR/reg$L" &&
     ok "w$F holds the registry the log built" || bad "w$F's registry differs from w$L's"
 [ "$(level "$F")" = emergency ] && [ "$(epoch "$F")" = "$e1" ] && ok "w$F at the emergency level, key epoch $e1" ||
     bad "w$F's level/epoch: $(level "$F")/$(epoch "$F")"
+sleep 3   # the sealer takes its cached seals back as the chain passes them
+seals "$F" "$TC_DIR/seals.after"
+nb=$(wc -l < "$TC_DIR/seals.before")
+if [ "$nb" -ge 1 ] && [ "$(head -n "$nb" "$TC_DIR/seals.after" | md5sum)" = "$(md5sum < "$TC_DIR/seals.before")" ]; then
+    ok "w$F's seals 1..$nb are the ones it made before the restart (none numbered anew)"
+else
+    bad "w$F's seals 1..$nb unchanged across the restart ($(wc -l < "$TC_DIR/seals.after") now)"
+fi
 
 # 2. killed: the state saved while it ran
 lg "$G" 80 "$TC_DIR/lg3" && ok "load before the kill: included" || bad "load before the kill"
@@ -96,6 +113,8 @@ pend=$(tc_mempool "$F")
 [ "${pend:-x}" = 0 ] && ok "nothing left pending on w$F (nonces 2 and 3 included after 1)" || bad "w$F still has ${pend:-?} pending"
 
 # 3. a tampered state file: refused, the log is applied from its start
+sleep 2
+seals "$F" "$TC_DIR/seals.before3"
 ac_worker_stop "$F"
 f="$AC_DIR/w$F/data/state.sealed"
 [ -f "$f" ] || f=$(find "$AC_DIR/w$F" -name state.sealed | head -n 1)
@@ -106,6 +125,15 @@ if [ -n "$f" ] && [ -f "$f" ]; then
         [ "$(restored "$F")" = 2 ] && ok "a tampered state is refused: w$F applies the log from its start" ||
         bad "w$F refuses its tampered state"
     tc_wait_converged 3 1 90 > /dev/null && ok "w$F caught up from the log's start" || bad "w$F catches up from the start"
+    sleep 3
+    seals "$F" "$TC_DIR/seals.after3"
+    nb=$(wc -l < "$TC_DIR/seals.before3")
+    if [ "$nb" -ge 2 ] && [ "$(head -n "$nb" "$TC_DIR/seals.after3" | md5sum)" = "$(md5sum < "$TC_DIR/seals.before3")" ] &&
+        grep -q 'cached seals taken back' "$AC_DIR/w$F/log"; then
+        ok "rebuilt from the log, w$F took its cached seals 1..$nb back (none numbered anew)"
+    else
+        bad "w$F's seals 1..$nb unchanged across its rebuild ($(wc -l < "$TC_DIR/seals.after3") now)"
+    fi
 else
     bad "w$F's state.sealed"
 fi

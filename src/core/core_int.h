@@ -151,6 +151,7 @@ struct aegis_core {
     size_t n_members, max_members;
     aegis_attest_policy cluster_pol;
     bool cluster_allow_sim;
+    char *cluster_collateral;     /* cluster.collateral, or NULL (hardware joins refused) */
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */
     struct core_epoch {
         aegis_keyset_pub pub;

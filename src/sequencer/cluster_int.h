@@ -43,6 +43,7 @@ struct aegis_seq_cluster {
     uint64_t last_cut_ts;
     uint8_t last_cut_hash[32]; /* sha-256 of that record's bytes (cluster_state.c) */
     uint64_t state_batch;      /* batch of the last sealed worker state saved or restored */
+    uint64_t state_seq;        /* ... and its log position */
     uint64_t state_ns;         /* when it was saved (aegis_now_ns) */
     uint64_t my_cut_seq;       /* the cut this leader appended last */
     uint64_t my_cut_number;    /* ... and the batch number it named */

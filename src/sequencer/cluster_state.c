@@ -53,7 +53,10 @@ void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now)
         AEGIS_LOGW(MOD, "worker state not saved", "err=%s", aegis_err_name(err));
         return;
     }
+    pthread_mutex_lock(&p->lock);
     k->state_batch = s;
+    k->state_seq = aegis_get_be64(facts + 4);
+    pthread_mutex_unlock(&p->lock);
     AEGIS_LOGI(MOD, "worker state saved", "batch=%llu seq=%llu ms=%llu", (unsigned long long)s,
                (unsigned long long)aegis_get_be64(facts + 4), (unsigned long long)((aegis_now_ns() - t) / 1000000));
 }
@@ -152,6 +155,7 @@ aegis_err aegis_seq_cl_state_restore(struct aegis_seq_cluster *k, const char **d
     k->last_cut_seq = seq;
     memcpy(k->last_cut_hash, info.host + 12, 32);
     k->state_batch = info.batch;
+    k->state_seq = seq;
     k->state_ns = aegis_now_ns();
     /* batches 1..S were judged before the state was taken */
     for (uint64_t n = info.batch; n >= 1; n--) {

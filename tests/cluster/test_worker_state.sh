@@ -76,6 +76,9 @@ if [ "$(restored "$F")" = 1 ] && [ "${seq:-0}" -gt 1 ] && grep -q "epoch=$e1 pen
 else
     bad "w$F restored from its sealed state at epoch $e1 with pending transactions: ${line:-no such log line}"
 fi
+sb=$(sed -n 's/.* batch=\([0-9]*\) .*/\1/p' <<<"$line")
+[ -n "$sb" ] && [ "$(ac_cluster_field "$F" state_batch)" -ge "$sb" ] &&
+    ok "aegis status shows w$F's sealed state (state_batch >= $sb)" || bad "state_batch in w$F's status"
 now=$(tc_wait_converged 3 1 60) && ok "w$F caught up from the log after its state (all at batch $now)" || bad "w$F catches up"
 for i in 1 2 3; do registry "$i" > "$TC_DIR/reg$i"; done
 grep -q vault-1 "$TC_DIR/reg$F" && cmp -s "$TC_DIR/reg$F" "$TC_DIR/reg$L" &&

@@ -76,6 +76,7 @@ struct aegis_ingest {
     aegis_ingest_stats st;
     atomic_size_t in_flight;   /* accepted, not yet answered */
     aegis__pfor *openers;      /* opens a group's envelopes in parallel */
+    aegis__marker *marker;     /* writes the sealed mark once a commit returns */
     pthread_t writer, corer;
     bool writer_started, core_started;
 };
@@ -194,6 +195,7 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
     aegis_err err = in ? aegis_store_env_append_many(ig->store, in, n) : AEGIS_ERR_NOMEM;
     struct queue keep = { 0 };
     size_t dups = 0;
+    uint64_t hi = 0;
     i = 0;
     for (struct item *it = group, *next; it; it = next, i++) {
         next = it->next;
@@ -209,10 +211,14 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
             complete(ig, it, NULL);
         } else {
             it->id = in[i].id;
+            hi = it->id > hi ? it->id : hi;
             q_push(&keep, it);
         }
     }
     aegis_free(in);
+    /* durable now: the mark may say so while the core opens and signs */
+    if (hi)
+        aegis__marker_logged(ig->marker, hi);
     pthread_mutex_lock(&ig->mu);
     ig->st.appends++;
     ig->st.duplicates += dups;
@@ -228,6 +234,7 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
 static void *writer_main(void *arg)
 {
     aegis_ingest *ig = arg;
+    aegis_thread_name("ingest-writer");
     pthread_mutex_lock(&ig->mu);
     for (;;) {
         while (!ig->in.head && !ig->n_rej && !ig->stopping) {
@@ -407,6 +414,7 @@ static void sign_pending(aegis_ingest *ig, struct signer *sg)
 static void *core_main(void *arg)
 {
     aegis_ingest *ig = arg;
+    aegis_thread_name("ingest-core");
     struct signer sg = {
         .rc = aegis_malloc(ig->max_group * sizeof(*sg.rc)),
         .items = aegis_malloc(ig->max_group * sizeof(*sg.items)),
@@ -492,7 +500,13 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
         aegis_free(ig);
         return AEGIS_ERR_NOMEM;
     }
+    if (aegis__marker_new(&ig->marker, core) != AEGIS_OK) {
+        aegis__pfor_free(ig->openers);
+        aegis_free(ig);
+        return AEGIS_ERR_NOMEM;
+    }
     if (pthread_mutex_init(&ig->mu, NULL) != 0) {
+        aegis__marker_free(ig->marker);
         aegis__pfor_free(ig->openers);
         aegis_free(ig);
         return AEGIS_ERR_NOMEM;
@@ -528,6 +542,7 @@ fail_cw:
     pthread_cond_destroy(&ig->cv_writer);
 fail_mu:
     pthread_mutex_destroy(&ig->mu);
+    aegis__marker_free(ig->marker);
     aegis__pfor_free(ig->openers);
     aegis_free(ig);
     return AEGIS_ERR_NOMEM;
@@ -672,6 +687,7 @@ void aegis_ingest_free(aegis_ingest *ig)
         complete(ig, it, NULL);
     }
     aegis_free(ig->rej);
+    aegis__marker_free(ig->marker);
     aegis__pfor_free(ig->openers);
     pthread_cond_destroy(&ig->cv_core);
     pthread_cond_destroy(&ig->cv_writer);

@@ -87,6 +87,7 @@ static bool cut_one(struct aegis_seq *p, bool force)
 static void *cutter_main(void *arg)
 {
     struct aegis_seq *p = arg;
+    aegis_thread_name("seq-cutter");
     uint64_t next_tick = aegis_now_ns() + p->interval_ms * 1000000ull;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {

@@ -6,6 +6,10 @@
  * Opening envelopes (decrypt, decode, recover the sender) is most of the
  * core thread's work; it runs on opts.open_threads threads for a whole
  * group at once (ingest_pfor.c), and admission then goes in log order.
+ * With opts.open_on_submit it is done in aegis_ingest_submit instead, on
+ * the caller's thread while the group commits. The sealed mark's receipt
+ * field is written by the marker thread (ingest_mark.c) as soon as a
+ * commit returns.
  *
  * One mutex guards the three queues (in -> ready -> done) and the list of
  * rejections the writer records. Each thread takes a whole queue (up to
@@ -77,6 +81,7 @@ struct aegis_ingest {
     atomic_size_t in_flight;   /* accepted, not yet answered */
     aegis__pfor *openers;      /* opens a group's envelopes in parallel */
     aegis__marker *marker;     /* writes the sealed mark once a commit returns */
+    bool open_on_submit;       /* opts.open_on_submit */
     pthread_t writer, corer;
     bool writer_started, core_started;
 };
@@ -355,7 +360,8 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
 {
     size_t n_ok = 0, n_rej = 0, k = 0;
     for (struct item *it = group; it && k < n; it = it->next)
-        slots[k++] = it;
+        if (!it->opened)   /* not opened on its submitting thread */
+            slots[k++] = it;
     struct open_job job = { ig, slots, aegis_wall_ms() };
     aegis__pfor_run(ig->openers, k, open_one, &job);
     for (struct item *it = group, *next; it; it = next) {
@@ -491,6 +497,7 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
         interval_us = 1000000;   /* at most a second */
     ig->commit_interval_ns = interval_us * 1000ull;
     ig->sign_wait_ns = ig->commit_interval_ns * 2 > 1000000 ? ig->commit_interval_ns * 2 : 1000000;
+    ig->open_on_submit = opts && opts->open_on_submit;
     ig->on_group = opts ? opts->on_group : NULL;
     ig->on_group_arg = opts ? opts->on_group_arg : NULL;
     size_t openers = opts && opts->open_threads ? opts->open_threads : 1;
@@ -568,6 +575,13 @@ aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_
         complete(ig, it, NULL);
         return AEGIS_OK;
     }
+    /* opened here, on the caller's thread, while the group commits: the
+     * core thread then only admits and signs (a failed open is retried
+     * there); not for an envelope that would be turned away as BUSY */
+    if (ig->open_on_submit &&
+        atomic_load_explicit(&ig->in_flight, memory_order_relaxed) < ig->max_queue &&
+        aegis_core_open(ig->core, env, len, aegis_wall_ms(), &it->opened) != AEGIS_OK)
+        it->opened = NULL;
     pthread_mutex_lock(&ig->mu);
     if (ig->stopping)
         err = AEGIS_ERR_INGEST_CLOSED;
@@ -587,6 +601,8 @@ aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_
     if (!err)
         return AEGIS_OK;
 fail:
+    if (it)
+        aegis_core_opened_free(it->opened);
     aegis_free(it);
     aegis_free(env);
     return err;

@@ -393,6 +393,7 @@ static aegis_err local_start(struct aegis_seq *p, const char **detail)
         .commit_interval_us = p->cfg->storage_ingest_interval_us ? p->cfg->storage_ingest_interval_us
                                                                  : AEGIS_INGEST_NO_PACING,
         .open_threads = open_threads(p),
+        .open_on_submit = true,   /* on the RPC server's threads */
         .on_group = on_ingest_group, .on_group_arg = p,
     };
     err = aegis_ingest_new(&p->ingest, p->core, p->store, &io);

@@ -15,7 +15,7 @@ DEV_ORACLE ?= var/dev-oracle
 FUZZ_SECONDS ?= 30
 CMAKE_FLAGS ?=
 
-.PHONY: all build deps run test asan asan-test bench fuzz clean
+.PHONY: all build deps run test asan asan-test bench fuzz clean cluster-soak
 
 all: build
 
@@ -39,6 +39,11 @@ run: deps build
 .PHONY: cluster
 cluster: deps build
 	@./scripts/aegis-cluster start --dir var/cluster $(CLUSTER_ARGS)
+
+# The longer leader-kill test, not in CI: KILLS SIGKILLs of the leader under load.
+KILLS ?= 25
+cluster-soak: deps build
+	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin TC_KILLS=$(KILLS) bash tests/cluster/test_leader_kill.sh
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

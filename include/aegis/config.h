@@ -107,6 +107,7 @@ typedef struct aegis_config {
     char *cluster_user;                /* NATS user ("" = none) */
     char *cluster_password_file;       /* file holding the NATS password */
     aegis_strlist cluster_measurements; /* hex TEE measurements allowed to receive the key set ("" = own) */
+    char *cluster_collateral;          /* DCAP collateral for hardware join attestations */
 
     /* [quantum] */
     aegis_strlist signature_algorithms; /* "ML-DSA-87", "SLH-DSA-256s" */

@@ -193,6 +193,37 @@ aegis_err aegis_core_snapshot_open(aegis_core *core, uint64_t *ret_batch) AEGIS_
 aegis_err aegis_core_snapshot_apply(aegis_core *core, const char *batch_json, size_t len,
                                     aegis_core_snapshot_info *ret) AEGIS_WUR;
 
+/* ---- a cluster worker's state at a log position (src/core/core_state.c) ----
+ * Everything the replicated log built in this core as of the last record
+ * applied (chain, key epoch, every pooled transaction, risk, registry and
+ * audit log, migrations, rollbacks, members), plus the host's own facts of
+ * that position (opaque bytes), sealed together to data_dir/state.sealed.
+ * Save only from the thread that applies the log, between records.
+ * AEGIS_ERR_CORE_CUT_PENDING while a cut, rotation or checkpoint is under
+ * way; AEGIS_ERR_NOT_FOUND before the first batch. */
+aegis_err aegis_core_state_save(aegis_core *core, const uint8_t *host, size_t host_len, uint64_t *ret_batch) AEGIS_WUR;
+typedef struct aegis_core_state_info {
+    uint64_t batch;          /* S, the chain tip of the state */
+    uint8_t hash[32];        /* its hash */
+    uint64_t epoch;          /* its key epoch: restore hand-overs up to it first */
+    uint64_t next_seal;      /* seals 1 .. next_seal - 1 are covered */
+    uint64_t checkpoints;    /* checkpoints covered (numbers 0 .. checkpoints - 1) */
+    uint64_t rollbacks;      /* rollback events covered (after apply) */
+    uint8_t *host;           /* the host's bytes as saved (aegis_core_state_info_clear) */
+    size_t host_len;
+} aegis_core_state_info;
+/* At start, before anything is applied: open the state (AEGIS_ERR_NOT_FOUND
+ * when there is none, AEGIS_ERR_CORE_MARK when it does not unseal). */
+aegis_err aegis_core_state_open(aegis_core *core, aegis_core_state_info *ret) AEGIS_WUR;
+/* Then, with the hand-overs up to info->epoch restored: apply it. The store's
+ * batch S (batch_json) must be the state's tip, and the core at its epoch,
+ * else AEGIS_ERR_CORE_RESTORE (or CORE_FORK against the high-water mark)
+ * with nothing changed. A later error leaves the core half restored: the
+ * caller must not use it. *detail: static text. */
+aegis_err aegis_core_state_apply(aegis_core *core, const char *batch_json, size_t len, aegis_core_state_info *info,
+                                 const char **detail) AEGIS_WUR;
+void aegis_core_state_info_clear(aegis_core_state_info *info);
+
 /* Envelopes evicted or expired since the last call (host records status). */
 size_t aegis_core_take_dropped(aegis_core *core, uint64_t *ids, size_t cap);
 

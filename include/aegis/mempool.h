@@ -252,6 +252,26 @@ typedef void (*aegis_mempool_drop_fn)(void *ctx, struct aegis_mempool_tx *tx, ae
 size_t aegis_mempool_recheck(aegis_mempool *mp, aegis_mempool_check_fn check, aegis_mempool_drop_fn drop,
                              void *ctx);
 
+/* ---------------- state (a restart puts the pool back) ---------------- */
+
+/* Every pooled record in admission order (seq ascending); returns how many. */
+typedef void (*aegis_mempool_tx_fn)(void *ctx, const struct aegis_mempool_tx *tx);
+size_t aegis_mempool_each(const aegis_mempool *mp, aegis_mempool_tx_fn fn, void *ctx);
+/* The admission sequence the next record gets, and raising it. */
+uint64_t aegis_mempool_next_seq(const aegis_mempool *mp);
+void aegis_mempool_set_next_seq(aegis_mempool *mp, uint64_t next_seq);
+/*
+ * Put back a record exactly as it was pooled: its assigned fields (seq,
+ * admission time and batch, class) and expiry are kept and no admission
+ * rule runs again, so a pool rebuilt from aegis_mempool_each's records (in
+ * that order, after the senders' nonces) selects, evicts and expires as the
+ * original did. The raw bytes are copied. Errors: AEGIS_ERR_INVAL (seq not
+ * above the newest record's, a duplicate envelope, tx or sender nonce, a
+ * nonce below the sender's next, bad sizes or class),
+ * AEGIS_ERR_MEMPOOL_FULL, AEGIS_ERR_MEMPOOL_SENDER_LIMIT, AEGIS_ERR_NOMEM.
+ */
+aegis_err aegis_mempool_restore(aegis_mempool *mp, const struct aegis_mempool_tx *rec) AEGIS_WUR;
+
 /* ---------------- ranking and selection ---------------- */
 
 /* Ordering key: larger k[0] first, then k[1], then k[2]; then tx hash

@@ -278,6 +278,9 @@ static aegis_err cross_check(const aegis_config *c, struct violation *v)
             if ((unsigned char)*w <= ' ' || (unsigned char)*w >= 0x7f || strchr(".*>\"\\", *w))
                 FAIL("worker", "id", "a cluster worker's id names NATS subjects: printable ASCII without "
                      "spaces, '.', '*', '>', quotes or backslashes");
+    if (cluster && (eq(c->tee_primary, "tdx") || eq(c->tee_primary, "dstack")) &&
+        (!c->cluster_collateral || !c->cluster_collateral[0]))
+        FAIL("cluster", "collateral", "is required on a tdx or dstack worker: join attestations are verified with it");
     for (size_t i = 0; i < c->cluster_nats_urls.n; i++)
         if (strncmp(c->cluster_nats_urls.items[i], "nats://", 7) != 0)
             FAIL("cluster", "nats_urls", "entries must start with nats://");

@@ -226,6 +226,11 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
     { "cluster", "allowed_measurements", AEGIS__CFG_LIST, "", 0, 16, NULL,
       "TEE measurements (hex) of workers allowed to receive the key set; empty = this worker's own.",
       OFF(cluster_measurements), NULL },
+    { "cluster", "collateral", AEGIS__CFG_STR, "", 0, STRMAX, NULL,
+      "Intel DCAP collateral (a collateral JSON file or a directory of them) with which a member verifies a "
+      "hardware (tdx, dstack) worker's join attestation and a joiner its grant; required on tdx or dstack "
+      "(refresh it: Intel collateral expires in about 30 days).",
+      OFF(cluster_collateral), NULL },
 
     /* [quantum] (spec) */
     { "quantum", "signature_algorithms", AEGIS__CFG_LIST, "ML-DSA-87,SLH-DSA-256s", 1, 4,
@@ -304,6 +309,8 @@ const char *const aegis__cfg_rules[] = {
     "A cluster (`cluster.nats_urls` set) needs `worker.max_workers` of at least 2: it caps the "
     "workers admitted to the key set (the founder and every worker that joined, counted in the "
     "replicated log).",
+    "A cluster worker on `tee.primary = \"tdx\"` or `\"dstack\"` needs `cluster.collateral`: the "
+    "other workers' join attestations (and its own grant) are verified with it.",
     "A worker count the deployment cannot provide is an error: `storage.backend = \"memory\"` keeps "
     "the log inside one process and `worker.enclave_type = \"SIM\"` is a single-process simulation, "
     "so either requires `min_workers = max_workers = 1`.",

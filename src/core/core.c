@@ -268,6 +268,7 @@ void aegis_core_free(aegis_core *core)
     aegis__core_risk_free(core);
     aegis__core_assets_free(core);
     aegis_free(core->members);
+    aegis_free(core->cluster_collateral);
     aegis_keyset_free(core->ks);
     aegis_chain_attest_clear(&core->keyset_att);
     aegis_chain_attest_clear(&core->keyset_backup_att);
@@ -279,6 +280,7 @@ void aegis_core_free(aegis_core *core)
     pthread_mutex_destroy(&core->seal_lock);
     pthread_mutex_destroy(&core->snap_lock);
     aegis_free(core->snap);
+    aegis_free_secret(core->state, core->state_len ? core->state_len : 1);
     pthread_rwlock_destroy(&core->ks_lock);
     aegis_free(core);
 }

@@ -25,6 +25,7 @@ struct aegis_core_joiner {
     aegis_keyset *transport;
     aegis_attest_policy pol;
     bool allow_sim;
+    char collateral[4096];   /* cluster.collateral ("" = none: hardware grants refused) */
     char worker[129];
     char path[4096];     /* data_dir/keyset.sealed */
 };
@@ -56,6 +57,9 @@ aegis_err aegis__core_cluster_init(aegis_core *core, const aegis_config *cfg)
     core->members = aegis_calloc(core->max_members, sizeof(*core->members));
     if (!core->members)
         return AEGIS_ERR_NOMEM;
+    if (cfg->cluster_collateral && cfg->cluster_collateral[0] &&
+        !(core->cluster_collateral = aegis_strdup(cfg->cluster_collateral)))
+        return AEGIS_ERR_NOMEM;
     return cluster_policy(core->tee, cfg, &core->cluster_pol, &core->cluster_allow_sim);
 }
 
@@ -76,9 +80,12 @@ static aegis_err attest_json(aegis_tee *tee, const char *tag, const uint8_t valu
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
-/* Check an attestation record (JSON) binding value under tag and the policy. */
+/* Check an attestation record (JSON) binding value under tag and the policy;
+ * a hardware (tdx, dstack) one with the DCAP collateral (NULL or "": none,
+ * refused). */
 static aegis_err check_attest(const json_t *j, const char *tag, const uint8_t value[32],
-                              const aegis_attest_policy *pol, bool allow_sim, const char **why)
+                              const aegis_attest_policy *pol, bool allow_sim, const char *collateral,
+                              const char **why)
 {
     aegis_chain_attest a;
     memset(&a, 0, sizeof(a));
@@ -88,7 +95,8 @@ static aegis_err check_attest(const json_t *j, const char *tag, const uint8_t va
     }
     uint8_t rd[64];
     aegis_chain_report_data(rd, tag, value);
-    aegis_chain_verify_opts o = { .allow_sim = allow_sim, .policy = pol };
+    aegis_chain_verify_opts o = { .allow_sim = allow_sim, .policy = pol,
+                                  .collateral_dir = collateral && collateral[0] ? collateral : NULL };
     aegis_err err = aegis_chain_verify_attest(&a, rd, &o, why);
     aegis_chain_attest_clear(&a);
     return err ? AEGIS_ERR_CLUSTER_JOIN_REFUSED : AEGIS_OK;
@@ -142,6 +150,7 @@ aegis_err aegis_core_join_new(aegis_core_joiner **ret, const aegis_config *cfg, 
         *detail = "cannot open the primary TEE backend";
         goto fail;
     }
+    snprintf(j->collateral, sizeof(j->collateral), "%s", cfg->cluster_collateral ? cfg->cluster_collateral : "");
     err = cluster_policy(j->tee, cfg, &j->pol, &j->allow_sim);
     if (err) {
         *detail = "cannot read this TEE's measurement";
@@ -218,7 +227,7 @@ aegis_err aegis_core_join_finish(aegis_core_joiner *j, const char *grant, size_t
     err = worker_value(value, j->worker, khash, 32, wrapped, wlen);
     if (!err)
         err = check_attest(json_object_get(g, "attestation"), AEGIS_CORE_TAG_GRANT, value, &j->pol, j->allow_sim,
-                           detail);
+                           j->collateral, detail);
     if (err)
         goto out;
     err = aegis_keyset_unwrap(j->transport, wrapped, wlen, &ks);
@@ -324,7 +333,7 @@ static aegis_err join_checked(aegis_core *core, const char *request, size_t len,
     aegis_err err = worker_value(value, worker, tpub, tlen, NULL, 0);
     if (!err)
         err = check_attest(json_object_get(r, "attestation"), AEGIS_CORE_TAG_JOIN, value, &core->cluster_pol,
-                           core->cluster_allow_sim, detail);
+                           core->cluster_allow_sim, core->cluster_collateral, detail);
     if (err) {
         /* the worker named, for the caller's log line */
         *ret_r = r;

@@ -98,6 +98,8 @@ struct aegis_core {
     pthread_mutex_t snap_lock;   /* one writer of restore.sealed (core_snapshot.c) */
     uint8_t *snap;               /* an opened restart snapshot, until applied */
     size_t snap_len;
+    uint8_t *state;              /* an opened cluster worker state (core_state.c), until applied */
+    size_t state_len;
 
     /* SLH-DSA epoch seals: hashes of committed, unsealed batches */
     uint64_t seal_first;         /* batch number of unsealed[0] */
@@ -149,6 +151,7 @@ struct aegis_core {
     size_t n_members, max_members;
     aegis_attest_policy cluster_pol;
     bool cluster_allow_sim;
+    char *cluster_collateral;     /* cluster.collateral, or NULL (hardware joins refused) */
     aegis_keyset *prev_ks;        /* previous epoch, for envelopes in its grace window */
     struct core_epoch {
         aegis_keyset_pub pub;
@@ -237,6 +240,55 @@ aegis_err aegis__core_mark_check_next(aegis_core *core, uint64_t number);
 aegis_err aegis__core_mark_check_restored(aegis_core *core, uint64_t number, const uint8_t hash[32]);
 /* Record the highest envelope id of a receipt group before it leaves. */
 aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n);
+
+/* core_codec.c: payloads of the sealed files (restore.sealed, state.sealed) */
+struct aegis__wr {            /* a growing big-endian writer; oom sticks */
+    uint8_t *p;
+    size_t n, cap;
+    bool oom;
+};
+void aegis__wr_put(struct aegis__wr *b, const void *v, size_t n);
+void aegis__wr_u64(struct aegis__wr *b, uint64_t v);
+void aegis__wr_bytes(struct aegis__wr *b, const void *v, size_t n);   /* u64 length, bytes */
+void aegis__wr_free(struct aegis__wr *b);                             /* wiped */
+struct aegis__rd {            /* a bounded reader; bad sticks */
+    const uint8_t *p;
+    size_t n, off;
+    bool bad;
+};
+const uint8_t *aegis__rd_take(struct aegis__rd *r, size_t n);
+uint64_t aegis__rd_u64(struct aegis__rd *r);
+const uint8_t *aegis__rd_bytes(struct aegis__rd *r, size_t *ret_len);
+/* Seal pt into path (atomic replace) under aegis_tee_derive_key(label). */
+aegis_err aegis__core_file_seal(aegis_core *core, const char *path, const char magic[4], uint8_t version,
+                                const char *label, const uint8_t *pt, size_t n);
+/* Open it: AEGIS_ERR_NOT_FOUND when absent, AEGIS_ERR_CORE_MARK when it
+ * does not unseal (another TEE, edited, another version); *ret:
+ * aegis_free_secret(*ret, *ret_len ? *ret_len : 1). */
+aegis_err aegis__core_file_open(aegis_core *core, const char *path, const char magic[4], uint8_t version,
+                                const char *label, size_t max, uint8_t **ret, size_t *ret_len);
+
+/* core_snapshot.c: the chain state both sealed files carry (tip, seal
+ * window, checkpoint, senders' next nonces). put: caller holds core->lock
+ * (takes seal_lock). */
+void aegis__core_chain_put(aegis_core *core, struct aegis__wr *b);
+struct core_chain {
+    uint64_t batch;              /* S */
+    const uint8_t *hash;
+    uint64_t last_ts, total, seal_first, next_seal, n_unsealed;
+    const uint8_t *unsealed;
+    bool have_ckpt;
+    uint64_t ckpt_number, ckpt_batch;
+    const uint8_t *ckpt_hash;
+    uint64_t n_senders;
+    const uint8_t *senders;      /* n_senders x (sender 20, next 8) */
+};
+/* Read it (pointers into r); false when malformed. */
+bool aegis__core_chain_take(struct aegis__rd *r, struct core_chain *c);
+/* Apply it to a core that has cut nothing yet (caller holds core->lock). */
+aegis_err aegis__core_chain_apply(aegis_core *core, const struct core_chain *c);
+/* The batch JSON the host holds is batch `number` with this hash. */
+bool aegis__core_batch_json_is(const char *json, size_t len, uint64_t number, const uint8_t hash[32]);
 
 /* core_attest.c */
 aegis_err aegis__core_attest(aegis_core *core, const char *tag, const uint8_t value[static 32],

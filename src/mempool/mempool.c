@@ -272,6 +272,22 @@ static aegis_err sender_get_or_add(aegis_mempool *mp, const uint8_t addr[20], st
     return AEGIS_OK;
 }
 
+/* Room for one more record in the sender's queue (at most per_sender). */
+static aegis_err sender_reserve(aegis_mempool *mp, struct aegis__mp_sender *s)
+{
+    if (s->n < s->cap)
+        return AEGIS_OK;
+    size_t ncap = s->cap ? s->cap * 2 : 4;
+    if (ncap > mp->cfg.per_sender)
+        ncap = mp->cfg.per_sender;
+    void *v = ncap > s->n ? aegis_realloc(s->txs, ncap * sizeof(*s->txs)) : NULL;
+    if (!v)
+        return AEGIS_ERR_NOMEM;
+    s->txs = v;
+    s->cap = ncap;
+    return AEGIS_OK;
+}
+
 /* Take a node out of every index; the caller owns it afterwards. */
 static void unlink_node(aegis_mempool *mp, struct aegis__mp_node *node)
 {
@@ -294,6 +310,53 @@ static void unlink_node(aegis_mempool *mp, struct aegis__mp_node *node)
     node->older = node->newer = NULL;
     node->sender = NULL;
     mp->count--;
+}
+
+/* Put a node (seq assigned, room reserved in s->txs) into every index as
+ * the newest in admission order; cannot fail (the tables and heaps hold
+ * capacity records). */
+static void link_node(aegis_mempool *mp, struct aegis__mp_node *node, struct aegis__mp_sender *s)
+{
+    node->sender = s;
+    mp->rank_fn(mp->rank_ctx, &node->pub, &node->rank);
+    size_t i = sender_lower_bound(s, node->pub.nonce);
+    memmove(&s->txs[i + 1], &s->txs[i], (s->n - i) * sizeof(*s->txs));
+    s->txs[i] = node;
+    s->n++;
+    aegis__htab_put(&mp->by_tx, node);
+    aegis__htab_put(&mp->by_env, node);
+    aegis__heap_push(&mp->expiry, node);
+    node->older = mp->newest;
+    if (mp->newest)
+        mp->newest->newer = node;
+    else
+        mp->oldest = node;
+    mp->newest = node;
+    mp->count++;
+    sender_refresh(mp, s);
+}
+
+/* A new node holding a copy of *in, raw and extension bytes in one buffer
+ * (raw[0 .. raw_len + ext_len)); in no index yet. NULL: no memory. */
+static struct aegis__mp_node *node_copy(const struct aegis_mempool_tx *in)
+{
+    size_t raw_total = in->raw_len + in->ext_len;
+    struct aegis__mp_node *node = aegis_calloc(1, sizeof(*node));
+    uint8_t *raw = raw_total ? aegis_malloc(raw_total) : NULL;
+    if (!node || (raw_total && !raw)) {
+        aegis_free(node);
+        aegis_free(raw);
+        return NULL;
+    }
+    node->pub = *in;
+    if (in->raw_len)
+        memcpy(raw, in->raw, in->raw_len);
+    if (in->ext_len)
+        memcpy(raw + in->raw_len, in->ext, in->ext_len);
+    node->pub.raw = raw;
+    node->pub.ext = in->ext_len ? raw + in->raw_len : NULL;
+    node->head_pos = node->tail_pos = node->exp_pos = AEGIS__NOPOS;
+    return node;
 }
 
 /* ---------------- admission ---------------- */
@@ -332,25 +395,14 @@ aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in
         return AEGIS_ERR_MEMPOOL_DUP_TX;
 
     /* Build the node first: ranks and keep-priority compare nodes. */
-    struct aegis__mp_node *node = aegis_calloc(1, sizeof(*node));
-    uint8_t *raw = raw_total ? aegis_malloc(raw_total) : NULL;
-    if (!node || (raw_total && !raw)) {
-        aegis_free(node);
-        aegis_free(raw);
+    struct aegis__mp_node *node = node_copy(in);
+    if (!node)
         return AEGIS_ERR_NOMEM;
-    }
-    node->pub = *in;
-    if (in->raw_len)
-        memcpy(raw, in->raw, in->raw_len);
-    if (in->ext_len)
-        memcpy(raw + in->raw_len, in->ext, in->ext_len);
-    node->pub.raw = raw;
-    node->pub.ext = in->ext_len ? raw + in->raw_len : NULL;
+    uint8_t *raw = (uint8_t *)node->pub.raw;
     node->pub.expires_ms = expires;
     node->pub.admitted_ms = now_ms;
     node->pub.admitted_batch = mp->next_batch;
     node->pub.cls = cls;
-    node->head_pos = node->tail_pos = node->exp_pos = AEGIS__NOPOS;
 
     aegis_err err = AEGIS_OK;
     struct aegis__mp_node *old = s ? sender_find(s, in->nonce) : NULL, *victim = NULL;
@@ -377,18 +429,8 @@ aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in
     }
     if (!s && (err = sender_get_or_add(mp, in->sender, &s)) != AEGIS_OK)
         goto fail;
-    if (!old && s->n == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 4;
-        if (ncap > mp->cfg.per_sender)
-            ncap = mp->cfg.per_sender;
-        void *v = aegis_realloc(s->txs, ncap * sizeof(*s->txs));
-        if (!v) {
-            err = AEGIS_ERR_NOMEM;
-            goto fail;
-        }
-        s->txs = v;
-        s->cap = ncap;
-    }
+    if (!old && (err = sender_reserve(mp, s)) != AEGIS_OK)
+        goto fail;
 
     /* Commit: nothing below can fail. */
     memset(ret, 0, sizeof(*ret));
@@ -402,23 +444,7 @@ aegis_err aegis_mempool_add(aegis_mempool *mp, const struct aegis_mempool_tx *in
         ret->drop = AEGIS_MEMPOOL_DROP_EVICTED;
     }
     node->pub.seq = mp->next_seq++;
-    node->sender = s;
-    mp->rank_fn(mp->rank_ctx, &node->pub, &node->rank);
-    size_t i = sender_lower_bound(s, in->nonce);
-    memmove(&s->txs[i + 1], &s->txs[i], (s->n - i) * sizeof(*s->txs));
-    s->txs[i] = node;
-    s->n++;
-    aegis__htab_put(&mp->by_tx, node);
-    aegis__htab_put(&mp->by_env, node);
-    aegis__heap_push(&mp->expiry, node);
-    node->older = mp->newest;
-    if (mp->newest)
-        mp->newest->newer = node;
-    else
-        mp->oldest = node;
-    mp->newest = node;
-    mp->count++;
-    sender_refresh(mp, s);
+    link_node(mp, node, s);
     ret->seq = node->pub.seq;
     ret->tx = &node->pub;
     return AEGIS_OK;
@@ -534,6 +560,55 @@ size_t aegis_mempool_recheck(aegis_mempool *mp, aegis_mempool_check_fn check, ae
         n = next;
     }
     return removed;
+}
+
+/* ---------------- state: what a restart puts back ---------------- */
+
+size_t aegis_mempool_each(const aegis_mempool *mp, aegis_mempool_tx_fn fn, void *ctx)
+{
+    size_t n = 0;
+    for (const struct aegis__mp_node *x = mp->oldest; x; x = x->newer, n++)
+        fn(ctx, &x->pub);
+    return n;
+}
+
+uint64_t aegis_mempool_next_seq(const aegis_mempool *mp) { return mp->next_seq; }
+
+void aegis_mempool_set_next_seq(aegis_mempool *mp, uint64_t next_seq)
+{
+    if (next_seq > mp->next_seq)
+        mp->next_seq = next_seq;
+}
+
+aegis_err aegis_mempool_restore(aegis_mempool *mp, const struct aegis_mempool_tx *rec)
+{
+    if (!mp || !rec || (rec->raw_len && !rec->raw) || (rec->ext_len && !rec->ext) || rec->seq == UINT64_MAX ||
+        (mp->newest && rec->seq <= mp->newest->pub.seq) || rec->raw_len > mp->cfg.max_raw ||
+        rec->ext_len > mp->cfg.max_raw - rec->raw_len || rec->cls.risk_score > AEGIS_RISK_SCORE_MAX ||
+        rec->cls.asset_level > AEGIS_ASSET_LEVEL_MAX || aegis__htab_get(&mp->by_env, rec->envelope_hash) ||
+        aegis__htab_get(&mp->by_tx, rec->tx_hash))
+        return AEGIS_ERR_INVAL;
+    if (mp->count >= mp->cfg.capacity)
+        return AEGIS_ERR_MEMPOOL_FULL;
+    struct aegis__mp_sender *s = aegis__htab_get(&mp->senders, rec->sender);
+    if (s && ((s->nonce_known && rec->nonce < s->next_nonce) || sender_find(s, rec->nonce)))
+        return AEGIS_ERR_INVAL;
+    if (s && s->n >= mp->cfg.per_sender)
+        return AEGIS_ERR_MEMPOOL_SENDER_LIMIT;
+    struct aegis__mp_node *node = node_copy(rec);
+    aegis_err err = node ? AEGIS_OK : AEGIS_ERR_NOMEM;
+    if (!err && !s)
+        err = sender_get_or_add(mp, rec->sender, &s);
+    if (!err)
+        err = sender_reserve(mp, s);
+    if (err) {
+        aegis_mempool_tx_free(node ? &node->pub : NULL);
+        return err;
+    }
+    link_node(mp, node, s);
+    if (rec->seq >= mp->next_seq)
+        mp->next_seq = rec->seq + 1;
+    return AEGIS_OK;
 }
 
 /* ---------------- ranking ---------------- */

@@ -244,6 +244,11 @@ static int rollback_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
     return 0;
 }
 
+aegis_err aegis_seq_restore_orphans(struct aegis_seq *p, uint64_t count)
+{
+    return count ? aegis_store_range(p->store, "rollback", 1, count, rollback_cb, p) : AEGIS_OK;
+}
+
 aegis_err aegis_seq_restore_registry(struct aegis_seq *p, const char **detail)
 {
     aegis_buf log;

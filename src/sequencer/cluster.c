@@ -394,6 +394,9 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
         *detail = "cannot read or set the cluster's genesis key set hash";
         return err;
     }
+    err = aegis_seq_cl_state_restore(k, detail);
+    if (err)
+        return err;
     (void)aegis_rpc_health_set(p->rpc, "cluster_log", AEGIS_HEALTH_DEGRADED, "catching up with the replicated log");
     if (aegis_seq_cl_receipts_start(k) != AEGIS_OK) {
         *detail = "cannot start the receipt signer";

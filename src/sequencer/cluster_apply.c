@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "aegis/cluster.h"
+#include "aegis/hash.h"
 #include "aegis/ingest.h"
 #include "aegis/log.h"
 #include "cluster_int.h"
@@ -29,6 +30,7 @@ static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *
     /* anything on the cut subject moves JetStream's expectation, the fence:
      * also a malformed message (skipped) and a cut that cuts nothing */
     k->last_cut_seq = m->seq;
+    aegis_sha256(k->last_cut_hash, m->data, m->len);
     if (!ok) {
         k->garbage++;
         pthread_mutex_unlock(&p->lock);
@@ -301,12 +303,15 @@ void *aegis_seq_cl_applier_main(void *arg)
         if (run)
             run_flush(k, run);   /* everything before this record first */
         apply(k, &m);
+        if (m.kind == AEGIS_CLUSTER_CUT)
+            aegis_seq_cl_state_save(k, false);
     }
     if (run) {
         run_flush(k, run);
         aegis_ingest_opener_free(run->op);
         aegis_free(run);
     }
+    aegis_seq_cl_state_save(k, true);   /* a clean stop: the next start reads on from here */
     aegis_cluster_sub_free(sub);
     return NULL;
 }

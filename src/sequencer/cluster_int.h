@@ -41,6 +41,10 @@ struct aegis_seq_cluster {
     uint64_t applied;          /* last applied log sequence */
     uint64_t last_cut_seq;     /* stream sequence of the last cut record (the fence) */
     uint64_t last_cut_ts;
+    uint8_t last_cut_hash[32]; /* sha-256 of that record's bytes (cluster_state.c) */
+    uint64_t state_batch;      /* batch of the last sealed worker state saved or restored */
+    uint64_t state_seq;        /* ... and its log position */
+    uint64_t state_ns;         /* when it was saved (aegis_now_ns) */
     uint64_t my_cut_seq;       /* the cut this leader appended last */
     uint64_t my_cut_number;    /* ... and the batch number it named */
     unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
@@ -90,6 +94,11 @@ struct stall_check {
     uint64_t next_ns, have;
 };
 bool aegis_seq_cl_stalled(struct aegis_seq_cluster *k, bool publications, uint64_t have, struct stall_check *s);
+
+/* cluster_state.c: the sealed worker state. Save (the applier, after a
+ * record) when due or now; restore at start before the threads run. */
+void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now);
+aegis_err aegis_seq_cl_state_restore(struct aegis_seq_cluster *k, const char **detail);
 
 /* cluster_status.c: the backend's optional entries */
 void aegis_seq_cluster_batch_extras(struct aegis_seq *p, uint64_t number, json_t *batch);

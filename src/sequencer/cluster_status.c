@@ -63,6 +63,11 @@ void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
         /* the member set the log admitted (worker.max_workers caps it) */
         json_object_set_new(o, "members_admitted", json_integer((json_int_t)aegis_core_cluster_members(p->core)));
         json_object_set_new(o, "max_workers", json_integer((json_int_t)p->cfg->max_workers));
+        /* where a restart would start: the last sealed worker state (cluster_state.c) */
+        pthread_mutex_lock(&p->lock);
+        json_object_set_new(o, "state_batch", json_integer((json_int_t)k->state_batch));
+        json_object_set_new(o, "state_log_seq", json_integer((json_int_t)k->state_seq));
+        pthread_mutex_unlock(&p->lock);
         json_object_set_new(out, "cluster", o);
     }
 }
@@ -72,7 +77,7 @@ void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
     struct aegis_seq_cluster *k = p->cl;
     pthread_mutex_lock(&p->lock);
     uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
-                     k->grants, k->coattests, k->leader ? 1u : 0u };
+                     k->grants, k->coattests, k->leader ? 1u : 0u, k->state_batch };
     uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
     pthread_mutex_unlock(&p->lock);
     if (aegis_buf_printf(out,
@@ -93,9 +98,11 @@ void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
         "# HELP aegis_cluster_grants_total Key sets granted to attested workers.\n# TYPE aegis_cluster_grants_total counter\naegis_cluster_grants_total %llu\n"
         "# HELP aegis_cluster_coattestations_total Co-attestations this worker published.\n# TYPE aegis_cluster_coattestations_total counter\naegis_cluster_coattestations_total %llu\n"
         "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n"
-        "# HELP aegis_cluster_members_admitted Workers admitted to the key set by the log's join records (at most worker.max_workers).\n# TYPE aegis_cluster_members_admitted gauge\naegis_cluster_members_admitted %zu\n",
+        "# HELP aegis_cluster_members_admitted Workers admitted to the key set by the log's join records (at most worker.max_workers).\n# TYPE aegis_cluster_members_admitted gauge\naegis_cluster_members_admitted %zu\n"
+        "# HELP aegis_cluster_state_batch Chain tip of the last sealed worker state saved or restored (a restart starts there).\n# TYPE aegis_cluster_state_batch gauge\naegis_cluster_state_batch %llu\n",
         (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3],
         (unsigned long long)v[4], (unsigned long long)v[5], (unsigned long long)v[6], (unsigned long long)v[7],
-        (unsigned long long)v[8], (unsigned long long)v[9], aegis_core_cluster_members(p->core)) != AEGIS_OK)
+        (unsigned long long)v[8], (unsigned long long)v[9], aegis_core_cluster_members(p->core),
+        (unsigned long long)v[10]) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
 }

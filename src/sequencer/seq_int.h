@@ -127,6 +127,8 @@ void aegis_seq_add_last_seal(struct aegis_seq *p);
  * the batch and the error is returned: nothing was published. The caller
  * then calls aegis_seq_published (after its own bookkeeping). */
 aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b);
+/* The batch this node persisted under number has this hash. */
+bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_t hash[32]);
 /* A signed record inserted (insert-only); a replicated log's worker may
  * replace its own cached copy (it rebuilt the record from the log). */
 aegis_err aegis_seq_persist_record(struct aegis_seq *p, const char *coll, uint64_t key, const char *json);
@@ -190,6 +192,8 @@ aegis_err aegis_seq_apply_admin(struct aegis_seq *p, const char *req, size_t len
                                 const char **detail);
 aegis_err aegis_seq_persist_registry(struct aegis_seq *p, uint64_t *ret_seq);
 aegis_err aegis_seq_restore_registry(struct aegis_seq *p, const char **detail);
+/* The orphan spans of rollback events 1..count (a cluster worker's sealed state). */
+aegis_err aegis_seq_restore_orphans(struct aegis_seq *p, uint64_t count);
 bool aegis_seq_is_orphaned(struct aegis_seq *p, uint64_t number);
 aegis_err aegis_seq_register_assets(struct aegis_seq *p);
 

@@ -136,8 +136,7 @@ void aegis_seq_deadline_after(struct timespec *ts, uint64_t ms)
     }
 }
 
-/* The batch this node persisted under number has this hash. */
-static bool same_cached_hash(struct aegis_seq *p, uint64_t number, const uint8_t hash[32])
+bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_t hash[32])
 {
     uint8_t *val = NULL, h[32];
     size_t len = 0;
@@ -158,7 +157,7 @@ aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b)
          * the same header, new signatures (the seals re-signed to match).
          * A different header would be a second content for a number this
          * worker published before (a reset log): refused, nothing released. */
-        err = same_cached_hash(p, b->number, b->hash)
+        err = aegis_seq_stored_hash_is(p, b->number, b->hash)
                   ? aegis_store_put(p->store, "batch", b->number, (const uint8_t *)b->json, b->json_len)
                   : AEGIS_ERR_CLUSTER_GENESIS;
     }
@@ -268,11 +267,51 @@ void aegis_seq_add_last_seal(struct aegis_seq *p)
     pthread_mutex_unlock(&p->lock);
 }
 
+/* A replicated log's worker rebuilds batches its cache already sealed. It
+ * takes its own cached seal of the next number back (the core checks our
+ * signature and that it covers exactly the next unsealed batches) instead
+ * of sealing those batches under a window of its own, so a seal number
+ * keeps its content across restarts. Returns 1 adopted, 0 none cached or it
+ * does not fit (seal anew, replacing it), -1 wait: it covers batches not
+ * rebuilt yet. Caller holds seal_mu. */
+static int adopt_cached_seal(struct aegis_seq *p, bool force)
+{
+    uint64_t number = 0, first = 0, count = 0, cf = 0, cc = 0;
+    (void)aegis_core_last_seal(p->core, &number, &first, &count);
+    uint8_t *val = NULL;
+    size_t len = 0;
+    if (aegis_store_get(p->store, "seal", number + 1, &val, &len) != AEGIS_OK)
+        return 0;
+    int r = 0;
+    if (aegis_core_restore_seal(p->core, (const char *)val, len) == AEGIS_OK) {
+        aegis_seq_add_last_seal(p);
+        r = 1;
+    } else {
+        json_t *j = json_loadb((const char *)val, len, 0, NULL);
+        bool ahead = aegis_json_u64(json_object_get(j, "first"), UINT64_MAX / 2, &cf) &&
+                     aegis_json_u64(json_object_get(j, "count"), UINT64_MAX / 2, &cc) && cc > 0 &&
+                     cf + cc - 1 > __atomic_load_n(&p->last_batch, __ATOMIC_RELAXED);
+        json_decref(j);
+        r = ahead && !force ? -1 : 0;
+    }
+    aegis_free(val);
+    return r;
+}
+
 bool aegis_seq_seal(struct aegis_seq *p, bool force)
 {
     char *json = NULL;
     uint64_t number = 0;
     pthread_mutex_lock(&p->seal_mu);
+    int adopted = 0, r = 0;
+    while (p->log->replicated && adopted < 4096 && (r = adopt_cached_seal(p, force)) > 0)
+        adopted++;
+    if (adopted || r < 0) {
+        pthread_mutex_unlock(&p->seal_mu);
+        if (adopted)
+            AEGIS_LOGI(MOD, "cached seals taken back", "seals=%d", adopted);
+        return adopted > 0;
+    }
     aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
     if (!err && json) {
         err = aegis_seq_persist_record(p, "seal", number, json);

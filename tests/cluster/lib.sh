@@ -198,6 +198,20 @@ tc_mempool() { ac_status "$1" | sed -n '/"core"/,$p' | ac_json_field mempool; }
 tc_keyfile() { (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$1"); }
 TC_TO=0x4242424242424242424242424242424242424242
 
+# tc_chain_checks I: every worker's chain verifies with quorum 2, the three
+# serve one chain, worker I's batch numbers are continuous, nobody dissented.
+tc_chain_checks() {
+    local i
+    for i in 1 2 3; do
+        tc_chain "$i" "$TC_DIR/chain$i" --quorum 2 ||
+            { bad "w$i: aegis verify --all --quorum 2"; grep -v ' ok' "$TC_DIR/chain$i.out" | head -n 5; }
+    done
+    ok "aegis verify --all --quorum 2 ran on the three workers ($(wc -l < "$TC_DIR/chain1") batches)"
+    check "the three workers serve one chain" tc_one_content "$TC_DIR"/chain[123]
+    check "batch numbers continuous" tc_continuous "$TC_DIR/chain$1"
+    tc_no_dissent 3
+}
+
 # No worker among 1..N counted a dissent (a follower that computed a
 # different batch than the one published).
 tc_no_dissent() {

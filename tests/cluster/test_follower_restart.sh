@@ -40,11 +40,5 @@ if [ -n "$to" ]; then
 else
     bad "batches after w$F's return"
 fi
-for i in 1 2 3; do
-    tc_chain "$i" "$TC_DIR/chain$i" --quorum 2 || { bad "w$i: aegis verify --all --quorum 2"; grep -v ' ok' "$TC_DIR/chain$i.out" | head -n 5; }
-done
-ok "aegis verify --all --quorum 2 ran on the three workers ($(wc -l < "$TC_DIR/chain1") batches)"
-check "the three workers serve one chain" tc_one_content "$TC_DIR"/chain[123]
-check "batch numbers continuous" tc_continuous "$TC_DIR/chain$F"
-tc_no_dissent 3
+tc_chain_checks "$F"
 tc_finish

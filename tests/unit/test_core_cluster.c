@@ -248,6 +248,72 @@ static void test_member_cap(void **state)
     fx_done(&a);
 }
 
+/* A hardware (tdx) join attestation is verified with cluster.collateral: a
+ * real Intel TDX quote (tests/vectors/attestation/tdx_v4_dcapqvl) put in a
+ * join request is refused for want of collateral without it; with it, the
+ * quote goes through DCAP verification (which refuses it here, at the wall
+ * clock: that collateral expired in 2025, and the quote binds no transport
+ * key of ours). A tdx or dstack cluster config without it is refused. */
+static void test_hardware_join(void **state)
+{
+    (void)state;
+    fx_core a, b;
+    setup(&a, &b, FAKE_A);
+    aegis_core_joiner *j = NULL;
+    char *req = NULL, who[136], path[700], coll[700];
+    const char *why = NULL, *root = getenv("AEGIS_ROOT");
+    assert_int_equal(aegis_core_join_new(&j, &b.cfg, b.dir, &req, &why), AEGIS_OK);
+    snprintf(path, sizeof(path), "%s/tests/vectors/attestation/tdx_v4_dcapqvl/quote.bin", root ? root : ".");
+    snprintf(coll, sizeof(coll), "%s/tests/vectors/attestation/tdx_v4_dcapqvl/collateral.json", root ? root : ".");
+    uint8_t *quote = NULL;
+    size_t qlen = 0;
+    assert_int_equal(aegis_file_read(path, 1 << 20, &quote, &qlen), AEGIS_OK);
+    json_t *r = json_loads(req, 0, NULL);
+    json_t *att = json_object_get(r, "attestation");
+    assert_non_null(att);
+    json_object_set_new(att, "backend", json_string("tdx"));
+    json_object_set_new(att, "insecure", json_false());
+    json_object_set_new(att, "quote", aegis_json_hex(quote, qlen));
+    char *hw = json_dumps(r, JSON_COMPACT);
+    assert_non_null(hw);
+    assert_int_equal(aegis_core_join_check(a.core, hw, strlen(hw), who, sizeof(who), &why),
+                     AEGIS_ERR_CLUSTER_JOIN_REFUSED);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "needs collateral"));
+    fx_done(&a);
+
+    fx_init(&a);
+    a.cfg.worker_id = (char *)"w1";
+    a.cfg.max_workers = 3;
+    a.cfg.tee_sim_measurement = (char *)FAKE_A;
+    a.cfg.cluster_collateral = coll;
+    fx_start(&a);
+    why = NULL;
+    assert_int_equal(aegis_core_join_check(a.core, hw, strlen(hw), who, sizeof(who), &why),
+                     AEGIS_ERR_CLUSTER_JOIN_REFUSED);
+    assert_non_null(why);
+    assert_null(strstr(why, "needs collateral"));   /* DCAP ran: it refused on its own grounds */
+    assert_string_equal(who, "w2");
+
+    /* a tdx cluster worker without cluster.collateral: the config is refused */
+    static const char toml[] = "[worker]\nid = \"w1\"\nmax_workers = 3\n[tee]\nprimary = \"tdx\"\n"
+                               "[cluster]\nnats_urls = [\"nats://127.0.0.1:4222\"]\nuser = \"u\"\n"
+                               "password_file = \"pw\"\n";
+    aegis_config cfg;
+    char *msg = NULL;
+    assert_int_equal(aegis_config_load_buffer(&cfg, "t.toml", toml, sizeof(toml) - 1, &msg),
+                     AEGIS_ERR_CONFIG_CONFLICT);
+    assert_non_null(msg);
+    assert_non_null(strstr(msg, "cluster.collateral"));
+    aegis_free(msg);
+    free(hw);
+    json_decref(r);
+    aegis_free(quote);
+    aegis_free(req);
+    aegis_core_join_free(j);
+    fx_done(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_allow_list),
         cmocka_unit_test(test_coattest),
         cmocka_unit_test(test_member_cap),
+        cmocka_unit_test(test_hardware_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

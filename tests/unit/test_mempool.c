@@ -435,6 +435,119 @@ static void test_nomem_leaves_pool_unchanged(void **state)
     aegis_mempool_free(mp);
 }
 
+/* A pool put back from aegis_mempool_each's records (after its senders'
+ * nonces) behaves as the original: same selection, same next eviction,
+ * same expiry, same admission sequence; bad records are refused. */
+struct copy_ctx {
+    aegis_mempool *to;
+    aegis_err err;
+};
+
+static void copy_nonce(void *ctx, const uint8_t sender[20], uint64_t next)
+{
+    struct copy_ctx *c = ctx;
+    struct aegis_mempool_txlist l = { 0 };
+    if (!c->err)
+        c->err = aegis_mempool_set_sender_nonce(c->to, sender, next, &l);
+    assert_int_equal(l.n, 0);
+    aegis_mempool_txlist_clear(&l);
+}
+
+static void copy_tx(void *ctx, const struct aegis_mempool_tx *tx)
+{
+    struct copy_ctx *c = ctx;
+    if (!c->err)
+        c->err = aegis_mempool_restore(c->to, tx);
+}
+
+static void same_selection(aegis_mempool *a, aegis_mempool *b)
+{
+    const struct aegis_mempool_tx *x[16], *y[16];
+    size_t nx = 0, ny = 0;
+    assert_int_equal(aegis_mempool_select(a, 16, x, &nx), AEGIS_OK);
+    assert_int_equal(aegis_mempool_select(b, 16, y, &ny), AEGIS_OK);
+    assert_int_equal(nx, ny);
+    for (size_t i = 0; i < nx; i++) {
+        assert_memory_equal(x[i]->tx_hash, y[i]->tx_hash, 32);
+        assert_int_equal(x[i]->seq, y[i]->seq);
+        assert_int_equal(x[i]->admitted_ms, y[i]->admitted_ms);
+        assert_int_equal(x[i]->expires_ms, y[i]->expires_ms);
+        assert_ptr_not_equal(x[i]->raw, y[i]->raw);
+        assert_memory_equal(x[i]->raw, y[i]->raw, x[i]->raw_len);
+    }
+}
+
+static void test_restore(void **state)
+{
+    (void)state;
+    aegis_mempool *a = pool(5, 4), *b = pool(5, 4);
+    struct aegis_mempool_tx t0 = mk(1, 0, 5, 1, 0);
+    assert_int_equal(add(a, t0, NULL), AEGIS_OK);
+    assert_int_equal(add(a, mk(1, 1, 5, 2, 0), NULL), AEGIS_OK);
+    assert_int_equal(add(a, mk(1, 3, 7, 3, 0), NULL), AEGIS_OK);           /* behind a gap */
+    assert_int_equal(add(a, mk(2, 0, 9, 4, 0), NULL), AEGIS_OK);
+    assert_int_equal(add(a, mk(2, 0, 20, 5, 1), NULL), AEGIS_OK);          /* replaces it */
+    struct aegis_mempool_tx late = mk(3, 0, 3, 6, 0);
+    struct aegis_mempool_admit ad;
+    assert_int_equal(aegis_mempool_add(a, &late, 600, &ad), AEGIS_OK);   /* admitted later */
+    struct aegis_mempool_txlist l = { 0 };
+    assert_int_equal(aegis_mempool_mark_included(a, t0.sender, 0, &l), AEGIS_OK);   /* nonce 0 included */
+    aegis_mempool_txlist_clear(&l);
+
+    struct copy_ctx c = { .to = b };
+    aegis_mempool_each_sender_nonce(a, copy_nonce, &c);
+    assert_int_equal(aegis_mempool_each(a, copy_tx, &c), aegis_mempool_count(a));
+    assert_int_equal(c.err, AEGIS_OK);
+    aegis_mempool_set_next_seq(b, aegis_mempool_next_seq(a));
+    assert_int_equal(aegis_mempool_count(b), aegis_mempool_count(a));
+    assert_int_equal(aegis_mempool_next_seq(b), aegis_mempool_next_seq(a));
+    same_selection(a, b);
+
+    /* the same newcomer gets the same seq and evicts the same record */
+    struct aegis_mempool_admit da, db;
+    struct aegis_mempool_tx n1 = mk(4, 0, 50, 7, 0), n2 = mk(5, 0, 50, 8, 0);
+    assert_int_equal(aegis_mempool_add(a, &n1, 700, &da), AEGIS_OK);
+    assert_int_equal(aegis_mempool_add(b, &n1, 700, &db), AEGIS_OK);
+    assert_int_equal(da.seq, db.seq);
+    assert_int_equal(aegis_mempool_add(a, &n2, 700, &da), AEGIS_OK);
+    assert_int_equal(aegis_mempool_add(b, &n2, 700, &db), AEGIS_OK);
+    assert_int_equal(da.drop, AEGIS_MEMPOOL_DROP_EVICTED);
+    assert_int_equal(db.drop, AEGIS_MEMPOOL_DROP_EVICTED);
+    assert_memory_equal(da.dropped->tx_hash, db.dropped->tx_hash, 32);
+    aegis_mempool_tx_free(da.dropped);
+    aegis_mempool_tx_free(db.dropped);
+    same_selection(a, b);
+
+    /* and the same records expire at the same time */
+    struct aegis_mempool_txlist ea = { 0 }, eb = { 0 };
+    assert_int_equal(aegis_mempool_expire(a, 1100, &ea), AEGIS_OK);
+    assert_int_equal(aegis_mempool_expire(b, 1100, &eb), AEGIS_OK);
+    assert_true(ea.n > 0);
+    assert_int_equal(ea.n, eb.n);
+    for (size_t i = 0; i < ea.n; i++)
+        assert_memory_equal(ea.v[i]->tx_hash, eb.v[i]->tx_hash, 32);
+    aegis_mempool_txlist_clear(&ea);
+    aegis_mempool_txlist_clear(&eb);
+    same_selection(a, b);
+
+    /* refused: a record already there, a seq not above the newest, a used nonce */
+    const struct aegis_mempool_tx *any[1];
+    size_t n = 0;
+    assert_int_equal(aegis_mempool_select(b, 1, any, &n), AEGIS_OK);
+    assert_int_equal(n, 1);
+    struct aegis_mempool_tx again = *any[0];
+    again.seq = aegis_mempool_next_seq(b);
+    assert_int_equal(aegis_mempool_restore(b, &again), AEGIS_ERR_INVAL);
+    struct aegis_mempool_tx old_seq = mk(9, 0, 5, 99, 0);
+    old_seq.seq = 0;
+    assert_int_equal(aegis_mempool_restore(b, &old_seq), AEGIS_ERR_INVAL);
+    struct aegis_mempool_tx used = mk(1, 0, 5, 98, 3);
+    used.seq = aegis_mempool_next_seq(b);
+    assert_int_equal(aegis_mempool_restore(b, &used), AEGIS_ERR_INVAL);
+    aegis_mempool_free(a);
+    aegis_mempool_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_classification),
         cmocka_unit_test(test_select_nonce_order),
         cmocka_unit_test(test_nomem_leaves_pool_unchanged),
+        cmocka_unit_test(test_restore),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

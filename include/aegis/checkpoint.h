@@ -86,6 +86,12 @@ void aegis_checkpoint_compute_hash(const aegis_checkpoint *c, uint8_t out[static
  * *ret written only on success (clear it). */
 aegis_err aegis_checkpoint_build(const struct aegis_checkpoint_input *in, const aegis_keyset *ks,
                                  aegis_checkpoint *ret) AEGIS_WUR;
+/* Whether c is the checkpoint aegis_checkpoint_build(in) makes under the
+ * key set pub (same hash, state blob present and matching, signed by pub),
+ * without signing anything: AEGIS_OK, AEGIS_ERR_CKPT_HASH_MISMATCH (another
+ * content) or aegis_checkpoint_verify's error. */
+aegis_err aegis_checkpoint_is_built(const aegis_checkpoint *c, const struct aegis_checkpoint_input *in,
+                                    const aegis_keyset_pub *pub) AEGIS_WUR;
 
 /*
  * Verify c with the public key set that signed it, in this order: hash

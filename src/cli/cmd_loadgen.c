@@ -76,6 +76,7 @@ typedef struct lg {
     uint64_t sent, acked, included, failed, retries, batches;
     uint64_t twice;           /* a tx of ours seen in a second batch: must stay 0 */
     uint64_t ticket, t0;
+    uint64_t follow_after;    /* the node's last batch before anything was sent */
     int stop;
     char first_err[256];
 } lg;
@@ -480,12 +481,7 @@ static void *follower(void *arg)
     lg *g = arg;
     json_t *res = NULL;
     aegis_client_rpc_err e;
-    uint64_t after = 0;
-    if (aegis_client_call(g->url, "aegis_status", NULL, 10000, &res, &e) == 0) {
-        json_int_t lb = json_integer_value(json_object_get(res, "last_batch"));
-        after = lb > 0 ? (uint64_t)lb : 0;
-    }
-    json_decref(res);
+    uint64_t after = g->follow_after;
     while (!__atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
         json_t *params = json_pack("[I, i]", (json_int_t)after, 500);
         res = NULL;
@@ -654,6 +650,16 @@ static int loadgen_main(int argc, char **argv)
     if (g->preseal && preseal_all(g) != 0)
         goto out;
     double cpu0 = g->preseal ? node_cpu_seconds(g) : -1;
+    /* batches are followed from the last one before the first send (read
+     * here, not by the follower thread: under load that thread may start
+     * after a batch already took some of ours) */
+    json_t *st = NULL;
+    aegis_client_rpc_err se;
+    if (aegis_client_call(g->url, "aegis_status", NULL, 10000, &st, &se) == 0) {
+        json_int_t lb = json_integer_value(json_object_get(st, "last_batch"));
+        g->follow_after = lb > 0 ? (uint64_t)lb : 0;
+    }
+    json_decref(st);
     g->t0 = aegis_now_ns();
     fol_started = pthread_create(&fol, NULL, follower, g) == 0;
     for (; started < g->conc; started++) {

@@ -54,7 +54,39 @@ static char *state_blob(aegis_core *core, uint8_t reg_hash[32], uint8_t audit_he
     return s;
 }
 
+/* The cached record (this worker's own, from before a restart) is the
+ * checkpoint in would build now: its text is the new record, nothing signed. */
+static aegis_err adopt_cached(aegis_core *core, const struct aegis_checkpoint_input *in, const char *cached,
+                              size_t len, char **ret_json)
+{
+    aegis_checkpoint c;
+    memset(&c, 0, sizeof(c));
+    json_t *rec = json_loadb(cached, len, 0, NULL);
+    aegis_err err = rec ? aegis_checkpoint_from_json(json_object_get(rec, "checkpoint"), &c) : AEGIS_ERR_CHAIN_FORMAT;
+    json_decref(rec);
+    if (!err) {
+        pthread_rwlock_rdlock(&core->ks_lock);
+        aegis_keyset_pub pub = core->pub;
+        pthread_rwlock_unlock(&core->ks_lock);
+        err = aegis_checkpoint_is_built(&c, in, &pub);
+    }
+    aegis_checkpoint_clear(&c);
+    if (!err && !(*ret_json = aegis_malloc(len + 1)))
+        err = AEGIS_ERR_NOMEM;
+    if (!err) {
+        memcpy(*ret_json, cached, len);
+        (*ret_json)[len] = '\0';
+    }
+    return err;
+}
+
 aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t *ret_number, char **ret_json)
+{
+    return aegis_core_checkpoint_make_cached(core, now_ms, NULL, 0, ret_number, ret_json);
+}
+
+aegis_err aegis_core_checkpoint_make_cached(aegis_core *core, uint64_t now_ms, const char *cached, size_t cached_len,
+                                            uint64_t *ret_number, char **ret_json)
 {
     aegis_checkpoint c;
     memset(&c, 0, sizeof(c));
@@ -93,6 +125,11 @@ aegis_err aegis_core_checkpoint_make(aegis_core *core, uint64_t now_ms, uint64_t
         return AEGIS_ERR_NOMEM;
     in.state = (const uint8_t *)state;
     in.state_len = strlen(state);
+    if (cached && adopt_cached(core, &in, cached, cached_len, ret_json) == AEGIS_OK) {
+        *ret_number = in.number;
+        free(state);
+        return AEGIS_OK;
+    }
 
     pthread_rwlock_rdlock(&core->ks_lock);
     aegis_err err = aegis_checkpoint_build(&in, core->ks, &c);

@@ -52,8 +52,9 @@ void aegis_checkpoint_compute_hash(const aegis_checkpoint *c, uint8_t out[static
     aegis_keccak256(out, enc, sizeof(enc));
 }
 
-aegis_err aegis_checkpoint_build(const struct aegis_checkpoint_input *in, const aegis_keyset *ks,
-                                 aegis_checkpoint *ret)
+/* The unsigned fields of the checkpoint in builds under the key set pub
+ * (c->state stays NULL); false when in is invalid. */
+static aegis_err fill(const struct aegis_checkpoint_input *in, const aegis_keyset_pub *pub, aegis_checkpoint *c)
 {
     if (!in->last_batch_hash || !in->registry_hash || !in->asset_state_hash || !in->migration_hash ||
         !in->audit_head || in->risk_score > 10000 || in->risk_level > 2 || (in->state_len && !in->state) ||
@@ -62,23 +63,33 @@ aegis_err aegis_checkpoint_build(const struct aegis_checkpoint_input *in, const 
         return AEGIS_ERR_INVAL;
     if (in->state_len > AEGIS_CHECKPOINT_MAX_STATE)
         return AEGIS_ERR_TOO_BIG;
+    memset(c, 0, sizeof(*c));
+    c->number = in->number;
+    c->batch_number = in->batch_number;
+    c->timestamp_ms = in->timestamp_ms;
+    memcpy(c->prev_hash, in->prev_hash ? in->prev_hash : zero32, 32);
+    memcpy(c->last_batch_hash, in->last_batch_hash, 32);
+    c->risk_score = in->risk_score;
+    c->risk_level = in->risk_level;
+    c->key_epoch = pub->epoch;
+    aegis_keyset_pub_hash(c->keyset_hash, pub);
+    memcpy(c->registry_hash, in->registry_hash, 32);
+    memcpy(c->asset_state_hash, in->asset_state_hash, 32);
+    memcpy(c->migration_hash, in->migration_hash, 32);
+    memcpy(c->audit_head, in->audit_head, 32);
+    aegis_keccak256(c->state_hash, in->state, in->state_len);
+    aegis_checkpoint_compute_hash(c, c->hash);
+    return AEGIS_OK;
+}
+
+aegis_err aegis_checkpoint_build(const struct aegis_checkpoint_input *in, const aegis_keyset *ks,
+                                 aegis_checkpoint *ret)
+{
     aegis_checkpoint c;
-    memset(&c, 0, sizeof(c));
-    c.number = in->number;
-    c.batch_number = in->batch_number;
-    c.timestamp_ms = in->timestamp_ms;
-    memcpy(c.prev_hash, in->prev_hash ? in->prev_hash : zero32, 32);
-    memcpy(c.last_batch_hash, in->last_batch_hash, 32);
-    c.risk_score = in->risk_score;
-    c.risk_level = in->risk_level;
-    c.key_epoch = aegis_keyset_epoch(ks);
-    aegis_keyset_pub_hash(c.keyset_hash, aegis_keyset_public(ks));
-    memcpy(c.registry_hash, in->registry_hash, 32);
-    memcpy(c.asset_state_hash, in->asset_state_hash, 32);
-    memcpy(c.migration_hash, in->migration_hash, 32);
-    memcpy(c.audit_head, in->audit_head, 32);
-    aegis_keccak256(c.state_hash, in->state, in->state_len);
-    aegis_err err = AEGIS_ERR_NOMEM;
+    aegis_err err = fill(in, aegis_keyset_public(ks), &c);
+    if (err)
+        return err;
+    err = AEGIS_ERR_NOMEM;
     c.state = aegis_malloc(in->state_len ? in->state_len : 1);   /* non-NULL: the blob is present */
     c.sig_slh = aegis_malloc(AEGIS_SLHDSA256S_SIG_BYTES);
     if (!c.state || !c.sig_slh)
@@ -86,7 +97,6 @@ aegis_err aegis_checkpoint_build(const struct aegis_checkpoint_input *in, const 
     if (in->state_len)
         memcpy(c.state, in->state, in->state_len);
     c.state_len = in->state_len;
-    aegis_checkpoint_compute_hash(&c, c.hash);
     err = aegis_keyset_sign_mldsa87(ks, c.sig_mldsa, c.hash, 32, CTX, CTX_LEN);
     if (err == AEGIS_OK)
         err = aegis_keyset_sign_slhdsa(ks, c.sig_slh, c.hash, 32, CTX, CTX_LEN);
@@ -97,6 +107,18 @@ out:
     }
     *ret = c;
     return AEGIS_OK;
+}
+
+aegis_err aegis_checkpoint_is_built(const aegis_checkpoint *c, const struct aegis_checkpoint_input *in,
+                                    const aegis_keyset_pub *pub)
+{
+    aegis_checkpoint want;
+    aegis_err err = fill(in, pub, &want);
+    if (!err && !aegis_ct_eq(want.hash, c->hash, 32))
+        err = AEGIS_ERR_CKPT_HASH_MISMATCH;
+    if (!err)
+        err = aegis_checkpoint_verify(c, pub, NULL, true);
+    return err;
 }
 
 aegis_err aegis_checkpoint_verify(const aegis_checkpoint *c, const aegis_keyset_pub *pub,

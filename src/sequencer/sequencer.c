@@ -207,7 +207,16 @@ void aegis_seq_checkpoint_at(struct aegis_seq *p, uint64_t now_ms)
         return;
     char *json = NULL;
     uint64_t number = 0;
-    aegis_err err = aegis_core_checkpoint_make(p->core, now_ms, &number, &json);
+    /* a replicated log's worker rebuilding: its cached checkpoint of that
+     * number is taken back when it is exactly the one due (not signed again) */
+    uint8_t *cached = NULL;
+    size_t cached_len = 0;
+    if (p->log->replicated &&
+        aegis_store_get(p->store, "checkpoint", __atomic_load_n(&p->n_checkpoints, __ATOMIC_RELAXED) + 1, &cached,
+                        &cached_len) != AEGIS_OK)
+        cached = NULL;
+    aegis_err err = aegis_core_checkpoint_make_cached(p->core, now_ms, (const char *)cached, cached_len, &number, &json);
+    aegis_free(cached);
     if (err || !json) {
         if (err)
             AEGIS_LOGE(MOD, "checkpoint failed", "err=%s", aegis_err_name(err));

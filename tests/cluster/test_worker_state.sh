@@ -33,12 +33,19 @@ registry() { "$AEGIS" assets list --json --rpc "$(ac_url "$1")" 2>/dev/null; }
 level() { ac_status "$1" | sed -n '/"risk": *{/,/}/p' | ac_json_field level; }
 epoch() { ac_status "$1" | sed -n '/"core": *{/,$p' | ac_json_field key_epoch; }
 restored() { grep -c 'restored from the sealed worker state' "$AC_DIR/w$1/log"; }
-seals() {   # worker, out-file: every seal it serves, one per line (stops at the first missing)
-    local k=1 r
-    : > "$2"
-    while r=$(ac_rpc "$1" aegis_getSeal "[$k]") && grep -q '"result" *: *{' <<<"$r"; do
-        echo "$r" >> "$2"; k=$((k + 1))
+records() {   # method, first number, worker, out-file: every record it serves, one per line (to the first missing)
+    local k=$2 r
+    : > "$4"
+    while r=$(ac_rpc "$3" "$1" "[$k]") && grep -q '"result" *: *{' <<<"$r"; do
+        echo "$r" >> "$4"; k=$((k + 1))
     done
+}
+seals() { records aegis_getSeal 1 "$@"; }
+ckpts() { records aegis_getCheckpoint 0 "$@"; }
+kept() {   # before-file, after-file, at least N: the records before still served, unchanged
+    local n
+    n=$(wc -l < "$1")
+    [ "$n" -ge "$3" ] && [ "$(head -n "$n" "$2" | md5sum)" = "$(md5sum < "$1")" ]
 }
 
 L=$(ac_leader_wait 30) || { bad "an agreed leader"; tc_finish; }
@@ -88,7 +95,7 @@ grep -q vault-1 "$TC_DIR/reg$F" && cmp -s "$TC_DIR/reg$F" "$TC_DIR/reg$L" &&
 sleep 3   # the sealer takes its cached seals back as the chain passes them
 seals "$F" "$TC_DIR/seals.after"
 nb=$(wc -l < "$TC_DIR/seals.before")
-if [ "$nb" -ge 1 ] && [ "$(head -n "$nb" "$TC_DIR/seals.after" | md5sum)" = "$(md5sum < "$TC_DIR/seals.before")" ]; then
+if kept "$TC_DIR/seals.before" "$TC_DIR/seals.after" 1; then
     ok "w$F's seals 1..$nb are the ones it made before the restart (none numbered anew)"
 else
     bad "w$F's seals 1..$nb unchanged across the restart ($(wc -l < "$TC_DIR/seals.after") now)"
@@ -118,6 +125,7 @@ pend=$(tc_mempool "$F")
 # 3. a tampered state file: refused, the log is applied from its start
 sleep 2
 seals "$F" "$TC_DIR/seals.before3"
+ckpts "$F" "$TC_DIR/ckpts.before3"
 ac_worker_stop "$F"
 f="$AC_DIR/w$F/data/state.sealed"
 [ -f "$f" ] || f=$(find "$AC_DIR/w$F" -name state.sealed | head -n 1)
@@ -131,11 +139,17 @@ if [ -n "$f" ] && [ -f "$f" ]; then
     sleep 3
     seals "$F" "$TC_DIR/seals.after3"
     nb=$(wc -l < "$TC_DIR/seals.before3")
-    if [ "$nb" -ge 2 ] && [ "$(head -n "$nb" "$TC_DIR/seals.after3" | md5sum)" = "$(md5sum < "$TC_DIR/seals.before3")" ] &&
-        grep -q 'cached seals taken back' "$AC_DIR/w$F/log"; then
+    if kept "$TC_DIR/seals.before3" "$TC_DIR/seals.after3" 2 && grep -q 'cached seals taken back' "$AC_DIR/w$F/log"; then
         ok "rebuilt from the log, w$F took its cached seals 1..$nb back (none numbered anew)"
     else
         bad "w$F's seals 1..$nb unchanged across its rebuild ($(wc -l < "$TC_DIR/seals.after3") now)"
+    fi
+    ckpts "$F" "$TC_DIR/ckpts.after3"
+    nc=$(wc -l < "$TC_DIR/ckpts.before3")
+    if kept "$TC_DIR/ckpts.before3" "$TC_DIR/ckpts.after3" 2; then
+        ok "rebuilt from the log, w$F took its cached checkpoints 0..$((nc - 1)) back (none signed again)"
+    else
+        bad "w$F's checkpoints 0..$((nc - 1)) unchanged across its rebuild ($(wc -l < "$TC_DIR/ckpts.after3") now)"
     fi
 else
     bad "w$F's state.sealed"

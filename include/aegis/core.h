@@ -156,6 +156,12 @@ typedef struct aegis_core_mark_info {
     uint64_t acked_env;      /* highest envelope id a receipt acknowledged */
 } aegis_core_mark_info;
 void aegis_core_mark_get(aegis_core *core, aegis_core_mark_info *ret);
+/* The host's envelope log durably holds every id up to env_id (its commit
+ * returned): write it into the mark now, so the receipt group that follows
+ * finds it there (aegis_core_sign_receipts writes it itself otherwise).
+ * Only ever after the commit: a mark ahead of the log refuses the next
+ * start. AEGIS_ERR_CORE_MARK, AEGIS_ERR_NOMEM. */
+aegis_err aegis_core_mark_logged(aegis_core *core, uint64_t env_id) AEGIS_WUR;
 /* After every persisted batch was restored and the envelope log replayed
  * (env_last: the log's highest id): AEGIS_ERR_CORE_STORE_BEHIND when the
  * store lost batches or acknowledged envelopes the mark records (nothing

@@ -9,10 +9,15 @@
  *                   them, append them to the durable envelope log in ONE
  *                   commit (one fsync), hand the group on;
  *   core thread     open the group's envelopes (aegis_core_open: decrypt,
- *                   decode, recover senders) on open_threads threads,
- *                   then aegis_core_admit each in log order, then sign the group's receipts with ONE
+ *                   decode, recover senders) on open_threads threads
+ *                   (or each was opened already on its submitting thread,
+ *                   opts.open_on_submit), then aegis_core_admit each in
+ *                   log order, then sign the group's receipts with ONE
  *                   ML-DSA-87 signature (aegis_core_sign_receipts), then
- *                   complete every submission.
+ *                   complete every submission;
+ *   marker thread   once a commit returns, write its highest id into the
+ *                   core's sealed mark (aegis_core_mark_logged), beside the
+ *                   core's work on that group, so the receipts find it there.
  *
  * The two overlap: while the core works on group k, group k+1 is being
  * made durable. Under load, groups grow by themselves (everything that
@@ -68,6 +73,12 @@ typedef struct aegis_ingest_opts {
                                 * admission stays in log order on the core
                                 * thread, so results do not depend on it
                                 * (0: 1; at most AEGIS_INGEST_MAX_OPEN_THREADS) */
+    bool open_on_submit;       /* open each envelope in aegis_ingest_submit, on
+                                * the caller's thread, while its group is being
+                                * committed (for callers that submit from many
+                                * threads, like the RPC server's): the core
+                                * thread then only admits and signs. Results
+                                * are the same either way */
     aegis_ingest_group_fn on_group;   /* optional */
     void *on_group_arg;
 } aegis_ingest_opts;

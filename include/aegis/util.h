@@ -106,6 +106,9 @@ uint64_t aegis_wall_ms(void);
 /* ---- machine ---- */
 /* CPUs online (at least 1). */
 long aegis_online_cpus(void);
+/* Name the calling thread (top -H, perf, gdb, /proc/PID/task/TID/comm); cut
+ * to the kernel's 15 bytes. Best effort. */
+void aegis_thread_name(const char *name);
 
 /* ---- files ---- */
 /* Read a whole file (at most max bytes) into a fresh buffer. */

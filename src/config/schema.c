@@ -91,8 +91,10 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       "0: commit as soon as anything is queued.",
       OFF(storage_ingest_interval_us), NULL },
     { "storage", "ingest_open_threads", AEGIS__CFG_U64, "0", 0, 256, NULL,
-      "Submissions: threads that open envelopes (decrypt, decode, recover senders), one group at a time; "
-      "admission stays in log order on one thread, so the results do not depend on it. "
+      "Restart replay and a cluster worker's log apply: threads that open envelopes (decrypt, decode, "
+      "recover senders), one run at a time; admission stays in log order on one thread, so the results "
+      "do not depend on it. "
+      "(Live submissions are opened on the RPC server's threads, rpc.threads.) "
       "0: one per online CPU.",
       OFF(storage_ingest_open_threads), NULL },
 

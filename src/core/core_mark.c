@@ -10,7 +10,10 @@
  *     batch itself until the host has persisted it (so a crash between the
  *     mark and the store's insert re-offers that same batch: no number is
  *     ever signed with two contents);
- *   - the highest envelope id a receipt acknowledged.
+ *   - the highest envelope id a receipt acknowledged (or higher: the host
+ *     raises it as soon as its log commit returns, aegis_core_mark_logged,
+ *     so this write overlaps the group's opening and signing instead of
+ *     following them; the receipts still leave only once it covers them).
  *
  * Two files take turns, hwm.sealed and hwm-b.sealed: each write goes to
  * the one not holding the newest record (pwrite, truncate, one fdatasync),
@@ -307,17 +310,12 @@ void aegis__core_mark_persisted(aegis_core *core, uint64_t number)
     pthread_mutex_unlock(&m->lock);
 }
 
-aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n)
+/* Raise the acknowledged envelope id to hi, durably (no write when the
+ * mark already covers it: a write in progress holds the lock, so what is
+ * read here is on disk). */
+static aegis_err mark_raise_env(aegis_core *core, uint64_t hi)
 {
     struct core_mark *m = &core->mark;
-    /* a cluster worker acknowledges what JetStream's quorum acknowledged:
-     * its local store holds no envelope log to fall behind */
-    if (core->cluster)
-        return AEGIS_OK;
-    uint64_t hi = 0;
-    for (size_t i = 0; i < n; i++)
-        if (r[i].envelope_id > hi)
-            hi = r[i].envelope_id;
     aegis_err err = AEGIS_OK;
     pthread_mutex_lock(&m->lock);
     if (hi > m->acked_env) {
@@ -329,6 +327,30 @@ aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *
     }
     pthread_mutex_unlock(&m->lock);
     return err;
+}
+
+aegis_err aegis__core_mark_receipts(aegis_core *core, const aegis_core_receipt *r, size_t n)
+{
+    /* a cluster worker acknowledges what JetStream's quorum acknowledged:
+     * its local store holds no envelope log to fall behind */
+    if (core->cluster)
+        return AEGIS_OK;
+    uint64_t hi = 0;
+    for (size_t i = 0; i < n; i++)
+        if (r[i].envelope_id > hi)
+            hi = r[i].envelope_id;
+    return mark_raise_env(core, hi);
+}
+
+aegis_err aegis_core_mark_logged(aegis_core *core, uint64_t env_id)
+{
+    /* Ahead of the receipts, never ahead of the log: the host calls this
+     * once its commit of env_id returned, so a mark that says env_id never
+     * names an envelope a crash could take back. A host that calls it
+     * early only makes the mark demand more of its own log at start. */
+    if (!core || core->cluster || !core->mark.path)
+        return AEGIS_OK;
+    return mark_raise_env(core, env_id);
 }
 
 void aegis_core_mark_get(aegis_core *core, aegis_core_mark_info *ret)

@@ -45,6 +45,7 @@ struct aegis_mldsa87_racer {
 static void *racer_main(void *arg)
 {
     aegis_mldsa87_racer *r = arg;
+    aegis_thread_name("mldsa-racer");
     pthread_mutex_lock(&r->mu);
     for (;;) {
         while (!r->job && !r->stop)

@@ -6,6 +6,10 @@
  * Opening envelopes (decrypt, decode, recover the sender) is most of the
  * core thread's work; it runs on opts.open_threads threads for a whole
  * group at once (ingest_pfor.c), and admission then goes in log order.
+ * With opts.open_on_submit it is done in aegis_ingest_submit instead, on
+ * the caller's thread while the group commits. The sealed mark's receipt
+ * field is written by the marker thread (ingest_mark.c) as soon as a
+ * commit returns.
  *
  * One mutex guards the three queues (in -> ready -> done) and the list of
  * rejections the writer records. Each thread takes a whole queue (up to
@@ -71,11 +75,13 @@ struct aegis_ingest {
     bool writer_idle;          /* waiting for work (not pacing): wake it */
     bool writer_committing;    /* a group is on its way to the core */
     uint64_t commit_interval_ns;
-    uint64_t sign_wait_ns;     /* most a receipt waits for companions on a busy core */
+    uint64_t sign_wait_ns;     /* most a receipt waits while a busy core admits more */
     uint64_t last_commit_ns;   /* when the writer's previous commit started */
     aegis_ingest_stats st;
     atomic_size_t in_flight;   /* accepted, not yet answered */
     aegis__pfor *openers;      /* opens a group's envelopes in parallel */
+    aegis__marker *marker;     /* writes the sealed mark once a commit returns */
+    bool open_on_submit;       /* opts.open_on_submit */
     pthread_t writer, corer;
     bool writer_started, core_started;
 };
@@ -194,6 +200,7 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
     aegis_err err = in ? aegis_store_env_append_many(ig->store, in, n) : AEGIS_ERR_NOMEM;
     struct queue keep = { 0 };
     size_t dups = 0;
+    uint64_t hi = 0;
     i = 0;
     for (struct item *it = group, *next; it; it = next, i++) {
         next = it->next;
@@ -209,10 +216,14 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
             complete(ig, it, NULL);
         } else {
             it->id = in[i].id;
+            hi = it->id > hi ? it->id : hi;
             q_push(&keep, it);
         }
     }
     aegis_free(in);
+    /* durable now: the mark may say so while the core opens and signs */
+    if (hi)
+        aegis__marker_logged(ig->marker, hi);
     pthread_mutex_lock(&ig->mu);
     ig->st.appends++;
     ig->st.duplicates += dups;
@@ -228,6 +239,7 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
 static void *writer_main(void *arg)
 {
     aegis_ingest *ig = arg;
+    aegis_thread_name("ingest-writer");
     pthread_mutex_lock(&ig->mu);
     for (;;) {
         while (!ig->in.head && !ig->n_rej && !ig->stopping) {
@@ -348,7 +360,8 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
 {
     size_t n_ok = 0, n_rej = 0, k = 0;
     for (struct item *it = group; it && k < n; it = it->next)
-        slots[k++] = it;
+        if (!it->opened)   /* not opened on its submitting thread */
+            slots[k++] = it;
     struct open_job job = { ig, slots, aegis_wall_ms() };
     aegis__pfor_run(ig->openers, k, open_one, &job);
     for (struct item *it = group, *next; it; it = next) {
@@ -402,11 +415,15 @@ static void sign_pending(aegis_ingest *ig, struct signer *sg)
 
 /* The core loop: admit whatever is ready; sign once nothing more is ready
  * (so no receipt waits on an idle core), or when the signer is full or its
- * oldest receipt has waited sign_wait. Under a steady stream this signs
- * several commit groups at once, without ever waiting idle for them. */
+ * oldest receipt has waited sign_wait while more kept arriving. It does not
+ * wait idle for a group still being committed: that wait (up to sign_wait)
+ * shared the sealed mark's fsync and the signature between groups; the
+ * marker writes the mark now, and one ML-DSA-87 signature (~50-80 us) is
+ * not worth a millisecond of every receipt's time. */
 static void *core_main(void *arg)
 {
     aegis_ingest *ig = arg;
+    aegis_thread_name("ingest-core");
     struct signer sg = {
         .rc = aegis_malloc(ig->max_group * sizeof(*sg.rc)),
         .items = aegis_malloc(ig->max_group * sizeof(*sg.items)),
@@ -420,17 +437,6 @@ static void *core_main(void *arg)
             pthread_cond_wait(&ig->cv_core, &ig->mu);
         if (!ig->ready.head && ig->writer_gone && sg.n == 0)
             break;
-        if (sg.n && !ig->ready.head && (ig->writer_committing || ig->in.head) && sg.n < ig->max_group) {
-            /* more is on its way (being made durable, or queued for the
-             * next commit): sign it along, unless the oldest receipt has
-             * waited long enough */
-            uint64_t due = sg.since_ns + ig->sign_wait_ns;
-            if (aegis_now_ns() < due) {
-                wait_until(&ig->cv_core, &ig->mu, due);
-                if (ig->ready.head || ((ig->writer_committing || ig->in.head) && aegis_now_ns() < due))
-                    continue;
-            }
-        }
         if (sg.n && (!ig->ready.head || sg.n >= ig->max_group || aegis_now_ns() - sg.since_ns >= ig->sign_wait_ns)) {
             pthread_mutex_unlock(&ig->mu);
             sign_pending(ig, &sg);
@@ -483,6 +489,7 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
         interval_us = 1000000;   /* at most a second */
     ig->commit_interval_ns = interval_us * 1000ull;
     ig->sign_wait_ns = ig->commit_interval_ns * 2 > 1000000 ? ig->commit_interval_ns * 2 : 1000000;
+    ig->open_on_submit = opts && opts->open_on_submit;
     ig->on_group = opts ? opts->on_group : NULL;
     ig->on_group_arg = opts ? opts->on_group_arg : NULL;
     size_t openers = opts && opts->open_threads ? opts->open_threads : 1;
@@ -492,7 +499,13 @@ aegis_err aegis_ingest_new(aegis_ingest **ret, aegis_core *core, aegis_store *st
         aegis_free(ig);
         return AEGIS_ERR_NOMEM;
     }
+    if (aegis__marker_new(&ig->marker, core) != AEGIS_OK) {
+        aegis__pfor_free(ig->openers);
+        aegis_free(ig);
+        return AEGIS_ERR_NOMEM;
+    }
     if (pthread_mutex_init(&ig->mu, NULL) != 0) {
+        aegis__marker_free(ig->marker);
         aegis__pfor_free(ig->openers);
         aegis_free(ig);
         return AEGIS_ERR_NOMEM;
@@ -528,6 +541,7 @@ fail_cw:
     pthread_cond_destroy(&ig->cv_writer);
 fail_mu:
     pthread_mutex_destroy(&ig->mu);
+    aegis__marker_free(ig->marker);
     aegis__pfor_free(ig->openers);
     aegis_free(ig);
     return AEGIS_ERR_NOMEM;
@@ -553,6 +567,13 @@ aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_
         complete(ig, it, NULL);
         return AEGIS_OK;
     }
+    /* opened here, on the caller's thread, while the group commits: the
+     * core thread then only admits and signs (a failed open is retried
+     * there); not for an envelope that would be turned away as BUSY */
+    if (ig->open_on_submit &&
+        atomic_load_explicit(&ig->in_flight, memory_order_relaxed) < ig->max_queue &&
+        aegis_core_open(ig->core, env, len, aegis_wall_ms(), &it->opened) != AEGIS_OK)
+        it->opened = NULL;
     pthread_mutex_lock(&ig->mu);
     if (ig->stopping)
         err = AEGIS_ERR_INGEST_CLOSED;
@@ -572,6 +593,8 @@ aegis_err aegis_ingest_submit(aegis_ingest *ig, uint8_t *env, size_t len, aegis_
     if (!err)
         return AEGIS_OK;
 fail:
+    if (it)
+        aegis_core_opened_free(it->opened);
     aegis_free(it);
     aegis_free(env);
     return err;
@@ -672,6 +695,7 @@ void aegis_ingest_free(aegis_ingest *ig)
         complete(ig, it, NULL);
     }
     aegis_free(ig->rej);
+    aegis__marker_free(ig->marker);
     aegis__pfor_free(ig->openers);
     pthread_cond_destroy(&ig->cv_core);
     pthread_cond_destroy(&ig->cv_writer);

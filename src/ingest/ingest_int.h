@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "aegis/core.h"
 #include "aegis/error.h"
 
 /* A fixed set of helper threads that run one loop body over [0, n) together
@@ -22,5 +23,15 @@ void aegis__pfor_run(aegis__pfor *p, size_t n, aegis__pfor_fn fn, void *arg);
 size_t aegis__pfor_threads(const aegis__pfor *p);
 /* Join the helpers. NULL is fine. Not while run() is in progress. */
 void aegis__pfor_free(aegis__pfor *p);
+
+/* Writes the core's sealed mark for committed envelope ids on its own
+ * thread, beside the core thread's work on the same group (ingest_mark.c).
+ * aegis__marker_logged: the log's commit of every id up to env_id returned
+ * (call only then); returns at once. AEGIS_ERR_NOMEM. NULL is fine for
+ * logged and free; free writes whatever was handed over first. */
+typedef struct aegis__marker aegis__marker;
+aegis_err aegis__marker_new(aegis__marker **ret, aegis_core *core);
+void aegis__marker_logged(aegis__marker *m, uint64_t env_id);
+void aegis__marker_free(aegis__marker *m);
 
 #endif

@@ -42,6 +42,7 @@ static void *helper_main(void *arg)
 {
     aegis__pfor *p = arg;
     uint64_t seen = 0;
+    aegis_thread_name("ingest-open");
     pthread_mutex_lock(&p->mu);
     for (;;) {
         while (p->gen == seen && !p->stop)

@@ -109,6 +109,7 @@ static uint64_t sweep_locked(struct aegis__conn_guard *g, uint64_t now)
 static void *guard_main(void *arg)
 {
     struct aegis__conn_guard *g = arg;
+    aegis_thread_name("rpc-connguard");
     pthread_mutex_lock(&g->lock);
     while (!g->stopping) {
         uint64_t next = sweep_locked(g, aegis_now_ns());

@@ -316,6 +316,7 @@ void aegis__defer_destroy(aegis_rpc_server *srv)
 static void *reaper(void *arg)
 {
     aegis_rpc_server *srv = arg;
+    aegis_thread_name("rpc-reaper");
     pthread_mutex_lock(&srv->defer_lock);
     while (!srv->defer_closed) {
         uint64_t now = aegis_now_ns();

@@ -87,6 +87,7 @@ static bool cut_one(struct aegis_seq *p, bool force)
 static void *cutter_main(void *arg)
 {
     struct aegis_seq *p = arg;
+    aegis_thread_name("seq-cutter");
     uint64_t next_tick = aegis_now_ns() + p->interval_ms * 1000000ull;
     pthread_mutex_lock(&p->lock);
     while (!p->stop) {
@@ -392,6 +393,7 @@ static aegis_err local_start(struct aegis_seq *p, const char **detail)
         .commit_interval_us = p->cfg->storage_ingest_interval_us ? p->cfg->storage_ingest_interval_us
                                                                  : AEGIS_INGEST_NO_PACING,
         .open_threads = open_threads(p),
+        .open_on_submit = true,   /* on the RPC server's threads */
         .on_group = on_ingest_group, .on_group_arg = p,
     };
     err = aegis_ingest_new(&p->ingest, p->core, p->store, &io);

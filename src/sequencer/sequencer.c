@@ -347,6 +347,7 @@ bool aegis_seq_seal(struct aegis_seq *p, bool force)
 static void *sealer_main(void *arg)
 {
     struct aegis_seq *p = arg;
+    aegis_thread_name("seq-sealer");
     struct aegis_seq_cadence cad;
     aegis_seq_cadence_init(&cad, p->cfg, aegis_now_ns());
     aegis_seq_cadence_background();

@@ -86,6 +86,7 @@ static int seal_span_cb(void *arg, uint64_t key, const uint8_t *val, size_t len)
 static void *indexer_main(void *arg)
 {
     struct aegis_seq *p = arg;
+    aegis_thread_name("seq-indexer");
     uint64_t t0 = aegis_now_ns();
     /* a large store's integrity check, which open left to us */
     aegis_err err = aegis_store_quick_check(p->store);

@@ -89,6 +89,7 @@ static void answer(struct aegis_seq *p, struct aegis_seq_waiter *w, bool ready)
 static void *waiter_main(void *arg)
 {
     struct aegis_seq *p = arg;
+    aegis_thread_name("seq-waitbatch");
     pthread_mutex_lock(&p->lock);
     for (;;) {
         bool stop = p->stop;

@@ -344,6 +344,7 @@ static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 static void *ck_main(void *arg)
 {
     struct aegis__sq_ctx *c = arg;
+    aegis_thread_name("sqlite-ckpt");
     /* Idle priority: a checkpoint only uses a cpu nothing else wants, so it
      * never stalls the threads that acknowledge envelopes or cut batches
      * (on a busy core a 1000-frame checkpoint is milliseconds of their

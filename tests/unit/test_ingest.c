@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,6 +170,7 @@ struct outcome {
     char *receipt;
     const char *detail;
     int calls;
+    uint64_t mark;             /* the core's acked_env when answered (core set) */
 };
 
 struct collect {
@@ -178,6 +180,7 @@ struct collect {
     struct outcome out[N_ENV + 4];
     /* optional latch: the first callback blocks until released */
     bool latch, entered, released;
+    aegis_core *core;          /* optional: read the sealed mark in each answer */
 };
 
 struct slot {
@@ -197,6 +200,11 @@ static void on_done(void *arg, const aegis_ingest_result *res)
             pthread_cond_wait(&c->cv, &c->mu);
     }
     struct outcome *o = &c->out[s->i];
+    if (c->core) {
+        aegis_core_mark_info mi;
+        aegis_core_mark_get(c->core, &mi);
+        o->mark = mi.acked_env;
+    }
     o->calls++;
     o->err = res->err;
     o->id = res->envelope_id;
@@ -448,6 +456,97 @@ static void test_busy_and_drain(void **state)
     collect_clear(&c);
 }
 
+/* Whether a thread of this process has that name. */
+static bool thread_named(const char *name)
+{
+    DIR *d = opendir("/proc/self/task");
+    assert_non_null(d);
+    bool found = false;
+    for (struct dirent *e; !found && (e = readdir(d));) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[300], comm[32] = "";
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        FILE *fp = fopen(path, "r");
+        if (!fp)
+            continue;
+        if (fgets(comm, sizeof(comm), fp))
+            comm[strcspn(comm, "\n")] = '\0';
+        fclose(fp);
+        found = strcmp(comm, name) == 0;
+    }
+    closedir(d);
+    return found;
+}
+
+/* A thread names itself when it first runs: give a loaded host time. */
+static bool wait_thread_named(const char *name)
+{
+    for (int k = 0; k < 1000; k++) {
+        if (thread_named(name))
+            return true;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
+/* The sealed mark covers a committed group before the core has even begun
+ * on it (the marker thread writes it once the commit returns, beside the
+ * core's opening and signing), and every answer finds the mark covering
+ * its id. The core thread is held in the first answer's callback: groups
+ * committed meanwhile are covered with none of them answered. The
+ * pipeline's threads carry their names. */
+static void test_mark_beside_core(void **state)
+{
+    struct ifx *f = *state;
+    aegis_ingest *ig = NULL;
+    aegis_ingest_opts o = { .commit_interval_us = AEGIS_INGEST_NO_PACING, .open_threads = 2 };
+    assert_int_equal(aegis_ingest_new(&ig, f->core, f->store, &o), AEGIS_OK);
+    struct collect c;
+    collect_init(&c);
+    c.latch = true;
+    c.core = f->core;
+    struct slot slots[5];
+    slots[0] = (struct slot){ &c, 0 };
+    assert_int_equal(aegis_ingest_submit(ig, dup_env(f, 0), f->env_len[0], on_done, &slots[0]), AEGIS_OK);
+    pthread_mutex_lock(&c.mu);
+    while (!c.entered)
+        pthread_cond_wait(&c.cv, &c.mu);
+    pthread_mutex_unlock(&c.mu);
+    assert_true(wait_thread_named("ingest-writer"));
+    assert_true(wait_thread_named("ingest-core"));
+    assert_true(wait_thread_named("ingest-mark"));
+    assert_true(wait_thread_named("ingest-open"));
+    for (size_t i = 1; i < 5; i++) {
+        slots[i] = (struct slot){ &c, i };
+        assert_int_equal(aegis_ingest_submit(ig, dup_env(f, i), f->env_len[i], on_done, &slots[i]), AEGIS_OK);
+    }
+    aegis_core_mark_info mi = { 0 };
+    for (int k = 0; k < 2000; k++) {   /* up to 20 s on a loaded host */
+        aegis_core_mark_get(f->core, &mi);
+        if (mi.acked_env >= 5)
+            break;
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(mi.acked_env, 5);
+    pthread_mutex_lock(&c.mu);
+    assert_int_equal(c.done, 0);   /* the core is still held: nothing signed */
+    c.released = true;
+    pthread_cond_broadcast(&c.cv);
+    pthread_mutex_unlock(&c.mu);
+    collect_wait(&c, 5);
+    aegis_ingest_free(ig);
+    for (size_t i = 0; i < 5; i++) {
+        assert_int_equal(c.out[i].err, AEGIS_OK);
+        assert_int_equal(c.out[i].id, i + 1);
+        assert_true(c.out[i].mark >= c.out[i].id);
+        check_receipt(f, c.out[i].receipt, i, i + 1);
+    }
+    collect_clear(&c);
+}
+
 static void test_args(void **state)
 {
     struct ifx *f = *state;
@@ -469,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_costs_no_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_and_drain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mark_beside_core, setup, teardown),
         cmocka_unit_test_setup_teardown(test_args, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,7 +4,7 @@
  * malformed envelope, a tampered one, a wrong chain id, an under-priced
  * replacement, a nonce gap, an exact duplicate) goes through the ingest
  * pipeline on copies of one core (same keys) with 1, 2, 3 and 8 opener
- * threads; every answer (error, envelope id, receipt seq, tx hash, sender,
+ * threads, and opened on the submitting thread; every answer (error, envelope id, receipt seq, tx hash, sender,
  * nonce, envelope hash) and every batch cut afterwards (envelope ids in
  * order) must match the single-threaded run's. Also aegis_core_open /
  * aegis_core_admit against aegis_core_submit directly, and the parallel
@@ -131,7 +131,8 @@ static void copy_dir(const char *from, const char *to)
 }
 
 /* One run on a fresh copy of the template core's data dir. */
-static void run_stream(const fx_core *tmpl, const struct stream *s, size_t threads, struct run *r)
+static void run_stream(const fx_core *tmpl, const struct stream *s, size_t threads, bool on_submit,
+                       struct run *r)
 {
     memset(r, 0, sizeof(*r));
     pthread_mutex_init(&r->mu, NULL);
@@ -147,7 +148,8 @@ static void run_stream(const fx_core *tmpl, const struct stream *s, size_t threa
     aegis_store_opts so = { 0 };
     assert_int_equal(aegis_store_open(&store, "memory", NULL, &so), AEGIS_OK);
     aegis_ingest *ig = NULL;
-    aegis_ingest_opts io = { .open_threads = threads, .max_group = 16, .commit_interval_us = 500 };
+    aegis_ingest_opts io = { .open_threads = threads, .max_group = 16, .commit_interval_us = 500,
+                             .open_on_submit = on_submit };
     assert_int_equal(aegis_ingest_new(&ig, core, store, &io), AEGIS_OK);
     struct slot slots[N_MAX];
     for (size_t i = 0; i < s->n; i++) {
@@ -213,7 +215,7 @@ static void test_any_thread_count_same_result(void **state)
     fx_stop(&fx);
 
     static struct run base, other;
-    run_stream(&fx, &s, 1, &base);
+    run_stream(&fx, &s, 1, false, &base);
     /* the stream's mix is what the test is about: check it once */
     size_t ok = 0, rejected = 0, dups = 0;
     for (size_t i = 0; i < s.n; i++) {
@@ -231,9 +233,11 @@ static void test_any_thread_count_same_result(void **state)
     assert_true(base.n_batches >= 1);
     assert_int_equal(base.n_batch_ids, N_SENDERS * N_NONCES);   /* the gapped nonce waits */
 
-    static const size_t counts[] = { 2, 3, 8 };
-    for (size_t t = 0; t < AEGIS_ARRAY_LEN(counts); t++) {
-        run_stream(&fx, &s, counts[t], &other);
+    /* and opened on the submitting thread (opts.open_on_submit), as aegisd does */
+    static const struct { size_t threads; bool on_submit; } runs[] = { { 2, false }, { 3, false }, { 8, false },
+                                                                        { 2, true } };
+    for (size_t t = 0; t < AEGIS_ARRAY_LEN(runs); t++) {
+        run_stream(&fx, &s, runs[t].threads, runs[t].on_submit, &other);
         for (size_t i = 0; i < s.n; i++) {
             assert_int_equal(other.a[i].calls, 1);
             assert_int_equal(other.a[i].err, base.a[i].err);

@@ -156,6 +156,7 @@ static void count_coattest(struct aegis_seq_cluster *k, const aegis_cluster_msg 
 
 static void *watcher_main(void *arg)
 {
+    aegis_thread_name("cl-watcher");
     struct aegis_seq_cluster *k = arg;
     struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;

@@ -247,6 +247,7 @@ bool aegis_seq_cl_stalled(struct aegis_seq_cluster *k, bool publications, uint64
 
 void *aegis_seq_cl_applier_main(void *arg)
 {
+    aegis_thread_name("cl-applier");
     struct aegis_seq_cluster *k = arg;
     struct aegis_seq *p = k->p;
     aegis_cluster_sub *sub = NULL;

@@ -186,6 +186,7 @@ static void count_member(void *arg, const char *worker, const char *json)
 
 void *aegis_seq_cl_leader_main(void *arg)
 {
+    aegis_thread_name("cl-leader");
     struct aegis_seq_cluster *k = arg;
     struct aegis_seq *p = k->p;
     uint64_t next_tick = aegis_now_ns() + p->interval_ms * 1000000ull;

@@ -23,6 +23,7 @@ struct aegis_seq_rcpt_wait {
 
 static void *signer_main(void *arg)
 {
+    aegis_thread_name("cl-receipts");
     struct aegis_seq_cluster *k = arg;
     struct aegis_seq *p = k->p;
     struct aegis_seq_rcpt_wait *group[RCPT_GROUP];

@@ -75,7 +75,7 @@ struct aegis_ingest {
     bool writer_idle;          /* waiting for work (not pacing): wake it */
     bool writer_committing;    /* a group is on its way to the core */
     uint64_t commit_interval_ns;
-    uint64_t sign_wait_ns;     /* most a receipt waits while a busy core admits more */
+    uint64_t sign_wait_ns;     /* most a receipt waits for companions on a busy core */
     uint64_t last_commit_ns;   /* when the writer's previous commit started */
     aegis_ingest_stats st;
     atomic_size_t in_flight;   /* accepted, not yet answered */
@@ -415,11 +415,8 @@ static void sign_pending(aegis_ingest *ig, struct signer *sg)
 
 /* The core loop: admit whatever is ready; sign once nothing more is ready
  * (so no receipt waits on an idle core), or when the signer is full or its
- * oldest receipt has waited sign_wait while more kept arriving. It does not
- * wait idle for a group still being committed: that wait (up to sign_wait)
- * shared the sealed mark's fsync and the signature between groups; the
- * marker writes the mark now, and one ML-DSA-87 signature (~50-80 us) is
- * not worth a millisecond of every receipt's time. */
+ * oldest receipt has waited sign_wait. Under a steady stream this signs
+ * several commit groups at once, without ever waiting idle for them. */
 static void *core_main(void *arg)
 {
     aegis_ingest *ig = arg;
@@ -437,6 +434,17 @@ static void *core_main(void *arg)
             pthread_cond_wait(&ig->cv_core, &ig->mu);
         if (!ig->ready.head && ig->writer_gone && sg.n == 0)
             break;
+        if (sg.n && !ig->ready.head && (ig->writer_committing || ig->in.head) && sg.n < ig->max_group) {
+            /* more is on its way (being made durable, or queued for the
+             * next commit): sign it along, unless the oldest receipt has
+             * waited long enough */
+            uint64_t due = sg.since_ns + ig->sign_wait_ns;
+            if (aegis_now_ns() < due) {
+                wait_until(&ig->cv_core, &ig->mu, due);
+                if (ig->ready.head || ((ig->writer_committing || ig->in.head) && aegis_now_ns() < due))
+                    continue;
+            }
+        }
         if (sg.n && (!ig->ready.head || sg.n >= ig->max_group || aegis_now_ns() - sg.since_ns >= ig->sign_wait_ns)) {
             pthread_mutex_unlock(&ig->mu);
             sign_pending(ig, &sg);

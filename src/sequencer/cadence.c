@@ -6,7 +6,12 @@
  * sealer asks the core for one at most once per batch.seal_interval_ms;
  * the core makes it once batch.seal_every batches wait (so a slow trickle
  * still gets one every seal_every batches), and any partial window is
- * forced after 5 batch intervals without a seal. Checkpoints: an interval
+ * forced after 5 batch intervals without a seal. On a busy machine a seal
+ * takes longer (the sealer runs at nice +10 and gets what submissions
+ * leave), and the gap before the next one grows with it:
+ * AEGIS_SEQ_SEAL_SPACING times the last seal's wall time, never more than
+ * the idle bound, so the worst-case time to seal does not change (see
+ * docs/internals/pipeline.md). Checkpoints: an interval
  * checkpoint (checkpoint_interval batches) waits until
  * batch.checkpoint_min_interval_ms passed since the previous one; one the
  * core needs at once (risk level change, key rotation, rollback) does not.
@@ -40,6 +45,16 @@ bool aegis_seq_cadence_seal(const struct aegis_seq_cadence *c, uint64_t now_ns, 
     return since >= c->seal_gap_ns;
 }
 
+void aegis_seq_cadence_sealed(struct aegis_seq_cadence *c, uint64_t start_ns, uint64_t end_ns)
+{
+    c->last_seal_ns = end_ns;
+    if (!c->seal_min_gap_ns)
+        return;   /* seal_interval_ms = 0: no limit, whatever a seal takes */
+    uint64_t took = end_ns > start_ns ? end_ns - start_ns : 0;
+    uint64_t gap = took > c->seal_idle_ns / AEGIS_SEQ_SEAL_SPACING ? c->seal_idle_ns : took * AEGIS_SEQ_SEAL_SPACING;
+    c->seal_gap_ns = gap > c->seal_min_gap_ns ? gap : c->seal_min_gap_ns;
+}
+
 bool aegis_seq_cadence_checkpoint(const struct aegis_seq_cadence *c, uint64_t now_ns, bool urgent)
 {
     return urgent || !c->have_ckpt || now_ns - c->last_ckpt_ns >= c->ckpt_gap_ns;
@@ -48,10 +63,11 @@ bool aegis_seq_cadence_checkpoint(const struct aegis_seq_cadence *c, uint64_t no
 void aegis_seq_cadence_init(struct aegis_seq_cadence *c, const aegis_config *cfg, uint64_t now_ns)
 {
     uint64_t batch_ms = cfg->batch_interval_ms ? cfg->batch_interval_ms : 1000;
-    c->seal_gap_ns = cfg->batch_seal_interval_ms * 1000000ull;
+    c->seal_min_gap_ns = cfg->batch_seal_interval_ms * 1000000ull;
+    c->seal_gap_ns = c->seal_min_gap_ns;
     c->seal_idle_ns = 5ull * batch_ms * 1000000ull;
-    if (c->seal_idle_ns < c->seal_gap_ns)
-        c->seal_idle_ns = c->seal_gap_ns;
+    if (c->seal_idle_ns < c->seal_min_gap_ns)
+        c->seal_idle_ns = c->seal_min_gap_ns;
     c->ckpt_gap_ns = cfg->checkpoint_min_interval_ms * 1000000ull;
     c->last_seal_ns = now_ns;
     c->last_ckpt_ns = now_ns;

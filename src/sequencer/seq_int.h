@@ -95,7 +95,8 @@ struct aegis_seq {
 
 /* cadence.c: when the sealer signs (seals, interval checkpoints) */
 struct aegis_seq_cadence {
-    uint64_t seal_gap_ns;      /* at most one seal attempt per this */
+    uint64_t seal_min_gap_ns;  /* batch.seal_interval_ms */
+    uint64_t seal_gap_ns;      /* at most one seal attempt per this (>= the minimum) */
     uint64_t seal_idle_ns;     /* force a partial window after this without a seal */
     uint64_t ckpt_gap_ns;      /* at most one interval checkpoint per this */
     uint64_t last_seal_ns;     /* previous seal (or forced attempt with nothing to seal) */
@@ -107,6 +108,13 @@ void aegis_seq_cadence_init(struct aegis_seq_cadence *c, const aegis_config *cfg
  * threads it starts. */
 #define AEGIS_SEQ_SEALER_NICE 10
 void aegis_seq_cadence_background(void);
+/* The gap after a seal is AEGIS_SEQ_SEAL_SPACING times the wall time the
+ * seal took (at least batch.seal_interval_ms, at most the idle bound): the
+ * sealer signs at most about 1/SPACING of the time, so on a machine too
+ * busy to sign quickly seals come less often and each covers more. */
+#define AEGIS_SEQ_SEAL_SPACING 10
+/* A seal attempt ran from start_ns to end_ns (the sealer's clock). */
+void aegis_seq_cadence_sealed(struct aegis_seq_cadence *c, uint64_t start_ns, uint64_t end_ns);
 /* Ask the core for a seal now? *ret_force: even a partial window. */
 bool aegis_seq_cadence_seal(const struct aegis_seq_cadence *c, uint64_t now_ns, bool *ret_force);
 /* Make a due checkpoint now? urgent: the core needs it regardless of time. */

@@ -321,6 +321,7 @@ bool aegis_seq_seal(struct aegis_seq *p, bool force)
             AEGIS_LOGI(MOD, "cached seals taken back", "seals=%d", adopted);
         return adopted > 0;
     }
+    uint64_t t0 = aegis_now_ns();
     aegis_err err = aegis_core_seal_pending(p->core, force, &number, &json);
     if (!err && json) {
         err = aegis_seq_persist_record(p, "seal", number, json);
@@ -331,7 +332,8 @@ bool aegis_seq_seal(struct aegis_seq *p, bool force)
                        aegis_err_name(err));
         } else {
             aegis_seq_add_last_seal(p);
-            AEGIS_LOGI(MOD, "seal", "seal=%llu", (unsigned long long)number);
+            AEGIS_LOGI(MOD, "seal", "seal=%llu took_ms=%llu", (unsigned long long)number,
+                       (unsigned long long)((aegis_now_ns() - t0) / 1000000));
         }
     } else if (err) {
         AEGIS_LOGE(MOD, "seal failed", "err=%s", aegis_err_name(err));
@@ -383,8 +385,9 @@ static void *sealer_main(void *arg)
         /* a key rotation under way waits for the seal window to close:
          * seal it now, whatever the cadence */
         bool force = !p->log->replicated && aegis_core_rotation_due(p->core, aegis_wall_ms());
-        if ((force || aegis_seq_cadence_seal(&cad, aegis_now_ns(), &force)) && (aegis_seq_seal(p, force) || force))
-            cad.last_seal_ns = aegis_now_ns();
+        uint64_t t0 = aegis_now_ns();
+        if ((force || aegis_seq_cadence_seal(&cad, t0, &force)) && (aegis_seq_seal(p, force) || force))
+            aegis_seq_cadence_sealed(&cad, t0, aegis_now_ns());
         pthread_mutex_lock(&p->lock);
     }
     pthread_mutex_unlock(&p->lock);

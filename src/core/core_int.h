@@ -45,6 +45,7 @@ struct core_mark {
     pthread_mutex_t lock;         /* one writer of the file; guards the fields */
     char *path, *path_b;          /* the two files that take turns; NULL: nothing kept */
     int fd[2];                    /* opened at the first write (-1 until then) */
+    off_t size[2];                /* each file's size as last written (-1: unknown) */
     uint64_t seq;                 /* sequence of the newest record written or read */
     bool found;                   /* a mark was read at start or written since */
     uint64_t batch;               /* last batch number signed and released */

@@ -64,6 +64,7 @@ static aegis_err mark_files_open(struct core_mark *m)
         m->fd[i] = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (m->fd[i] < 0)
             return AEGIS_ERR_CORE_MARK;
+        m->size[i] = fstat(m->fd[i], &st) == 0 ? st.st_size : -1;
     }
     if (created) {
         char dir[4096];
@@ -112,6 +113,7 @@ static aegis_err mark_write_locked(aegis_core *core)
         err = mark_files_open(m);
     if (!err) {
         int fd = m->fd[seq & 1];
+        off_t *size = &m->size[seq & 1];
         size_t done = 0;
         while (!err && done < total) {
             ssize_t w = pwrite(fd, out + done, total - done, (off_t)done);
@@ -120,8 +122,16 @@ static aegis_err mark_write_locked(aegis_core *core)
             else if (w > 0)
                 done += (size_t)w;
         }
-        if (!err && (ftruncate(fd, (off_t)total) != 0 || fdatasync(fd) != 0))
+        /* Only a longer file has a stale tail to cut: ext4 truncates (frees
+         * and discards blocks, rewrites the inode) even to the same size,
+         * which made each write several times slower. A write that grew the
+         * file has its new size flushed by the fdatasync. */
+        bool cut = *size < 0 || *size > (off_t)total;
+        if (!err && cut && ftruncate(fd, (off_t)total) != 0)
             err = AEGIS_ERR_CORE_MARK;
+        if (!err && fdatasync(fd) != 0)
+            err = AEGIS_ERR_CORE_MARK;
+        *size = err ? -1 : (off_t)total;
     }
     if (err) {
         err = err == AEGIS_ERR_NOMEM ? err : AEGIS_ERR_CORE_MARK;
@@ -201,6 +211,7 @@ aegis_err aegis__core_mark_open(aegis_core *core, const aegis_config *cfg, const
     struct core_mark *m = &core->mark;
     pthread_mutex_init(&m->lock, NULL);
     m->fd[0] = m->fd[1] = -1;
+    m->size[0] = m->size[1] = -1;
     /* A cluster worker keeps a mark too: it rebuilds its chain from the
      * replicated log after a restart, signing the same headers again, and
      * the mark is how its TEE knows that the log it is given (by a host

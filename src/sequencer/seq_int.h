@@ -110,9 +110,10 @@ void aegis_seq_cadence_init(struct aegis_seq_cadence *c, const aegis_config *cfg
 void aegis_seq_cadence_background(void);
 /* The gap after a seal is AEGIS_SEQ_SEAL_SPACING times the wall time the
  * seal took (at least batch.seal_interval_ms, at most the idle bound): the
- * sealer signs at most about 1/SPACING of the time, so on a machine too
- * busy to sign quickly seals come less often and each covers more. */
-#define AEGIS_SEQ_SEAL_SPACING 10
+ * sealer signs at most about 1/SPACING of the time (5%: its two signing
+ * threads then take at most ~10% of one CPU), so on a machine too busy to
+ * sign quickly seals come less often and each covers more. */
+#define AEGIS_SEQ_SEAL_SPACING 20
 /* A seal attempt ran from start_ns to end_ns (the sealer's clock). */
 void aegis_seq_cadence_sealed(struct aegis_seq_cadence *c, uint64_t start_ns, uint64_t end_ns);
 /* Ask the core for a seal now? *ret_force: even a partial window. */

@@ -1,7 +1,7 @@
 /*
  * test_sequencer_cadence.c - the sealer's time cadence (src/sequencer/
  * cadence.c): at most one seal per batch.seal_interval_ms; after a seal
- * the gap grows to AEGIS_SEQ_SEAL_SPACING times the seal's wall time, but
+ * the gap grows to AEGIS_SEQ_SEAL_SPACING (20) times the seal's wall time, but
  * never past the idle bound (5 batch intervals), so the worst-case time
  * until a batch is sealed stays what docs/internals/pipeline.md says;
  * seal_interval_ms = 0 keeps "no limit"; a partial window is forced after
@@ -38,10 +38,10 @@ static void test_quick_seals_keep_the_interval(void **state)
     assert_false(force);
     assert_true(aegis_seq_cadence_seal(&c, 2000 * MS, &force));
     assert_false(force);
-    /* a 60 ms seal (an idle machine): 10 x 60 ms is under the interval */
-    aegis_seq_cadence_sealed(&c, 2000 * MS, 2060 * MS);
-    assert_false(aegis_seq_cadence_seal(&c, 3059 * MS, &force));
-    assert_true(aegis_seq_cadence_seal(&c, 3060 * MS, &force));
+    /* a 40 ms seal (an idle machine): 20 x 40 ms is under the interval */
+    aegis_seq_cadence_sealed(&c, 2000 * MS, 2040 * MS);
+    assert_false(aegis_seq_cadence_seal(&c, 3039 * MS, &force));
+    assert_true(aegis_seq_cadence_seal(&c, 3040 * MS, &force));
 }
 
 static void test_slow_seal_spaces_the_next(void **state)
@@ -50,12 +50,12 @@ static void test_slow_seal_spaces_the_next(void **state)
     struct aegis_seq_cadence c;
     cadence_for(&c, "1000", "1000");
     bool force = true;
-    /* a 300 ms seal (the sealer got a small share of a busy machine): the
-     * next one waits 10 x 300 ms after it ended */
-    aegis_seq_cadence_sealed(&c, 2000 * MS, 2300 * MS);
+    /* a 150 ms seal (the sealer got a small share of a busy machine): the
+     * next one waits 20 x 150 ms after it ended */
+    aegis_seq_cadence_sealed(&c, 2000 * MS, 2150 * MS);
     assert_false(aegis_seq_cadence_seal(&c, 4000 * MS, &force));
-    assert_false(aegis_seq_cadence_seal(&c, 5299 * MS, &force));
-    assert_true(aegis_seq_cadence_seal(&c, 5300 * MS, &force));
+    assert_false(aegis_seq_cadence_seal(&c, 5149 * MS, &force));
+    assert_true(aegis_seq_cadence_seal(&c, 5150 * MS, &force));
     assert_false(force);
     /* a 2 s seal: capped at the idle bound (5 x 1000 ms), where a partial
      * window is forced anyway */
@@ -66,9 +66,9 @@ static void test_slow_seal_spaces_the_next(void **state)
     assert_true(aegis_seq_cadence_seal(&c, 13001 * MS, &force));
     assert_true(force);
     /* a quick seal after that brings the gap back to the interval */
-    aegis_seq_cadence_sealed(&c, 13001 * MS, 13051 * MS);
-    assert_false(aegis_seq_cadence_seal(&c, 14050 * MS, &force));
-    assert_true(aegis_seq_cadence_seal(&c, 14051 * MS, &force));
+    aegis_seq_cadence_sealed(&c, 13001 * MS, 13031 * MS);
+    assert_false(aegis_seq_cadence_seal(&c, 14030 * MS, &force));
+    assert_true(aegis_seq_cadence_seal(&c, 14031 * MS, &force));
 }
 
 static void test_long_interval_is_the_bound(void **state)

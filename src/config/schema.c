@@ -154,7 +154,8 @@ const struct aegis__cfg_key aegis__cfg_schema[] = {
       OFF(batch_seal_every), NULL },
     { "batch", "seal_interval_ms", AEGIS__CFG_U64, "1000", 0, 3600000, NULL,
       "Epoch mode: at most one seal per this many milliseconds; a seal covers every batch since the "
-      "previous one, so under load seals cost less per transaction as the rate rises (0: no limit).",
+      "previous one, so under load seals cost less per transaction as the rate rises. After a seal that "
+      "took t, the next waits at least 20 t, never longer than 5 batch intervals (0: no limit).",
       OFF(batch_seal_interval_ms), NULL },
     { "batch", "max_wait", AEGIS__CFG_U64, "10", 1, 1000, NULL,
       "Hybrid ordering aging bound: a transaction waits at most this many batches.",

@@ -384,7 +384,7 @@ static void fill(aegis_cluster_sub *s, natsMsg *msg, uint64_t seq, uint64_t ts_m
     m->len = (size_t)natsMsg_GetDataLength(msg);
 }
 
-/* Leader reads: one get per message; past the end, poll until timeout_ms. */
+/* Leader reads: one get per message; past the end, poll (every 50 ms) until timeout_ms. */
 static aegis_err next_from_leader(aegis_cluster_sub *s, int64_t timeout_ms, aegis_cluster_msg *m)
 {
     int64_t deadline = nats_Now() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -415,7 +415,7 @@ static aegis_err next_from_leader(aegis_cluster_sub *s, int64_t timeout_ms, aegi
         int64_t left = deadline - nats_Now();
         if (left <= 0)
             return AEGIS_ERR_TIMEOUT;
-        nats_Sleep(left < 20 ? left : 20);
+        nats_Sleep(left < 50 ? left : 50);
     }
 }
 

@@ -116,8 +116,8 @@ static bool store_matches(struct aegis_seq *p, const aegis_core_state_info *info
                           size_t *ret_len)
 {
     uint64_t last = 0;
-    return aegis_seq_stored_hash_is(p, info->batch, info->hash) &&
-           aegis_store_get(p->store, "batch", info->batch, ret_json, ret_len) == AEGIS_OK &&
+    return aegis_store_get(p->store, "batch", info->batch, ret_json, ret_len) == AEGIS_OK &&
+           aegis_seq_batch_json_hash_is(*ret_json, *ret_len, info->hash) &&
            (info->epoch <= 1 || (aegis_store_last(p->store, "handover", &last) == AEGIS_OK && last >= info->epoch));
 }
 

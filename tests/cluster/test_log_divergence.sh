@@ -79,13 +79,7 @@ n=$(grep -c 'copy of the log diverged' "$AC_DIR"/w[123]/log | awk -F: '{s += $2}
     ok "load after the unfenced cut: 60 included" || { bad "load after the unfenced cut"; tail -n 2 "$TC_DIR/lg3"; }
 
 to=$(tc_wait_converged 3 "$from" 60) || to=""
-if [ -n "$to" ]; then
-    tc_wait_final "$F" 30
-    "$AEGIS" verify --from "$from" --to "$to" --quorum 3 --allow-sim --rpc "$(ac_url "$L")" > "$TC_DIR/q3" 2>&1 &&
-        ok "batches $from..$to co-attested by all three workers (w$F too)" ||
-        { bad "batches $from..$to co-attested by all three (verify --quorum 3)"; grep -v ' ok' "$TC_DIR/q3" | head -n 5; }
-else
-    bad "batches after w$F's rebuild"
-fi
+[ -n "$to" ] && tc_wait_final "$F" 30
+tc_quorum3 "$from" "$to" "$L" "w$F too, after its rebuild"
 tc_chain_checks "$F"
 tc_finish

@@ -91,6 +91,17 @@ typedef struct aegis_cluster_msg {
  * stream, from stream sequence from (>= 1). */
 aegis_err aegis_cluster_sub_new(aegis_cluster_sub **ret, aegis_cluster *c, bool publications,
                                 uint64_t from) AEGIS_WUR;
+/* The log read message by message from the stream's leader (JetStream's
+ * message get, which only the stream leader answers): the copy the cut
+ * fence is checked against, whatever replica an ordered consumer would be
+ * placed on. One request per message: for a worker whose replica's copy
+ * diverged (docs/internals/cluster.md "Divergence"). */
+aegis_err aegis_cluster_sub_new_leader(aegis_cluster_sub **ret, aegis_cluster *c, uint64_t from) AEGIS_WUR;
+/* The log's message at seq as the stream leader holds it: the SHA-256 of its
+ * bytes and its kind. AEGIS_ERR_NOT_FOUND when it holds none there,
+ * AEGIS_ERR_CLUSTER_NO_QUORUM when no leader answers. */
+aegis_err aegis_cluster_log_at(aegis_cluster *c, uint64_t seq, uint8_t hash[static 32],
+                               aegis_cluster_kind *kind) AEGIS_WUR;
 /* Next message; AEGIS_ERR_TIMEOUT after timeout_ms with none. */
 aegis_err aegis_cluster_next(aegis_cluster_sub *s, int64_t timeout_ms, aegis_cluster_msg *m) AEGIS_WUR;
 void aegis_cluster_sub_free(aegis_cluster_sub *s);
@@ -133,10 +144,12 @@ aegis_err aegis_cluster_join_serve(aegis_cluster *c, aegis_cluster_join_fn fn, v
 typedef struct aegis_cluster_cut {
     uint64_t number;         /* 0: the genesis marker */
     uint64_t ts_ms;          /* the batch timestamp every worker uses */
+    uint64_t after;          /* the stream sequence of the cut record before it: the
+                              * fence its append passed (the stream leader's numbering) */
     char leader[129];
 } aegis_cluster_cut;
 #define AEGIS_CLUSTER_CUT_MAX 300
-/* {"type":"cut","number":N,"ts":T,"leader":"w1"}; returns the length written
+/* {"type":"cut","number":N,"ts":T,"leader":"w1","after":S}; returns the length written
  * (0 when it does not fit). */
 size_t aegis_cluster_cut_encode(char *out, size_t cap, const aegis_cluster_cut *c);
 aegis_err aegis_cluster_cut_parse(const uint8_t *d, size_t n, aegis_cluster_cut *ret) AEGIS_WUR;

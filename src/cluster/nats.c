@@ -3,14 +3,17 @@
 #include <ctype.h>
 #include <nats/nats.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "aegis/cluster.h"
+#include "aegis/hash.h"
 #include "aegis/log.h"
 
 #define MOD "cluster"
 #define PUB_WAIT_MS 3000
 #define JS_WRONG_LAST_SEQ 10071   /* JSStreamWrongLastSequenceErr */
+#define JS_NO_MESSAGE 10037       /* JSNoMessageFoundErr */
 
 struct aegis_cluster {
     natsConnection *nc;
@@ -23,13 +26,17 @@ struct aegis_cluster {
     char p[65], q[65];             /* subject prefixes: the stream names in lower case */
     char worker[129];
     char subj_env[80], subj_cut[80], subj_join[80];
+    uint64_t fault_drop;           /* AEGIS_FAULT_DROP_LOG_SEQ (tests): see aegis_cluster_next */
 };
 
 struct aegis_cluster_sub {
-    natsSubscription *sub;
+    aegis_cluster *c;
+    natsSubscription *sub;         /* NULL: read from the stream leader, message by message */
     natsMsg *cur;
     const char *prefix;
     size_t plen;
+    bool log;                      /* the log stream (not the publications) */
+    uint64_t next;                 /* leader reads: the next sequence */
 };
 
 static void lower(char *dst, size_t cap, const char *src)
@@ -106,6 +113,11 @@ aegis_err aegis_cluster_open(aegis_cluster **ret, const aegis_cluster_opts *o, c
     snprintf(c->subj_env, sizeof(c->subj_env), "%s.env", c->p);
     snprintf(c->subj_cut, sizeof(c->subj_cut), "%s.cut", c->p);
     snprintf(c->subj_join, sizeof(c->subj_join), "%s_join", c->p);   /* outside the stream's subjects */
+    const char *fd = getenv("AEGIS_FAULT_DROP_LOG_SEQ");
+    c->fault_drop = fd ? strtoull(fd, NULL, 10) : 0;
+    if (c->fault_drop)
+        AEGIS_LOGW(MOD, "fault injection: this worker's ordered log reader drops one message and renumbers the rest "
+                   "(tests only)", "seq=%llu", (unsigned long long)c->fault_drop);
 
     err = AEGIS_ERR_CLUSTER_CONNECT;
     *detail = "cannot reach any nats-server of cluster.nats_urls";
@@ -266,6 +278,8 @@ aegis_err aegis_cluster_sub_new(aegis_cluster_sub **ret, aegis_cluster *c, bool 
     aegis_cluster_sub *s = aegis_calloc(1, sizeof(*s));
     if (!s)
         return AEGIS_ERR_NOMEM;
+    s->c = c;
+    s->log = !publications;
     s->prefix = publications ? c->q : c->p;
     s->plen = strlen(s->prefix);
     jsSubOptions so;
@@ -286,6 +300,47 @@ aegis_err aegis_cluster_sub_new(aegis_cluster_sub **ret, aegis_cluster *c, bool 
     }
     natsSubscription_SetPendingLimits(s->sub, -1, -1);
     *ret = s;
+    return AEGIS_OK;
+}
+
+aegis_err aegis_cluster_sub_new_leader(aegis_cluster_sub **ret, aegis_cluster *c, uint64_t from)
+{
+    aegis_cluster_sub *s = aegis_calloc(1, sizeof(*s));
+    if (!s)
+        return AEGIS_ERR_NOMEM;
+    s->c = c;
+    s->log = true;
+    s->prefix = c->p;
+    s->plen = strlen(s->prefix);
+    s->next = from ? from : 1;
+    *ret = s;
+    return AEGIS_OK;
+}
+
+/* One message of the log from the stream leader: AEGIS_OK (*ret owned by
+ * the caller), AEGIS_ERR_NOT_FOUND, AEGIS_ERR_CLUSTER_NO_QUORUM. */
+static aegis_err leader_get(aegis_cluster *c, uint64_t seq, natsMsg **ret)
+{
+    jsErrCode jerr = 0;
+    natsStatus st = js_GetMsg(ret, c->js, c->stream, seq, NULL, &jerr);
+    if (st == NATS_OK)
+        return AEGIS_OK;
+    *ret = NULL;
+    return st == NATS_NOT_FOUND || jerr == JS_NO_MESSAGE ? AEGIS_ERR_NOT_FOUND : AEGIS_ERR_CLUSTER_NO_QUORUM;
+}
+
+static aegis_cluster_kind kind_of(const char *prefix, size_t plen, const char *subj, char *tail, size_t cap);
+
+aegis_err aegis_cluster_log_at(aegis_cluster *c, uint64_t seq, uint8_t hash[static 32], aegis_cluster_kind *kind)
+{
+    natsMsg *msg = NULL;
+    aegis_err err = leader_get(c, seq, &msg);
+    if (err)
+        return err;
+    char tail[136];
+    *kind = kind_of(c->p, strlen(c->p), natsMsg_GetSubject(msg), tail, sizeof(tail));
+    aegis_sha256(hash, natsMsg_GetData(msg), (size_t)natsMsg_GetDataLength(msg));
+    natsMsg_Destroy(msg);
     return AEGIS_OK;
 }
 
@@ -310,10 +365,66 @@ static aegis_cluster_kind classify(const char *rest, char *tail, size_t cap)
     return AEGIS_CLUSTER_OTHER;
 }
 
+static aegis_cluster_kind kind_of(const char *prefix, size_t plen, const char *subj, char *tail, size_t cap)
+{
+    tail[0] = 0;
+    if (subj && strncmp(subj, prefix, plen) == 0 && subj[plen] == '.')
+        return classify(subj + plen + 1, tail, cap);
+    return AEGIS_CLUSTER_OTHER;
+}
+
+static void fill(aegis_cluster_sub *s, natsMsg *msg, uint64_t seq, uint64_t ts_ms, aegis_cluster_msg *m)
+{
+    s->cur = msg;
+    memset(m, 0, sizeof(*m));
+    m->seq = seq;
+    m->ts_ms = ts_ms;
+    m->kind = kind_of(s->prefix, s->plen, natsMsg_GetSubject(msg), m->tail, sizeof(m->tail));
+    m->data = (const uint8_t *)natsMsg_GetData(msg);
+    m->len = (size_t)natsMsg_GetDataLength(msg);
+}
+
+/* Leader reads: one get per message; past the end, poll (every 50 ms) until timeout_ms. */
+static aegis_err next_from_leader(aegis_cluster_sub *s, int64_t timeout_ms, aegis_cluster_msg *m)
+{
+    int64_t deadline = nats_Now() + (timeout_ms > 0 ? timeout_ms : 0);
+    for (;;) {
+        natsMsg *msg = NULL;
+        aegis_err err = leader_get(s->c, s->next, &msg);
+        if (!err) {
+            int64_t t = natsMsg_GetTime(msg);   /* nanoseconds since the epoch */
+            fill(s, msg, s->next++, t > 0 ? (uint64_t)t / 1000000u : 0, m);
+            return AEGIS_OK;
+        }
+        if (err != AEGIS_ERR_NOT_FOUND)
+            return err;
+        /* past the end, or a message removed from the stream (nothing to
+         * apply): only a get made after the stream was seen to hold the
+         * sequence tells them apart (the one above may have raced an append) */
+        uint64_t last = 0;
+        if (aegis_cluster_last_seq(s->c, false, &last) == AEGIS_OK && last >= s->next) {
+            err = leader_get(s->c, s->next, &msg);
+            if (err == AEGIS_ERR_NOT_FOUND)
+                s->next++;
+            else if (err)
+                return err;
+            else
+                natsMsg_Destroy(msg);   /* there now: read it on the next turn */
+            continue;
+        }
+        int64_t left = deadline - nats_Now();
+        if (left <= 0)
+            return AEGIS_ERR_TIMEOUT;
+        nats_Sleep(left < 50 ? left : 50);
+    }
+}
+
 aegis_err aegis_cluster_next(aegis_cluster_sub *s, int64_t timeout_ms, aegis_cluster_msg *m)
 {
     natsMsg_Destroy(s->cur);
     s->cur = NULL;
+    if (!s->sub)
+        return next_from_leader(s, timeout_ms, m);
     natsMsg *msg = NULL;
     natsStatus st = natsSubscription_NextMsg(&msg, s->sub, timeout_ms);
     if (st == NATS_TIMEOUT)
@@ -325,17 +436,20 @@ aegis_err aegis_cluster_next(aegis_cluster_sub *s, int64_t timeout_ms, aegis_clu
         natsMsg_Destroy(msg);
         return AEGIS_ERR_TIMEOUT;   /* a control message: nothing for the caller */
     }
-    s->cur = msg;
-    memset(m, 0, sizeof(*m));
-    m->seq = meta->Sequence.Stream;
-    m->ts_ms = meta->Timestamp > 0 ? (uint64_t)meta->Timestamp / 1000000u : 0;
+    uint64_t seq = meta->Sequence.Stream;
+    uint64_t ts_ms = meta->Timestamp > 0 ? (uint64_t)meta->Timestamp / 1000000u : 0;
     jsMsgMetaData_Destroy(meta);
-    const char *subj = natsMsg_GetSubject(msg);
-    m->kind = AEGIS_CLUSTER_OTHER;
-    if (subj && strncmp(subj, s->prefix, s->plen) == 0 && subj[s->plen] == '.')
-        m->kind = classify(subj + s->plen + 1, m->tail, sizeof(m->tail));
-    m->data = (const uint8_t *)natsMsg_GetData(msg);
-    m->len = (size_t)natsMsg_GetDataLength(msg);
+    /* fault injection (tests): what a nats-server replica that lost one
+     * message serves - the message missing, every later one numbered one
+     * lower (seen with nats-server 2.9 after a quorum loss) */
+    uint64_t drop = s->log ? s->c->fault_drop : 0;
+    if (drop && seq == drop) {
+        natsMsg_Destroy(msg);
+        return AEGIS_ERR_TIMEOUT;
+    }
+    if (drop && seq > drop)
+        seq--;
+    fill(s, msg, seq, ts_ms, m);
     return AEGIS_OK;
 }
 
@@ -344,8 +458,10 @@ void aegis_cluster_sub_free(aegis_cluster_sub *s)
     if (!s)
         return;
     natsMsg_Destroy(s->cur);
-    natsSubscription_Unsubscribe(s->sub);
-    natsSubscription_Destroy(s->sub);
+    if (s->sub) {
+        natsSubscription_Unsubscribe(s->sub);
+        natsSubscription_Destroy(s->sub);
+    }
     aegis_free(s);
 }
 

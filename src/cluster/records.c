@@ -44,8 +44,10 @@ size_t aegis_cluster_cut_encode(char *out, size_t cap, const aegis_cluster_cut *
     if (!worker_ok(c->leader) && c->number != 0)
         return 0;
     int n = c->number == 0 ? snprintf(out, cap, "{\"type\":\"cut\",\"number\":0}")
-                           : snprintf(out, cap, "{\"type\":\"cut\",\"number\":%llu,\"ts\":%llu,\"leader\":\"%s\"}",
-                                      (unsigned long long)c->number, (unsigned long long)c->ts_ms, c->leader);
+                           : snprintf(out, cap,
+                                      "{\"type\":\"cut\",\"number\":%llu,\"ts\":%llu,\"leader\":\"%s\",\"after\":%llu}",
+                                      (unsigned long long)c->number, (unsigned long long)c->ts_ms, c->leader,
+                                      (unsigned long long)c->after);
     return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
@@ -61,8 +63,9 @@ aegis_err aegis_cluster_cut_parse(const uint8_t *d, size_t n, aegis_cluster_cut 
         goto out;
     }
     const char *w = json_string_value(json_object_get(j, "leader"));
-    if (json_object_size(j) != 4 || !aegis_json_uint(json_object_get(j, "ts"), INT64_MAX, &ret->ts_ms) ||
-        ret->ts_ms == 0 || !worker_ok(w))
+    if (json_object_size(j) != 5 || !aegis_json_uint(json_object_get(j, "ts"), INT64_MAX, &ret->ts_ms) ||
+        ret->ts_ms == 0 || !worker_ok(w) || !aegis_json_uint(json_object_get(j, "after"), INT64_MAX, &ret->after) ||
+        ret->after == 0)
         goto out;
     snprintf(ret->leader, sizeof(ret->leader), "%s", w);
     err = AEGIS_OK;

@@ -4,7 +4,9 @@
  * Signals are blocked before any thread starts, so every thread inherits
  * the mask and only the main thread receives them, synchronously, through
  * sigwaitinfo(): no handler, no global flag. SIGTERM/SIGINT drain and exit
- * 0; SIGHUP reopens the log file.
+ * 0; SIGHUP reopens the log file; SIGUSR2 drains, then executes the same
+ * program again in this process (the cluster's rebuild after its copy of
+ * the log diverged: docs/internals/cluster.md "Divergence").
  */
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "aegis/log.h"
 #include "daemon.h"
@@ -33,7 +36,8 @@ static void usage(FILE *f)
         "  --print-default-config   print the defaults as TOML and exit\n"
         "  -h, --help               this text\n"
         "  --version                print the version\n\n"
-        "Signals: SIGTERM/SIGINT finish in-flight requests and exit 0; SIGHUP reopens logs.\n");
+        "Signals: SIGTERM/SIGINT finish in-flight requests and exit 0; SIGHUP reopens logs;\n"
+        "SIGUSR2 finishes in-flight requests and starts again in the same process.\n");
 }
 
 struct args {
@@ -226,6 +230,12 @@ static int wait_for_signals(const sigset_t *set)
                 continue;
             return 1;
         }
+        if (sig == SIGUSR2) {
+            /* the sequencer asks for a restart in place (a cluster worker
+             * rebuilding after its copy of the log diverged) */
+            AEGIS_LOGW("daemon", "restarting in place", "signal=USR2");
+            return 3;
+        }
         if (sig == SIGHUP) {
             int rc = aegis_log_reopen();
             AEGIS_LOGI("daemon", "logs reopened", "ok=%d", rc == 0);
@@ -280,6 +290,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     raise_nofile(d.cfg.rpc_max_connections + 256);
@@ -309,6 +320,19 @@ out:
     }
     aegis_rpc_server_free(d.rpc);
     aegis_store_free(d.store);
+    if (rc == 3) {
+        /* the same program, arguments and environment, executed again in
+         * this process: every descriptor but stdio closed first (the
+         * listening socket, the store's, NATS's) */
+        AEGIS_LOGW("daemon", "stopped: executing again", NULL);
+        aegis_config_clear(&d.cfg);
+        fflush(NULL);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+        close_range(3, ~0u, 0);
+        execv("/proc/self/exe", argv);
+        AEGIS_LOGE("daemon", "cannot execute again: exiting", "errno=%d", errno);
+        return 1;
+    }
     AEGIS_LOGI("daemon", "stopped", "exit=%d", rc);
     aegis_config_clear(&d.cfg);
     return rc;

@@ -114,12 +114,32 @@ void aegis_seq_cl_publish_own(struct aegis_seq_cluster *k, uint64_t n)
     uint8_t *val = NULL;
     size_t len = 0;
     char id[40];
-    if (aegis_store_get(k->p->store, "batch", n, &val, &len) != AEGIS_OK)
+    /* one publication of a number in flight at a time (the applier right
+     * after the cut, the leader's repair pass, a new leader's completion) */
+    pthread_mutex_lock(&k->p->lock);
+    struct cl_batch *b = aegis_seq_cl_slot(k, n);
+    bool go = b && !b->sending && !b->sent;
+    if (go)
+        b->sending = true;
+    pthread_mutex_unlock(&k->p->lock);
+    if (!go)
         return;
-    snprintf(id, sizeof(id), "batch-%llu", (unsigned long long)n);
-    if (aegis_cluster_publish(k->c, AEGIS_CLUSTER_BATCH, val, len, id) != AEGIS_OK)
-        AEGIS_LOGW(MOD, "batch not published (retried by the next leader)", "number=%llu", (unsigned long long)n);
-    aegis_free(val);
+    bool sent = false;
+    if (aegis_store_get(k->p->store, "batch", n, &val, &len) == AEGIS_OK) {
+        snprintf(id, sizeof(id), "batch-%llu", (unsigned long long)n);
+        sent = aegis_cluster_publish(k->c, AEGIS_CLUSTER_BATCH, val, len, id) == AEGIS_OK;
+        if (!sent)
+            AEGIS_LOGW(MOD, "batch not published (the leader's repair pass publishes it again)", "number=%llu",
+                       (unsigned long long)n);
+        aegis_free(val);
+    }
+    pthread_mutex_lock(&k->p->lock);
+    b = aegis_seq_cl_slot(k, n);
+    if (b) {
+        b->sending = false;
+        b->sent = sent;
+    }
+    pthread_mutex_unlock(&k->p->lock);
 }
 
 /* ---- the publications ---- */
@@ -395,6 +415,12 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
         *detail = "cannot read or set the cluster's genesis key set hash";
         return err;
     }
+    /* the last process found its copy of the log diverged: read the
+     * stream leader's (the state it saved was set aside) */
+    k->read_leader = aegis_seq_cl_read_leader_marker(p);
+    if (k->read_leader)
+        AEGIS_LOGW(MOD, "reading the log from the stream leader, message by message (the last run's copy diverged)",
+                   "worker=%s", k->worker);
     err = aegis_seq_cl_state_restore(k, detail);
     if (err)
         return err;

@@ -19,6 +19,46 @@
 
 #define MOD "cluster"
 
+/* Does the stream leader hold, at m->seq, the bytes this worker read
+ * there? Asked again while no leader answers (nothing new is appended
+ * then either). */
+static bool leader_agrees(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
+{
+    uint8_t mine[32], theirs[32];
+    aegis_sha256(mine, m->data, m->len);
+    for (;;) {
+        aegis_cluster_kind kind;
+        aegis_err err = aegis_cluster_log_at(k->c, m->seq, theirs, &kind);
+        if (!err)
+            return memcmp(mine, theirs, 32) == 0;
+        if (err == AEGIS_ERR_NOT_FOUND)
+            return false;
+        if (aegis_seq_cl_stopping(k->p))
+            return true;   /* nothing more is applied anyway */
+        nanosleep(&(struct timespec){ 0, 200 * 1000000L }, NULL);
+    }
+}
+
+/* This worker's copy of the log is not the stream leader's (a nats-server
+ * replica lost or reordered a message; seen with nats-server 2.9 after a
+ * quorum loss): what it applied since cannot be trusted. It stops applying,
+ * gives the lease up (cluster_leader.c), and rebuilds in place reading the
+ * leader's copy (cluster_state.c). */
+static void diverged(struct aegis_seq_cluster *k, const aegis_cluster_msg *m, uint64_t after, uint64_t prev)
+{
+    struct aegis_seq *p = k->p;
+    pthread_mutex_lock(&p->lock);
+    k->diverged = true;
+    k->divergences++;
+    pthread_mutex_unlock(&p->lock);
+    AEGIS_LOGE(MOD, "this worker's copy of the log diverged from the stream leader's: rebuilding from the leader's copy",
+               "seq=%llu cut_after=%llu last_cut_read=%llu", (unsigned long long)m->seq, (unsigned long long)after,
+               (unsigned long long)prev);
+    (void)aegis_rpc_health_set(p->rpc, "cluster_log", AEGIS_HEALTH_DOWN,
+                               "this worker's copy of the replicated log diverged from the stream leader's: rebuilding");
+    aegis_seq_cl_rebuild(k);
+}
+
 /* Returns the batch's timestamp when a batch was cut, else 0. */
 static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
 {
@@ -27,14 +67,31 @@ static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *
     bool ok = aegis_cluster_cut_parse(m->data, m->len, &cut) == AEGIS_OK;
     uint64_t number = cut.number, ts = cut.ts_ms;
     pthread_mutex_lock(&p->lock);
+    uint64_t prev = k->last_cut_seq;
+    bool mine = ok && number && number == k->my_cut_number && k->my_cut_seq && strcmp(cut.leader, k->worker) == 0;
+    bool moved = mine && k->my_cut_seq != m->seq;
+    pthread_mutex_unlock(&p->lock);
+    /* Every cut record in the stream passed the fence on the stream
+     * leader's copy: it names the sequence of the cut record before it
+     * there. Read elsewhere (our own at another sequence than acknowledged,
+     * or after another predecessor than ours), either this copy is not the
+     * leader's, or the record did not come through the fence. */
+    bool fenced_elsewhere = ok && number && cut.after != prev;
+    if ((fenced_elsewhere || moved) && !k->read_leader && !leader_agrees(k, m)) {
+        diverged(k, m, cut.after, prev);
+        return 0;
+    }
+    pthread_mutex_lock(&p->lock);
     /* anything on the cut subject moves JetStream's expectation, the fence:
      * also a malformed message (skipped) and a cut that cuts nothing */
     k->last_cut_seq = m->seq;
     aegis_sha256(k->last_cut_hash, m->data, m->len);
-    if (!ok) {
+    if (!ok || fenced_elsewhere) {
         k->garbage++;
         pthread_mutex_unlock(&p->lock);
-        AEGIS_LOGW(MOD, "malformed cut record skipped", "seq=%llu", (unsigned long long)m->seq);
+        AEGIS_LOGW(MOD, ok ? "cut record that did not pass the fence skipped" : "malformed cut record skipped",
+                   "seq=%llu after=%llu last_cut=%llu", (unsigned long long)m->seq, (unsigned long long)cut.after,
+                   (unsigned long long)prev);
         return 0;
     }
     uint64_t expect = p->last_batch + 1;
@@ -262,9 +319,11 @@ void *aegis_seq_cl_applier_main(void *arg)
     }
     if (aegis_cluster_last_seq(k->c, false, &target) != AEGIS_OK)
         target = 0;   /* caught up once the stream answers with nothing new */
-    while (!aegis_seq_cl_stopping(p)) {
+    while (!aegis_seq_cl_stopping(p) && !k->diverged) {
         if (!sub) {
-            if (aegis_cluster_sub_new(&sub, k->c, false, k->applied + 1) != AEGIS_OK) {
+            aegis_err serr = k->read_leader ? aegis_cluster_sub_new_leader(&sub, k->c, k->applied + 1)
+                                            : aegis_cluster_sub_new(&sub, k->c, false, k->applied + 1);
+            if (serr != AEGIS_OK) {
                 struct timespec ts = { 0, 200 * 1000000L };
                 nanosleep(&ts, NULL);
                 continue;
@@ -308,7 +367,10 @@ void *aegis_seq_cl_applier_main(void *arg)
             aegis_seq_cl_state_save(k, false);
     }
     if (run) {
-        run_flush(k, run);
+        if (!k->diverged)
+            run_flush(k, run);
+        for (size_t i = 0; i < run->n; i++)
+            aegis_free(run->env[i]);
         aegis_ingest_opener_free(run->op);
         aegis_free(run);
     }

@@ -24,6 +24,7 @@ struct cl_result {
 struct cl_batch {             /* per batch number */
     uint8_t own[32], pub[32];
     bool has_own, has_pub, judged;
+    bool sending, sent;       /* this worker's publication of it: in flight, acknowledged */
     json_t *coatts;           /* array of co-attestation records */
 };
 
@@ -49,6 +50,10 @@ struct aegis_seq_cluster {
     uint64_t my_cut_number;    /* ... and the batch number it named */
     unsigned cut_failures;     /* applied cuts of ours that produced no batch, in a row */
     uint64_t no_lead_until;    /* aegis_now_ns(): after giving the lease up, leave it to others */
+    unsigned fence_streak;     /* cut appends fenced in a row */
+    bool read_leader;          /* this process reads the log from the stream leader (after a divergence) */
+    bool diverged;             /* this worker's copy of the log disagrees with the stream leader's: rebuilding */
+    uint64_t divergences;
     bool caught_up;            /* the applier reached the log's end as of start */
     bool pub_caught_up;        /* the watcher reached the publications' end as of start */
     struct cl_result *ring;
@@ -98,6 +103,13 @@ bool aegis_seq_cl_stalled(struct aegis_seq_cluster *k, bool publications, uint64
 /* cluster_state.c: the sealed worker state. Save (the applier, after a
  * record) when due or now; restore at start before the threads run. */
 void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now);
+/* A divergence (cluster_apply.c): the sealed state is set aside
+ * (state.sealed.diverged), the next start reads the log from the stream
+ * leader (marker file cluster-read-leader), and the daemon is asked to
+ * restart in place (SIGUSR2: the same process image, executed again). */
+void aegis_seq_cl_rebuild(struct aegis_seq_cluster *k);
+/* At start: true when the last process left the marker (consumed). */
+bool aegis_seq_cl_read_leader_marker(struct aegis_seq *p);
 aegis_err aegis_seq_cl_state_restore(struct aegis_seq_cluster *k, const char **detail);
 
 /* cluster_status.c: the backend's optional entries */

@@ -45,6 +45,19 @@ static void note_holder(struct aegis_seq_cluster *k, const char *holder)
 static void lease_step(struct aegis_seq_cluster *k)
 {
     struct aegis_seq *p = k->p;
+    pthread_mutex_lock(&p->lock);
+    bool diverged = k->diverged;
+    pthread_mutex_unlock(&p->lock);
+    if (k->leader && diverged) {
+        /* what this worker applied is not the stream leader's log: it must
+         * not cut (its fence would never hold); the next worker takes over */
+        pthread_mutex_lock(&p->lock);
+        k->leader = false;
+        pthread_mutex_unlock(&p->lock);
+        aegis_cluster_lease_release(k->c, k->lease_rev);
+        AEGIS_LOGW(MOD, "lease given up: this worker's copy of the log diverged", "worker=%s", k->worker);
+        return;
+    }
     if (k->leader) {
         if (aegis_cluster_lease_renew(k->c, &k->lease_rev) == AEGIS_OK) {
             pthread_mutex_lock(&p->lock);
@@ -63,7 +76,7 @@ static void lease_step(struct aegis_seq_cluster *k)
         return;
     pthread_mutex_lock(&p->lock);
     note_holder(k, holder);
-    bool ready = k->caught_up && k->pub_caught_up && aegis_now_ns() >= k->no_lead_until;
+    bool ready = k->caught_up && k->pub_caught_up && !k->diverged && aegis_now_ns() >= k->no_lead_until;
     pthread_mutex_unlock(&p->lock);
     if (holder[0] || !ready)
         return;
@@ -88,7 +101,7 @@ static void cut_step(struct aegis_seq_cluster *k, bool force)
      * be replaced (a slow or partitioned NATS): it stops cutting before
      * the lease can have lapsed (the fence still holds if it did not) */
     bool fresh = aegis_now_ns() - k->renewed_ns < k->lease_ms * 2000000ull / 3;
-    bool ok = k->leader && fresh && k->caught_up && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
+    bool ok = k->leader && fresh && k->caught_up && !k->diverged && k->last_cut_seq > 0 && k->my_cut_seq <= k->applied;
     uint64_t expect = k->last_cut_seq, number = p->last_batch + 1;
     bool step_down = false;
     if (ok && k->my_cut_seq && number <= k->my_cut_number) {
@@ -102,6 +115,13 @@ static void cut_step(struct aegis_seq_cluster *k, bool force)
     } else if (ok) {
         k->cut_failures = 0;
     }
+    /* fenced again and again while this worker has applied everything it
+     * read: its view of the cut records is not the stream's (the applier
+     * finds out why: cluster_apply.c); another worker leads meanwhile */
+    if (ok && k->fence_streak >= 10) {
+        k->fence_streak = 0;
+        step_down = true;
+    }
     if (step_down) {
         k->leader = false;
         k->cut_failures = 0;
@@ -113,15 +133,15 @@ static void cut_step(struct aegis_seq_cluster *k, bool force)
         ts = k->last_cut_ts;
     pthread_mutex_unlock(&p->lock);
     if (step_down) {
-        AEGIS_LOGE(MOD, "this worker's cuts make no batch: giving the lease up", "number=%llu",
-                   (unsigned long long)number);
+        AEGIS_LOGE(MOD, "this worker's cuts make no batch or are fenced again and again: giving the lease up",
+                   "number=%llu", (unsigned long long)number);
         aegis_cluster_lease_release(k->c, k->lease_rev);
         return;
     }
     if (!ok)
         return;
     char rec[AEGIS_CLUSTER_CUT_MAX];
-    aegis_cluster_cut cut = { .number = number, .ts_ms = ts };
+    aegis_cluster_cut cut = { .number = number, .ts_ms = ts, .after = expect };
     snprintf(cut.leader, sizeof(cut.leader), "%s", k->worker);
     size_t rlen = aegis_cluster_cut_encode(rec, sizeof(rec), &cut);
     uint64_t seq = 0;
@@ -131,8 +151,10 @@ static void cut_step(struct aegis_seq_cluster *k, bool force)
         k->my_cut_seq = seq;
         k->my_cut_number = number;
         k->last_cut_ts = ts;
+        k->fence_streak = 0;
     } else if (err == AEGIS_ERR_CLUSTER_FENCED) {
         k->fenced++;
+        k->fence_streak++;
     }
     pthread_mutex_unlock(&p->lock);
     if (err == AEGIS_ERR_CLUSTER_FENCED)
@@ -157,7 +179,10 @@ static void repair(struct aegis_seq_cluster *k)
         return;
     if (pub_from + 256 < last)
         pub_from = last - 256;
-    for (uint64_t n = pub_from; n + 1 <= last; n++)   /* the newest is still being published */
+    /* the newest too: a publication that failed (the publications' stream
+     * without a leader for longer than the retries) has no later batch to
+     * come after it; one still in flight is skipped */
+    for (uint64_t n = pub_from; n <= last; n++)
         aegis_seq_cl_publish_own(k, n);
 }
 

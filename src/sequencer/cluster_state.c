@@ -16,8 +16,11 @@
  * not co-attest them again. Without a usable state the worker applies the
  * log from its first record, as before. Host side: the state is sealed.
  */
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aegis/hash.h"
 #include "aegis/log.h"
@@ -37,7 +40,7 @@ void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now)
     uint64_t t = aegis_now_ns();
     pthread_mutex_lock(&p->lock);
     uint64_t last = p->last_batch;
-    bool due = k->applied == k->last_cut_seq && k->last_cut_seq > 0 && last > k->state_batch &&
+    bool due = !k->diverged && k->applied == k->last_cut_seq && k->last_cut_seq > 0 && last > k->state_batch &&
                (now || last >= k->state_batch + STATE_EVERY || t - k->state_ns >= STATE_NS);
     memcpy(facts, FACTS_MAGIC, 4);
     aegis_put_be64(facts + 4, k->applied);
@@ -61,26 +64,51 @@ void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now)
                (unsigned long long)aegis_get_be64(facts + 4), (unsigned long long)((aegis_now_ns() - t) / 1000000));
 }
 
-/* The log holds, at seq, the cut record whose bytes hash to `hash`. */
+/* The log holds, at seq, the cut record whose bytes hash to `hash` (the
+ * stream leader's copy: the one the fence is checked against). */
 static aegis_err log_holds(struct aegis_seq_cluster *k, uint64_t seq, const uint8_t hash[32])
 {
-    aegis_cluster_sub *sub = NULL;
-    aegis_err err = AEGIS_ERR_TIMEOUT;
-    for (int i = 0; i < 3 && err == AEGIS_ERR_TIMEOUT; i++) {
-        aegis_cluster_msg m;
-        err = aegis_cluster_sub_new(&sub, k->c, false, seq);
-        if (!err)
-            err = aegis_cluster_next(sub, 3000, &m);
-        if (!err) {
-            uint8_t h[32];
-            aegis_sha256(h, m.data, m.len);
-            err = m.seq == seq && m.kind == AEGIS_CLUSTER_CUT && memcmp(h, hash, 32) == 0 ? AEGIS_OK
-                                                                                          : AEGIS_ERR_CLUSTER_GENESIS;
-        }
-        aegis_cluster_sub_free(sub);
-        sub = NULL;
+    aegis_err err = AEGIS_ERR_CLUSTER_NO_QUORUM;
+    for (int i = 0; i < 10 && err == AEGIS_ERR_CLUSTER_NO_QUORUM; i++) {
+        uint8_t h[32];
+        aegis_cluster_kind kind = AEGIS_CLUSTER_OTHER;
+        if (i)
+            nanosleep(&(struct timespec){ 0, 500 * 1000000L }, NULL);   /* a stream electing its leader */
+        err = aegis_cluster_log_at(k->c, seq, h, &kind);
+        if (err == AEGIS_ERR_NOT_FOUND || (!err && (kind != AEGIS_CLUSTER_CUT || memcmp(h, hash, 32) != 0)))
+            err = AEGIS_ERR_CLUSTER_GENESIS;
     }
     return err;
+}
+
+/* The marker and the state's file, under data_dir. */
+static bool data_path(const struct aegis_seq *p, const char *name, char *out, size_t cap)
+{
+    const char *dir = p->cfg->data_dir ? p->cfg->data_dir : ".";
+    int n = snprintf(out, cap, "%s/%s", dir, name);
+    return n > 0 && (size_t)n < cap;
+}
+
+void aegis_seq_cl_rebuild(struct aegis_seq_cluster *k)
+{
+    char from[4096], to[4096], marker[4096];
+    if (data_path(k->p, "state.sealed", from, sizeof(from)) && data_path(k->p, "state.sealed.diverged", to, sizeof(to)))
+        (void)rename(from, to);   /* absent: nothing to set aside */
+    FILE *f = data_path(k->p, "cluster-read-leader", marker, sizeof(marker)) ? fopen(marker, "w") : NULL;
+    if (f) {
+        fputs("the copy of the log this worker read diverged from the stream leader's: read it from the leader\n", f);
+        fclose(f);
+    } else {
+        AEGIS_LOGE(MOD, "cannot write the marker file: the restarted worker reads from a consumer again", NULL);
+    }
+    AEGIS_LOGW(MOD, "restarting in place to rebuild from the log", NULL);
+    (void)kill(getpid(), SIGUSR2);
+}
+
+bool aegis_seq_cl_read_leader_marker(struct aegis_seq *p)
+{
+    char marker[4096];
+    return data_path(p, "cluster-read-leader", marker, sizeof(marker)) && unlink(marker) == 0;
 }
 
 /* The store holds batch S with the state's hash and hand-overs 2..epoch. */
@@ -88,8 +116,8 @@ static bool store_matches(struct aegis_seq *p, const aegis_core_state_info *info
                           size_t *ret_len)
 {
     uint64_t last = 0;
-    return aegis_seq_stored_hash_is(p, info->batch, info->hash) &&
-           aegis_store_get(p->store, "batch", info->batch, ret_json, ret_len) == AEGIS_OK &&
+    return aegis_store_get(p->store, "batch", info->batch, ret_json, ret_len) == AEGIS_OK &&
+           aegis_seq_batch_json_hash_is(*ret_json, *ret_len, info->hash) &&
            (info->epoch <= 1 || (aegis_store_last(p->store, "handover", &last) == AEGIS_OK && last >= info->epoch));
 }
 

@@ -67,6 +67,10 @@ void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
         pthread_mutex_lock(&p->lock);
         json_object_set_new(o, "state_batch", json_integer((json_int_t)k->state_batch));
         json_object_set_new(o, "state_log_seq", json_integer((json_int_t)k->state_seq));
+        /* "consumer": an ordered consumer on whichever replica; "stream leader":
+         * message by message from the stream leader, after a divergence */
+        json_object_set_new(o, "log_reader", json_string(k->read_leader ? "stream leader" : "consumer"));
+        json_object_set_new(o, "log_diverged", json_boolean(k->diverged));
         pthread_mutex_unlock(&p->lock);
         json_object_set_new(out, "cluster", o);
     }
@@ -77,7 +81,7 @@ void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
     struct aegis_seq_cluster *k = p->cl;
     pthread_mutex_lock(&p->lock);
     uint64_t v[] = { k->applied, k->last_final, k->failovers, k->fenced, k->dissents, k->garbage, k->refused_joins,
-                     k->grants, k->coattests, k->leader ? 1u : 0u, k->state_batch };
+                     k->grants, k->coattests, k->leader ? 1u : 0u, k->state_batch, k->read_leader ? 1u : 0u };
     uint64_t an = k->append_n, ans = k->append_ns, amax = k->append_max_ns, aw = k->apply_wait_ns;
     pthread_mutex_unlock(&p->lock);
     if (aegis_buf_printf(out,
@@ -99,10 +103,11 @@ void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out)
         "# HELP aegis_cluster_coattestations_total Co-attestations this worker published.\n# TYPE aegis_cluster_coattestations_total counter\naegis_cluster_coattestations_total %llu\n"
         "# HELP aegis_cluster_leader 1 while this worker holds the lease.\n# TYPE aegis_cluster_leader gauge\naegis_cluster_leader %llu\n"
         "# HELP aegis_cluster_members_admitted Workers admitted to the key set by the log's join records (at most worker.max_workers).\n# TYPE aegis_cluster_members_admitted gauge\naegis_cluster_members_admitted %zu\n"
-        "# HELP aegis_cluster_state_batch Chain tip of the last sealed worker state saved or restored (a restart starts there).\n# TYPE aegis_cluster_state_batch gauge\naegis_cluster_state_batch %llu\n",
+        "# HELP aegis_cluster_state_batch Chain tip of the last sealed worker state saved or restored (a restart starts there).\n# TYPE aegis_cluster_state_batch gauge\naegis_cluster_state_batch %llu\n"
+        "# HELP aegis_cluster_log_read_from_leader 1 when this worker reads the log from the stream leader (its replica's copy diverged).\n# TYPE aegis_cluster_log_read_from_leader gauge\naegis_cluster_log_read_from_leader %llu\n",
         (unsigned long long)v[0], (unsigned long long)v[1], (unsigned long long)v[2], (unsigned long long)v[3],
         (unsigned long long)v[4], (unsigned long long)v[5], (unsigned long long)v[6], (unsigned long long)v[7],
         (unsigned long long)v[8], (unsigned long long)v[9], aegis_core_cluster_members(p->core),
-        (unsigned long long)v[10]) != AEGIS_OK)
+        (unsigned long long)v[10], (unsigned long long)v[11]) != AEGIS_OK)
         return;   /* the scrape shows what fitted */
 }

@@ -327,6 +327,11 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         return bad_params(detail, "params must be [\"0x<tx hash or envelope hash>\"]");
     uint64_t number, id = 0;
     uint32_t pos;
+    /* asked first: a transaction leaves the pool only after its batch is
+     * indexed (aegis_seq_land_batch), so one not pending here is found in
+     * the index below if it was included. Asked last, a batch indexed after
+     * the index lookup and committed before this one read "unknown". */
+    bool pending = aegis_core_is_pending(p->core, h);
     pthread_mutex_lock(&p->lock);
     bool inc = aegis_seq_pindex_get(&p->index, h, &number, &pos);
     pthread_mutex_unlock(&p->lock);
@@ -357,7 +362,7 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         aegis_free((void *)env.reason);
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }
-    if (aegis_core_is_pending(p->core, h)) {
+    if (pending) {
         *ret = json_pack("{s:s, s:o}", "status", "pending", "tx_hash", aegis_json_hex(h, 32));
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
     }

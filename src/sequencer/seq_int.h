@@ -138,6 +138,8 @@ void aegis_seq_add_last_seal(struct aegis_seq *p);
 aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b);
 /* The batch this node persisted under number has this hash. */
 bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_t hash[32]);
+/* A batch's JSON (as stored) names this hash. */
+bool aegis_seq_batch_json_hash_is(const uint8_t *json, size_t len, const uint8_t hash[32]);
 /* A signed record inserted (insert-only); a replicated log's worker may
  * replace its own cached copy (it rebuilt the record from the log). */
 aegis_err aegis_seq_persist_record(struct aegis_seq *p, const char *coll, uint64_t key, const char *json);

@@ -136,15 +136,22 @@ void aegis_seq_deadline_after(struct timespec *ts, uint64_t ms)
     }
 }
 
+bool aegis_seq_batch_json_hash_is(const uint8_t *json, size_t len, const uint8_t hash[32])
+{
+    uint8_t h[32];
+    json_t *j = json_loadb((const char *)json, len, 0, NULL);
+    bool same = j && aegis_json_hex_exact(json_object_get(j, "hash"), h, 32) && memcmp(h, hash, 32) == 0;
+    json_decref(j);
+    return same;
+}
+
 bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_t hash[32])
 {
-    uint8_t *val = NULL, h[32];
+    uint8_t *val = NULL;
     size_t len = 0;
     if (aegis_store_get(p->store, "batch", number, &val, &len) != AEGIS_OK)
         return false;
-    json_t *j = json_loadb((const char *)val, len, 0, NULL);
-    bool same = j && aegis_json_hex_exact(json_object_get(j, "hash"), h, 32) && memcmp(h, hash, 32) == 0;
-    json_decref(j);
+    bool same = aegis_seq_batch_json_hash_is(val, len, hash);
     aegis_free(val);
     return same;
 }

@@ -198,6 +198,16 @@ tc_mempool() { ac_status "$1" | sed -n '/"core"/,$p' | ac_json_field mempool; }
 tc_keyfile() { (umask 077; od -An -N32 -tx1 /dev/urandom | tr -d ' \n' > "$1"); }
 TC_TO=0x4242424242424242424242424242424242424242
 
+# tc_quorum3 FROM TO I WHAT: batches FROM..TO ("" TO: none came) carry the
+# co-attestations of all three workers, checked through worker I.
+tc_quorum3() {
+    local from=$1 to=$2 i=$3 what=$4
+    if [ -z "$to" ]; then bad "batches after $what"; return; fi
+    "$AEGIS" verify --from "$from" --to "$to" --quorum 3 --allow-sim --rpc "$(ac_url "$i")" > "$TC_DIR/q3" 2>&1 &&
+        ok "batches $from..$to co-attested by all three workers ($what)" ||
+        { bad "batches $from..$to co-attested by all three (verify --quorum 3)"; grep -v ' ok' "$TC_DIR/q3" | head -n 5; }
+}
+
 # tc_chain_checks I: every worker's chain verifies with quorum 2, the three
 # serve one chain, worker I's batch numbers are continuous, nobody dissented.
 tc_chain_checks() {

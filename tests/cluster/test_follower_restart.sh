@@ -33,12 +33,6 @@ from=$(( ${last:-0} + 1 ))
     ok "load on the restarted w$F included" || { bad "load on the restarted w$F"; tail -n 2 "$TC_DIR/lg2"; }
 to=$(tc_wait_converged 3 "$from" 60) || to=""
 sleep 2
-if [ -n "$to" ]; then
-    "$AEGIS" verify --from "$from" --to "$to" --quorum 3 --allow-sim --rpc "$(ac_url "$L")" > "$TC_DIR/q3" 2>&1 &&
-        ok "batches $from..$to co-attested by all three workers (w$F again)" ||
-        { bad "batches $from..$to co-attested by all three (verify --quorum 3)"; grep -v ' ok' "$TC_DIR/q3" | head -n 5; }
-else
-    bad "batches after w$F's return"
-fi
+tc_quorum3 "$from" "$to" "$L" "w$F again, after its return"
 tc_chain_checks "$F"
 tc_finish

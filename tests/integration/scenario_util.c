@@ -16,6 +16,7 @@
 
 #include "aegis/assets.h"
 #include "aegis/checkpoint.h"
+#include "aegis/hash.h"
 #include "aegis/keys.h"
 #include "aegis/tx.h"
 #include "scenario.h"
@@ -125,7 +126,7 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
 {
     aegis_client_keyset ks;
     assert_int_equal(aegis_cli_keyset_fetch("test", D.url, 0, true, &ks, NULL), 0);
-    uint8_t hashes[16][32];
+    uint8_t hashes[16][32], env_hashes[16][32];
     assert_true(n <= 16);
     for (size_t i = 0; i < n; i++) {
         uint8_t *raw = NULL, *env = NULL;
@@ -133,6 +134,7 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
         build_tx(next_nonce++, &raw, &raw_len);
         aegis_keccak256(hashes[i], raw, raw_len);
         assert_int_equal(aegis_client_seal(&ks, raw, raw_len, &env, &env_len), AEGIS_OK);
+        aegis_sha256(env_hashes[i], env, env_len);
         char *hex = aegis_client_hex(env, env_len);
         json_t *params = json_pack("[s]", hex);
         json_decref(call_ok("aegis_sendEncryptedTransaction", params));
@@ -158,6 +160,19 @@ size_t submit_and_include(size_t n, uint64_t *batches, size_t cap)
             sleep_ms(25);
         }
         aegis_free(hex);
+        if (strcmp(st.status, "included") != 0) {
+            /* say why: the envelope's own record (its decision and reason) */
+            char *eh = aegis_client_hex(env_hashes[i], 32);
+            json_t *params = json_pack("[s]", eh);
+            json_t *res = call_ok("aegis_getReceipt", params);
+            char *txt = json_dumps(res, JSON_COMPACT);
+            fprintf(stderr, "tx %zu of %zu (nonce %llu) reads \"%s\"; by its envelope hash: %s\n", i + 1, n,
+                    (unsigned long long)(next_nonce - n + i), st.status, txt ? txt : "?");
+            free(txt);
+            json_decref(res);
+            json_decref(params);
+            aegis_free(eh);
+        }
         assert_string_equal(st.status, "included");
         bool seen = false;
         for (size_t k = 0; k < nb; k++)

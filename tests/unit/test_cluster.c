@@ -19,7 +19,7 @@ static aegis_err cut(const char *s, aegis_cluster_cut *c)
 static void test_cut_round_trip(void **state)
 {
     (void)state;
-    aegis_cluster_cut c = { .number = 42, .ts_ms = 1796631105051ull }, r;
+    aegis_cluster_cut c = { .number = 42, .ts_ms = 1796631105051ull, .after = 977 }, r;
     strcpy(c.leader, "worker-2");
     char buf[AEGIS_CLUSTER_CUT_MAX];
     size_t n = aegis_cluster_cut_encode(buf, sizeof(buf), &c);
@@ -28,6 +28,7 @@ static void test_cut_round_trip(void **state)
     assert_int_equal(r.number, 42);
     assert_int_equal(r.ts_ms, 1796631105051ull);
     assert_string_equal(r.leader, "worker-2");
+    assert_int_equal(r.after, 977);
     aegis_cluster_cut g = { .number = 0 };
     n = aegis_cluster_cut_encode(buf, sizeof(buf), &g);
     assert_int_equal(aegis_cluster_cut_parse((const uint8_t *)buf, n, &r), AEGIS_OK);
@@ -53,6 +54,10 @@ static void test_cut_strict(void **state)
         "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"\"}",
         "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"a b\"}",
         "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"w\",\"extra\":1}",
+        "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"w\"}",
+        "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"w\",\"after\":0}",
+        "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"w\",\"after\":\"7\"}",
+        "{\"type\":\"cut\",\"number\":3,\"ts\":5,\"leader\":\"w\",\"after\":7,\"extra\":1}",
         "{\"type\":\"cut\",\"number\":3,\"number\":4,\"ts\":5,\"leader\":\"w\"}",
         "{\"type\":\"cut\",\"number\":0,\"ts\":5}",
         "{\"type\":\"batch\",\"number\":3,\"ts\":5,\"leader\":\"w\"}",

@@ -312,7 +312,6 @@ struct signer {
     struct item **items;
     size_t n;
     uint64_t since_ns;         /* when the oldest was admitted */
-    uint64_t hi;               /* the highest envelope id held */
 };
 
 /* Hand rejections to the writer to record (or record them here once the
@@ -383,7 +382,6 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
         }
         if (sg->n == 0)
             sg->since_ns = aegis_now_ns();
-        sg->hi = it->id > sg->hi ? it->id : sg->hi;
         sg->items[sg->n++] = it;
         n_ok++;
     }
@@ -401,7 +399,10 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
 static void sign_pending(aegis_ingest *ig, struct signer *sg)
 {
     char **receipts = NULL;
-    aegis__marker_logged(ig->marker, sg->hi);   /* if not yet: written while this signs */
+    uint64_t hi = 0;
+    for (size_t i = 0; i < sg->n; i++)
+        hi = sg->items[i]->id > hi ? sg->items[i]->id : hi;
+    aegis__marker_logged(ig->marker, hi);   /* written while this signs */
     aegis_err err = aegis_core_sign_receipts(ig->core, sg->rc, sg->n, &receipts);
     for (size_t i = 0; i < sg->n; i++) {
         struct item *it = sg->items[i];
@@ -418,7 +419,6 @@ static void sign_pending(aegis_ingest *ig, struct signer *sg)
     ig->st.groups++;
     pthread_mutex_unlock(&ig->mu);
     sg->n = 0;
-    sg->hi = 0;
 }
 
 /* The core loop: admit whatever is ready; sign once nothing more is ready
@@ -464,10 +464,6 @@ static void *core_main(void *arg)
         pthread_mutex_unlock(&ig->mu);
         if (ok) {
             admit_group(ig, &sg, group, n, rej, slots);
-            /* no further commit can return before the signing is due:
-             * the mark is written during the rest of the wait */
-            if (sg.n && aegis_now_ns() + ig->commit_interval_ns >= sg.since_ns + ig->sign_wait_ns)
-                aegis__marker_logged(ig->marker, sg.hi);
         } else {
             for (struct item *it = group, *next; it; it = next) {
                 next = it->next;

@@ -221,19 +221,15 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
         }
     }
     aegis_free(in);
+    /* durable now: the mark may say so while the core opens and signs */
+    if (hi)
+        aegis__marker_logged(ig->marker, hi);
     pthread_mutex_lock(&ig->mu);
     ig->st.appends++;
     ig->st.duplicates += dups;
     if (err)
         ig->st.failed += n;
-    bool more = ig->in.head != NULL;
     pthread_mutex_unlock(&ig->mu);
-    /* durable now: the mark may say so while the core admits and signs.
-     * With more queued the core will wait to sign it along, and hands the
-     * mark over itself when it signs (sign_pending): one mark write per
-     * receipt group rather than per commit. */
-    if (hi && !more)
-        aegis__marker_logged(ig->marker, hi);
     if (err && ig->on_group)
         ig->on_group(ig->on_group_arg, 0, 0, err);
     *ret_n = keep.n;
@@ -399,10 +395,6 @@ static void admit_group(aegis_ingest *ig, struct signer *sg, struct item *group,
 static void sign_pending(aegis_ingest *ig, struct signer *sg)
 {
     char **receipts = NULL;
-    uint64_t hi = 0;
-    for (size_t i = 0; i < sg->n; i++)
-        hi = sg->items[i]->id > hi ? sg->items[i]->id : hi;
-    aegis__marker_logged(ig->marker, hi);   /* written while this signs */
     aegis_err err = aegis_core_sign_receipts(ig->core, sg->rc, sg->n, &receipts);
     for (size_t i = 0; i < sg->n; i++) {
         struct item *it = sg->items[i];

@@ -180,6 +180,19 @@ static long file_size(fx_core *fx, const char *name)
     return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
+/* Two marks of the same length (ids id, id + 1): both files keep their
+ * size, and a restart reads id + 1 back. */
+static void same_length_twice(fx_core *fx, uint64_t id, long size)
+{
+    assert_int_equal(aegis_core_mark_logged(fx->core, id), AEGIS_OK);
+    assert_int_equal(aegis_core_mark_logged(fx->core, id + 1), AEGIS_OK);
+    assert_int_equal(file_size(fx, "hwm.sealed"), size);
+    assert_int_equal(file_size(fx, "hwm-b.sealed"), size);
+    fx_stop(fx);
+    fx_start(fx);
+    mark_is(fx, 1, id + 1);
+}
+
 /* A record shorter than the file's (the batch it held was persisted since)
  * cuts the stale tail; one of the same length is written in place (no
  * truncate: ext4 frees and discards blocks even for the same size); both
@@ -201,22 +214,10 @@ static void test_mark_file_sizes(void **state)
     long small = file_size(fx, "hwm.sealed");
     assert_true(small > 0 && small < 200);
     assert_int_equal(file_size(fx, "hwm-b.sealed"), small);
-    assert_int_equal(aegis_core_mark_logged(fx->core, 10), AEGIS_OK);   /* same length, in place */
-    assert_int_equal(aegis_core_mark_logged(fx->core, 11), AEGIS_OK);
-    assert_int_equal(file_size(fx, "hwm.sealed"), small);
-    assert_int_equal(file_size(fx, "hwm-b.sealed"), small);
-    fx_stop(fx);
-    fx_start(fx);
-    mark_is(fx, 1, 11);
+    same_length_twice(fx, 10, small);   /* same length, in place */
     /* sizes read from the files at start: a write of the same length
      * leaves them as they are, and reads back */
-    assert_int_equal(aegis_core_mark_logged(fx->core, 12), AEGIS_OK);
-    assert_int_equal(aegis_core_mark_logged(fx->core, 13), AEGIS_OK);
-    assert_int_equal(file_size(fx, "hwm.sealed"), small);
-    assert_int_equal(file_size(fx, "hwm-b.sealed"), small);
-    fx_stop(fx);
-    fx_start(fx);
-    mark_is(fx, 1, 13);
+    same_length_twice(fx, 12, small);
     aegis_core_batch_free(b);
     free_fx(fx);
 }

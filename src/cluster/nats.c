@@ -27,6 +27,8 @@ struct aegis_cluster {
     char worker[129];
     char subj_env[80], subj_cut[80], subj_join[80];
     uint64_t fault_drop;           /* AEGIS_FAULT_DROP_LOG_SEQ (tests): see aegis_cluster_next */
+    char fault_batch[40];          /* AEGIS_FAULT_FAIL_BATCH_PUBLISH (tests): "batch-N", failed once */
+    bool fault_batch_done;
 };
 
 struct aegis_cluster_sub {
@@ -118,6 +120,12 @@ aegis_err aegis_cluster_open(aegis_cluster **ret, const aegis_cluster_opts *o, c
     if (c->fault_drop)
         AEGIS_LOGW(MOD, "fault injection: this worker's ordered log reader drops one message and renumbers the rest "
                    "(tests only)", "seq=%llu", (unsigned long long)c->fault_drop);
+    const char *fb = getenv("AEGIS_FAULT_FAIL_BATCH_PUBLISH");
+    if (fb && *fb) {
+        snprintf(c->fault_batch, sizeof(c->fault_batch), "batch-%llu", strtoull(fb, NULL, 10));
+        AEGIS_LOGW(MOD, "fault injection: this worker's first publication of one batch fails (tests only)",
+                   "id=%s", c->fault_batch);
+    }
 
     err = AEGIS_ERR_CLUSTER_CONNECT;
     *detail = "cannot reach any nats-server of cluster.nats_urls";
@@ -257,6 +265,11 @@ aegis_err aegis_cluster_publish(aegis_cluster *c, aegis_cluster_kind kind, const
         return AEGIS_ERR_INVAL;
     char subj[220];
     snprintf(subj, sizeof(subj), "%s.%s.%s", c->q, what, c->worker);
+    /* fault injection (tests): the publications stream without a leader
+     * for longer than the retries, once, for this batch */
+    if (c->fault_batch[0] && msg_id && strcmp(msg_id, c->fault_batch) == 0 &&
+        !__atomic_exchange_n(&c->fault_batch_done, true, __ATOMIC_ACQ_REL))
+        return AEGIS_ERR_CLUSTER_NO_QUORUM;
     return publish(c, subj, data, len, msg_id, 0, NULL, NULL);
 }
 

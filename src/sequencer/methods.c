@@ -348,6 +348,18 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
         aegis_err err = aegis_store_env_get(p->store, id, &env);
         if (err)
             return err;
+        if (env.status == AEGIS_ENV_INCLUDED) {
+            /* its batch was indexed before this status was written: one
+             * included since the lookup above is in the index now */
+            pthread_mutex_lock(&p->lock);
+            inc = aegis_seq_pindex_get(&p->index, key, &number, &pos);
+            pthread_mutex_unlock(&p->lock);
+            if (inc) {
+                aegis_free((void *)env.data);
+                aegis_free((void *)env.reason);
+                return included_reply(p, number, pos, ret);
+            }
+        }
         if (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail)) {
             aegis_free((void *)env.data);
             aegis_free((void *)env.reason);

@@ -404,6 +404,17 @@ static aegis_err next_from_leader(aegis_cluster_sub *s, int64_t timeout_ms, aegi
     for (;;) {
         natsMsg *msg = NULL;
         aegis_err err = leader_get(s->c, s->next, &msg);
+        /* past the end, or a message removed from the stream (nothing to
+         * apply): only a get made after the stream was seen to hold the
+         * sequence tells them apart (the one above may have raced an append) */
+        uint64_t last = 0;
+        if (err == AEGIS_ERR_NOT_FOUND && aegis_cluster_last_seq(s->c, false, &last) == AEGIS_OK && last >= s->next) {
+            err = leader_get(s->c, s->next, &msg);
+            if (err == AEGIS_ERR_NOT_FOUND) {
+                s->next++;
+                continue;
+            }
+        }
         if (!err) {
             int64_t t = natsMsg_GetTime(msg);   /* nanoseconds since the epoch */
             fill(s, msg, s->next++, t > 0 ? (uint64_t)t / 1000000u : 0, m);
@@ -411,20 +422,6 @@ static aegis_err next_from_leader(aegis_cluster_sub *s, int64_t timeout_ms, aegi
         }
         if (err != AEGIS_ERR_NOT_FOUND)
             return err;
-        /* past the end, or a message removed from the stream (nothing to
-         * apply): only a get made after the stream was seen to hold the
-         * sequence tells them apart (the one above may have raced an append) */
-        uint64_t last = 0;
-        if (aegis_cluster_last_seq(s->c, false, &last) == AEGIS_OK && last >= s->next) {
-            err = leader_get(s->c, s->next, &msg);
-            if (err == AEGIS_ERR_NOT_FOUND)
-                s->next++;
-            else if (err)
-                return err;
-            else
-                natsMsg_Destroy(msg);   /* there now: read it on the next turn */
-            continue;
-        }
         int64_t left = deadline - nats_Now();
         if (left <= 0)
             return AEGIS_ERR_TIMEOUT;

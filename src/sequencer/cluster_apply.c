@@ -19,26 +19,6 @@
 
 #define MOD "cluster"
 
-/* Does the stream leader hold, at m->seq, the bytes this worker read
- * there? Asked again while no leader answers (nothing new is appended
- * then either). */
-static bool leader_agrees(struct aegis_seq_cluster *k, const aegis_cluster_msg *m)
-{
-    uint8_t mine[32], theirs[32];
-    aegis_sha256(mine, m->data, m->len);
-    for (;;) {
-        aegis_cluster_kind kind;
-        aegis_err err = aegis_cluster_log_at(k->c, m->seq, theirs, &kind);
-        if (!err)
-            return memcmp(mine, theirs, 32) == 0;
-        if (err == AEGIS_ERR_NOT_FOUND)
-            return false;
-        if (aegis_seq_cl_stopping(k->p))
-            return true;   /* nothing more is applied anyway */
-        nanosleep(&(struct timespec){ 0, 200 * 1000000L }, NULL);
-    }
-}
-
 /* This worker's copy of the log is not the stream leader's (a nats-server
  * replica lost or reordered a message; seen with nats-server 2.9 after a
  * quorum loss): what it applied since cannot be trusted. It stops applying,
@@ -49,7 +29,6 @@ static void diverged(struct aegis_seq_cluster *k, const aegis_cluster_msg *m, ui
     struct aegis_seq *p = k->p;
     pthread_mutex_lock(&p->lock);
     k->diverged = true;
-    k->divergences++;
     pthread_mutex_unlock(&p->lock);
     AEGIS_LOGE(MOD, "this worker's copy of the log diverged from the stream leader's: rebuilding from the leader's copy",
                "seq=%llu cut_after=%llu last_cut_read=%llu", (unsigned long long)m->seq, (unsigned long long)after,
@@ -77,7 +56,10 @@ static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *
      * or after another predecessor than ours), either this copy is not the
      * leader's, or the record did not come through the fence. */
     bool fenced_elsewhere = ok && number && cut.after != prev;
-    if ((fenced_elsewhere || moved) && !k->read_leader && !leader_agrees(k, m)) {
+    uint8_t h[32];
+    aegis_sha256(h, m->data, m->len);
+    if ((fenced_elsewhere || moved) && !k->read_leader &&
+        aegis_seq_cl_leader_holds(k, m->seq, h, 0) == AEGIS_ERR_CLUSTER_GENESIS) {
         diverged(k, m, cut.after, prev);
         return 0;
     }
@@ -85,7 +67,7 @@ static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *
     /* anything on the cut subject moves JetStream's expectation, the fence:
      * also a malformed message (skipped) and a cut that cuts nothing */
     k->last_cut_seq = m->seq;
-    aegis_sha256(k->last_cut_hash, m->data, m->len);
+    memcpy(k->last_cut_hash, h, 32);
     if (!ok || fenced_elsewhere) {
         k->garbage++;
         pthread_mutex_unlock(&p->lock);

@@ -53,7 +53,6 @@ struct aegis_seq_cluster {
     unsigned fence_streak;     /* cut appends fenced in a row */
     bool read_leader;          /* this process reads the log from the stream leader (after a divergence) */
     bool diverged;             /* this worker's copy of the log disagrees with the stream leader's: rebuilding */
-    uint64_t divergences;
     bool caught_up;            /* the applier reached the log's end as of start */
     bool pub_caught_up;        /* the watcher reached the publications' end as of start */
     struct cl_result *ring;
@@ -103,6 +102,12 @@ bool aegis_seq_cl_stalled(struct aegis_seq_cluster *k, bool publications, uint64
 /* cluster_state.c: the sealed worker state. Save (the applier, after a
  * record) when due or now; restore at start before the threads run. */
 void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now);
+/* The stream leader's copy of the log holds, at seq, the cut record whose
+ * bytes hash to `hash` (the copy the fence is checked against): AEGIS_OK,
+ * AEGIS_ERR_CLUSTER_GENESIS (another message there, or none), or
+ * AEGIS_ERR_CLUSTER_NO_QUORUM when no stream leader answered `tries` asks
+ * 200 ms apart (0: asked until the worker stops). */
+aegis_err aegis_seq_cl_leader_holds(struct aegis_seq_cluster *k, uint64_t seq, const uint8_t hash[32], unsigned tries);
 /* A divergence (cluster_apply.c): the sealed state is set aside
  * (state.sealed.diverged), the next start reads the log from the stream
  * leader (marker file cluster-read-leader), and the daemon is asked to

@@ -45,15 +45,14 @@ static void note_holder(struct aegis_seq_cluster *k, const char *holder)
 static void lease_step(struct aegis_seq_cluster *k)
 {
     struct aegis_seq *p = k->p;
+    /* what this worker applied is not the stream leader's log: it must not
+     * cut (its fence would never hold); the next worker takes over */
     pthread_mutex_lock(&p->lock);
-    bool diverged = k->diverged;
-    pthread_mutex_unlock(&p->lock);
-    if (k->leader && diverged) {
-        /* what this worker applied is not the stream leader's log: it must
-         * not cut (its fence would never hold); the next worker takes over */
-        pthread_mutex_lock(&p->lock);
+    bool give_up = k->leader && k->diverged;
+    if (give_up)
         k->leader = false;
-        pthread_mutex_unlock(&p->lock);
+    pthread_mutex_unlock(&p->lock);
+    if (give_up) {
         aegis_cluster_lease_release(k->c, k->lease_rev);
         AEGIS_LOGW(MOD, "lease given up: this worker's copy of the log diverged", "worker=%s", k->worker);
         return;

@@ -64,21 +64,22 @@ void aegis_seq_cl_state_save(struct aegis_seq_cluster *k, bool now)
                (unsigned long long)aegis_get_be64(facts + 4), (unsigned long long)((aegis_now_ns() - t) / 1000000));
 }
 
-/* The log holds, at seq, the cut record whose bytes hash to `hash` (the
- * stream leader's copy: the one the fence is checked against). */
-static aegis_err log_holds(struct aegis_seq_cluster *k, uint64_t seq, const uint8_t hash[32])
+aegis_err aegis_seq_cl_leader_holds(struct aegis_seq_cluster *k, uint64_t seq, const uint8_t hash[32], unsigned tries)
 {
-    aegis_err err = AEGIS_ERR_CLUSTER_NO_QUORUM;
-    for (int i = 0; i < 10 && err == AEGIS_ERR_CLUSTER_NO_QUORUM; i++) {
+    for (unsigned i = 0; tries == 0 || i < tries; i++) {
         uint8_t h[32];
         aegis_cluster_kind kind = AEGIS_CLUSTER_OTHER;
         if (i)
-            nanosleep(&(struct timespec){ 0, 500 * 1000000L }, NULL);   /* a stream electing its leader */
-        err = aegis_cluster_log_at(k->c, seq, h, &kind);
+            nanosleep(&(struct timespec){ 0, 200 * 1000000L }, NULL);   /* a stream electing its leader */
+        aegis_err err = aegis_cluster_log_at(k->c, seq, h, &kind);
         if (err == AEGIS_ERR_NOT_FOUND || (!err && (kind != AEGIS_CLUSTER_CUT || memcmp(h, hash, 32) != 0)))
-            err = AEGIS_ERR_CLUSTER_GENESIS;
+            return AEGIS_ERR_CLUSTER_GENESIS;
+        if (!err)
+            return AEGIS_OK;
+        if (aegis_seq_cl_stopping(k->p))
+            break;
     }
-    return err;
+    return AEGIS_ERR_CLUSTER_NO_QUORUM;
 }
 
 /* The marker and the state's file, under data_dir. */
@@ -142,7 +143,7 @@ aegis_err aegis_seq_cl_state_restore(struct aegis_seq_cluster *k, const char **d
                    "batch=%llu", (unsigned long long)info.batch);
         goto out;
     }
-    err = log_holds(k, seq, info.host + 12);
+    err = aegis_seq_cl_leader_holds(k, seq, info.host + 12, 25);
     if (err) {
         *detail = err == AEGIS_ERR_CLUSTER_GENESIS
                       ? "the replicated log does not hold the record this worker's sealed state was taken at "

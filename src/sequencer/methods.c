@@ -338,38 +338,23 @@ static aegis_err m_get_receipt(const aegis_rpc_call *call, json_t *params, json_
     if (inc)
         return included_reply(p, number, pos, ret);
     if (aegis_store_env_find(p->store, h, &id) == AEGIS_OK) {
-        aegis_seq_pindex_id_key(key, id);
-        pthread_mutex_lock(&p->lock);
-        inc = aegis_seq_pindex_get(&p->index, key, &number, &pos);
-        pthread_mutex_unlock(&p->lock);
-        if (inc)
-            return included_reply(p, number, pos, ret);
         aegis_store_env env;
         aegis_err err = aegis_store_env_get(p->store, id, &env);
         if (err)
             return err;
-        if (env.status == AEGIS_ENV_INCLUDED) {
-            /* its batch was indexed before this status was written: one
-             * included since the lookup above is in the index now */
-            pthread_mutex_lock(&p->lock);
-            inc = aegis_seq_pindex_get(&p->index, key, &number, &pos);
-            pthread_mutex_unlock(&p->lock);
-            if (inc) {
-                aegis_free((void *)env.data);
-                aegis_free((void *)env.reason);
-                return included_reply(p, number, pos, ret);
-            }
-        }
-        if (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail)) {
+        /* the index after the status row: a batch is indexed before its
+         * envelopes' status is written, so one read "included" is there */
+        aegis_seq_pindex_id_key(key, id);
+        pthread_mutex_lock(&p->lock);
+        inc = aegis_seq_pindex_get(&p->index, key, &number, &pos);
+        pthread_mutex_unlock(&p->lock);
+        if (inc || (env.status == AEGIS_ENV_INCLUDED && receipt_index_loading(p, detail))) {
             aegis_free((void *)env.data);
             aegis_free((void *)env.reason);
-            return AEGIS_ERR_NOT_READY;
+            return inc ? included_reply(p, number, pos, ret) : AEGIS_ERR_NOT_READY;
         }
-        const char *st = aegis_env_status_name(env.status);
-        if (env.status == AEGIS_ENV_PENDING && !aegis_core_is_pending(p->core, h))
-            st = "pending";   /* logged, decision in flight */
-        *ret = json_pack("{s:s, s:o, s:I, s:s?}", "status", st, "envelope_hash", aegis_json_hex(h, 32),
-                         "envelope_id", (json_int_t)id, "reason", env.reason);
+        *ret = json_pack("{s:s, s:o, s:I, s:s?}", "status", aegis_env_status_name(env.status), "envelope_hash",
+                         aegis_json_hex(h, 32), "envelope_id", (json_int_t)id, "reason", env.reason);
         aegis_free((void *)env.data);
         aegis_free((void *)env.reason);
         return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;

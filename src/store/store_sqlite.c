@@ -69,7 +69,19 @@ static const struct migration {
       "  reason TEXT);"
       "INSERT INTO env_status(id, status, reason) SELECT id, status, reason FROM envelopes;"
       "DROP INDEX envelopes_pending;"
-      "CREATE INDEX env_status_pending ON env_status(id) WHERE status = 0;" },
+      "CREATE INDEX env_status_pending ON env_status(id) WHERE status = 0;"
+      /* records as a rowid table with a (coll, key) index: in the WITHOUT
+       * ROWID table every b-tree cell was a whole record, and SQLite reads
+       * a cell that spills onto overflow pages whole to compare keys, so
+       * inserting or finding a 30-60 KB batch copied several of them */
+      "ALTER TABLE records RENAME TO records_v2;"
+      "CREATE TABLE records("
+      "  coll TEXT NOT NULL,"
+      "  key INTEGER NOT NULL,"
+      "  val BLOB NOT NULL,"
+      "  UNIQUE(coll, key));"
+      "INSERT INTO records(coll, key, val) SELECT coll, key, val FROM records_v2 ORDER BY coll, key;"
+      "DROP TABLE records_v2;" },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AEGIS__SQ_SCHEMA_VERSION,

@@ -326,6 +326,19 @@ static void test_migrate_v2(void **state)
     assert_int_equal(aegis_store_env_range_pending(f->st, 1, 100, collect_id, ids), AEGIS_OK);
     assert_int_equal(ids[0], 1);
     assert_int_equal(ids[1], 2);
+    /* the record came along, and records take new keys and updates */
+    uint8_t *v = NULL;
+    size_t vlen = 0;
+    assert_int_equal(aegis_store_get(f->st, "batch", 1, &v, &vlen), AEGIS_OK);
+    assert_int_equal(vlen, 1);
+    assert_int_equal(v[0], 'b');
+    aegis_free(v);
+    assert_int_equal(aegis_store_insert(f->st, "batch", 1, (const uint8_t *)"x", 1), AEGIS_ERR_EXISTS);
+    assert_int_equal(aegis_store_insert(f->st, "batch", 2, (const uint8_t *)"c", 1), AEGIS_OK);
+    assert_int_equal(aegis_store_put(f->st, "batch", 2, (const uint8_t *)"d", 1), AEGIS_OK);
+    uint64_t last = 0;
+    assert_int_equal(aegis_store_last(f->st, "batch", &last), AEGIS_OK);
+    assert_int_equal(last, 2);
     /* a new envelope after the migration is pending, with a status row */
     uint64_t id;
     assert_int_equal(append_i(f->st, 9, &id), AEGIS_OK);
@@ -335,6 +348,11 @@ static void test_migrate_v2(void **state)
     assert_int_equal(raw_int(f, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM env_status WHERE status = 0"), 2);
     assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'envelopes_pending'"), 0);
+    /* records: a rowid table now, (coll, key) in an index of its own */
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'records'"
+                                " AND sql LIKE '%WITHOUT ROWID%'"), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_index_list('records') WHERE origin = 'u'"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM records"), 2);
     /* the planner reads pending envelopes through the partial index, not a scan of every envelope */
     char path[300];
     db_path(f, path, sizeof(path));

@@ -105,6 +105,7 @@ struct aegis_rpc_server {
     uint16_t port;
     bool started;
     bool stopped;
+    atomic_bool draining;      /* stop began: new connections are closed at accept */
     uint64_t created_ns;
 };
 

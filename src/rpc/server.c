@@ -9,11 +9,16 @@
  * no FD_SETSIZE ceiling, so thousands of idle keep-alive connections cost
  * only memory, and MHD_OPTION_CONNECTION_LIMIT / _TIMEOUT bound them.
  *
- * Shutdown: MHD_quiesce_daemon() closes the listening socket, then we wait
- * (up to opts.drain_ms) until no request is in flight (deferred ones
- * included), answer deferred calls still outstanding with an error and
- * resume their connections (MHD refuses to stop with suspended ones), and
- * MHD_stop_daemon() closes the remaining connections.
+ * Shutdown: new connections are closed as they are accepted (the accept
+ * policy says no once `draining` is set), then we wait (up to
+ * opts.drain_ms) until no request is in flight (deferred ones included),
+ * answer deferred calls still outstanding with an error and resume their
+ * connections (MHD refuses to stop with suspended ones), and
+ * MHD_stop_daemon() closes the listening socket and the remaining
+ * connections. Not MHD_quiesce_daemon(): with a thread pool under epoll it
+ * races a pool thread taking the listening socket off its own epoll set,
+ * and libmicrohttpd 0.9.75 aborts the process when it loses ("Failed to
+ * remove listen FD from epoll set", seen once in test_rpc_http).
  */
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -313,6 +318,15 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     atomic_fetch_sub(&srv->inflight, 1);
 }
 
+/* Accept policy: every connection until the stop begins, none after. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)addr;
+    (void)addrlen;
+    aegis_rpc_server *srv = cls;
+    return atomic_load(&srv->draining) ? MHD_NO : MHD_YES;
+}
+
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_ctx,
                           enum MHD_ConnectionNotificationCode code)
 {
@@ -374,7 +388,7 @@ aegis_err aegis_rpc_server_start(aegis_rpc_server *srv, const char **ret_detail)
     }
     unsigned timeout_s = (srv->opts.timeout_ms + 999) / 1000;
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, srv->opts.port, NULL, NULL, on_request, srv,
+        flags, srv->opts.port, on_accept, srv, on_request, srv,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)srv->opts.threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)srv->opts.max_connections,
@@ -420,13 +434,9 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
         return;
     srv->stopped = true;
     struct MHD_Daemon *d = srv->mhd;
-    /* The quiesced listening socket: stop listening now (Linux refuses new
-     * connections after shutdown() on it), but close the descriptor only
-     * after MHD_stop_daemon - a pool thread may still be taking it off its
-     * epoll set (ThreadSanitizer saw close() race that epoll_ctl()). */
-    MHD_socket ls = MHD_quiesce_daemon(d);
-    if (ls != MHD_INVALID_SOCKET)
-        shutdown(ls, SHUT_RDWR);
+    /* from now on a new connection is closed as soon as it is accepted;
+     * the listening socket itself closes in MHD_stop_daemon */
+    atomic_store(&srv->draining, true);
     uint64_t until = aegis_now_ns() + (uint64_t)srv->opts.drain_ms * 1000000ull;
     while (atomic_load(&srv->inflight) > 0 && aegis_now_ns() < until) {
         struct timespec ts = { 0, 2 * 1000 * 1000 };
@@ -445,8 +455,6 @@ void aegis_rpc_server_stop(aegis_rpc_server *srv)
     /* The guard stops first: MHD_stop_daemon closes the sockets. */
     aegis__guard_stop(&srv->guard);
     MHD_stop_daemon(d);
-    if (ls != MHD_INVALID_SOCKET)
-        close(ls);
     srv->mhd = NULL;
 }
 

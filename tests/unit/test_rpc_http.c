@@ -198,17 +198,37 @@ static void *slow_thread(void *p)
     return NULL;
 }
 
+static void *stop_thread(void *p)
+{
+    aegis_rpc_server_stop(p);
+    return NULL;
+}
+
 static void test_stop_drains(void **state)
 {
     struct fx *f = *state;
     struct slow_arg a = { f->url, 0, "" };
-    pthread_t t;
+    pthread_t t, st;
     pthread_create(&t, NULL, slow_thread, &a);
     while (aegis_rpc_server_inflight(f->srv) == 0) {
         struct timespec ts = { 0, 1000000 };
         nanosleep(&ts, NULL);
     }
-    aegis_rpc_server_stop(f->srv);
+    pthread_create(&st, NULL, stop_thread, f->srv);
+    /* while the slow call drains (300 ms), a new connection is not served */
+    const char *ping = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"t_ping\"}";
+    bool turned_away = false;
+    for (int i = 0; i < 100 && !turned_away; i++) {
+        aegis_http_response r = { 0 };
+        aegis_err err = aegis_http_post_json(f->url, ping, strlen(ping), 1000, &r);
+        turned_away = err != AEGIS_OK;
+        aegis_http_response_clear(&r);
+        struct timespec ts = { 0, 2000000 };
+        nanosleep(&ts, NULL);
+    }
+    assert_true(turned_away);
+    assert_true(aegis_rpc_server_inflight(f->srv) > 0);   /* still draining then */
+    pthread_join(st, NULL);
     pthread_join(t, NULL);
     assert_int_equal(a.status, 200);
     assert_non_null(strstr(a.body, "done"));

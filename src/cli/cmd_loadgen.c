@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aegis/chain_scan.h"
 #include "aegis/cli.h"
 #include "aegis/http.h"
 #include "aegis/tx.h"
@@ -389,6 +390,29 @@ static int64_t find_sender(lg *g, const uint8_t addr[20])
     return -1;
 }
 
+/* One tx of a batch: is it one of ours (sender, nonce, tx hash)? Caller
+ * holds the lock. */
+static bool mark_tx(lg *g, const uint8_t sender[20], const uint8_t hash[32], uint64_t nonce)
+{
+    int64_t s = find_sender(g, sender);
+    if (s < 0 || nonce >= g->count)
+        return false;
+    uint64_t j = nonce * g->senders + (uint64_t)s;
+    if (j >= g->count || !aegis_ct_eq(g->jobs[j].hash, hash, 32))
+        return false;
+    if (g->jobs[j].state == AEGIS_LG_JOB_INCLUDED) {
+        g->twice++;
+        return false;
+    }
+    if (g->jobs[j].state == AEGIS_LG_JOB_NEW)
+        return false;
+    if (g->jobs[j].state == AEGIS_LG_JOB_FAILED)
+        g->failed--;   /* e.g. a timed-out ack that made it after all */
+    g->jobs[j].state = AEGIS_LG_JOB_INCLUDED;
+    g->included++;
+    return true;
+}
+
 static void mark_batch(lg *g, const json_t *b)
 {
     const json_t *txs = json_object_get(b, "txs");
@@ -400,24 +424,45 @@ static void mark_batch(lg *g, const json_t *b)
         json_int_t nonce = json_integer_value(json_object_get(t, "nonce"));
         if (aegis_chain_get_hex(t, "sender", sender, 20) || aegis_chain_get_hex(t, "hash", hash, 32) || nonce < 0)
             continue;
-        int64_t s = find_sender(g, sender);
-        if (s < 0)
-            continue;
-        uint64_t j = (uint64_t)nonce * g->senders + (uint64_t)s;
-        if (j < g->count && g->jobs[j].state == AEGIS_LG_JOB_INCLUDED && aegis_ct_eq(g->jobs[j].hash, hash, 32))
-            g->twice++;
-        if (j < g->count && g->jobs[j].state != AEGIS_LG_JOB_INCLUDED && g->jobs[j].state != AEGIS_LG_JOB_NEW &&
-            aegis_ct_eq(g->jobs[j].hash, hash, 32)) {
-            if (g->jobs[j].state == AEGIS_LG_JOB_FAILED)
-                g->failed--;   /* e.g. a timed-out ack that made it after all */
-            g->jobs[j].state = AEGIS_LG_JOB_INCLUDED;
-            g->included++;
-            ours = true;
-        }
+        ours |= mark_tx(g, sender, hash, (uint64_t)nonce);
     }
     if (ours)
         g->batches++;
     pthread_mutex_unlock(&g->lock);
+}
+
+static void mark_scanned(lg *g, const aegis_chain_scan *sc)
+{
+    bool ours = false;
+    pthread_mutex_lock(&g->lock);
+    for (size_t i = 0; i < sc->n_txs; i++)
+        ours |= mark_tx(g, sc->txs[i].sender, sc->txs[i].hash, sc->txs[i].nonce);
+    if (ours)
+        g->batches++;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* One aegis_waitBatch reply: 1 a batch (marked), 0 none yet, -1 an error.
+ * The plain form the node writes is scanned without a JSON tree
+ * (aegis/chain_scan.h); anything else goes through jansson. */
+static int follow_reply(lg *g, const char *body, size_t len)
+{
+    aegis_chain_scan sc;
+    aegis_err err = aegis_chain_scan_reply(body, len, &sc);
+    if (err == AEGIS_OK) {
+        int rc = sc.has_error ? -1 : sc.result == AEGIS_CHAIN_SCAN_BATCH ? 1 : 0;
+        if (rc == 1)
+            mark_scanned(g, &sc);
+        aegis_chain_scan_clear(&sc);
+        return rc;
+    }
+    json_t *j = json_loadb(body, len, 0, NULL);
+    json_t *res = json_object_get(j, "result");
+    int rc = !j || json_object_get(j, "error") ? -1 : json_is_object(res) ? 1 : 0;
+    if (rc == 1)
+        mark_batch(g, res);
+    json_decref(j);
+    return rc;
 }
 
 /* Long-poll aegis_waitBatch for each next batch over one keep-alive
@@ -436,21 +481,14 @@ static void *follower(void *arg)
                          "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_waitBatch\",\"params\":[%llu,500]}",
                          (unsigned long long)after);
         aegis_http_response r = { 0 };
-        json_t *j = NULL;
+        int rc = -1;
         if (aegis_http_conn_post_json(conn, req, (size_t)n, 10000, true, &r) == AEGIS_OK && r.status == 200)
-            j = json_loadb(r.body, r.len, 0, NULL);
+            rc = follow_reply(g, r.body, r.len);
         aegis_http_response_clear(&r);
-        json_t *res = json_object_get(j, "result");
-        if (!j || json_object_get(j, "error")) {   /* transport or RPC error: again in a while */
-            json_decref(j);
-            sleep_ns(200000000ull);
-            continue;
-        }
-        if (json_is_object(res)) {
-            mark_batch(g, res);
-            after++;
-        }
-        json_decref(j);
+        if (rc < 0)
+            sleep_ns(200000000ull);   /* transport or RPC error: again in a while */
+        else
+            after += (uint64_t)rc;
     }
     aegis_http_conn_free(conn);
     return NULL;

@@ -66,6 +66,9 @@ aegis_err aegis_http_frame(const void *buf, size_t len, aegis_http_frame_info *r
     for (size_t i = 9; i < lead; i++)
         if (s[i] < '0' || s[i] > '9')
             return bad(ret_why, "the status is not three digits", AEGIS_ERR_RPC_BAD_RESPONSE);
+    const char *lf = memchr(s, '\n', len);
+    if (lf && (lf == s || lf[-1] != '\r'))
+        return bad(ret_why, "a bare LF ends the status line", AEGIS_ERR_RPC_BAD_RESPONSE);
     const char *end = len >= 4 ? memmem(s, len, "\r\n\r\n", 4) : NULL;
     if (!end) {
         if (len >= AEGIS_HTTP_FRAME_MAX_HEADER)

@@ -92,6 +92,9 @@ aegis_err aegis_core_open(aegis_core *core, const uint8_t *env, size_t len, uint
 aegis_err aegis_core_admit(aegis_core *core, aegis_core_opened *o, uint64_t env_id, uint64_t now_ms, bool replay,
                            aegis_core_receipt *ret, const char **reason) AEGIS_WUR;
 void aegis_core_opened_free(aegis_core_opened *o);
+/* The envelope hash the open step computed (a public fact: the SHA-256 of
+ * the ciphertext envelope), so the host's log need not hash it again. */
+void aegis_core_opened_env_hash(const aegis_core_opened *o, uint8_t out[32]);
 
 /* Sign n receipts at once: one ML-DSA-87 signature over the keccak Merkle
  * root of the receipt hashes (amortised under load). Returns a JSON array

@@ -75,6 +75,11 @@ void aegis_core_opened_free(aegis_core_opened *o)
     aegis_free(o);
 }
 
+void aegis_core_opened_env_hash(const aegis_core_opened *o, uint8_t out[32])
+{
+    memcpy(out, o->env_hash, 32);
+}
+
 /* The stateless part: hash, decrypt under the epoch's key, decode, recover
  * the sender, verify a witness. Reads only the key sets (under ks_lock) and
  * the fixed tx config, so any number of threads may run it at once. */

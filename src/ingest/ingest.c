@@ -193,7 +193,10 @@ static struct item *append_group(aegis_ingest *ig, struct item *group, size_t n,
     aegis_store_env_in *in = aegis_malloc(n * sizeof(*in));
     size_t i = 0;
     for (struct item *it = group; it; it = it->next, i++) {
-        aegis_core_envelope_hash(it->env, it->len, it->hash);
+        if (it->opened)   /* opened on the submitting thread: hashed there */
+            aegis_core_opened_env_hash(it->opened, it->hash);
+        else
+            aegis_core_envelope_hash(it->env, it->len, it->hash);
         if (in)
             in[i] = (aegis_store_env_in){ .data = it->env, .len = it->len, .hash = it->hash };
     }

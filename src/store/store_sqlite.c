@@ -57,6 +57,31 @@ static const struct migration {
       "  PRIMARY KEY(coll, key)) WITHOUT ROWID;"
       /* restart recovery walks the still-pending envelopes */
       "CREATE INDEX envelopes_pending ON envelopes(id) WHERE status = 0;" },
+    /* An envelope's status lives in a narrow table of its own: marking the
+     * 50 envelopes of a batch included rewrote 50 pages of ~4 KB envelope
+     * rows (and the checkpointer wrote them again); it now touches the one
+     * or two pages holding their dense ids. envelopes.status is no longer
+     * read or written (SQLite would rewrite the whole table to drop it). */
+    { 3,
+      "CREATE TABLE env_status("
+      "  id INTEGER PRIMARY KEY,"              /* = envelopes.id, one row each */
+      "  status INTEGER NOT NULL,"
+      "  reason TEXT);"
+      "INSERT INTO env_status(id, status, reason) SELECT id, status, reason FROM envelopes;"
+      "DROP INDEX envelopes_pending;"
+      "CREATE INDEX env_status_pending ON env_status(id) WHERE status = 0;"
+      /* records as a rowid table with a (coll, key) index: in the WITHOUT
+       * ROWID table every b-tree cell was a whole record, and SQLite reads
+       * a cell that spills onto overflow pages whole to compare keys, so
+       * inserting or finding a 30-60 KB batch copied several of them */
+      "ALTER TABLE records RENAME TO records_v2;"
+      "CREATE TABLE records("
+      "  coll TEXT NOT NULL,"
+      "  key INTEGER NOT NULL,"
+      "  val BLOB NOT NULL,"
+      "  UNIQUE(coll, key));"
+      "INSERT INTO records(coll, key, val) SELECT coll, key, val FROM records_v2 ORDER BY coll, key;"
+      "DROP TABLE records_v2;" },
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == AEGIS__SQ_SCHEMA_VERSION,
@@ -68,17 +93,21 @@ static const char *const stmt_sql[SQ__COUNT] = {
     [SQ_ROLLBACK] = "ROLLBACK",
     [SQ_ENV_INSERT] = "INSERT INTO envelopes(hash, received_ms, status, data) VALUES(?1, ?2, 0, ?3)"
                       " ON CONFLICT(hash) DO NOTHING",
+    [SQ_ENV_STATUS_INSERT] = "INSERT INTO env_status(id, status) VALUES(?1, 0)",
     [SQ_ENV_FIND] = "SELECT id FROM envelopes WHERE hash = ?1",
-    [SQ_ENV_GET] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes WHERE id = ?1",
-    [SQ_ENV_SCAN] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
-                    " WHERE id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
-    /* the partial index envelopes_pending finds them */
-    [SQ_ENV_SCAN_PENDING] = "SELECT id, hash, received_ms, status, reason, data FROM envelopes"
-                            " WHERE status = 0 AND id BETWEEN ?1 AND ?2 ORDER BY id LIMIT ?3",
+    [SQ_ENV_GET] = "SELECT e.id, e.hash, e.received_ms, s.status, s.reason, e.data"
+                   " FROM envelopes e JOIN env_status s ON s.id = e.id WHERE e.id = ?1",
+    [SQ_ENV_SCAN] = "SELECT e.id, e.hash, e.received_ms, s.status, s.reason, e.data"
+                    " FROM envelopes e JOIN env_status s ON s.id = e.id"
+                    " WHERE e.id BETWEEN ?1 AND ?2 ORDER BY e.id LIMIT ?3",
+    /* the partial index env_status_pending finds them */
+    [SQ_ENV_SCAN_PENDING] = "SELECT e.id, e.hash, e.received_ms, s.status, s.reason, e.data"
+                            " FROM env_status s JOIN envelopes e ON e.id = s.id"
+                            " WHERE s.status = 0 AND s.id BETWEEN ?1 AND ?2 ORDER BY s.id LIMIT ?3",
+    [SQ_ENV_SET_STATUS] = "UPDATE env_status SET status = ?1, reason = ?2 WHERE id = ?3",
     /* a rejected envelope keeps its hash and reason, not its bytes (issue 12:
      * refused envelopes must not fill the disk) */
-    [SQ_ENV_SET_STATUS] = "UPDATE envelopes SET status = ?1, reason = ?2,"
-                          " data = CASE WHEN ?1 = 2 THEN x'' ELSE data END WHERE id = ?3",
+    [SQ_ENV_DROP_DATA] = "UPDATE envelopes SET data = x'' WHERE id = ?1",
     /* ids are dense (insert-only, rolled-back rowids were never visible) */
     [SQ_ENV_COUNT] = "SELECT coalesce(max(id), 0) FROM envelopes",
     [SQ_REC_PUT] = "INSERT INTO records(coll, key, val) VALUES(?1, ?2, ?3)"

@@ -66,8 +66,8 @@ void aegis__sq_gc_clear(struct aegis__sq_ctx *c)
 /* Insert one request inside the open transaction. Returns an error only for
  * failures that doom the transaction; a duplicate hash is a per-request
  * outcome (EXISTS with the existing id). */
-static aegis_err insert_one(struct aegis__sq_ctx *c, sqlite3_stmt *ins, sqlite3_stmt *find,
-                            struct aegis__sq_gc_req *r)
+static aegis_err insert_one(struct aegis__sq_ctx *c, sqlite3_stmt *ins, sqlite3_stmt *status,
+                            sqlite3_stmt *find, struct aegis__sq_gc_req *r)
 {
     aegis_err err;
     if ((err = aegis__sq_bind_blob(ins, 1, r->hash, 32)) != AEGIS_OK ||
@@ -80,6 +80,9 @@ static aegis_err insert_one(struct aegis__sq_ctx *c, sqlite3_stmt *ins, sqlite3_
         return err == AEGIS_ERR_EXISTS ? AEGIS_ERR_STORE_CORRUPT : err;
     if (sqlite3_changes(c->w.db) == 1) {
         r->id = (uint64_t)sqlite3_last_insert_rowid(c->w.db);
+        sqlite3_bind_int64(status, 1, (int64_t)r->id);
+        if ((err = aegis__sq_run(status)) != AEGIS_OK)
+            return err == AEGIS_ERR_EXISTS ? AEGIS_ERR_STORE_CORRUPT : err;
         r->err = AEGIS_OK;
         return AEGIS_OK;
     }
@@ -106,14 +109,15 @@ static void commit_batch(struct aegis__sq_ctx *c, struct aegis__sq_gc_req *batch
     pthread_mutex_lock(&c->w.mu);
     sqlite3_stmt *begin = aegis__sq_stmt(&c->w, SQ_BEGIN, &err);
     sqlite3_stmt *ins = begin ? aegis__sq_stmt(&c->w, SQ_ENV_INSERT, &err) : NULL;
-    sqlite3_stmt *find = ins ? aegis__sq_stmt(&c->w, SQ_ENV_FIND, &err) : NULL;
+    sqlite3_stmt *status = ins ? aegis__sq_stmt(&c->w, SQ_ENV_STATUS_INSERT, &err) : NULL;
+    sqlite3_stmt *find = status ? aegis__sq_stmt(&c->w, SQ_ENV_FIND, &err) : NULL;
     sqlite3_stmt *commit = find ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
     if (!commit)
         goto fail;
     if ((err = aegis__sq_run(begin)) != AEGIS_OK)
         goto fail;
     for (struct aegis__sq_gc_req *r = batch; r; r = r->next)
-        if ((err = insert_one(c, ins, find, r)) != AEGIS_OK)
+        if ((err = insert_one(c, ins, status, find, r)) != AEGIS_OK)
             goto fail_rollback;
     if ((err = aegis__sq_run(commit)) == AEGIS_OK)
         goto out;

@@ -17,7 +17,7 @@
 
 #include "store_int.h"
 
-#define AEGIS__SQ_SCHEMA_VERSION 2
+#define AEGIS__SQ_SCHEMA_VERSION 3
 #define AEGIS__SQ_APP_ID 0x41454753   /* "AEGS" in the file header */
 #define AEGIS__SQ_BUSY_MS 5000
 #define AEGIS__SQ_DB_NAME "aegis.db"
@@ -42,11 +42,13 @@ enum aegis__sq_stmt {
     SQ_COMMIT,
     SQ_ROLLBACK,
     SQ_ENV_INSERT,
+    SQ_ENV_STATUS_INSERT,
     SQ_ENV_FIND,
     SQ_ENV_GET,
     SQ_ENV_SCAN,
     SQ_ENV_SCAN_PENDING,
     SQ_ENV_SET_STATUS,
+    SQ_ENV_DROP_DATA,
     SQ_ENV_COUNT,
     SQ_REC_PUT,
     SQ_REC_INSERT,

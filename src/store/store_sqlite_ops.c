@@ -272,7 +272,8 @@ aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,
     pthread_mutex_lock(&c->w.mu);
     sqlite3_stmt *begin = aegis__sq_stmt(&c->w, SQ_BEGIN, &err);
     sqlite3_stmt *upd = begin ? aegis__sq_stmt(&c->w, SQ_ENV_SET_STATUS, &err) : NULL;
-    sqlite3_stmt *commit = upd ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
+    sqlite3_stmt *drop = upd ? aegis__sq_stmt(&c->w, SQ_ENV_DROP_DATA, &err) : NULL;
+    sqlite3_stmt *commit = drop ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
     if (!commit)
         goto out;
     if ((err = aegis__sq_run(begin)) != AEGIS_OK)
@@ -293,6 +294,11 @@ aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,
         if (sqlite3_changes(c->w.db) == 0) {
             err = AEGIS_ERR_NOT_FOUND;
             goto fail;
+        }
+        if (status == AEGIS_ENV_REJECTED) {
+            sqlite3_bind_int64(drop, 1, (int64_t)ids[i]);
+            if ((err = aegis__sq_run(drop)) != AEGIS_OK)
+                goto fail;
         }
     }
     if ((err = aegis__sq_run(commit)) == AEGIS_OK)

@@ -50,6 +50,14 @@ static aegis_err append_i(aegis_store *st, uint64_t i, uint64_t *ret_id)
     return aegis_store_env_append(st, d, n, h, ret_id);
 }
 
+static off_t file_size(const struct fx *f, const char *name)
+{
+    char path[300];
+    struct stat sb;
+    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
 /* Run SQL directly on the file (schema fixtures). */
 static void raw_sql(const struct fx *f, const char *sql)
 {
@@ -83,7 +91,7 @@ static void test_reopen_persists(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
-    assert_int_equal(aegis_store_schema_version(f->st), 2);
+    assert_int_equal(aegis_store_schema_version(f->st), 3);
     uint64_t id;
     for (uint64_t i = 1; i <= 20; i++) {
         assert_int_equal(append_i(f->st, i, &id), AEGIS_OK);
@@ -242,7 +250,7 @@ static void test_migrate_v1(void **state)
     struct fx *f = *state;
     raw_sql(f, schema_v1);
     assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
-    assert_int_equal(aegis_store_schema_version(f->st), 2);
+    assert_int_equal(aegis_store_schema_version(f->st), 3);
     aegis_store_env e;
     assert_int_equal(aegis_store_env_get(f->st, 1, &e), AEGIS_OK);
     assert_int_equal(e.status, AEGIS_ENV_INCLUDED);
@@ -257,8 +265,148 @@ static void test_migrate_v1(void **state)
     assert_int_equal(id, 2);
     aegis_store_free(f->st);
     f->st = NULL;
-    assert_int_equal(raw_int(f, "PRAGMA user_version"), 2);
-    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'envelopes_pending'"), 1);
+    assert_int_equal(raw_int(f, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'envelopes_pending'"), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'env_status_pending'"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM env_status"), 2);
+}
+
+/* A version-2 store: statuses and reasons in the envelope rows, pending
+ * ones found by the partial index envelopes_pending. */
+static const char *const schema_v2 =
+    "CREATE TABLE envelopes(id INTEGER PRIMARY KEY,"
+    " hash BLOB NOT NULL UNIQUE CHECK(length(hash) = 32), received_ms INTEGER NOT NULL,"
+    " status INTEGER NOT NULL DEFAULT 0, reason TEXT, data BLOB NOT NULL);"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, val BLOB NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE records(coll TEXT NOT NULL, key INTEGER NOT NULL, val BLOB NOT NULL,"
+    " PRIMARY KEY(coll, key)) WITHOUT ROWID;"
+    "CREATE INDEX envelopes_pending ON envelopes(id) WHERE status = 0;"
+    "INSERT INTO envelopes(hash, received_ms, status, data) VALUES(randomblob(32), 1, 1, x'01');"
+    "INSERT INTO envelopes(hash, received_ms, status, data) VALUES(randomblob(32), 2, 0, x'02');"
+    "INSERT INTO envelopes(hash, received_ms, status, reason, data) VALUES(randomblob(32), 3, 2, 'gap', x'');"
+    "INSERT INTO envelopes(hash, received_ms, status, data) VALUES(randomblob(32), 4, 0, x'04');"
+    "INSERT INTO records VALUES('batch', 1, x'62');"
+    "PRAGMA application_id = 1095059283;"
+    "PRAGMA user_version = 2;";
+
+static int collect_id(void *arg, const aegis_store_env *e)
+{
+    uint64_t *ids = arg;
+    ids[++ids[0]] = e->id;
+    return 0;
+}
+
+static void test_migrate_v2(void **state)
+{
+    struct fx *f = *state;
+    raw_sql(f, schema_v2);
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    assert_int_equal(aegis_store_schema_version(f->st), 3);
+    static const aegis_env_status want[] = { AEGIS_ENV_INCLUDED, AEGIS_ENV_PENDING, AEGIS_ENV_REJECTED,
+                                             AEGIS_ENV_PENDING };
+    for (uint64_t id = 1; id <= 4; id++) {
+        aegis_store_env e;
+        assert_int_equal(aegis_store_env_get(f->st, id, &e), AEGIS_OK);
+        assert_int_equal(e.status, want[id - 1]);
+        assert_int_equal(e.received_ms, id);
+        if (id == 3)
+            assert_string_equal(e.reason, "gap");
+        aegis_free((void *)e.data);
+        aegis_free((void *)e.reason);
+    }
+    /* pending: 2 and 4, found through the new index; then 4 is included */
+    uint64_t ids[8] = { 0 };
+    assert_int_equal(aegis_store_env_range_pending(f->st, 1, 100, collect_id, ids), AEGIS_OK);
+    assert_int_equal(ids[0], 2);
+    assert_int_equal(ids[1], 2);
+    assert_int_equal(ids[2], 4);
+    uint64_t four = 4;
+    assert_int_equal(aegis_store_env_set_status(f->st, &four, 1, AEGIS_ENV_INCLUDED, NULL), AEGIS_OK);
+    memset(ids, 0, sizeof(ids));
+    assert_int_equal(aegis_store_env_range_pending(f->st, 1, 100, collect_id, ids), AEGIS_OK);
+    assert_int_equal(ids[0], 1);
+    assert_int_equal(ids[1], 2);
+    /* the record came along, and records take new keys and updates */
+    uint8_t *v = NULL;
+    size_t vlen = 0;
+    assert_int_equal(aegis_store_get(f->st, "batch", 1, &v, &vlen), AEGIS_OK);
+    assert_int_equal(vlen, 1);
+    assert_int_equal(v[0], 'b');
+    aegis_free(v);
+    assert_int_equal(aegis_store_insert(f->st, "batch", 1, (const uint8_t *)"x", 1), AEGIS_ERR_EXISTS);
+    assert_int_equal(aegis_store_insert(f->st, "batch", 2, (const uint8_t *)"c", 1), AEGIS_OK);
+    assert_int_equal(aegis_store_put(f->st, "batch", 2, (const uint8_t *)"d", 1), AEGIS_OK);
+    uint64_t last = 0;
+    assert_int_equal(aegis_store_last(f->st, "batch", &last), AEGIS_OK);
+    assert_int_equal(last, 2);
+    /* a new envelope after the migration is pending, with a status row */
+    uint64_t id;
+    assert_int_equal(append_i(f->st, 9, &id), AEGIS_OK);
+    assert_int_equal(id, 5);
+    aegis_store_free(f->st);
+    f->st = NULL;
+    assert_int_equal(raw_int(f, "PRAGMA user_version"), 3);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM env_status WHERE status = 0"), 2);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'envelopes_pending'"), 0);
+    /* records: a rowid table now, (coll, key) in an index of its own */
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM sqlite_schema WHERE name = 'records'"
+                                " AND sql LIKE '%WITHOUT ROWID%'"), 0);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM pragma_index_list('records') WHERE origin = 'u'"), 1);
+    assert_int_equal(raw_int(f, "SELECT count(*) FROM records"), 2);
+    /* the planner reads pending envelopes through the partial index, not a scan of every envelope */
+    char path[300];
+    db_path(f, path, sizeof(path));
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "EXPLAIN QUERY PLAN SELECT e.id FROM env_status s JOIN envelopes e ON e.id = s.id"
+                                        " WHERE s.status = 0 AND s.id BETWEEN 1 AND 9 ORDER BY s.id LIMIT 5",
+                                        -1, &s, NULL),
+                     SQLITE_OK);
+    bool uses_index = false;
+    while (sqlite3_step(s) == SQLITE_ROW)
+        if (strstr((const char *)sqlite3_column_text(s, 3), "env_status_pending"))
+            uses_index = true;
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    assert_true(uses_index);
+}
+
+/* Marking envelopes included must not rewrite their (large) rows: the WAL
+ * grows by the narrow status pages only. On schema 2 the update rewrote
+ * every envelope's page (50 x 4 KB frames for 50 envelopes of 3 KB). */
+static void test_status_does_not_rewrite_envelopes(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    static uint8_t big[3000];
+    uint64_t ids[50];
+    aegis_store_env_in in[50];
+    uint8_t h[50][32];
+    for (int i = 0; i < 50; i++) {
+        fx_hash(h[i], 1000 + (uint64_t)i);
+        big[0] = (uint8_t)i;
+        in[i] = (aegis_store_env_in){ .data = big, .len = sizeof(big), .hash = h[i] };
+    }
+    assert_int_equal(aegis_store_env_append_many(f->st, in, 50), AEGIS_OK);
+    for (int i = 0; i < 50; i++)
+        ids[i] = in[i].id;
+    /* a clean close folds the WAL into the database and empties it */
+    aegis_store_free(f->st);
+    f->st = NULL;
+    assert_int_equal(file_size(f, "aegis.db-wal"), 0);
+    assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
+    off_t before = file_size(f, "aegis.db-wal");
+    assert_int_equal(aegis_store_env_set_status(f->st, ids, 50, AEGIS_ENV_INCLUDED, NULL), AEGIS_OK);
+    off_t grew = file_size(f, "aegis.db-wal") - before;
+    print_message("    50 envelopes of 3,000 bytes marked included: WAL +%lld bytes\n", (long long)grew);
+    assert_true(grew < 8 * 4120);
+    aegis_store_env e;
+    assert_int_equal(aegis_store_env_get(f->st, ids[49], &e), AEGIS_OK);
+    assert_int_equal(e.status, AEGIS_ENV_INCLUDED);
+    assert_int_equal(e.len, sizeof(big));
+    aegis_free((void *)e.data);
 }
 
 static void test_migrate_v0(void **state)
@@ -269,12 +417,12 @@ static void test_migrate_v0(void **state)
     assert_int_equal(raw_int(f, "PRAGMA user_version"), 0);
     assert_int_equal(raw_int(f, "PRAGMA page_count"), 2);
     assert_int_equal(aegis_store_open(&f->st, "sqlite", f->dir, NULL), AEGIS_OK);
-    assert_int_equal(aegis_store_schema_version(f->st), 2);
+    assert_int_equal(aegis_store_schema_version(f->st), 3);
     uint64_t id;
     assert_int_equal(append_i(f->st, 1, &id), AEGIS_OK);
     aegis_store_free(f->st);
     f->st = NULL;
-    assert_int_equal(raw_int(f, "PRAGMA user_version"), 2);
+    assert_int_equal(raw_int(f, "PRAGMA user_version"), 3);
     assert_int_equal(raw_int(f, "PRAGMA application_id"), 0x41454753);
 }
 
@@ -536,14 +684,6 @@ static void ck_record(uint8_t *v, uint64_t key)
         v[i] = (uint8_t)(key * 131 + i * 7 + (i >> 8));
 }
 
-static off_t file_size(const struct fx *f, const char *name)
-{
-    char path[300];
-    struct stat sb;
-    snprintf(path, sizeof(path), "%s/%s", f->dir, name);
-    return stat(path, &sb) == 0 ? sb.st_size : 0;
-}
-
 static void check_ck_records(aegis_store *st, uint64_t from, uint64_t to)
 {
     uint8_t *want = malloc(CK_REC);
@@ -643,6 +783,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_quick_check_deferred, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_migrate_v1, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_migrate_v0, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_migrate_v2, setup_dir, teardown_dir),
+        cmocka_unit_test_setup_teardown(test_status_does_not_rewrite_envelopes, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_refuse_foreign_and_newer, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_lock, setup_dir, teardown_dir),
         cmocka_unit_test_setup_teardown(test_dir_policy, setup_dir, teardown_dir),

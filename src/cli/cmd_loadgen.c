@@ -499,7 +499,7 @@ static int parse_args(lg *g, int argc, char **argv)
     g->conc = 4;
     g->loops = 1;
     g->timeout_s = 60;
-    bool has_count = false, has_senders = false;
+    bool has_count = false, has_senders = false, has_loops = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0, used = 1;
@@ -512,7 +512,7 @@ static int parse_args(lg *g, int argc, char **argv)
         else if (strcmp(a, "--timeout") == 0 && v)
             bad = aegis_cli_parse_u64(v, &g->timeout_s);
         else if (strcmp(a, "--loops") == 0 && v)
-            bad = aegis_cli_parse_u64(v, &g->loops) || g->loops == 0 || g->loops > LG_MAX_LOOPS;
+            bad = aegis_cli_parse_u64(v, &g->loops) || g->loops == 0 || g->loops > LG_MAX_LOOPS, has_loops = true;
         else if (strcmp(a, "--rate") == 0 && v) {
             char *end = NULL;
             g->rate = strtod(v, &end);
@@ -540,6 +540,10 @@ static int parse_args(lg *g, int argc, char **argv)
     if (g->senders == 0 || g->senders > LG_MAX_SENDERS || g->conc == 0 || g->conc > LG_MAX_CONC) {
         fprintf(stderr, PROG ": --senders must be 1..%llu and --concurrency 1..%llu\n", LG_MAX_SENDERS,
                 LG_MAX_CONC);
+        return 2;
+    }
+    if (has_loops && !g->preseal) {
+        fprintf(stderr, PROG ": --loops needs --preseal (without it every connection is a thread)\n");
         return 2;
     }
     if (g->preseal && g->count > LG_MAX_PRESEAL) {

@@ -320,6 +320,18 @@ static void test_unframed_not_resent(void **state)
         assert_int_equal(P.sends[j], 1);   /* a connection error never repeats an envelope */
 }
 
+static void test_bad_args(void **state)
+{
+    (void)state;
+    const char *no_preseal[] = { "loadgen", "--rpc", D.url, "--count", "5", "--loops", "2", "--allow-sim", NULL };
+    assert_int_equal(run_aegis(&C, no_preseal), 2);
+    assert_non_null(strstr(slurp(C.err), "--loops needs --preseal"));
+    const char *zero[] = { "loadgen", "--rpc", D.url, "--count", "5", "--preseal", "--loops", "0", "--allow-sim", NULL };
+    assert_int_equal(run_aegis(&C, zero), 2);
+    const char *many[] = { "loadgen", "--rpc", D.url, "--count", "5", "--preseal", "--loops", "17", "--allow-sim", NULL };
+    assert_int_equal(run_aegis(&C, many), 2);
+}
+
 static int group_setup(void **state)
 {
     daemon_init(&D, "[node]\nid = \"it-loadgen\"\n[batch]\nmax = 20\ninterval_ms = 50\n");
@@ -360,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_forwarded_three_loops),
         cmocka_unit_test(test_busy_retried),
         cmocka_unit_test(test_unframed_not_resent),
+        cmocka_unit_test(test_bad_args),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -72,8 +72,10 @@ double aegis_lg_cpu_seconds(void);
 
 /* --preseal: start g->loops event-loop threads sending every job over
  * g->conc keep-alive connections (connection c owns the senders s with
- * s % conc == c, so one sender's envelopes go one after another). Returns
- * how many started; join them with aegis_lg_loops_join. */
+ * s % conc == c, so one sender's envelopes go one after another); the
+ * last loop to finish records g->cpu_end_s. Join and free them with
+ * aegis_lg_loops_join (accepts NULL). Errors: RPC_BAD_URL, RPC_CONNECT (the
+ * node's name does not resolve), NOMEM, IO, INTERNAL (no thread). */
 typedef struct aegis_lg_loops aegis_lg_loops;
 aegis_err aegis_lg_loops_start(aegis_lg *g, aegis_lg_loops **ret);
 void aegis_lg_loops_join(aegis_lg_loops *l);

@@ -3,8 +3,9 @@
  * src/cli/cli_loadgen_loop.c) against a real aegisd on loopback, through a
  * small HTTP proxy in this test that watches every request and can change
  * the answers to aegis_sendEncryptedTransaction:
- *   - forwarded as they are, several connections, --rate, one and three
- *     loop threads: every envelope acknowledged and included exactly once
+ *   - forwarded (every third answer in three pieces with pauses between,
+ *     so the loop reads it in parts), several connections, --rate, one and
+ *     three loop threads: every envelope acknowledged and included exactly once
  *     (loadgen's summary, and the node's batches read back here: no tx hash
  *     twice), no failure, the rate held (the timed phase lasts at least
  *     count / rate), and a sender's next envelope never reaches the proxy
@@ -67,12 +68,30 @@ static bool send_all(int fd, const char *p, size_t n)
     return true;
 }
 
-static bool respond(int fd, int status, const char *body, size_t len)
+/* The answer in one write, or (split) cut in the middle of its header and
+ * of its body with pauses between, so the client reads it in pieces. */
+static bool respond(int fd, int status, const char *body, size_t len, bool split)
 {
     char h[256];
     int n = snprintf(h, sizeof(h), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
                      status, len);
-    return send_all(fd, h, (size_t)n) && send_all(fd, body, len);
+    if (!split) {
+        char *all = malloc((size_t)n + len);
+        bool ok = all != NULL;
+        if (ok) {
+            memcpy(all, h, (size_t)n);
+            memcpy(all + n, body, len);
+            ok = send_all(fd, all, (size_t)n + len);
+        }
+        free(all);
+        return ok;
+    }
+    struct timespec pause = { 0, 2000000L };
+    bool ok = send_all(fd, h, 20);
+    nanosleep(&pause, NULL);
+    ok = ok && send_all(fd, h + 20, (size_t)n - 20) && send_all(fd, body, len / 2);
+    nanosleep(&pause, NULL);
+    return ok && send_all(fd, body + len / 2, len - len / 2);
 }
 
 /* One request from the client: a send of job j (-1: anything else). */
@@ -107,7 +126,7 @@ static bool handle(int fd, const char *method, const char *path, const char *bod
                              "{\"jsonrpc\":\"2.0\",\"id\":%ld,\"error\":{\"code\":-32000,\"message\":\"mempool full\","
                              "\"data\":{\"aegis_code\":%d,\"name\":\"AEGIS_ERR_MEMPOOL_FULL\"}}}",
                              j, (int)AEGIS_ERR_MEMPOOL_FULL);
-            return respond(fd, 200, e, (size_t)n);
+            return respond(fd, 200, e, (size_t)n, false);
         }
     }
     char url[128];
@@ -122,7 +141,8 @@ static bool handle(int fd, const char *method, const char *path, const char *bod
         P.answered[j] = true;   /* before the client can see it */
         pthread_mutex_unlock(&P.mu);
     }
-    bool ok = respond(fd, r.status, r.body, r.len);
+    /* every third answer to a send arrives in pieces */
+    bool ok = respond(fd, r.status, r.body, r.len, j >= 0 && j % 3 == 0);
     aegis_http_response_clear(&r);
     return ok;
 }

@@ -151,6 +151,13 @@ aegis_err aegis_store_put(aegis_store *st, const char *coll, uint64_t key,
 /* Insert only if absent: AEGIS_ERR_EXISTS otherwise (batch numbers are never reused). */
 aegis_err aegis_store_insert(aegis_store *st, const char *coll, uint64_t key,
                              const uint8_t *val, size_t len) AEGIS_WUR;
+/* aegis_store_insert (insert_only) or aegis_store_put, and in the same
+ * durable write the status of envelopes ids[0..n): a batch and the
+ * envelopes it includes are never written one without the other. An id
+ * with no envelope is skipped; status must not be REJECTED (no reason). */
+aegis_err aegis_store_put_with_status(aegis_store *st, const char *coll, uint64_t key, const uint8_t *val,
+                                      size_t len, bool insert_only, const uint64_t *ids, size_t n,
+                                      aegis_env_status status) AEGIS_WUR;
 aegis_err aegis_store_get(aegis_store *st, const char *coll, uint64_t key,
                           uint8_t **ret_val, size_t *ret_len) AEGIS_WUR;
 /* Highest key in the collection; AEGIS_ERR_NOT_FOUND when empty. */

@@ -94,7 +94,7 @@ static uint64_t apply_cut(struct aegis_seq_cluster *k, const aegis_cluster_msg *
             AEGIS_LOGE(MOD, "cut failed", "number=%llu err=%s", (unsigned long long)number, aegis_err_name(err));
         return 0;
     }
-    err = aegis_seq_land_batch(p, b);
+    err = aegis_seq_land_batch(p, b, false);
     if (err) {
         aegis_core_batch_free(b);
         AEGIS_LOGE(MOD, "batch not persisted locally (or this worker cached another batch under that number): "

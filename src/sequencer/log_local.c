@@ -56,7 +56,8 @@ static bool cut_one(struct aegis_seq *p, bool force)
         record_dropped(p);
         return false;
     }
-    err = aegis_seq_land_batch(p, b);
+    /* the batch and its envelopes' "included" in one store write */
+    err = aegis_seq_land_batch(p, b, true);
     if (err) {
         p->batch_failures++;
         (void)aegis_rpc_health_set(p->rpc, "pipeline", AEGIS_HEALTH_DEGRADED, "cannot persist batches");
@@ -65,13 +66,7 @@ static bool cut_one(struct aegis_seq *p, bool force)
         aegis_core_batch_free(b);
         return false;
     }
-    if (aegis_store_env_set_status(p->store, b->envelope_ids, b->n, AEGIS_ENV_INCLUDED, NULL) != AEGIS_OK) {
-        AEGIS_LOGW(MOD, "cannot mark envelopes included (restart repairs it)", "number=%llu",
-                   (unsigned long long)b->number);
-        p->snapshot_blocked = true;   /* the repair needs the full walk */
-    } else {
-        aegis_seq_snapshot_save(p, false);
-    }
+    aegis_seq_snapshot_save(p, false);
     aegis_seq_published(p);
     (void)aegis_rpc_health_set(p->rpc, "pipeline", AEGIS_HEALTH_OK, "cutting batches");
     char hex[65];

@@ -74,7 +74,6 @@ struct aegis_seq {
     /* the restart snapshot (snapshot.c) */
     aegis_core_snapshot_info snap;  /* applied at start (batch 0: none) */
     uint64_t snap_last;        /* batch of the last snapshot saved or applied */
-    bool snapshot_blocked;     /* a status write failed: save no snapshot until restart */
     bool indexing;             /* the snapshot's batches are being indexed (under lock) */
     pthread_t indexer;
     bool indexer_started;
@@ -135,7 +134,10 @@ void aegis_seq_add_last_seal(struct aegis_seq *p);
  * committed, the migration set persisted. On a store error the core aborts
  * the batch and the error is returned: nothing was published. The caller
  * then calls aegis_seq_published (after its own bookkeeping). */
-aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b);
+/* Persist a cut batch (insert-only), index it, commit it in the core.
+ * include: mark its envelopes included in the same store write (the local
+ * log; a cluster worker's store holds no envelope statuses to mark). */
+aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b, bool include);
 /* The batch this node persisted under number has this hash. */
 bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_t hash[32]);
 /* A batch's JSON (as stored) names this hash. */

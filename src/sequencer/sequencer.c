@@ -156,9 +156,10 @@ bool aegis_seq_stored_hash_is(struct aegis_seq *p, uint64_t number, const uint8_
     return same;
 }
 
-aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b)
+aegis_err aegis_seq_land_batch(struct aegis_seq *p, aegis_core_batch *b, bool include)
 {
-    aegis_err err = aegis_store_insert(p->store, "batch", b->number, (const uint8_t *)b->json, b->json_len);
+    aegis_err err = aegis_store_put_with_status(p->store, "batch", b->number, (const uint8_t *)b->json, b->json_len,
+                                                true, b->envelope_ids, include ? b->n : 0, AEGIS_ENV_INCLUDED);
     if (err == AEGIS_ERR_EXISTS && p->log->replicated) {
         /* this worker's cache from an earlier run, rebuilt from the log:
          * the same header, new signatures (the seals re-signed to match).

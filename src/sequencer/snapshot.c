@@ -130,8 +130,6 @@ void aegis_seq_index_join(struct aegis_seq *p)
 
 void aegis_seq_snapshot_save(struct aegis_seq *p, bool now)
 {
-    if (p->snapshot_blocked)
-        return;
     uint64_t last = __atomic_load_n(&p->last_batch, __ATOMIC_RELAXED);
     if (!now && last < p->snap_last + AEGISD_SNAPSHOT_EVERY)
         return;

@@ -404,7 +404,8 @@ bool aegis_store_coll_is_valid(const char *coll)
 }
 
 static aegis_err put_common(aegis_store *st, const char *coll, uint64_t key,
-                            const uint8_t *val, size_t len, bool insert_only)
+                            const uint8_t *val, size_t len, bool insert_only,
+                            const struct aegis__env_status_set *env)
 {
     if (!aegis_store_coll_is_valid(coll))
         return AEGIS_ERR_STORE_BAD_COLL;
@@ -415,19 +416,29 @@ static aegis_err put_common(aegis_store *st, const char *coll, uint64_t key,
     if (st->read_only)
         return AEGIS_ERR_STORE_READONLY;
     return note_write(st, st->ops->rec_put(st->ctx, coll, key, val ? val : (const uint8_t *)"",
-                                           len, insert_only));
+                                           len, insert_only, env));
 }
 
 aegis_err aegis_store_put(aegis_store *st, const char *coll, uint64_t key,
                           const uint8_t *val, size_t len)
 {
-    return put_common(st, coll, key, val, len, false);
+    return put_common(st, coll, key, val, len, false, NULL);
 }
 
 aegis_err aegis_store_insert(aegis_store *st, const char *coll, uint64_t key,
                              const uint8_t *val, size_t len)
 {
-    return put_common(st, coll, key, val, len, true);
+    return put_common(st, coll, key, val, len, true, NULL);
+}
+
+aegis_err aegis_store_put_with_status(aegis_store *st, const char *coll, uint64_t key, const uint8_t *val,
+                                      size_t len, bool insert_only, const uint64_t *ids, size_t n,
+                                      aegis_env_status status)
+{
+    if ((n && !ids) || status < AEGIS_ENV_PENDING || status > AEGIS_ENV_EVICTED || status == AEGIS_ENV_REJECTED)
+        return AEGIS_ERR_INVAL;
+    struct aegis__env_status_set env = { .ids = ids, .n = n, .status = status };
+    return put_common(st, coll, key, val, len, insert_only, n ? &env : NULL);
 }
 
 aegis_err aegis_store_get(aegis_store *st, const char *coll, uint64_t key,

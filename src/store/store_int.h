@@ -32,6 +32,13 @@
 typedef int (*aegis__env_scan_cb)(void *arg, const aegis_store_env *env);
 typedef int (*aegis__rec_scan_cb)(void *arg, uint64_t key, const uint8_t *val, size_t len);
 
+/* Envelopes whose status a record write sets in the same transaction. */
+struct aegis__env_status_set {
+    const uint64_t *ids;
+    size_t n;
+    aegis_env_status status;
+};
+
 struct aegis_store_ops {
     const char *name;
     unsigned caps;
@@ -68,9 +75,12 @@ struct aegis_store_ops {
                                 aegis_env_status status, const char *reason);
     aegis_err (*env_count)(void *ctx, uint64_t *ret_count);
 
-    /* required: keyed records. insert_only: AEGIS_ERR_EXISTS if present. */
+    /* required: keyed records. insert_only: AEGIS_ERR_EXISTS if present.
+     * env (optional): in the same durable write, set the status of these
+     * envelopes (ids without an envelope are skipped; never REJECTED). */
     aegis_err (*rec_put)(void *ctx, const char *coll, uint64_t key,
-                         const uint8_t *val, size_t len, bool insert_only);
+                         const uint8_t *val, size_t len, bool insert_only,
+                         const struct aegis__env_status_set *env);
     aegis_err (*rec_get)(void *ctx, const char *coll, uint64_t key,
                          uint8_t **ret_val, size_t *ret_len);
     aegis_err (*rec_last)(void *ctx, const char *coll, uint64_t *ret_key);

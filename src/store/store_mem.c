@@ -367,7 +367,8 @@ static size_t rec_lower(const struct mem_coll *co, uint64_t key)
 }
 
 static aegis_err mem_rec_put(void *ctx, const char *coll, uint64_t key,
-                             const uint8_t *val, size_t len, bool insert_only)
+                             const uint8_t *val, size_t len, bool insert_only,
+                             const struct aegis__env_status_set *env)
 {
     struct mem_ctx *c = ctx;
     uint8_t *copy = NULL;
@@ -388,7 +389,7 @@ static aegis_err mem_rec_put(void *ctx, const char *coll, uint64_t key,
         co->recs[pos].val = copy;
         co->recs[pos].len = len;
         copy = NULL;
-        goto out;
+        goto set_env;
     }
     if (!co) {
         err = grow((void **)&c->colls, &c->cap_coll, c->n_coll + 1, sizeof(*c->colls));
@@ -405,6 +406,11 @@ static aegis_err mem_rec_put(void *ctx, const char *coll, uint64_t key,
     co->recs[pos] = (struct mem_rec){ .key = key, .val = copy, .len = len };
     co->n++;
     copy = NULL;
+set_env:
+    /* under the same lock: nobody sees the record without the statuses */
+    for (size_t k = 0; env && k < env->n; k++)
+        if (env->ids[k] && env->ids[k] <= c->n_env)
+            c->envs[env->ids[k] - 1].status = env->status;
 out:
     pthread_mutex_unlock(&c->mu);
     aegis_free(copy);

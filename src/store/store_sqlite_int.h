@@ -141,8 +141,10 @@ aegis_err aegis__sq_env_scan(void *ctx, uint64_t from, uint64_t to, size_t max,
 aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,
                                    aegis_env_status status, const char *reason);
 aegis_err aegis__sq_env_count(void *ctx, uint64_t *ret_count);
+struct aegis__env_status_set;
 aegis_err aegis__sq_rec_put(void *ctx, const char *coll, uint64_t key,
-                            const uint8_t *val, size_t len, bool insert_only);
+                            const uint8_t *val, size_t len, bool insert_only,
+                            const struct aegis__env_status_set *env);
 aegis_err aegis__sq_rec_get(void *ctx, const char *coll, uint64_t key,
                             uint8_t **ret_val, size_t *ret_len);
 aegis_err aegis__sq_rec_last(void *ctx, const char *coll, uint64_t *ret_key);

@@ -310,25 +310,60 @@ out:
     return err;
 }
 
-/* One autocommit statement: durable (synchronous=FULL) once it is DONE. */
+static aegis_err rec_put_locked(struct aegis__sq_ctx *c, const char *coll, uint64_t key,
+                                const uint8_t *val, size_t len, bool insert_only)
+{
+    aegis_err err = AEGIS_OK;
+    sqlite3_stmt *s = aegis__sq_stmt(&c->w, insert_only ? SQ_REC_INSERT : SQ_REC_PUT, &err);
+    if (!s)
+        return err;
+    sqlite3_bind_text(s, 1, coll, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, (int64_t)key);
+    err = aegis__sq_bind_blob(s, 3, val, len);
+    if (err == AEGIS_OK)
+        err = aegis__sq_run(s);
+    else
+        sqlite3_reset(s);
+    if (err == AEGIS_OK && insert_only && sqlite3_changes(c->w.db) == 0)
+        err = AEGIS_ERR_EXISTS;
+    return err;
+}
+
+/* One autocommit statement: durable (synchronous=FULL) once it is DONE.
+ * With env, one transaction that also sets those envelopes' status (one
+ * fsync for a batch and its envelopes, not two). */
 aegis_err aegis__sq_rec_put(void *ctx, const char *coll, uint64_t key,
-                            const uint8_t *val, size_t len, bool insert_only)
+                            const uint8_t *val, size_t len, bool insert_only,
+                            const struct aegis__env_status_set *env)
 {
     struct aegis__sq_ctx *c = ctx;
     aegis_err err = AEGIS_OK;
     pthread_mutex_lock(&c->w.mu);
-    sqlite3_stmt *s = aegis__sq_stmt(&c->w, insert_only ? SQ_REC_INSERT : SQ_REC_PUT, &err);
-    if (s) {
-        sqlite3_bind_text(s, 1, coll, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, (int64_t)key);
-        err = aegis__sq_bind_blob(s, 3, val, len);
-        if (err == AEGIS_OK)
-            err = aegis__sq_run(s);
-        else
-            sqlite3_reset(s);
-        if (err == AEGIS_OK && insert_only && sqlite3_changes(c->w.db) == 0)
-            err = AEGIS_ERR_EXISTS;
+    if (!env) {
+        err = rec_put_locked(c, coll, key, val, len, insert_only);
+        goto out;
     }
+    sqlite3_stmt *begin = aegis__sq_stmt(&c->w, SQ_BEGIN, &err);
+    sqlite3_stmt *upd = begin ? aegis__sq_stmt(&c->w, SQ_ENV_SET_STATUS, &err) : NULL;
+    sqlite3_stmt *commit = upd ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
+    if (!commit || (err = aegis__sq_run(begin)) != AEGIS_OK)
+        goto out;
+    if ((err = rec_put_locked(c, coll, key, val, len, insert_only)) != AEGIS_OK)
+        goto fail;
+    for (size_t i = 0; i < env->n; i++) {
+        if (env->ids[i] > (uint64_t)INT64_MAX)
+            continue;   /* no such envelope: skipped */
+        sqlite3_bind_int(upd, 1, (int)env->status);
+        sqlite3_bind_null(upd, 2);
+        sqlite3_bind_int64(upd, 3, (int64_t)env->ids[i]);
+        if ((err = aegis__sq_run(upd)) != AEGIS_OK)
+            goto fail;
+    }
+    if ((err = aegis__sq_run(commit)) == AEGIS_OK)
+        goto out;
+fail:
+    aegis__sq_rollback(&c->w);
+out:
     pthread_mutex_unlock(&c->w.mu);
     return err;
 }

@@ -263,6 +263,58 @@ static void test_status(void **state)
     assert_int_equal(aegis_store_env_set_status(f->st, NULL, 0, AEGIS_ENV_EVICTED, NULL), AEGIS_OK);
 }
 
+/* A batch record and its envelopes' status in one write: both or neither. */
+static void test_put_with_status(void **state)
+{
+    struct fx *f = *state;
+    for (uint64_t i = 1; i <= 4; i++)
+        append_n(f->st, i);
+    const uint64_t ids[] = { 1, 3, 99 };   /* 99: no such envelope, skipped */
+    assert_int_equal(aegis_store_put_with_status(f->st, "batch", 1, (const uint8_t *)"b1", 2, true, ids, 3,
+                                                 AEGIS_ENV_INCLUDED),
+                     AEGIS_OK);
+    static const aegis_env_status want[] = { AEGIS_ENV_INCLUDED, AEGIS_ENV_PENDING, AEGIS_ENV_INCLUDED,
+                                             AEGIS_ENV_PENDING };
+    for (uint64_t i = 1; i <= 4; i++) {
+        aegis_store_env e;
+        assert_int_equal(aegis_store_env_get(f->st, i, &e), AEGIS_OK);
+        assert_int_equal(e.status, want[i - 1]);
+        aegis_free((void *)e.data);
+    }
+    uint8_t *v = NULL;
+    size_t len = 0;
+    assert_int_equal(aegis_store_get(f->st, "batch", 1, &v, &len), AEGIS_OK);
+    assert_int_equal(len, 2);
+    assert_memory_equal(v, "b1", 2);
+    aegis_free(v);
+    /* the insert is refused (the number exists): no status changes either */
+    const uint64_t two[] = { 2 };
+    assert_int_equal(aegis_store_put_with_status(f->st, "batch", 1, (const uint8_t *)"b2", 2, true, two, 1,
+                                                 AEGIS_ENV_INCLUDED),
+                     AEGIS_ERR_EXISTS);
+    aegis_store_env e;
+    assert_int_equal(aegis_store_env_get(f->st, 2, &e), AEGIS_OK);
+    assert_int_equal(e.status, AEGIS_ENV_PENDING);
+    aegis_free((void *)e.data);
+    /* a replacing put marks too; REJECTED (needs a reason) is refused */
+    assert_int_equal(aegis_store_put_with_status(f->st, "batch", 1, (const uint8_t *)"b3", 2, false, two, 1,
+                                                 AEGIS_ENV_INCLUDED),
+                     AEGIS_OK);
+    assert_int_equal(aegis_store_env_get(f->st, 2, &e), AEGIS_OK);
+    assert_int_equal(e.status, AEGIS_ENV_INCLUDED);
+    aegis_free((void *)e.data);
+    assert_int_equal(aegis_store_put_with_status(f->st, "batch", 2, (const uint8_t *)"x", 1, true, two, 1,
+                                                 AEGIS_ENV_REJECTED),
+                     AEGIS_ERR_INVAL);
+    assert_int_equal(aegis_store_put_with_status(f->st, "batch", 2, (const uint8_t *)"x", 1, true, NULL, 1,
+                                                 AEGIS_ENV_INCLUDED),
+                     AEGIS_ERR_INVAL);
+    /* no ids: a plain insert */
+    assert_int_equal(aegis_store_put_with_status(f->st, "batch", 2, (const uint8_t *)"x", 1, true, NULL, 0,
+                                                 AEGIS_ENV_INCLUDED),
+                     AEGIS_OK);
+}
+
 struct recs {
     uint64_t keys[16];
     size_t n;
@@ -653,6 +705,7 @@ int main(void)
         BOTH(test_append_many),
         BOTH(test_range),
         BOTH(test_status),
+        BOTH(test_put_with_status),
         BOTH(test_records),
         BOTH(test_meta),
         BOTH(test_limits),

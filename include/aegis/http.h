@@ -62,6 +62,26 @@ aegis_err aegis_http_conn_post_json(aegis_http_conn *c, const void *body, size_t
                                     bool retry, aegis_http_response *ret) AEGIS_WUR;
 void aegis_http_conn_free(aegis_http_conn *c);
 
+/* Where one HTTP/1.1 response ends (http_frame.c), for a client that
+ * reads a keep-alive connection into its own buffer and reads the body in
+ * place: buf[0, len) holds the bytes received so far. AEGIS_OK: a whole
+ * response is at buf[0, ret->total) (its body at buf + header_len); any
+ * bytes after it are not part of it. AEGIS_ERR_TRUNCATED: not all of it
+ * has arrived yet. Only Content-Length framing is accepted:
+ * AEGIS_ERR_RPC_UNFRAMED for chunked, missing or repeated lengths;
+ * RPC_BAD_RESPONSE for anything malformed (including 1xx responses);
+ * TOO_BIG for a body over AEGIS_HTTP_MAX_RESPONSE. *ret_why (may be NULL)
+ * gets static text saying why. */
+#define AEGIS_HTTP_FRAME_MAX_HEADER (16u * 1024)
+typedef struct aegis_http_frame_info {
+    int status;
+    size_t header_len;        /* status line + headers + blank line */
+    size_t body_len;          /* Content-Length */
+    size_t total;             /* header_len + body_len */
+    bool close;               /* "Connection: close" (or HTTP/1.0): the server ends the connection */
+} aegis_http_frame_info;
+aegis_err aegis_http_frame(const void *buf, size_t len, aegis_http_frame_info *ret, const char **ret_why) AEGIS_WUR;
+
 /* Free the body; accepts a zeroed struct. */
 void aegis_http_response_clear(aegis_http_response *r);
 

@@ -3,21 +3,27 @@
  * transactions from S generated senders over C concurrent connections,
  * show live progress, and succeed only when every one is included.
  *
- * Job j belongs to sender j % S with nonce j / S. Worker w owns the senders
- * s with s % C == w and sends each sender's jobs in nonce order, so no
- * sender ever has a nonce gap in flight. A global ticket counter paces all
- * workers to --rate. A follower thread long-polls aegis_waitBatch and marks
- * the jobs whose (sender, nonce, tx hash) it sees in a batch. Receipts are
- * verified (hash, Merkle path, ML-DSA-87 once per signed root).
+ * Job j belongs to sender j % S with nonce j / S. Connection w owns the
+ * senders s with s % C == w and sends each sender's jobs in nonce order,
+ * one request in flight, so no sender ever has a nonce gap in flight. A
+ * global ticket counter paces all of them to --rate. A follower thread
+ * long-polls aegis_waitBatch over one keep-alive connection and marks the
+ * jobs whose (sender, nonce, tx hash) it sees in a batch. Without
+ * --preseal a thread per connection seals while it sends and verifies
+ * every receipt (hash, Merkle path, ML-DSA-87 once per signed root).
  *
  * --preseal measures the server rather than the client: every envelope is
- * sealed (on every CPU) and its whole JSON-RPC request body written before
- * the timed phase; workers then send them over keep-alive connections and
- * check each answer cheaply (HTTP 200, a result naming the expected tx
- * hash) instead of parsing and verifying every receipt. The summary gives
- * acknowledged/s over the timed phase, ack latency p50/p99, and the
- * daemon's CPU per acknowledgement from its process_cpu_seconds_total
- * (/metrics) read before and after. Inclusion is checked as always.
+ * sealed (on every CPU) and its whole HTTP request written before the
+ * timed phase; one event-loop thread (cli_loadgen_loop.c; --loops N for
+ * more) then sends them over keep-alive connections and checks each
+ * answer cheaply (HTTP 200, a result naming the expected tx hash) instead
+ * of parsing and verifying every receipt. The summary gives acknowledged/s
+ * over the timed phase, ack latency p50/p99, the daemon's CPU per
+ * acknowledgement from its process_cpu_seconds_total (/metrics) read
+ * before and after every envelope is included, and the load generator's
+ * own CPU per acknowledgement over the timed phase (getrusage
+ * RUSAGE_SELF: all its threads, the follower's included). Inclusion is
+ * checked as always.
  */
 #include <stdatomic.h>
 #include <math.h>
@@ -25,61 +31,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "aegis/chain_scan.h"
 #include "aegis/cli.h"
 #include "aegis/http.h"
 #include "aegis/tx.h"
 #include "cli_chain.h"
+#include "cli_loadgen.h"
 #include "cli_rpc.h"
 
 #define PROG "aegis loadgen"
 #define LG_MAX_COUNT    10000000ull
 #define LG_MAX_SENDERS  100000ull
 #define LG_MAX_CONC     256ull
+#define LG_MAX_LOOPS    16ull
 #define LG_MAX_PRESEAL  500000ull   /* every request is held in memory (~7.6 KB each) */
 
-enum { JOB_NEW, JOB_SENT, JOB_ACKED, JOB_INCLUDED, JOB_FAILED };
-
-typedef struct lg_sender {
-    uint8_t sk[32];
-    uint8_t addr[20];
-} lg_sender;
-
-typedef struct lg_addr {
-    uint8_t addr[20];
-    uint32_t idx;
-} lg_addr;
-
-typedef struct lg_job {
-    uint8_t hash[32];
-    uint8_t state;
-    char *body;               /* --preseal: the whole request, sealed ahead */
-    size_t body_len;
-} lg_job;
-
-typedef struct lg {
-    const char *url;
-    uint64_t count, senders, conc, timeout_s;
-    double rate;              /* 0: as fast as possible */
-    bool allow_sim, preseal;
-    uint64_t last_ack_ns;     /* when the latest acknowledgement arrived */
-    aegis_client_keyset ks;
-    uint64_t chain_id;
-    lg_sender *snd;
-    struct lg_addr *by_addr;  /* sender addresses, sorted */
-    lg_job *jobs;
-    uint32_t *lat_us;         /* ack latencies, n_lat of them */
-    size_t n_lat;
-    pthread_mutex_t lock;
-    uint64_t sent, acked, included, failed, retries, batches;
-    uint64_t twice;           /* a tx of ours seen in a second batch: must stay 0 */
-    uint64_t ticket, t0;
-    uint64_t follow_after;    /* the node's last batch before anything was sent */
-    int stop;
-    char first_err[256];
-} lg;
+typedef aegis_lg lg;
+typedef aegis_lg_job lg_job;
+typedef aegis_lg_addr lg_addr;
+typedef aegis_lg_sender lg_sender;
 
 typedef struct lg_worker {
     lg *g;
@@ -91,7 +65,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "Usage: aegis loadgen --rpc URL --count N [--rate R] [--senders S] [--concurrency C]\n"
-        "                     [--timeout S] [--preseal] [--allow-sim]\n\n"
+        "                     [--timeout S] [--preseal [--loops L]] [--allow-sim]\n\n"
         "Send N encrypted EIP-1559 transactions from S generated senders (correct nonces,\n"
         "the node's chain id) over C concurrent connections; show live progress on stderr;\n"
         "exit 0 only when all N are included in batches.\n"
@@ -99,11 +73,13 @@ static void usage(FILE *f)
         "  --count N          transactions to send (required)\n"
         "  --rate R           target submissions per second (default: unlimited)\n"
         "  --senders S        distinct senders (default min(N, 64))\n"
-        "  --concurrency C    connections / threads (default 4)\n"
+        "  --concurrency C    connections (default 4); without --preseal one thread each\n"
         "  --timeout S        give up after S seconds without progress (default 60)\n"
         "  --preseal          seal every envelope before the timed phase, send over keep-alive\n"
         "                     connections, check answers cheaply; report acknowledged/s, p50/p99\n"
-        "                     and the node's CPU per acknowledgement (its /metrics)\n"
+        "                     and the node's CPU per acknowledgement (its /metrics); one\n"
+        "                     event-loop thread sends on all C connections\n"
+        "  --loops L          --preseal: event-loop threads sharing the connections (default 1)\n"
         "  --allow-sim        accept a simulated (insecure) TEE attestation - development only\n",
         AEGIS_CLI_RPC_DEFAULT_URL);
 }
@@ -165,14 +141,40 @@ static aegis_err make_envelope(lg *g, uint64_t j, char **ret_hex, uint8_t hash[3
     return err;
 }
 
-static void job_failed(lg *g, uint64_t j, const char *why)
+void aegis_lg_job_failed(lg *g, uint64_t j, const char *why)
 {
     pthread_mutex_lock(&g->lock);
-    g->jobs[j].state = JOB_FAILED;
+    g->jobs[j].state = AEGIS_LG_JOB_FAILED;
     g->failed++;
     if (!g->first_err[0])
         snprintf(g->first_err, sizeof(g->first_err), "tx %llu: %.200s", (unsigned long long)j, why);
     pthread_mutex_unlock(&g->lock);
+}
+
+void aegis_lg_job_acked(lg *g, uint64_t j, uint64_t lat_ns)
+{
+    uint64_t lat = lat_ns / 1000;
+    pthread_mutex_lock(&g->lock);
+    if (g->jobs[j].state == AEGIS_LG_JOB_SENT)
+        g->jobs[j].state = AEGIS_LG_JOB_ACKED;
+    g->acked++;
+    g->lat_us[g->n_lat++] = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
+    g->last_ack_ns = aegis_now_ns();
+    pthread_mutex_unlock(&g->lock);
+}
+
+uint64_t aegis_lg_due_ns(const lg *g, uint64_t t)
+{
+    return g->rate > 0 ? g->t0 + (uint64_t)((double)t * 1e9 / g->rate) : 0;
+}
+
+double aegis_lg_cpu_seconds(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0)
+        return -1;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 /* Check a receipt; the ML-DSA signature only once per signed root. */
@@ -200,19 +202,17 @@ static void send_job(lg *g, uint64_t j, uint8_t last_root[32], bool *have_root)
     uint8_t hash[32];
     aegis_err err = make_envelope(g, j, &hex, hash);
     if (err) {
-        job_failed(g, j, aegis_strerror(err));
+        aegis_lg_job_failed(g, j, aegis_strerror(err));
         return;
     }
     /* Pace: ticket t may go at t0 + t / rate. */
     uint64_t t = __atomic_fetch_add(&g->ticket, 1, __ATOMIC_RELAXED);
-    if (g->rate > 0) {
-        uint64_t due = g->t0 + (uint64_t)((double)t * 1e9 / g->rate), now = aegis_now_ns();
-        if (due > now)
-            sleep_ns(due - now);
-    }
+    uint64_t due = aegis_lg_due_ns(g, t), now = aegis_now_ns();
+    if (due > now)
+        sleep_ns(due - now);
     pthread_mutex_lock(&g->lock);
     memcpy(g->jobs[j].hash, hash, 32);
-    g->jobs[j].state = JOB_SENT;
+    g->jobs[j].state = AEGIS_LG_JOB_SENT;
     g->sent++;
     pthread_mutex_unlock(&g->lock);
     json_t *params = json_pack("[s]", hex);
@@ -222,20 +222,14 @@ static void send_job(lg *g, uint64_t j, uint8_t last_root[32], bool *have_root)
         aegis_client_rpc_err e;
         int rc = aegis_client_call(g->url, "aegis_sendEncryptedTransaction", params, 30000, &res, &e);
         if (rc == 0) {
-            uint64_t lat = (aegis_now_ns() - start) / 1000;
+            uint64_t lat = aegis_now_ns() - start;
             bool ok = receipt_ok(g, res, hash, last_root, have_root);
             json_decref(res);
             if (!ok) {
-                job_failed(g, j, "receipt does not verify");
+                aegis_lg_job_failed(g, j, "receipt does not verify");
                 break;
             }
-            pthread_mutex_lock(&g->lock);
-            if (g->jobs[j].state == JOB_SENT)
-                g->jobs[j].state = JOB_ACKED;
-            g->acked++;
-            g->lat_us[g->n_lat++] = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
-            g->last_ack_ns = aegis_now_ns();
-            pthread_mutex_unlock(&g->lock);
+            aegis_lg_job_acked(g, j, lat);
             break;
         }
         /* A full pool or sender limit is back-pressure, not a verdict. */
@@ -244,7 +238,7 @@ static void send_job(lg *g, uint64_t j, uint8_t last_root[32], bool *have_root)
         if (!transient || __atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
             char m[400];
             snprintf(m, sizeof(m), "%s (%s, code %d)", e.message, e.name[0] ? e.name : "transport", e.code);
-            job_failed(g, j, m);
+            aegis_lg_job_failed(g, j, m);
             break;
         }
         __atomic_add_fetch(&g->retries, 1, __ATOMIC_RELAXED);
@@ -257,38 +251,66 @@ static void send_job(lg *g, uint64_t j, uint8_t last_root[32], bool *have_root)
 
 /* ---- --preseal ---- */
 
-static atomic_uint_fast64_t preseal_next;
-static atomic_int preseal_failed;
+struct preseal {
+    lg *g;
+    char hdr[1600];           /* request line and headers up to Content-Length */
+    atomic_uint_fast64_t next;
+    atomic_int failed;
+};
 
-/* Seal jobs from a shared counter: envelope, tx hash, whole request body. */
+/* Seal jobs from a shared counter: envelope, tx hash, and the whole HTTP
+ * request (headers and JSON-RPC body), so the loop sends it in one write. */
 static void *preseal_thread(void *arg)
 {
-    lg *g = arg;
-    for (uint64_t j; (j = atomic_fetch_add(&preseal_next, 1)) < g->count;) {
+    struct preseal *ps = arg;
+    lg *g = ps->g;
+    for (uint64_t j; (j = atomic_fetch_add(&ps->next, 1)) < g->count;) {
         char *hex = NULL;
         if (make_envelope(g, j, &hex, g->jobs[j].hash) != AEGIS_OK) {
-            atomic_store(&preseal_failed, 1);
+            atomic_store(&ps->failed, 1);
             return NULL;
         }
-        aegis_buf b;
-        aegis_buf_init(&b, 1u << 30);
-        aegis_err err = aegis_buf_printf(&b,
+        aegis_buf body, req;
+        aegis_buf_init(&body, 1u << 30);
+        aegis_buf_init(&req, 1u << 30);
+        aegis_err err = aegis_buf_printf(&body,
             "{\"jsonrpc\":\"2.0\",\"id\":%llu,\"method\":\"aegis_sendEncryptedTransaction\",\"params\":[\"%s\"]}",
             (unsigned long long)j, hex);
         aegis_free(hex);
+        if (!err)
+            err = aegis_buf_printf(&req, "%sContent-Length: %zu\r\n\r\n", ps->hdr, body.len);
+        if (!err)
+            err = aegis_buf_append(&req, body.data, body.len);
+        aegis_buf_clear(&body);
         if (err) {
-            aegis_buf_clear(&b);
-            atomic_store(&preseal_failed, 1);
+            aegis_buf_clear(&req);
+            atomic_store(&ps->failed, 1);
             return NULL;
         }
-        g->jobs[j].body = (char *)b.data;
-        g->jobs[j].body_len = b.len;
+        g->jobs[j].req = (char *)req.data;
+        g->jobs[j].req_len = req.len;
     }
     return NULL;
 }
 
 static int preseal_all(lg *g)
 {
+    struct preseal ps = { .g = g };
+    aegis_http_url u;
+    if (aegis_http_url_parse(g->url, &u) != AEGIS_OK) {
+        fprintf(stderr, PROG ": bad --rpc URL '%s'\n", g->url);
+        return 1;
+    }
+    bool v6 = strchr(u.host, ':') != NULL;
+    int hn = snprintf(ps.hdr, sizeof(ps.hdr),
+             "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: aegis/%s\r\nContent-Type: application/json\r\n",
+             u.path, v6 ? "[" : "", u.host, v6 ? "]" : "", u.port, AEGIS_VERSION);
+    if (hn < 0 || (size_t)hn >= sizeof(ps.hdr)) {
+        fprintf(stderr, PROG ": the --rpc URL is too long\n");
+        return 1;
+    }
+    atomic_init(&ps.next, 0);
+    atomic_init(&ps.failed, 0);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     size_t n = ncpu > 0 ? (size_t)ncpu : 1;
     pthread_t th[64];
@@ -297,83 +319,19 @@ static int preseal_all(lg *g)
     uint64_t t = aegis_now_ns();
     size_t started = 0;
     for (; started < n; started++)
-        if (pthread_create(&th[started], NULL, preseal_thread, g) != 0)
+        if (pthread_create(&th[started], NULL, preseal_thread, &ps) != 0)
             break;
     if (!started)
-        preseal_thread(g);
+        preseal_thread(&ps);
     for (size_t i = 0; i < started; i++)
         pthread_join(th[i], NULL);
-    if (atomic_load(&preseal_failed)) {
+    if (atomic_load(&ps.failed)) {
         fprintf(stderr, PROG ": cannot seal the envelopes\n");
         return 1;
     }
     fprintf(stderr, PROG ": sealed %llu envelopes in %.2f s on %zu threads (not timed)\n",
             (unsigned long long)g->count, (double)(aegis_now_ns() - t) / 1e9, started ? started : 1);
     return 0;
-}
-
-/* The error of a JSON-RPC answer (parsed only on this rare path). */
-static void answer_error(const aegis_http_response *r, int *ret_aegis_code, char *msg, size_t cap)
-{
-    json_t *j = json_loadb(r->body, r->len, 0, NULL);
-    json_t *e = json_object_get(j, "error");
-    *ret_aegis_code = (int)json_integer_value(json_object_get(json_object_get(e, "data"), "aegis_code"));
-    const char *m = json_string_value(json_object_get(e, "message"));
-    snprintf(msg, cap, "HTTP %d: %.300s", r->status, m ? m : "no JSON-RPC error in the answer");
-    json_decref(j);
-}
-
-/* Send one pre-sealed job; an answer counts as an acknowledgement when it
- * is a result naming the job's tx hash (the receipt is not parsed). */
-static void send_preseal(lg *g, aegis_http_conn *conn, uint64_t j)
-{
-    lg_job *job = &g->jobs[j];
-    uint64_t t = __atomic_fetch_add(&g->ticket, 1, __ATOMIC_RELAXED);
-    if (g->rate > 0) {
-        uint64_t due = g->t0 + (uint64_t)((double)t * 1e9 / g->rate), now = aegis_now_ns();
-        if (due > now)
-            sleep_ns(due - now);
-    }
-    char want[80] = "\"tx_hash\":\"0x";
-    aegis_hex_encode(want + strlen(want), job->hash, 32);
-    pthread_mutex_lock(&g->lock);
-    job->state = JOB_SENT;
-    g->sent++;
-    pthread_mutex_unlock(&g->lock);
-    uint64_t start = aegis_now_ns(), backoff = 20;
-    for (;;) {
-        aegis_http_response r = { 0 };
-        /* not retried on a fresh connection: a repeat would be a duplicate */
-        aegis_err err = aegis_http_conn_post_json(conn, job->body, job->body_len, 30000, false, &r);
-        if (!err && r.status == 200 && memmem(r.body, r.len, "\"result\"", 8) && memmem(r.body, r.len, want, strlen(want))) {
-            uint64_t now = aegis_now_ns(), lat = (now - start) / 1000;
-            aegis_http_response_clear(&r);
-            pthread_mutex_lock(&g->lock);
-            if (job->state == JOB_SENT)
-                job->state = JOB_ACKED;
-            g->acked++;
-            g->lat_us[g->n_lat++] = lat > UINT32_MAX ? UINT32_MAX : (uint32_t)lat;
-            g->last_ack_ns = now;
-            pthread_mutex_unlock(&g->lock);
-            return;
-        }
-        int code = 0;
-        char m[400];
-        if (err)
-            snprintf(m, sizeof(m), "%s (%s)", aegis_strerror(err), aegis_err_name(err));
-        else
-            answer_error(&r, &code, m, sizeof(m));
-        aegis_http_response_clear(&r);
-        bool transient = !err && (code == AEGIS_ERR_MEMPOOL_FULL || code == AEGIS_ERR_MEMPOOL_SENDER_LIMIT ||
-                                  code == AEGIS_ERR_INGEST_BUSY);
-        if (!transient || __atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
-            job_failed(g, j, m);
-            return;
-        }
-        __atomic_add_fetch(&g->retries, 1, __ATOMIC_RELAXED);
-        sleep_ns(backoff * 1000000ull);
-        backoff = backoff < 500 ? backoff * 2 : 1000;
-    }
 }
 
 /* The node's process_cpu_seconds_total, or a negative number. */
@@ -396,21 +354,13 @@ static double node_cpu_seconds(const lg *g)
     return v;
 }
 
+/* Without --preseal: a thread per connection, sealing while it sends. */
 static void *worker(void *arg)
 {
     lg_worker *wk = arg;
     lg *g = wk->g;
     uint8_t last_root[32];
     bool have_root = false;
-    aegis_http_conn *conn = NULL;
-    if (g->preseal && aegis_http_conn_open(&conn, g->url) != AEGIS_OK) {
-        pthread_mutex_lock(&g->lock);
-        if (!g->first_err[0])
-            snprintf(g->first_err, sizeof(g->first_err), "cannot open a connection to %.200s", g->url);
-        pthread_mutex_unlock(&g->lock);
-        __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
-        return NULL;
-    }
     uint64_t per_sender = (g->count + g->senders - 1) / g->senders;
     for (uint64_t n = 0; n < per_sender; n++)
         for (uint64_t s = wk->w; s < g->senders; s += g->conc) {
@@ -418,14 +368,9 @@ static void *worker(void *arg)
             if (j >= g->count)
                 continue;
             if (__atomic_load_n(&g->stop, __ATOMIC_RELAXED))
-                goto out;
-            if (conn)
-                send_preseal(g, conn, j);
-            else
-                send_job(g, j, last_root, &have_root);
+                return NULL;
+            send_job(g, j, last_root, &have_root);
         }
-out:
-    aegis_http_conn_free(conn);
     return NULL;
 }
 
@@ -445,6 +390,29 @@ static int64_t find_sender(lg *g, const uint8_t addr[20])
     return -1;
 }
 
+/* One tx of a batch: is it one of ours (sender, nonce, tx hash)? Caller
+ * holds the lock. */
+static bool mark_tx(lg *g, const uint8_t sender[20], const uint8_t hash[32], uint64_t nonce)
+{
+    int64_t s = find_sender(g, sender);
+    if (s < 0 || nonce >= g->count)
+        return false;
+    uint64_t j = nonce * g->senders + (uint64_t)s;
+    if (j >= g->count || !aegis_ct_eq(g->jobs[j].hash, hash, 32))
+        return false;
+    if (g->jobs[j].state == AEGIS_LG_JOB_INCLUDED) {
+        g->twice++;
+        return false;
+    }
+    if (g->jobs[j].state == AEGIS_LG_JOB_NEW)
+        return false;
+    if (g->jobs[j].state == AEGIS_LG_JOB_FAILED)
+        g->failed--;   /* e.g. a timed-out ack that made it after all */
+    g->jobs[j].state = AEGIS_LG_JOB_INCLUDED;
+    g->included++;
+    return true;
+}
+
 static void mark_batch(lg *g, const json_t *b)
 {
     const json_t *txs = json_object_get(b, "txs");
@@ -456,55 +424,82 @@ static void mark_batch(lg *g, const json_t *b)
         json_int_t nonce = json_integer_value(json_object_get(t, "nonce"));
         if (aegis_chain_get_hex(t, "sender", sender, 20) || aegis_chain_get_hex(t, "hash", hash, 32) || nonce < 0)
             continue;
-        int64_t s = find_sender(g, sender);
-        if (s < 0)
-            continue;
-        uint64_t j = (uint64_t)nonce * g->senders + (uint64_t)s;
-        if (j < g->count && g->jobs[j].state == JOB_INCLUDED && aegis_ct_eq(g->jobs[j].hash, hash, 32))
-            g->twice++;
-        if (j < g->count && g->jobs[j].state != JOB_INCLUDED && g->jobs[j].state != JOB_NEW &&
-            aegis_ct_eq(g->jobs[j].hash, hash, 32)) {
-            if (g->jobs[j].state == JOB_FAILED)
-                g->failed--;   /* e.g. a timed-out ack that made it after all */
-            g->jobs[j].state = JOB_INCLUDED;
-            g->included++;
-            ours = true;
-        }
+        ours |= mark_tx(g, sender, hash, (uint64_t)nonce);
     }
     if (ours)
         g->batches++;
     pthread_mutex_unlock(&g->lock);
 }
 
+static void mark_scanned(lg *g, const aegis_chain_scan *sc)
+{
+    bool ours = false;
+    pthread_mutex_lock(&g->lock);
+    for (size_t i = 0; i < sc->n_txs; i++)
+        ours |= mark_tx(g, sc->txs[i].sender, sc->txs[i].hash, sc->txs[i].nonce);
+    if (ours)
+        g->batches++;
+    pthread_mutex_unlock(&g->lock);
+}
+
+/* One aegis_waitBatch reply: 1 a batch (marked), 0 none yet, -1 an error.
+ * The plain form the node writes is scanned without a JSON tree
+ * (aegis/chain_scan.h); anything else goes through jansson. */
+static int follow_reply(lg *g, const char *body, size_t len)
+{
+    aegis_chain_scan sc;
+    aegis_err err = aegis_chain_scan_reply(body, len, &sc);
+    if (err == AEGIS_OK) {
+        int rc = sc.has_error ? -1 : sc.result == AEGIS_CHAIN_SCAN_BATCH ? 1 : 0;
+        if (rc == 1)
+            mark_scanned(g, &sc);
+        aegis_chain_scan_clear(&sc);
+        return rc;
+    }
+    json_t *j = json_loadb(body, len, 0, NULL);
+    json_t *res = json_object_get(j, "result");
+    int rc = !j || json_object_get(j, "error") ? -1 : json_is_object(res) ? 1 : 0;
+    if (rc == 1)
+        mark_batch(g, res);
+    json_decref(j);
+    return rc;
+}
+
+/* Long-poll aegis_waitBatch for each next batch over one keep-alive
+ * connection (the call may be repeated: retried once on a connection the
+ * server closed while idle). */
 static void *follower(void *arg)
 {
     lg *g = arg;
-    json_t *res = NULL;
-    aegis_client_rpc_err e;
     uint64_t after = g->follow_after;
+    aegis_http_conn *conn = NULL;
+    if (aegis_http_conn_open(&conn, g->url) != AEGIS_OK)
+        return NULL;
     while (!__atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
-        json_t *params = json_pack("[I, i]", (json_int_t)after, 500);
-        res = NULL;
-        int rc = aegis_client_call(g->url, "aegis_waitBatch", params, 10000, &res, &e);
-        json_decref(params);
-        if (rc != 0) {
-            sleep_ns(200000000ull);
-            continue;
-        }
-        if (json_is_object(res)) {
-            mark_batch(g, res);
-            after++;
-        }
-        json_decref(res);
+        char req[160];
+        int n = snprintf(req, sizeof(req),
+                         "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"aegis_waitBatch\",\"params\":[%llu,500]}",
+                         (unsigned long long)after);
+        aegis_http_response r = { 0 };
+        int rc = -1;
+        if (aegis_http_conn_post_json(conn, req, (size_t)n, 10000, true, &r) == AEGIS_OK && r.status == 200)
+            rc = follow_reply(g, r.body, r.len);
+        aegis_http_response_clear(&r);
+        if (rc < 0)
+            sleep_ns(200000000ull);   /* transport or RPC error: again in a while */
+        else
+            after += (uint64_t)rc;
     }
+    aegis_http_conn_free(conn);
     return NULL;
 }
 
 static int parse_args(lg *g, int argc, char **argv)
 {
     g->conc = 4;
+    g->loops = 1;
     g->timeout_s = 60;
-    bool has_count = false, has_senders = false;
+    bool has_count = false, has_senders = false, has_loops = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = 0, used = 1;
@@ -516,6 +511,8 @@ static int parse_args(lg *g, int argc, char **argv)
             bad = aegis_cli_parse_u64(v, &g->conc);
         else if (strcmp(a, "--timeout") == 0 && v)
             bad = aegis_cli_parse_u64(v, &g->timeout_s);
+        else if (strcmp(a, "--loops") == 0 && v)
+            bad = aegis_cli_parse_u64(v, &g->loops) || g->loops == 0 || g->loops > LG_MAX_LOOPS, has_loops = true;
         else if (strcmp(a, "--rate") == 0 && v) {
             char *end = NULL;
             g->rate = strtod(v, &end);
@@ -543,6 +540,10 @@ static int parse_args(lg *g, int argc, char **argv)
     if (g->senders == 0 || g->senders > LG_MAX_SENDERS || g->conc == 0 || g->conc > LG_MAX_CONC) {
         fprintf(stderr, PROG ": --senders must be 1..%llu and --concurrency 1..%llu\n", LG_MAX_SENDERS,
                 LG_MAX_CONC);
+        return 2;
+    }
+    if (has_loops && !g->preseal) {
+        fprintf(stderr, PROG ": --loops needs --preseal (without it every connection is a thread)\n");
         return 2;
     }
     if (g->preseal && g->count > LG_MAX_PRESEAL) {
@@ -604,7 +605,7 @@ static void teardown(lg *g)
     aegis_free(g->snd);
     aegis_free(g->by_addr);
     for (uint64_t j = 0; g->jobs && j < g->count; j++)
-        aegis_free(g->jobs[j].body);
+        aegis_free(g->jobs[j].req);
     aegis_free(g->jobs);
     aegis_free(g->lat_us);
     aegis_client_keyset_clear(&g->ks);
@@ -636,6 +637,8 @@ static int loadgen_main(int argc, char **argv)
     g->url = aegis_cli_rpc_url(&argc, argv);
     int rc = parse_args(g, argc, argv);
     lg_worker *wk = NULL;
+    aegis_lg_loops *loops = NULL;
+    double lg_cpu0 = -1;
     pthread_t fol;
     bool fol_started = false;
     size_t started = 0;
@@ -660,9 +663,19 @@ static int loadgen_main(int argc, char **argv)
         g->follow_after = lb > 0 ? (uint64_t)lb : 0;
     }
     json_decref(st);
+    lg_cpu0 = aegis_lg_cpu_seconds();
     g->t0 = aegis_now_ns();
     fol_started = pthread_create(&fol, NULL, follower, g) == 0;
-    for (; started < g->conc; started++) {
+    if (g->preseal) {
+        aegis_err err = fol_started ? aegis_lg_loops_start(g, &loops) : AEGIS_OK;
+        if (err) {
+            fprintf(stderr, PROG ": cannot start the event loop: %s\n", aegis_strerror(err));
+            __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
+            goto join;
+        }
+        started = g->conc;
+    }
+    for (; !g->preseal && started < g->conc; started++) {
         wk[started].g = g;
         wk[started].w = started;
         if (pthread_create(&wk[started].th, NULL, worker, &wk[started]) != 0)
@@ -704,7 +717,8 @@ static int loadgen_main(int argc, char **argv)
         progress(g, tty, true);
     __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
 join:
-    for (size_t i = 0; i < started; i++)
+    aegis_lg_loops_join(loops);
+    for (size_t i = 0; !g->preseal && i < started; i++)
         pthread_join(wk[i].th, NULL);
     if (fol_started)
         pthread_join(fol, NULL);
@@ -720,6 +734,13 @@ join:
             printf("node CPU %.3f s = %.0f us per ack\n", cpu1 - cpu0, (cpu1 - cpu0) * 1e6 / (double)g->acked);
         else
             printf("node CPU unknown (no process_cpu_seconds_total on /metrics)\n");
+        /* this process over the same timed phase: until its last request was answered */
+        double mine = g->cpu_end_s >= lg_cpu0 && lg_cpu0 >= 0 ? g->cpu_end_s - lg_cpu0 : -1;
+        if (mine >= 0 && g->acked)
+            printf("loadgen: preseal: load generator CPU %.3f s = %.1f us per ack over the timed phase "
+                   "(getrusage RUSAGE_SELF: all threads, inclusion follower too; event loop%s %.1f us per ack)\n",
+                   mine, mine * 1e6 / (double)g->acked, g->loops > 1 ? "s" : "",
+                   (double)g->loop_cpu_ns / 1e3 / (double)g->acked);
     }
     {
         double p50, p99, el = (double)(aegis_now_ns() - g->t0) / 1e9;

@@ -264,24 +264,22 @@ aegis_err aegis__sq_meta_get(void *ctx, const char *key, uint8_t **ret_val, size
 
 /* ---- writes: each is one durable transaction on the writer ---- */
 
-aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,
-                                   aegis_env_status status, const char *reason)
+/* Inside an open transaction on the writer: set the status of ids[0..n)
+ * (REJECTED also drops the bytes). An id with no envelope is NOT_FOUND, or
+ * skipped when missing_ok. */
+static aegis_err update_statuses(struct aegis__sq_ctx *c, const uint64_t *ids, size_t n, aegis_env_status status,
+                                 const char *reason, bool missing_ok)
 {
-    struct aegis__sq_ctx *c = ctx;
     aegis_err err = AEGIS_OK;
-    pthread_mutex_lock(&c->w.mu);
-    sqlite3_stmt *begin = aegis__sq_stmt(&c->w, SQ_BEGIN, &err);
-    sqlite3_stmt *upd = begin ? aegis__sq_stmt(&c->w, SQ_ENV_SET_STATUS, &err) : NULL;
+    sqlite3_stmt *upd = aegis__sq_stmt(&c->w, SQ_ENV_SET_STATUS, &err);
     sqlite3_stmt *drop = upd ? aegis__sq_stmt(&c->w, SQ_ENV_DROP_DATA, &err) : NULL;
-    sqlite3_stmt *commit = drop ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
-    if (!commit)
-        goto out;
-    if ((err = aegis__sq_run(begin)) != AEGIS_OK)
-        goto out;
+    if (!drop)
+        return err;
     for (size_t i = 0; i < n; i++) {
         if (ids[i] > (uint64_t)INT64_MAX) {
-            err = AEGIS_ERR_NOT_FOUND;
-            goto fail;
+            if (missing_ok)
+                continue;
+            return AEGIS_ERR_NOT_FOUND;
         }
         sqlite3_bind_int(upd, 1, (int)status);
         if (reason)
@@ -290,17 +288,33 @@ aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,
             sqlite3_bind_null(upd, 2);
         sqlite3_bind_int64(upd, 3, (int64_t)ids[i]);
         if ((err = aegis__sq_run(upd)) != AEGIS_OK)
-            goto fail;
+            return err;
         if (sqlite3_changes(c->w.db) == 0) {
-            err = AEGIS_ERR_NOT_FOUND;
-            goto fail;
+            if (missing_ok)
+                continue;
+            return AEGIS_ERR_NOT_FOUND;
         }
         if (status == AEGIS_ENV_REJECTED) {
             sqlite3_bind_int64(drop, 1, (int64_t)ids[i]);
             if ((err = aegis__sq_run(drop)) != AEGIS_OK)
-                goto fail;
+                return err;
         }
     }
+    return AEGIS_OK;
+}
+
+aegis_err aegis__sq_env_set_status(void *ctx, const uint64_t *ids, size_t n,
+                                   aegis_env_status status, const char *reason)
+{
+    struct aegis__sq_ctx *c = ctx;
+    aegis_err err = AEGIS_OK;
+    pthread_mutex_lock(&c->w.mu);
+    sqlite3_stmt *begin = aegis__sq_stmt(&c->w, SQ_BEGIN, &err);
+    sqlite3_stmt *commit = begin ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
+    if (!commit || (err = aegis__sq_run(begin)) != AEGIS_OK)
+        goto out;
+    if ((err = update_statuses(c, ids, n, status, reason, false)) != AEGIS_OK)
+        goto fail;
     if ((err = aegis__sq_run(commit)) == AEGIS_OK)
         goto out;
 fail:
@@ -344,21 +358,12 @@ aegis_err aegis__sq_rec_put(void *ctx, const char *coll, uint64_t key,
         goto out;
     }
     sqlite3_stmt *begin = aegis__sq_stmt(&c->w, SQ_BEGIN, &err);
-    sqlite3_stmt *upd = begin ? aegis__sq_stmt(&c->w, SQ_ENV_SET_STATUS, &err) : NULL;
-    sqlite3_stmt *commit = upd ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
+    sqlite3_stmt *commit = begin ? aegis__sq_stmt(&c->w, SQ_COMMIT, &err) : NULL;
     if (!commit || (err = aegis__sq_run(begin)) != AEGIS_OK)
         goto out;
-    if ((err = rec_put_locked(c, coll, key, val, len, insert_only)) != AEGIS_OK)
+    if ((err = rec_put_locked(c, coll, key, val, len, insert_only)) != AEGIS_OK ||
+        (err = update_statuses(c, env->ids, env->n, env->status, NULL, true)) != AEGIS_OK)
         goto fail;
-    for (size_t i = 0; i < env->n; i++) {
-        if (env->ids[i] > (uint64_t)INT64_MAX)
-            continue;   /* no such envelope: skipped */
-        sqlite3_bind_int(upd, 1, (int)env->status);
-        sqlite3_bind_null(upd, 2);
-        sqlite3_bind_int64(upd, 3, (int64_t)env->ids[i]);
-        if ((err = aegis__sq_run(upd)) != AEGIS_OK)
-            goto fail;
-    }
     if ((err = aegis__sq_run(commit)) == AEGIS_OK)
         goto out;
 fail:

@@ -259,12 +259,14 @@ static void txs(struct sc *s, int depth)
             return;
         }
         aegis_chain_scan *o = s->out;
+        if (o->n_txs >= AEGIS_CHAIN_SCAN_MAX_TXS) {
+            s->err = AEGIS_ERR_TOO_BIG;
+            return;
+        }
         if (o->n_txs == s->cap) {
-            if (s->cap >= AEGIS_CHAIN_SCAN_MAX_TXS) {
-                s->err = AEGIS_ERR_TOO_BIG;
-                return;
-            }
             size_t cap = s->cap ? s->cap * 2 : 64;
+            if (cap > AEGIS_CHAIN_SCAN_MAX_TXS)
+                cap = AEGIS_CHAIN_SCAN_MAX_TXS;
             aegis_chain_scan_tx *p = aegis_realloc(o->txs, cap * sizeof(*p));
             if (!p) {
                 s->err = AEGIS_ERR_NOMEM;

@@ -116,14 +116,16 @@ static void conn_close(lg_conn *c)
     c->in_len = 0;
 }
 
-/* The job in flight failed on its connection: never resent. */
-static void conn_error(lg_conn *c, const char *what, const char *detail, uint64_t now)
+/* The job in flight failed on its connection: never resent. The loop's
+ * timer pass takes the connection's next job (C_NEXT), not this call: a
+ * node that refuses every connect would otherwise recurse once per job. */
+static void conn_error(lg_conn *c, const char *what, const char *detail)
 {
     char m[300];
     snprintf(m, sizeof(m), "%s%s%s (connection error: not resent)", what, detail ? ": " : "", detail ? detail : "");
     aegis_lg_job_failed(c->lp->all->g, c->j, m);
     conn_close(c);
-    conn_next(c, now);
+    c->state = C_NEXT;
 }
 
 /* A non-blocking TCP connection to the node; false with errno on failure. */
@@ -174,7 +176,7 @@ static void do_send(lg_conn *c, uint64_t now)
             set_events(c, EPOLLIN | EPOLLRDHUP | EPOLLOUT);
             return;
         }
-        conn_error(c, "send", strerror(errno), now);
+        conn_error(c, "send", strerror(errno));
         return;
     }
     c->state = C_RECV;
@@ -203,7 +205,7 @@ static void attempt(lg_conn *c, uint64_t now)
     c->in_len = 0;
     if (c->fd < 0) {
         if (!dial(c)) {
-            conn_error(c, "cannot connect to the node", strerror(errno), now);
+            conn_error(c, "cannot connect to the node", strerror(errno));
             return;
         }
         if (c->state == C_CONNECTING)
@@ -309,7 +311,7 @@ static void on_readable(lg_conn *c, uint64_t now)
             cap = IN_CAP_MAX;
         uint8_t *p = cap > c->in_cap ? aegis_realloc(c->in, cap) : NULL;
         if (!p) {
-            conn_error(c, "response", cap > c->in_cap ? "out of memory" : "too large", now);
+            conn_error(c, "response", cap > c->in_cap ? "out of memory" : "too large");
             return;
         }
         c->in = p;
@@ -319,12 +321,12 @@ static void on_readable(lg_conn *c, uint64_t now)
     if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (r <= 0) {
-        conn_error(c, "the connection ended before a whole answer", r < 0 ? strerror(errno) : NULL, now);
+        conn_error(c, "the connection ended before a whole answer", r < 0 ? strerror(errno) : NULL);
         return;
     }
     c->in_len += (size_t)r;
     if (c->state != C_RECV) {
-        conn_error(c, "an answer before the whole request was sent", NULL, now);
+        conn_error(c, "an answer before the whole request was sent", NULL);
         return;
     }
     aegis_http_frame_info f;
@@ -333,11 +335,11 @@ static void on_readable(lg_conn *c, uint64_t now)
     if (err == AEGIS_ERR_TRUNCATED)
         return;   /* more to come */
     if (err) {
-        conn_error(c, aegis_strerror(err), why, now);
+        conn_error(c, aegis_strerror(err), why);
         return;
     }
     if (c->in_len > f.total) {
-        conn_error(c, "bytes after the answer (one request was in flight)", NULL, now);
+        conn_error(c, "bytes after the answer (one request was in flight)", NULL);
         return;
     }
     answered(c, &f, now);
@@ -355,7 +357,7 @@ static void on_event(lg_conn *c, uint32_t ev, uint64_t now)
         if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
             soerr = errno;
         if (soerr) {
-            conn_error(c, "cannot connect to the node", strerror(soerr), now);
+            conn_error(c, "cannot connect to the node", strerror(soerr));
             return;
         }
         do_send(c, now);
@@ -381,9 +383,7 @@ static void *loop_main(void *arg)
 {
     lg_loop *lp = arg;
     aegis_lg *g = lp->all->g;
-    uint64_t now = aegis_now_ns();
-    for (size_t i = 0; i < lp->n; i++)
-        conn_next(lp->conns[i], now);
+    uint64_t now;   /* every connection starts in C_NEXT: the first pass gives it a job */
     struct epoll_event evs[64];
     while (lp->live > 0 && !__atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
         /* timers: due tickets, ended backoffs, request deadlines */
@@ -391,11 +391,15 @@ static void *loop_main(void *arg)
         uint64_t next = now + 100000000ull;
         for (size_t i = 0; i < lp->n; i++) {
             lg_conn *c = lp->conns[i];
-            if (c->state == C_WAIT && c->wake_ns <= now)
+            if (c->state == C_NEXT)
+                conn_next(c, now);
+            else if (c->state == C_WAIT && c->wake_ns <= now)
                 attempt(c, now);
             else if (in_flight(c) && c->deadline_ns <= now)
-                conn_error(c, "no answer within 30 s", NULL, now);
-            if (c->state == C_WAIT && c->wake_ns < next)
+                conn_error(c, "no answer within 30 s", NULL);
+            if (c->state == C_NEXT)
+                next = now;   /* a connection error: its next job at once */
+            else if (c->state == C_WAIT && c->wake_ns < next)
                 next = c->wake_ns;
             else if (in_flight(c) && c->deadline_ns < next)
                 next = c->deadline_ns;
@@ -474,6 +478,8 @@ aegis_err aegis_lg_loops_start(aegis_lg *g, aegis_lg_loops **ret)
     l->n_loops = g->loops < g->conc ? g->loops : g->conc;
     aegis_err err = resolve(l, g->url);
     l->conn = aegis_calloc(g->conc, sizeof(*l->conn));
+    for (uint64_t c = 0; l->conn && c < g->conc; c++)
+        l->conn[c].fd = -1;   /* the error path below closes them */
     l->loop = aegis_calloc(l->n_loops, sizeof(*l->loop));
     if (!err && (!l->conn || !l->loop))
         err = AEGIS_ERR_NOMEM;
@@ -493,7 +499,6 @@ aegis_err aegis_lg_loops_start(aegis_lg *g, aegis_lg_loops **ret)
         lg_loop *lp = &l->loop[c % l->n_loops];
         lg_conn *cn = &l->conn[c];
         cn->lp = lp;
-        cn->fd = -1;
         cn->idx = c;
         cn->s = c;
         cn->state = C_NEXT;

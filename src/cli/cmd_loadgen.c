@@ -473,8 +473,15 @@ static void *follower(void *arg)
     lg *g = arg;
     uint64_t after = g->follow_after;
     aegis_http_conn *conn = NULL;
-    if (aegis_http_conn_open(&conn, g->url) != AEGIS_OK)
+    if (aegis_http_conn_open(&conn, g->url) != AEGIS_OK) {
+        /* no inclusion can be checked: say why and stop the run */
+        pthread_mutex_lock(&g->lock);
+        if (!g->first_err[0])
+            snprintf(g->first_err, sizeof(g->first_err), "inclusion follower: cannot open a connection to %.200s", g->url);
+        pthread_mutex_unlock(&g->lock);
+        __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
         return NULL;
+    }
     while (!__atomic_load_n(&g->stop, __ATOMIC_RELAXED)) {
         char req[160];
         int n = snprintf(req, sizeof(req),
@@ -647,8 +654,8 @@ static int loadgen_main(int argc, char **argv)
     rc = 1;
     if (setup(g) != 0)
         goto out;
-    wk = aegis_calloc(g->conc, sizeof(*wk));
-    if (!wk)
+    /* a thread per connection only without --preseal (the loop drives them) */
+    if (!g->preseal && !(wk = aegis_calloc(g->conc, sizeof(*wk))))
         goto out;
     if (g->preseal && preseal_all(g) != 0)
         goto out;
@@ -673,7 +680,6 @@ static int loadgen_main(int argc, char **argv)
             __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
             goto join;
         }
-        started = g->conc;
     }
     for (; !g->preseal && started < g->conc; started++) {
         wk[started].g = g;
@@ -681,7 +687,7 @@ static int loadgen_main(int argc, char **argv)
         if (pthread_create(&wk[started].th, NULL, worker, &wk[started]) != 0)
             break;
     }
-    if (!fol_started || started < g->conc) {
+    if (!fol_started || (!g->preseal && started < g->conc)) {
         fprintf(stderr, PROG ": cannot start threads\n");
         __atomic_store_n(&g->stop, 1, __ATOMIC_RELAXED);
         goto join;

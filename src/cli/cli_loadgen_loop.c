@@ -84,7 +84,6 @@ struct aegis_lg_loops {
     aegis_lg *g;
     struct sockaddr_storage addr;
     socklen_t addr_len;
-    int family;
     lg_conn *conn;            /* g->conc */
     lg_loop *loop;            /* g->loops */
     size_t n_loops, started;
@@ -132,7 +131,7 @@ static void conn_error(lg_conn *c, const char *what, const char *detail)
 static bool dial(lg_conn *c)
 {
     struct aegis_lg_loops *all = c->lp->all;
-    int fd = socket(all->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket(all->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
     int one = 1;
@@ -444,7 +443,6 @@ static aegis_err resolve(struct aegis_lg_loops *l, const char *url)
         return AEGIS_ERR_RPC_CONNECT;
     memcpy(&l->addr, res->ai_addr, res->ai_addrlen);
     l->addr_len = res->ai_addrlen;
-    l->family = res->ai_family;
     freeaddrinfo(res);
     return AEGIS_OK;
 }

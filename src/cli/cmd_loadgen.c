@@ -301,11 +301,11 @@ static int preseal_all(lg *g)
         fprintf(stderr, PROG ": bad --rpc URL '%s'\n", g->url);
         return 1;
     }
-    bool v6 = strchr(u.host, ':') != NULL;
-    int hn = snprintf(ps.hdr, sizeof(ps.hdr),
-             "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: aegis/%s\r\nContent-Type: application/json\r\n",
-             u.path, v6 ? "[" : "", u.host, v6 ? "]" : "", u.port, AEGIS_VERSION);
-    if (hn < 0 || (size_t)hn >= sizeof(ps.hdr)) {
+    static const char ct[] = "Content-Type: application/json\r\n";
+    int hn = aegis_http_head(&u, "POST", ps.hdr, sizeof(ps.hdr) - (sizeof(ct) - 1));
+    if (hn >= 0)
+        memcpy(ps.hdr + hn, ct, sizeof(ct));
+    if (hn < 0) {
         fprintf(stderr, PROG ": the --rpc URL is too long\n");
         return 1;
     }

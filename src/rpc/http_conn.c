@@ -40,12 +40,13 @@ aegis_err aegis_http_conn_open(aegis_http_conn **ret, const char *url)
         aegis_free(c);
         return err;
     }
-    bool v6 = strchr(c->url.host, ':') != NULL;
-    int n = snprintf(c->hdr, sizeof(c->hdr),
-                     "POST %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: aegis/%s\r\nAccept: */*\r\n"
-                     "Content-Type: application/json\r\n",
-                     c->url.path, v6 ? "[" : "", c->url.host, v6 ? "]" : "", c->url.port, AEGIS_VERSION);
-    if (n < 0 || (size_t)n >= sizeof(c->hdr)) {
+    static const char ct[] = "Content-Type: application/json\r\n";
+    int n = aegis_http_head(&c->url, "POST", c->hdr, sizeof(c->hdr) - (sizeof(ct) - 1));
+    if (n >= 0) {
+        memcpy(c->hdr + n, ct, sizeof(ct));
+        n += (int)sizeof(ct) - 1;
+    }
+    if (n < 0) {
         aegis_free(c);
         return AEGIS_ERR_RPC_BAD_URL;
     }

@@ -91,7 +91,7 @@ static const char *const stmt_sql[SQ__COUNT] = {
     [SQ_BEGIN] = "BEGIN IMMEDIATE",
     [SQ_COMMIT] = "COMMIT",
     [SQ_ROLLBACK] = "ROLLBACK",
-    [SQ_ENV_INSERT] = "INSERT INTO envelopes(hash, received_ms, status, data) VALUES(?1, ?2, 0, ?3)"
+    [SQ_ENV_INSERT] = "INSERT INTO envelopes(hash, received_ms, data) VALUES(?1, ?2, ?3)"
                       " ON CONFLICT(hash) DO NOTHING",
     [SQ_ENV_STATUS_INSERT] = "INSERT INTO env_status(id, status) VALUES(?1, 0)",
     [SQ_ENV_FIND] = "SELECT id FROM envelopes WHERE hash = ?1",

@@ -1,7 +1,8 @@
 /*
  * http_conn.c - a keep-alive HTTP/1.1 connection: many requests, one TCP
  * connection (aegis/http.h). The response must be delimited by
- * Content-Length (aegisd's always are); a response the server marks
+ * Content-Length (aegisd's always are; aegis_http_frame decides where it
+ * ends, as for loadgen's event loop); a response the server marks
  * "Connection: close" ends the connection after it is read. A request on a
  * connection the server closed while idle may be retried once on a new one
  * (retry = true). A server that processed the request and then closed
@@ -11,9 +12,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,7 +51,7 @@ aegis_err aegis_http_conn_open(aegis_http_conn **ret, const char *url)
     }
     c->hdr_len = (size_t)n;
     c->fd = -1;
-    aegis_buf_init(&c->in, AEGIS_HTTP_MAX_RESPONSE);
+    aegis_buf_init(&c->in, (size_t)AEGIS_HTTP_MAX_RESPONSE + AEGIS_HTTP_FRAME_MAX_HEADER);
     aegis_buf_init(&c->out, SIZE_MAX / 2);
     *ret = c;
     return AEGIS_OK;
@@ -77,46 +76,26 @@ void aegis_http_conn_free(aegis_http_conn *c)
     aegis_free(c);
 }
 
-/* Read one Content-Length-delimited response into c->in; *ret_total: its
- * length (headers and body), *ret_close: the server ends the connection. */
+/* Read until c->in starts with one whole response, framed by
+ * aegis_http_frame (Content-Length only; chunked, missing or repeated
+ * lengths are AEGIS_ERR_RPC_UNFRAMED); *ret_total: its length, *ret_close:
+ * the server ends the connection after it. Bytes after it stay in c->in. */
 static aegis_err read_response(aegis_http_conn *c, uint64_t deadline, size_t *ret_total, bool *ret_close)
 {
-    size_t need = 0;      /* 0 until the header is complete */
     for (;;) {
-        if (!need && c->in.len >= 4) {
-            const uint8_t *h = c->in.data;
-            for (size_t i = 0; i + 4 <= c->in.len; i++) {
-                if (memcmp(h + i, "\r\n\r\n", 4) != 0)
-                    continue;
-                /* headers h[0, i): find Content-Length and Connection */
-                long clen = -1;
-                bool close_after = false;
-                for (size_t k = 0; k < i; k++) {
-                    if (h[k] != '\n')
-                        continue;
-                    const char *line = (const char *)h + k + 1;
-                    size_t left = i - k - 1;
-                    if (left > 15 && strncasecmp(line, "Content-Length:", 15) == 0)
-                        clen = strtol(line + 15, NULL, 10);
-                    else if (left > 11 && strncasecmp(line, "Connection:", 11) == 0 &&
-                             strncasecmp(line + 11 + strspn(line + 11, " "), "close", 5) == 0)
-                        close_after = true;
-                }
-                if (clen < 0 || (size_t)clen > AEGIS_HTTP_MAX_RESPONSE)
-                    return AEGIS_ERR_RPC_BAD_RESPONSE;
-                need = i + 4 + (size_t)clen;
-                *ret_close = close_after;
-                break;
-            }
-        }
-        if (need && c->in.len >= need) {
-            *ret_total = need;
+        aegis_http_frame_info f;
+        aegis_err err = c->in.len ? aegis_http_frame(c->in.data, c->in.len, &f, NULL) : AEGIS_ERR_TRUNCATED;
+        if (!err) {
+            *ret_total = f.total;
+            *ret_close = f.close;
             return AEGIS_OK;
         }
+        if (err != AEGIS_ERR_TRUNCATED)
+            return err;
         uint8_t chunk[16384];
         ssize_t r = recv(c->fd, chunk, sizeof(chunk), 0);
         if (r > 0) {
-            aegis_err err = aegis_buf_append(&c->in, chunk, (size_t)r);
+            err = aegis_buf_append(&c->in, chunk, (size_t)r);
             if (err)
                 return err;
             continue;
@@ -126,7 +105,7 @@ static aegis_err read_response(aegis_http_conn *c, uint64_t deadline, size_t *re
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            aegis_err err = aegis__http_wait_fd(c->fd, POLLIN, deadline);
+            err = aegis__http_wait_fd(c->fd, POLLIN, deadline);
             if (err)
                 return err;
             continue;

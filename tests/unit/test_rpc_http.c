@@ -1,5 +1,6 @@
 /* test_rpc_http.c - the server over real sockets with the aegis HTTP client:
- * round trip, limits, idle connections, drain on stop, URL parsing. */
+ * round trip, limits, idle connections, drain on stop, URL parsing, and
+ * aegis_http_conn's framing against a raw server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +259,104 @@ static void test_url_parse(void **state)
     assert_int_equal(aegis_http_get("http://127.0.0.1:1/", 1000, &r), AEGIS_ERR_RPC_CONNECT);
 }
 
+/* A raw server for aegis_http_conn: answers each request on one accepted
+ * connection with the next canned reply, each reply in two writes with a
+ * pause between (so the client reads it in pieces). */
+struct canned {
+    int lfd, port;
+    const char *const *replies;
+    size_t n;
+};
+
+static void *canned_main(void *arg)
+{
+    struct canned *cs = arg;
+    int fd = accept(cs->lfd, NULL, NULL);
+    char buf[4096];
+    size_t have = 0;
+    for (size_t i = 0; fd >= 0 && i < cs->n; i++) {
+        /* one whole request: headers, then Content-Length bytes */
+        char *end = NULL;
+        size_t need = 0;
+        while (!end || have < need) {
+            ssize_t r = recv(fd, buf + have, sizeof(buf) - 1 - have, 0);
+            if (r <= 0)
+                goto out;
+            have += (size_t)r;
+            buf[have] = '\0';
+            if (!end && (end = strstr(buf, "\r\n\r\n")) != NULL) {
+                const char *cl = strstr(buf, "Content-Length: ");
+                need = (size_t)(end + 4 - buf) + (cl ? strtoul(cl + 16, NULL, 10) : 0);
+            }
+        }
+        memmove(buf, buf + need, have - need);
+        have -= need;
+        size_t len = strlen(cs->replies[i]), half = len / 2;
+        struct timespec ts = { 0, 5000000 };
+        if (send(fd, cs->replies[i], half, MSG_NOSIGNAL) < 0)
+            break;
+        nanosleep(&ts, NULL);
+        if (send(fd, cs->replies[i] + half, len - half, MSG_NOSIGNAL) < 0)
+            break;
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    return NULL;
+}
+
+/* aegis_http_conn frames responses with aegis_http_frame: a reply read in
+ * pieces comes back whole, and one it cannot frame (chunked, two lengths)
+ * is refused with AEGIS_ERR_RPC_UNFRAMED and ends the connection - it
+ * never guesses where a keep-alive response ends. */
+static void test_conn_framing(void **state)
+{
+    (void)state;
+    static const char *const replies[] = {
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 13\r\n\r\n{\"result\":1}\n",
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    };
+    static const char *const doubled[] = {
+        "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{} ",
+    };
+    struct { const char *const *r; size_t n; aegis_err last; } cases[] = {
+        { replies, 3, AEGIS_ERR_RPC_UNFRAMED },
+        { doubled, 1, AEGIS_ERR_RPC_UNFRAMED },
+    };
+    for (size_t k = 0; k < 2; k++) {
+        struct canned cs = { .replies = cases[k].r, .n = cases[k].n };
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t al = sizeof(a);
+        cs.lfd = socket(AF_INET, SOCK_STREAM, 0);
+        assert_true(cs.lfd >= 0);
+        assert_int_equal(bind(cs.lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+        assert_int_equal(listen(cs.lfd, 4), 0);
+        assert_int_equal(getsockname(cs.lfd, (struct sockaddr *)&a, &al), 0);
+        char url[64];
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", ntohs(a.sin_port));
+        pthread_t th;
+        assert_int_equal(pthread_create(&th, NULL, canned_main, &cs), 0);
+        aegis_http_conn *c = NULL;
+        assert_int_equal(aegis_http_conn_open(&c, url), AEGIS_OK);
+        const char *b = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}";
+        aegis_http_response r = { 0 };
+        for (size_t i = 0; i + 1 < cs.n; i++) {
+            assert_int_equal(aegis_http_conn_post_json(c, b, strlen(b), 5000, false, &r), AEGIS_OK);
+            assert_int_equal(r.status, 200);
+            assert_string_equal(r.body, i == 0 ? "{\"result\":1}\n" : "{}");
+            if (i == 0)
+                assert_string_equal(r.content_type, "application/json");
+            aegis_http_response_clear(&r);
+        }
+        assert_int_equal(aegis_http_conn_post_json(c, b, strlen(b), 5000, false, &r), cases[k].last);
+        assert_null(r.body);
+        aegis_http_conn_free(c);
+        pthread_join(th, NULL);
+        close(cs.lfd);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +366,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
         cmocka_unit_test(test_url_parse),
+        cmocka_unit_test(test_conn_framing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <stdlib.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/params.h>
 #include <cmocka.h>
 
 #include "aegis/crypto.h"
@@ -304,9 +308,66 @@ static void test_hkdf_rfc5869(void **state)
     assert_int_equal(aegis_hkdf_sha256(okm, 42, ikm, 22, NULL, 0, NULL, 0), AEGIS_OK);
     assert_hex(okm, 42, "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d"
                         "9d201395faa4b61a96c8");
+    /* A.2: 80-byte IKM, salt and info (a salt longer than the HMAC block
+     * is hashed to make the key), 82 bytes out (three blocks) */
+    uint8_t lik[80], lsa[80], lin[80], lok[82];
+    for (int i = 0; i < 80; i++) {
+        lik[i] = (uint8_t)i;
+        lsa[i] = (uint8_t)(0x60 + i);
+        lin[i] = (uint8_t)(0xb0 + i);
+    }
+    assert_int_equal(aegis_hkdf_sha256(lok, 82, lik, 80, lsa, 80, lin, 80), AEGIS_OK);
+    assert_hex(lok, 82, "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+                        "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+                        "cc30c58179ec3e87c14c01d5c1f3434f1d87");
     assert_int_equal(aegis_hkdf_sha256(okm, 0, ikm, 22, NULL, 0, NULL, 0), AEGIS_ERR_BAD_LENGTH);
     uint8_t big[1];
     assert_int_equal(aegis_hkdf_sha256(big, 255 * 32 + 1, ikm, 22, NULL, 0, NULL, 0), AEGIS_ERR_BAD_LENGTH);
+}
+
+/* Our HKDF (hkdf.c: HMAC over low-level SHA-256) against OpenSSL's EVP_KDF
+ * "HKDF", over input lengths around the HMAC block (0, 1, 63, 64, 65, 200)
+ * and output lengths from one byte to the 255-block maximum. */
+static void test_hkdf_vs_openssl(void **state)
+{
+    (void)state;
+    static const size_t in_lens[] = { 0, 1, 32, 63, 64, 65, 200 };
+    static const size_t out_lens[] = { 1, 31, 32, 33, 64, 97, 255 * 32 };
+    uint8_t buf[600];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)(i * 131 + 7);
+    uint8_t *a = malloc(255 * 32), *b = malloc(255 * 32);
+    assert_non_null(a);
+    assert_non_null(b);
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    assert_non_null(kdf);
+    size_t n = sizeof(in_lens) / sizeof(in_lens[0]), m = sizeof(out_lens) / sizeof(out_lens[0]);
+    for (size_t x = 0; x < n; x++)
+        for (size_t y = 0; y < n; y++)
+            for (size_t o = 0; o < m; o++) {
+                size_t il = in_lens[x], sl = in_lens[y], nl = in_lens[(x + y + o) % n], ol = out_lens[o];
+                const uint8_t *ik = buf, *sa = buf + 200, *in = buf + 400;
+                assert_int_equal(aegis_hkdf_sha256(a, ol, ik, il, sa, sl, in, nl), AEGIS_OK);
+                EVP_KDF_CTX *c = EVP_KDF_CTX_new(kdf);
+                assert_non_null(c);
+                OSSL_PARAM p[5], *q = p;
+                *q++ = OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0);
+                *q++ = OSSL_PARAM_construct_octet_string("key", (void *)ik, il);
+                if (sl)
+                    *q++ = OSSL_PARAM_construct_octet_string("salt", (void *)sa, sl);
+                if (nl)
+                    *q++ = OSSL_PARAM_construct_octet_string("info", (void *)in, nl);
+                *q = OSSL_PARAM_construct_end();
+                int ok = EVP_KDF_derive(c, b, ol, p);
+                EVP_KDF_CTX_free(c);
+                if (il == 0 && ok != 1)
+                    continue;   /* OpenSSL 3.0 refuses an empty key; RFC 5869 does not */
+                assert_int_equal(ok, 1);
+                assert_memory_equal(a, b, ol);
+            }
+    EVP_KDF_free(kdf);
+    free(a);
+    free(b);
 }
 
 /* ---------------- AES-256-GCM ---------------- */
@@ -364,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_x25519_rfc7748),
         cmocka_unit_test(test_x25519_keygen_and_small_order),
         cmocka_unit_test(test_hkdf_rfc5869),
+        cmocka_unit_test(test_hkdf_vs_openssl),
         cmocka_unit_test(test_aead_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -290,6 +291,66 @@ static void test_x25519_keygen_and_small_order(void **state)
     }
 }
 
+/* A prepared key (aegis_x25519_derive, which reuses derive contexts from
+ * the key's pool): the RFC 7748 results, a refused small-order peer in
+ * between that leaves no state behind, and eight threads at once each
+ * getting the one-shot function's answer for their own peers. */
+struct x_job {
+    const aegis_x25519_key *k;
+    const uint8_t (*peers)[32], (*want)[32];
+    size_t n;
+    int bad;
+};
+
+static void *x_thread(void *arg)
+{
+    struct x_job *j = arg;
+    for (int round = 0; round < 20; round++)
+        for (size_t i = 0; i < j->n; i++) {
+            uint8_t ss[32];
+            if (aegis_x25519_derive(ss, j->k, j->peers[i]) != AEGIS_OK || memcmp(ss, j->want[i], 32) != 0)
+                j->bad++;
+        }
+    return NULL;
+}
+
+static void test_x25519_prepared_key(void **state)
+{
+    (void)state;
+    uint8_t a[32], bpk[32], ss[32], zero_u[32] = { 0 };
+    hex(a, 32, "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+    hex(bpk, 32, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
+    aegis_x25519_key *k = NULL;
+    assert_int_equal(aegis_x25519_key_new(&k, a), AEGIS_OK);
+    for (int i = 0; i < 3; i++) {
+        memset(ss, 0, sizeof(ss));
+        assert_int_equal(aegis_x25519_derive(ss, k, bpk), AEGIS_OK);
+        assert_hex(ss, 32, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        memset(ss, 0xaa, sizeof(ss));
+        assert_int_equal(aegis_x25519_derive(ss, k, zero_u), AEGIS_ERR_BAD_KEY);
+        assert_int_equal(ss[0], 0xaa);
+    }
+    enum { NT = 8, NP = 16 };
+    static uint8_t peers[NP][32], want[NP][32];
+    for (size_t i = 0; i < NP; i++) {
+        uint8_t sk[32];
+        assert_int_equal(aegis_x25519_keygen(peers[i], sk), AEGIS_OK);
+        assert_int_equal(aegis_x25519(want[i], a, peers[i]), AEGIS_OK);
+    }
+    pthread_t th[NT];
+    struct x_job jobs[NT];
+    for (int t = 0; t < NT; t++) {
+        jobs[t] = (struct x_job){ k, peers, want, NP, 0 };
+        assert_int_equal(pthread_create(&th[t], NULL, x_thread, &jobs[t]), 0);
+    }
+    for (int t = 0; t < NT; t++) {
+        pthread_join(th[t], NULL);
+        assert_int_equal(jobs[t].bad, 0);
+    }
+    aegis_x25519_key_free(k);
+    aegis_x25519_key_free(NULL);
+}
+
 /* ---------------- HKDF-SHA-256 ---------------- */
 
 static void test_hkdf_rfc5869(void **state)
@@ -424,6 +485,7 @@ int main(void)
         cmocka_unit_test(test_secp256k1_bad_keys),
         cmocka_unit_test(test_x25519_rfc7748),
         cmocka_unit_test(test_x25519_keygen_and_small_order),
+        cmocka_unit_test(test_x25519_prepared_key),
         cmocka_unit_test(test_hkdf_rfc5869),
         cmocka_unit_test(test_hkdf_vs_openssl),
         cmocka_unit_test(test_aead_vectors),

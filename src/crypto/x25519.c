@@ -6,19 +6,22 @@
  * public key produces (RFC 7748 §6.1 "check").
  *
  * A prepared key (aegis_x25519_key, one per envelope key set) keeps the
- * derive contexts it made in a small pool: EVP_PKEY_CTX_new and
- * EVP_PKEY_derive_init fetch the key exchange from the provider store on
- * every call (~4 us of a ~37 us derive on one thread), and every envelope
- * opening derives once. A context is taken from the pool, given the peer,
- * and put back after a successful derive (one that failed is freed, so a
- * bad peer never leaves state behind). The pooled contexts hold a
- * reference to the key's EVP_PKEY and nothing else secret; they are freed
- * with the key, so the private key lives no longer than before.
+ * contexts it made in a small pool: EVP_PKEY_CTX_new + EVP_PKEY_derive_init
+ * and EVP_PKEY_new_raw_public_key fetch from the provider store on every
+ * call (~4 + ~3 us of a ~40 us derive on one thread), and every envelope
+ * opening derives once. A slot (a derive context on the key and a context
+ * that imports the peer's public key) is taken from the pool and put back
+ * after a successful derive (one that failed is freed, so a bad peer never
+ * leaves state behind). The pooled contexts hold a reference to the key's
+ * EVP_PKEY and nothing else secret; they are freed with the key, so the
+ * private key lives no longer than before.
  */
 #include <pthread.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 
 #include "aegis/crypto.h"
 
@@ -50,16 +53,30 @@ aegis_err aegis_x25519_keygen(uint8_t pk[static 32], uint8_t sk[static 32])
 
 #define CTX_POOL 16   /* above the RPC threads that open envelopes at once */
 
+/* What one derive needs besides the peer's bytes: a derive context on the
+ * key, and a context that imports the peer's public key (EVP_PKEY_fromdata
+ * on it skips the key-management fetch of EVP_PKEY_new_raw_public_key). */
+struct slot {
+    EVP_PKEY_CTX *derive, *import;
+};
+
 struct ctx_pool {
     pthread_mutex_t mu;
     size_t n;
-    EVP_PKEY_CTX *c[CTX_POOL];
+    struct slot s[CTX_POOL];
 };
 
 struct aegis_x25519_key {
     EVP_PKEY *pkey;
     struct ctx_pool *pool;   /* mutable behind a const key */
 };
+
+static void slot_free(struct slot *s)
+{
+    EVP_PKEY_CTX_free(s->derive);
+    EVP_PKEY_CTX_free(s->import);
+    s->derive = s->import = NULL;
+}
 
 aegis_err aegis_x25519_key_new(aegis_x25519_key **ret, const uint8_t sk[static 32])
 {
@@ -85,93 +102,95 @@ void aegis_x25519_key_free(aegis_x25519_key *k)
     if (!k)
         return;
     for (size_t i = 0; i < k->pool->n; i++)
-        EVP_PKEY_CTX_free(k->pool->c[i]);
+        slot_free(&k->pool->s[i]);
     pthread_mutex_destroy(&k->pool->mu);
     aegis_free(k->pool);
     EVP_PKEY_free(k->pkey);   /* OpenSSL cleanses raw private key storage on free */
     aegis_free(k);
 }
 
-/* A derive context for key: from the pool when one is there. */
-static EVP_PKEY_CTX *ctx_take(EVP_PKEY *key, struct ctx_pool *pool)
+/* A slot for key: from the pool when one is there. False when out of memory. */
+static bool slot_take(EVP_PKEY *key, struct ctx_pool *pool, struct slot *ret)
 {
-    EVP_PKEY_CTX *ctx = NULL;
-    if (pool) {
-        pthread_mutex_lock(&pool->mu);
-        if (pool->n)
-            ctx = pool->c[--pool->n];
-        pthread_mutex_unlock(&pool->mu);
-        if (ctx)
-            return ctx;
+    bool got = false;
+    pthread_mutex_lock(&pool->mu);
+    if (pool->n) {
+        *ret = pool->s[--pool->n];
+        got = true;
     }
-    ctx = EVP_PKEY_CTX_new(key, NULL);
-    if (ctx && EVP_PKEY_derive_init(ctx) != 1) {
-        EVP_PKEY_CTX_free(ctx);
-        ctx = NULL;
+    pthread_mutex_unlock(&pool->mu);
+    if (got)
+        return true;
+    ret->derive = EVP_PKEY_CTX_new(key, NULL);
+    ret->import = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
+    if (!ret->derive || !ret->import || EVP_PKEY_derive_init(ret->derive) != 1) {
+        slot_free(ret);
+        return false;
     }
-    return ctx;
+    return true;
 }
 
 /* Back to the pool after a successful derive; freed otherwise. */
-static void ctx_put(EVP_PKEY_CTX *ctx, struct ctx_pool *pool, bool ok)
+static void slot_put(struct slot *s, struct ctx_pool *pool, bool ok)
 {
-    if (ctx && ok && pool) {
+    if (ok) {
         pthread_mutex_lock(&pool->mu);
         if (pool->n < CTX_POOL) {
-            pool->c[pool->n++] = ctx;
-            ctx = NULL;
+            pool->s[pool->n++] = *s;
+            s->derive = s->import = NULL;
         }
         pthread_mutex_unlock(&pool->mu);
     }
-    EVP_PKEY_CTX_free(ctx);
+    slot_free(s);
 }
 
-static aegis_err derive_with(uint8_t ss[static 32], EVP_PKEY *key, struct ctx_pool *pool,
-                             const uint8_t peer[static 32])
+/* ss = X25519(key, peer) on the contexts given; the all-zero result of a
+ * small-order peer is AEGIS_ERR_BAD_KEY (OpenSSL's own check may already
+ * fail derive_set_peer or derive: the same error). */
+static aegis_err derive_on(uint8_t ss[static 32], EVP_PKEY_CTX *derive, EVP_PKEY *pub)
 {
-    aegis_err err = AEGIS_ERR_CRYPTO_BACKEND;
-    EVP_PKEY *pub = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
     uint8_t out[32];
     size_t len = sizeof(out);
-
-    pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, 32);
-    if (!pub)
-        goto out;
-    ctx = ctx_take(key, pool);
-    if (!ctx)
-        goto out;
-    /* OpenSSL's own all-zero check fails derive_set_peer/derive; either way
-     * we map a small-order peer to BAD_KEY below. */
-    if (EVP_PKEY_derive_set_peer(ctx, pub) != 1 || EVP_PKEY_derive(ctx, out, &len) != 1 || len != 32) {
-        err = AEGIS_ERR_BAD_KEY;
-        goto out;
-    }
     static const uint8_t zero[32];
-    if (aegis_ct_eq(out, zero, 32)) {
-        err = AEGIS_ERR_BAD_KEY;
-        goto out;
+    aegis_err err = AEGIS_ERR_BAD_KEY;
+    if (EVP_PKEY_derive_set_peer(derive, pub) == 1 && EVP_PKEY_derive(derive, out, &len) == 1 && len == 32 &&
+        !aegis_ct_eq(out, zero, 32)) {
+        memcpy(ss, out, 32);
+        err = AEGIS_OK;
     }
-    memcpy(ss, out, 32);
-    err = AEGIS_OK;
-out:
     aegis_memzero(out, sizeof(out));
-    ctx_put(ctx, pool, err == AEGIS_OK);
-    EVP_PKEY_free(pub);
     return err;
 }
 
 aegis_err aegis_x25519_derive(uint8_t ss[static 32], const aegis_x25519_key *k, const uint8_t peer[static 32])
 {
-    return derive_with(ss, k->pkey, k->pool, peer);
+    struct slot sl;
+    if (!slot_take(k->pkey, k->pool, &sl))
+        return AEGIS_ERR_NOMEM;
+    EVP_PKEY *pub = NULL;
+    OSSL_PARAM prm[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, 32),
+        OSSL_PARAM_construct_end(),
+    };
+    aegis_err err = EVP_PKEY_fromdata_init(sl.import) == 1 &&
+                            EVP_PKEY_fromdata(sl.import, &pub, EVP_PKEY_PUBLIC_KEY, prm) == 1
+                        ? derive_on(ss, sl.derive, pub)
+                        : AEGIS_ERR_CRYPTO_BACKEND;
+    slot_put(&sl, k->pool, err == AEGIS_OK);
+    EVP_PKEY_free(pub);
+    return err;
 }
 
 aegis_err aegis_x25519(uint8_t ss[static 32], const uint8_t sk[static 32], const uint8_t peer[static 32])
 {
+    aegis_err err = AEGIS_ERR_CRYPTO_BACKEND;
     EVP_PKEY *key = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, sk, 32);
-    if (!key)
-        return AEGIS_ERR_CRYPTO_BACKEND;
-    aegis_err err = derive_with(ss, key, NULL, peer);
-    EVP_PKEY_free(key);
+    EVP_PKEY *pub = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, peer, 32);
+    EVP_PKEY_CTX *ctx = key ? EVP_PKEY_CTX_new(key, NULL) : NULL;
+    if (pub && ctx && EVP_PKEY_derive_init(ctx) == 1)
+        err = derive_on(ss, ctx, pub);
+    EVP_PKEY_CTX_free(ctx);
+    EVP_PKEY_free(pub);
+    EVP_PKEY_free(key);   /* OpenSSL cleanses raw private key storage on free */
     return err;
 }

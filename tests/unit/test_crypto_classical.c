@@ -291,9 +291,9 @@ static void test_x25519_keygen_and_small_order(void **state)
     }
 }
 
-/* A prepared key (aegis_x25519_derive, which reuses derive contexts from
- * the key's pool): the RFC 7748 results, a refused small-order peer in
- * between that leaves no state behind, and eight threads at once each
+/* A prepared key (aegis_x25519_derive, which reuses derive and import
+ * contexts from the key's pool): the RFC 7748 results, refused small-order
+ * peers in between that leave no state behind, and eight threads at once each
  * getting the one-shot function's answer for their own peers. */
 struct x_job {
     const aegis_x25519_key *k;
@@ -322,13 +322,24 @@ static void test_x25519_prepared_key(void **state)
     hex(bpk, 32, "de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f");
     aegis_x25519_key *k = NULL;
     assert_int_equal(aegis_x25519_key_new(&k, a), AEGIS_OK);
+    static const char *small[] = {   /* small-order points: refused, output untouched */
+        "0100000000000000000000000000000000000000000000000000000000000000",
+        "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+        NULL,
+    };
     for (int i = 0; i < 3; i++) {
         memset(ss, 0, sizeof(ss));
         assert_int_equal(aegis_x25519_derive(ss, k, bpk), AEGIS_OK);
         assert_hex(ss, 32, "4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742");
+        uint8_t u[32];
+        if (small[i])
+            hex(u, 32, small[i]);
+        else
+            memcpy(u, zero_u, 32);
         memset(ss, 0xaa, sizeof(ss));
-        assert_int_equal(aegis_x25519_derive(ss, k, zero_u), AEGIS_ERR_BAD_KEY);
-        assert_int_equal(ss[0], 0xaa);
+        assert_int_equal(aegis_x25519_derive(ss, k, u), AEGIS_ERR_BAD_KEY);
+        for (int j = 0; j < 32; j++)
+            assert_int_equal(ss[j], 0xaa);
     }
     enum { NT = 8, NP = 16 };
     static uint8_t peers[NP][32], want[NP][32];

@@ -109,8 +109,8 @@ void aegis_x25519_key_free(aegis_x25519_key *k)
     aegis_free(k);
 }
 
-/* A slot for key: from the pool when one is there. False when out of memory. */
-static bool slot_take(EVP_PKEY *key, struct ctx_pool *pool, struct slot *ret)
+/* A slot for key: from the pool when one is there, else a new one. */
+static aegis_err slot_take(EVP_PKEY *key, struct ctx_pool *pool, struct slot *ret)
 {
     bool got = false;
     pthread_mutex_lock(&pool->mu);
@@ -120,14 +120,15 @@ static bool slot_take(EVP_PKEY *key, struct ctx_pool *pool, struct slot *ret)
     }
     pthread_mutex_unlock(&pool->mu);
     if (got)
-        return true;
+        return AEGIS_OK;
     ret->derive = EVP_PKEY_CTX_new(key, NULL);
     ret->import = EVP_PKEY_CTX_new_from_name(NULL, "X25519", NULL);
-    if (!ret->derive || !ret->import || EVP_PKEY_derive_init(ret->derive) != 1) {
+    aegis_err err = !ret->derive || !ret->import              ? AEGIS_ERR_NOMEM
+                    : EVP_PKEY_derive_init(ret->derive) != 1 ? AEGIS_ERR_CRYPTO_BACKEND
+                                                             : AEGIS_OK;
+    if (err)
         slot_free(ret);
-        return false;
-    }
-    return true;
+    return err;
 }
 
 /* Back to the pool after a successful derive; freed otherwise. */
@@ -165,14 +166,15 @@ static aegis_err derive_on(uint8_t ss[static 32], EVP_PKEY_CTX *derive, EVP_PKEY
 aegis_err aegis_x25519_derive(uint8_t ss[static 32], const aegis_x25519_key *k, const uint8_t peer[static 32])
 {
     struct slot sl;
-    if (!slot_take(k->pkey, k->pool, &sl))
-        return AEGIS_ERR_NOMEM;
+    aegis_err err = slot_take(k->pkey, k->pool, &sl);
+    if (err)
+        return err;
     EVP_PKEY *pub = NULL;
     OSSL_PARAM prm[] = {
         OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)peer, 32),
         OSSL_PARAM_construct_end(),
     };
-    aegis_err err = EVP_PKEY_fromdata_init(sl.import) == 1 &&
+    err = EVP_PKEY_fromdata_init(sl.import) == 1 &&
                             EVP_PKEY_fromdata(sl.import, &pub, EVP_PKEY_PUBLIC_KEY, prm) == 1
                         ? derive_on(ss, sl.derive, pub)
                         : AEGIS_ERR_CRYPTO_BACKEND;

@@ -429,6 +429,10 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
         *detail = "cannot start the receipt signer";
         return AEGIS_ERR_INTERNAL;
     }
+    if (aegis_seq_cl_submitters_start(k) != AEGIS_OK) {
+        *detail = "cannot start the submitter threads";
+        return AEGIS_ERR_INTERNAL;
+    }
     if (aegis_cluster_join_serve(k->c, aegis_seq_cl_on_join, k) != AEGIS_OK) {
         *detail = "cannot serve join requests";
         return AEGIS_ERR_CLUSTER_CONNECT;
@@ -442,6 +446,9 @@ static aegis_err cl_start(struct aegis_seq *p, const char **detail)
     if (pthread_create(&k->leader_thr, NULL, aegis_seq_cl_leader_main, k) != 0)
         goto fail;
     k->leader_started = true;
+    if (pthread_create(&k->status_thr, NULL, aegis_seq_cl_status_main, k) != 0)
+        goto fail;
+    k->status_started = true;
     return AEGIS_OK;
 fail:
     *detail = "cannot start the cluster threads";
@@ -463,6 +470,9 @@ static void cl_stop(struct aegis_seq *p)
         pthread_join(k->applier, NULL);
     if (k->watcher_started)
         pthread_join(k->watcher, NULL);
+    if (k->status_started)
+        pthread_join(k->status_thr, NULL);
+    aegis_seq_cl_submitters_stop(k);   /* when the drain did not run (a failed start) */
     aegis_seq_cl_receipts_stop(k);
     if (k->c && k->leader)
         aegis_cluster_lease_release(k->c, k->lease_rev);
@@ -473,6 +483,7 @@ static void cl_stop(struct aegis_seq *p)
     for (size_t i = 0; i < k->cap_b; i++)
         json_decref(k->b[i].coatts);
     aegis_free(k->b);
+    json_decref(k->st_members);
     pthread_cond_destroy(&k->applied_cv);
     aegis_free(k);
     p->cl = NULL;
@@ -538,23 +549,18 @@ static aegis_err append_applied(struct aegis_seq_cluster *k, aegis_cluster_kind 
     return err;
 }
 
-/* An envelope: acknowledged after JetStream's publish acknowledgement and
- * this worker's own admission (the receipt is signed here). */
-static aegis_err cl_submit(struct aegis_seq *p, const aegis_rpc_call *call, uint8_t *env, size_t len, json_t **ret,
-                           const char **detail)
+/* An envelope checked by cl_submit: acknowledged after JetStream's publish
+ * acknowledgement and this worker's own admission (the receipt is signed
+ * here). Blocks for up to ~22 s when the stream has no leader (append
+ * retries, then the wait for this worker's applier): a submitter thread's
+ * work (cluster_submit.c), never an RPC server thread's. Takes env. */
+aegis_err aegis_seq_cl_submit_now(struct aegis_seq_cluster *k, uint8_t *env, size_t len, json_t **ret,
+                                  const char **detail)
 {
-    (void)call;
-    struct aegis_seq_cluster *k = p->cl;
     uint8_t h[32];
     struct cl_result r;
-    /* the replicated log, too, takes only what could be opened */
-    aegis_err err = aegis_core_envelope_check(p->core, env, len, aegis_wall_ms(), detail);
-    if (err) {
-        aegis_free(env);
-        return err;
-    }
     aegis_core_envelope_hash(env, len, h);
-    err = append_applied(k, AEGIS_CLUSTER_ENV, NULL, h, env, len, "envelope", &r, detail);
+    aegis_err err = append_applied(k, AEGIS_CLUSTER_ENV, NULL, h, env, len, "envelope", &r, detail);
     aegis_free(env);
     if (err)
         return err;
@@ -572,6 +578,30 @@ static aegis_err cl_submit(struct aegis_seq *p, const aegis_rpc_call *call, uint
     *ret = json_loads(receipt, 0, NULL);
     aegis_free(receipt);
     return *ret ? AEGIS_OK : AEGIS_ERR_NOMEM;
+}
+
+/* An envelope: refused at once when its framing, key epoch or key id is
+ * wrong (the replicated log, too, takes only what could be opened), else
+ * deferred to a submitter thread, so the RPC server's thread goes back to
+ * its other connections at once (one blocked behind a slow append had its
+ * idle connections closed unanswered by libmicrohttpd's timeout). A call
+ * that cannot be deferred (a JSON-RPC batch entry) is done here. */
+static aegis_err cl_submit(struct aegis_seq *p, const aegis_rpc_call *call, uint8_t *env, size_t len, json_t **ret,
+                           const char **detail)
+{
+    struct aegis_seq_cluster *k = p->cl;
+    aegis_err err = aegis_core_envelope_check(p->core, env, len, aegis_wall_ms(), detail);
+    if (err) {
+        aegis_free(env);
+        return err;
+    }
+    aegis_rpc_deferred *dr = aegis_rpc_defer(call);
+    if (!dr)
+        return aegis_seq_cl_submit_now(k, env, len, ret, detail);
+    err = aegis_seq_cl_submit_queue(k, dr, env, len, call->peer, detail);
+    if (err)
+        aegis_rpc_finish(dr, err, NULL, *detail);   /* not queued: env freed */
+    return AEGIS_OK;
 }
 
 /* A control record: appended under the hash of its text (a retry, or the
@@ -607,9 +637,13 @@ static aegis_err cl_submit_control(struct aegis_seq *p, const char *kind, const 
     return out ? AEGIS_OK : AEGIS_ERR_NOMEM;
 }
 
+/* Before the stop (after the RPC server's, which waited for the calls in
+ * flight): the submitters finish the calls they hold, the queued ones are
+ * refused, and the threads exit. */
 static void cl_drain(struct aegis_seq *p)
 {
-    (void)p;   /* a submission waits for its own append and application */
+    if (p->cl)
+        aegis_seq_cl_submitters_stop(p->cl);
 }
 
 const struct aegis_seq_log aegis_seq_log_jetstream = {

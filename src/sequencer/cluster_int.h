@@ -34,8 +34,8 @@ struct aegis_seq_cluster {
     char worker[129];
     uint64_t quorum;
     uint64_t heartbeat_ms, lease_ms;
-    pthread_t applier, leader_thr, watcher;
-    bool applier_started, leader_started, watcher_started;
+    pthread_t applier, leader_thr, watcher, status_thr;
+    bool applier_started, leader_started, watcher_started, status_started;
 
     /* under p->lock */
     pthread_cond_t applied_cv;
@@ -73,6 +73,21 @@ struct aegis_seq_cluster {
     struct aegis_seq_rcpt_wait *rcpt_head, *rcpt_tail;
     pthread_t rcpt_thread;
     bool rcpt_init, rcpt_started, rcpt_stop;
+
+    /* the NATS part of aegis_status, read by cl-status (cluster_status.c), under p->lock */
+    json_t *st_members;        /* members' heartbeats, as last read */
+    uint64_t st_last;          /* the log's last sequence, as last read */
+    uint64_t st_ns;            /* aegis_now_ns() of that read; 0: none yet */
+    bool st_ok;                /* the last read answered */
+
+    /* envelope submissions off the RPC threads (cluster_submit.c), under sub_lock */
+    pthread_mutex_t sub_lock;
+    pthread_cond_t sub_cv;
+    struct cl_job *sub_head, *sub_tail;
+    size_t sub_queued;
+    pthread_t *sub_threads;
+    size_t sub_started;
+    bool sub_init, sub_stop;
 
     /* metrics */
     uint64_t failovers, fenced, dissents, garbage, coattests, refused_joins, grants;
@@ -117,7 +132,10 @@ void aegis_seq_cl_rebuild(struct aegis_seq_cluster *k);
 bool aegis_seq_cl_read_leader_marker(struct aegis_seq *p);
 aegis_err aegis_seq_cl_state_restore(struct aegis_seq_cluster *k, const char **detail);
 
-/* cluster_status.c: the backend's optional entries */
+/* cluster_status.c: the backend's optional entries; cl-status refreshes
+ * what aegis_status shows of NATS (members, log position), so no RPC
+ * thread waits on NATS for it */
+void *aegis_seq_cl_status_main(void *arg);
 void aegis_seq_cluster_batch_extras(struct aegis_seq *p, uint64_t number, json_t *batch);
 void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out);
 void aegis_seq_cluster_metrics(struct aegis_seq *p, aegis_buf *out);
@@ -128,6 +146,23 @@ void aegis_seq_cl_receipts_stop(struct aegis_seq_cluster *k);
 /* This worker's signed receipt for r (JSON text, aegis_free), signed with
  * the others queued at the same time. */
 aegis_err aegis_seq_cl_receipt(struct aegis_seq_cluster *k, const aegis_core_receipt *r, char **ret_json);
+
+/* cluster.c: an envelope that passed aegis_core_envelope_check, appended,
+ * applied and answered with its receipt (blocks; takes env) */
+aegis_err aegis_seq_cl_submit_now(struct aegis_seq_cluster *k, uint8_t *env, size_t len, json_t **ret,
+                                  const char **detail);
+
+/* cluster_submit.c: submissions answered by submitter threads */
+aegis_err aegis_seq_cl_submitters_start(struct aegis_seq_cluster *k);
+/* Each thread finishes the call it holds; the queued ones are refused
+ * (never appended); then the threads are joined (idempotent). */
+void aegis_seq_cl_submitters_stop(struct aegis_seq_cluster *k);
+/* Queue env (taken) for dr; peer (may be NULL) is charged the envelope's
+ * size when its content is refused. AEGIS_ERR_INGEST_BUSY when the queue
+ * is full, AEGIS_ERR_INGEST_CLOSED once stopping (env freed, *detail set):
+ * the caller finishes dr with it. */
+aegis_err aegis_seq_cl_submit_queue(struct aegis_seq_cluster *k, aegis_rpc_deferred *dr, uint8_t *env, size_t len,
+                                    const char *peer, const char **detail);
 
 /* cluster_leader.c */
 void *aegis_seq_cl_leader_main(void *arg);

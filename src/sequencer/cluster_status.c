@@ -42,17 +42,56 @@ static void add_member(void *arg, const char *worker, const char *json)
     json_array_append_new(mc->arr, o);
 }
 
+#define STATUS_REFRESH_MS 250
+
+/* cl-status: what aegis_status shows of NATS, read here every
+ * STATUS_REFRESH_MS. The method used to read it itself, on the RPC
+ * server's thread: two NATS requests of up to 2 s each when a nats-server
+ * hangs, holding that thread (and the connections it had accepted, which
+ * libmicrohttpd's idle timeout then closed unanswered). */
+void *aegis_seq_cl_status_main(void *arg)
+{
+    struct aegis_seq_cluster *k = arg;
+    struct aegis_seq *p = k->p;
+    aegis_thread_name("cl-status");
+    while (!aegis_seq_cl_stopping(p)) {
+        struct members_ctx mc = { json_array() };
+        uint64_t last = 0;
+        bool ok = mc.arr && aegis_cluster_members(k->c, add_member, &mc) == AEGIS_OK &&
+                  aegis_cluster_last_seq(k->c, false, &last) == AEGIS_OK;
+        pthread_mutex_lock(&p->lock);
+        if (ok) {
+            json_decref(k->st_members);
+            k->st_members = mc.arr;
+            mc.arr = NULL;
+            k->st_last = last;
+            k->st_ns = aegis_now_ns();
+        }
+        k->st_ok = ok;
+        pthread_mutex_unlock(&p->lock);
+        json_decref(mc.arr);
+        for (int i = 0; i < STATUS_REFRESH_MS / 50 && !aegis_seq_cl_stopping(p); i++) {
+            struct timespec ts = { 0, 50 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+    return NULL;
+}
+
 void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
 {
     struct aegis_seq_cluster *k = p->cl;
-    struct members_ctx mc = { json_array() };
-    uint64_t last = 0;
-    if (aegis_cluster_members(k->c, add_member, &mc) != AEGIS_OK || aegis_cluster_last_seq(k->c, false, &last) != AEGIS_OK)
+    pthread_mutex_lock(&p->lock);
+    json_t *members = k->st_members ? json_deep_copy(k->st_members) : json_array();
+    uint64_t last = k->st_last, age_ms = k->st_ns ? (aegis_now_ns() - k->st_ns) / 1000000ull : 0;
+    bool read_ok = k->st_ok && k->st_ns;
+    pthread_mutex_unlock(&p->lock);
+    if (!read_ok)
         json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
     pthread_mutex_lock(&p->lock);
     json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
                           "worker", k->worker, "leader", k->leader ? k->worker : k->holder, "leading", k->leader,
-                          "members", mc.arr, "log_applied", (json_int_t)k->applied, "log_last", (json_int_t)last,
+                          "members", members, "log_applied", (json_int_t)k->applied, "log_last", (json_int_t)last,
                           "lag", (json_int_t)(last > k->applied ? last - k->applied : 0),
                           "last_final", (json_int_t)k->last_final, "attest_quorum", (json_int_t)k->quorum,
                           "failovers", (json_int_t)k->failovers, "fenced_appends", (json_int_t)k->fenced,
@@ -72,6 +111,8 @@ void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
         json_object_set_new(o, "log_reader", json_string(k->read_leader ? "stream leader" : "consumer"));
         json_object_set_new(o, "log_diverged", json_boolean(k->diverged));
         pthread_mutex_unlock(&p->lock);
+        /* how old members and log_last are (cl-status reads them) */
+        json_object_set_new(o, "nats_view_age_ms", json_integer((json_int_t)age_ms));
         json_object_set_new(out, "cluster", o);
     }
 }

@@ -708,7 +708,10 @@ static int loadgen_main(int argc, char **argv)
             progress(g, tty, false);
             last_print = now;
         }
-        if (inc == g->count)
+        /* every envelope included and every answer read (an answer can
+         * still be on its way when its envelope is already in a batch:
+         * stopping then left that job neither acknowledged nor failed) */
+        if (inc == g->count && done >= g->count)
             break;
         /* Everything answered, all that was acked is in, the rest failed. */
         if (done >= g->count && failed > 0 && inc >= acked)

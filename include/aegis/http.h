@@ -36,9 +36,10 @@ typedef struct aegis_http_url {
 aegis_err aegis_http_url_parse(const char *url, aegis_http_url *ret) AEGIS_WUR;
 
 /* The start of a request to u: "METHOD path HTTP/1.1", then Host (an IPv6
- * literal in brackets), User-Agent and Accept lines, each CRLF-ended, into
- * out (NUL-terminated). Its length, or -1 when it does not fit in cap. */
-int aegis_http_head(const aegis_http_url *u, const char *method, char *out, size_t cap);
+ * literal in brackets), User-Agent, Accept and, unless content_type is
+ * NULL, Content-Type lines, each CRLF-ended, into out (NUL-terminated).
+ * Its length, or -1 when it does not fit in cap. */
+int aegis_http_head(const aegis_http_url *u, const char *method, const char *content_type, char *out, size_t cap);
 
 /* Send one request and read the whole response within timeout_ms.
  * method is "GET" or "POST"; content_type may be NULL (no header);

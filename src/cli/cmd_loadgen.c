@@ -301,11 +301,7 @@ static int preseal_all(lg *g)
         fprintf(stderr, PROG ": bad --rpc URL '%s'\n", g->url);
         return 1;
     }
-    static const char ct[] = "Content-Type: application/json\r\n";
-    int hn = aegis_http_head(&u, "POST", ps.hdr, sizeof(ps.hdr) - (sizeof(ct) - 1));
-    if (hn >= 0)
-        memcpy(ps.hdr + hn, ct, sizeof(ct));
-    if (hn < 0) {
+    if (aegis_http_head(&u, "POST", "application/json", ps.hdr, sizeof(ps.hdr)) < 0) {
         fprintf(stderr, PROG ": the --rpc URL is too long\n");
         return 1;
     }

@@ -279,11 +279,12 @@ aegis_err aegis__http_parse_response(aegis_buf *raw, aegis_http_response *ret)
     return AEGIS_OK;
 }
 
-int aegis_http_head(const aegis_http_url *u, const char *method, char *out, size_t cap)
+int aegis_http_head(const aegis_http_url *u, const char *method, const char *content_type, char *out, size_t cap)
 {
     bool v6 = strchr(u->host, ':') != NULL;
-    int n = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: aegis/%s\r\nAccept: */*\r\n", method,
-                     u->path, v6 ? "[" : "", u->host, v6 ? "]" : "", u->port, AEGIS_VERSION);
+    int n = snprintf(out, cap, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\nUser-Agent: aegis/%s\r\nAccept: */*\r\n%s%s%s",
+                     method, u->path, v6 ? "[" : "", u->host, v6 ? "]" : "", u->port, AEGIS_VERSION,
+                     content_type ? "Content-Type: " : "", content_type ? content_type : "", content_type ? "\r\n" : "");
     return n < 0 || (size_t)n >= cap ? -1 : n;
 }
 
@@ -302,12 +303,10 @@ aegis_err aegis_http_request(const char *url, const char *method, const char *co
     if (err)
         goto out;
     char head[1536];
-    int hn = aegis_http_head(&u, method, head, sizeof(head));
+    int hn = aegis_http_head(&u, method, content_type, head, sizeof(head));
     err = hn < 0 ? AEGIS_ERR_RPC_BAD_URL : aegis_buf_append(&req, head, (size_t)hn);
     if (!err)
         err = aegis_buf_printf(&req, "Connection: close\r\n");
-    if (!err && content_type)
-        err = aegis_buf_printf(&req, "Content-Type: %s\r\n", content_type);
     if (!err && (len > 0 || strcmp(method, "POST") == 0))
         err = aegis_buf_printf(&req, "Content-Length: %zu\r\n", len);
     if (!err)

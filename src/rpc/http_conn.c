@@ -39,12 +39,7 @@ aegis_err aegis_http_conn_open(aegis_http_conn **ret, const char *url)
         aegis_free(c);
         return err;
     }
-    static const char ct[] = "Content-Type: application/json\r\n";
-    int n = aegis_http_head(&c->url, "POST", c->hdr, sizeof(c->hdr) - (sizeof(ct) - 1));
-    if (n >= 0) {
-        memcpy(c->hdr + n, ct, sizeof(ct));
-        n += (int)sizeof(ct) - 1;
-    }
+    int n = aegis_http_head(&c->url, "POST", "application/json", c->hdr, sizeof(c->hdr));
     if (n < 0) {
         aegis_free(c);
         return AEGIS_ERR_RPC_BAD_URL;

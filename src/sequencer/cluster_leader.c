@@ -1,7 +1,8 @@
 /* cluster_leader.c - a cluster worker's leader side (docs/internals/cluster.md):
  * the lease (create-if-absent, renewed by revision), fenced cut records,
  * completing what a previous leader cut but did not publish, the repair pass,
- * heartbeats and membership health, and the join service. Host side. */
+ * heartbeats and NATS health, and the join service (live-worker health is
+ * cl-status's, cluster_status.c). Host side. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,16 +199,6 @@ static void heartbeat(struct aegis_seq_cluster *k)
         AEGIS_LOGD(MOD, "heartbeat not written", NULL);
 }
 
-struct live_count {
-    size_t n;
-};
-static void count_member(void *arg, const char *worker, const char *json)
-{
-    (void)worker;
-    (void)json;
-    ((struct live_count *)arg)->n++;
-}
-
 void *aegis_seq_cl_leader_main(void *arg)
 {
     aegis_thread_name("cl-leader");
@@ -223,14 +214,7 @@ void *aegis_seq_cl_leader_main(void *arg)
             heartbeat(k);
             if (beat % 6 == 5)
                 repair(k);
-            if (++beat % 8 == 0) {
-                struct live_count lc = { 0 };
-                if (aegis_cluster_members(k->c, count_member, &lc) == AEGIS_OK)
-                    (void)aegis_rpc_health_set(p->rpc, "cluster_workers",
-                                               lc.n >= p->cfg->min_workers ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
-                                               lc.n >= p->cfg->min_workers ? "enough live workers"
-                                                                             : "fewer live workers than worker.min_workers");
-            }
+            beat++;
             (void)aegis_rpc_health_set(p->rpc, "cluster_nats",
                                        aegis_cluster_connected(k->c) ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
                                        aegis_cluster_connected(k->c) ? "connected" : "reconnecting to NATS");

@@ -48,7 +48,9 @@ static void add_member(void *arg, const char *worker, const char *json)
  * STATUS_REFRESH_MS. The method used to read it itself, on the RPC
  * server's thread: two NATS requests of up to 2 s each when a nats-server
  * hangs, holding that thread (and the connections it had accepted, which
- * libmicrohttpd's idle timeout then closed unanswered). */
+ * libmicrohttpd's idle timeout then closed unanswered). The same read
+ * counts the live workers for /healthz "cluster_workers" (the lease
+ * thread used to scan the members again for it). */
 void *aegis_seq_cl_status_main(void *arg)
 {
     struct aegis_seq_cluster *k = arg;
@@ -68,8 +70,14 @@ void *aegis_seq_cl_status_main(void *arg)
             k->st_ns = aegis_now_ns();
         }
         k->st_ok = ok;
+        size_t live = ok ? json_array_size(k->st_members) : 0;
         pthread_mutex_unlock(&p->lock);
         json_decref(mc.arr);
+        if (ok)
+            (void)aegis_rpc_health_set(p->rpc, "cluster_workers",
+                                       live >= p->cfg->min_workers ? AEGIS_HEALTH_OK : AEGIS_HEALTH_DEGRADED,
+                                       live >= p->cfg->min_workers ? "enough live workers"
+                                                                   : "fewer live workers than worker.min_workers");
         for (int i = 0; i < STATUS_REFRESH_MS / 50 && !aegis_seq_cl_stopping(p); i++) {
             struct timespec ts = { 0, 50 * 1000000L };
             nanosleep(&ts, NULL);
@@ -82,13 +90,10 @@ void aegis_seq_cluster_status(struct aegis_seq *p, json_t *out)
 {
     struct aegis_seq_cluster *k = p->cl;
     pthread_mutex_lock(&p->lock);
-    json_t *members = k->st_members ? json_deep_copy(k->st_members) : json_array();
-    uint64_t last = k->st_last, age_ms = k->st_ns ? (aegis_now_ns() - k->st_ns) / 1000000ull : 0;
-    bool read_ok = k->st_ok && k->st_ns;
-    pthread_mutex_unlock(&p->lock);
-    if (!read_ok)
+    if (!k->st_ok)
         json_object_set_new(out, "cluster_error", json_string("NATS did not answer: members or log position unknown"));
-    pthread_mutex_lock(&p->lock);
+    uint64_t last = k->st_last, age_ms = k->st_ns ? (aegis_now_ns() - k->st_ns) / 1000000ull : 0;
+    json_t *members = k->st_members ? json_deep_copy(k->st_members) : json_array();
     json_t *o = json_pack("{s:s, s:s, s:b, s:o, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
                           "worker", k->worker, "leader", k->leader ? k->worker : k->holder, "leading", k->leader,
                           "members", members, "log_applied", (json_int_t)k->applied, "log_last", (json_int_t)last,

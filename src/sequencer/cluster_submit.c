@@ -33,6 +33,8 @@
 #define SUBMITTERS   32     /* calls waiting on the log at once (each mostly sleeps) */
 #define SUBMIT_QUEUE 8192   /* as the single-node pipeline's bound */
 
+static const char stopping[] = "this worker is stopping: not accepted, send it again";
+
 struct cl_job {
     aegis_rpc_deferred *dr;
     uint8_t *env;
@@ -107,7 +109,7 @@ void aegis_seq_cl_submitters_stop(struct aegis_seq_cluster *k)
     for (struct cl_job *j = k->sub_head, *next; j; j = next) {
         next = j->next;
         aegis_free(j->env);
-        aegis_rpc_finish(j->dr, AEGIS_ERR_INGEST_CLOSED, NULL, "this worker is stopping: not accepted, send it again");
+        aegis_rpc_finish(j->dr, AEGIS_ERR_INGEST_CLOSED, NULL, stopping);
         aegis_free(j);
     }
     k->sub_head = k->sub_tail = NULL;
@@ -123,26 +125,21 @@ void aegis_seq_cl_submitters_stop(struct aegis_seq_cluster *k)
 aegis_err aegis_seq_cl_submit_queue(struct aegis_seq_cluster *k, aegis_rpc_deferred *dr, uint8_t *env, size_t len,
                                     const char *peer, const char **detail)
 {
-    struct cl_job *j = aegis_calloc(1, sizeof(*j));
+    /* not started (its mutex neither; the RPC server stops before the drain) */
+    struct cl_job *j = k->sub_init ? aegis_calloc(1, sizeof(*j)) : NULL;
     if (!j) {
         aegis_free(env);
-        *detail = "out of memory: not accepted";
-        return AEGIS_ERR_NOMEM;
+        *detail = k->sub_init ? "out of memory: not accepted" : stopping;
+        return k->sub_init ? AEGIS_ERR_NOMEM : AEGIS_ERR_INGEST_CLOSED;
     }
     *j = (struct cl_job){ .dr = dr, .env = env, .len = len };
     if (peer)
         snprintf(j->peer, sizeof(j->peer), "%s", peer);
-    if (!k->sub_init) {   /* not started (its mutex neither): the RPC server stops before the drain */
-        aegis_free(env);
-        aegis_free(j);
-        *detail = "this worker is stopping: not accepted, send it again";
-        return AEGIS_ERR_INGEST_CLOSED;
-    }
     aegis_err err = AEGIS_OK;
     pthread_mutex_lock(&k->sub_lock);
     if (k->sub_stop || !k->sub_started) {
         err = AEGIS_ERR_INGEST_CLOSED;
-        *detail = "this worker is stopping: not accepted, send it again";
+        *detail = stopping;
     } else if (k->sub_queued >= SUBMIT_QUEUE) {
         err = AEGIS_ERR_INGEST_BUSY;
         *detail = "too many submissions waiting for the replicated log: not accepted, retry";

@@ -40,6 +40,16 @@ early_probe() {
         echo "ELAPSED_MS $(( (${EPOCHREALTIME/./} - s) / 1000 ))"' _ "${!v}" "$body" > "$1" 2>/dev/null
 }
 
+# /healthz "cluster_workers" comes from cl-status's read of the members
+hp="AC_RPC_$W"; hw=""
+for n in $(seq 30); do
+    hw=$(ac_http_get "${!hp}" /healthz | tr -d ' \n')
+    grep -q '"cluster_workers":{[^}]*"state":"ok"' <<<"$hw" && break
+    sleep 0.2
+done
+check "w$W /healthz: cluster_workers ok with 3 live workers" \
+    grep -q '"cluster_workers":{[^}]*"state":"ok"' <<<"$hw"
+
 # the nats-server of W's connection (its client name is the worker id)
 N=""
 for i in 1 2 3; do
